@@ -1,0 +1,136 @@
+"""Working days (rule book §2, C6): Monday to Friday, not an England bank holiday, not a
+day the school is closed.
+
+Bank holidays come from the `holidays` library (`UnitedKingdom`) with `subdiv="ENG"` (without it Easter
+Monday and the August bank holiday are missed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from types import MappingProxyType
+
+from holidays.countries.united_kingdom import UnitedKingdom
+from pydantic import BaseModel, model_validator
+
+from statutory.clock import fmt
+
+_ONE_DAY = timedelta(days=1)
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DEFAULT_CLOSURE_LABEL = "school closed"
+
+
+class Closure(BaseModel, frozen=True):
+    """Days the school is closed, both ends inclusive (e.g. a holiday, an INSET day)."""
+
+    start: date
+    end: date
+    label: str = DEFAULT_CLOSURE_LABEL
+
+    @model_validator(mode="after")
+    def _end_not_before_start(self) -> Closure:
+        if self.end < self.start:
+            raise ValueError(
+                f"closure '{self.label}' ends on {fmt(self.end)}, before it starts on {fmt(self.start)}"
+            )
+        return self
+
+    def contains(self, d: date) -> bool:
+        return self.start <= d <= self.end
+
+    @property
+    def reason(self) -> str:
+        if self.label == DEFAULT_CLOSURE_LABEL:
+            return DEFAULT_CLOSURE_LABEL
+        return f"{DEFAULT_CLOSURE_LABEL} ({self.label})"
+
+
+# England bank holidays are tabulated once, at import, for these years (the library knows no
+# later ones and would silently return none). The holidays library cannot run inside the
+# Temporal workflow sandbox (it imports lazily and calls gettext, which calls the restricted
+# locale.normalize); this module is imported through passthrough, so the table is built outside
+# the sandbox and only looked up inside it. About 10 ms.
+BANK_HOLIDAY_YEARS = range(2000, 2101)
+
+
+def _tabulate(years: range) -> dict[int, Mapping[date, str]]:
+    found = UnitedKingdom(subdiv="ENG", years=years, language="en_GB")
+    by_year: dict[int, dict[date, str]] = {y: {} for y in years}
+    for d, name in sorted(found.items()):
+        by_year[d.year][d] = name.replace(" (observed)", ", substitute day")
+    return {y: MappingProxyType(table) for y, table in by_year.items()}
+
+
+_TABLE: dict[int, Mapping[date, str]] = _tabulate(BANK_HOLIDAY_YEARS)
+
+
+def england_bank_holidays(year: int) -> Mapping[date, str]:
+    """England bank holidays of one year, date -> name (substitute days named as such)."""
+    try:
+        return _TABLE[year]
+    except KeyError:
+        raise ValueError(
+            f"England bank holidays are known for {BANK_HOLIDAY_YEARS[0]}-{BANK_HOLIDAY_YEARS[-1]} "
+            f"only, not {year}"
+        ) from None
+
+
+def bank_holiday(d: date) -> str | None:
+    """The name of the England bank holiday on `d`, or None."""
+    return england_bank_holidays(d.year).get(d)
+
+
+class SchoolCalendar:
+    """A school's working days: weekdays that are neither bank holidays nor closures."""
+
+    __slots__ = ("closures",)
+
+    closures: tuple[Closure, ...]
+
+    def __init__(self, closures: Iterable[Closure] = ()) -> None:
+        checked = (c if isinstance(c, Closure) else Closure.model_validate(c) for c in closures)
+        self.closures = tuple(sorted(checked, key=lambda c: (c.start, c.end, c.label)))
+
+    def __repr__(self) -> str:
+        return f"SchoolCalendar(closures={list(self.closures)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SchoolCalendar) and self.closures == other.closures
+
+    def __hash__(self) -> int:
+        return hash(self.closures)
+
+    def why_not_working(self, d: date) -> str | None:
+        """None for a working day; otherwise why not, e.g. 'Saturday',
+        'bank holiday (Easter Monday)', 'school closed (Summer holiday)'.
+        A closure is named first, then a bank holiday, then the weekend."""
+        for closure in self.closures:
+            if closure.contains(d):
+                return closure.reason
+        name = bank_holiday(d)
+        if name is not None:
+            return f"bank holiday ({name})"
+        if d.weekday() >= 5:
+            return _WEEKDAY_NAMES[d.weekday()]
+        return None
+
+    def is_working_day(self, d: date) -> bool:
+        return self.why_not_working(d) is None
+
+    def last_working_day_on_or_before(self, d: date) -> date:
+        while not self.is_working_day(d):
+            d -= _ONE_DAY
+        return d
+
+    def first_working_day_on_or_after(self, d: date) -> date:
+        while not self.is_working_day(d):
+            d += _ONE_DAY
+        return d
+
+    def next_working_day_after(self, d: date) -> date:
+        return self.first_working_day_on_or_after(d + _ONE_DAY)
+
+    def with_closures(self, extra: Iterable[Closure]) -> SchoolCalendar:
+        """A new calendar with `extra` closures added (this one is unchanged)."""
+        return SchoolCalendar((*self.closures, *extra))

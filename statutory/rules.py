@@ -1,0 +1,283 @@
+"""The rule book (docs: statutory-timescales.md §1): every statutory time limit sendclock
+computes, with its legal basis and counting convention.
+
+A change in the law is a NEW `Rule` version (same id, later `effective_from`), never an edit,
+so that a deadline computed under the old law can always be reproduced.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, model_validator
+
+from statutory.clock import fmt
+
+REGS_2014_IN_FORCE = date(2014, 9, 1)  # SEND Regulations 2014 reg 1; CFA 2014 Part 3 commencement
+
+_REGS = "SEND Regulations 2014"
+_COP = "SEND Code of Practice"
+_CFA = "Children and Families Act 2014"
+_LA_GROUNDS = ("la-closure", "la-early-years-closure", "la-personal-circumstances", "la-absence")
+
+
+class Convention(StrEnum):
+    """Counting conventions of rule book §2. C6 (the working-day target) applies to all."""
+
+    C1 = "C1"  # "within N days/weeks of E": E excluded, due = E + N
+    C2 = "C2"  # "at least N days beginning with D": D is day 1, due = D + N - 1
+    C3 = "C3"  # "at least N weeks before meeting M": due = M - 7N
+    C4 = "C4"  # "a period of N months starting with D": ends the day before the corresponding date
+    C5 = "C5"  # "before <day> in the calendar year of E": due = the day before, in E's year
+    C7 = "C7"  # "earliest": the day after the end of N months counted as in Dodds v Walker
+
+
+_UNITS: dict[Convention, set[str]] = {
+    Convention.C1: {"days", "weeks"},
+    Convention.C2: {"days"},
+    Convention.C3: {"days", "weeks"},
+    Convention.C4: {"months"},
+    Convention.C7: {"months"},
+}
+
+
+class Rule(BaseModel, frozen=True):
+    id: str
+    title: str
+    duty_holder: str
+    anchor: str
+    period: str
+    convention: Convention
+    amount: int | None
+    unit: Literal["days", "weeks", "months"] | None
+    fixed_day: tuple[int, int] | None = None
+    basis: str
+    effective_from: date
+    effective_to: date | None = None  # last day in force (inclusive); None = still in force
+    exemption_grounds: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rule:
+        if self.convention is Convention.C5:
+            if self.fixed_day is None or self.amount is not None or self.unit is not None:
+                raise ValueError(f"rule '{self.id}': C5 needs fixed_day and no amount/unit")
+            date(2000, *self.fixed_day)  # a real (month, day), leap years included
+        else:
+            if self.fixed_day is not None:
+                raise ValueError(f"rule '{self.id}': fixed_day is for C5 only")
+            if self.amount is None or self.amount < 0 or self.unit not in _UNITS[self.convention]:
+                raise ValueError(
+                    f"rule '{self.id}': {self.convention} needs a non-negative amount and a unit "
+                    f"in {sorted(_UNITS[self.convention])}"
+                )
+        if self.effective_to is not None and self.effective_to < self.effective_from:
+            raise ValueError(f"rule '{self.id}': effective_to is before effective_from")
+        return self
+
+    def in_force_on(self, on: date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+
+def _rule(**fields) -> Rule:
+    fields.setdefault("effective_from", REGS_2014_IN_FORCE)
+    return Rule(**fields)
+
+
+RULES: tuple[Rule, ...] = (
+    _rule(
+        id="ehc-advice",
+        title="Advice to the LA for an EHC needs assessment",
+        duty_holder="school (any body asked for advice)",
+        anchor="LA request for advice received",
+        period='"within 6 weeks of the date on which they receive it"',
+        convention=Convention.C1, amount=6, unit="weeks",
+        basis=f"{_REGS} reg 8(1); {_COP} ch. 9",
+        exemption_grounds=("reg8-2-a", "reg8-2-b", "reg8-2-c"),
+    ),
+    _rule(
+        id="naming-consultation",
+        title="Response to the LA's consultation on naming the school",
+        duty_holder="school",
+        anchor="LA's consultation on naming the school received",
+        period='"should respond within 15 days" (guidance)',
+        convention=Convention.C1, amount=15, unit="days",
+        basis=f"{_CFA} s39(2), s40(3); {_COP} 9.83",
+    ),
+    _rule(
+        id="draft-plan-representations",
+        title="Parent's or young person's window for representations on a draft plan",
+        duty_holder="parent / young person (school tracks it)",
+        anchor="draft plan or amendment notice served",
+        period='"at least 15 days, beginning with the day on which the draft plan was served"',
+        convention=Convention.C2, amount=15, unit="days",
+        basis=f"{_REGS} reg 13(1)(a); reg 22(2)(c)",
+    ),
+    _rule(
+        id="review-notice",
+        title="Notice of the annual review meeting",
+        duty_holder="school hosting the review",
+        anchor="annual review meeting date",
+        period='"at least two weeks\' notice of the date of the meeting"',
+        convention=Convention.C3, amount=2, unit="weeks",
+        basis=f"{_REGS} reg 20(3) (reg 21(3) if not at school)",
+    ),
+    _rule(
+        id="review-advice-circulation",
+        title="Circulation of advice before the annual review meeting",
+        duty_holder="school hosting the review",
+        anchor="annual review meeting date",
+        period='advice circulated "at least two weeks in advance of the review meeting"',
+        convention=Convention.C3, amount=2, unit="weeks",
+        basis=f"{_REGS} reg 20(4); {_COP} 9.176",
+    ),
+    _rule(
+        id="review-report",
+        title="Annual review report to everyone invited",
+        duty_holder="school hosting the review",
+        anchor="annual review meeting date",
+        period='report to all invited "within two weeks of the meeting"',
+        convention=Convention.C1, amount=2, unit="weeks",
+        basis=f"{_REGS} reg 20 (report); reg 21(7)",
+    ),
+    _rule(
+        id="review-la-decision",
+        title="LA decision to maintain, amend or cease the plan after a review",
+        duty_holder="LA (school chases it)",
+        anchor="annual review meeting date",
+        period='decision to maintain, amend or cease "within four weeks of the review meeting"',
+        convention=Convention.C1, amount=4, unit="weeks",
+        basis=f"{_REGS} reg 20; R (L, M & P) v Devon CC [2022] EWHC 493 (Admin)",
+    ),
+    _rule(
+        id="amended-plan-final",
+        title="Final amended plan after an amendment notice",
+        duty_holder="LA",
+        anchor="amendment notice sent",
+        period='final amended plan "within 8 weeks" of sending the notice',
+        convention=Convention.C1, amount=8, unit="weeks",
+        basis=f"{_REGS} reg 22(3)",
+    ),
+    _rule(
+        id="annual-review-due",
+        title="Annual review of the EHC plan",
+        duty_holder="LA with the school",
+        anchor="plan first made, or last reviewed",
+        period='review "in the period of 12 months starting with" that date',
+        convention=Convention.C4, amount=12, unit="months",
+        basis=f"{_CFA} s44(1)",
+    ),
+    _rule(
+        id="phase-transfer-review",
+        title="Review and amendment of the plan before a phase transfer",
+        duty_holder="LA with the school",
+        anchor="date of the phase transfer",
+        period='reviewed and amended "before 15 February in the calendar year of the transfer"',
+        convention=Convention.C5, amount=None, unit=None, fixed_day=(2, 14),
+        basis=f"{_REGS} reg 18(1)(b)",
+    ),
+    _rule(
+        id="post16-transfer-review",
+        title="Review and amendment of the plan before transfer to post-16",
+        duty_holder="LA with the school",
+        anchor="date of transfer from secondary to post-16",
+        period='"before 31 March in the calendar year of the transfer"',
+        convention=Convention.C5, amount=None, unit=None, fixed_day=(3, 30),
+        basis=f"{_REGS} reg 18(1)(a)",
+    ),
+    _rule(
+        id="reassessment-earliest",
+        title="Earliest re-assessment request the LA cannot refuse as too soon",
+        duty_holder="school / parent (requester)",
+        anchor="last EHC needs assessment carried out",
+        period="LA may refuse a request made within 6 months of the last assessment",
+        convention=Convention.C7, amount=6, unit="months",
+        basis=f"{_REGS} reg 24; {_COP} 9.186-9.192",
+    ),
+    _rule(
+        id="reassessment-decision",
+        title="LA decision on a re-assessment request",
+        duty_holder="LA",
+        anchor="re-assessment request received",
+        period='decision "within 15 days"',
+        convention=Convention.C1, amount=15, unit="days",
+        basis=f"{_REGS} reg 25",
+    ),
+    _rule(
+        id="reassessment-final",
+        title="Final plan after a re-assessment",
+        duty_holder="LA",
+        anchor="notice of decision to re-assess",
+        period='final plan "within 14 weeks"',
+        convention=Convention.C1, amount=14, unit="weeks",
+        basis=f"{_REGS} reg 27(2)",
+        exemption_grounds=_LA_GROUNDS,
+    ),
+    _rule(
+        id="ehc-assessment-decision",
+        title="LA decision whether to carry out an EHC needs assessment",
+        duty_holder="LA",
+        anchor="EHC needs assessment request received",
+        period='decision whether to assess "within 6 weeks"',
+        convention=Convention.C1, amount=6, unit="weeks",
+        basis=f"{_REGS} reg 5(1)",
+        exemption_grounds=_LA_GROUNDS,
+    ),
+    _rule(
+        id="ehc-no-plan-notice",
+        title="LA notice of a decision not to issue an EHC plan",
+        duty_holder="LA",
+        anchor="EHC needs assessment request received",
+        period='notice of a decision not to issue a plan "within 16 weeks"',
+        convention=Convention.C1, amount=16, unit="weeks",
+        basis=f"{_REGS} reg 10(1)",
+        exemption_grounds=_LA_GROUNDS,
+    ),
+    _rule(
+        id="ehc-final-plan",
+        title="Final EHC plan",
+        duty_holder="LA",
+        anchor="EHC needs assessment request received",
+        period='final plan "within 20 weeks"',
+        convention=Convention.C1, amount=20, unit="weeks",
+        basis=f"{_REGS} reg 13(2)",
+        exemption_grounds=_LA_GROUNDS,
+    ),
+)
+
+
+class UnknownRuleError(ValueError):
+    """No rule has this id."""
+
+
+class RuleNotInForceError(ValueError):
+    """The rule exists, but no version of it was in force on the date asked about."""
+
+
+def rule_ids() -> list[str]:
+    """Rule ids in rule book §1 order."""
+    return list(dict.fromkeys(r.id for r in RULES))
+
+
+def versions(rule_id: str) -> list[Rule]:
+    """Every version of a rule, oldest first."""
+    found = sorted((r for r in RULES if r.id == rule_id), key=lambda r: r.effective_from)
+    if not found:
+        raise UnknownRuleError(f"unknown rule {rule_id!r}; known rules: {', '.join(rule_ids())}")
+    return found
+
+
+def get_rule(rule_id: str, on: date | None = None) -> Rule:
+    """The version of `rule_id` in force on `on` (the latest version if `on` is None)."""
+    found = versions(rule_id)
+    if on is None:
+        return found[-1]
+    for rule in reversed(found):
+        if rule.in_force_on(on):
+            return rule
+    spans = "; ".join(
+        f"from {fmt(r.effective_from)}" + (f" to {fmt(r.effective_to)}" if r.effective_to else "")
+        for r in found
+    )
+    raise RuleNotInForceError(f"rule {rule_id!r} is not in force on {fmt(on)}; in force: {spans}")

@@ -1,0 +1,96 @@
+"""Working days: weekends, England bank holidays (subdiv ENG), school closures."""
+
+from datetime import date
+
+import pytest
+from pydantic import ValidationError
+
+from statutory import Closure, SchoolCalendar, bank_holiday
+
+CAL = SchoolCalendar()
+
+
+@pytest.mark.parametrize(
+    ("day", "reason"),
+    [
+        (date(2026, 4, 3), "bank holiday (Good Friday)"),
+        (date(2026, 4, 6), "bank holiday (Easter Monday)"),  # missed without subdiv ENG
+        (date(2026, 8, 31), "bank holiday (Late Summer Bank Holiday)"),  # missed without subdiv ENG
+        (date(2026, 12, 25), "bank holiday (Christmas Day)"),
+        (date(2026, 12, 28), "bank holiday (Boxing Day, substitute day)"),
+        (date(2027, 12, 27), "bank holiday (Christmas Day, substitute day)"),
+        (date(2027, 12, 28), "bank holiday (Boxing Day, substitute day)"),
+        (date(2026, 12, 26), "bank holiday (Boxing Day)"),  # a Saturday: the holiday is named
+        (date(2026, 3, 14), "Saturday"),
+        (date(2026, 3, 15), "Sunday"),
+    ],
+)
+def test_non_working_days(day, reason):
+    assert not CAL.is_working_day(day)
+    assert CAL.why_not_working(day) == reason
+
+
+def test_working_days():
+    for day in (date(2026, 3, 16), date(2026, 4, 7), date(2026, 9, 1), date(2026, 12, 29)):
+        assert CAL.is_working_day(day)
+        assert CAL.why_not_working(day) is None
+
+
+def test_scotland_only_holiday_is_a_working_day():
+    assert bank_holiday(date(2026, 1, 2)) is None  # 2 January is a Scottish bank holiday only
+    assert CAL.is_working_day(date(2026, 1, 2))
+
+
+def test_closures():
+    cal = SchoolCalendar([Closure(start=date(2026, 7, 22), end=date(2026, 9, 1), label="Summer holiday")])
+    assert cal.why_not_working(date(2026, 7, 22)) == "school closed (Summer holiday)"
+    assert cal.why_not_working(date(2026, 9, 1)) == "school closed (Summer holiday)"  # inclusive
+    assert cal.why_not_working(date(2026, 8, 31)) == "school closed (Summer holiday)"
+    assert cal.is_working_day(date(2026, 7, 21))
+    assert cal.is_working_day(date(2026, 9, 2))
+    assert cal.last_working_day_on_or_before(date(2026, 8, 27)) == date(2026, 7, 21)
+    assert cal.first_working_day_on_or_after(date(2026, 8, 27)) == date(2026, 9, 2)
+    assert cal.next_working_day_after(date(2026, 7, 21)) == date(2026, 9, 2)
+    inset = Closure(start=date(2026, 9, 2), end=date(2026, 9, 2))
+    assert SchoolCalendar([inset]).why_not_working(date(2026, 9, 2)) == "school closed"
+
+
+def test_with_closures_returns_a_new_calendar():
+    base = SchoolCalendar()
+    inset = Closure(start=date(2026, 3, 16), end=date(2026, 3, 16), label="INSET")
+    more = base.with_closures([inset])
+    assert base.closures == ()
+    assert more.closures == (inset,)
+    assert base.is_working_day(date(2026, 3, 16)) and not more.is_working_day(date(2026, 3, 16))
+    assert more == SchoolCalendar([inset])
+
+
+def test_navigation_over_bank_holidays():
+    assert CAL.last_working_day_on_or_before(date(2026, 4, 6)) == date(2026, 4, 2)
+    assert CAL.first_working_day_on_or_after(date(2026, 4, 3)) == date(2026, 4, 7)
+    assert CAL.next_working_day_after(date(2026, 12, 24)) == date(2026, 12, 29)
+    assert CAL.next_working_day_after(date(2026, 3, 16)) == date(2026, 3, 17)
+    assert CAL.first_working_day_on_or_after(date(2026, 3, 16)) == date(2026, 3, 16)
+
+
+def test_reversed_closure_is_rejected():
+    with pytest.raises(ValidationError) as err:
+        Closure(start=date(2026, 7, 22), end=date(2026, 7, 1), label="Summer holiday")
+    assert "Wed 1 Jul 2026" in str(err.value) and "Wed 22 Jul 2026" in str(err.value)
+
+
+def test_one_day_closure_is_allowed():
+    assert Closure(start=date(2026, 3, 16), end=date(2026, 3, 16)).label == "school closed"
+
+
+def test_bank_holiday_table_matches_the_library():
+    from holidays.countries.united_kingdom import UnitedKingdom
+
+    from statutory import england_bank_holidays
+
+    for year in (2014, 2026, 2040):
+        direct = UnitedKingdom(subdiv="ENG", years=year, language="en_GB")
+        assert list(england_bank_holidays(year)) == sorted(direct)
+    assert england_bank_holidays(2022)[date(2022, 9, 19)] == "State Funeral of Queen Elizabeth II"
+    with pytest.raises(ValueError, match="known for 2000-2100 only, not 2101"):
+        CAL.is_working_day(date(2101, 1, 3))
