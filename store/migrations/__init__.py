@@ -1,0 +1,1 @@
+"""Alembic migrations for store.models (run them with store.migrate, not an alembic.ini)."""

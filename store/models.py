@@ -1,0 +1,119 @@
+"""The database: a projection of the workflows (process, step), their event log, and the notification outbox.
+
+Temporal's history is the record of truth; these tables let the dashboard and the CLI answer quickly and keep what
+auditors need after Temporal's retention has deleted a closed history. Every write comes from an activity and is
+idempotent: an event row is keyed by an idempotency key minted in the workflow, and the projection is only
+changed by the transaction that inserts that event.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from store.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+
+
+class Process(Base):
+    """One statutory process: one workflow (its ID is the primary key; it carries no personal data)."""
+
+    __tablename__ = "process"
+
+    workflow_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))  # e.g. "ehc-advice-request"
+    case_ref: Mapped[str] = mapped_column(String(40), index=True)
+    la: Mapped[str] = mapped_column(String(80))
+    owner: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | completed | withdrawn
+    received_on: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(20))  # email | post | hand | portal
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(200))
+    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # process-specific: meeting date, decision, ...
+
+    steps: Mapped[list["Step"]] = relationship(back_populates="process", order_by="Step.id")
+
+
+class Step(Base):
+    """One statutory step of a process: a rule applied to an anchor date, with its due and target dates."""
+
+    __tablename__ = "step"
+    __table_args__ = (
+        UniqueConstraint("process_id", "rule_id", "instance", name="uq_step_process_rule_instance"),
+        Index("ix_step_status_target", "status", "target"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_id: Mapped[str] = mapped_column(ForeignKey("process.workflow_id", ondelete="CASCADE"))
+    rule_id: Mapped[str] = mapped_column(String(40))
+    instance: Mapped[int] = mapped_column(Integer, default=1)  # the rule's n-th occurrence (annual review cycles)
+    rule_version: Mapped[date] = mapped_column(Date)  # the rule's effective-from date
+    basis: Mapped[str] = mapped_column(String(200))
+    anchor: Mapped[date] = mapped_column(Date)
+    due: Mapped[date] = mapped_column(Date)
+    target: Mapped[date] = mapped_column(Date)
+    explanation: Mapped[list[str]]
+    owner: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | completed | withdrawn
+    exempt: Mapped[bool] = mapped_column(Boolean, default=False)
+    exemption_ground: Mapped[str | None] = mapped_column(String(40))
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    days_late: Mapped[int | None] = mapped_column(Integer)
+
+    process: Mapped[Process] = relationship(back_populates="steps")
+
+
+class Event(Base):
+    """Something that happened to a process, in order. Append-only; `key` makes a retried write a no-op."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    process_id: Mapped[str] = mapped_column(ForeignKey("process.workflow_id", ondelete="CASCADE"), index=True)
+    rule_id: Mapped[str | None] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime]  # workflow time, never the activity's wall clock
+    actor: Mapped[str | None] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Outbox(Base):
+    """One notification to one staff member: what was said, on which channel, and whether it went."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_created_at", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(240), unique=True)
+    process_id: Mapped[str | None] = mapped_column(ForeignKey("process.workflow_id", ondelete="CASCADE"), index=True)
+    rule_id: Mapped[str | None] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(30))  # assigned | reminder | due-today | overdue | completed | ...
+    recipient: Mapped[str] = mapped_column(String(32))  # staff id
+    channel: Mapped[str] = mapped_column(String(20))  # outbox | email
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | sent | kept | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    scheduled_for: Mapped[datetime]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

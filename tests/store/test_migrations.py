@@ -1,0 +1,129 @@
+"""The migrations build exactly the schema in store.models, on SQLite and PostgreSQL, and can be re-run."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from store.db import make_engine
+from store.migrate import MIGRATIONS_DIR, alembic_config, current, upgrade
+from store.models import Base
+
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def head() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def schema_diff(url: str) -> list:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+
+
+def test_migrations_ship_inside_the_package() -> None:
+    assert (MIGRATIONS_DIR / "__init__.py").is_file()
+    assert (MIGRATIONS_DIR / "versions" / "__init__.py").is_file()
+    assert (MIGRATIONS_DIR / "script.py.mako").is_file()
+    assert head() == "0002"
+
+
+def test_upgrading_a_database_with_data_keeps_every_row(tmp_path: Path) -> None:
+    """Batch migrations on SQLite rebuild tables; no row may be lost to a cascading delete on the way."""
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    upgrade(url, "0001")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO process (workflow_id, kind, case_ref, la, owner, status, received_on, channel, opened_at) "
+                "VALUES ('ehc-advice-request-EHC-0042-20260202', 'ehc-advice-request', 'EHC-0042', 'Kent', 'senco', "
+                "'open', '2026-02-02', 'email', '2026-02-02 09:00:00')"))
+            connection.execute(text(
+                "INSERT INTO step (process_id, rule_id, rule_version, basis, anchor, due, target, explanation, owner, "
+                "status, exempt) VALUES ('ehc-advice-request-EHC-0042-20260202', 'ehc-advice', '2014-09-01', "
+                "'reg 8(1)', '2026-02-02', '2026-03-16', '2026-03-16', '[]', 'senco', 'open', 0)"))
+        upgrade(url)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT rule_id, instance FROM step")).all() == [("ehc-advice", 1)]
+            assert connection.execute(text("SELECT facts FROM process")).scalar() == "{}"
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_upgrade_matches_models_and_is_idempotent(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'nested' / 'dir' / 'sendclock.db'}"  # make_engine creates the directories
+    assert current(url) is None
+
+    upgrade(url)
+    assert current(url) == head()
+    assert schema_diff(url) == []
+
+    upgrade(url)  # a second run is a no-op
+    assert current(url) == head()
+    assert schema_diff(url) == []
+
+
+def test_sqlite_pragmas(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'p.db'}")
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A throwaway schema on the local PostgreSQL, dropped afterwards (skips when there is no server)."""
+    pytest.importorskip("psycopg")
+    admin = make_engine(POSTGRES_URL)
+    schema = f"sendclock_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server here"
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not available at {POSTGRES_URL}: {exc.__class__.__name__}")
+    try:
+        # search_path confines the migration (and alembic_version) to the throwaway schema.
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def test_postgres_upgrade_matches_models_and_is_idempotent(postgres_url: str) -> None:
+    assert current(postgres_url) is None
+
+    upgrade(postgres_url)
+    assert current(postgres_url) == head()
+    assert schema_diff(postgres_url) == []
+
+    engine = make_engine(postgres_url)
+    try:
+        tables = set(inspect(engine).get_table_names())
+        assert tables == {"alembic_version", "process", "step", "event", "outbox"}
+        public = set(inspect(engine).get_table_names(schema="public"))
+        assert not public & {"process", "step", "event", "outbox"}, "the test must not touch public"
+    finally:
+        engine.dispose()
+
+    upgrade(postgres_url)
+    assert current(postgres_url) == head()
+    assert schema_diff(postgres_url) == []
