@@ -1,0 +1,58 @@
+"""sendclock's activities: thin adapters on one class that owns its dependencies (settings, database, notifier).
+The worker registers the bound methods; tests build their own instance."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.notifier import Notifier
+from activities.planning import plan_step
+from config.settings import Settings
+from store.models import Event
+from store.recorder import record_event
+from workflows import activity_names
+from workflows.models import NotifyInput, NotifyResult, PlanStepInput, RecordInput, StepPlan
+
+
+class SendclockActivities:
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], notifier: Notifier | None = None):
+        self.settings = settings
+        self.sessions = sessions
+        self.notifier = notifier or Notifier(settings, sessions)
+
+    @activity.defn(name=activity_names.PLAN_STEP)
+    def plan_step(self, request: PlanStepInput) -> StepPlan:
+        try:
+            return plan_step(self.settings, request)
+        except ValueError as err:  # unknown rule, rule not in force: retrying will not help
+            raise ApplicationError(str(err), type="InvalidStep", non_retryable=True) from err
+
+    @activity.defn(name=activity_names.RECORD)
+    def record(self, entry: RecordInput) -> bool:
+        try:
+            with self.sessions.begin() as session:
+                return record_event(
+                    session, key=entry.key, process_id=entry.workflow_id, kind=entry.kind,
+                    occurred_at=entry.occurred_at, rule_id=entry.rule_id, actor=entry.actor, data=entry.data,
+                    process=entry.process.model_dump() if entry.process else None,
+                    step=entry.step.model_dump() if entry.step else None,
+                )
+        except IntegrityError:
+            if self._recorded(entry.key):  # a concurrent attempt with the same key won: nothing left to do
+                return False
+            raise
+
+    def _recorded(self, key: str) -> bool:
+        with self.sessions() as session:
+            return session.scalar(select(Event.id).where(Event.key == key)) is not None
+
+    @activity.defn(name=activity_names.NOTIFY)
+    def notify(self, notice: NotifyInput) -> NotifyResult:
+        return self.notifier.notify(notice)
+
+    def all(self) -> list:
+        return [self.plan_step, self.record, self.notify]

@@ -1,0 +1,29 @@
+"""Every notice kind renders, for every step style, with the case reference and never an empty subject."""
+
+from __future__ import annotations
+
+import typing
+from datetime import date, datetime, timezone
+
+import pytest
+
+from activities.messages import MessageRenderer
+from workflows.models import NoticeContext, NoticeKind, NotifyInput, StepStyle
+
+HOLDERS = {"duty": "school", "chase": "LA (school chases it)", "window": "parent / young person", "prompt": "school"}
+
+
+@pytest.mark.parametrize("style", typing.get_args(StepStyle))
+@pytest.mark.parametrize("kind", [k for k in typing.get_args(NoticeKind) if k != "closes"])
+def test_every_kind_renders(kind, style):
+    context = NoticeContext(
+        workflow_id="wf", process_kind="annual-review", case_ref="EHC-0042", la="Kent", rule_id="review-report",
+        rule_title="Review report to everyone invited", basis="reg 20", due=date(2026, 11, 18),
+        target=date(2026, 11, 18), on=date(2026, 11, 20), days_to_target=3, days_overdue=2,
+        exemption_ground="reg8-2-a", completed_on=date(2026, 11, 20), on_time=False, style=style,
+        duty_holder=HOLDERS[style])
+    subject, body = MessageRenderer("http://127.0.0.1:8000").render(NotifyInput(
+        key="k", kind=kind, recipients=["senco"], scheduled_for=datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
+        context=context))
+    assert subject.startswith("[sendclock] ") and len(subject) > len("[sendclock] ") + 10
+    assert "EHC-0042" in subject and "Case reference: EHC-0042" in body and "reg 20" in body
