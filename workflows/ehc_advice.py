@@ -1,0 +1,147 @@
+"""The EHC advice request: the LA asked the school for advice; it must be sent within six weeks (reg 8(1)).
+
+    request received ──> advice due (rule ehc-advice) ──> reminders before the target ──> advice sent: on time / late
+                              │                                 │
+                              │                                 └─> overdue: escalate to the SENCO, then weekly
+                              ├─> exemption (reg 8(2)(a)-(c)): "as soon as practicable" nudges
+                              └─> LA withdraws the request
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timezone
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from statutory.exemptions import get_ground
+    from workflows import search_attributes as sa
+    from workflows.ids import EHC_ADVICE
+    from workflows.models import (
+        AdviceRunInput,
+        AdviceSent,
+        AdviceState,
+        Exemption,
+        ProcessHeader,
+        ProcessRecord,
+        RecordInput,
+        StepOutcome,
+        StepState,
+        StepStatus,
+        Withdrawal,
+    )
+    from workflows.process import StatutoryProcess
+    from workflows.step import StatutoryStep, record, today
+
+RULE = "ehc-advice"
+
+
+@workflow.defn(name="EhcAdviceRequest")
+class EhcAdviceRequest(StatutoryProcess):
+    KIND = EHC_ADVICE
+
+    @workflow.init
+    def __init__(self, input: AdviceRunInput) -> None:
+        self.request = r = input.request
+        self.setup(ProcessHeader(case_ref=r.case_ref, la=r.la, received_on=r.received_on, channel=r.channel,
+                                 owner=r.owner, escalate_to=r.escalate_to), input.options, [], {})
+        self.step = StatutoryStep(self.identity, input.carried or StepState(
+            rule_id=RULE, owner=r.owner, escalate_to=r.escalate_to, anchor=r.received_on,
+        ), input.options)
+        self.steps.append(self.step)
+
+    @workflow.run
+    async def run(self, input: AdviceRunInput) -> StepOutcome:
+        if input.carried is None:
+            await self._record_process("request-received", data={"received_on": self.request.received_on.isoformat(),
+                                                                 "channel": self.request.channel.value})
+        await self.step.open()
+        self.mark_opened()
+        self._publish()
+        if await self.step.run() == "continue-as-new":
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            workflow.continue_as_new(AdviceRunInput(request=self.request, options=self.options, carried=self.step.state))
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        self.status = self.step.state.status
+        await self._record_process("process-closed", data={"status": self.step.state.status.value})
+        self._publish()
+        return self.step.outcome()
+
+    # --- queries and updates ----------------------------------------------------------------------------------
+
+    @workflow.query
+    def state(self) -> AdviceState:
+        return AdviceState(workflow_id=workflow.info().workflow_id, request=self.request,
+                           status=self.step.state.status, step=self.step.state, closed=self.step.closed)
+
+    @workflow.update
+    async def opened(self) -> AdviceState:
+        """Returns once the step is planned: the starter's update-with-start waits on it for the dates."""
+        await workflow.wait_condition(lambda: self.step.planned)
+        return self.state()
+
+    @workflow.update
+    async def advice_sent(self, sent: AdviceSent) -> AdviceState:
+        await self.step.complete(sent.sent_on, actor=sent.by, data={"method": sent.method.value, "note": sent.note})
+        return self.state()
+
+    @advice_sent.validator
+    def _validate_advice_sent(self, sent: AdviceSent) -> None:
+        self.step.validate_change()
+        self.validate_date("sent_on", sent.sent_on)
+
+    @workflow.update
+    async def record_exemption(self, exemption: Exemption) -> AdviceState:
+        await self.step.exempt(exemption)
+        return self.state()
+
+    @record_exemption.validator
+    def _validate_exemption(self, exemption: Exemption) -> None:
+        self.step.validate_change()
+        if self.step.state.exemption is not None:
+            raise ValueError(f"exemption: already recorded ({self.step.state.exemption.ground})")
+        ground = get_ground(RULE, exemption.ground)
+        if ground.needs_period and exemption.start is None:
+            raise ValueError(f"start: ground {exemption.ground} needs the date the circumstances began")
+        if exemption.start is not None:
+            self.validate_date("start", exemption.start)
+        if exemption.start and exemption.end and exemption.end < exemption.start:
+            raise ValueError(f"end: {exemption.end} is before start {exemption.start}")
+
+    @workflow.update
+    async def withdraw(self, withdrawal: Withdrawal) -> AdviceState:
+        await self.step.withdraw(withdrawal.withdrawn_on, actor=withdrawal.by, reason=withdrawal.reason)
+        return self.state()
+
+    @withdraw.validator
+    def _validate_withdrawal(self, withdrawal: Withdrawal) -> None:
+        self.step.validate_change()
+        self.validate_date("withdrawn_on", withdrawal.withdrawn_on)
+
+    # --- internals --------------------------------------------------------------------------------------------
+
+    async def _record_process(self, kind: str, data: dict) -> None:
+        status = self.step.state.status
+        await record(RecordInput(
+            key=f"{workflow.info().workflow_id}/{kind}", workflow_id=workflow.info().workflow_id, kind=kind,
+            occurred_at=workflow.now(), data=data,
+            process=ProcessRecord(kind=EHC_ADVICE, case_ref=self.request.case_ref, la=self.request.la,
+                                  owner=self.request.owner, status=status, received_on=self.request.received_on,
+                                  channel=self.request.channel, closed=self.step.closed,
+                                  outcome=self._outcome_text() if self.step.closed else None),
+        ))
+
+    def _outcome_text(self) -> str:
+        s = self.step.state
+        if s.status == StepStatus.WITHDRAWN:
+            return "withdrawn by the LA"
+        suffix = " (exemption recorded)" if s.exemption else ""
+        return ("sent on time" if s.on_time else f"sent {s.days_late} day(s) late") + suffix
+
+    def _publish(self) -> None:
+        """Keep the opaque search attributes current, so the Temporal UI can filter by status and due date."""
+        updates = [sa.STATUS.value_set(self.step.state.status.value)]
+        if self.step.planned:
+            due = self.step.outcome().due
+            updates.append(sa.DUE.value_set(datetime.combine(due, time(), tzinfo=timezone.utc)))
+        workflow.upsert_search_attributes(updates)

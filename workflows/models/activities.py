@@ -1,0 +1,103 @@
+"""Activity payloads: plan, record, notify."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from workflows.models.common import Channel, Model, NoticeKind, StepStatus
+
+
+__all__ = ['ProcessRecord', 'StepRecord', 'RecordInput', 'NoticeContext', 'NotifyInput', 'Delivery', 'NotifyResult']
+
+
+class ProcessRecord(Model):
+    """The process row as the workflow sees it (upserted by the record activity)."""
+
+    kind: str
+    case_ref: str
+    la: str
+    owner: str
+    status: StepStatus
+    received_on: date
+    channel: Channel
+    outcome: str | None = None
+    closed: bool = False
+    facts: dict[str, Any] = Field(default_factory=dict)
+
+
+class StepRecord(Model):
+    """The step row as the workflow sees it (upserted by the record activity)."""
+
+    rule_id: str
+    instance: int = 1
+    rule_version: date
+    basis: str
+    anchor: date
+    due: date
+    target: date
+    explanation: list[str]
+    owner: str
+    status: StepStatus
+    exempt: bool = False
+    exemption_ground: str | None = None
+    completed_on: date | None = None
+    on_time: bool | None = None
+    days_late: int | None = None
+
+
+class RecordInput(Model):
+    """One event, and the projection it changes; `key` makes a retried activity a no-op."""
+
+    key: str
+    workflow_id: str
+    kind: str
+    occurred_at: datetime  # workflow time
+    rule_id: str | None = None
+    actor: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    process: ProcessRecord | None = None
+    step: StepRecord | None = None
+
+
+class NoticeContext(Model):
+    """What a message may say: the case reference, never a pupil's name, birth date or need."""
+
+    workflow_id: str
+    process_kind: str
+    case_ref: str
+    la: str
+    rule_id: str
+    rule_title: str
+    basis: str
+    due: date
+    target: date
+    on: date
+    style: str = "duty"
+    duty_holder: str = ""  # the local date the message is about (the day it is sent)
+    days_to_target: int | None = None
+    days_overdue: int | None = None
+    exemption_ground: str | None = None
+    completed_on: date | None = None
+    on_time: bool | None = None
+
+
+class NotifyInput(Model):
+    key: str  # idempotency key: process, step, kind, scheduled time
+    kind: NoticeKind
+    recipients: list[str]
+    scheduled_for: datetime
+    context: NoticeContext
+
+
+class Delivery(Model):
+    recipient: str
+    channel: str
+    status: Literal["sent", "kept", "failed", "skipped"]
+    error: str | None = None
+
+
+class NotifyResult(Model):
+    deliveries: list[Delivery]

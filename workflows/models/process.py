@@ -1,0 +1,79 @@
+"""Every process: who it is for (by reference), its steps, and the changes any step accepts."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import Field
+
+from workflows.models.common import CaseRef, Channel, Model, Note, ShortText, StaffId, StepStatus
+from workflows.models.step import Exemption, StepOptions, StepState
+
+__all__ = ['ProcessHeader', 'ProcessState', 'StepDone', 'StepExemption', 'Reassignment', 'Cancellation',
+           'ProcessRunInput']
+
+
+class ProcessHeader(Model):
+    """What starts a process: the case (by its opaque reference), the LA, who owns it, when the LA's document came."""
+
+    case_ref: CaseRef
+    la: ShortText
+    received_on: date
+    channel: Channel = Channel.EMAIL
+    owner: StaffId
+    escalate_to: StaffId = "senco"
+
+
+class ProcessState(Model):
+    """The query result of every process, and what its updates return."""
+
+    workflow_id: str
+    kind: str
+    header: ProcessHeader
+    status: StepStatus
+    steps: list[StepState]
+    facts: dict[str, Any] = Field(default_factory=dict)
+    closed: bool = False
+
+    def step(self, rule_id: str) -> StepState:
+        """The latest occurrence of a rule's step."""
+        return [s for s in self.steps if s.rule_id == rule_id][-1]
+
+
+class StepDone(Model):
+    """A step completed: the date it was done, by whom, how, and the evidence (a reference, never pupil details)."""
+
+    rule_id: str
+    done_on: date
+    by: StaffId
+    method: Channel | None = None
+    evidence: Note = ""
+
+
+class StepExemption(Model):
+    rule_id: str
+    exemption: Exemption
+
+
+class Reassignment(Model):
+    rule_id: str
+    owner: StaffId
+    by: StaffId
+    reason: Note = ""
+
+
+class Cancellation(Model):
+    rule_id: str
+    cancelled_on: date
+    by: StaffId
+    reason: Note = ""
+
+
+class ProcessRunInput(Model):
+    """A generic process input: the header, options, and what a continued run carries."""
+
+    header: ProcessHeader
+    options: StepOptions = Field(default_factory=StepOptions)
+    carried_steps: list[StepState] = Field(default_factory=list)
+    facts: dict[str, Any] = Field(default_factory=dict)

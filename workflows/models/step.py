@@ -1,0 +1,105 @@
+"""The statutory step: its plan, notices, state and outcome (shared by every process)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from workflows.models.common import Model, Note, NoticeKind, StaffId, StepStatus, StepStyle
+
+
+__all__ = ['Notice', 'PlanStepInput', 'StepPlan', 'Exemption', 'StepState', 'StepOutcome', 'StepOptions']
+
+
+class Notice(Model):
+    """A reminder or escalation the step will send at `at` (computed by an activity from the calendar)."""
+
+    kind: NoticeKind
+    at: datetime  # aware UTC instant (08:00 Europe/London on a working day by default)
+    on: date  # the local date of `at`
+    recipients: list[str]
+    days_to_target: int | None = None
+    days_overdue: int | None = None
+
+
+class PlanStepInput(Model):
+    rule_id: str
+    anchor: date
+    owner: str
+    escalate_to: str
+    mode: Literal["statutory", "asap"] = "statutory"
+    # Only notices on dates strictly after this one (to continue a schedule); None: from the start.
+    after: date | None = None
+    # For mode "asap": the due date no longer binds; nudges follow this date.
+    asap_from: date | None = None
+    # Workflow's today (Europe/London): a prompt whose date has passed is sent at once.
+    today: date | None = None
+
+
+class StepPlan(Model):
+    """A rule applied to an anchor, as the rule book and the school calendar had it when the step was planned."""
+
+    rule_id: str
+    rule_title: str
+    rule_version: date
+    basis: str
+    anchor: date
+    due: date
+    target: date
+    explanation: list[str]
+    notices: list[Notice]
+    style: StepStyle = "duty"
+    duty_holder: str = ""
+
+
+class Exemption(Model):
+    """A stop-the-clock ground recorded against a step (e.g. reg 8(2)(a))."""
+
+    ground: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    start: date | None = None
+    end: date | None = None
+    note: Note = ""
+    claimed_by: StaffId
+
+
+class StepState(Model):
+    """Everything a statutory step knows; carried across continue-as-new."""
+
+    rule_id: str
+    owner: str
+    escalate_to: str
+    anchor: date
+    instance: int = 1  # which occurrence of this rule in the process (an annual review repeats them each cycle)
+    plan: StepPlan | None = None
+    status: StepStatus = StepStatus.OPEN
+    exemption: Exemption | None = None
+    completed_on: date | None = None
+    on_time: bool | None = None
+    days_late: int | None = None
+    pending: list[Notice] = Field(default_factory=list)
+    notices_sent: int = 0
+    escalations_sent: int = 0
+    notices_failed: int = 0
+    last_notice_on: date | None = None
+
+
+class StepOutcome(Model):
+    rule_id: str
+    instance: int = 1
+    status: StepStatus
+    due: date
+    target: date
+    completed_on: date | None
+    on_time: bool | None
+    days_late: int | None
+    exempt: bool
+
+
+class StepOptions(Model):
+    """Settings a step needs, passed in by the starter (workflows never read settings)."""
+
+    notify_attempts: int = 6
+    notify_initial_interval: timedelta = timedelta(seconds=10)
+    notify_maximum_interval: timedelta = timedelta(minutes=10)

@@ -1,0 +1,218 @@
+"""The mechanism every statutory process shares.
+
+A process workflow subclasses `StatutoryProcess` and writes only its flowchart: which steps open when, from which
+anchor dates. This base gives every process the same changes on any of its steps (done, exemption where the rule
+has grounds, reassignment, cancellation), the same state query, the same records, and continue-as-new that hands
+every open step to the next run.
+
+Each step runs its reminder loop as a workflow task of its own, so a process can track several steps side by side.
+Steps are helpers inside the process workflow, not child workflows: one history per process keeps the auditor's
+record in one place, and a step costs no extra workflow, task queue round trip or retention.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, time, timezone
+from typing import Any, ClassVar
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from statutory.exemptions import get_ground
+    from workflows import search_attributes as sa
+    from workflows.models import (
+        Cancellation,
+        ProcessHeader,
+        ProcessRecord,
+        ProcessState,
+        RecordInput,
+        Reassignment,
+        StepDone,
+        StepExemption,
+        StepOptions,
+        StepState,
+        StepStatus,
+    )
+    from workflows.step import ProcessIdentity, StatutoryStep, record, today
+
+
+class StatutoryProcess:
+    KIND: ClassVar[str]
+    BEGAN: ClassVar[str] = "the request was received"  # how error messages name the header's date
+
+    def setup(self, header: ProcessHeader, options: StepOptions, carried: list[StepState], facts: dict[str, Any],
+              instances: dict[str, int] | None = None) -> None:
+        """Call from the workflow's @workflow.init. `instances` carries, across runs, how many times each rule has
+        been opened (an annual review opens the same rules every cycle: each occurrence is recorded apart)."""
+        self.header, self.options, self.facts = header, options, dict(facts)
+        self.instances: dict[str, int] = dict(instances or {})
+        self.identity = ProcessIdentity(workflow.info().workflow_id, self.KIND, header.case_ref, header.la)
+        self.steps: list[StatutoryStep] = [StatutoryStep(self.identity, state, options) for state in carried]
+        self.status = StepStatus.OPEN
+        self._loops: list[asyncio.Task] = []
+        self._yielding = False
+        self._opened = bool(carried)
+
+    # --- the flowchart's tools --------------------------------------------------------------------------------
+
+    def find(self, rule_id: str) -> StatutoryStep | None:
+        """The latest step for a rule."""
+        matches = [s for s in self.steps if s.state.rule_id == rule_id]
+        return matches[-1] if matches else None
+
+    async def open_step(self, rule_id: str, anchor: date, *, owner: str | None = None) -> StatutoryStep:
+        """Plan a new step, record it, tell its owner, and start its reminders."""
+        seen = [s.state.instance for s in self.steps if s.state.rule_id == rule_id]
+        instance = max([self.instances.get(rule_id, 0), *seen]) + 1
+        self.instances[rule_id] = instance
+        step = StatutoryStep(self.identity, StepState(
+            rule_id=rule_id, owner=owner or self.header.owner, escalate_to=self.header.escalate_to, anchor=anchor,
+            instance=instance), self.options)
+        self.steps.append(step)
+        await step.open()
+        self._loops.append(asyncio.create_task(step.run(lambda: self._yielding)))
+        self.publish()
+        return step
+
+    def resume_steps(self) -> None:
+        """After continue-as-new: restart the reminder loop of every carried step that is still open."""
+        self._loops += [asyncio.create_task(s.run(lambda: self._yielding)) for s in self.steps if not s.closed]
+
+    def mark_opened(self) -> None:
+        """The steps that start the process are planned: the starter's update-with-start may return."""
+        self._opened = True
+
+    async def wait_for(self, condition) -> None:
+        """Wait for a turn of the flowchart; continue as new meanwhile if history grows long."""
+        while True:
+            await workflow.wait_condition(lambda: condition() or workflow.info().is_continue_as_new_suggested())
+            if condition():
+                return
+            await self.continue_as_new()
+
+    async def continue_as_new(self, next_input: Any = None) -> None:
+        """Hand every step to a new run: stop the reminder loops (letting a notice in flight finish), then go.
+        Without `next_input`, the run carries on as it is (next_run_input): the history just grew long."""
+        self._yielding = True
+        await asyncio.gather(*self._loops)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        workflow.continue_as_new(next_input if next_input is not None else self.next_run_input())
+
+    def next_run_input(self) -> Any:
+        raise NotImplementedError
+
+    async def finish(self, status: StepStatus, outcome: str) -> ProcessState:
+        """Close the process: let every step finish what it is doing (a step that closes itself still records and
+        announces it), wait for changes in progress, record the close, and return the final state."""
+        self._yielding = True
+        await asyncio.gather(*self._loops)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        self.status = status
+        await self.record_process("process-closed", {"status": status.value, "outcome": outcome}, outcome=outcome)
+        self.publish()
+        return self.process_state()
+
+    async def record_process(self, kind: str, data: dict[str, Any], *, key: str | None = None,
+                             outcome: str | None = None) -> None:
+        h = self.header
+        await record(RecordInput(
+            key=f"{self.identity.workflow_id}/{key or kind}", workflow_id=self.identity.workflow_id, kind=kind,
+            occurred_at=workflow.now(), data=data,
+            process=ProcessRecord(kind=self.KIND, case_ref=h.case_ref, la=h.la, owner=h.owner, status=self.status,
+                                  received_on=h.received_on, channel=h.channel, outcome=outcome,
+                                  closed=self.status != StepStatus.OPEN, facts=self.facts),
+        ))
+
+    def publish(self) -> None:
+        """Opaque search attributes: the status, and the earliest due date among open steps."""
+        open_steps = [s for s in self.steps if s.planned and not s.closed]
+        updates = [sa.STATUS.value_set(self.status.value),
+                   sa.OPEN_RULES.value_set(sorted({s.state.rule_id for s in open_steps}))]
+        dues = [s.outcome().due for s in open_steps]
+        if dues:
+            updates.append(sa.DUE.value_set(datetime.combine(min(dues), time(), tzinfo=timezone.utc)))
+        workflow.upsert_search_attributes(updates)
+
+    # --- queries and the changes every step accepts -------------------------------------------------------------
+
+    @workflow.query
+    def process_state(self) -> ProcessState:
+        return ProcessState(workflow_id=self.identity.workflow_id, kind=self.KIND, header=self.header,
+                            status=self.status, steps=[s.state for s in self.steps], facts=self.facts,
+                            closed=self.status != StepStatus.OPEN)
+
+    @workflow.update
+    async def process_opened(self) -> ProcessState:
+        """Returns once the first steps are planned (the starter's update-with-start waits on it)."""
+        await workflow.wait_condition(lambda: self._opened)
+        return self.process_state()
+
+    @workflow.update
+    async def complete_step(self, done: StepDone) -> ProcessState:
+        data = {"method": done.method.value if done.method else None, "evidence": done.evidence}
+        await self._open_step(done.rule_id).complete(done.done_on, actor=done.by, data=data)
+        return self.process_state()
+
+    @complete_step.validator
+    def _validate_complete(self, done: StepDone) -> None:
+        self._open_step(done.rule_id).validate_change()
+        self.validate_date("done_on", done.done_on)
+
+    @workflow.update
+    async def exempt_step(self, request: StepExemption) -> ProcessState:
+        await self._open_step(request.rule_id).exempt(request.exemption)
+        return self.process_state()
+
+    @exempt_step.validator
+    def _validate_exempt(self, request: StepExemption) -> None:
+        step = self._open_step(request.rule_id)
+        step.validate_change()
+        exemption = request.exemption
+        if step.state.exemption is not None:
+            raise ValueError(f"exemption: already recorded ({step.state.exemption.ground})")
+        ground = get_ground(request.rule_id, exemption.ground)
+        if ground.needs_period and exemption.start is None:
+            raise ValueError(f"start: ground {exemption.ground} needs the date the circumstances began")
+        if exemption.start is not None:
+            self.validate_date("start", exemption.start)
+        if exemption.start and exemption.end and exemption.end < exemption.start:
+            raise ValueError(f"end: {exemption.end} is before start {exemption.start}")
+
+    @workflow.update
+    async def reassign_step(self, change: Reassignment) -> ProcessState:
+        await self._open_step(change.rule_id).reassign(change.owner, actor=change.by, reason=change.reason)
+        return self.process_state()
+
+    @reassign_step.validator
+    def _validate_reassign(self, change: Reassignment) -> None:
+        step = self._open_step(change.rule_id)
+        step.validate_change()
+        if change.owner == step.state.owner:
+            raise ValueError(f"owner: the step is already {change.owner}'s")
+
+    @workflow.update
+    async def cancel_step(self, cancellation: Cancellation) -> ProcessState:
+        await self._open_step(cancellation.rule_id).cancel(cancellation.cancelled_on, actor=cancellation.by,
+                                                          reason=cancellation.reason)
+        return self.process_state()
+
+    @cancel_step.validator
+    def _validate_cancel(self, cancellation: Cancellation) -> None:
+        self._open_step(cancellation.rule_id).validate_change()
+        self.validate_date("cancelled_on", cancellation.cancelled_on)
+        if not cancellation.reason:
+            raise ValueError("reason: say why the step is cancelled")
+
+    def validate_date(self, field: str, value: date) -> None:
+        if value < self.header.received_on:
+            raise ValueError(f"{field}: {value} is before {self.BEGAN} ({self.header.received_on})")
+        if value > today():
+            raise ValueError(f"{field}: {value} is in the future (today is {today()})")
+
+    def _open_step(self, rule_id: str) -> StatutoryStep:
+        step = self.find(rule_id)
+        if step is None or step.closed:
+            open_ids = ", ".join(s.state.rule_id for s in self.steps if not s.closed) or "none"
+            raise ValueError(f"rule_id: no open step {rule_id!r} in this process (open: {open_ids})")
+        return step

@@ -1,0 +1,325 @@
+"""The statutory step: one rule applied to one anchor date, inside a process workflow.
+
+Every process (advice request, consultation, annual review, re-assessment) is a sequence of these. A step plans its
+dates through an activity (so history records what the rule book and calendar said), reminds its owner before the
+target, escalates after the due date, and ends when it is completed or withdrawn. An exemption turns the statutory
+clock into "as soon as practicable" nudges. Every change is written through the record activity and every message
+through the notify activity, with idempotency keys derived from the workflow ID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Literal
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from statutory.clock import local_date
+    from workflows import activity_names
+    from workflows.models import (
+        Exemption,
+        Notice,
+        NoticeContext,
+        NoticeKind,
+        NotifyInput,
+        NotifyResult,
+        PlanStepInput,
+        StepOptions,
+        ProcessRecord,
+        RecordInput,
+        StepOutcome,
+        StepPlan,
+        StepRecord,
+        StepState,
+        StepStatus,
+    )
+
+PLAN_OPTIONS = dict(start_to_close_timeout=timedelta(seconds=30), retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)))
+# A record must land: retried until the database answers (the workflow waits, durably).
+RECORD_OPTIONS = dict(start_to_close_timeout=timedelta(seconds=30), retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)))
+
+
+class ProcessIdentity:
+    """What a step needs to know about the process it belongs to (opaque references only)."""
+
+    def __init__(self, workflow_id: str, kind: str, case_ref: str, la: str) -> None:
+        self.workflow_id, self.kind, self.case_ref, self.la = workflow_id, kind, case_ref, la
+
+
+async def record(entry: RecordInput) -> None:
+    await workflow.execute_activity(activity_names.RECORD, entry, **RECORD_OPTIONS)
+
+
+def today() -> date:
+    """Today's date in Europe/London, by workflow time."""
+    return local_date(workflow.now())
+
+
+class StatutoryStep:
+    def __init__(self, process: ProcessIdentity, state: StepState, options: StepOptions) -> None:
+        self.process = process
+        self.state = state
+        # A message is retried with backoff, then given up and recorded as failed: a broken channel never blocks.
+        self._notify_retry = RetryPolicy(initial_interval=options.notify_initial_interval,
+                                         maximum_interval=options.notify_maximum_interval,
+                                         maximum_attempts=options.notify_attempts)
+        self._closing = False
+        self._replan = False  # an exemption: re-plan as "as soon as practicable"
+        self._reschedule_to: date | None = None  # a new anchor (e.g. the meeting moved): re-plan from it
+        instance = "" if state.instance == 1 else f"#{state.instance}"
+        self.key = f"{process.workflow_id}/{state.rule_id}{instance}"
+
+    # --- queries ----------------------------------------------------------------------------------------------
+
+    @property
+    def planned(self) -> bool:
+        return self.state.plan is not None
+
+    @property
+    def closed(self) -> bool:
+        return self.state.status != StepStatus.OPEN
+
+    @property
+    def accepting_changes(self) -> bool:
+        return not self.closed and not self._closing
+
+    def outcome(self) -> StepOutcome:
+        plan = self._plan()
+        return StepOutcome(
+            rule_id=self.state.rule_id,
+            instance=self.state.instance,
+            status=self.state.status,
+            due=plan.due,
+            target=plan.target,
+            completed_on=self.state.completed_on,
+            on_time=self.state.on_time,
+            days_late=self.state.days_late,
+            exempt=self.state.exemption is not None,
+        )
+
+    # --- lifecycle --------------------------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Plan the step, record it and tell its owner. A carried-over (continued) step is already open."""
+        if self.planned:
+            return
+        plan = await self._plan_notices(PlanStepInput(
+            rule_id=self.state.rule_id, anchor=self.state.anchor, owner=self.state.owner, escalate_to=self.state.escalate_to,
+            today=today(),
+        ))
+        self.state.plan = plan
+        # A request entered late: reminders for days already gone are not sent (the assignment says where it stands).
+        self.state.pending = [n for n in plan.notices if n.on >= today()]
+        await self._record("step-opened", data={"due": plan.due.isoformat(), "target": plan.target.isoformat()})
+        await self._notify("assigned", [self.state.owner], key_suffix="assigned")
+
+    async def run(self, should_yield: Callable[[], bool] | None = None) -> Literal["closed", "continue-as-new"]:
+        """Send each notice when its time comes, until the step closes, or until `should_yield` (by default: history
+        asks to continue as new) says to hand over to a new run."""
+        should_yield = should_yield or (lambda: workflow.info().is_continue_as_new_suggested())
+        while not self.closed:
+            if self._replan:
+                self._replan = False
+                await self._plan_asap()
+                continue
+            if self._reschedule_to is not None:
+                await self._reschedule()
+                continue
+            if should_yield():
+                return "continue-as-new"
+            if not self.state.pending:
+                await self._extend()
+                continue
+            notice = self.state.pending[0]
+            delay = notice.at - workflow.now()
+            if delay > timedelta(0):
+                try:
+                    await workflow.wait_condition(lambda: self._changed() or should_yield(), timeout=delay)
+                except asyncio.TimeoutError:
+                    pass
+                continue
+            self.state.pending.pop(0)
+            if notice.kind == "closes":  # a window given to someone else ends by itself on its last day
+                await self.complete(self._plan().due, actor="sendclock", data={"closed": "the period ended"})
+            else:
+                await self._send(notice)
+        return "closed"
+
+    def _changed(self) -> bool:
+        return self.closed or self._replan or self._reschedule_to is not None
+
+    # --- changes (called from the process workflow's update handlers, after validation) ------------------------
+
+    def validate_change(self) -> None:
+        if not self.accepting_changes:
+            raise ValueError(f"step {self.state.rule_id} is already {self.state.status.value if self.closed else 'closing'}")
+
+    async def complete(self, completed_on: date, *, actor: str, data: dict) -> StepOutcome:
+        self._closing = True
+        await workflow.wait_condition(lambda: self.planned)
+        plan = self._plan()
+        self.state.completed_on = completed_on
+        if plan.style != "prompt":  # an earliest date is not a deadline: nothing is on time or late
+            self.state.days_late = max(0, (completed_on - plan.due).days)
+            self.state.on_time = completed_on <= plan.due
+        self.state.status = StepStatus.COMPLETED
+        await self._record("completed", actor=actor, data={**data, "completed_on": completed_on.isoformat(),
+                                                          "on_time": self.state.on_time, "days_late": self.state.days_late})
+        await self._notify("completed", self._with_escalation([self.state.owner]), key_suffix="completed")
+        return self.outcome()
+
+    async def withdraw(self, withdrawn_on: date, *, actor: str, reason: str) -> StepOutcome:
+        """The body that asked withdrew (an LA withdrawing its request)."""
+        return await self._stop(StepStatus.WITHDRAWN, "withdrawn", withdrawn_on, actor=actor, reason=reason)
+
+    async def cancel(self, cancelled_on: date, *, actor: str, reason: str) -> StepOutcome:
+        """No longer needed (the plan ceased, the meeting moved to another cycle, entered in error)."""
+        return await self._stop(StepStatus.CANCELLED, "cancelled", cancelled_on, actor=actor, reason=reason)
+
+    async def _stop(self, status: StepStatus, kind: Literal["withdrawn", "cancelled"], on: date, *, actor: str,
+                    reason: str) -> StepOutcome:
+        self._closing = True
+        await workflow.wait_condition(lambda: self.planned)
+        self.state.status = status
+        await self._record(kind, actor=actor, data={f"{kind}_on": on.isoformat(), "reason": reason})
+        await self._notify(kind, [self.state.owner], key_suffix=kind)
+        return self.outcome()
+
+    async def reassign(self, owner: str, *, actor: str, reason: str) -> None:
+        """Hand the step to someone else: they are told, and every pending notice goes to them instead."""
+        await workflow.wait_condition(lambda: self.planned)
+        previous, self.state.owner = self.state.owner, owner
+        for notice in self.state.pending:
+            notice.recipients = list(dict.fromkeys(owner if r == previous else r for r in notice.recipients))
+        stamp = f"reassigned/{workflow.now().isoformat()}"
+        await self._record("reassigned", key_suffix=stamp, actor=actor,
+                           data={"from": previous, "to": owner, "reason": reason})
+        await self._notify("assigned", [owner], key_suffix=stamp)
+
+    async def reschedule(self, anchor: date) -> None:
+        """The anchor moved (a meeting rescheduled): the step is planned again from it; returns once it has been."""
+        await workflow.wait_condition(lambda: self.planned)
+        self._reschedule_to = anchor
+        await workflow.wait_condition(lambda: self._reschedule_to is None or self.closed)
+
+    async def exempt(self, exemption: Exemption) -> None:
+        await workflow.wait_condition(lambda: self.planned)
+        self.state.exemption = exemption
+        stamp = f"exemption/{workflow.now().isoformat()}"
+        await self._record("exemption-recorded", key_suffix=stamp, actor=exemption.claimed_by,
+                           data=exemption.model_dump(mode="json"))
+        await self._notify("exemption", self._with_escalation([self.state.owner]), key_suffix=stamp)
+        self._replan = True
+
+    # --- internals --------------------------------------------------------------------------------------------
+
+    def _plan(self) -> StepPlan:
+        assert self.state.plan is not None, "step not planned yet"
+        return self.state.plan
+
+    def _with_escalation(self, recipients: list[str]) -> list[str]:
+        return list(dict.fromkeys([*recipients, self.state.escalate_to]))
+
+    async def _plan_notices(self, request: PlanStepInput) -> StepPlan:
+        plan = await workflow.execute_activity(activity_names.PLAN_STEP, request, result_type=StepPlan, **PLAN_OPTIONS)
+        if plan.notices:
+            self.state.last_notice_on = plan.notices[-1].on
+        return plan
+
+    async def _extend(self) -> None:
+        """The planned notices are used up and the step is still open: plan the next batch."""
+        asap = self.state.exemption is not None
+        plan = await self._plan_notices(PlanStepInput(
+            rule_id=self.state.rule_id, anchor=self.state.anchor, owner=self.state.owner,
+            escalate_to=self.state.escalate_to, mode="asap" if asap else "statutory",
+            after=self.state.last_notice_on, asap_from=self.state.last_notice_on if asap else None, today=today(),
+        ))
+        if not plan.notices:  # nothing more to send: wait for the step to close or change
+            await workflow.wait_condition(self._changed)
+        self.state.pending = plan.notices
+
+    async def _reschedule(self) -> None:
+        anchor = self._reschedule_to
+        previous = self._plan()
+        self.state.anchor = anchor
+        plan = await self._plan_notices(PlanStepInput(
+            rule_id=self.state.rule_id, anchor=anchor, owner=self.state.owner, escalate_to=self.state.escalate_to,
+            today=today(),
+        ))
+        self.state.plan = plan
+        self.state.pending = [n for n in plan.notices if n.on >= today()]
+        stamp = f"rescheduled/{workflow.now().isoformat()}"
+        await self._record("step-rescheduled", key_suffix=stamp, data={
+            "anchor": anchor.isoformat(), "due": plan.due.isoformat(), "target": plan.target.isoformat(),
+            "previous_due": previous.due.isoformat()})
+        await self._notify("rescheduled", [self.state.owner], key_suffix=stamp)
+        if self._reschedule_to == anchor:  # done (unless it moved again meanwhile: then plan once more)
+            self._reschedule_to = None
+
+    async def _plan_asap(self) -> None:
+        """After an exemption the duty is to act "as soon as practicable": regular nudges replace the schedule."""
+        plan = await self._plan_notices(PlanStepInput(
+            rule_id=self.state.rule_id, anchor=self.state.anchor, owner=self.state.owner,
+            escalate_to=self.state.escalate_to, mode="asap", asap_from=today(), today=today(),
+        ))
+        self.state.pending = plan.notices
+
+    async def _send(self, notice: Notice) -> None:
+        ok = await self._notify(notice.kind, notice.recipients, key_suffix=f"{notice.kind}/{notice.at.isoformat()}",
+                                on=notice.on, days_to_target=notice.days_to_target, days_overdue=notice.days_overdue)
+        self.state.notices_sent += 1
+        if notice.kind == "overdue":
+            self.state.escalations_sent += 1
+        await self._record("escalation-sent" if notice.kind == "overdue" else "reminder-sent",
+                           key_suffix=f"{notice.kind}/{notice.at.isoformat()}",
+                           data={"kind": notice.kind, "on": notice.on.isoformat(), "recipients": notice.recipients,
+                                 "delivered": ok})
+
+    async def _notify(self, kind: NoticeKind, recipients: list[str], *, key_suffix: str, on: date | None = None,
+                      days_to_target: int | None = None, days_overdue: int | None = None) -> bool:
+        plan = self._plan()
+        context = NoticeContext(
+            workflow_id=self.process.workflow_id, process_kind=self.process.kind, case_ref=self.process.case_ref,
+            la=self.process.la, rule_id=plan.rule_id, rule_title=plan.rule_title, basis=plan.basis, due=plan.due,
+            target=plan.target, on=on or today(), days_to_target=days_to_target, days_overdue=days_overdue,
+            exemption_ground=self.state.exemption.ground if self.state.exemption else None,
+            completed_on=self.state.completed_on, on_time=self.state.on_time, style=plan.style,
+            duty_holder=plan.duty_holder,
+        )
+        key = f"{self.key}/{key_suffix}"
+        try:
+            await workflow.execute_activity(
+                activity_names.NOTIFY,
+                NotifyInput(key=key, kind=kind, recipients=recipients, scheduled_for=workflow.now(), context=context),
+                result_type=NotifyResult, start_to_close_timeout=timedelta(minutes=2), retry_policy=self._notify_retry,
+            )
+            return True
+        except ActivityError as err:
+            self.state.notices_failed += 1
+            workflow.logger.warning("notification %s failed after retries: %s", key, err.cause or err)
+            await self._record("notification-failed", key_suffix=f"failed/{key_suffix}",
+                               data={"kind": kind, "recipients": recipients, "error": str(err.cause or err)})
+            return False
+
+    def step_record(self) -> StepRecord:
+        plan = self._plan()
+        return StepRecord(
+            rule_id=plan.rule_id, instance=self.state.instance, rule_version=plan.rule_version, basis=plan.basis, anchor=plan.anchor, due=plan.due,
+            target=plan.target, explanation=plan.explanation, owner=self.state.owner, status=self.state.status,
+            exempt=self.state.exemption is not None,
+            exemption_ground=self.state.exemption.ground if self.state.exemption else None,
+            completed_on=self.state.completed_on, on_time=self.state.on_time, days_late=self.state.days_late,
+        )
+
+    async def _record(self, kind: str, *, key_suffix: str | None = None, actor: str | None = None,
+                      data: dict | None = None, process: ProcessRecord | None = None) -> None:
+        await record(RecordInput(
+            key=f"{self.key}/{key_suffix or kind}",
+            workflow_id=self.process.workflow_id, kind=kind, occurred_at=workflow.now(), rule_id=self.state.rule_id,
+            actor=actor, data=data or {}, step=self.step_record(), process=process,
+        ))
