@@ -1,0 +1,128 @@
+"""Starting and changing EHC advice requests: what the CLI (and later the API) call.
+
+Starting is idempotent: update-with-start creates the workflow if it is missing (USE_EXISTING) and waits until its
+dates are planned; a request already closed is not started again but returned as it stands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from config.settings import Settings
+from starter.requests import RequestError, check_staff, step_options, update
+from workflows import search_attributes as sa
+from statutory import get_rule
+from workflows.ehc_advice import RULE, EhcAdviceRequest
+from workflows.ids import EHC_ADVICE, advice_workflow_id
+from workflows.models import (
+    AdviceRequest,
+    AdviceRunInput,
+    AdviceSent,
+    AdviceState,
+    Exemption,
+    Withdrawal,
+)
+
+
+@dataclass(frozen=True)
+class Started:
+    state: AdviceState
+    created: bool  # False: the request already existed (duplicate start)
+
+
+def check_request(settings: Settings, request: AdviceRequest, today: date | None = None) -> None:
+    """Refuse, before anything starts, a request no workflow could plan; with `today`, one dated in the future."""
+    check_staff(settings, owner=request.owner, escalate_to=request.escalate_to)
+    if today is not None and request.received_on > today:
+        raise RequestError(f"received_on: {request.received_on} is in the future (today is {today})")
+    try:
+        get_rule(RULE, on=request.received_on)
+    except ValueError as err:
+        raise RequestError(f"received_on: {err}") from err
+
+
+async def start_advice_request(client: Client, settings: Settings, request: AdviceRequest) -> Started:
+    check_request(settings, request)
+    workflow_id = advice_workflow_id(request.case_ref, request.received_on)
+    operation = WithStartWorkflowOperation(
+        EhcAdviceRequest.run,
+        AdviceRunInput(request=request, options=step_options(settings)),
+        id=workflow_id,
+        task_queue=settings.temporal.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        search_attributes=TypedSearchAttributes([
+            SearchAttributePair(sa.CASE_REF, request.case_ref),
+            SearchAttributePair(sa.PROCESS, EHC_ADVICE),
+            SearchAttributePair(sa.LA, request.la),
+        ]),
+    )
+    existed = await _exists(client, workflow_id)
+    try:
+        state = await client.execute_update_with_start_workflow(EhcAdviceRequest.opened, start_workflow_operation=operation)
+    except (WorkflowAlreadyStartedError, RPCError) as err:  # closed already: report it as it stands
+        if isinstance(err, RPCError) and err.status != RPCStatusCode.ALREADY_EXISTS:
+            raise
+        _consume(operation)
+        state = await client.get_workflow_handle(workflow_id).query(EhcAdviceRequest.state)
+    # Two starts racing may both say "created"; both still get the one workflow.
+    return _checked(Started(state=state, created=not existed), request)
+
+
+async def _exists(client: Client, workflow_id: str) -> bool:
+    try:
+        await client.get_workflow_handle(workflow_id).describe()
+        return True
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+
+
+def _checked(started: Started, request: AdviceRequest) -> Started:
+    existing = started.state.request
+    if (existing.la, existing.case_ref, existing.received_on) != (request.la, request.case_ref, request.received_on):
+        raise RequestError(
+            f"la: this case already has a request received on {existing.received_on} from {existing.la!r}; "
+            f"not starting another from {request.la!r}"
+        )
+    return started
+
+
+def _consume(operation: WithStartWorkflowOperation) -> None:
+    """The operation's handle future holds the same error; read it so asyncio does not log it as unretrieved."""
+    future = getattr(operation, "_workflow_handle", None)
+    if future is not None and future.done():
+        future.exception()
+
+
+async def state(client: Client, workflow_id: str) -> AdviceState:
+    return await client.get_workflow_handle(workflow_id).query(EhcAdviceRequest.state)
+
+
+async def advice_sent(client: Client, settings: Settings, workflow_id: str, sent: AdviceSent) -> AdviceState:
+    check_staff(settings, by=sent.by)
+    return await update(client, workflow_id, EhcAdviceRequest.advice_sent, sent)
+
+
+async def record_exemption(client: Client, settings: Settings, workflow_id: str, exemption: Exemption) -> AdviceState:
+    check_staff(settings, by=exemption.claimed_by)
+    return await update(client, workflow_id, EhcAdviceRequest.record_exemption, exemption)
+
+
+async def withdraw(client: Client, settings: Settings, workflow_id: str, withdrawal: Withdrawal) -> AdviceState:
+    check_staff(settings, by=withdrawal.by)
+    return await update(client, workflow_id, EhcAdviceRequest.withdraw, withdrawal)
+
+

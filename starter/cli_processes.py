@@ -1,0 +1,533 @@
+"""`sendclock draft|reassessment|step|process`: start the statutory processes, and change any step of any process.
+
+The conventions of starter/cli.py, whose helpers these commands use: bad input prints one line naming the flag and
+exits 2 before Temporal is contacted; an unreachable Temporal or database exits 1. A step is found through the
+database (the case's open processes with an open step of that rule); several: the user says which with --process.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from starter import cli_format as out
+from starter.cli import EXIT_UNAVAILABLE, FLAGS, ByOption, CaseOption, fail, load_settings, parse_date, run_async
+from statutory.clock import fmt
+
+draft_app = typer.Typer(help="Draft plan consultations: the school's views (15 days) beside the parent's 15 days.",
+                        no_args_is_help=True)
+reassessment_app = typer.Typer(help="Re-assessment (SEND Regulations 2014 regs 24-27): the earliest request date, "
+                                    "the LA's decision (15 days), the final plan (14 weeks).", no_args_is_help=True)
+step_app = typer.Typer(help="Change one step of any process: done, exemption, reassignment, cancellation.",
+                       no_args_is_help=True)
+process_app = typer.Typer(help="The statutory processes of a case.", no_args_is_help=True)
+
+T = TypeVar("T")
+
+LaOption = Annotated[str, typer.Option("--la", help="The local authority.")]
+OwnerOption = Annotated[str, typer.Option("--owner", help="Staff id who owns the process's steps (see config).")]
+ChannelOption = Annotated[str, typer.Option("--channel", help="How it arrived: email, post, hand, portal.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+DateOption = Annotated[str, typer.Option("--date", help="The date, YYYY-MM-DD.")]
+RuleOption = Annotated[str, typer.Option("--rule", help="The step's rule id (see `sendclock rules`).")]
+ProcessOption = Annotated[str | None, typer.Option(
+    "--process", help="Which process, if the case has several with this step: draft-plan-consultation, "
+                      "reassessment, annual-review, ehc-advice-request.")]
+WhichOption = Annotated[str | None, typer.Option(
+    "--received", help="Which process, if the case has several of one kind: the date it began (YYYY-MM-DD).")]
+EvidenceOption = Annotated[str, typer.Option("--evidence", help="A reference to the evidence (no personal details).")]
+NeedsChangedWhich = Annotated[str | None, typer.Option(
+    "--needs-changed", help="Which re-assessment, if the case has several (YYYY-MM-DD).")]
+
+# The model fields of these commands, and the flags that set them (starter.FLAGS covers the rest).
+STEP_FLAGS = {"rule_id": "--rule", "done_on": "--date", "cancelled_on": "--date", "owner": "--to",
+              "evidence": "--evidence", "method": "--method", "decided_on": "--date", "start": "--start",
+              "end": "--end", "note": "--note", "ground": "--ground", "claimed_by": "--by", "reason": "--reason"}
+
+
+# --- shared --------------------------------------------------------------------------------------------------
+
+
+def _flagged(message: str, flags: dict[str, str]) -> str:
+    field, sep, reason = message.partition(":")
+    flag = flags.get(field) or FLAGS.get(field)
+    return f"{flag}:{reason}" if sep and flag else message
+
+
+def _build(model: type[T], flags: dict[str, str], **fields: Any) -> T:
+    from pydantic import ValidationError
+
+    try:
+        return model(**fields)
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else ""
+        fail(f"{flags.get(field) or FLAGS.get(field, field)}: {first['msg']}")
+
+
+def _check(flags: dict[str, str], check: Callable[[], None]) -> None:
+    """Run a starter check before Temporal is contacted; its RequestError names a field: say the flag."""
+    from starter.advice import RequestError
+
+    try:
+        check()
+    except RequestError as err:
+        fail(_flagged(str(err), flags))
+
+
+def _run(work: Callable[[], Any], flags: dict[str, str]) -> Any:
+    """run_async, with the workflow's field names (done_on, owner, ...) said as this command's flags."""
+    from starter.advice import RequestError
+
+    async def flagged():
+        try:
+            return await work()
+        except RequestError as err:
+            raise RequestError(_flagged(str(err), flags)) from err
+
+    return run_async(flagged)
+
+
+def _today(settings) -> date:
+    from statutory.clock import local_date
+
+    return local_date(datetime.now(timezone.utc), settings.timezone)
+
+
+def _not_future(settings, flag: str, value: date) -> None:
+    today = _today(settings)
+    if value > today:
+        fail(f"{flag}: {value} is in the future (today is {today})")
+
+
+def _in_force(flag: str, rule_id: str, anchor: date) -> None:
+    """A rule no version of which was in force on the anchor could never be planned: refuse before starting."""
+    from statutory import get_rule
+
+    try:
+        get_rule(rule_id, on=anchor)
+    except ValueError as err:
+        fail(f"{flag}: {err}")
+
+
+def _case(case: str) -> str:
+    import re
+
+    from workflows.models import CASE_REF_PATTERN
+
+    if not re.match(CASE_REF_PATTERN, case):
+        fail(f"--case: {case!r} is not a case reference (letters, digits, '.', '_', '-')")
+    return case
+
+
+def _rule(rule: str) -> str:
+    from statutory import rule_ids
+
+    if rule not in rule_ids():
+        fail(f"--rule: unknown rule {rule!r} (see `sendclock rules`)")
+    return rule
+
+
+@contextmanager
+def _session(settings) -> Iterator[Any]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from store.db import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            yield session
+    except SQLAlchemyError as err:
+        fail(f"cannot read the database ({str(err).splitlines()[0]}); has `sendclock db upgrade` been run?",
+                 EXIT_UNAVAILABLE)
+    finally:
+        engine.dispose()
+
+
+def _find(settings, case: str, rule: str, kind: str | None = None, began: date | None = None,
+          hint: str = "") -> str:
+    """The workflow ID of the one open process of `case` with an open step `rule`."""
+    from store.queries import open_processes_with_step
+
+    with _session(settings) as session:
+        found = open_processes_with_step(session, _case(case), rule)
+    if kind is not None:
+        found = [p for p in found if p.kind == kind]
+    if began is not None:
+        found = [p for p in found if p.received_on == began]
+    if not found:
+        fail(f"--case: no open step {rule!r} for case {case!r}{hint}")
+    kinds = sorted({p.kind for p in found})
+    if len(kinds) > 1:
+        fail(f"--case: case {case!r} has {len(found)} open processes with step {rule!r} ({', '.join(kinds)}); "
+                 f"add --process KIND")
+    if len(found) > 1:
+        dates = ", ".join(str(p.received_on) for p in found)
+        fail(f"--case: case {case!r} has {len(found)} open {kinds[0]} processes with step {rule!r} "
+                 f"(from {dates}); add --received")
+    return found[0].workflow_id
+
+
+def _wait_for_step(settings, workflow_id: str, rule_id: str, timeout: float = 20.0):
+    """The step row of `rule_id`, once the workflow has planned and recorded it (None if not within `timeout`: the
+    worker may be down; the step appears when it runs again)."""
+    from store.queries import process_detail
+
+    give_up = time.monotonic() + timeout
+    while True:
+        with _session(settings) as session:
+            detail = process_detail(session, workflow_id)
+        rows = [s for s in (detail[1] if detail else []) if s.rule_id == rule_id]
+        if rows or time.monotonic() > give_up:
+            return rows[-1] if rows else None
+        time.sleep(0.2)
+
+
+def _start(settings, run, run_input, workflow_id: str, kind: str, flags: dict[str, str], as_json: bool) -> None:
+    from starter.client import connect
+    from starter.processes import start_process
+
+    async def work():
+        return await start_process(await connect(settings), settings, run, run_input, workflow_id, kind)
+
+    started = _run(work, flags)
+    typer.echo(json.dumps(out.process_json(started.state, created=started.created)) if as_json
+               else out.process_started_text(started.state, started.created, settings))
+
+
+def _header(settings, flags: dict[str, str], *, case: str, la: str, began: date, owner: str, channel: str):
+    from starter.processes import check_header
+    from workflows.models import ProcessHeader
+
+    header = _build(ProcessHeader, flags, case_ref=_case(case), la=la, received_on=began, owner=owner, channel=channel,
+                    escalate_to=settings.reminders.escalate_to)
+    _check(flags, lambda: check_header(settings, header))
+    _not_future(settings, flags["received_on"], began)
+    return header
+
+
+def _change(settings, workflow_id: str, call: Callable[[Any], Any], flags: dict[str, str]):
+    from starter.client import connect
+
+    async def work():
+        return await call(await connect(settings))
+
+    return _run(work, flags)
+
+
+# --- draft plan consultation ---------------------------------------------------------------------------------
+
+
+@draft_app.command("start")
+def draft_start(
+    case: CaseOption,
+    la: LaOption,
+    received: Annotated[str, typer.Option("--received", help="Date the draft plan or consultation was received.")],
+    owner: OwnerOption,
+    served: Annotated[str | None, typer.Option(
+        "--served", help="Date the draft was served on the parent, if not the day received (their 15 days).")] = None,
+    channel: ChannelOption = "email",
+    as_json: JsonOption = False,
+) -> None:
+    """Start a draft plan consultation: the school's views within 15 days, the parent's 15 days tracked beside them
+    (idempotent: the same case and date give the same workflow)."""
+    from starter.advice import step_options
+    from workflows.draft_consultation import PARENT, SCHOOL, DraftPlanConsultation
+    from workflows.ids import DRAFT_CONSULTATION, draft_workflow_id
+    from workflows.models import DraftConsultationInput
+
+    settings = load_settings()
+    received_on = parse_date("--received", received)
+    served_on = parse_date("--served", served) or received_on
+    flags = {"received_on": "--received"}
+    header = _header(settings, flags, case=case, la=la, began=received_on, owner=owner, channel=channel)
+    if served_on < received_on:
+        fail(f"--served: {served_on} is before --received {received_on}")
+    _in_force("--received", SCHOOL, received_on)
+    _in_force("--served", PARENT, served_on)
+    run_input = DraftConsultationInput(header=header, options=step_options(settings), served_on=served_on)
+    _start(settings, DraftPlanConsultation.run, run_input, draft_workflow_id(header.case_ref, received_on),
+           DRAFT_CONSULTATION, flags, as_json)
+
+
+# --- re-assessment -------------------------------------------------------------------------------------------
+
+REASSESS_FLAGS = {**STEP_FLAGS, "received_on": "--needs-changed", "last_assessment_on": "--last-assessment"}
+
+
+def check_reassessment(last_assessment_on: date, needs_changed_on: date) -> None:
+    """The last assessment comes before the change of needs that prompts a new one."""
+    from starter.advice import RequestError
+
+    if last_assessment_on > needs_changed_on:
+        raise RequestError(f"last_assessment_on: {last_assessment_on} is after the date the needs changed "
+                           f"({needs_changed_on}); the last assessment comes first")
+
+
+@reassessment_app.command("start")
+def reassessment_start(
+    case: CaseOption,
+    la: LaOption,
+    needs_changed: Annotated[str, typer.Option(
+        "--needs-changed", help="Date the school recorded that the pupil's needs changed significantly.")],
+    last_assessment: Annotated[str, typer.Option(
+        "--last-assessment", help="Date of the last EHC needs assessment (the six months of reg 24 run from it).")],
+    owner: OwnerOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Start a re-assessment: prompted from the earliest request date, then the LA's decision and final plan chased
+    (idempotent: the same case and date give the same workflow)."""
+    from starter.advice import step_options
+    from workflows.ids import REASSESSMENT, reassessment_workflow_id
+    from workflows.models import ReassessmentInput
+    from workflows.reassessment import EARLIEST, Reassessment
+
+    settings = load_settings()
+    needs_changed_on = parse_date("--needs-changed", needs_changed)
+    last_assessment_on = parse_date("--last-assessment", last_assessment)
+    header = _header(settings, REASSESS_FLAGS, case=case, la=la, began=needs_changed_on, owner=owner, channel="email")
+    _check(REASSESS_FLAGS, lambda: check_reassessment(last_assessment_on, needs_changed_on))
+    _in_force("--last-assessment", EARLIEST, last_assessment_on)
+    run_input = ReassessmentInput(header=header, options=step_options(settings), last_assessment_on=last_assessment_on)
+    _start(settings, Reassessment.run, run_input, reassessment_workflow_id(header.case_ref, needs_changed_on),
+           REASSESSMENT, REASSESS_FLAGS, as_json)
+
+
+def _reassessment(settings, case: str, rule: str, needs_changed: str | None, hint: str) -> str:
+    from workflows.ids import REASSESSMENT
+
+    return _find(settings, case, rule, kind=REASSESSMENT, began=parse_date("--needs-changed", needs_changed),
+                 hint=hint)
+
+
+def _next_step_text(settings, workflow_id: str, rule_id: str, what: str) -> str:
+    row = _wait_for_step(settings, workflow_id, rule_id)
+    if row is None:
+        return f"  {what}: not planned yet (it will be when the worker runs)"
+    return f"  {what}: due {fmt(row.due)}, target {fmt(row.target)} ({row.basis}); sendclock chases it"
+
+
+@reassessment_app.command("sent")
+def reassessment_sent(
+    case: CaseOption,
+    date_: DateOption,
+    by: ByOption = "senco",
+    evidence: EvidenceOption = "",
+    needs_changed: NeedsChangedWhich = None,
+) -> None:
+    """Record that the request to re-assess went to the LA: the LA's 15 days to decide start (reg 25)."""
+    from starter.advice import check_staff
+    from starter.processes import complete_step
+    from workflows.models import StepDone
+    from workflows.reassessment import DECISION, EARLIEST
+
+    settings = load_settings()
+    done = _build(StepDone, REASSESS_FLAGS, rule_id=EARLIEST, done_on=parse_date("--date", date_), by=by,
+                  evidence=evidence)
+    _check(REASSESS_FLAGS, lambda: check_staff(settings, by=by))
+    _not_future(settings, "--date", done.done_on)
+    workflow_id = _reassessment(settings, case, EARLIEST, needs_changed,
+                                " (is a re-assessment started, and its request not yet recorded as sent?)")
+    state = _change(settings, workflow_id, lambda client: complete_step(client, settings, workflow_id, done),
+                    REASSESS_FLAGS)
+    earliest = state.step(EARLIEST).plan
+    lines = [f"Request to re-assess sent on {fmt(done.done_on)}: {workflow_id}"]
+    if done.done_on < earliest.due:
+        lines.append(f"  WARNING: before the earliest date {fmt(earliest.due)}: the LA may refuse it as made "
+                     f"within six months of the last assessment ({earliest.basis})")
+    lines.append(_next_step_text(settings, workflow_id, DECISION, "LA's decision"))
+    typer.echo("\n".join(lines))
+
+
+@reassessment_app.command("decided")
+def reassessment_decided(
+    case: CaseOption,
+    date_: Annotated[str, typer.Option("--date", help="Date of the LA's notice of its decision, YYYY-MM-DD.")],
+    reassess: Annotated[bool | None, typer.Option(
+        "--reassess/--refused", help="The LA decided to re-assess, or refused to.", show_default=False)] = None,
+    by: ByOption = "senco",
+    evidence: EvidenceOption = "",
+    needs_changed: NeedsChangedWhich = None,
+) -> None:
+    """Record the LA's decision on the request: re-assess (the 14 weeks for the final plan start) or not (the
+    process ends)."""
+    from starter.advice import check_staff
+    from starter.processes import update
+    from workflows.models import LaDecision
+    from workflows.reassessment import DECISION, FINAL, Reassessment
+
+    settings = load_settings()
+    if reassess is None:
+        fail("--reassess/--refused: say what the LA decided")
+    decision = _build(LaDecision, REASSESS_FLAGS, decided_on=parse_date("--date", date_), reassess=reassess,
+                      by=by, evidence=evidence)
+    _check(REASSESS_FLAGS, lambda: check_staff(settings, by=by))
+    _not_future(settings, "--date", decision.decided_on)
+    workflow_id = _reassessment(settings, case, DECISION, needs_changed,
+                                " (has the request to re-assess been recorded as sent?)")
+    _change(settings, workflow_id, lambda client: update(client, workflow_id, Reassessment.la_decided, decision),
+            REASSESS_FLAGS)
+    if reassess:
+        typer.echo(f"LA decided to re-assess on {fmt(decision.decided_on)}: {workflow_id}\n"
+                   + _next_step_text(settings, workflow_id, FINAL, "Final plan"))
+    else:
+        typer.echo(f"LA decided not to re-assess on {fmt(decision.decided_on)}: {workflow_id} ends")
+
+
+# --- any step of any process ---------------------------------------------------------------------------------
+
+
+def _kind(process: str | None) -> str | None:
+    from workflows.ids import ANNUAL_REVIEW, DRAFT_CONSULTATION, EHC_ADVICE, REASSESSMENT
+
+    kinds = (DRAFT_CONSULTATION, REASSESSMENT, ANNUAL_REVIEW, EHC_ADVICE)
+    if process is not None and process not in kinds:
+        fail(f"--process: unknown process {process!r} (one of {', '.join(kinds)})")
+    return process
+
+
+def _step_change(settings, case: str, rule: str, process: str | None, received: str | None,
+                 call: Callable[[Any, str], Any]) -> None:
+    workflow_id = _find(settings, case, rule, kind=_kind(process), began=parse_date("--received", received))
+    state = _change(settings, workflow_id, lambda client: call(client, workflow_id), STEP_FLAGS)
+    typer.echo(out.process_text(state))
+
+
+@step_app.command("done")
+def step_done(
+    case: CaseOption,
+    rule: RuleOption,
+    date_: Annotated[str, typer.Option("--date", help="Date it was done, YYYY-MM-DD.")],
+    by: ByOption = "senco",
+    method: Annotated[str | None, typer.Option("--method", help="email, post, hand or portal.")] = None,
+    evidence: EvidenceOption = "",
+    process: ProcessOption = None,
+    received: WhichOption = None,
+) -> None:
+    """Record a step done: reports on time or late (an earliest date is neither)."""
+    from starter.advice import check_staff
+    from starter.processes import complete_step
+    from workflows.models import StepDone
+
+    from workflows.reassessment import DECISION
+
+    settings = load_settings()
+    if rule == DECISION:
+        fail(f"--rule: {DECISION} is done when the LA's decision is recorded: `sendclock reassessment decided`")
+    done = _build(StepDone, STEP_FLAGS, rule_id=_rule(rule), done_on=parse_date("--date", date_), by=by,
+                  method=method, evidence=evidence)
+    _check(STEP_FLAGS, lambda: check_staff(settings, by=by))
+    _not_future(settings, "--date", done.done_on)
+    _step_change(settings, case, rule, process, received,
+                 lambda client, workflow_id: complete_step(client, settings, workflow_id, done))
+
+
+@step_app.command("exempt")
+def step_exempt(
+    case: CaseOption,
+    rule: RuleOption,
+    ground: Annotated[str, typer.Option("--ground", help="The exemption ground (the rule's: see `sendclock rules`).")],
+    start: Annotated[str | None, typer.Option("--start", help="When the circumstances began.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="When they ended, if they have.")] = None,
+    note: Annotated[str, typer.Option("--note", help="Why (no personal details beyond what is needed).")] = "",
+    by: ByOption = "senco",
+    process: ProcessOption = None,
+    received: WhichOption = None,
+) -> None:
+    """Record an exemption on a step whose rule has grounds: the duty becomes "as soon as practicable"."""
+    from starter.advice import check_staff
+    from starter.processes import exempt_step
+    from statutory import get_ground
+    from workflows.models import Exemption, StepExemption
+
+    settings = load_settings()
+    try:
+        found = get_ground(_rule(rule), ground)
+    except ValueError as err:
+        fail(f"--ground: {err}")
+    exemption = _build(Exemption, STEP_FLAGS, ground=ground, start=parse_date("--start", start),
+                       end=parse_date("--end", end), note=note, claimed_by=by)
+    if found.needs_period and exemption.start is None:
+        fail(f"--start: ground {ground} needs the date the circumstances began")
+    if exemption.start is not None:
+        _not_future(settings, "--start", exemption.start)
+    if exemption.start and exemption.end and exemption.end < exemption.start:
+        fail(f"--end: {exemption.end} is before --start {exemption.start}")
+    _check(STEP_FLAGS, lambda: check_staff(settings, by=by))
+    request = StepExemption(rule_id=rule, exemption=exemption)
+    _step_change(settings, case, rule, process, received,
+                 lambda client, workflow_id: exempt_step(client, settings, workflow_id, request))
+
+
+@step_app.command("reassign")
+def step_reassign(
+    case: CaseOption,
+    rule: RuleOption,
+    to: Annotated[str, typer.Option("--to", help="Staff id who takes the step over (see config).")],
+    by: ByOption = "senco",
+    reason: Annotated[str, typer.Option("--reason", help="Optional reason.")] = "",
+    process: ProcessOption = None,
+    received: WhichOption = None,
+) -> None:
+    """Hand a step to someone else: they are told, and its reminders go to them."""
+    from starter.advice import check_staff
+    from starter.processes import reassign_step
+    from workflows.models import Reassignment
+
+    settings = load_settings()
+    change = _build(Reassignment, STEP_FLAGS, rule_id=_rule(rule), owner=to, by=by, reason=reason)
+    _check(STEP_FLAGS, lambda: check_staff(settings, by=by, owner=to))
+    _step_change(settings, case, rule, process, received,
+                 lambda client, workflow_id: reassign_step(client, settings, workflow_id, change))
+
+
+@step_app.command("cancel")
+def step_cancel(
+    case: CaseOption,
+    rule: RuleOption,
+    date_: Annotated[str, typer.Option("--date", help="Date it stopped being needed, YYYY-MM-DD.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the step is no longer needed.")],
+    by: ByOption = "senco",
+    process: ProcessOption = None,
+    received: WhichOption = None,
+) -> None:
+    """Cancel a step that is no longer needed (entered in error, the plan ceased, ...); some processes end with it."""
+    from starter.advice import check_staff
+    from starter.processes import cancel_step
+    from workflows.models import Cancellation
+
+    settings = load_settings()
+    cancellation = _build(Cancellation, STEP_FLAGS, rule_id=_rule(rule), cancelled_on=parse_date("--date", date_),
+                          by=by, reason=reason)
+    if not cancellation.reason:
+        fail("--reason: say why the step is cancelled")
+    _check(STEP_FLAGS, lambda: check_staff(settings, by=by))
+    _not_future(settings, "--date", cancellation.cancelled_on)
+    _step_change(settings, case, rule, process, received,
+                 lambda client, workflow_id: cancel_step(client, settings, workflow_id, cancellation))
+
+
+# --- the processes of a case ---------------------------------------------------------------------------------
+
+
+@process_app.command("show")
+def process_show(case: CaseOption, as_json: JsonOption = False) -> None:
+    """Every open process of a case, with its steps (rule, status, due, target) and facts, from the database."""
+    from store.queries import processes_for_case
+
+    settings = load_settings()
+    with _session(settings) as session:
+        found = processes_for_case(session, _case(case), open_only=True)
+    if as_json:
+        typer.echo(json.dumps([out.process_row_json(p) for p in found], indent=2))
+    elif not found:
+        typer.echo(f"No open processes for case {case!r}.")
+    else:
+        typer.echo("\n".join(out.process_row_text(p) for p in found))

@@ -1,0 +1,140 @@
+"""`sendclock review ...`: the annual review cycle of an EHC plan, from the command line."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated
+
+import typer
+
+from starter import cli_format as out
+from starter.cli import FLAGS, ByOption, CaseOption, build, fail_request, load_settings, parse_date, run_async
+
+review_app = typer.Typer(help="Annual reviews of EHC plans (s44; regs 18, 20-22): one review cycle a year per plan.",
+                         no_args_is_help=True)
+FLAGS.update({"meeting_on": "--date", "held_on": "--date", "decided_on": "--date", "ceased_on": "--date",
+              "decision": "--decision", "short_notice": "--short-notice", "year_group": "--year-group",
+              "transfer_on": "--transfer-on", "transfer_kind": "--transfer-kind", "attended": "--attended",
+              "evidence": "--evidence"})
+DateOption = Annotated[str, typer.Option("--date", help="YYYY-MM-DD.")]
+
+
+def _call(settings, case: str, call) -> None:
+    """Run one change against the case's review workflow and print where it stands."""
+    from starter.client import connect
+    from workflows.ids import review_workflow_id
+    from workflows.models import CASE_REF_PATTERN
+
+    if not re.match(CASE_REF_PATTERN, case):
+        fail_request(ValueError(f"case_ref: {case!r} is not a case reference (letters, digits, '.', '_', '-')"))
+
+    async def work():
+        return await call(await connect(settings), review_workflow_id(case))
+
+    typer.echo(out.process_text(run_async(work)))
+
+
+@review_app.command("start")
+def review_start(
+    case: CaseOption,
+    la: Annotated[str, typer.Option("--la", help="The LA that maintains the plan.")],
+    plan_date: Annotated[str, typer.Option("--plan-date", help="Date the plan was made or last reviewed.")],
+    owner: Annotated[str, typer.Option("--owner", help="Staff id who runs the review (usually senco).")] = "senco",
+    year_group: Annotated[int | None, typer.Option("--year-group", help="The pupil's year group this cycle.")] = None,
+    transfer_on: Annotated[str | None, typer.Option("--transfer-on", help="A phase transfer this year.")] = None,
+    transfer_kind: Annotated[str | None, typer.Option("--transfer-kind", help="phase or post16.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Start the annual review cycle of an EHC plan (idempotent: one per case)."""
+    from starter.client import connect
+    from starter.requests import RequestError
+    from starter.review import start_review
+    from workflows.models import ProcessHeader, ReviewInput
+
+    settings = load_settings()
+    header = build(ProcessHeader, case_ref=case, la=la, received_on=parse_date("--plan-date", plan_date), owner=owner,
+                   escalate_to=settings.reminders.escalate_to)
+    review = build(ReviewInput, header=header, year_group=year_group, transfer_on=parse_date("--transfer-on", transfer_on),
+                   transfer_kind=transfer_kind)
+
+    async def work():
+        return await start_review(await connect(settings), settings, review)
+
+    try:
+        from starter.processes import check_header
+
+        check_header(settings, header)
+    except RequestError as err:
+        fail_request(err)
+    started = run_async(work)
+    if as_json:
+        typer.echo(json.dumps(out.process_json(started.state, created=started.created)))
+    else:
+        typer.echo(out.process_started_text(started.state, started.created, settings))
+
+
+@review_app.command("meeting")
+def review_meeting(
+    case: CaseOption,
+    date_: DateOption,
+    short_notice: Annotated[bool, typer.Option("--short-notice", help="Confirm less than two weeks' notice.")] = False,
+    by: ByOption = "senco",
+    note: Annotated[str, typer.Option("--note", help="Optional note.")] = "",
+) -> None:
+    """Set or move the review meeting (at least two weeks' notice, reg 20(3))."""
+    from starter.review import set_meeting
+    from workflows.models import MeetingDate
+
+    settings = load_settings()
+    meeting = build(MeetingDate, meeting_on=parse_date("--date", date_), short_notice=short_notice, by=by, note=note)
+    _call(settings, case, lambda client, wid: set_meeting(client, settings, wid, meeting))
+
+
+@review_app.command("held")
+def review_held(
+    case: CaseOption,
+    date_: DateOption,
+    by: ByOption = "senco",
+    attended: Annotated[list[str] | None, typer.Option("--attended", help="Role that attended; repeatable.")] = None,
+) -> None:
+    """Record the review meeting as held: the report and the LA's decision are due from it."""
+    from starter.review import meeting_held
+    from workflows.models import MeetingHeld
+
+    settings = load_settings()
+    held = build(MeetingHeld, held_on=parse_date("--date", date_), by=by, attended=attended or [])
+    _call(settings, case, lambda client, wid: meeting_held(client, settings, wid, held))
+
+
+@review_app.command("decision")
+def review_decision(
+    case: CaseOption,
+    date_: DateOption,
+    decision: Annotated[str, typer.Option("--decision", help="maintain, amend or cease.")],
+    by: ByOption = "senco",
+    evidence: Annotated[str, typer.Option("--evidence", help="Reference to the LA's letter.")] = "",
+) -> None:
+    """Record the LA's decision after the review: the next cycle starts."""
+    from starter.review import la_decision
+    from workflows.models import ReviewDecision
+
+    settings = load_settings()
+    answer = build(ReviewDecision, decided_on=parse_date("--date", date_), decision=decision, by=by, evidence=evidence)
+    _call(settings, case, lambda client, wid: la_decision(client, settings, wid, answer))
+
+
+@review_app.command("ceased")
+def review_ceased(
+    case: CaseOption,
+    date_: DateOption,
+    reason: Annotated[str, typer.Option("--reason", help="Why the plan ended.")],
+    by: ByOption = "senco",
+) -> None:
+    """Record that the plan ceased: the review cycle ends."""
+    from starter.review import plan_ceased
+    from workflows.models import PlanCeased
+
+    settings = load_settings()
+    ceased = build(PlanCeased, ceased_on=parse_date("--date", date_), by=by, reason=reason)
+    _call(settings, case, lambda client, wid: plan_ceased(client, settings, wid, ceased))

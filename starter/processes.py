@@ -1,0 +1,101 @@
+"""Starting any statutory process, and the changes every process's steps accept: what the CLI and the API call.
+
+Starting is idempotent: update-with-start creates the workflow if it is missing (USE_EXISTING) and waits until its
+first steps are planned; a process already closed is not started again but returned as it stands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from config.settings import Settings
+from starter.requests import RequestError, check_staff, update
+from workflows import search_attributes as sa
+from workflows.models import Cancellation, ProcessHeader, ProcessState, Reassignment, StepDone, StepExemption
+from workflows.process import StatutoryProcess
+
+
+@dataclass(frozen=True)
+class StartedProcess:
+    state: ProcessState
+    created: bool  # False: it already existed (a duplicate start)
+
+
+def check_header(settings: Settings, header: ProcessHeader) -> None:
+    check_staff(settings, owner=header.owner, escalate_to=header.escalate_to)
+
+
+async def start_process(client: Client, settings: Settings, run: Any, run_input: Any, workflow_id: str,
+                        kind: str) -> StartedProcess:
+    """Start `run` (a process workflow's run method) with `run_input`, or return the one already there."""
+    check_header(settings, run_input.header)
+    operation = WithStartWorkflowOperation(
+        run, run_input, id=workflow_id, task_queue=settings.temporal.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        search_attributes=TypedSearchAttributes([
+            SearchAttributePair(sa.CASE_REF, run_input.header.case_ref),
+            SearchAttributePair(sa.PROCESS, kind),
+            SearchAttributePair(sa.LA, run_input.header.la),
+        ]),
+    )
+    existed = await _exists(client, workflow_id)
+    try:
+        state = await client.execute_update_with_start_workflow(StatutoryProcess.process_opened,
+                                                                start_workflow_operation=operation)
+    except (WorkflowAlreadyStartedError, RPCError) as err:  # closed already: report it as it stands
+        if isinstance(err, RPCError) and err.status != RPCStatusCode.ALREADY_EXISTS:
+            raise
+        future = getattr(operation, "_workflow_handle", None)
+        if future is not None and future.done():
+            future.exception()  # the same error: read it so asyncio does not report it as unretrieved
+        state = await process_state(client, workflow_id)
+    if state.header.la != run_input.header.la:
+        raise RequestError(f"la: this case already has this process with {state.header.la!r}; "
+                           f"not starting another with {run_input.header.la!r}")
+    return StartedProcess(state=state, created=not existed)
+
+
+async def _exists(client: Client, workflow_id: str) -> bool:
+    try:
+        await client.get_workflow_handle(workflow_id).describe()
+        return True
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+
+
+async def process_state(client: Client, workflow_id: str) -> ProcessState:
+    return await client.get_workflow_handle(workflow_id).query(StatutoryProcess.process_state)
+
+
+async def complete_step(client: Client, settings: Settings, workflow_id: str, done: StepDone) -> ProcessState:
+    check_staff(settings, by=done.by)
+    return await update(client, workflow_id, StatutoryProcess.complete_step, done)
+
+
+async def exempt_step(client: Client, settings: Settings, workflow_id: str, request: StepExemption) -> ProcessState:
+    check_staff(settings, by=request.exemption.claimed_by)
+    return await update(client, workflow_id, StatutoryProcess.exempt_step, request)
+
+
+async def reassign_step(client: Client, settings: Settings, workflow_id: str, change: Reassignment) -> ProcessState:
+    check_staff(settings, by=change.by, owner=change.owner)
+    return await update(client, workflow_id, StatutoryProcess.reassign_step, change)
+
+
+async def cancel_step(client: Client, settings: Settings, workflow_id: str, cancellation: Cancellation) -> ProcessState:
+    check_staff(settings, by=cancellation.by)
+    return await update(client, workflow_id, StatutoryProcess.cancel_step, cancellation)

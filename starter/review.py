@@ -1,0 +1,40 @@
+"""Starting an annual review cycle and the SENCO's and LA's moves in it: what the CLI (and the API) call."""
+
+from __future__ import annotations
+
+from temporalio.client import Client
+
+from config.settings import Settings
+from starter.processes import StartedProcess, start_process
+from starter.requests import check_staff, step_options, update
+from workflows.annual_review import AnnualReview
+from workflows.ids import ANNUAL_REVIEW, review_workflow_id
+from workflows.models import MeetingDate, MeetingHeld, PlanCeased, ProcessState, ReviewDecision, ReviewInput
+
+
+async def start_review(client: Client, settings: Settings, review: ReviewInput) -> StartedProcess:
+    """Start the review cycle of an EHC plan (one per plan; the same case returns the existing one)."""
+    if not review.options.model_fields_set:
+        review = review.model_copy(update={"options": step_options(settings)})
+    return await start_process(client, settings, AnnualReview.run, review, review_workflow_id(review.header.case_ref),
+                               ANNUAL_REVIEW)
+
+
+async def set_meeting(client: Client, settings: Settings, workflow_id: str, meeting: MeetingDate) -> ProcessState:
+    check_staff(settings, by=meeting.by)
+    return await update(client, workflow_id, AnnualReview.set_meeting, meeting)
+
+
+async def meeting_held(client: Client, settings: Settings, workflow_id: str, held: MeetingHeld) -> ProcessState:
+    check_staff(settings, by=held.by)
+    return await update(client, workflow_id, AnnualReview.meeting_held, held)
+
+
+async def la_decision(client: Client, settings: Settings, workflow_id: str, decision: ReviewDecision) -> ProcessState:
+    check_staff(settings, by=decision.by)
+    return await update(client, workflow_id, AnnualReview.la_decision, decision)
+
+
+async def plan_ceased(client: Client, settings: Settings, workflow_id: str, ceased: PlanCeased) -> ProcessState:
+    check_staff(settings, by=ceased.by)
+    return await update(client, workflow_id, AnnualReview.plan_ceased, ceased)
