@@ -1,0 +1,56 @@
+"""The annual review from the command line, on the real dev server: start, refuse short notice, set the meeting,
+see the steps it opens, and end the plan."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from statutory.clock import local_date
+from workflows.annual_review import AnnualReview
+
+from tests.devserver.conftest import sendclock
+
+pytestmark = pytest.mark.devserver
+
+
+async def test_a_review_from_the_command_line(devserver, stack_env, worker_process):
+    today = local_date(datetime.now(timezone.utc))
+    plan_date = today - timedelta(days=300)
+    assert sendclock(stack_env, "db", "upgrade").returncode == 0
+    worker_process.start()
+
+    started = sendclock(stack_env, "review", "start", "--case", "EHC-0701", "--la", "Kent",
+                        "--plan-date", plan_date.isoformat(), "--year-group", "9", "--json")
+    assert started.returncode == 0, started.stderr
+    data = json.loads(started.stdout)
+    assert data["created"] is True and data["workflow_id"] == "annual-review-EHC-0701"
+    assert data["facts"]["preparing_for_adulthood"] is True
+    assert [s["rule"] for s in data["steps"]] == ["annual-review-due"]
+    again = sendclock(stack_env, "review", "start", "--case", "EHC-0701", "--la", "Kent",
+                      "--plan-date", plan_date.isoformat())
+    assert again.returncode == 0 and again.stdout.startswith("Already exists")
+
+    soon = (today + timedelta(days=5)).isoformat()
+    refused = sendclock(stack_env, "review", "meeting", "--case", "EHC-0701", "--date", soon)
+    assert refused.returncode == 2 and "--date:" in refused.stderr and "5 days' notice" in refused.stderr
+
+    meeting = today + timedelta(days=30)
+    set_ = sendclock(stack_env, "review", "meeting", "--case", "EHC-0701", "--date", meeting.isoformat())
+    assert set_.returncode == 0, set_.stderr
+    assert "review-notice" in set_.stdout and "review-advice-circulation" in set_.stdout
+    listed = sendclock(stack_env, "list", "--json")
+    rules = {row["rule"] for row in json.loads(listed.stdout) if row["case"] == "EHC-0701"}
+    assert rules == {"annual-review-due", "review-notice", "review-advice-circulation"}
+
+    future = sendclock(stack_env, "review", "held", "--case", "EHC-0701", "--date", meeting.isoformat())
+    assert future.returncode == 2 and "is in the future" in future.stderr
+
+    ended = sendclock(stack_env, "review", "ceased", "--case", "EHC-0701", "--date", today.isoformat(),
+                      "--reason", "moved to another LA's area")
+    assert ended.returncode == 0, ended.stderr
+    final = await devserver.client.get_workflow_handle_for(AnnualReview.run, "annual-review-EHC-0701").result()
+    assert final.closed and final.facts["ceased_on"] == today.isoformat()
+    assert "EHC-0701" not in sendclock(stack_env, "list").stdout

@@ -1,0 +1,271 @@
+"""Record the histories the replay tests check: `python -m tests.replay.record_histories [NAME ...]`.
+
+Without names it records only the scenarios whose file is missing (a new workflow's first histories); with names it
+records those again. Record an existing one again only when a workflow change is meant to be incompatible and has
+been patched (workflow.patched), keeping the old file as well: the files in histories/ are what the code must always
+be able to replay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+from dateutil.relativedelta import relativedelta
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from activities.sendclock import SendclockActivities
+from config.settings import CalendarSettings, NotificationSettings, Settings, StaffMember
+from starter.advice import advice_sent, record_exemption, start_advice_request, step_options, withdraw
+from starter.binaries import temporal_test_server
+from starter.processes import complete_step, exempt_step, process_state, reassign_step, start_process, update
+from starter.review import la_decision, meeting_held, plan_ceased, set_meeting, start_review
+from store.db import make_engine, make_sessionmaker
+from store.migrate import upgrade
+from worker import build_worker
+from workflows.annual_review import AnnualReview
+from workflows.draft_consultation import DraftPlanConsultation
+from workflows.ids import DRAFT_CONSULTATION, REASSESSMENT, draft_workflow_id, reassessment_workflow_id
+from workflows.models import (
+    AdviceSent,
+    DraftConsultationInput,
+    Exemption,
+    LaDecision,
+    MeetingDate,
+    MeetingHeld,
+    PlanCeased,
+    ReassessmentInput,
+    Reassignment,
+    ReviewDecision,
+    ReviewInput,
+    StepDone,
+    StepExemption,
+    Withdrawal,
+)
+from workflows.reassessment import DECISION, EARLIEST, FINAL, Reassessment
+from workflows.search_attributes import REGISTRATION
+
+from tests.workflows.advice_flow import advice_request, header, london_today, outcome, sleep_until_day
+
+HERE = Path(__file__).resolve().parent / "histories"
+INDEXED = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+           "KeywordList": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST}
+
+# Each scenario runs one workflow to its end (a workflow left running would hold up the test server's clock for
+# the next) and returns its ID and, where the run to keep is not the last one, that run's ID.
+Scenario = Callable[[WorkflowEnvironment, Settings], Awaitable[str | tuple[str, str]]]
+
+
+async def advice_late(env: WorkflowEnvironment, settings: Settings) -> str:
+    """Reminders, escalations, then sent."""
+    today = await london_today(env)
+    late = await start_advice_request(env.client, settings, advice_request(today, case_ref="EHC-H001"))
+    await sleep_until_day(env, late.state.step.plan.due + timedelta(days=9))
+    await advice_sent(env.client, settings, late.state.workflow_id,
+                      AdviceSent(sent_on=await london_today(env), by="teacher", note="sent by e-mail"))
+    await outcome(env, late.state.workflow_id)
+    return late.state.workflow_id
+
+
+async def advice_exemption(env: WorkflowEnvironment, settings: Settings) -> str:
+    """Exemption, "as soon as practicable" nudges, then sent."""
+    today = await london_today(env)
+    exempt = await start_advice_request(env.client, settings, advice_request(today, case_ref="EHC-H002"))
+    await sleep_until_day(env, today + timedelta(days=4))
+    await record_exemption(env.client, settings, exempt.state.workflow_id,
+                           Exemption(ground="reg8-2-c", start=today + timedelta(days=1), claimed_by="senco"))
+    await sleep_until_day(env, exempt.state.step.plan.due + timedelta(days=15))
+    await advice_sent(env.client, settings, exempt.state.workflow_id,
+                      AdviceSent(sent_on=await london_today(env), by="teacher"))
+    await outcome(env, exempt.state.workflow_id)
+    return exempt.state.workflow_id
+
+
+async def advice_withdrawn(env: WorkflowEnvironment, settings: Settings) -> str:
+    """Withdrawn by the LA."""
+    today = await london_today(env)
+    gone = await start_advice_request(env.client, settings, advice_request(today, case_ref="EHC-H003"))
+    await sleep_until_day(env, today + timedelta(days=2))
+    await withdraw(env.client, settings, gone.state.workflow_id,
+                   Withdrawal(withdrawn_on=await london_today(env), by="senco"))
+    await outcome(env, gone.state.workflow_id)
+    return gone.state.workflow_id
+
+
+async def draft_consultation(env: WorkflowEnvironment, settings: Settings) -> str:
+    """Both steps side by side: the school's step reassigned, escalated, done late; the parent's window closes."""
+    today = await london_today(env)
+    started = await start_process(env.client, settings, DraftPlanConsultation.run,
+                                  DraftConsultationInput(header=header(today, case_ref="EHC-H004"),
+                                                         options=step_options(settings)),
+                                  draft_workflow_id("EHC-H004", today), DRAFT_CONSULTATION)
+    workflow_id = started.state.workflow_id
+    await sleep_until_day(env, today + timedelta(days=2))
+    await reassign_step(env.client, settings, workflow_id,
+                        Reassignment(rule_id="naming-consultation", owner="senco", by="senco", reason="teacher away"))
+    await sleep_until_day(env, started.state.step("naming-consultation").plan.due + timedelta(days=9))
+    await complete_step(env.client, settings, workflow_id, StepDone(
+        rule_id="naming-consultation", done_on=await london_today(env), by="senco", evidence="views e-mailed"))
+    await _result(env, workflow_id, DraftPlanConsultation)
+    return workflow_id
+
+
+async def reassessment_reassessed(env: WorkflowEnvironment, settings: Settings) -> str:
+    """Prompted on the earliest date, request sent, the LA re-assesses, an exemption on the final plan, issued."""
+    today = await london_today(env)
+    workflow_id = await _start_reassessment(env, settings, "EHC-H005", today, today - relativedelta(months=5))
+    earliest = (await process_state(env.client, workflow_id)).step(EARLIEST)
+    await sleep_until_day(env, earliest.plan.target + timedelta(days=1))
+    await complete_step(env.client, settings, workflow_id, StepDone(
+        rule_id=EARLIEST, done_on=await london_today(env), by="teacher", evidence="request e-mailed"))
+    await _opened(env, workflow_id, DECISION)
+    await sleep_until_day(env, await london_today(env) + timedelta(days=10))
+    await update(env.client, workflow_id, Reassessment.la_decided,
+                 LaDecision(decided_on=await london_today(env), reassess=True, by="senco", evidence="LA notice"))
+    await _opened(env, workflow_id, FINAL)
+    await sleep_until_day(env, await london_today(env) + timedelta(days=20))
+    await exempt_step(env.client, settings, workflow_id, StepExemption(rule_id=FINAL, exemption=Exemption(
+        ground="la-absence", start=await london_today(env) - timedelta(days=2), claimed_by="senco")))
+    await sleep_until_day(env, await london_today(env) + timedelta(days=30))
+    await complete_step(env.client, settings, workflow_id, StepDone(
+        rule_id=FINAL, done_on=await london_today(env), by="senco", evidence="final plan received"))
+    await _result(env, workflow_id, Reassessment)
+    return workflow_id
+
+
+async def reassessment_refused(env: WorkflowEnvironment, settings: Settings) -> str:
+    """Request sent before the earliest date (flagged); the LA is chased, then refuses."""
+    today = await london_today(env)
+    workflow_id = await _start_reassessment(env, settings, "EHC-H006", today, today - relativedelta(months=2))
+    await sleep_until_day(env, today + timedelta(days=1))
+    await complete_step(env.client, settings, workflow_id, StepDone(
+        rule_id=EARLIEST, done_on=await london_today(env), by="teacher"))
+    await _opened(env, workflow_id, DECISION)
+    await sleep_until_day(env, await london_today(env) + timedelta(days=30))
+    await update(env.client, workflow_id, Reassessment.la_decided,
+                 LaDecision(decided_on=await london_today(env), reassess=False, by="senco"))
+    await _result(env, workflow_id, Reassessment)
+    return workflow_id
+
+
+async def annual_review_cycle(env: WorkflowEnvironment, settings: Settings) -> tuple[str, str]:
+    """A year's cycle: meeting moved, notice late, advice and report on time, the LA maintains, continue-as-new.
+
+    The first run is the one kept: it holds the whole cycle and ends by continuing as new."""
+    today = await london_today(env)
+    started = await start_review(env.client, settings, ReviewInput(
+        header=header(today - timedelta(days=300), case_ref="EHC-H007", owner="senco"), year_group=8))
+    workflow_id = started.state.workflow_id
+    first_run = (await env.client.get_workflow_handle(workflow_id).describe()).run_id
+    await set_meeting(env.client, settings, workflow_id, MeetingDate(meeting_on=today + timedelta(days=30), by="senco"))
+    meeting = today + timedelta(days=35)
+    await set_meeting(env.client, settings, workflow_id, MeetingDate(meeting_on=meeting, by="senco"))
+    await sleep_until_day(env, meeting - timedelta(days=15))
+    await complete_step(env.client, settings, workflow_id, StepDone(
+        rule_id="review-advice-circulation", done_on=await london_today(env), by="senco"))
+    await sleep_until_day(env, meeting - timedelta(days=10))
+    await complete_step(env.client, settings, workflow_id, StepDone(
+        rule_id="review-notice", done_on=await london_today(env), by="senco", evidence="invitations posted"))
+    await sleep_until_day(env, meeting)
+    await meeting_held(env.client, settings, workflow_id, MeetingHeld(held_on=meeting, by="senco"))
+    await sleep_until_day(env, meeting + timedelta(days=10))
+    await complete_step(env.client, settings, workflow_id, StepDone(
+        rule_id="review-report", done_on=await london_today(env), by="senco"))
+    await sleep_until_day(env, meeting + timedelta(days=20))
+    await la_decision(env.client, settings, workflow_id, ReviewDecision(
+        decided_on=await london_today(env), decision="maintain", by="senco"))
+    await sleep_until_day(env, meeting + timedelta(days=25))
+    await plan_ceased(env.client, settings, workflow_id, PlanCeased(
+        ceased_on=await london_today(env), by="senco", reason="recording over"))
+    await _result(env, workflow_id, AnnualReview)
+    return workflow_id, first_run
+
+
+async def annual_review_ceased(env: WorkflowEnvironment, settings: Settings) -> str:
+    """A phase-transfer year: the meeting is set, then the plan ceases (the child moved away) and every step ends."""
+    today = await london_today(env)
+    started = await start_review(env.client, settings, ReviewInput(
+        header=header(today - timedelta(days=200), case_ref="EHC-H008", owner="senco"),
+        transfer_on=today.replace(month=9, day=1) + relativedelta(years=1), transfer_kind="phase"))
+    workflow_id = started.state.workflow_id
+    await set_meeting(env.client, settings, workflow_id, MeetingDate(meeting_on=today + timedelta(days=40), by="senco"))
+    await sleep_until_day(env, today + timedelta(days=7))
+    await plan_ceased(env.client, settings, workflow_id, PlanCeased(
+        ceased_on=await london_today(env), by="senco", reason="moved to another LA's area"))
+    await _result(env, workflow_id, AnnualReview)
+    return workflow_id
+
+
+async def _start_reassessment(env, settings, case_ref, needs_changed, last_assessment) -> str:
+    started = await start_process(env.client, settings, Reassessment.run,
+                                  ReassessmentInput(header=header(needs_changed, case_ref=case_ref),
+                                                    options=step_options(settings), last_assessment_on=last_assessment),
+                                  reassessment_workflow_id(case_ref, needs_changed), REASSESSMENT)
+    return started.state.workflow_id
+
+
+async def _opened(env, workflow_id: str, rule_id: str) -> None:
+    for _ in range(200):
+        if any(s.rule_id == rule_id and s.plan for s in (await process_state(env.client, workflow_id)).steps):
+            return
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"{workflow_id}: {rule_id} never opened")
+
+
+async def _result(env, workflow_id: str, workflow) -> None:
+    await sleep_until_day(env, await london_today(env) + timedelta(days=1))  # see tests/workflows: skip, then wait
+    await env.client.get_workflow_handle_for(workflow.run, workflow_id).result()
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "ehc_advice_late": advice_late,
+    "ehc_advice_exemption": advice_exemption,
+    "ehc_advice_withdrawn": advice_withdrawn,
+    "draft_consultation": draft_consultation,
+    "reassessment_reassessed": reassessment_reassessed,
+    "reassessment_refused": reassessment_refused,
+    "annual_review_cycle": annual_review_cycle,
+    "annual_review_ceased": annual_review_ceased,
+}
+
+
+async def main(names: list[str]) -> None:
+    unknown = sorted(set(names) - set(SCENARIOS))
+    if unknown:
+        raise SystemExit(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+    chosen = names or [name for name in SCENARIOS if not (HERE / f"{name}.json").exists()]
+    if not chosen:
+        print("every scenario has its history; name one to record it again")
+        return
+    tmp = Path(tempfile.mkdtemp())
+    settings = Settings(
+        var_dir=tmp, database_url=f"sqlite:///{tmp}/h.db", calendar=CalendarSettings(),
+        staff={"senco": StaffMember(name="Sam Example", role="senco", email="senco@example.org"),
+               "teacher": StaffMember(name="Jo Example", role="staff", email="jo.teacher@example.org")},
+        notifications=NotificationSettings(retry_initial_seconds=0.1, retry_max_seconds=0.2),
+    )
+    upgrade(settings.resolved_database_url)
+    activities = SendclockActivities(settings, make_sessionmaker(make_engine(settings.resolved_database_url)))
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(temporal_test_server()), data_converter=pydantic_data_converter)
+    await env.client.operator_service.add_search_attributes(AddSearchAttributesRequest(
+        namespace=env.client.namespace, search_attributes={n: INDEXED[k] for n, k in REGISTRATION.items()}))
+    async with env, build_worker(env.client, settings, activities, executor=ThreadPoolExecutor(4)):
+        for name in chosen:
+            recorded = await SCENARIOS[name](env, settings)
+            workflow_id, run_id = recorded if isinstance(recorded, tuple) else (recorded, None)
+            history = await env.client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+            (HERE / f"{name}.json").write_text(history.to_json())
+            print(f"recorded {name}: {len(history.events)} events")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1:]))

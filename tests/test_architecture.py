@@ -1,0 +1,30 @@
+"""The walls of the house: what each layer may import (see README, Architecture)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+FORBIDDEN_IN_WORKFLOWS = ("sqlalchemy", "apprise", "fastapi", "config", "store", "activities", "dashboard", "alembic")
+
+
+def imported_by(module: str) -> set[str]:
+    code = f"import sys, {module}; print('\\n'.join(sorted(sys.modules)))"
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return {name.split(".")[0] for name in output.split()}
+
+
+@pytest.mark.parametrize("module", ["workflows.ehc_advice", "workflows.step", "workflows.models"])
+def test_workflow_modules_never_load_io_or_settings(module):
+    assert not imported_by(module) & set(FORBIDDEN_IN_WORKFLOWS)
+
+
+@pytest.mark.parametrize("module", ["store.models", "store.queries", "store.recorder", "store.migrate"])
+def test_store_knows_neither_the_engine_nor_the_web(module):
+    assert not imported_by(module) & {"workflows", "activities", "dashboard", "starter", "temporalio"}
+
+
+def test_the_rule_book_imports_nothing_of_the_project():
+    assert not imported_by("statutory") & {"workflows", "activities", "store", "config", "starter", "dashboard"}

