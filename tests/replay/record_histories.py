@@ -2,7 +2,7 @@
 
 Without names it records only the scenarios whose file is missing (a new workflow's first histories); with names it
 records those again. Record an existing one again only when a workflow change is meant to be incompatible and has
-been patched (workflow.patched), keeping the old file as well: the files in histories/ are what the code must always
+been patched (workflow.patched), keeping the old file as well: the files in tests/histories/ are what the code must always
 be able to replay.
 """
 
@@ -55,7 +55,7 @@ from workflows.search_attributes import REGISTRATION
 
 from tests.workflows.advice_flow import advice_request, header, london_today, outcome, sleep_until_day
 
-HERE = Path(__file__).resolve().parent / "histories"
+HERE = Path(__file__).resolve().parent.parent / "histories"
 INDEXED = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
            "KeywordList": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST}
 
