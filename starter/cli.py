@@ -40,7 +40,7 @@ ReceivedOption = Annotated[str | None, typer.Option("--received", help="Which re
 FLAGS = {"case_ref": "--case", "la": "--la", "received_on": "--received", "owner": "--owner", "channel": "--channel",
          "escalate_to": "--escalate-to", "sent_on": "--date", "method": "--method", "by": "--by", "note": "--note",
          "ground": "--ground", "start": "--start", "end": "--end", "claimed_by": "--by", "withdrawn_on": "--date",
-         "reason": "--reason"}
+         "reason": "--reason", "assessment_requested_on": "--assessment-requested"}
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -156,6 +156,10 @@ def advice_start(
     received: Annotated[str, typer.Option("--received", help="Date the LA's request was received, YYYY-MM-DD.")],
     owner: Annotated[str, typer.Option("--owner", help="Staff id who prepares the advice (see config).")],
     channel: Annotated[str, typer.Option("--channel", help="How it arrived: email, post, hand, portal.")] = "email",
+    assessment_requested: Annotated[str | None, typer.Option(
+        "--assessment-requested",
+        help="Date the LA received the EHC needs assessment request (YYYY-MM-DD), if its letter says: "
+             "shows the LA's 6/16/20-week dates and chases the final plan.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Start an EHC advice request (idempotent: the same case and date give the same workflow)."""
@@ -166,7 +170,8 @@ def advice_start(
 
     settings = load_settings()
     request = build(AdviceRequest, case_ref=case, la=la, received_on=parse_date("--received", received),
-                    owner=owner, channel=channel, escalate_to=settings.reminders.escalate_to)
+                    owner=owner, channel=channel, escalate_to=settings.reminders.escalate_to,
+                    assessment_requested_on=parse_date("--assessment-requested", assessment_requested))
     try:
         # Bad input fails before Temporal is contacted.
         check_request(settings, request, today=local_date(datetime.now(timezone.utc), settings.timezone))

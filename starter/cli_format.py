@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
@@ -62,8 +63,23 @@ def started_text(state, created: bool, settings) -> str:
         f"  due     {fmt(plan.due)}   ({plan.basis})",
         f"  target  {fmt(plan.target)}",
         f"  owner   {state.request.owner}; status {_describe(state)}",
+        *la_clock_lines(state),
         f"  Temporal UI: {settings.temporal.ui_url.rstrip('/')}/namespaces/{settings.temporal.namespace}/workflows/{state.workflow_id}",
     ])
+
+
+def la_clock_lines(state) -> list[str]:
+    """The LA's own clock beside the advice: its dates, and where the chase of its final plan stands."""
+    if not state.la_steps and not state.facts.get("la_clock"):
+        return []
+    lines = [f"  LA's clock from the assessment request of {fmt(date.fromisoformat(state.facts['assessment_requested_on']))}:"]
+    lines += [f"    {e['rule_id']:<24} due {fmt(date.fromisoformat(e['due']))}   ({e['basis']})"
+              for e in state.facts.get("la_clock", [])]
+    for step in state.la_steps:
+        plan = step.plan
+        verdict = _verdict(step.status.value, step.completed_on, step.on_time, step.days_late)
+        lines.append(f"    {step.rule_id:<24} due {fmt(plan.due)}   ({plan.basis}): {verdict}, chased by {step.owner}")
+    return lines
 
 
 def state_text(state, settings) -> str:
@@ -75,9 +91,10 @@ def state_text(state, settings) -> str:
         f"  status  {_describe(state)}",
         f"  notices sent {state.step.notices_sent} (escalations {state.step.escalations_sent}, failed {state.step.notices_failed})",
     ]
-    if state.step.pending and not state.closed:
+    if state.step.pending and state.step.status.value == "open":
         nxt = state.step.pending[0]
         lines.append(f"  next    {nxt.kind} on {fmt(nxt.on)}")
+    lines += la_clock_lines(state)
     return "\n".join(lines)
 
 
@@ -93,6 +110,9 @@ def state_json(state, **extra: Any) -> dict[str, Any]:
         "target": plan.target.isoformat(),
         "basis": plan.basis,
         "status": state.status.value,
+        "la_clock": [*state.facts.get("la_clock", []), *({"rule_id": s.rule_id, "due": s.plan.due.isoformat(),
+                                                          "basis": s.plan.basis, "status": s.status.value}
+                                                         for s in state.la_steps if s.plan)],
         **extra,
     }
 

@@ -100,6 +100,21 @@ async def advice_withdrawn(env: WorkflowEnvironment, settings: Settings) -> str:
     return gone.state.workflow_id
 
 
+async def advice_la_clock(env: WorkflowEnvironment, settings: Settings) -> str:
+    """The LA's clock beside the advice: advice sent on time, the LA's final plan chased, then received late."""
+    today = await london_today(env)
+    request = advice_request(today, case_ref="EHC-H009").model_copy(update={"assessment_requested_on": today - timedelta(days=30)})
+    started = await start_advice_request(env.client, settings, request)
+    workflow_id = started.state.workflow_id
+    await sleep_until_day(env, today + timedelta(days=12))
+    await advice_sent(env.client, settings, workflow_id, AdviceSent(sent_on=await london_today(env), by="teacher"))
+    await sleep_until_day(env, started.state.la_steps[0].plan.due + timedelta(days=10))
+    await complete_step(env.client, settings, workflow_id, StepDone(
+        rule_id="ehc-final-plan", done_on=await london_today(env), by="senco", evidence="final plan received"))
+    await outcome(env, workflow_id)
+    return workflow_id
+
+
 async def draft_consultation(env: WorkflowEnvironment, settings: Settings) -> str:
     """Both steps side by side: the school's step reassigned, escalated, done late; the parent's window closes."""
     today = await london_today(env)
@@ -229,6 +244,7 @@ SCENARIOS: dict[str, Scenario] = {
     "ehc_advice_late": advice_late,
     "ehc_advice_exemption": advice_exemption,
     "ehc_advice_withdrawn": advice_withdrawn,
+    "ehc_advice_la_clock": advice_la_clock,
     "draft_consultation": draft_consultation,
     "reassessment_reassessed": reassessment_reassessed,
     "reassessment_refused": reassessment_refused,

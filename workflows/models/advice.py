@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from workflows.models.common import CaseRef, Channel, Model, Note, ShortText, StaffId, StepStatus
 from workflows.models.step import StepOptions, StepState
@@ -22,6 +23,16 @@ class AdviceRequest(Model):
     channel: Channel = Channel.EMAIL
     owner: StaffId
     escalate_to: StaffId = "senco"
+    # The day the LA received the request for an EHC needs assessment (its letter says so), if known: the LA's own
+    # 6/16/20-week clock (regs 5, 10, 13) runs from it, and sendclock shows it beside the advice and chases the plan.
+    assessment_requested_on: date | None = None
+
+    @model_validator(mode="after")
+    def _assessment_before_advice(self) -> "AdviceRequest":
+        if self.assessment_requested_on is not None and self.assessment_requested_on > self.received_on:
+            raise ValueError(f"assessment_requested_on: {self.assessment_requested_on} is after the request for "
+                             f"advice was received ({self.received_on}); the LA asks for advice during its assessment")
+        return self
 
 
 class AdviceSent(Model):
@@ -45,6 +56,9 @@ class AdviceState(Model):
     status: StepStatus
     step: StepState
     closed: bool = False
+    # The LA's clock beside the advice (see AdviceRequest.assessment_requested_on): the chased steps, and the dates.
+    la_steps: list[StepState] = Field(default_factory=list)
+    facts: dict[str, Any] = Field(default_factory=dict)
 
 
 class AdviceRunInput(Model):
@@ -53,3 +67,5 @@ class AdviceRunInput(Model):
     request: AdviceRequest
     options: StepOptions = Field(default_factory=StepOptions)
     carried: StepState | None = None
+    carried_la_steps: list[StepState] = Field(default_factory=list)
+    facts: dict[str, Any] = Field(default_factory=dict)
