@@ -20,7 +20,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from config.settings import Settings
-from starter.requests import RequestError, check_staff, step_options, update
+from starter.requests import RequestError, check_staff, consume_start_error, step_options, update, workflow_exists
 from workflows import search_attributes as sa
 from statutory import get_rule
 from workflows.ehc_advice import RULE, EhcAdviceRequest
@@ -68,26 +68,16 @@ async def start_advice_request(client: Client, settings: Settings, request: Advi
             SearchAttributePair(sa.LA, request.la),
         ]),
     )
-    existed = await _exists(client, workflow_id)
+    existed = await workflow_exists(client, workflow_id)
     try:
         state = await client.execute_update_with_start_workflow(EhcAdviceRequest.opened, start_workflow_operation=operation)
     except (WorkflowAlreadyStartedError, RPCError) as err:  # closed already: report it as it stands
         if isinstance(err, RPCError) and err.status != RPCStatusCode.ALREADY_EXISTS:
             raise
-        _consume(operation)
+        consume_start_error(operation)
         state = await client.get_workflow_handle(workflow_id).query(EhcAdviceRequest.state)
     # Two starts racing may both say "created"; both still get the one workflow.
     return _checked(Started(state=state, created=not existed), request)
-
-
-async def _exists(client: Client, workflow_id: str) -> bool:
-    try:
-        await client.get_workflow_handle(workflow_id).describe()
-        return True
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            return False
-        raise
 
 
 def _checked(started: Started, request: AdviceRequest) -> Started:
@@ -98,13 +88,6 @@ def _checked(started: Started, request: AdviceRequest) -> Started:
             f"not starting another from {request.la!r}"
         )
     return started
-
-
-def _consume(operation: WithStartWorkflowOperation) -> None:
-    """The operation's handle future holds the same error; read it so asyncio does not log it as unretrieved."""
-    future = getattr(operation, "_workflow_handle", None)
-    if future is not None and future.done():
-        future.exception()
 
 
 async def state(client: Client, workflow_id: str) -> AdviceState:

@@ -20,7 +20,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from config.settings import Settings
-from starter.requests import RequestError, check_staff, update
+from starter.requests import RequestError, check_staff, consume_start_error, update, workflow_exists
 from workflows import search_attributes as sa
 from workflows.models import Cancellation, ProcessHeader, ProcessState, Reassignment, StepDone, StepExemption
 from workflows.process import StatutoryProcess
@@ -50,31 +50,19 @@ async def start_process(client: Client, settings: Settings, run: Any, run_input:
             SearchAttributePair(sa.LA, run_input.header.la),
         ]),
     )
-    existed = await _exists(client, workflow_id)
+    existed = await workflow_exists(client, workflow_id)
     try:
         state = await client.execute_update_with_start_workflow(StatutoryProcess.process_opened,
                                                                 start_workflow_operation=operation)
     except (WorkflowAlreadyStartedError, RPCError) as err:  # closed already: report it as it stands
         if isinstance(err, RPCError) and err.status != RPCStatusCode.ALREADY_EXISTS:
             raise
-        future = getattr(operation, "_workflow_handle", None)
-        if future is not None and future.done():
-            future.exception()  # the same error: read it so asyncio does not report it as unretrieved
+        consume_start_error(operation)
         state = await process_state(client, workflow_id)
     if state.header.la != run_input.header.la:
         raise RequestError(f"la: this case already has this process with {state.header.la!r}; "
                            f"not starting another with {run_input.header.la!r}")
     return StartedProcess(state=state, created=not existed)
-
-
-async def _exists(client: Client, workflow_id: str) -> bool:
-    try:
-        await client.get_workflow_handle(workflow_id).describe()
-        return True
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            return False
-        raise
 
 
 async def process_state(client: Client, workflow_id: str) -> ProcessState:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from config.settings import Settings
@@ -42,3 +42,21 @@ async def update(client: Client, workflow_id: str, handler: Any, argument: Any) 
         if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
             raise RequestError(f"workflow_id: {workflow_id} has ended, or does not exist") from err
         raise
+
+
+async def workflow_exists(client: Client, workflow_id: str) -> bool:
+    try:
+        await client.get_workflow_handle(workflow_id).describe()
+        return True
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+
+
+def consume_start_error(operation: WithStartWorkflowOperation) -> None:
+    """After a refused update-with-start, the operation's handle future holds the same error: read it, so asyncio
+    does not log it as never retrieved."""
+    future = getattr(operation, "_workflow_handle", None)
+    if future is not None and future.done():
+        future.exception()

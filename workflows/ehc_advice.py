@@ -18,7 +18,6 @@ from datetime import datetime, time, timezone
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from statutory.exemptions import get_ground
     from workflows import activity_names
     from workflows import search_attributes as sa
     from workflows.ids import EHC_ADVICE
@@ -150,16 +149,7 @@ class EhcAdviceRequest(StatutoryProcess):
 
     @record_exemption.validator
     def _validate_exemption(self, exemption: Exemption) -> None:
-        self.step.validate_change()
-        if self.step.state.exemption is not None:
-            raise ValueError(f"exemption: already recorded ({self.step.state.exemption.ground})")
-        ground = get_ground(RULE, exemption.ground)
-        if ground.needs_period and exemption.start is None:
-            raise ValueError(f"start: ground {exemption.ground} needs the date the circumstances began")
-        if exemption.start is not None:
-            self.validate_date("start", exemption.start)
-        if exemption.start and exemption.end and exemption.end < exemption.start:
-            raise ValueError(f"end: {exemption.end} is before start {exemption.start}")
+        self.validate_exemption(self.step, exemption)
 
     @workflow.update
     async def withdraw(self, withdrawal: Withdrawal) -> AdviceState:

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.models import (
         Cancellation,
+        Exemption,
         ProcessHeader,
         ProcessRecord,
         ProcessState,
@@ -166,12 +167,14 @@ class StatutoryProcess:
 
     @exempt_step.validator
     def _validate_exempt(self, request: StepExemption) -> None:
-        step = self._open_step(request.rule_id)
+        self.validate_exemption(self._open_step(request.rule_id), request.exemption)
+
+    def validate_exemption(self, step: StatutoryStep, exemption: Exemption) -> None:
+        """An exemption only on an open step, once, on a ground the step's rule has, with the dates it needs."""
         step.validate_change()
-        exemption = request.exemption
         if step.state.exemption is not None:
             raise ValueError(f"exemption: already recorded ({step.state.exemption.ground})")
-        ground = get_ground(request.rule_id, exemption.ground)
+        ground = get_ground(step.state.rule_id, exemption.ground)
         if ground.needs_period and exemption.start is None:
             raise ValueError(f"start: ground {exemption.ground} needs the date the circumstances began")
         if exemption.start is not None:
