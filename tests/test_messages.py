@@ -27,3 +27,28 @@ def test_every_kind_renders(kind, style):
         context=context))
     assert subject.startswith("[sendclock] ") and len(subject) > len("[sendclock] ") + 10
     assert "EHC-0042" in subject and "Case reference: EHC-0042" in body and "reg 20" in body
+
+
+@pytest.mark.parametrize("style", typing.get_args(StepStyle))
+@pytest.mark.parametrize("kind", [k for k in typing.get_args(NoticeKind) if k != "closes"])
+def test_every_kind_renders_as_html_and_a_teams_card(kind, style):
+    """The HTML is escaped and the card is JSON whatever an LA is called (quotes, ampersands, angle brackets)."""
+    la = 'Brighton & Hove "<LA>"'
+    context = NoticeContext(
+        workflow_id="wf", process_kind="annual-review", case_ref="EHC-0042", la=la, rule_id="review-report",
+        rule_title="Review report to everyone invited", basis="reg 20", due=date(2026, 11, 18),
+        target=date(2026, 11, 18), on=date(2026, 11, 20), days_to_target=3, days_overdue=2,
+        exemption_ground="reg8-2-a", completed_on=date(2026, 11, 20), on_time=False, style=style,
+        duty_holder=HOLDERS[style])
+    message = MessageRenderer("http://127.0.0.1:8000").message(NotifyInput(
+        key="k", kind=kind, recipients=["senco"], scheduled_for=datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
+        context=context))
+    assert "Brighton &amp; Hove &#34;&lt;LA&gt;&#34;" in message.html and la not in message.html
+    assert f"Local authority: {la}" in message.text
+    [attachment] = message.card["attachments"]
+    card = attachment["content"]
+    assert card["type"] == "AdaptiveCard" and card["body"][0]["text"] == message.subject
+    facts = {f["title"]: f["value"] for e in card["body"] if e["type"] == "FactSet" for f in e["facts"]}
+    assert set(facts) == {"Rule", "Case reference", "Due", "Target", "Days left"}
+    assert facts["Case reference"] == "EHC-0042" and facts["Due"] == "Wed 18 Nov 2026"
+    assert card["actions"][0]["url"] == "http://127.0.0.1:8000/cases/EHC-0042#review-report"

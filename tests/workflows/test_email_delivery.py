@@ -1,5 +1,6 @@
 """Notices delivered by e-mail through apprise to a real SMTP server (aiosmtpd) on loopback; a dead server is
-recorded as a failure and never blocks the statutory step."""
+recorded as a failure (after the fallback to the SENCO's e-mail) and never blocks the statutory step; a notice
+raised at night waits for working hours."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ import asyncio
 import email
 import email.policy
 from collections.abc import Iterator
+from datetime import time, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from activities.notifier import Notifier
+from activities.planning import school_calendar
+from activities.quiet_hours import next_window
 from starter.advice import advice_sent, start_advice_request
 from workflows.models import AdviceSent
 
@@ -18,6 +23,13 @@ from tests.helpers import free_port
 from tests.workflows.advice_flow import advice_request, days, events, london_today, outbox, outcome, sleep_until_day
 
 pytestmark = pytest.mark.usefixtures("worker")
+
+
+@pytest.fixture
+def settings(settings):
+    """These tests start at the real time of day (the test server's clock starts now): no quiet hours here
+    (tests/notifications/ test them)."""
+    return settings.model_copy(update={"notifications": settings.notifications.model_copy(update={"quiet_hours": False})})
 
 
 class Inbox:
@@ -97,10 +109,50 @@ class TestSmtpDown:
         started = await start_advice_request(env.client, settings, advice_request(today, case_ref="EHC-0202"))
         workflow_id = started.state.workflow_id
         await sleep_until_day(env, today + days(3))
-        [row] = outbox(sessions, workflow_id, "assigned")
-        assert row.status == "failed" and row.attempts == 6 and row.error
+        [row, fallback] = outbox(sessions, workflow_id, "assigned")
+        assert (row.recipient, row.status, row.attempts) == ("teacher", "failed", 6) and row.error
+        # On the last attempt the notice went to the SENCO's e-mail, which is down too: both failures are recorded.
+        assert (fallback.recipient, fallback.status, fallback.fallback_for) == ("senco", "failed", row.key)
         assert "notification-failed" in [e.kind for e in events(sessions, workflow_id)]
         state = await advice_sent(env.client, settings, workflow_id, AdviceSent(sent_on=await london_today(env), by="teacher"))
         assert state.step.notices_failed >= 1
         result = await outcome(env, workflow_id)
         assert result.on_time
+
+
+class TestQuietHours:
+    """In the time-skipping server: a notice raised at night is held in the outbox, then sent by dispatch_held()
+    (which the scheduled dispatcher calls) once the next working-hours window opens."""
+
+    @pytest.fixture
+    def smtp_url(self, inbox) -> str:
+        return f"mailto://127.0.0.1:{inbox[1]}?from=sendclock@example.org&mode=insecure"
+
+    @pytest.fixture
+    def settings(self, settings):
+        return settings.model_copy(update={"notifications": settings.notifications.model_copy(update={"quiet_hours": True})})
+
+    async def test_a_notice_raised_at_night_is_held_then_dispatched(self, env, settings, sessions, inbox):
+        handler, _ = inbox
+        today = await london_today(env)
+        started = await start_advice_request(env.client, settings, advice_request(today, case_ref="EHC-0203"))
+        workflow_id = started.state.workflow_id
+        night = today + days(1)
+        await sleep_until_day(env, night, hour=22)  # 22:00 UTC is after working hours in GMT and in BST
+        await advice_sent(env.client, settings, workflow_id, AdviceSent(sent_on=night, by="teacher"))
+        await outcome(env, workflow_id)
+
+        asked = await env.get_current_time()
+        opens = next_window(asked, school_calendar(settings), time(8, 0), time(17, 30))
+        done = outbox(sessions, workflow_id, "completed")
+        assert sorted((r.recipient, r.status, r.not_before) for r in done) == [("senco", "held", opens),
+                                                                               ("teacher", "held", opens)]
+        notifier = Notifier(settings, sessions)
+        assert notifier.dispatch_held(asked) == 0
+        assert not [m for _, m in handler.messages if "Done" in m["Subject"]]
+
+        await env.sleep(opens + timedelta(minutes=10) - asked)
+        assert notifier.dispatch_held(await env.get_current_time()) >= 2  # with the assignment, if it was held too
+        done_mails = [(r, m) for r, m in handler.messages if "Done" in m["Subject"]]
+        assert sorted(r[0] for r, _ in done_mails) == ["jo.teacher@example.org", "senco@example.org"]
+        assert {r.status for r in outbox(sessions, workflow_id, "completed")} == {"sent"}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from workflows.models.common import Channel, Model, NoticeKind, StepStatus
 
@@ -82,6 +82,9 @@ class NoticeContext(Model):
     exemption_ground: str | None = None
     completed_on: date | None = None
     on_time: bool | None = None
+    # The pupil's initials: shown only when the school turns notifications.include_initials on (nothing sets it
+    # yet: the process header has no initials field).
+    initials: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,3}$")] | None = None
 
 
 class NotifyInput(Model):
@@ -93,9 +96,14 @@ class NotifyInput(Model):
 
 
 class Delivery(Model):
+    """One notice to one staff member, over all their channels (activities/notifier.py says what each status means).
+
+    sent / accepted (Teams took it: 202) / kept (outbox only) / held (quiet hours: sent when the window opens) /
+    fallback (their channels failed: it went to the SENCO's e-mail) / failed / skipped (already delivered)."""
+
     recipient: str
     channel: str
-    status: Literal["sent", "kept", "failed", "skipped"]
+    status: Literal["sent", "kept", "failed", "skipped", "accepted", "held", "fallback"]
     error: str | None = None
 
 

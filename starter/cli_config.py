@@ -1,0 +1,59 @@
+"""`sendclock config check`: load the configuration as the worker would, and say what is wrong with it.
+
+Every apprise URL (the school's e-mail URL, each staff member's channels) is checked when settings load; this
+command reports each bad one on its own line, named by where it is configured (`staff <id>: <url>: why`), with
+passwords, client secrets and webhook signatures masked, and exits 2. A good configuration prints a summary of
+who is told how, and exits 0.
+"""
+
+from __future__ import annotations
+
+import typer
+from pydantic import ValidationError
+
+from starter.cli import EXIT_BAD_INPUT, app
+
+config_app = typer.Typer(help="The sendclock configuration (config/sendclock.toml or $SENDCLOCK_CONFIG).",
+                         no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+def problems(err: ValidationError) -> list[str]:
+    """One line per problem: a channel problem names the staff id and the masked URL already."""
+    lines = []
+    for error in err.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        head, *rest = message.splitlines()
+        if rest and head == "notification channels:":
+            lines.extend(line.strip() for line in rest if line.strip())
+        else:
+            lines.append(f"{where}: {message}" if where else message)
+    return lines
+
+
+@config_app.command("check")
+def check() -> None:
+    """Load the configuration and check every notification channel URL with apprise."""
+    from config.settings import Settings, config_file
+    from config.channels import mask
+
+    try:
+        settings = Settings()
+    except ValidationError as err:
+        for line in problems(err):
+            typer.echo(f"sendclock: configuration: {line}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    except (FileNotFoundError, ValueError) as err:
+        typer.echo(f"sendclock: configuration: {err}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    note = settings.notifications
+    typer.echo(f"configuration: {config_file() or '(defaults and environment only)'}")
+    typer.echo(f"e-mail route: {mask(note.email_url) if note.email_url else 'none (notices are kept in the outbox)'}")
+    hours = note.working_hours
+    typer.echo(f"quiet hours: {'on' if note.quiet_hours else 'off'}, working hours {hours.start:%H:%M}-{hours.end:%H:%M} "
+               f"{settings.timezone} on working days")
+    for staff_id, member in settings.staff.items():
+        urls = member.channel_urls(note.email_url)
+        typer.echo(f"  {staff_id}: {', '.join(mask(u) for u in urls) if urls else 'outbox only'}")
+    typer.echo("ok")
