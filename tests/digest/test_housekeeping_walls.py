@@ -1,0 +1,14 @@
+"""The house's walls hold for the new modules: the housekeeping workflows load no I/O or settings (the sandbox
+re-imports non-passthrough modules per run), and the digest query knows neither the engine nor the web."""
+
+from __future__ import annotations
+
+from tests.test_architecture import FORBIDDEN_IN_WORKFLOWS, imported_by
+
+
+def test_housekeeping_workflows_never_load_io_or_settings():
+    assert not imported_by("workflows.housekeeping") & set(FORBIDDEN_IN_WORKFLOWS)
+
+
+def test_the_digest_query_knows_neither_the_engine_nor_the_web():
+    assert not imported_by("store.digest_queries") & {"workflows", "activities", "dashboard", "starter", "temporalio"}
