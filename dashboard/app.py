@@ -1,53 +1,44 @@
-"""The dashboard: a read-only, server-rendered view of open statutory steps and the notification outbox.
+"""The dashboard and its JSON API: server-rendered pages (no JavaScript needed), sign-in with local accounts and
+roles, start and record forms, compliance figures, ICS feeds.
 
-Run it with ``uvicorn --factory dashboard.app:create_app``. It reads the database through store.queries only and
-shows no personal data beyond case references (staff names come from the settings' staff directory).
+Run it with ``uvicorn --factory dashboard.app:create_app``. It reads the database through store/ and reaches
+Temporal only through the starter functions (the ones the CLI calls). It shows no personal data beyond case
+references (staff names come from the settings' staff directory).
+
+Modules: auth (sign-in, sessions, roles, CSRF), pages (steps, case timeline, outbox, audit), forms (start and
+record), api (/api/...), reports (compliance, CSV), feeds (ICS), commands (what forms and API do), views (rows).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker as SessionMaker
 
 from config.settings import Settings, get_settings
+from dashboard import api, auth, feeds, forms, pages, reports
+from dashboard.auth import SessionMiddleware, SignInRequired
+from dashboard.context import Web
+from dashboard.render import render
+from dashboard.security import RateLimiter, SessionCodec
+from dashboard.web_settings import WebSettings, session_secret
 from store.db import make_engine, make_sessionmaker
-from store.queries import OpenStep, open_steps, recent_outbox
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
-DUE_SOON_DAYS = 14
-OUTBOX_LIMIT = 200
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def days_text(step: OpenStep) -> str:
-    """Time left as words, so the state never depends on colour alone."""
-    if step.overdue:
-        return f"{plural(-step.days_left, 'day')} overdue"
-    if step.days_left == 0:
-        return "Due today"
-    return f"{plural(step.days_left, 'day')} left"
-
-
-@dataclass(frozen=True)
-class StepRow:
-    step: OpenStep
-    owner_name: str
-    days_text: str
-    workflow_url: str
-    due_soon: bool
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                               "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
 
 
 def create_app(
@@ -55,28 +46,31 @@ def create_app(
     *,
     sessionmaker: SessionMaker[Session] | None = None,
     today: Callable[[], date] | None = None,
+    client_factory: Callable[[], Awaitable[Any]] | None = None,
+    web_settings: WebSettings | None = None,
 ) -> FastAPI:
-    """The dashboard app. Defaults: the process settings, an engine on their database URL, today in their zone."""
+    """The dashboard app. Defaults: the process settings, an engine on their database URL, today in their zone, a
+    Temporal client connected (on first use) with starter.client.connect, web settings from SENDCLOCK_WEB_*."""
     settings = settings or get_settings()
+    web_settings = web_settings or settings.web
     engine = None
     if sessionmaker is None:
         engine = make_engine(settings.resolved_database_url)
         sessionmaker = make_sessionmaker(engine)
     zone = ZoneInfo(settings.timezone)
-    clock: Callable[[], date] = today or (lambda: datetime.now(zone).date())
-    ui_url = settings.temporal.ui_url.rstrip("/")
-    namespace = quote(settings.temporal.namespace, safe="")
 
-    def staff_name(staff_id: str) -> str:
-        member = settings.staff.get(staff_id)
-        return member.name if member else staff_id
+    async def connect() -> Any:
+        from starter.client import connect as temporal_connect
 
-    def workflow_url(workflow_id: str) -> str:
-        return f"{ui_url}/namespaces/{namespace}/workflows/{quote(workflow_id, safe='')}"
+        return await temporal_connect(settings)
 
-    def page(request: Request, name: str, context: dict) -> HTMLResponse:
-        base = {"school_name": settings.school_name, "temporal_ui_url": ui_url, "path": request.url.path}
-        return TEMPLATES.TemplateResponse(request, name, base | context)
+    web = Web(
+        settings=settings, web=web_settings, sessionmaker=sessionmaker,
+        clock=today or (lambda: datetime.now(zone).date()),
+        codec=SessionCodec(session_secret(web_settings, settings.var_dir), int(web_settings.session_hours * 3600)),
+        limiter=RateLimiter(web_settings.sign_in_attempts, web_settings.sign_in_window_seconds),
+        client_factory=client_factory or connect,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -84,49 +78,58 @@ def create_app(
         if engine is not None:
             engine.dispose()
 
-    app = FastAPI(title="sendclock dashboard", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="sendclock", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json",
+                  description="Statutory SEND deadlines: open steps, case timelines, starting processes and "
+                              "recording changes. Authenticate with an API key (Authorization: Bearer ...).")
+    app.state.web = web
+    app.add_middleware(SessionMiddleware)
 
-    @app.get("/", response_class=HTMLResponse)
-    def index(request: Request) -> HTMLResponse:
-        now = clock()
-        with sessionmaker() as session:
-            steps = open_steps(session, now)
-        rows = [
-            StepRow(
-                step=s,
-                owner_name=staff_name(s.owner),
-                days_text=days_text(s),
-                workflow_url=workflow_url(s.workflow_id),
-                due_soon=0 <= s.days_left <= DUE_SOON_DAYS,
-            )
-            for s in steps
-        ]
-        counts = {
-            "overdue": sum(r.step.overdue for r in rows),
-            "due_soon": sum(r.due_soon for r in rows),
-            "open": len(rows),
-        }
-        context = {"today": now, "rows": rows, "counts": counts, "due_soon_days": DUE_SOON_DAYS}
-        return page(request, "index.html", context)
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path != "/healthz" and not request.url.path.startswith("/feeds/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
 
-    @app.get("/outbox", response_class=HTMLResponse)
-    def outbox(request: Request) -> HTMLResponse:
-        with sessionmaker() as session:
-            messages = recent_outbox(session, limit=OUTBOX_LIMIT)
-        rows = [
-            {
-                "created": m.created_at.astimezone(zone),
-                "recipient": staff_name(m.recipient),
-                "kind": m.kind,
-                "channel": m.channel,
-                "status": m.status,
-                "subject": m.subject,
-            }
-            for m in messages
-        ]
-        return page(request, "outbox.html", {"rows": rows, "limit": OUTBOX_LIMIT})
+    def is_api(request: Request) -> bool:
+        return request.url.path.startswith("/api/")
 
-    @app.get("/healthz")
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
+        if is_api(request):
+            return JSONResponse(status_code=401, content={"detail": "sign in, or send an API key"},
+                                headers={"WWW-Authenticate": "Bearer"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if is_api(request) or request.url.path.startswith("/feeds/"):
+            return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers)
+        titles = {403: "Not allowed", 404: "Not found", 503: "Not available"}
+        return render(request, "error.html", {"title": titles.get(exc.status_code, "Something went wrong"),
+                                              "detail": str(exc.detail)}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+                  for e in exc.errors()]
+        if is_api(request):
+            return JSONResponse(status_code=422, content={"detail": detail})
+        return render(request, "error.html", {"title": "Bad request", "detail": "; ".join(
+            f"{'.'.join(str(p) for p in d['loc'][1:])}: {d['msg']}" for d in detail)}, status_code=422)
+
+    app.include_router(auth.router)
+    app.include_router(pages.router)
+    app.include_router(forms.router)
+    app.include_router(reports.router)
+    app.include_router(feeds.router)
+    app.include_router(api.router)
+
+    @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 

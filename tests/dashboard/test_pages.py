@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.settings import Settings
 from dashboard.app import create_app
 from store.models import Outbox, Process, Step
+from tests.dashboard.conftest import sign_in
 
 TODAY = date(2027, 3, 10)
 OPENED = datetime(2027, 1, 11, 9, 30, tzinfo=timezone.utc)
@@ -102,12 +103,11 @@ def test_index_links_to_temporal_ui(client: TestClient, seeded) -> None:
     )
 
 
-def test_workflow_ids_are_url_encoded(settings: Settings, db) -> None:
+def test_workflow_ids_are_url_encoded(make_client, db) -> None:
     with db.begin() as session:
         p = process("ehc-advice-request/EHC 0042", "EHC-0042", "Kent")
         session.add_all([p, step(p, "advice-6wk", due=d(3), target=d(1), owner="senco")])
-    with TestClient(create_app(settings, sessionmaker=db, today=lambda: TODAY)) as client:
-        html = client.get("/").text
+    html = make_client("senco").get("/").text
     assert "/namespaces/school-ns/workflows/ehc-advice-request%2FEHC%200042" in html
 
 
@@ -162,6 +162,6 @@ def test_healthz(client: TestClient) -> None:
 def test_default_sessionmaker_and_today(settings: Settings, db) -> None:
     """Without a sessionmaker or clock, the app opens settings.resolved_database_url and uses today's date."""
     with TestClient(create_app(settings)) as client:
-        html = client.get("/").text
+        html = sign_in(client, "senco").get("/").text
     assert "No statutory steps are open" in html
     assert "As of" in html

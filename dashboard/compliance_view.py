@@ -1,0 +1,90 @@
+"""The compliance figures for a page, the API and the CSV export: on-time rates per rule and per LA for an academic
+year (see store.compliance for how steps are counted), and a server-rendered SVG bar chart."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+from dashboard.context import Web
+from store.compliance import Compliance, Rate, academic_year_of, compliance
+from store.web_queries import StepFact, all_steps
+
+
+@dataclass(frozen=True)
+class ComplianceView:
+    figures: Compliance
+    years: list[int]
+
+    def as_json(self) -> dict[str, Any]:
+        def rate(r: Rate) -> dict[str, Any]:
+            return {"key": r.key, "on_time": r.on_time, "counted": r.counted, "percent": r.percent,
+                    "on_time_excluding_exemptions": r.on_time_excl, "counted_excluding_exemptions": r.counted_excl,
+                    "percent_excluding_exemptions": r.percent_excl, "exempt": r.exempt}
+
+        f = self.figures
+        return {"academic_year": f"{f.year}-{(f.year + 1) % 100:02d}", "year": f.year, "total": rate(f.total),
+                "by_rule": [rate(r) for r in f.by_rule], "by_la": [rate(r) for r in f.by_la],
+                "years_with_steps": self.years}
+
+
+def compliance_for(web: Web, year: int | None) -> ComplianceView:
+    today = web.clock()
+    with web.sessionmaker() as session:
+        steps = all_steps(session)
+    year = year if year is not None else academic_year_of(today)
+    years = sorted({academic_year_of(s.due) for s in steps} | {academic_year_of(today)})
+    return ComplianceView(figures=compliance(steps, year, today), years=years)
+
+
+def percent_text(value: float | None) -> str:
+    return "no steps counted" if value is None else f"{value:.0f}%"
+
+
+def bar_chart(rates: list[Rate], title: str, chart_id: str) -> str:
+    """A horizontal bar chart as inline SVG: two bars per row (all steps; excluding exemptions), each labelled with
+    its figure in text, so nothing depends on colour."""
+    row_h, label_w, bar_w = 46, 220, 360
+    height = 30 + row_h * max(len(rates), 1)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{chart_id}-t" '
+             f'viewBox="0 0 {label_w + bar_w + 190} {height}" width="100%" style="max-width:48rem">',
+             f'<title id="{chart_id}-t">{escape(title)}</title>',
+             f'<text x="0" y="16" font-size="13">Solid: all steps. Hatched: excluding exemptions.</text>',
+             '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+             'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/>'
+             '<line x1="0" y1="0" x2="0" y2="6" stroke="#1d4f91" stroke-width="3"/></pattern></defs>']
+    for i, r in enumerate(rates):
+        y = 30 + i * row_h
+        parts.append(f'<text x="0" y="{y + 22}" font-size="14">{escape(r.key)}</text>')
+        for j, (value, fill) in enumerate(((r.percent, "#1d4f91"), (r.percent_excl, "url(#hatch)"))):
+            w = 0 if value is None else bar_w * value / 100
+            by = y + 4 + j * 19
+            parts.append(f'<rect x="{label_w}" y="{by}" width="{bar_w}" height="16" fill="#fff" stroke="#505a5f"/>')
+            parts.append(f'<rect x="{label_w}" y="{by}" width="{w:.1f}" height="16" fill="{fill}" stroke="#1d4f91"/>')
+            parts.append(f'<text x="{label_w + bar_w + 8}" y="{by + 13}" font-size="13">'
+                         f'{"all" if j == 0 else "excl."} {escape(percent_text(value))}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+CSV_FIELDS = ["case_ref", "process_kind", "workflow_id", "la", "rule_id", "instance", "basis", "anchor", "due",
+              "target", "owner", "status", "exempt", "exemption_ground", "completed_on", "on_time", "days_late"]
+
+
+def steps_csv(steps: list[StepFact]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_FIELDS)
+    for s in steps:
+        row = []
+        for name in CSV_FIELDS:
+            value = getattr(s, name)
+            text = "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
+            if text[:1] in ("=", "+", "-", "@", "\t", "\r"):  # no formula injection when opened in a spreadsheet
+                text = "'" + text
+            row.append(text)
+        writer.writerow(row)
+    return out.getvalue()

@@ -1,0 +1,187 @@
+"""The start and record forms (no JavaScript needed): GET shows the form, POST validates it and, when it is good,
+starts or changes the process through the starter functions, then redirects to the case timeline. Bad input shows
+the form again with each message next to its field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from dashboard.auth import User, read_form, senco_only, writer
+from dashboard.commands import (ACTIONS, START_COMMANDS, FieldErrors, Forbidden, Unavailable, available_actions,
+                                load_process, may_record, parse, record, start)
+from dashboard.context import PROCESS_LABELS, Web, get_web
+from dashboard.render import render
+from workflows.models.review import Invitee
+
+router = APIRouter(include_in_schema=False)
+CHANNELS = [(c, c) for c in ("email", "post", "hand", "portal")]
+
+
+@dataclass
+class FieldSpec:
+    name: str
+    label: str
+    kind: str = "text"  # text | date | select | checkbox | textarea | multi | number
+    hint: str = ""
+    required: bool = False
+    choices: list[tuple[str, str]] = field(default_factory=list)
+    default: str = ""
+
+
+def staff_choices(web: Web) -> list[tuple[str, str]]:
+    return [(k, m.name) for k, m in sorted(web.settings.staff.items())]
+
+
+def start_fields(web: Web, kind: str) -> list[FieldSpec]:
+    case = FieldSpec("case_ref", "Case reference", hint="The school's case reference, never a name "
+                     "(letters, digits, '.', '_', '-').", required=True)
+    la = FieldSpec("la", "Local authority", required=True)
+    owner = FieldSpec("owner", "Owner", "select", required=True, choices=staff_choices(web), default="senco")
+    channel = FieldSpec("channel", "How it arrived", "select", choices=CHANNELS, default="email")
+    if kind == "ehc-advice-request":
+        return [case, la, FieldSpec("received_on", "Date the LA's request was received", "date", required=True),
+                owner, channel,
+                FieldSpec("assessment_requested_on", "Date the LA received the assessment request (optional)", "date",
+                          hint="If the LA's letter says: sendclock then shows the LA's 6, 16 and 20-week dates.")]
+    if kind == "draft-plan-consultation":
+        return [case, la, FieldSpec("received_on", "Date the draft plan or consultation was received", "date",
+                                    required=True), owner, channel,
+                FieldSpec("served_on", "Date the draft was served on the parent (optional)", "date",
+                          hint="If not the day the school received it: the parent's 15 days run from it.")]
+    if kind == "annual-review":
+        return [case, la, FieldSpec("plan_date", "Date the plan was made or last reviewed", "date", required=True),
+                owner, FieldSpec("year_group", "Year group this cycle (optional)", "number"),
+                FieldSpec("transfer_on", "Phase transfer date this year (optional)", "date"),
+                FieldSpec("transfer_kind", "Kind of transfer", "select",
+                          choices=[("", "none"), ("phase", "phase"), ("post16", "post16")])]
+    if kind == "reassessment":
+        return [case, la, FieldSpec("needs_changed_on", "Date the pupil's needs were recorded as changed", "date",
+                                    required=True),
+                FieldSpec("last_assessment_on", "Date of the last EHC needs assessment", "date", required=True),
+                owner]
+    raise HTTPException(status_code=404, detail=f"no process {kind}")
+
+
+def action_fields(web: Web, name: str, open_rules: list[str]) -> list[FieldSpec]:
+    rules = [(r, r) for r in open_rules]
+    rule = FieldSpec("rule_id", "Step", "select", required=True, choices=rules)
+    note = FieldSpec("note", "Note (optional, no personal details)", "textarea")
+    return {
+        "advice-sent": [FieldSpec("sent_on", "Date the advice was sent", "date", required=True),
+                        FieldSpec("method", "How", "select", choices=CHANNELS, default="email"), note],
+        "step-done": [rule, FieldSpec("done_on", "Date done", "date", required=True),
+                      FieldSpec("method", "How", "select", choices=[("", "not recorded")] + CHANNELS),
+                      FieldSpec("evidence", "Evidence reference (optional, no personal details)")],
+        "report-sent": [FieldSpec("done_on", "Date the report was sent", "date", required=True),
+                        FieldSpec("method", "How", "select", choices=CHANNELS, default="email"),
+                        FieldSpec("evidence", "Evidence reference (optional)")],
+        "meeting": [FieldSpec("meeting_on", "Meeting date", "date", required=True),
+                    FieldSpec("short_notice", "Confirm less than two weeks' notice (reg 20(3))", "checkbox"), note],
+        "meeting-held": [FieldSpec("held_on", "Date the meeting was held", "date", required=True),
+                         FieldSpec("attended", "Who attended (roles)", "multi",
+                                   choices=[(i.value, i.value) for i in Invitee]), note],
+        "la-decision": [FieldSpec("decided_on", "Date of the LA's decision", "date", required=True),
+                        FieldSpec("decision", "Decision", "select", required=True,
+                                  choices=[("maintain", "maintain"), ("amend", "amend"), ("cease", "cease")]),
+                        FieldSpec("evidence", "Reference to the LA's letter (optional)")],
+        "exemption": [rule, FieldSpec("ground", "Ground", required=True, hint="e.g. reg8-2-a, reg8-2-b, reg8-2-c"),
+                      FieldSpec("start", "When the circumstances began (if the ground needs it)", "date"),
+                      FieldSpec("end", "When they ended (optional)", "date"), note],
+        "withdrawal": [FieldSpec("withdrawn_on", "Date the LA withdrew its request", "date", required=True),
+                       FieldSpec("reason", "Reason (optional)", "textarea")],
+        "cancellation": [rule, FieldSpec("cancelled_on", "Date", "date", required=True),
+                         FieldSpec("reason", "Reason", "textarea")],
+        "reassignment": [rule, FieldSpec("owner", "New owner", "select", required=True, choices=staff_choices(web)),
+                         FieldSpec("reason", "Reason (optional)", "textarea")],
+    }[name]
+
+
+@router.get("/start", response_class=HTMLResponse)
+def start_index(request: Request, user: User = Depends(senco_only)) -> HTMLResponse:
+    return render(request, "start_index.html", {"kinds": PROCESS_LABELS})
+
+
+def _start_page(request: Request, web: Web, kind: str, values: dict, errors: dict, status_code: int = 200):
+    return render(request, "form.html", {
+        "title": f"Start: {PROCESS_LABELS[kind]}", "intro": START_COMMANDS[kind].__doc__, "fields":
+        start_fields(web, kind), "values": values, "errors": errors, "action": f"/start/{kind}",
+        "submit": "Start", "back": "/start"}, status_code=status_code)
+
+
+@router.get("/start/{kind}", response_class=HTMLResponse)
+def start_form(request: Request, kind: str, web: Web = Depends(get_web),
+               user: User = Depends(senco_only)) -> HTMLResponse:
+    if kind not in START_COMMANDS:
+        raise HTTPException(status_code=404, detail=f"no process {kind}")
+    return _start_page(request, web, kind, {}, {})
+
+
+@router.post("/start/{kind}")
+async def start_submit(request: Request, kind: str, web: Web = Depends(get_web),
+                       user: User = Depends(senco_only)) -> Response:
+    values = await read_form(request)
+    if kind not in START_COMMANDS:
+        raise HTTPException(status_code=404, detail=f"no process {kind}")
+    try:
+        outcome = await start(web, user, kind, parse(START_COMMANDS[kind], values))
+    except FieldErrors as err:
+        return _start_page(request, web, kind, values, err.errors, status_code=err.status)
+    except Unavailable:
+        return _start_page(request, web, kind, values, {"form": "Temporal cannot be reached; nothing was started. "
+                                                               "Try again in a minute."}, status_code=503)
+    done = "started" if outcome.created else "already-started"
+    return RedirectResponse(f"/cases/{outcome.case_ref}?done={done}", status_code=303)
+
+
+def _record_context(request: Request, web: Web, user: User, workflow_id: str, name: str):
+    action = ACTIONS.get(name)
+    loaded = load_process(web, workflow_id)
+    if action is None or loaded is None:
+        raise HTTPException(status_code=404, detail="no such process or action")
+    process, steps = loaded
+    if action not in available_actions(user, process, steps):
+        raise HTTPException(status_code=403, detail=f"{name}: not open to you on this process")
+    mine = [s for s in steps if s.status == "open" and (user.is_senco or s.owner == user.staff_id)]
+    open_rules = sorted({s.rule_id for s in mine})
+    return action, process, steps, action_fields(web, name, open_rules)
+
+
+def _record_page(request, web, action, process, fields, values, errors, status_code=200):
+    return render(request, "form.html", {
+        "title": f"{action.title}: {process.case_ref}",
+        "intro": f"{PROCESS_LABELS.get(process.kind, process.kind)} from {process.la}, received "
+                 f"{process.received_on:%-d %b %Y}.", "fields": fields, "values": values, "errors": errors,
+        "action": f"/processes/{process.workflow_id}/{action.name}", "submit": "Record",
+        "back": f"/cases/{process.case_ref}"}, status_code=status_code)
+
+
+@router.get("/processes/{workflow_id}/{name}", response_class=HTMLResponse)
+def record_form(request: Request, workflow_id: str, name: str, web: Web = Depends(get_web),
+                user: User = Depends(writer)) -> HTMLResponse:
+    action, process, _, fields = _record_context(request, web, user, workflow_id, name)
+    values = {"rule_id": request.query_params.get("rule", "")}
+    return _record_page(request, web, action, process, fields, values, {})
+
+
+@router.post("/processes/{workflow_id}/{name}")
+async def record_submit(request: Request, workflow_id: str, name: str, web: Web = Depends(get_web),
+                        user: User = Depends(writer)) -> Response:
+    values = await read_form(request)
+    action, process, steps, fields = _record_context(request, web, user, workflow_id, name)
+    try:
+        cmd = parse(action.model, values)
+        if not may_record(user, action, steps, getattr(cmd, "rule_id", None)):
+            raise Forbidden()
+        outcome = await record(web, user, workflow_id, name, cmd)
+    except FieldErrors as err:
+        return _record_page(request, web, action, process, fields, values, err.errors, status_code=err.status)
+    except Forbidden:
+        raise HTTPException(status_code=403, detail="rule_id: you may record only your own steps") from None
+    except Unavailable:
+        return _record_page(request, web, action, process, fields, values,
+                            {"form": "Temporal cannot be reached; nothing was recorded. Try again in a minute."},
+                            status_code=503)
+    return RedirectResponse(f"/cases/{outcome.case_ref}?done={action.name}", status_code=303)

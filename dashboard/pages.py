@@ -1,0 +1,73 @@
+"""The read-only pages: open, overdue and due-soon steps, the case timeline, the outbox, the audit log."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from dashboard.auth import User, auditor, reader
+from dashboard.commands import available_actions
+from dashboard.context import Web, get_web
+from dashboard.render import render
+from dashboard.views import (VIEWS, Filters, case_timeline, event_label, outbox_rows, step_list, step_state_text)
+from store.web_queries import recent_events
+
+router = APIRouter(include_in_schema=False)
+
+
+def filters_from(la: str = "", owner: str = "", rule: str = "", process: str = "", sort: str = "",
+                 desc: str = "") -> Filters:
+    return Filters(la=la, owner=owner, rule=rule, process=process, sort=sort, desc=desc in ("1", "true", "on"))
+
+
+def _steps_page(request: Request, web: Web, user: User, view: str, filters: Filters) -> HTMLResponse:
+    listing = step_list(web, user, view, filters)
+    return render(request, "steps.html", {"title": VIEWS[view], "listing": listing, "filters": filters,
+                                          "view": view, "today": listing.today, "rows": listing.rows,
+                                          "counts": listing.counts})
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, filters: Filters = Depends(filters_from), web: Web = Depends(get_web),
+          user: User = Depends(reader)) -> HTMLResponse:
+    return _steps_page(request, web, user, "open", filters)
+
+
+@router.get("/overdue", response_class=HTMLResponse)
+def overdue(request: Request, filters: Filters = Depends(filters_from), web: Web = Depends(get_web),
+            user: User = Depends(reader)) -> HTMLResponse:
+    return _steps_page(request, web, user, "overdue", filters)
+
+
+@router.get("/due-soon", response_class=HTMLResponse)
+def due_soon(request: Request, filters: Filters = Depends(filters_from), web: Web = Depends(get_web),
+             user: User = Depends(reader)) -> HTMLResponse:
+    return _steps_page(request, web, user, "due-soon", filters)
+
+
+@router.get("/cases/{case_ref}", response_class=HTMLResponse)
+def case(request: Request, case_ref: str, web: Web = Depends(get_web), user: User = Depends(reader)) -> HTMLResponse:
+    views = case_timeline(web, user, case_ref)
+    if views is None:
+        raise HTTPException(status_code=403, detail="case_ref: none of this case's steps is yours")
+    if not views:
+        raise HTTPException(status_code=404, detail=f"case_ref: no processes for case {case_ref}")
+    today = web.clock()
+    actions = {v.process.workflow_id: available_actions(user, v.process, v.steps) for v in views}
+    return render(request, "case.html", {"case_ref": case_ref, "views": views, "today": today, "actions": actions,
+                                         "state_text": step_state_text, "event_label": event_label,
+                                         "zone": web.zone, "message": request.query_params.get("done")})
+
+
+@router.get("/outbox", response_class=HTMLResponse)
+def outbox(request: Request, web: Web = Depends(get_web), user: User = Depends(reader)) -> HTMLResponse:
+    from dashboard.views import OUTBOX_LIMIT
+
+    return render(request, "outbox.html", {"rows": outbox_rows(web, user), "limit": OUTBOX_LIMIT})
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit(request: Request, web: Web = Depends(get_web), user: User = Depends(auditor)) -> HTMLResponse:
+    with web.sessionmaker() as session:
+        events = recent_events(session)
+    return render(request, "audit.html", {"events": events, "event_label": event_label, "zone": web.zone})

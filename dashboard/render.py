@@ -1,0 +1,28 @@
+"""Rendering a page with what the base layout needs (school, signed-in user, CSRF token, navigation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from dashboard.auth import User, csrf_token
+from dashboard.context import PROCESS_LABELS, TEMPLATES, Web
+
+
+def fmt_date(value) -> str:
+    return value.strftime("%-d %b %Y") if value else ""
+
+
+TEMPLATES.env.filters["d"] = fmt_date
+TEMPLATES.env.globals["PROCESS_LABELS"] = PROCESS_LABELS
+
+
+def render(request: Request, name: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
+    web: Web = request.app.state.web
+    user: User | None = getattr(request.state, "user", None)
+    base = {"school_name": web.settings.school_name, "temporal_ui_url": web.ui_url, "path": request.url.path,
+            "user": user, "csrf_token": csrf_token(request), "due_soon_days": web.web.due_soon_days,
+            "user_name": web.staff_name(user.staff_id) if user and user.staff_id else (user.username if user else "")}
+    return TEMPLATES.TemplateResponse(request, name, base | context, status_code=status_code)

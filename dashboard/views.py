@@ -1,0 +1,200 @@
+"""Turning query results into what pages and the API show: step rows with words for their state, filters, sorting,
+counts, the case timeline and the outbox. Shared by the HTML pages, the JSON API and the feeds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from dashboard.auth import User
+from dashboard.context import PROCESS_LABELS, Web
+from store.models import Event, Process, Step
+from store.queries import OpenStep, open_steps, process_detail, processes_for_case, recent_outbox
+
+VIEWS = {"open": "Open statutory steps", "overdue": "Overdue statutory steps", "due-soon": "Statutory steps due soon"}
+SORTS = {
+    "due": lambda r: (r.step.due, r.step.case_ref),
+    "target": lambda r: (r.step.target, r.step.case_ref),
+    "case": lambda r: (r.step.case_ref, r.step.due),
+    "la": lambda r: (r.step.la.lower(), r.step.due),
+    "owner": lambda r: (r.owner_name.lower(), r.step.due),
+    "rule": lambda r: (r.step.rule_id, r.step.due),
+    "process": lambda r: (r.step.process_kind, r.step.due),
+}
+OUTBOX_LIMIT = 200
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def days_text(step: OpenStep) -> str:
+    """Time left as words, so the state never depends on colour alone."""
+    if step.overdue:
+        return f"{plural(-step.days_left, 'day')} overdue"
+    if step.days_left == 0:
+        return "Due today"
+    return f"{plural(step.days_left, 'day')} left"
+
+
+@dataclass(frozen=True)
+class StepRow:
+    step: OpenStep
+    owner_name: str
+    days_text: str
+    workflow_url: str
+    due_soon: bool
+    process_label: str
+
+    @property
+    def status(self) -> str:
+        return "overdue" if self.step.overdue else "due-soon" if self.due_soon else "open"
+
+    def as_json(self) -> dict[str, Any]:
+        s = self.step
+        return {"workflow_id": s.workflow_id, "process": s.process_kind, "case_ref": s.case_ref, "la": s.la,
+                "rule_id": s.rule_id, "basis": s.basis, "owner": s.owner, "owner_name": self.owner_name,
+                "due": s.due.isoformat(), "target": s.target.isoformat(), "days_left": s.days_left,
+                "overdue": s.overdue, "due_soon": self.due_soon, "status": self.status, "exempt": s.exempt,
+                "days_text": self.days_text, "temporal_url": self.workflow_url}
+
+
+@dataclass(frozen=True)
+class Filters:
+    la: str = ""
+    owner: str = ""
+    rule: str = ""
+    process: str = ""
+    sort: str = ""
+    desc: bool = False
+
+    def keep(self, row: StepRow) -> bool:
+        s = row.step
+        return ((not self.la or s.la == self.la) and (not self.owner or s.owner == self.owner)
+                and (not self.rule or s.rule_id == self.rule) and (not self.process or s.process_kind == self.process))
+
+    def query(self, **changes: Any) -> dict[str, str]:
+        values = {"la": self.la, "owner": self.owner, "rule": self.rule, "process": self.process, "sort": self.sort,
+                  "desc": "1" if self.desc else ""} | changes
+        return {k: v for k, v in values.items() if v}
+
+
+@dataclass(frozen=True)
+class StepList:
+    view: str
+    today: date
+    rows: list[StepRow]
+    counts: dict[str, int]
+    options: dict[str, list[tuple[str, str]]]  # filter choices: value, label
+
+
+def step_list(web: Web, user: User, view: str, filters: Filters) -> StepList:
+    today = web.clock()
+    soon = web.web.due_soon_days
+    with web.sessionmaker() as session:
+        steps = open_steps(session, today, owner=None if user.sees_all else (user.staff_id or "\0"))
+    every = [StepRow(step=s, owner_name=web.staff_name(s.owner), days_text=days_text(s),
+                     workflow_url=web.workflow_url(s.workflow_id), due_soon=0 <= s.days_left <= soon,
+                     process_label=PROCESS_LABELS.get(s.process_kind, s.process_kind)) for s in steps]
+    options = {
+        "la": [(v, v) for v in sorted({r.step.la for r in every})],
+        "owner": sorted({(r.step.owner, r.owner_name) for r in every}, key=lambda o: o[1].lower()),
+        "rule": [(v, v) for v in sorted({r.step.rule_id for r in every})],
+        "process": sorted({(r.step.process_kind, r.process_label) for r in every}),
+    }
+    rows = [r for r in every if filters.keep(r)]
+    counts = {"overdue": sum(r.step.overdue for r in rows), "due_soon": sum(r.due_soon for r in rows),
+              "open": len(rows), "exempt": sum(r.step.exempt for r in rows)}
+    if view == "overdue":
+        rows = [r for r in rows if r.step.overdue]
+    elif view == "due-soon":
+        rows = [r for r in rows if r.due_soon]
+    if filters.sort in SORTS:
+        rows = sorted(rows, key=SORTS[filters.sort], reverse=filters.desc)
+    return StepList(view=view, today=today, rows=rows, counts=counts, options=options)
+
+
+# --- case timeline -------------------------------------------------------------------------------------------
+
+EVENT_LABELS = {
+    "process-opened": "Received", "step-opened": "Step opened", "reminder-sent": "Reminder sent",
+    "escalation-sent": "Escalation sent", "exemption-recorded": "Exemption recorded", "completed": "Completed",
+    "withdrawn": "Withdrawn", "cancelled": "Cancelled", "reassigned": "Reassigned",
+    "step-rescheduled": "Rescheduled", "notification-failed": "Notification failed",
+}
+
+
+def event_label(kind: str) -> str:
+    return EVENT_LABELS.get(kind, kind.replace("-", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class ProcessView:
+    process: Process
+    label: str
+    steps: list[Step]
+    events: list[Event]
+    workflow_url: str
+
+
+def step_state_text(step: Step, today: date) -> str:
+    if step.status == "completed":
+        if step.on_time:
+            return "Completed on time"
+        if step.days_late:
+            return f"Completed {plural(step.days_late, 'day')} late"
+        return "Completed"
+    if step.status == "open":
+        left = (step.due - today).days
+        return f"Open, {plural(-left, 'day')} overdue" if left < 0 else "Open, due today" if left == 0 else \
+            f"Open, {plural(left, 'day')} left"
+    return step.status.capitalize()
+
+
+def case_timeline(web: Web, user: User, case_ref: str) -> list[ProcessView] | None:
+    """Every process of a case with its steps and events; None when the user may not see the case (staff see a case
+    only when one of its steps is theirs)."""
+    with web.sessionmaker() as session:
+        processes = processes_for_case(session, case_ref)
+        views = []
+        for p in processes:
+            detail = process_detail(session, p.workflow_id)
+            assert detail is not None
+            _, steps, events = detail
+            views.append(ProcessView(process=p, label=PROCESS_LABELS.get(p.kind, p.kind), steps=steps, events=events,
+                                     workflow_url=web.workflow_url(p.workflow_id)))
+    if not user.sees_all and not any(s.owner == user.staff_id for v in views for s in v.steps):
+        return None
+    return views
+
+
+def timeline_json(views: list[ProcessView], today: date, web: Web) -> list[dict[str, Any]]:
+    return [{
+        "workflow_id": v.process.workflow_id, "process": v.process.kind, "case_ref": v.process.case_ref,
+        "la": v.process.la, "owner": v.process.owner, "status": v.process.status,
+        "received_on": v.process.received_on.isoformat(), "outcome": v.process.outcome, "facts": v.process.facts,
+        "temporal_url": v.workflow_url,
+        "steps": [{"rule_id": s.rule_id, "instance": s.instance, "basis": s.basis, "anchor": s.anchor.isoformat(),
+                   "due": s.due.isoformat(), "target": s.target.isoformat(), "owner": s.owner, "status": s.status,
+                   "state": step_state_text(s, today), "exempt": s.exempt, "exemption_ground": s.exemption_ground,
+                   "completed_on": s.completed_on.isoformat() if s.completed_on else None, "on_time": s.on_time,
+                   "days_late": s.days_late, "explanation": s.explanation} for s in v.steps],
+        "events": [{"occurred_at": e.occurred_at.isoformat(), "kind": e.kind, "label": event_label(e.kind),
+                    "rule_id": e.rule_id, "actor": e.actor, "data": e.data} for e in v.events],
+    } for v in views]
+
+
+# --- outbox --------------------------------------------------------------------------------------------------
+
+
+def outbox_rows(web: Web, user: User) -> list[dict[str, Any]]:
+    with web.sessionmaker() as session:
+        messages = recent_outbox(session, limit=OUTBOX_LIMIT if user.sees_all else 5000)
+    if not user.sees_all:
+        messages = [m for m in messages if m.recipient == user.staff_id][:OUTBOX_LIMIT]
+    zone = web.zone
+    return [{"created": m.created_at.astimezone(zone), "recipient": web.staff_name(m.recipient),
+             "recipient_id": m.recipient, "kind": m.kind, "channel": m.channel, "status": m.status,
+             "subject": m.subject, "attempts": m.attempts, "error": m.error, "workflow_id": m.process_id,
+             "rule_id": m.rule_id} for m in messages]

@@ -1,0 +1,196 @@
+"""`sendclock user ...` and `sendclock feed ...`: dashboard accounts, API keys and secret ICS feed URLs.
+
+The conventions of starter/cli.py: bad input prints one line naming the flag and exits 2. Passwords are read from a
+hidden prompt (or one line of stdin with --password-stdin), never from a flag, and stored as argon2 hashes. Secrets
+(API keys, feed URLs) are printed once and stored only as SHA-256 digests.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+
+from starter.cli import EXIT_UNAVAILABLE, fail, load_settings
+
+user_app = typer.Typer(help="Dashboard accounts: roles senco, staff, leadership, auditor.", no_args_is_help=True)
+feed_app = typer.Typer(help="Secret calendar (ICS) feed URLs for Outlook: one per staff member or the school.",
+                       no_args_is_help=True)
+
+
+@contextmanager
+def _session(settings) -> Iterator[Any]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from store.db import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            yield session
+    except SQLAlchemyError as err:
+        fail(f"cannot use the database ({str(err).splitlines()[0]}); has `sendclock db upgrade` been run?",
+             EXIT_UNAVAILABLE)
+    finally:
+        engine.dispose()
+
+
+def _staff(settings, staff: str | None, flag: str = "--staff") -> None:
+    if staff is not None and staff not in settings.staff:
+        fail(f"{flag}: no staff member with id {staff!r} (known: {', '.join(sorted(settings.staff)) or 'none'})")
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Sign-in name (not a pupil's name; e.g. the staff id).")],
+    role: Annotated[str, typer.Option("--role", help="senco, staff, leadership or auditor.")],
+    staff: Annotated[str | None, typer.Option("--staff", help="Staff id from the config (needed to record "
+                                                              "changes: senco and staff).")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Create a dashboard account."""
+    import re
+
+    from dashboard.security import hash_password
+    from store.accounts import ROLES
+    from store.accounts_queries import add_account
+
+    settings = load_settings()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}", username):
+        fail(f"USERNAME: {username!r} is not a user name (letters, digits, '.', '_', '@', '-'; up to 64)")
+    if role not in ROLES:
+        fail(f"--role: {role!r} is not one of {', '.join(ROLES)}")
+    _staff(settings, staff)
+    if role in ("senco", "staff") and staff is None:
+        fail(f"--staff: a {role} account needs the staff id of the person (see config)")
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True)
+    try:
+        hashed = hash_password(password)
+    except ValueError as err:
+        fail(str(err))
+    with _session(settings) as session:
+        try:
+            add_account(session, username=username, password_hash=hashed, role=role, staff_id=staff)
+        except ValueError as err:
+            fail(str(err).replace("username:", "USERNAME:"))
+    typer.echo(f"Account {username} ({role}{', staff id ' + staff if staff else ''}) created.")
+
+
+def _set_active(username: str, active: bool) -> None:
+    from store.accounts_queries import account_by_username
+
+    settings = load_settings()
+    with _session(settings) as session:
+        account = account_by_username(session, username)
+        if account is None:
+            fail(f"USERNAME: no account {username!r}")
+        account.active = active
+    typer.echo(f"Account {username} {'enabled' if active else 'disabled'}.")
+
+
+@user_app.command("disable")
+def user_disable(username: Annotated[str, typer.Argument(help="The account's sign-in name.")]) -> None:
+    """Disable an account: it is signed out at once and can no longer sign in (its API keys stop working)."""
+    _set_active(username, False)
+
+
+@user_app.command("enable")
+def user_enable(username: Annotated[str, typer.Argument(help="The account's sign-in name.")]) -> None:
+    """Enable a disabled account again."""
+    _set_active(username, True)
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List the accounts."""
+    from store.accounts_queries import list_accounts
+
+    settings = load_settings()
+    with _session(settings) as session:
+        accounts = list_accounts(session)
+        for a in accounts:
+            typer.echo(f"{a.username:<24} {a.role:<11} {a.staff_id or '-':<12} {'active' if a.active else 'disabled'}")
+    if not accounts:
+        typer.echo("No accounts. Create one with `sendclock user add NAME --role senco --staff senco`.")
+
+
+@user_app.command("api-key")
+def user_api_key(
+    username: Annotated[str, typer.Argument(help="The account the key acts as.")],
+    label: Annotated[str, typer.Option("--label", help="What it is for, e.g. 'Power Automate'.")] = "",
+) -> None:
+    """Create an API key for an account (Authorization: Bearer KEY); printed once. Revoke with `feed revoke ID`."""
+    from dashboard.security import new_token, token_digest
+    from store.accounts_queries import account_by_username, add_token
+
+    settings = load_settings()
+    secret = new_token()
+    with _session(settings) as session:
+        account = account_by_username(session, username)
+        if account is None:
+            fail(f"USERNAME: no account {username!r}")
+        token = add_token(session, digest=token_digest(secret), kind="api", account_id=account.id, label=label[:80])
+        token_id = token.id
+    typer.echo(f"API key {token_id} for {username} (shown once, keep it secret):\n{secret}")
+
+
+@feed_app.command("new")
+def feed_new(
+    staff: Annotated[str | None, typer.Option("--staff", help="A staff id: that person's open steps.")] = None,
+    school: Annotated[bool, typer.Option("--school", help="Every open step of the school.")] = False,
+    label: Annotated[str, typer.Option("--label", help="What it is for.")] = "",
+) -> None:
+    """Create a secret feed URL to subscribe to in Outlook (printed once)."""
+    from dashboard.security import new_token, token_digest
+    from store.accounts_queries import add_token
+
+    settings = load_settings()
+    if (staff is None) == (not school):
+        fail("--staff/--school: give one of them")
+    _staff(settings, staff)
+    secret = new_token()
+    with _session(settings) as session:
+        token = add_token(session, digest=token_digest(secret), kind="feed-school" if school else "feed-staff",
+                          staff_id=staff, label=label[:80])
+        token_id = token.id
+    url = f"{settings.dashboard_url.rstrip('/')}/feeds/{secret}.ics"
+    typer.echo(f"Feed {token_id} ({'school' if school else staff}); subscribe in Outlook with (shown once):\n{url}")
+
+
+@feed_app.command("list")
+def feed_list() -> None:
+    """List feeds and API keys (their ids, never their secrets)."""
+    from store.accounts_queries import list_tokens
+
+    settings = load_settings()
+    with _session(settings) as session:
+        for t in list_tokens(session):
+            whose = t.staff_id or ("school" if t.kind == "feed-school" else f"account {t.account_id}")
+            state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "live"
+            typer.echo(f"{t.id:<5} {t.kind:<12} {whose:<16} {state:<18} {t.label}")
+
+
+@feed_app.command("revoke")
+def feed_revoke(token_id: Annotated[int, typer.Argument(help="The id shown by `feed new` or `feed list`.")]) -> None:
+    """Revoke a feed URL or API key: it stops working at once."""
+    from store.accounts_queries import revoke_token
+
+    settings = load_settings()
+    with _session(settings) as session:
+        if revoke_token(session, token_id) is None:
+            fail(f"ID: no feed or API key {token_id}")
+    typer.echo(f"Revoked {token_id}.")
+
+
+def _register() -> None:
+    from starter.cli import app
+
+    app.add_typer(user_app, name="user")
+    app.add_typer(feed_app, name="feed")
+
+
+_register()

@@ -1,0 +1,88 @@
+"""On-time rates for an academic year, per rule and per LA, counted with and without exempted steps.
+
+A step counts in the academic year its statutory due date falls in (1 September to 31 August). It is *decided* when
+it was completed (on time or late) or is still open past its due date (late so far); steps withdrawn or cancelled,
+and open steps not yet due, are not counted. "All steps" counts every decided step; "excluding exemptions" leaves
+out steps where an exemption (e.g. reg 8(2)) was recorded, since the statutory time limit did not bind them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from store.web_queries import StepFact
+
+
+def academic_year_of(day: date) -> int:
+    """The academic year a date falls in, named by the year it starts (2026 for 1 Sep 2026 - 31 Aug 2027)."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def academic_year_bounds(year: int) -> tuple[date, date]:
+    return date(year, 9, 1), date(year + 1, 8, 31)
+
+
+def outcome(step: StepFact, today: date) -> bool | None:
+    """True on time, False late (or open past due), None not counted."""
+    if step.status == "completed":
+        return step.on_time if step.on_time is not None else (step.completed_on is not None
+                                                              and step.completed_on <= step.due)
+    if step.status == "open" and step.due < today:
+        return False
+    return None
+
+
+@dataclass(frozen=True)
+class Rate:
+    key: str
+    on_time: int
+    counted: int
+    on_time_excl: int  # excluding exempted steps
+    counted_excl: int
+    exempt: int
+
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.on_time / self.counted if self.counted else None
+
+    @property
+    def percent_excl(self) -> float | None:
+        return 100 * self.on_time_excl / self.counted_excl if self.counted_excl else None
+
+
+@dataclass(frozen=True)
+class Compliance:
+    year: int
+    total: Rate
+    by_rule: list[Rate]
+    by_la: list[Rate]
+
+
+def _rates(groups: dict[str, list[tuple[StepFact, bool]]]) -> list[Rate]:
+    rates = []
+    for key in sorted(groups):
+        decided = groups[key]
+        plain = [ok for s, ok in decided if not s.exempt]
+        rates.append(Rate(key=key, on_time=sum(ok for _, ok in decided), counted=len(decided),
+                          on_time_excl=sum(plain), counted_excl=len(plain), exempt=len(decided) - len(plain)))
+    return rates
+
+
+def compliance(steps: Iterable[StepFact], year: int, today: date) -> Compliance:
+    start, end = academic_year_bounds(year)
+    by_rule: dict[str, list] = {}
+    by_la: dict[str, list] = {}
+    everything: list = []
+    for step in steps:
+        if not start <= step.due <= end:
+            continue
+        ok = outcome(step, today)
+        if ok is None:
+            continue
+        by_rule.setdefault(step.rule_id, []).append((step, ok))
+        by_la.setdefault(step.la, []).append((step, ok))
+        everything.append((step, ok))
+    total = _rates({"all": everything})[0] if everything else Rate("all", 0, 0, 0, 0, 0)
+    return Compliance(year=year, total=total, by_rule=_rates(by_rule), by_la=_rates(by_la))

@@ -1,0 +1,138 @@
+"""In a real browser (Playwright driving Debian's Chromium), on the real dev server and worker: the SENCO signs in,
+starts an EHC advice request received long ago, finds it on Overdue, records it sent, and sees it leave Overdue and
+appear in the case timeline and the compliance figures; leadership signs in and finds no forms.
+
+Screenshots of the main pages go to docs/screenshots/ when SENDCLOCK_SCREENSHOTS=1 (else to a temporary folder).
+Without /usr/bin/chromium the test is skipped, except under CI (CI set), where it fails."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from store.compliance import academic_year_of
+from tests.web.conftest import PASSWORD
+
+pytestmark = pytest.mark.devserver
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing on CI (.ci/run installs Debian's chromium)")
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    return REPO / "docs" / "screenshots" if os.environ.get("SENDCLOCK_SCREENSHOTS") else tmp_path
+
+
+def sign_in(page, url: str, username: str) -> None:
+    page.goto(f"{url}/overdue")
+    assert "/login" in page.url
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{url}/overdue")
+
+
+def test_senco_starts_sees_overdue_records_and_it_moves(live, browser, shots: Path) -> None:
+    today = datetime.now(ZoneInfo("Europe/London")).date()
+    received = today - timedelta(days=60)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, live.url, "senco")
+
+    # Start an EHC advice request received 60 days ago (six weeks have passed: it is overdue).
+    page.get_by_role("link", name="Start a process").click()
+    page.get_by_role("link", name="EHC advice request").click()
+    page.get_by_label("Case reference").fill("WEB-0001")
+    page.get_by_label("Local authority").fill("Kent")
+    page.get_by_label("Date the LA's request was received").fill(received.isoformat())
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_url(f"{live.url}/cases/WEB-0001?done=started")
+    assert page.get_by_role("status").inner_text().startswith("Started")
+
+    # A bad date is refused next to its field.
+    page.goto(f"{live.url}/start/ehc-advice-request")
+    page.get_by_label("Case reference").fill("WEB-0002")
+    page.get_by_label("Local authority").fill("Kent")
+    page.get_by_label("Date the LA's request was received").fill((today + timedelta(days=5)).isoformat())
+    page.get_by_role("button", name="Start").click()
+    assert "is in the future" in page.locator("#e-received_on").inner_text()
+    assert page.get_by_label("Date the LA's request was received").get_attribute("aria-invalid") == "true"
+    page.screenshot(path=str(shots / "start-form-errors.png"), full_page=True)
+
+    page.get_by_role("link", name="Overdue", exact=True).click()
+    row = page.locator("tbody tr", has_text="WEB-0001")
+    assert row.count() == 1
+    assert "overdue" in row.inner_text() and "ehc-advice" in row.inner_text()
+    assert row.get_by_role("link", name="Open in Temporal").get_attribute("href").endswith(
+        f"/workflows/ehc-advice-request-WEB-0001-{received:%Y%m%d}")
+    page.screenshot(path=str(shots / "overdue.png"), full_page=True)
+
+    # Record the advice as sent, from the case timeline.
+    row.get_by_role("link", name="WEB-0001", exact=True).click()
+    page.get_by_role("link", name="Record the advice as sent").click()
+    page.get_by_label("Date the advice was sent").fill(today.isoformat())
+    page.get_by_role("button", name="Record").click()
+    page.wait_for_url(f"{live.url}/cases/WEB-0001?done=advice-sent")
+    timeline = page.locator("main").inner_text()
+    assert "Completed" in timeline and "late" in timeline
+    assert "Received" in timeline or "Step opened" in timeline
+    page.screenshot(path=str(shots / "case-timeline.png"), full_page=True)
+
+    page.get_by_role("link", name="Overdue", exact=True).click()
+    assert page.locator("tbody tr", has_text="WEB-0001").count() == 0
+
+    due = date.fromordinal(received.toordinal() + 42)  # six weeks
+    page.goto(f"{live.url}/compliance?year={academic_year_of(due)}")
+    assert page.locator("table", has_text="ehc-advice").count() >= 1
+    assert page.locator("#rate-counted").inner_text() != "0"
+    page.screenshot(path=str(shots / "compliance.png"), full_page=True)
+
+    page.get_by_role("link", name="Outbox").click()
+    page.screenshot(path=str(shots / "outbox.png"), full_page=True)
+    page.get_by_role("link", name="Due soon").click()
+    page.screenshot(path=str(shots / "due-soon.png"), full_page=True)
+
+    # Keyboard: the skip link is the first stop and leads to the main content.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    context.close()
+
+
+def test_leadership_finds_no_forms(live, browser, shots: Path) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    sign_in(page, live.url, "head")
+    for path in ("/overdue", "/due-soon", "/", "/compliance", "/outbox", "/cases/WEB-0001"):
+        page.goto(live.url + path)
+        forms = page.locator("main form")
+        # The only forms leadership sees are GET filters (never a change).
+        for i in range(forms.count()):
+            assert (forms.nth(i).get_attribute("method") or "get").lower() == "get", path
+        assert page.get_by_role("link", name="Start a process").count() == 0
+        assert page.locator("a[href^='/processes/']").count() == 0
+    page.goto(f"{live.url}/start/ehc-advice-request")
+    assert "Not allowed" in page.locator("h1").inner_text()
+    page.goto(f"{live.url}/login")
+    page.screenshot(path=str(shots / "sign-in.png"))
+    context.close()
