@@ -1,11 +1,19 @@
-"""The write side: apply one event and the projection it changes, exactly once per idempotency key."""
+"""The write side: apply one event and the projection it changes, exactly once per idempotency key.
+
+The event table is the audit record: append-only (a trigger refuses UPDATE and DELETE, see migration 0005) and
+hash-chained: each row carries `prev_hash`, the hash of the row before it, and `hash`, sha256 over that and a
+canonical JSON of the row's content (`event_hash`). Rows are chained in id order; writers never fork the chain:
+the transaction takes the database's write lock (SQLite) or an advisory lock (PostgreSQL) before it reads the head. `sendclock audit verify` recomputes the chain.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import json
+from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from store.models import Event, Process, Step
@@ -32,10 +40,48 @@ def record_event(
         _upsert_process(session, process_id, occurred_at, dict(process))
     if step is not None:
         _upsert_step(session, process_id, dict(step))
-    session.add(Event(key=key, process_id=process_id, kind=kind, occurred_at=occurred_at, rule_id=rule_id,
-                      actor=actor, data=data or {}))
+    prev_hash = chain_head(session)
+    content = dict(key=key, process_id=process_id, kind=kind, occurred_at=occurred_at, rule_id=rule_id, actor=actor,
+                   data=data or {})
+    session.add(Event(**content, prev_hash=prev_hash, hash=event_hash(prev_hash, **content)))
     session.flush()
     return True
+
+
+GENESIS = "0" * 64  # the prev_hash of the first row
+CHAIN_LOCK = 0x5E4DC10C  # the PostgreSQL advisory lock that serialises appends to the chain
+
+
+def _instant(value: datetime) -> str:
+    if value.tzinfo is None:  # read back raw from a naive-UTC column
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_event(*, key: str, process_id: str, kind: str, occurred_at: datetime, rule_id: str | None,
+                    actor: str | None, data: dict[str, Any] | None) -> str:
+    """The row's content as canonical JSON (sorted keys, no spaces, UTC instant with microseconds)."""
+    return json.dumps({"key": key, "process_id": process_id, "kind": kind, "occurred_at": _instant(occurred_at),
+                       "rule_id": rule_id, "actor": actor, "data": data or {}},
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def event_hash(prev_hash: str, **content: Any) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{canonical_event(**content)}".encode()).hexdigest()
+
+
+def chain_head(session: Session) -> str:
+    """The hash the next row links to (the last chained row's, or GENESIS). On PostgreSQL, first takes the
+    transaction-scoped lock that keeps concurrent writers from linking to the same head."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": CHAIN_LOCK})
+    elif dialect == "sqlite":
+        # pysqlite runs a SELECT outside any transaction: take the write lock first (a no-op write), so no other
+        # writer can append between reading the head and inserting after it.
+        session.execute(text("UPDATE event SET id = id WHERE 0"))
+    last = session.scalar(select(Event.hash).where(Event.hash.is_not(None)).order_by(Event.id.desc()).limit(1))
+    return last or GENESIS
 
 
 def _upsert_process(session: Session, process_id: str, occurred_at: datetime, fields: dict[str, Any]) -> None:

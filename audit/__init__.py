@@ -1,0 +1,17 @@
+"""Auditing: export a process's Temporal history, replay it against the current code, derive the statutory timeline
+from the history alone, check the database against it (and its hash chain), archive closed histories, and print a
+case report. Each module has one concern:
+
+    history.py   what a history is (one run or a chain of runs) and its file formats
+    fetch.py     reading histories from Temporal (continue-as-new chains, child workflows)
+    converter.py the data converter (and, once payloads are encrypted, the codec) used to decode and replay
+    source.py    "give me the histories of X": a file, Temporal, or the archive when Temporal no longer has them
+    export.py    history_json(): the export document (for the CLI and the dashboard)
+    timeline.py  the statutory timeline, from the history alone
+    render.py    the timeline and the verdict in plain English
+    replay.py    verdict(): does the current code reproduce the recorded decisions? (and where it diverges)
+    verify.py    the database against the histories, and the event table's hash chain
+    archive.py   var/archive/: every closed run's history, gzip JSON, indexed
+    archive_activities.py  the activities the ArchiveClosedRuns workflow calls
+    report.py    a printable timeline for one case (html, csv, pdf)
+"""

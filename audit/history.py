@@ -1,0 +1,177 @@
+"""A process's history as an auditor gets it: one or more runs (continue-as-new chains, child workflows), each the
+list of events in the format of `temporal workflow show --output json` (protobuf JSON: camelCase, base64 payloads).
+
+File formats (both read back by `load`):
+- one run: exactly what `temporal workflow show --output json` writes, `{"events": [...]}`;
+- several runs: `{"sendclockAudit": 1, "workflowId": ..., "runs": [{"workflowId", "runId", "events": [...]}, ...]}`,
+  each run in the order it ran; each run's `{"events": [...]}` is again the `temporal workflow show` format.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import WorkflowHistory
+
+BUNDLE_VERSION = 1
+STARTED = "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED"
+CLOSING = {
+    "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED": "completed",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_FAILED": "failed",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT": "timed out",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED": "cancelled",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED": "terminated",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW": "continued as new",
+}
+
+
+class HistoryFormatError(ValueError):
+    """The file is not a history this module can read."""
+
+
+@dataclass(frozen=True)
+class RunHistory:
+    workflow_id: str
+    run_id: str
+    events: list[dict[str, Any]]
+
+    @property
+    def started(self) -> dict[str, Any]:
+        return self.events[0].get("workflowExecutionStartedEventAttributes", {})
+
+    @property
+    def workflow_type(self) -> str:
+        return self.started.get("workflowType", {}).get("name", "")
+
+    @property
+    def started_at(self) -> datetime:
+        return parse_time(self.events[0]["eventTime"])
+
+    @property
+    def closed_as(self) -> str | None:
+        """How the run ended ('completed', 'continued as new', ...), or None while it is open."""
+        return CLOSING.get(self.events[-1].get("eventType", ""))
+
+    @property
+    def closed_at(self) -> datetime | None:
+        return parse_time(self.events[-1]["eventTime"]) if self.closed_as else None
+
+    @property
+    def continued_from(self) -> str | None:
+        return self.started.get("continuedExecutionRunId") or None
+
+    @property
+    def continued_as(self) -> str | None:
+        attrs = self.events[-1].get("workflowExecutionContinuedAsNewEventAttributes")
+        return attrs.get("newExecutionRunId") if attrs else None
+
+    def children(self) -> list[tuple[str, str]]:
+        """(workflow_id, run_id) of each child workflow this run started."""
+        found = []
+        for event in self.events:
+            attrs = event.get("childWorkflowExecutionStartedEventAttributes")
+            if attrs:
+                ex = attrs.get("workflowExecution", {})
+                found.append((ex.get("workflowId", ""), ex.get("runId", "")))
+        return found
+
+    def to_workflow_history(self) -> WorkflowHistory:
+        return WorkflowHistory.from_json(self.workflow_id, {"events": self.events})
+
+    def document(self) -> dict[str, Any]:
+        """This run alone, in the `temporal workflow show --output json` format."""
+        return {"events": self.events}
+
+
+def parse_time(value: str) -> datetime:
+    """An RFC 3339 timestamp from history JSON (nanoseconds are cut to microseconds)."""
+    head, _, frac = value.rstrip("Z").partition(".")
+    micro = (frac + "000000")[:6] if frac else "000000"
+    return datetime.fromisoformat(f"{head}.{micro}+00:00")
+
+
+def from_workflow_history(history: WorkflowHistory) -> RunHistory:
+    events = history.to_json_dict().get("events", [])
+    return make_run(history.workflow_id, events)
+
+
+def make_run(workflow_id: str | None, events: list[dict[str, Any]]) -> RunHistory:
+    if not events or events[0].get("eventType") != STARTED:
+        raise HistoryFormatError("a history must start with a WorkflowExecutionStarted event")
+    attrs = events[0].get("workflowExecutionStartedEventAttributes", {})
+    run_id = attrs.get("originalExecutionRunId") or attrs.get("firstExecutionRunId") or ""
+    return RunHistory(workflow_id or guess_workflow_id(events) or "unknown-workflow", run_id, events)
+
+
+def guess_workflow_id(events: list[dict[str, Any]]) -> str | None:
+    """A bare `temporal workflow show` file does not name its workflow: sendclock's own activity inputs do (every
+    record and notice carries the workflow ID)."""
+    for event in events:
+        attrs = event.get("activityTaskScheduledEventAttributes")
+        if not attrs:
+            continue
+        for payload in attrs.get("input", {}).get("payloads", []):
+            try:
+                value = json.loads(base64.b64decode(payload.get("data", "")))
+            except (ValueError, TypeError):
+                continue  # encrypted or not JSON
+            if isinstance(value, dict):
+                wid = value.get("workflow_id") or value.get("context", {}).get("workflow_id")
+                if isinstance(wid, str) and wid:
+                    return wid
+    return None
+
+
+def to_document(runs: list[RunHistory]) -> dict[str, Any]:
+    """One run: the `temporal workflow show` format itself; several: the bundle (see the module docstring)."""
+    if len(runs) == 1:
+        return runs[0].document()
+    return {"sendclockAudit": BUNDLE_VERSION, "workflowId": runs[0].workflow_id if runs else None,
+            "runs": [{"workflowId": r.workflow_id, "runId": r.run_id, "events": r.events} for r in runs]}
+
+
+def from_document(document: Any, workflow_id: str | None = None) -> list[RunHistory]:
+    if not isinstance(document, dict):
+        raise HistoryFormatError("expected a JSON object with 'events' (temporal workflow show) or 'runs'")
+    if "runs" in document:
+        runs = document["runs"]
+        if not isinstance(runs, list) or not runs:
+            raise HistoryFormatError("'runs' must be a non-empty list")
+        return [make_run(r.get("workflowId") or workflow_id, r.get("events") or []) for r in runs]
+    if isinstance(document.get("events"), list):
+        return [make_run(workflow_id, document["events"])]
+    raise HistoryFormatError("expected a JSON object with 'events' (temporal workflow show) or 'runs'")
+
+
+def dumps(runs: list[RunHistory]) -> str:
+    return json.dumps(to_document(runs), indent=2) + "\n"
+
+
+def load(path: Path, workflow_id: str | None = None) -> list[RunHistory]:
+    """Read an exported history (either format). Raises HistoryFormatError with a reason on anything else."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise HistoryFormatError("not a text file") from None
+    except json.JSONDecodeError as err:
+        raise HistoryFormatError(f"not JSON ({err.msg} at line {err.lineno})") from None
+    return from_document(document, workflow_id)
+
+
+def ordered(runs: list[RunHistory]) -> list[RunHistory]:
+    """Runs in the order they ran (a continue-as-new chain by its links, then by start time), without duplicates."""
+    unique = {r.run_id: r for r in runs}
+
+    def depth(run: RunHistory) -> int:
+        n, seen = 0, set()
+        while run.continued_from in unique and run.run_id not in seen:
+            seen.add(run.run_id)
+            run, n = unique[run.continued_from], n + 1
+        return n
+
+    return sorted(unique.values(), key=lambda r: (r.started_at, depth(r)))

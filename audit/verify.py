@@ -1,0 +1,207 @@
+"""`sendclock audit verify`: the database against the record.
+
+1. For every closed process (closed since --since), the timeline derived from its history (from sendclock's archive,
+   else from Temporal) against the rows in the database: each recorded event must have its row, unchanged; no row
+   may exist that the history did not write; the process and step rows must say what the last record said.
+2. The event table's hash chain: every row's hash recomputed from its content and the previous row's hash.
+3. Every process the archive holds a closed history for must still have its row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from audit import source, timeline as timeline_mod
+from audit.archive import Archive
+from audit.converter import data_converter
+from store.models import Event, Process, Step
+from store.recorder import GENESIS, event_hash
+
+
+@dataclass
+class Finding:
+    workflow_id: str | None
+    what: str  # "edited", "deleted", "missing", "extra", "chain", "unchained", "no-history"
+    detail: str
+
+    def text(self) -> str:
+        return f"{self.workflow_id or 'event table'}: {self.detail}"
+
+
+@dataclass
+class Report:
+    processes: int = 0
+    events_checked: int = 0
+    chain_rows: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # processes whose history could not be read
+
+    @property
+    def clean(self) -> bool:
+        return not self.findings
+
+    def text(self) -> str:
+        lines = [f"Checked {self.processes} closed process(es), {self.events_checked} recorded event(s) against "
+                 f"their histories, and the hash chain over {self.chain_rows} event row(s)."]
+        lines += [f"  not checked: {s}" for s in self.skipped]
+        if self.clean:
+            lines.append("No differences: the database matches the histories, and the hash chain is intact.")
+        else:
+            lines.append(f"{len(self.findings)} difference(s):")
+            lines += [f"  - {f.text()}" for f in self.findings]
+        return "\n".join(lines)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "value"):  # enums
+        return value.value
+    return value
+
+
+# --- the hash chain -------------------------------------------------------------------------------------------
+
+
+def check_chain(session: Session) -> tuple[int, list[Finding]]:
+    """Recompute the chain in id order. Reports a row whose content no longer matches its hash (edited), a row
+    whose prev_hash is not the previous row's hash (a row deleted or inserted in between), and unchained rows."""
+    findings: list[Finding] = []
+    prev = GENESIS
+    count = 0
+    for row in session.scalars(select(Event).order_by(Event.id)):
+        count += 1
+        if row.hash is None:
+            findings.append(Finding(row.process_id, "unchained",
+                                    f"event row {row.id} ({row.kind}) has no hash: written outside the recorder"))
+            continue
+        if row.prev_hash != prev:
+            findings.append(Finding(row.process_id, "chain",
+                                    f"hash chain broken at event row {row.id} ({row.kind}): it links to "
+                                    f"{(row.prev_hash or '-')[:12]}…, the row before it hashes to {prev[:12]}… "
+                                    "(a row was deleted, inserted or edited before it)"))
+        expected = event_hash(row.prev_hash or GENESIS, key=row.key, process_id=row.process_id, kind=row.kind,
+                              occurred_at=row.occurred_at, rule_id=row.rule_id, actor=row.actor, data=row.data)
+        if expected != row.hash:
+            findings.append(Finding(row.process_id, "chain",
+                                    f"event row {row.id} ({row.kind}) does not match its hash: its content was edited"))
+        prev = row.hash
+    return count, findings
+
+
+# --- timeline against rows --------------------------------------------------------------------------------------
+
+
+def compare(session: Session, timeline: timeline_mod.Timeline) -> tuple[int, list[Finding]]:
+    wid = timeline.workflow_id
+    findings: list[Finding] = []
+    records = timeline.records()
+    rows = {e.key: e for e in session.scalars(select(Event).where(Event.process_id == wid))}
+    for key, entry in records.items():
+        row = rows.get(key)
+        if row is None:
+            findings.append(Finding(wid, "deleted", f"the {entry.kind} event of {entry.on} (history event "
+                                                    f"{entry.event_id}) has no row in the database (deleted?)"))
+            continue
+        wanted = {"kind": entry.kind, "rule_id": entry.rule_id, "actor": entry.actor, "data": entry.data,
+                  "occurred_at": entry.at}
+        for name, value in wanted.items():
+            have = getattr(row, name)
+            if _jsonable(have) != _jsonable(value):
+                findings.append(Finding(wid, "edited", f"event row {row.id} ({entry.kind}): {name} is "
+                                                       f"{_jsonable(have)!r} in the database, {_jsonable(value)!r} "
+                                                       f"in the history"))
+    for key, row in rows.items():
+        if key not in records:
+            findings.append(Finding(wid, "extra", f"event row {row.id} ({row.kind}, key {key}) is not in the history "
+                                                  "(written behind the engine's back)"))
+    findings += _compare_projection(session, timeline)
+    return len(records), findings
+
+
+def _compare_projection(session: Session, timeline: timeline_mod.Timeline) -> list[Finding]:
+    wid = timeline.workflow_id
+    findings = []
+    process = session.get(Process, wid)
+    p = timeline.process_record
+    if process is None:
+        return [Finding(wid, "deleted", "the process row is missing from the database")]
+    if p is not None:
+        wanted = {"status": p.status.value, "outcome": p.outcome, "case_ref": p.case_ref, "la": p.la,
+                  "received_on": p.received_on, "kind": p.kind}
+        for name, value in wanted.items():
+            if _jsonable(getattr(process, name)) != _jsonable(value):
+                findings.append(Finding(wid, "edited", f"process row: {name} is {_jsonable(getattr(process, name))!r} "
+                                                       f"in the database, {_jsonable(value)!r} in the history"))
+    steps = {(s.rule_id, s.instance): s for s in session.scalars(select(Step).where(Step.process_id == wid))}
+    for summary in timeline.steps:
+        row = steps.get((summary.rule_id, summary.instance))
+        if row is None:
+            findings.append(Finding(wid, "deleted", f"step row {summary.rule_id} (occurrence {summary.instance}) is "
+                                                    "missing from the database"))
+            continue
+        for name in ("due", "target", "status", "owner", "exempt", "completed_on", "on_time", "days_late", "basis"):
+            have, want = getattr(row, name), getattr(summary, name)
+            if _jsonable(have) != _jsonable(want):
+                findings.append(Finding(wid, "edited", f"step {summary.rule_id}: {name} is {_jsonable(have)!r} in the "
+                                                       f"database, {_jsonable(want)!r} in the history"))
+    return findings
+
+
+# --- the whole check --------------------------------------------------------------------------------------------
+
+
+async def verify(settings: Any, sessions, since: date | None = None, client=None) -> Report:
+    """Check every closed process (closed on or after `since`) and the whole hash chain."""
+    report = Report()
+    client = source.Temporal(settings, client)  # one connection (or one failure) for every process
+    converter = data_converter(settings)
+    archive = Archive.for_settings(settings)
+    with sessions() as session:
+        query = select(Process).where(Process.closed_at.is_not(None)).order_by(Process.closed_at)
+        if since is not None:
+            query = query.where(Process.closed_at >= datetime.combine(since, time(), tzinfo=timezone.utc))
+        processes = list(session.scalars(query))
+        for process in processes:
+            try:
+                loaded = await source.decoded(await _histories(process.workflow_id, settings, archive, client),
+                                              settings)
+            except source.NothingFound:
+                report.findings.append(Finding(process.workflow_id, "no-history",
+                                               "closed in the database, but neither Temporal nor the archive has its "
+                                               "history"))
+                continue
+            except Exception as err:  # noqa: BLE001 - reported, and the other processes are still checked
+                report.skipped.append(f"{process.workflow_id}: {err}")
+                continue
+            own = [r for r in loaded.runs if r.workflow_id == process.workflow_id]
+            checked, findings = compare(session, timeline_mod.build(own, converter))
+            report.processes += 1
+            report.events_checked += checked
+            report.findings += findings
+        known = {p.workflow_id for p in session.scalars(select(Process))}
+        for entry in archive.index():
+            if entry["workflow_id"] not in known and entry.get("workflow_type") != "ArchiveClosedRuns" \
+                    and (since is None or (entry.get("closed_at") or "") >= since.isoformat()):
+                known.add(entry["workflow_id"])
+                report.findings.append(Finding(entry["workflow_id"], "deleted",
+                                               "the archive holds its closed history but the database has no process "
+                                               "row (deleted?)"))
+        report.chain_rows, chain = check_chain(session)
+        report.findings += chain
+    return report
+
+
+async def _histories(workflow_id: str, settings: Any, archive: Archive, client) -> source.Loaded:
+    """The archive's copy when it has the closed run; otherwise Temporal (then the archive, if Temporal fails)."""
+    archived = archive.runs(workflow_id)
+    if archived and archived[-1].closed_as not in (None, "continued as new"):
+        return source.Loaded(archived, "the archive")
+    return await source.from_workflow(workflow_id, settings, client)

@@ -1,0 +1,214 @@
+"""`sendclock audit ...`: export a process's Temporal history, replay it against the current code, check the
+database against the histories and its hash chain, archive closed histories, print a case report.
+
+Exit codes: 0 all good; 2 bad input (one line naming the argument); 1 Temporal or the database unreachable;
+3 the check ran and found a problem (the code does not reproduce a history; the database differs from it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from starter.cli import fail, load_settings, parse_date, run_async
+
+audit_app = typer.Typer(help="Auditing: export a process's history, replay it, verify the database, print a report.",
+                        no_args_is_help=True)
+EXIT_FINDING = 3
+EXIT_UNAVAILABLE = 1
+
+TargetArg = Annotated[str, typer.Argument(metavar="FILE|WORKFLOW_ID",
+                                          help="An exported history file, or a workflow ID (Temporal or the archive).")]
+
+
+def _roles(settings):
+    from audit.render import Roles
+
+    return Roles(settings.staff)
+
+
+async def _load(target: str, settings, name: str):
+    """Histories for `target`, with every failure turned into one line and the right exit code."""
+    from audit import source
+    from audit.archive import ArchiveTampered
+    from audit.converter import EncryptedHistoryError
+    from audit.history import HistoryFormatError
+
+    try:
+        return await source.load(target, settings)
+    except FileNotFoundError as err:
+        fail(f"{name}: {err}")
+    except HistoryFormatError as err:
+        fail(f"{name}: {target} is not a Temporal history: {err}")
+    except source.NothingFound as err:
+        fail(f"{name}: {err}")
+    except source.TemporalUnavailable as err:
+        fail(f"{err}; is `make up` running?", EXIT_UNAVAILABLE)
+    except EncryptedHistoryError as err:
+        fail(f"{name}: {err}")
+    except ArchiveTampered as err:
+        fail(f"{name}: {err}", EXIT_FINDING)
+
+
+@audit_app.command("export")
+def export_command(
+    workflow_id: Annotated[str, typer.Argument(metavar="WORKFLOW_ID", help="The process's workflow ID.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: standard output).")] = None,
+) -> None:
+    """Write the process's full history as JSON (the `temporal workflow show --output json` format; several runs,
+    e.g. an annual review that continued as new, as a bundle of such documents)."""
+    from audit import history
+
+    settings = load_settings()
+    if out is not None and out.is_dir():
+        fail(f"--out: {out} is a directory; give a file name")
+
+    async def work():
+        from audit import source
+
+        try:
+            return await source.from_workflow(workflow_id, settings)
+        except source.NothingFound as err:
+            fail(f"WORKFLOW_ID: {err}")
+        except source.TemporalUnavailable as err:
+            fail(f"{err}; is `make up` running?", EXIT_UNAVAILABLE)
+
+    loaded = run_async(work)
+    text = history.dumps(loaded.runs)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as err:
+            fail(f"--out: cannot write {out} ({err.strerror})")
+    events = sum(len(r.events) for r in loaded.runs)
+    typer.echo(f"exported {len(loaded.runs)} run(s), {events} events of {workflow_id} from {loaded.origin}"
+               + (f" to {out}" if out else ""), err=True)
+
+
+@audit_app.command("replay")
+def replay_command(
+    target: TargetArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Replay the history against the current code: does it reproduce the recorded decisions? Then the statutory
+    timeline, from the history alone. Exits 3 if the code diverges."""
+    from audit import render, replay, timeline
+    from audit.converter import data_converter
+    from audit.source import by_workflow
+
+    settings = load_settings()
+
+    async def work():
+        loaded = await _load(target, settings, "FILE|WORKFLOW_ID")
+        converter = data_converter(settings)
+        groups = by_workflow(loaded.runs)
+        verdicts = [await replay.verdict(group, converter) for group in groups]
+        timelines = [timeline.build(group, converter) for group in groups]
+        return loaded, verdicts, timelines
+
+    loaded, verdicts, timelines = run_async(work)
+    if as_json:
+        typer.echo(json.dumps({"origin": loaded.origin, "processes": [
+            {"verdict": v.as_dict(), "timeline": _timeline_json(t)} for v, t in zip(verdicts, timelines)]}, indent=2,
+            default=str))
+    else:
+        roles = _roles(settings)
+        typer.echo(f"History from {loaded.origin}.")
+        for v, t in zip(verdicts, timelines):
+            typer.echo(f"\n{v.text()}\n\n{render.timeline_text(t, roles)}")
+    if not all(v.reproduced for v in verdicts):
+        raise typer.Exit(EXIT_FINDING)
+
+
+def _timeline_json(t) -> dict:
+    return {"workflow_id": t.workflow_id, "case_ref": t.case_ref, "process": t.process_kind, "la": t.la,
+            "received_on": t.received_on, "status": t.status, "outcome": t.outcome, "closed": t.closed,
+            "runs": t.runs, "steps": [{k: v for k, v in vars(s).items() if k != "reminders"}
+                                      | {"reminders": [{"on": r.on, "kind": r.data.get("kind"),
+                                                        "recipients": r.data.get("recipients")} for r in s.reminders]}
+                                      for s in t.steps],
+            "entries": [{"on": e.on, "at": e.at, "kind": e.kind, "rule_id": e.rule_id, "actor": e.actor,
+                         "data": e.data, "event_id": e.event_id} for e in t.entries]}
+
+
+@audit_app.command("verify")
+def verify_command(
+    since: Annotated[str | None, typer.Option("--since", help="Only processes closed on or after (YYYY-MM-DD).")] = None,
+) -> None:
+    """Compare every closed process's timeline (from its history) with the database rows, and check the event
+    table's hash chain. Reports rows edited, deleted or missing; exits 3 on any difference."""
+    from sqlalchemy.exc import OperationalError
+
+    from audit.verify import verify
+    from store.db import make_engine, make_sessionmaker
+
+    settings = load_settings()
+    since_date = parse_date("--since", since)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        report = run_async(lambda: verify(settings, make_sessionmaker(engine), since_date))
+    except OperationalError as err:
+        fail(f"cannot read the database ({str(err.orig).splitlines()[0]}); run `sendclock db upgrade`?",
+             EXIT_UNAVAILABLE)
+    finally:
+        engine.dispose()
+    typer.echo(report.text())
+    if not report.clean:
+        raise typer.Exit(EXIT_FINDING)
+    if report.skipped:  # nothing wrong found, but not everything could be checked
+        raise typer.Exit(EXIT_UNAVAILABLE)
+
+
+@audit_app.command("report")
+def report_command(
+    case_ref: Annotated[str, typer.Argument(metavar="CASE_REF", help="The school's case reference.")],
+    format: Annotated[str, typer.Option("--format", help="html, pdf or csv.")] = "html",
+    out: Annotated[Path | None, typer.Option("--out", help="File to write (default: <case>-audit.<format>).")] = None,
+) -> None:
+    """A printable timeline of every process of one case, from the histories."""
+    from audit import report
+    from workflows.models import CASE_REF_PATTERN
+
+    if format not in report.FORMATS:
+        fail(f"--format: {format!r} is not one of {', '.join(report.FORMATS)}")
+    if not re.match(CASE_REF_PATTERN, case_ref):
+        fail(f"CASE_REF: {case_ref!r} is not a case reference (letters, digits, '.', '_', '-')")
+    settings = load_settings()
+    target = out or Path(f"{case_ref}-audit.{format}")
+
+    async def work():
+        from audit import source
+
+        try:
+            return await report.build(settings, case_ref)
+        except report.NoProcesses as err:
+            fail(f"CASE_REF: {err}")
+        except source.TemporalUnavailable as err:
+            fail(f"{err}; is `make up` running?", EXIT_UNAVAILABLE)
+
+    case = run_async(work)
+    try:
+        report.write(case, format, target, _roles(settings))
+    except report.PdfUnavailable as err:
+        fail(f"--format: {err}")
+    except OSError as err:
+        fail(f"--out: cannot write {target} ({err.strerror})")
+    typer.echo(f"wrote {target} ({len(case.timelines)} process(es) of case {case_ref})")
+
+
+@audit_app.command("archive")
+def archive_command() -> None:
+    """Archive every newly closed run's history now (the worker's hourly schedule does the same)."""
+    from audit.archive import archive_dir
+    from audit.archive_activities import archive_closed_now
+
+    settings = load_settings()
+    result = run_async(lambda: archive_closed_now(settings))
+    typer.echo(f"archived {result.archived} run(s) ({result.already} already archived) under {archive_dir(settings)}")
