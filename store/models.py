@@ -82,7 +82,8 @@ class Step(Base):
 
 
 class Event(Base):
-    """Something that happened to a process, in order. Append-only; `key` makes a retried write a no-op."""
+    """Something that happened to a process, in order; `key` makes a retried write a no-op. The audit record:
+    append-only (triggers refuse UPDATE and DELETE) and hash-chained (see store.recorder)."""
 
     __tablename__ = "event"
 
@@ -94,26 +95,43 @@ class Event(Base):
     occurred_at: Mapped[datetime]  # workflow time, never the activity's wall clock
     actor: Mapped[str | None] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The hash chain (store.recorder.event_hash): the previous row's hash, and sha256 over it and this row's content.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Outbox(Base):
-    """One notification to one staff member: what was said, on which channel, and whether it went."""
+    """One notification to one staff member on one channel: what was said, and whether it went.
+
+    status: queued (about to be sent) | held (outside working hours: waits for `not_before`) | sending (claimed by
+    a sender) | sent | accepted (Teams answered 202: taken, not proven delivered) | kept (no channel: the row is the
+    delivery, shown on the dashboard) | failed (with `error`; the dashboard lists these first; retried while
+    `not_before` is set). When a staff member's channels keep failing, the notice goes to the SENCO's e-mail on a
+    fallback row whose `fallback_for` is the failed row's key; the failed row stays failed, so it stays visible.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_created_at", "status", "created_at"),)
+    __table_args__ = (Index("ix_outbox_status_created_at", "status", "created_at"),
+                      Index("ix_outbox_status_not_before", "status", "not_before"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(240), unique=True)
+    notice_key: Mapped[str | None] = mapped_column(String(240), index=True)  # the notification; shared by its channels
     process_id: Mapped[str | None] = mapped_column(ForeignKey("process.workflow_id", ondelete="CASCADE"), index=True)
     rule_id: Mapped[str | None] = mapped_column(String(40))
-    kind: Mapped[str] = mapped_column(String(30))  # assigned | reminder | due-today | overdue | completed | ...
+    kind: Mapped[str] = mapped_column(String(30))  # assigned | reminder | overdue | completed | exemption | ...
     recipient: Mapped[str] = mapped_column(String(32))  # staff id
-    channel: Mapped[str] = mapped_column(String(20))  # outbox | email
+    channel: Mapped[str] = mapped_column(String(20))  # outbox | email | o365 | teams (a suffix -2, -3 for repeats)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | sent | kept | failed
+    html: Mapped[str | None] = mapped_column(Text)
+    card: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     scheduled_for: Mapped[datetime]
+    not_before: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    attempted_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    fallback_for: Mapped[str | None] = mapped_column(String(240))
