@@ -9,8 +9,9 @@ Idempotency. `key` names one notification to one person (the workflow mints it f
 scheduled time, plus the recipient). Each channel has its own row, keyed `<key>/<channel>`. A row that is sent,
 accepted, kept or held is never sent again by a retried activity; a row is claimed (status "sending") by a
 conditional UPDATE before it is sent, so two senders never both send it. A row left "sending" by a worker that died
-mid-send is sent again once it is stale (SENDING_STALE): for a statutory reminder a rare duplicate is better than
-silence.
+mid-send is sent again by the activity's next attempt (Temporal schedules a retry only after the earlier attempt
+failed or timed out, so a row claimed before this attempt was scheduled was left by a dead one), or by anyone once
+it is stale (SENDING_STALE): for a statutory reminder a rare duplicate is better than silence.
 
 Quiet hours (activities/quiet_hours.py). A notice asked for outside working hours or on a non-working day gets rows
 with status "held" and `not_before` set to the next window; `dispatch_held(now)` sends them when it comes (a
@@ -303,12 +304,21 @@ def _claimable(row: Outbox) -> bool:
     """Sendable now by deliver(): new, failed (and not waiting for the dispatcher), or left sending by a dead worker."""
     if row.status == "queued" or (row.status == "failed" and row.not_before is None):
         return True
-    return row.status == "sending" and (row.attempted_at is None or row.attempted_at < _now() - SENDING_STALE)
+    return row.status == "sending" and (row.attempted_at is None or row.attempted_at < _stale_before())
+
+
+def _stale_before() -> datetime:
+    """A row claimed ("sending") before this instant was left by a sender that died: SENDING_STALE ago, or, in a
+    retried notify activity, when this attempt was scheduled (the attempt before it is over)."""
+    cutoff = _now() - SENDING_STALE
+    if activity.in_activity() and activity.info().attempt > 1:
+        cutoff = max(cutoff, activity.info().current_attempt_scheduled_time)
+    return cutoff
 
 
 def _claim_conditions(row: Outbox) -> tuple:
     if row.status == "sending":
-        stale = or_(Outbox.attempted_at.is_(None), Outbox.attempted_at < _now() - SENDING_STALE)
+        stale = or_(Outbox.attempted_at.is_(None), Outbox.attempted_at < _stale_before())
         return (Outbox.status == "sending", stale)
     return (Outbox.status == row.status, Outbox.not_before.is_(None))
 
