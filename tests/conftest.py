@@ -8,6 +8,9 @@ import pytest
 
 from starter.binaries import temporal_cli, temporal_test_server
 
+# database_url / database_backend and the `databases` marker (SQLite and PostgreSQL): see tests/db.py
+pytest_plugins = ["tests.db"]
+
 
 @pytest.fixture(scope="session")
 def temporal_cli_path() -> Path:

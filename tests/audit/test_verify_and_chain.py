@@ -9,7 +9,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 import subprocess
 import sys
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,9 +25,9 @@ from store.migrate import upgrade
 from store.models import Event
 from store.recorder import GENESIS, event_hash, record_event
 from tests.audit.conftest import history_path
+from tests.db import postgres_schema
 
 REPO = Path(__file__).resolve().parents[2]
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def apply_history(sessions, runs) -> None:
@@ -213,19 +212,10 @@ def test_the_cli_reports_differences_with_exit_3(settings, recorded, tmp_path: P
 
 @pytest.fixture
 def postgres_url():
-    """A fresh schema on the test PostgreSQL, dropped afterwards; skipped when PostgreSQL does not answer."""
-    schema = f"audit_{uuid.uuid4().hex[:8]}"
-    engine = make_engine(POSTGRES)
-    try:
-        with engine.begin() as c:
-            c.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    except Exception as err:  # noqa: BLE001
-        engine.dispose()
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 not available: {err}")
-    yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    with engine.begin() as c:
-        c.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    engine.dispose()
+    """A fresh schema on the test PostgreSQL, dropped afterwards (tests/db.py: skipped locally when PostgreSQL does
+    not answer, a failure in CI)."""
+    with postgres_schema("audit") as url:
+        yield url
 
 
 async def test_postgresql_chain_triggers_and_verify(settings, postgres_url):

@@ -1,5 +1,6 @@
-"""Fixtures for the notification tests: real peers on loopback (tests/notifications/peers.py), a migrated SQLite
-file per test, and settings built in each test from a small staff directory."""
+"""Fixtures for the notification tests: real peers on loopback (tests/notifications/peers.py), a migrated database
+per test (SQLite; PostgreSQL too for tests marked `databases`, see tests/db.py), and settings built in each test
+from a small staff directory."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def staff(teacher_notify: list[str] | None = None, senco_notify: list[str] | Non
 
 
 @pytest.fixture
-def make_notifier(tmp_path: Path) -> Iterator[Callable[..., Notifier]]:
+def make_notifier(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Notifier]]:
     """Notifier(settings) on a fresh database; keyword arguments go to NotificationSettings (quiet hours off unless
     given), `staff=` replaces the staff directory, `calendar=` the closures."""
     engines = []
@@ -66,7 +67,7 @@ def make_notifier(tmp_path: Path) -> Iterator[Callable[..., Notifier]]:
               **notifications) -> Notifier:
         notifications.setdefault("quiet_hours", False)
         settings = Settings(
-            var_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/sendclock.db",
+            var_dir=tmp_path, database_url=database_url,
             dashboard_url="https://sendclock.example.org", staff=staff_directory or staff(),
             notifications=NotificationSettings(**notifications), calendar=calendar or CalendarSettings(),
         )

@@ -11,6 +11,8 @@ from workflows.models import NoticeContext
 
 from tests.notifications.conftest import notice, rows
 
+pytestmark = pytest.mark.databases  # SQLite and PostgreSQL (tests/db.py)
+
 
 def test_an_e_mail_has_headers_plain_and_html_parts_and_only_the_reference(make_notifier, smtp, smtp_url):
     inbox, _ = smtp

@@ -12,7 +12,8 @@ from tests.helpers import free_port
 from tests.notifications.conftest import attempt, notice, rows, staff
 from tests.notifications.peers import smtp_server
 
-pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),
+              pytest.mark.databases]  # SQLite and PostgreSQL (tests/db.py)
 
 
 def dead_smtp() -> str:

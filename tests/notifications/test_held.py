@@ -12,7 +12,8 @@ from statutory.clock import at_local
 
 from tests.notifications.conftest import notice, rows, staff
 
-pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),
+              pytest.mark.databases]  # SQLite and PostgreSQL (tests/db.py)
 
 SATURDAY_NIGHT = at_local(date(2026, 3, 7), time(22, 0))
 MONDAY_0800 = at_local(date(2026, 3, 9), time(8, 0))

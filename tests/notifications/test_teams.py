@@ -12,7 +12,8 @@ from activities.sendclock import SendclockActivities
 
 from tests.notifications.conftest import attempt, notice, rows, staff
 
-pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),
+              pytest.mark.databases]  # SQLite and PostgreSQL (tests/db.py)
 
 ELEMENTS = {"TextBlock", "FactSet", "Image", "Container", "ColumnSet", "ActionSet"}
 

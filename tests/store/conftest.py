@@ -1,9 +1,9 @@
-"""Fixtures for the store tests: a migrated SQLite file per test."""
+"""Fixtures for the store tests: a migrated database per test (SQLite, and PostgreSQL for modules marked
+`databases`: see tests/db.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -14,14 +14,9 @@ from store.migrate import upgrade
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'db' / 'sendclock.db'}"
-
-
-@pytest.fixture
-def engine(sqlite_url: str) -> Iterator[Engine]:
-    upgrade(sqlite_url)
-    engine = make_engine(sqlite_url)
+def engine(database_url: str) -> Iterator[Engine]:
+    upgrade(database_url)
+    engine = make_engine(database_url)
     yield engine
     engine.dispose()
 
@@ -29,4 +24,3 @@ def engine(sqlite_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return make_sessionmaker(engine)
-

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from store.models import Event, Outbox
 from store.queries import open_steps, process_detail, processes_for_case, recent_outbox
 
+pytestmark = pytest.mark.databases  # SQLite and PostgreSQL (tests/db.py)
+
 TODAY = date(2027, 3, 10)
 
 

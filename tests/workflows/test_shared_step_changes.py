@@ -28,6 +28,7 @@ from tests.workflows.advice_flow import advice_request, days, events, header, lo
 pytestmark = pytest.mark.usefixtures("worker")
 
 
+@pytest.mark.databases
 async def test_advice_request_reassigned_then_sent_late_with_escalations_to_the_new_owner(env, settings, sessions):
     today = await london_today(env)
     started = await start_advice_request(env.client, settings, advice_request(today, case_ref="EHC-0801"))
@@ -50,10 +51,11 @@ async def test_advice_request_reassigned_then_sent_late_with_escalations_to_the_
     assert "reassigned" in [e.kind for e in events(sessions, workflow_id)]
 
 
-async def test_annual_review_step_reassigned_exemption_refused_and_report_late(env, settings, sessions):
+@pytest.mark.databases
+async def test_annual_review_step_reassigned_exemption_refused_and_report_late(env, settings, sessions, case_suffix):
     today = await london_today(env)
     started = await start_review(env.client, settings, ReviewInput(
-        header=header(today - days(320), case_ref="EHC-0802", owner="senco"), year_group=4))
+        header=header(today - days(320), case_ref=f"EHC-0802{case_suffix}", owner="senco"), year_group=4))
     workflow_id = started.state.workflow_id
     with pytest.raises(RequestError, match="rule 'annual-review-due' has no exemption grounds"):
         await exempt_step(env.client, settings, workflow_id, StepExemption(
