@@ -1,10 +1,10 @@
-"""The data converter the audit commands decode and replay with: the one place to add the payload codec.
+"""The data converter the audit commands decode and replay with: the same one the clients and the worker use.
 
-Today payloads are plain JSON (the pydantic converter). When payload encryption lands (the security issue), this
-function returns the converter with the encryption codec when the key is configured in `settings`, e.g.
-`dataclasses.replace(pydantic_data_converter, payload_codec=EncryptionCodec(settings.security.payload_key))`, and
-every audit command (timeline, replay, verify, report) decodes through it. A history whose payloads are encrypted
-while no codec is configured is refused with a plain message (EncryptedHistoryError), never an obscure failure.
+`data_converter(settings)` is the pydantic converter with the payload encryption codec when keys are configured
+(security/converter.py), so every audit command (timeline, replay, verify, report) decodes encrypted histories
+through it. A history whose payloads are encrypted while no key is configured is refused with a plain message
+(EncryptedHistoryError), never an obscure failure; a payload under a key id that is not configured, or one that
+does not decrypt, is refused the same way.
 """
 
 from __future__ import annotations
@@ -25,8 +25,12 @@ class EncryptedHistoryError(Exception):
 
 
 def data_converter(settings: Any = None) -> DataConverter:
-    """The converter (and codec, when there is one) for decoding and replaying histories."""
-    return pydantic_data_converter
+    """The converter (and codec, when keys are configured in `settings`) for decoding and replaying histories."""
+    if settings is None:
+        return pydantic_data_converter
+    from security.converter import data_converter as configured
+
+    return configured(settings)
 
 
 def payload_encodings(events: list[dict[str, Any]]) -> set[str]:
@@ -68,7 +72,10 @@ async def decode_events(events: list[dict[str, Any]], converter: DataConverter) 
         if isinstance(value, dict):
             if isinstance(value.get("metadata"), dict) and "encoding" in value["metadata"]:
                 payload = json_format.ParseDict(value, Payload())
-                decoded = (await converter.payload_codec.decode([payload]))[0]
+                try:
+                    decoded = (await converter.payload_codec.decode([payload]))[0]
+                except ValueError as err:  # security.codec: UnknownKeyError, DecryptionError
+                    raise EncryptedHistoryError(f"cannot decrypt this history: {err}") from None
                 return json_format.MessageToDict(decoded)
             return {k: await walk(v) for k, v in value.items()}
         if isinstance(value, list):

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
+from pydantic import BaseModel, EmailStr, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -47,6 +47,24 @@ class TemporalSettings(BaseModel):
     namespace: str = "default"
     task_queue: str = "sendclock"
     ui_url: str = "http://127.0.0.1:8233"
+    # Beyond the dev server (security/, starter/client.connect_options): TLS, mTLS, Temporal Cloud API keys.
+    tls: bool = False  # TLS with the system's root CAs (on by itself when any setting below is given)
+    tls_server_root_ca: Path | None = None  # PEM file of the CA that signed the server's certificate
+    tls_client_cert: Path | None = None  # mTLS: this client's certificate (PEM) ...
+    tls_client_key: Path | None = None  # ... and its private key (PEM)
+    tls_server_name: str | None = None  # the name to check in the server's certificate, if not the address's host
+    api_key: SecretStr | None = None  # Temporal Cloud API key (TLS on); SecretStr: never in repr() or logs
+
+    @model_validator(mode="after")
+    def _client_cert_and_key(self) -> "TemporalSettings":
+        if (self.tls_client_cert is None) != (self.tls_client_key is None):
+            raise ValueError("temporal.tls_client_cert and temporal.tls_client_key go together (mTLS): set both")
+        return self
+
+    @property
+    def uses_tls(self) -> bool:
+        return bool(self.tls or self.api_key or self.tls_server_root_ca or self.tls_client_cert
+                    or self.tls_server_name)
 
 
 class ClosureSetting(BaseModel):
@@ -219,6 +237,51 @@ class WebSettings(BaseModel):
     sign_in_window_seconds: int = Field(default=900, ge=1, le=86400)  # ... in this window
 
 
+class SecuritySettings(BaseModel):
+    """Payload encryption (security/). Keys never live in the repository: each is "KEYID:base64 of 32 random bytes"
+    (`sendclock key new` prints one), newest last; the newest encrypts, all decrypt. Env:
+    SENDCLOCK_SECURITY__PAYLOAD_KEYS='["k2026:..."]' or SENDCLOCK_SECURITY__KEY_FILE=/etc/sendclock/payload-keys."""
+
+    payload_keys: list[SecretStr] = Field(default_factory=list)  # SecretStr: never shown by repr() or in logs
+    # A file with one key a line (newest last; '#' comments). Unset: <var_dir>/payload-keys when it exists (the
+    # embedded stack, `sendclock up`, creates it on first start). No keys at all: payloads are not encrypted.
+    key_file: Path | None = None
+
+    @field_validator("payload_keys")
+    @classmethod
+    def _well_formed(cls, value: list[SecretStr]) -> list[SecretStr]:
+        from security.keys import parse_key  # its messages name the key id, never the key
+
+        for entry in value:
+            parse_key(entry.get_secret_value())
+        return value
+
+    @field_validator("key_file")
+    @classmethod
+    def _readable(cls, value: Path | None) -> Path | None:
+        from security.keys import read_key_file
+
+        if value is not None:
+            try:
+                read_key_file(value)
+            except OSError as err:
+                raise ValueError(f"cannot read {value} ({err.strerror})") from None
+        return value
+
+
+class RetentionSettings(BaseModel):
+    """How long the records of a closed process are kept (`sendclock retention purge`): its rows, events, outbox,
+    archived history and Temporal history. Env: SENDCLOCK_RETENTION__KEEP_CLOSED_YEARS=30.
+
+    The school's SEND policy (section 16) defers to its Records Management Policy; the IRMS Toolkit for Schools keeps
+    SEN files and EHC plan records until the pupil's date of birth + 31 years (the Limitation Act's six years after a
+    claimant with SEN turns 25). sendclock knows no dates of birth, only when a process closed, and a pupil of a
+    school (nursery class included) is at least 3 when a process about them closes, so DOB + 31 is at most close +
+    28 years: the default never purges earlier than the toolkit's period. Set the school's own period here."""
+
+    keep_closed_years: int = Field(default=28, ge=1, le=100)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SENDCLOCK_",
@@ -237,6 +300,8 @@ class Settings(BaseSettings):
     reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     @field_validator("staff")
     @classmethod

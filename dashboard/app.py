@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker as SessionMaker
 
 from config.settings import Settings, get_settings
 from dashboard import api, auth, feeds, forms, pages, reports
+from dashboard import codec_server
+from dashboard import audit_views
 from dashboard.auth import SessionMiddleware, SignInRequired
 from dashboard.context import Web
 from dashboard.render import render
@@ -128,6 +130,8 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(feeds.router)
     app.include_router(api.router)
+    app.include_router(codec_server.router)  # the Temporal Web UI's codec server (SECURITY.md)
+    app.include_router(audit_views.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

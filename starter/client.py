@@ -1,17 +1,62 @@
-"""The one way the CLI, the dashboard and the worker reach Temporal."""
+"""The one way the CLI, the dashboard and the worker reach Temporal.
+
+`connect_options(settings)` is everything `Client.connect` is given, built without connecting: the pydantic data
+converter (with the payload encryption codec when keys are configured, see security/), the namespace, and TLS,
+mTLS or a Temporal Cloud API key when the settings ask for them (the embedded dev server needs none).
+"""
 
 from __future__ import annotations
 
-from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
+from pathlib import Path
+from typing import Any
 
-from config.settings import Settings
+from temporalio.client import Client, TLSConfig
+
+from config.settings import Settings, TemporalSettings
+from security.converter import data_converter
+
+
+class TemporalConfigError(RuntimeError):
+    """A TLS file named in the settings cannot be read (the message says which setting)."""
+
+
+def _read(setting: str, path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return Path(path).read_bytes()
+    except OSError as err:
+        raise TemporalConfigError(f"cannot connect to Temporal: temporal.{setting}: cannot read {path} "
+                                  f"({err.strerror})") from None
+
+
+def tls_options(temporal: TemporalSettings) -> bool | TLSConfig:
+    """False (plain, the dev server), True (TLS with the system's root CAs) or a TLSConfig."""
+    if not temporal.uses_tls:
+        return False
+    if not (temporal.tls_server_root_ca or temporal.tls_client_cert or temporal.tls_server_name):
+        return True
+    return TLSConfig(
+        server_root_ca_cert=_read("tls_server_root_ca", temporal.tls_server_root_ca),
+        client_cert=_read("tls_client_cert", temporal.tls_client_cert),
+        client_private_key=_read("tls_client_key", temporal.tls_client_key),
+        domain=temporal.tls_server_name,
+    )
+
+
+def connect_options(settings: Settings) -> dict[str, Any]:
+    """The keyword arguments of Client.connect (after the address) for these settings."""
+    temporal = settings.temporal
+    options: dict[str, Any] = {"namespace": temporal.namespace, "data_converter": data_converter(settings)}
+    tls = tls_options(temporal)
+    if tls:
+        options["tls"] = tls
+    if temporal.api_key:
+        options["api_key"] = temporal.api_key.get_secret_value()
+    return options
 
 
 async def connect(settings: Settings) -> Client:
-    """A client with the pydantic converter (dates cross workflow boundaries only with it)."""
-    return await Client.connect(
-        settings.temporal.address,
-        namespace=settings.temporal.namespace,
-        data_converter=pydantic_data_converter,
-    )
+    """A client with the pydantic converter (dates cross workflow boundaries only with it), encrypting payloads when
+    keys are configured, over TLS when configured."""
+    return await Client.connect(settings.temporal.address, **connect_options(settings))

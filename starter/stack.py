@@ -361,6 +361,11 @@ class Stack:
             raise StackError(f"temporal.address, temporal.ui_url and dashboard_url must use different ports: {ports}")
         for host, port, what in checks:
             ensure_free(host, port, what)
+        from security.keys import ensure_default_key  # payloads are encrypted from the first start
+
+        if key_file := ensure_default_key(self.settings):
+            print(f"warning: created the payload encryption key {key_file}: back it up now, apart from the "
+                  "databases; without it encrypted histories cannot be read (SECURITY.md)", file=sys.stderr, flush=True)
 
         print(f"starting Temporal on {self.connect_address} and migrating the database...", flush=True)
         temporal = self.start_temporal()

@@ -70,6 +70,7 @@ def test_case_timeline(client: TestClient, db) -> None:
     assert "Received" in html and "Reminder sent" in html and "days to target: 7" in html
     assert 'href="http://temporal.example.org:8233/namespaces/school-ns/workflows/' in html
     assert "Record the advice as sent" in html and "Record an exemption" in html and "withdrew" in html
+    assert html.count('id="ehc-advice"') == 1  # the anchor that notices link to (/cases/REF#RULE)
     done = client.get("/cases/EHC-0100").text
     assert "Completed 2 days late" in done and "Completed on time" in done and "exemption: reg8-2-a" in done
     assert client.get("/cases/EHC-404").status_code == 404

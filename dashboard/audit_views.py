@@ -1,0 +1,239 @@
+"""The audit on the dashboard, for the SENCO and the auditor (dashboard.auth.AUDITORS): a process's full history as
+a download (what `sendclock audit export` writes) and its replay verdict with the statutory timeline derived from the
+history alone (what `sendclock audit replay` prints). Histories come from Temporal, or from the archive (var/archive/)
+when Temporal no longer has them or cannot be reached.
+
+Pages: /cases/REF/processes/ID/history.json and /cases/REF/processes/ID/replay (the process must be one of the case's,
+by the database). API: /api/processes/ID/history and /api/processes/ID/replay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from temporalio.service import RPCError
+
+from audit import export, render, replay, source, timeline as timeline_mod
+from audit.archive import Archive, ArchiveTampered
+from audit.converter import EncryptedHistoryError, data_converter
+from audit.history import HistoryFormatError, RunHistory
+from dashboard.auth import User, auditor
+from dashboard.context import PROCESS_LABELS, Web, get_web
+from dashboard.render import render as render_page
+from store.models import Process
+from workflows import ids
+from workflows.models import CASE_REF_PATTERN
+
+router = APIRouter()
+
+_CASE = CASE_REF_PATTERN.strip("^$")
+# The process workflow IDs of workflows/ids.py: KIND-CASE_REF-YYYYMMDD, or annual-review-CASE_REF. Checked before any
+# look-up, so nothing else (e.g. "..") reaches the archive's paths.
+WORKFLOW_ID = re.compile(rf"^(?:(?:{ids.EHC_ADVICE}|{ids.DRAFT_CONSULTATION}|{ids.REASSESSMENT})-{_CASE}-\d{{8}}"
+                         rf"|{ids.ANNUAL_REVIEW}-{_CASE})$")
+_REPLAYS = threading.BoundedSemaphore(1)  # one replay at a time: it is CPU-bound, and the server has other work
+
+
+def replay_workflows() -> list[type]:
+    """The classes of worker.WORKFLOWS, without importing worker.py (it wires activities, apprise and the schedules);
+    tests/dashboard/test_audit_views.py checks that the two lists agree."""
+    from workflows.annual_review import AnnualReview
+    from workflows.archive import ArchiveClosedRuns
+    from workflows.draft_consultation import DraftPlanConsultation
+    from workflows.ehc_advice import EhcAdviceRequest
+    from workflows.housekeeping import DispatchHeld, WeeklyDigest
+    from workflows.reassessment import Reassessment
+
+    return [EhcAdviceRequest, DraftPlanConsultation, AnnualReview, Reassessment, WeeklyDigest, DispatchHeld,
+            ArchiveClosedRuns]
+
+
+# --- which process --------------------------------------------------------------------------------------------
+
+
+def process_of(web: Web, workflow_id: str, case_ref: str | None = None) -> Process:
+    """The process row of `workflow_id` (of the case `case_ref`, when given): 422 for a malformed ID, 404 for one
+    the database does not know (or that belongs to another case)."""
+    if not WORKFLOW_ID.match(workflow_id):
+        raise HTTPException(status_code=422, detail="workflow_id: not a sendclock process workflow ID")
+    with web.sessionmaker() as session:
+        process = session.get(Process, workflow_id)
+    if process is None or (case_ref is not None and process.case_ref != case_ref):
+        where = f" of case {case_ref}" if case_ref is not None else ""
+        raise HTTPException(status_code=404, detail=f"workflow_id: no process {workflow_id}{where}")
+    return process
+
+
+# --- the histories ----------------------------------------------------------------------------------------------
+
+
+class _WebTemporal(source.Temporal):
+    """audit.source's connection, through the dashboard's one client (connected once, on first use)."""
+
+    def __init__(self, web: Web) -> None:
+        super().__init__(web.settings)
+        self.web = web
+
+    async def client(self):
+        return await self.web.client()
+
+
+class _Unreachable(source.Temporal):
+    """Temporal answered with an error: audit.source then serves the archive (as when it cannot connect)."""
+
+    def __init__(self, settings: Any, error: Exception) -> None:
+        super().__init__(settings)
+        self.error = error
+
+    async def client(self):
+        raise RuntimeError(str(self.error))
+
+
+async def _from_sources(web: Web, fetch):
+    """`fetch(temporal)` with Temporal through the dashboard's client, the archive as the fallback; failures as
+    HTTP errors."""
+    try:
+        try:
+            return await fetch(_WebTemporal(web))
+        except RPCError as err:  # connected, but Temporal failed the call (e.g. it went away)
+            return await fetch(_Unreachable(web.settings, err))
+    except source.NothingFound:
+        raise HTTPException(status_code=404, detail="workflow_id: no history for this process in Temporal or in "
+                                                    "the archive") from None
+    except source.TemporalUnavailable:
+        raise HTTPException(status_code=503, detail="Temporal cannot be reached, and the archive has no copy of "
+                                                    "this history yet") from None
+    except (ArchiveTampered, HistoryFormatError) as err:
+        raise HTTPException(status_code=500, detail=f"the archived history cannot be used: {err}") from None
+
+
+def _origin(web: Web, origin: str) -> str:
+    """Where the history came from, in words, without the server's file paths."""
+    return origin.replace(f"{Archive.for_settings(web.settings).root}; ", "").replace(
+        f" ({Archive.for_settings(web.settings).root})", "")
+
+
+async def history_text(web: Web, workflow_id: str) -> tuple[str, str]:
+    """The export document as `sendclock audit export` writes it, and where it came from."""
+    text, loaded = await _from_sources(web, lambda temporal: export.export(web.settings, workflow_id, temporal))
+    return text, _origin(web, loaded.origin)
+
+
+@dataclass
+class Replayed:
+    workflow_id: str
+    origin: str
+    verdict: replay.Verdict
+    timeline: timeline_mod.Timeline | None  # None when the history could not be decoded
+
+
+def _replay_and_build(runs: list[RunHistory], converter: Any) -> tuple[replay.Verdict, timeline_mod.Timeline]:
+    """In a thread of its own, with its own event loop: the replay is CPU-bound and must not stall the server."""
+    with _REPLAYS:
+        verdict = asyncio.run(replay.verdict(runs, converter, replay_workflows()))
+        return verdict, timeline_mod.build(runs, converter)
+
+
+async def replayed(web: Web, workflow_id: str) -> Replayed:
+    loaded = await _from_sources(web, lambda temporal: source.from_workflow(workflow_id, web.settings, temporal))
+    origin = _origin(web, loaded.origin)
+    try:
+        decoded = await source.decoded(loaded, web.settings)
+    except EncryptedHistoryError as err:
+        return Replayed(workflow_id, origin, replay.Verdict(workflow_id=workflow_id, runs=len(loaded.runs),
+                                                            events=sum(len(r.events) for r in loaded.runs),
+                                                            reproduced=False, problem=str(err)), None)
+    own = [r for r in decoded.runs if r.workflow_id == workflow_id]
+    verdict, timeline = await asyncio.to_thread(_replay_and_build, own, data_converter(web.settings))
+    return Replayed(workflow_id, origin, verdict, timeline)
+
+
+# --- in words and as JSON ------------------------------------------------------------------------------------------
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def timeline_json(t: timeline_mod.Timeline, roles: render.Roles) -> dict[str, Any]:
+    titles = {s.rule_id: s.title for s in t.steps}
+    return {
+        "workflow_id": t.workflow_id, "case_ref": t.case_ref, "process": t.process_kind, "la": t.la,
+        "received_on": _iso(t.received_on), "status": t.status, "outcome": t.outcome, "closed": t.closed,
+        "closed_at": _iso(t.closed_at), "runs": t.runs, "events": t.events,
+        "steps": [{"rule_id": s.rule_id, "instance": s.instance, "title": s.title, "basis": s.basis,
+                   "anchor": _iso(s.anchor), "due": _iso(s.due), "target": _iso(s.target),
+                   "explanation": s.explanation, "owner": s.owner, "status": s.status, "exempt": s.exempt,
+                   "exemption_ground": s.exemption_ground, "completed_on": _iso(s.completed_on),
+                   "on_time": s.on_time, "days_late": s.days_late,
+                   "reminders": [{"on": _iso(r.on), "kind": r.data.get("kind"), "recipients": r.data.get("recipients")}
+                                 for r in s.reminders]} for s in t.steps],
+        "entries": [{"on": _iso(e.on), "at": _iso(e.at), "kind": e.kind, "rule_id": e.rule_id, "actor": e.actor,
+                     "text": render.describe(e, roles, titles), "event_id": e.event_id} for e in t.entries],
+    }
+
+
+def replay_json(result: Replayed, roles: render.Roles) -> dict[str, Any]:
+    return {"workflow_id": result.workflow_id, "origin": result.origin,
+            "verdict": result.verdict.as_dict() | {"text": result.verdict.text()},
+            "timeline": timeline_json(result.timeline, roles) if result.timeline else None}
+
+
+def _download(text: str, workflow_id: str) -> Response:
+    return Response(text, media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{workflow_id}-history.json"'})
+
+
+# --- pages -------------------------------------------------------------------------------------------------------
+
+
+@router.get("/cases/{case_ref}/processes/{workflow_id}/history.json", include_in_schema=False)
+async def history_download(case_ref: str, workflow_id: str, web: Web = Depends(get_web),
+                           user: User = Depends(auditor)) -> Response:
+    process_of(web, workflow_id, case_ref)
+    text, _ = await history_text(web, workflow_id)
+    return _download(text, workflow_id)
+
+
+@router.get("/cases/{case_ref}/processes/{workflow_id}/replay", response_class=HTMLResponse, include_in_schema=False)
+async def replay_page(request: Request, case_ref: str, workflow_id: str, web: Web = Depends(get_web),
+                      user: User = Depends(auditor)) -> HTMLResponse:
+    process = process_of(web, workflow_id, case_ref)
+    result = await replayed(web, workflow_id)
+    roles = render.Roles(web.settings.staff)
+    t = result.timeline
+    titles = {s.rule_id: s.title for s in t.steps} if t else {}
+    return render_page(request, "audit_replay.html", {
+        "case_ref": case_ref, "process": process, "label": PROCESS_LABELS.get(process.kind, process.kind),
+        "result": result, "verdict": result.verdict, "t": t, "d": render.d,
+        "steps": [render.step_lines(s, roles) for s in t.steps] if t else [],
+        "entries": [{"on": render.d(e.on), "at": e.at.strftime("%H:%M UTC"), "text": render.describe(e, roles, titles),
+                     "event_id": e.event_id} for e in t.entries] if t else [],
+    })
+
+
+# --- the API -------------------------------------------------------------------------------------------------------
+
+
+@router.get("/api/processes/{workflow_id}/history", tags=["api"],
+            summary="A process's full Temporal history (every run), as `sendclock audit export` writes it "
+                    "(senco and auditor)")
+async def api_history(workflow_id: str, web: Web = Depends(get_web), user: User = Depends(auditor)) -> Response:
+    process_of(web, workflow_id)
+    text, _ = await history_text(web, workflow_id)
+    return _download(text, workflow_id)
+
+
+@router.get("/api/processes/{workflow_id}/replay", tags=["api"],
+            summary="Replay a process's history against the current code: the verdict, and the statutory timeline "
+                    "from the history alone (senco and auditor)")
+async def api_replay(workflow_id: str, web: Web = Depends(get_web), user: User = Depends(auditor)) -> dict[str, Any]:
+    process_of(web, workflow_id)
+    return replay_json(await replayed(web, workflow_id), render.Roles(web.settings.staff))
