@@ -127,6 +127,33 @@ class Archive:
             found.append(make_run(workflow_id, json.loads(data)["events"]))
         return ordered(found) if found else []
 
+    def remove(self, workflow_ids: set[str]) -> int:
+        """Retention (`sendclock retention purge`): delete the archived runs of `workflow_ids` and their index lines.
+        Files first, then the index rewritten in place under its lock (so a concurrent append is never lost);
+        returns how many runs' files were removed. Idempotent."""
+        import shutil
+
+        removed = 0
+        for workflow_id in sorted(workflow_ids):
+            folder = self.root / _name(workflow_id)
+            if folder.is_dir():
+                removed += len(list(folder.glob("*.json.gz")))
+                shutil.rmtree(folder)
+        path = self.root / INDEX
+        if path.is_file():
+            with path.open("r+", encoding="utf-8") as f:
+                fcntl.flock(f, fcntl.LOCK_EX)
+                lines = f.read().splitlines(keepends=True)
+                kept = [line for line in lines
+                        if not line.strip() or json.loads(line).get("workflow_id") not in workflow_ids]
+                if len(kept) != len(lines):
+                    f.seek(0)
+                    f.write("".join(kept))
+                    f.truncate()
+                    f.flush()
+                    os.fsync(f.fileno())
+        return removed
+
     def workflow_ids(self, case_ref: str | None = None) -> list[str]:
         ids = [e["workflow_id"] for e in self.index() if case_ref is None or e.get("case_ref") == case_ref]
         return list(dict.fromkeys(ids))

@@ -21,12 +21,13 @@ from audit.archive import Archive
 from audit.converter import data_converter
 from store.models import Event, Process, Step
 from store.recorder import GENESIS, event_hash
+from store.retention import purge_records
 
 
 @dataclass
 class Finding:
     workflow_id: str | None
-    what: str  # "edited", "deleted", "missing", "extra", "chain", "unchained", "no-history"
+    what: str  # "edited", "deleted", "missing", "extra", "chain", "unchained", "no-history", "purged"
     detail: str
 
     def text(self) -> str:
@@ -40,6 +41,7 @@ class Report:
     chain_rows: int = 0
     findings: list[Finding] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # processes whose history could not be read
+    purges: list[str] = field(default_factory=list)  # retention purges in the chain (store.retention), one line each
 
     @property
     def clean(self) -> bool:
@@ -49,6 +51,7 @@ class Report:
         lines = [f"Checked {self.processes} closed process(es), {self.events_checked} recorded event(s) against "
                  f"their histories, and the hash chain over {self.chain_rows} event row(s)."]
         lines += [f"  not checked: {s}" for s in self.skipped]
+        lines += [f"  retention purge: {p}" for p in self.purges]
         if self.clean:
             lines.append("No differences: the database matches the histories, and the hash chain is intact.")
         else:
@@ -72,12 +75,34 @@ def _jsonable(value: Any) -> Any:
 
 def check_chain(session: Session) -> tuple[int, list[Finding]]:
     """Recompute the chain in id order. Reports a row whose content no longer matches its hash (edited), a row
-    whose prev_hash is not the previous row's hash (a row deleted or inserted in between), and unchained rows."""
+    whose prev_hash is not the previous row's hash (a row deleted or inserted in between), and unchained rows.
+    Rows removed by a retention purge (store.retention) are stood in for by the links their purge record lists:
+    a gap is accepted only where those links join the row before it to the row after it."""
     findings: list[Finding] = []
+    removed = [(link, record) for record in purge_records(session) for link in record.links]
+    removed.sort(key=lambda item: item[0][0])
+    listed = 0
     prev = GENESIS
     count = 0
+
+    def stand_in(before_id: int | None) -> None:
+        """Walk the purged links with ids below `before_id` (all of them when None)."""
+        nonlocal listed, prev
+        while listed < len(removed) and (before_id is None or removed[listed][0][0] < before_id):
+            (event_id, workflow_id, link_prev, link_hash), record = removed[listed]
+            listed += 1
+            if workflow_id not in record.workflow_ids or link_prev != prev:
+                findings.append(Finding(workflow_id, "chain", f"purge record (event row {record.event_id}) lists "
+                                        f"event row {event_id} as removed, but it does not link to the row before it"))
+            prev = link_hash or prev
+
     for row in session.scalars(select(Event).order_by(Event.id)):
         count += 1
+        stand_in(row.id)
+        if listed < len(removed) and removed[listed][0][0] == row.id:
+            findings.append(Finding(row.process_id, "chain", f"event row {row.id} is listed as purged (event row "
+                                    f"{removed[listed][1].event_id}) but is still there"))
+            listed += 1
         if row.hash is None:
             findings.append(Finding(row.process_id, "unchained",
                                     f"event row {row.id} ({row.kind}) has no hash: written outside the recorder"))
@@ -93,6 +118,7 @@ def check_chain(session: Session) -> tuple[int, list[Finding]]:
             findings.append(Finding(row.process_id, "chain",
                                     f"event row {row.id} ({row.kind}) does not match its hash: its content was edited"))
         prev = row.hash
+    stand_in(None)
     return count, findings
 
 
@@ -187,7 +213,17 @@ async def verify(settings: Any, sessions, since: date | None = None, client=None
             report.events_checked += checked
             report.findings += findings
         known = {p.workflow_id for p in session.scalars(select(Process))}
+        records = purge_records(session)
+        purged = {wid for record in records for wid in record.workflow_ids}
+        report.purges = [f"event row {r.event_id} on {r.occurred_at:%Y-%m-%d}: {r.counts.get('processes', 0)} "
+                         f"closed process(es) and {len(r.links)} event row(s) removed after the retention period"
+                         for r in records]
         for entry in archive.index():
+            if entry["workflow_id"] in purged and entry["workflow_id"] not in known:
+                known.add(entry["workflow_id"])
+                report.findings.append(Finding(entry["workflow_id"], "purged", "purged under the retention period, "
+                                               "but the archive still holds its history: run `sendclock retention "
+                                               "purge --apply` again"))
             if entry["workflow_id"] not in known and entry.get("workflow_type") != "ArchiveClosedRuns" \
                     and (since is None or (entry.get("closed_at") or "") >= since.isoformat()):
                 known.add(entry["workflow_id"])

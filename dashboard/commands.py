@@ -19,7 +19,7 @@ from dashboard.auth import User
 from dashboard.context import Web
 from starter.requests import RequestError
 from store.models import Event, Process, Step
-from workflows.models.common import CaseRef, Channel, Note, ShortText, StaffId
+from workflows.models.common import CaseRef, Channel, Note, RuleId, SendDate, ShortText, StaffId
 from workflows.models.review import Invitee
 
 
@@ -49,10 +49,10 @@ class StartAdvice(Command):
 
     case_ref: CaseRef
     la: ShortText
-    received_on: date = Field(description="Date the LA's request was received")
+    received_on: SendDate = Field(description="Date the LA's request was received")
     owner: StaffId = Field(description="Staff id who prepares the advice")
     channel: Channel = Channel.EMAIL
-    assessment_requested_on: date | None = Field(default=None, description="Date the LA received the request for "
+    assessment_requested_on: SendDate | None = Field(default=None, description="Date the LA received the request for "
                                                  "an EHC needs assessment, if its letter says")
 
 
@@ -61,9 +61,9 @@ class StartDraft(Command):
 
     case_ref: CaseRef
     la: ShortText
-    received_on: date
+    received_on: SendDate
     owner: StaffId
-    served_on: date | None = Field(default=None, description="Date the draft was served on the parent, if not the "
+    served_on: SendDate | None = Field(default=None, description="Date the draft was served on the parent, if not the "
                                    "day received")
     channel: Channel = Channel.EMAIL
 
@@ -73,10 +73,10 @@ class StartReview(Command):
 
     case_ref: CaseRef
     la: ShortText
-    plan_date: date = Field(description="Date the plan was made or last reviewed")
+    plan_date: SendDate = Field(description="Date the plan was made or last reviewed")
     owner: StaffId = "senco"
     year_group: int | None = Field(default=None, ge=-1, le=14)
-    transfer_on: date | None = None
+    transfer_on: SendDate | None = None
     transfer_kind: Literal["phase", "post16"] | None = None
 
 
@@ -85,8 +85,8 @@ class StartReassessment(Command):
 
     case_ref: CaseRef
     la: ShortText
-    needs_changed_on: date
-    last_assessment_on: date
+    needs_changed_on: SendDate
+    last_assessment_on: SendDate
     owner: StaffId
 
 
@@ -105,63 +105,63 @@ START_FIELDS = {
 
 
 class AdviceSentIn(Command):
-    sent_on: date
+    sent_on: SendDate
     method: Channel = Channel.EMAIL
     note: Note = ""
 
 
 class StepDoneIn(Command):
-    rule_id: str = Field(min_length=1, max_length=40)
-    done_on: date
+    rule_id: RuleId
+    done_on: SendDate
     method: Channel | None = None
     evidence: Note = ""
 
 
 class ReportSentIn(Command):
-    done_on: date
+    done_on: SendDate
     method: Channel | None = Channel.EMAIL
     evidence: Note = ""
 
 
 class ExemptionIn(Command):
-    rule_id: str = Field(min_length=1, max_length=40)
-    ground: str = Field(min_length=1, max_length=40)
-    start: date | None = None
-    end: date | None = None
+    rule_id: RuleId
+    ground: RuleId
+    start: SendDate | None = None
+    end: SendDate | None = None
     note: Note = ""
 
 
 class WithdrawalIn(Command):
-    withdrawn_on: date
+    withdrawn_on: SendDate
     reason: Note = ""
 
 
 class CancellationIn(Command):
-    rule_id: str = Field(min_length=1, max_length=40)
-    cancelled_on: date
+    rule_id: RuleId
+    cancelled_on: SendDate
     reason: Note = ""
 
 
 class ReassignmentIn(Command):
-    rule_id: str = Field(min_length=1, max_length=40)
+    rule_id: RuleId
     owner: StaffId
     reason: Note = ""
 
 
 class MeetingIn(Command):
-    meeting_on: date
+    meeting_on: SendDate
     short_notice: bool = False
     note: Note = ""
 
 
 class MeetingHeldIn(Command):
-    held_on: date
+    held_on: SendDate
     attended: list[Invitee] = Field(default_factory=list)
     note: Note = ""
 
 
 class ReviewDecisionIn(Command):
-    decided_on: date
+    decided_on: SendDate
     decision: Literal["maintain", "amend", "cease"]
     evidence: Note = ""
 
@@ -406,6 +406,28 @@ def available_actions(user: User, process: Process, steps: list[Step]) -> list[A
     return found
 
 
+def _check_change(web: Web, cmd: Command, steps: list[Step]) -> None:
+    """What the workflow would refuse, refused before Temporal is contacted: a rule the rule book does not have, a
+    ground the step's rule does not have, an owner who is not in the staff directory. (Whether the step is open is
+    the workflow's to say: the projection may not have caught up with a process just started.)"""
+    from statutory import get_ground, rule_ids
+
+    rule_id = getattr(cmd, "rule_id", None)
+    if rule_id is not None and rule_id not in rule_ids():
+        open_ids = sorted({s.rule_id for s in steps if s.status == "open"})
+        raise FieldErrors({"rule_id": f"unknown rule {rule_id!r} (open steps here: {', '.join(open_ids) or 'none'})"})
+    if isinstance(cmd, ExemptionIn):
+        try:
+            get_ground(cmd.rule_id, cmd.ground)
+        except ValueError as err:
+            raise FieldErrors({"ground": str(err)}) from err
+        if cmd.start and cmd.end and cmd.end < cmd.start:
+            raise FieldErrors({"end": f"{cmd.end} is before start {cmd.start}"})
+    if isinstance(cmd, ReassignmentIn) and cmd.owner not in web.settings.staff:
+        known = ", ".join(sorted(web.settings.staff)) or "none configured"
+        raise FieldErrors({"owner": f"no staff member with id {cmd.owner!r} (known: {known})"})
+
+
 async def record(web: Web, user: User, workflow_id: str, action_name: str, cmd: Command) -> Outcome:
     from starter import advice, processes, review
     from workflows.models import (AdviceSent, Cancellation, Exemption, MeetingDate, MeetingHeld, Reassignment,
@@ -425,8 +447,9 @@ async def record(web: Web, user: User, workflow_id: str, action_name: str, cmd: 
         raise FieldErrors({"form": f"your account has no staff id in the staff directory ({by or 'none'}); "
                                    f"ask the SENCO to set one"}, status=403)
     today = web.clock()
-    for name in ("sent_on", "done_on", "withdrawn_on", "cancelled_on", "held_on", "decided_on"):
+    for name in ("sent_on", "done_on", "withdrawn_on", "cancelled_on", "held_on", "decided_on", "start"):
         _not_future(name, getattr(cmd, name, None), today)
+    _check_change(web, cmd, steps)
     s = web.settings
 
     def flagged(model, **fields):

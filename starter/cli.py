@@ -33,11 +33,13 @@ EXIT_BAD_INPUT = 2
 EXIT_UNAVAILABLE = 1
 
 CaseOption = Annotated[str, typer.Option("--case", help="The school's case reference (never a name).")]
+InitialsOption = Annotated[str | None, typer.Option(
+    "--initials", help="The pupil's initials (e.g. AB), shown in notices only if the school turns that on.")]
 ByOption = Annotated[str, typer.Option("--by", help="Staff id recording it (see config).")]
 ReceivedOption = Annotated[str | None, typer.Option("--received", help="Which request, if the case has several (YYYY-MM-DD).")]
 
 # CLI flag for each model field, so an error names what the user typed.
-FLAGS = {"case_ref": "--case", "la": "--la", "received_on": "--received", "owner": "--owner", "channel": "--channel",
+FLAGS = {"case_ref": "--case", "initials": "--initials", "la": "--la", "received_on": "--received", "owner": "--owner", "channel": "--channel",
          "escalate_to": "--escalate-to", "sent_on": "--date", "method": "--method", "by": "--by", "note": "--note",
          "ground": "--ground", "start": "--start", "end": "--end", "claimed_by": "--by", "withdrawn_on": "--date",
          "reason": "--reason", "assessment_requested_on": "--assessment-requested"}
@@ -58,6 +60,8 @@ def parse_date(flag: str, value: str | None) -> date | None:
     if value is None:
         return None
     try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):  # not the other ISO forms (20270301, 2027-W09-1)
+            raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
         fail(f"{flag}: {value!r} is not a date (use YYYY-MM-DD)")
@@ -71,7 +75,26 @@ def build(model: type[T], **fields: Any) -> T:
         if not first["loc"]:  # a whole-model rule: its message starts with the field it is about
             fail_request(ValueError(first["msg"].removeprefix("Value error, ")))
         field = str(first["loc"][0])
-        fail(f"{FLAGS.get(field, field)}: {first['msg']}")
+        fail(f"{FLAGS.get(field, field)}: {first['msg'].removeprefix('Value error, ')}")
+
+
+def in_send_era(flag: str, value: date | None) -> date | None:
+    """A date sendclock accepts (workflows.models.common.SendDate), said as the flag the user typed."""
+    from workflows.models.common import FIRST_DATE, LAST_DATE
+
+    if value is not None and not FIRST_DATE <= value <= LAST_DATE:
+        fail(f"{flag}: {value} is outside the dates sendclock accepts: from {FIRST_DATE} (the SEND Regulations 2014 "
+             f"came into force) to {LAST_DATE}")
+    return value
+
+
+def not_future(settings, flag: str, value: date | None) -> None:
+    """Something that happened cannot have happened after today (in the school's time zone)."""
+    from statutory.clock import local_date
+
+    today = local_date(datetime.now(timezone.utc), settings.timezone)
+    if value is not None and value > today:
+        fail(f"{flag}: {value} is in the future (today is {today})")
 
 
 def load_settings():
@@ -137,10 +160,15 @@ def deadline_command(
         if last < first:
             fail(f"--closed: end {last} is before start {first}")
         extra.append(Closure(start=first, end=last, label="given with --closed"))
+    from statutory import rule_ids
+
+    if rule not in rule_ids():
+        fail(f"RULE: unknown rule {rule!r} (see `sendclock rules`)")
     try:
         get_rule(rule, on=anchor)
     except ValueError as err:
-        fail(str(err))
+        fail(f"--from: {err}")
+    in_send_era("--from", anchor)  # far-future anchors would overflow the date arithmetic
     calendar = school_calendar(load_settings()).with_closures(extra)
     deadline = compute_deadline(rule, anchor, calendar)
     typer.echo(json.dumps(out.deadline_json(deadline)) if as_json else out.deadline_text(deadline, get_rule(rule, on=anchor)))
@@ -160,6 +188,7 @@ def advice_start(
         "--assessment-requested",
         help="Date the LA received the EHC needs assessment request (YYYY-MM-DD), if its letter says: "
              "shows the LA's 6/16/20-week dates and chases the final plan.")] = None,
+    initials: InitialsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Start an EHC advice request (idempotent: the same case and date give the same workflow)."""
@@ -169,9 +198,18 @@ def advice_start(
     from workflows.models import AdviceRequest
 
     settings = load_settings()
-    request = build(AdviceRequest, case_ref=case, la=la, received_on=parse_date("--received", received),
+    received_on = parse_date("--received", received)
+    try:  # the rule book's own reason first: a request from before the SEND Regulations 2014 has no deadline
+        from statutory import get_rule
+        from workflows.ehc_advice import RULE
+
+        get_rule(RULE, on=received_on)
+    except ValueError as err:
+        fail(f"--received: {err}")
+    request = build(AdviceRequest, case_ref=case, la=la, received_on=received_on,
                     owner=owner, channel=channel, escalate_to=settings.reminders.escalate_to,
-                    assessment_requested_on=parse_date("--assessment-requested", assessment_requested))
+                    assessment_requested_on=parse_date("--assessment-requested", assessment_requested),
+                    initials=initials)
     try:
         # Bad input fails before Temporal is contacted.
         check_request(settings, request, today=local_date(datetime.now(timezone.utc), settings.timezone))
@@ -193,7 +231,7 @@ def _workflow_for_case(settings, case: str, received: str | None) -> str:
     from workflows.ids import EHC_ADVICE, advice_workflow_id
     from workflows.models import CASE_REF_PATTERN
 
-    if not re.match(CASE_REF_PATTERN, case):
+    if not re.fullmatch(CASE_REF_PATTERN, case):
         fail(f"--case: {case!r} is not a case reference (letters, digits, '.', '_', '-')")
     if received is not None:
         return advice_workflow_id(case, parse_date("--received", received))
@@ -237,6 +275,7 @@ def advice_sent_command(
 
     settings = load_settings()
     sent = build(AdviceSent, sent_on=parse_date("--date", date_), by=by, method=method, note=note)
+    not_future(settings, "--date", sent.sent_on)
     _change(settings, case, received, lambda client, wid: advice_sent(client, settings, wid, sent))
 
 
@@ -274,6 +313,7 @@ def advice_withdraw_command(
 
     settings = load_settings()
     withdrawal = build(Withdrawal, withdrawn_on=parse_date("--date", date_), by=by, reason=reason)
+    not_future(settings, "--date", withdrawal.withdrawn_on)
     _change(settings, case, received, lambda client, wid: withdraw(client, settings, wid, withdrawal))
 
 
@@ -346,8 +386,12 @@ from starter.cli_review import review_app  # noqa: E402
 import starter.cli_config  # noqa: E402,F401  (registers `sendclock config`)
 import starter.cli_users  # noqa: E402,F401  (registers `sendclock user` and `sendclock feed`)
 from starter.cli_audit import audit_app  # noqa: E402
+from starter.cli_retention import retention_app  # noqa: E402
+from starter.cli_keys import key_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
+app.add_typer(retention_app, name="retention")
+app.add_typer(key_app, name="key")
 app.add_typer(review_app, name="review")
 app.add_typer(draft_app, name="draft")
 app.add_typer(reassessment_app, name="reassessment")

@@ -17,7 +17,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from starter import cli_format as out
-from starter.cli import EXIT_UNAVAILABLE, FLAGS, ByOption, CaseOption, fail, load_settings, parse_date, run_async
+from starter.cli import EXIT_UNAVAILABLE, FLAGS, ByOption, CaseOption, InitialsOption, fail, load_settings, parse_date, run_async
+from starter.cli import in_send_era
 from statutory.clock import fmt
 
 draft_app = typer.Typer(help="Draft plan consultations: the school's views (15 days) beside the parent's 15 days.",
@@ -68,7 +69,7 @@ def _build(model: type[T], flags: dict[str, str], **fields: Any) -> T:
     except ValidationError as err:
         first = err.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else ""
-        fail(f"{flags.get(field) or FLAGS.get(field, field)}: {first['msg']}")
+        fail(f"{flags.get(field) or FLAGS.get(field, field)}: {first['msg'].removeprefix('Value error, ')}")
 
 
 def _check(flags: dict[str, str], check: Callable[[], None]) -> None:
@@ -121,7 +122,7 @@ def _case(case: str) -> str:
 
     from workflows.models import CASE_REF_PATTERN
 
-    if not re.match(CASE_REF_PATTERN, case):
+    if not re.fullmatch(CASE_REF_PATTERN, case):
         fail(f"--case: {case!r} is not a case reference (letters, digits, '.', '_', '-')")
     return case
 
@@ -202,12 +203,13 @@ def _start(settings, run, run_input, workflow_id: str, kind: str, flags: dict[st
                else out.process_started_text(started.state, started.created, settings))
 
 
-def _header(settings, flags: dict[str, str], *, case: str, la: str, began: date, owner: str, channel: str):
+def _header(settings, flags: dict[str, str], *, case: str, la: str, began: date, owner: str, channel: str,
+            initials: str | None = None):
     from starter.processes import check_header
     from workflows.models import ProcessHeader
 
     header = _build(ProcessHeader, flags, case_ref=_case(case), la=la, received_on=began, owner=owner, channel=channel,
-                    escalate_to=settings.reminders.escalate_to)
+                    escalate_to=settings.reminders.escalate_to, initials=initials)
     _check(flags, lambda: check_header(settings, header))
     _not_future(settings, flags["received_on"], began)
     return header
@@ -234,6 +236,7 @@ def draft_start(
     served: Annotated[str | None, typer.Option(
         "--served", help="Date the draft was served on the parent, if not the day received (their 15 days).")] = None,
     channel: ChannelOption = "email",
+    initials: InitialsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Start a draft plan consultation: the school's views within 15 days, the parent's 15 days tracked beside them
@@ -245,9 +248,10 @@ def draft_start(
 
     settings = load_settings()
     received_on = parse_date("--received", received)
-    served_on = parse_date("--served", served) or received_on
+    served_on = in_send_era("--served", parse_date("--served", served)) or received_on
     flags = {"received_on": "--received"}
-    header = _header(settings, flags, case=case, la=la, began=received_on, owner=owner, channel=channel)
+    header = _header(settings, flags, case=case, la=la, began=received_on, owner=owner, channel=channel,
+                     initials=initials)
     if served_on < received_on:
         fail(f"--served: {served_on} is before --received {received_on}")
     _in_force("--received", SCHOOL, received_on)
@@ -259,7 +263,8 @@ def draft_start(
 
 # --- re-assessment -------------------------------------------------------------------------------------------
 
-REASSESS_FLAGS = {**STEP_FLAGS, "received_on": "--needs-changed", "last_assessment_on": "--last-assessment"}
+REASSESS_FLAGS = {**STEP_FLAGS, "owner": "--owner", "received_on": "--needs-changed",
+                  "last_assessment_on": "--last-assessment"}
 
 
 def check_reassessment(last_assessment_on: date, needs_changed_on: date) -> None:
@@ -280,6 +285,7 @@ def reassessment_start(
     last_assessment: Annotated[str, typer.Option(
         "--last-assessment", help="Date of the last EHC needs assessment (the six months of reg 24 run from it).")],
     owner: OwnerOption,
+    initials: InitialsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Start a re-assessment: prompted from the earliest request date, then the LA's decision and final plan chased
@@ -292,7 +298,8 @@ def reassessment_start(
     settings = load_settings()
     needs_changed_on = parse_date("--needs-changed", needs_changed)
     last_assessment_on = parse_date("--last-assessment", last_assessment)
-    header = _header(settings, REASSESS_FLAGS, case=case, la=la, began=needs_changed_on, owner=owner, channel="email")
+    header = _header(settings, REASSESS_FLAGS, case=case, la=la, began=needs_changed_on, owner=owner, channel="email",
+                     initials=initials)
     _check(REASSESS_FLAGS, lambda: check_reassessment(last_assessment_on, needs_changed_on))
     _in_force("--last-assessment", EARLIEST, last_assessment_on)
     run_input = ReassessmentInput(header=header, options=step_options(settings), last_assessment_on=last_assessment_on)

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from starter import cli_format as out
-from starter.cli import FLAGS, ByOption, CaseOption, build, fail_request, load_settings, parse_date, run_async
+from starter.cli import FLAGS, ByOption, CaseOption, InitialsOption, build, fail_request, load_settings, parse_date, run_async
+from starter.cli import in_send_era, not_future
 
 review_app = typer.Typer(help="Annual reviews of EHC plans (s44; regs 18, 20-22): one review cycle a year per plan.",
                          no_args_is_help=True)
@@ -26,7 +27,7 @@ def _call(settings, case: str, call) -> None:
     from workflows.ids import review_workflow_id
     from workflows.models import CASE_REF_PATTERN
 
-    if not re.match(CASE_REF_PATTERN, case):
+    if not re.fullmatch(CASE_REF_PATTERN, case):
         fail_request(ValueError(f"case_ref: {case!r} is not a case reference (letters, digits, '.', '_', '-')"))
 
     async def work():
@@ -44,6 +45,7 @@ def review_start(
     year_group: Annotated[int | None, typer.Option("--year-group", help="The pupil's year group this cycle.")] = None,
     transfer_on: Annotated[str | None, typer.Option("--transfer-on", help="A phase transfer this year.")] = None,
     transfer_kind: Annotated[str | None, typer.Option("--transfer-kind", help="phase or post16.")] = None,
+    initials: InitialsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Start the annual review cycle of an EHC plan (idempotent: one per case)."""
@@ -53,8 +55,9 @@ def review_start(
     from workflows.models import ProcessHeader, ReviewInput
 
     settings = load_settings()
-    header = build(ProcessHeader, case_ref=case, la=la, received_on=parse_date("--plan-date", plan_date), owner=owner,
-                   escalate_to=settings.reminders.escalate_to)
+    header = build(ProcessHeader, case_ref=case, la=la, received_on=in_send_era("--plan-date", parse_date("--plan-date", plan_date)), owner=owner,
+                   escalate_to=settings.reminders.escalate_to, initials=initials)
+    not_future(settings, "--plan-date", header.received_on)
     review = build(ReviewInput, header=header, year_group=year_group, transfer_on=parse_date("--transfer-on", transfer_on),
                    transfer_kind=transfer_kind)
 
@@ -104,6 +107,7 @@ def review_held(
 
     settings = load_settings()
     held = build(MeetingHeld, held_on=parse_date("--date", date_), by=by, attended=attended or [])
+    not_future(settings, "--date", held.held_on)
     _call(settings, case, lambda client, wid: meeting_held(client, settings, wid, held))
 
 
@@ -121,6 +125,7 @@ def review_decision(
 
     settings = load_settings()
     answer = build(ReviewDecision, decided_on=parse_date("--date", date_), decision=decision, by=by, evidence=evidence)
+    not_future(settings, "--date", answer.decided_on)
     _call(settings, case, lambda client, wid: la_decision(client, settings, wid, answer))
 
 
@@ -137,4 +142,5 @@ def review_ceased(
 
     settings = load_settings()
     ceased = build(PlanCeased, ceased_on=parse_date("--date", date_), by=by, reason=reason)
+    not_future(settings, "--date", ceased.ceased_on)
     _call(settings, case, lambda client, wid: plan_ceased(client, settings, wid, ceased))

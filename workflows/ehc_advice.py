@@ -54,7 +54,7 @@ class EhcAdviceRequest(StatutoryProcess):
     def __init__(self, input: AdviceRunInput) -> None:
         self.request = r = input.request
         self.setup(ProcessHeader(case_ref=r.case_ref, la=r.la, received_on=r.received_on, channel=r.channel,
-                                 owner=r.owner, escalate_to=r.escalate_to), input.options, input.carried_la_steps,
+                                 owner=r.owner, escalate_to=r.escalate_to, initials=r.initials), input.options, input.carried_la_steps,
                    input.facts)
         self.step = StatutoryStep(self.identity, input.carried or StepState(
             rule_id=RULE, owner=r.owner, escalate_to=r.escalate_to, anchor=r.received_on,

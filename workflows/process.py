@@ -48,7 +48,8 @@ class StatutoryProcess:
         been opened (an annual review opens the same rules every cycle: each occurrence is recorded apart)."""
         self.header, self.options, self.facts = header, options, dict(facts)
         self.instances: dict[str, int] = dict(instances or {})
-        self.identity = ProcessIdentity(workflow.info().workflow_id, self.KIND, header.case_ref, header.la)
+        self.identity = ProcessIdentity(workflow.info().workflow_id, self.KIND, header.case_ref, header.la,
+                                        header.initials)
         self.steps: list[StatutoryStep] = [StatutoryStep(self.identity, state, options) for state in carried]
         self.status = StepStatus.OPEN
         self._loops: list[asyncio.Task] = []

@@ -47,8 +47,9 @@ RECORD_OPTIONS = dict(start_to_close_timeout=timedelta(seconds=30), retry_policy
 class ProcessIdentity:
     """What a step needs to know about the process it belongs to (opaque references only)."""
 
-    def __init__(self, workflow_id: str, kind: str, case_ref: str, la: str) -> None:
+    def __init__(self, workflow_id: str, kind: str, case_ref: str, la: str, initials: str | None = None) -> None:
         self.workflow_id, self.kind, self.case_ref, self.la = workflow_id, kind, case_ref, la
+        self.initials = initials  # shown in notices only when the school turns that on
 
 
 async def record(entry: RecordInput) -> None:
@@ -289,7 +290,7 @@ class StatutoryStep:
             target=plan.target, on=on or today(), days_to_target=days_to_target, days_overdue=days_overdue,
             exemption_ground=self.state.exemption.ground if self.state.exemption else None,
             completed_on=self.state.completed_on, on_time=self.state.on_time, style=plan.style,
-            duty_holder=plan.duty_holder,
+            duty_holder=plan.duty_holder, initials=self.process.initials,
         )
         key = f"{self.key}/{key_suffix}"
         try:

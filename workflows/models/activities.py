@@ -82,8 +82,8 @@ class NoticeContext(Model):
     exemption_ground: str | None = None
     completed_on: date | None = None
     on_time: bool | None = None
-    # The pupil's initials: shown only when the school turns notifications.include_initials on (nothing sets it
-    # yet: the process header has no initials field).
+    # The pupil's initials (the process header's, if the SENCO gave them): shown only when the school turns
+    # notifications.include_initials on.
     initials: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,3}$")] | None = None
 
 

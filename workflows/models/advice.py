@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from pydantic import Field, model_validator
 
-from workflows.models.common import CaseRef, Channel, Model, Note, ShortText, StaffId, StepStatus
+from workflows.models.common import CaseRef, Channel, Initials, Model, Note, SendDate, ShortText, StaffId, StepStatus
 from workflows.models.step import StepOptions, StepState
 
 
@@ -19,13 +18,14 @@ class AdviceRequest(Model):
 
     case_ref: CaseRef
     la: ShortText
-    received_on: date
+    received_on: SendDate
     channel: Channel = Channel.EMAIL
     owner: StaffId
     escalate_to: StaffId = "senco"
+    initials: Initials | None = None  # shown in notices only if the school turns that on
     # The day the LA received the request for an EHC needs assessment (its letter says so), if known: the LA's own
     # 6/16/20-week clock (regs 5, 10, 13) runs from it, and sendclock shows it beside the advice and chases the plan.
-    assessment_requested_on: date | None = None
+    assessment_requested_on: SendDate | None = None
 
     @model_validator(mode="after")
     def _assessment_before_advice(self) -> "AdviceRequest":
@@ -36,14 +36,14 @@ class AdviceRequest(Model):
 
 
 class AdviceSent(Model):
-    sent_on: date
+    sent_on: SendDate
     method: Channel = Channel.EMAIL
     by: StaffId
     note: Note = ""
 
 
 class Withdrawal(Model):
-    withdrawn_on: date
+    withdrawn_on: SendDate
     reason: Note = ""
     by: StaffId
 

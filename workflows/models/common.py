@@ -3,22 +3,60 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-__all__ = ['CASE_REF_PATTERN', 'STAFF_ID_PATTERN', 'CaseRef', 'StaffId', 'ShortText', 'Note', 'Model', 'Channel', 'StepStatus', 'NoticeKind', 'StepStyle']
+__all__ = ['CASE_REF_PATTERN', 'STAFF_ID_PATTERN', 'RULE_ID_PATTERN', 'CaseRef', 'StaffId', 'ShortText', 'Note',
+           'RuleId', 'SendDate', 'Initials', 'FIRST_DATE', 'LAST_DATE', 'Model', 'Channel', 'StepStatus', 'NoticeKind',
+           'StepStyle']
 
 
 CASE_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
 STAFF_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9.-]{0,39}$"  # rule ids and exemption grounds: ehc-advice, reg8-2-a
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Bidirectional overrides and isolates: they make text display in another order than it is stored.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def _no_control_chars(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("must not contain control characters")
+    """One line of plain text: no control characters (C0, DEL, C1), no invisible format characters (bidi
+    overrides, zero-width), no line or paragraph separators, no lone surrogates (not encodable)."""
+    if _CONTROL.search(value) or any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in value):
+        raise ValueError("must not contain control characters, invisible formatting characters or line breaks")
+    return value
+
+
+def _plain_note(value: str) -> str:
+    """Free text: line breaks and tabs allowed; NUL and other control characters, lone surrogates and bidi
+    overrides not (PostgreSQL refuses NUL in text; a lone surrogate cannot be encoded)."""
+    if any(c not in "\t\n\r" and unicodedata.category(c) in ("Cc", "Cs") for c in value) or _BIDI.search(value):
+        raise ValueError("must not contain control characters (other than line breaks and tabs) or bidi overrides")
+    return value
+
+
+# Every date sendclock is given is in the SEND era: from the day the SEND Regulations 2014 came into force (no EHC
+# process exists before it) to the end of 2099 (a bound far beyond any plan, so date arithmetic never overflows).
+FIRST_DATE = date(2014, 9, 1)
+LAST_DATE = date(2099, 12, 31)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _date_input(value: Any) -> Any:
+    """A date, or text YYYY-MM-DD: never a number (pydantic would read it as a Unix timestamp) or a date-time."""
+    if isinstance(value, (bool, int, float)) or (isinstance(value, str) and not _ISO_DATE.fullmatch(value.strip())):
+        raise ValueError("Input should be a valid date, YYYY-MM-DD")
+    return value.strip() if isinstance(value, str) else value
+
+
+def _in_send_era(value: date) -> date:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"{value} is outside the dates sendclock accepts: from {FIRST_DATE} (the SEND Regulations "
+                         f"2014 came into force) to {LAST_DATE}")
     return value
 
 
@@ -28,10 +66,26 @@ CaseRef = Annotated[
     Field(description="The school's opaque case reference (letters, digits, '.', '_', '-'; never a name)"),
 ]
 StaffId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=STAFF_ID_PATTERN)]
+
+
+def _initials(value: str) -> str:
+    if not re.fullmatch(r"[A-Z]{1,3}", value):
+        raise ValueError("initials are one to three capital letters, e.g. AB (never a name)")
+    return value
+
+
+# A pupil's initials, for staff to recognise a case in a notice; shown only when the school turns
+# notifications.include_initials on, and kept only in (encrypted) payloads: never in IDs, search attributes or logs.
+Initials = Annotated[
+    str, StringConstraints(strip_whitespace=True), AfterValidator(_initials),
+    Field(description="The pupil's initials, one to three capital letters (optional)"),
+]
 ShortText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), AfterValidator(_no_control_chars)
 ]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(_plain_note)]
+RuleId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=RULE_ID_PATTERN)]
+SendDate = Annotated[date, BeforeValidator(_date_input), AfterValidator(_in_send_era)]
 
 
 class Model(BaseModel):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from pydantic import Field
 
-from workflows.models.common import CaseRef, Channel, Model, Note, ShortText, StaffId, StepStatus
+from workflows.models.common import CaseRef, Channel, Initials, Model, Note, RuleId, SendDate, ShortText, StaffId, StepStatus
 from workflows.models.step import Exemption, StepOptions, StepState
 
 __all__ = ['ProcessHeader', 'ProcessState', 'StepDone', 'StepExemption', 'Reassignment', 'Cancellation',
@@ -19,10 +18,11 @@ class ProcessHeader(Model):
 
     case_ref: CaseRef
     la: ShortText
-    received_on: date
+    received_on: SendDate
     channel: Channel = Channel.EMAIL
     owner: StaffId
     escalate_to: StaffId = "senco"
+    initials: Initials | None = None
 
 
 class ProcessState(Model):
@@ -44,28 +44,28 @@ class ProcessState(Model):
 class StepDone(Model):
     """A step completed: the date it was done, by whom, how, and the evidence (a reference, never pupil details)."""
 
-    rule_id: str
-    done_on: date
+    rule_id: RuleId
+    done_on: SendDate
     by: StaffId
     method: Channel | None = None
     evidence: Note = ""
 
 
 class StepExemption(Model):
-    rule_id: str
+    rule_id: RuleId
     exemption: Exemption
 
 
 class Reassignment(Model):
-    rule_id: str
+    rule_id: RuleId
     owner: StaffId
     by: StaffId
     reason: Note = ""
 
 
 class Cancellation(Model):
-    rule_id: str
-    cancelled_on: date
+    rule_id: RuleId
+    cancelled_on: SendDate
     by: StaffId
     reason: Note = ""
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
 
-from workflows.models.common import Model, Note, StaffId
+from workflows.models.common import Model, Note, SendDate, StaffId
 from workflows.models.process import ProcessRunInput
 
 __all__ = ['ReassessmentInput', 'LaDecision']
@@ -16,13 +15,13 @@ class ReassessmentInput(ProcessRunInput):
     `last_assessment_on` anchors reassessment-earliest: a request within 6 months of the last EHC needs assessment
     may be refused on that ground (reg 24). It is never after `header.received_on` (the starter checks)."""
 
-    last_assessment_on: date
+    last_assessment_on: SendDate
 
 
 class LaDecision(Model):
     """The LA's notice of its decision on the request (reg 25): re-assess, or not."""
 
-    decided_on: date
+    decided_on: SendDate
     reassess: bool
     by: StaffId
     evidence: Note = ""  # a reference to the LA's notice, never pupil details

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from workflows.models.common import Model, Note, StaffId
+from workflows.models.common import Model, Note, SendDate, StaffId
 from workflows.models.process import ProcessRunInput
 
 __all__ = ['Invitee', 'ReviewInput', 'MeetingDate', 'MeetingHeld', 'ReviewDecision', 'PlanCeased']
@@ -30,7 +29,7 @@ class ReviewInput(ProcessRunInput):
 
     cycle: int = Field(default=1, ge=1)
     year_group: int | None = Field(default=None, ge=-1, le=14)  # national curriculum year during this cycle
-    transfer_on: date | None = None  # a phase transfer in this cycle's year (reg 18)
+    transfer_on: SendDate | None = None  # a phase transfer in this cycle's year (reg 18)
     transfer_kind: Literal["phase", "post16"] | None = None
     invitees: list[Invitee] = Field(default_factory=lambda: [Invitee.PARENTS, Invitee.PUPIL, Invitee.LA_SEN_OFFICER,
                                                              Invitee.HEALTH, Invitee.SOCIAL_CARE, Invitee.SCHOOL_STAFF])
@@ -48,14 +47,14 @@ class ReviewInput(ProcessRunInput):
 class MeetingDate(Model):
     """Set or move the review meeting. Less than two weeks' notice (reg 20(3)) needs `short_notice`, recorded."""
 
-    meeting_on: date
+    meeting_on: SendDate
     short_notice: bool = False
     by: StaffId
     note: Note = ""
 
 
 class MeetingHeld(Model):
-    held_on: date
+    held_on: SendDate
     by: StaffId
     attended: list[Invitee] = Field(default_factory=list)
     note: Note = ""
@@ -64,7 +63,7 @@ class MeetingHeld(Model):
 class ReviewDecision(Model):
     """The LA's decision after the review: maintain, amend or cease the plan (within four weeks of the meeting)."""
 
-    decided_on: date
+    decided_on: SendDate
     decision: Literal["maintain", "amend", "cease"]
     by: StaffId
     evidence: Note = ""
@@ -73,6 +72,6 @@ class ReviewDecision(Model):
 class PlanCeased(Model):
     """The plan ended outside a review (the pupil left the LA's area, or an appeal ended it)."""
 
-    ceased_on: date
+    ceased_on: SendDate
     by: StaffId
     reason: Note

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
-from workflows.models.common import Model, Note, NoticeKind, StaffId, StepStatus, StepStyle
+from workflows.models.common import Model, Note, NoticeKind, RuleId, SendDate, StaffId, StepStatus, StepStyle
 
 
 __all__ = ['Notice', 'PlanStepInput', 'StepPlan', 'Exemption', 'StepState', 'StepOutcome', 'StepOptions']
@@ -57,9 +57,9 @@ class StepPlan(Model):
 class Exemption(Model):
     """A stop-the-clock ground recorded against a step (e.g. reg 8(2)(a))."""
 
-    ground: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-    start: date | None = None
-    end: date | None = None
+    ground: RuleId
+    start: SendDate | None = None
+    end: SendDate | None = None
     note: Note = ""
     claimed_by: StaffId
 
