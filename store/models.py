@@ -58,6 +58,7 @@ class Step(Base):
     __table_args__ = (
         UniqueConstraint("process_id", "rule_id", "instance", name="uq_step_process_rule_instance"),
         Index("ix_step_status_target", "status", "target"),
+        Index("ix_step_status_due", "status", "due"),  # overdue and due soon: open steps by due date (0006)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -35,20 +35,24 @@ class StepFact:
     days_late: int | None
 
 
+# The columns a StepFact is made of, in its field order: selected as plain columns, not whole ORM objects (at 100k
+# steps this takes the compliance report from about 10 s to about 2 s, bench/dashboard_queries.py).
+STEP_FACT_COLUMNS = (
+    Process.workflow_id, Process.kind, Process.case_ref, Process.la, Step.rule_id, Step.instance, Step.basis,
+    Step.anchor, Step.due, Step.target, Step.owner, Step.status, Step.exempt, Step.exemption_ground,
+    Step.completed_on, Step.on_time, Step.days_late,
+)
+
+
 def all_steps(session: Session, *, due_from: date | None = None, due_to: date | None = None) -> list[StepFact]:
     """Every step (optionally those due in [due_from, due_to]), by due date, case reference and step id."""
-    query = select(Step, Process).join(Step.process).order_by(Step.due, Process.case_ref, Step.id)
+    query = (select(*STEP_FACT_COLUMNS).select_from(Step).join(Process, Process.workflow_id == Step.process_id)
+             .order_by(Step.due, Process.case_ref, Step.id))
     if due_from is not None:
         query = query.where(Step.due >= due_from)
     if due_to is not None:
         query = query.where(Step.due <= due_to)
-    return [
-        StepFact(workflow_id=p.workflow_id, process_kind=p.kind, case_ref=p.case_ref, la=p.la, rule_id=s.rule_id,
-                 instance=s.instance, basis=s.basis, anchor=s.anchor, due=s.due, target=s.target, owner=s.owner,
-                 status=s.status, exempt=s.exempt, exemption_ground=s.exemption_ground, completed_on=s.completed_on,
-                 on_time=s.on_time, days_late=s.days_late)
-        for s, p in session.execute(query)
-    ]
+    return [StepFact(*row) for row in session.execute(query)]
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,8 @@
-"""The migrations build exactly the schema in store.models, on SQLite and PostgreSQL, and can be re-run."""
+"""The migrations build exactly the schema in store.models, on SQLite and PostgreSQL (a schema of its own, see
+tests/db.py), and can be re-run."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,6 @@ from store.db import make_engine
 from store.migrate import MIGRATIONS_DIR, alembic_config, current, upgrade
 from store import accounts as _accounts  # noqa: F401  (the account tables are part of the schema)
 from store.models import Base
-
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def head() -> str:
@@ -38,7 +35,7 @@ def test_migrations_ship_inside_the_package() -> None:
     assert (MIGRATIONS_DIR / "__init__.py").is_file()
     assert (MIGRATIONS_DIR / "versions" / "__init__.py").is_file()
     assert (MIGRATIONS_DIR / "script.py.mako").is_file()
-    assert head() == "0005"
+    assert head() == "0006"
 
 
 def test_upgrading_a_database_with_data_keeps_every_row(tmp_path: Path) -> None:
@@ -64,17 +61,29 @@ def test_upgrading_a_database_with_data_keeps_every_row(tmp_path: Path) -> None:
         engine.dispose()
 
 
-def test_sqlite_upgrade_matches_models_and_is_idempotent(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'nested' / 'dir' / 'sendclock.db'}"  # make_engine creates the directories
-    assert current(url) is None
+@pytest.mark.databases
+def test_upgrade_matches_models_and_is_idempotent(database_url: str, database_backend: str) -> None:
+    if database_backend == "sqlite":  # make_engine creates the directories
+        database_url = database_url.replace("sendclock.db", "nested/dir/sendclock.db")
+    assert current(database_url) is None
 
-    upgrade(url)
-    assert current(url) == head()
-    assert schema_diff(url) == []
+    upgrade(database_url)
+    assert current(database_url) == head()
+    assert schema_diff(database_url) == []
 
-    upgrade(url)  # a second run is a no-op
-    assert current(url) == head()
-    assert schema_diff(url) == []
+    engine = make_engine(database_url)
+    try:
+        tables = set(inspect(engine).get_table_names())
+        assert tables == {"alembic_version", "process", "step", "event", "outbox", "account", "access_token"}
+        if database_backend == "postgresql":
+            public = set(inspect(engine).get_table_names(schema="public"))
+            assert not public & {"process", "step", "event", "outbox"}, "the test must not touch public"
+    finally:
+        engine.dispose()
+
+    upgrade(database_url)  # a second run is a no-op
+    assert current(database_url) == head()
+    assert schema_diff(database_url) == []
 
 
 def test_sqlite_pragmas(tmp_path: Path) -> None:
@@ -86,45 +95,3 @@ def test_sqlite_pragmas(tmp_path: Path) -> None:
             assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
     finally:
         engine.dispose()
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A throwaway schema on the local PostgreSQL, dropped afterwards (skips when there is no server)."""
-    pytest.importorskip("psycopg")
-    admin = make_engine(POSTGRES_URL)
-    schema = f"sendclock_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server here"
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not available at {POSTGRES_URL}: {exc.__class__.__name__}")
-    try:
-        # search_path confines the migration (and alembic_version) to the throwaway schema.
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def test_postgres_upgrade_matches_models_and_is_idempotent(postgres_url: str) -> None:
-    assert current(postgres_url) is None
-
-    upgrade(postgres_url)
-    assert current(postgres_url) == head()
-    assert schema_diff(postgres_url) == []
-
-    engine = make_engine(postgres_url)
-    try:
-        tables = set(inspect(engine).get_table_names())
-        assert tables == {"alembic_version", "process", "step", "event", "outbox", "account", "access_token"}
-        public = set(inspect(engine).get_table_names(schema="public"))
-        assert not public & {"process", "step", "event", "outbox"}, "the test must not touch public"
-    finally:
-        engine.dispose()
-
-    upgrade(postgres_url)
-    assert current(postgres_url) == head()
-    assert schema_diff(postgres_url) == []
