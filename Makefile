@@ -7,17 +7,23 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help up test venv
+.PHONY: help up test bench venv
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
-	@echo "  (make test PYTEST_ARGS='-k stack -x' passes arguments to pytest)"
+	@echo "  (make test PYTEST_ARGS='-k stack -x' passes arguments to pytest; make bench BENCH_ARGS='--n 2000' to open_workflows)"
 
 up: $(STAMP) ## run Temporal, the worker and the dashboard (state under var/); Ctrl-C stops everything
 	$(BIN)/sendclock up
 
 test: $(STAMP) ## run the whole test suite
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP) ## run the benchmarks in bench/ (tables on stdout, JSON in bench/results/; see docs/performance.md)
+	$(BIN)/python -m bench.rulebook
+	$(BIN)/python -m bench.dashboard_queries
+	$(BIN)/python -m bench.overhead
+	$(BIN)/python -m bench.open_workflows $(BENCH_ARGS)
 
 venv: $(STAMP) ## create .venv and install the project with its test dependencies
 

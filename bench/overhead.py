@@ -1,0 +1,207 @@
+"""Overhead of sendclock over bare Temporal, measured in one run on one dev server (SQLite file).
+
+Three arms, taking turns for --rounds rounds, each N lifecycles with at most --concurrency in flight, each with
+its worker alone on its task queue:
+  sendclock   the project's starter (update-with-start), the real worker (worker.build_worker) and activities on a
+              SQLite database: start, record, one reminder (due at once: its target is today), advice sent, record;
+  same-shape  bench/bare_workflows.SameShape: the same activities, timer, updates and upserts, no-op bodies;
+  minimal     bench/bare_workflows.Minimal: one no-op activity.
+Both sendclock and same-shape clients wait for the "reminder-sent" record (an in-process hook called after the
+record activity's body; polling a query instead cut throughput to a third), then send the completion update.
+Also reported: CPU milliseconds per lifecycle of this process (worker and client) and of the dev server.
+
+    .venv/bin/python -m bench.overhead --n 150 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from statistics import median
+
+from temporalio import activity
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.worker import Worker
+
+from activities.sendclock import SendclockActivities
+from bench import bare_workflows
+from bench.bare_workflows import ACTIVITIES, Minimal, SameShape
+from bench.common import (bench_settings, cpu_seconds, gather_limited, london_today, received_for_target_today,
+                          start_dev_server, table, write_json)
+from starter.advice import advice_sent, start_advice_request
+from starter.client import connect
+from store.db import make_engine, make_sessionmaker
+from store.migrate import upgrade
+from worker import build_worker
+from workflows import activity_names
+from workflows import search_attributes as sa
+from workflows.ids import advice_workflow_id
+from workflows.models import AdviceRequest, AdviceSent, RecordInput
+
+TARGETS = {"ratio_same_shape": 0.9, "ratio_minimal": 0.5}
+Lifecycle = Callable[[str], Awaitable[None]]
+
+
+class Reminded:
+    """Futures resolved when a workflow's "reminder-sent" record has been written (called from activity threads)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.waiting: dict[str, asyncio.Future] = {}
+
+    def expect(self, workflow_id: str) -> asyncio.Future:
+        return self.waiting.setdefault(workflow_id, self.loop.create_future())
+
+    def recorded(self, workflow_id: str, kind: str) -> None:
+        if kind == "reminder-sent" and workflow_id in self.waiting:
+            future = self.waiting[workflow_id]
+            self.loop.call_soon_threadsafe(lambda: future.done() or future.set_result(None))
+
+
+class HookedActivities(SendclockActivities):
+    """The real activities; record also tells the benchmark when it has written (the body is unchanged)."""
+
+    def __init__(self, *args, reminded: Reminded, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.reminded = reminded
+
+    @activity.defn(name=activity_names.RECORD)
+    def record(self, entry: RecordInput) -> bool:
+        done = super().record(entry)
+        self.reminded.recorded(entry.workflow_id, entry.kind)
+        return done
+
+
+def sendclock_lifecycle(client: Client, settings, reminded: Reminded) -> Lifecycle:
+    received, today = received_for_target_today(settings), london_today()
+
+    async def run(ref: str) -> None:
+        sent = reminded.expect(advice_workflow_id(ref, received))
+        started = await start_advice_request(client, settings, AdviceRequest(
+            case_ref=ref, la="Kent", received_on=received, owner="senco"))
+        handle = client.get_workflow_handle(started.state.workflow_id)
+        await sent
+        await advice_sent(client, settings, handle.id, AdviceSent(sent_on=today, by="senco"))
+        await handle.result()
+
+    return run
+
+
+def same_shape_lifecycle(client: Client, task_queue: str, reminded: Reminded) -> Lifecycle:
+    async def run(ref: str) -> None:
+        sent = reminded.expect(f"same-{ref}")
+        operation = WithStartWorkflowOperation(
+            SameShape.run, ref, id=f"same-{ref}", task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            search_attributes=TypedSearchAttributes([SearchAttributePair(sa.CASE_REF, ref),
+                                                     SearchAttributePair(sa.PROCESS, "bare"),
+                                                     SearchAttributePair(sa.LA, "Kent")]))
+        await client.execute_update_with_start_workflow(SameShape.opened, start_workflow_operation=operation)
+        handle = await operation.workflow_handle()
+        await sent
+        await handle.execute_update(SameShape.complete)
+        await handle.result()
+
+    return run
+
+
+def minimal_lifecycle(client: Client, task_queue: str) -> Lifecycle:
+    async def run(ref: str) -> None:
+        await client.execute_workflow(Minimal.run, ref, id=f"min-{ref}", task_queue=task_queue)
+
+    return run
+
+
+async def timed(worker: Worker, lifecycle: Lifecycle, n: int, concurrency: int, prefix: str, warmup: int,
+                server_pid: int) -> tuple[float, dict]:
+    """Lifecycles per second over n (after `warmup` untimed ones, which load the worker's code and caches), and the
+    CPU milliseconds per lifecycle of this process (worker and client) and of the dev server."""
+    async with worker:
+        await gather_limited(concurrency, [lambda i=i: lifecycle(f"WARM-{prefix}{i:05d}") for i in range(warmup)])
+        cpu = cpu_seconds(os.getpid()), cpu_seconds(server_pid)
+        began = time.perf_counter()
+        await gather_limited(concurrency, [lambda i=i: lifecycle(f"EHC-{prefix}{i:05d}") for i in range(n)])
+        elapsed = time.perf_counter() - began
+        spent = {"python_worker_and_client": cpu_seconds(os.getpid()) - cpu[0],
+                 "dev_server": cpu_seconds(server_pid) - cpu[1]}
+        return n / elapsed, {k: round(1000 * v / n, 1) for k, v in spent.items()}
+
+
+async def bench(n: int, concurrency: int, warmup: int, rounds: int, out: Path | None) -> dict:
+    per_round: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="sendclock-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        server = await start_dev_server(tmp)
+        try:
+            settings = bench_settings(tmp, server.address, "bench-sendclock")
+            upgrade(settings.resolved_database_url)
+            client = await connect(settings)
+            reminded = Reminded()
+            bare_workflows.on_record = reminded.recorded
+            sessions = make_sessionmaker(make_engine(settings.resolved_database_url))
+            bare = lambda: Worker(client, task_queue="bench-bare", workflows=[SameShape, Minimal],  # noqa: E731
+                                  activities=ACTIVITIES, activity_executor=ThreadPoolExecutor(max_workers=8))
+            for r in range(rounds):  # the arms take turns, so a burst of load on the machine hits all of them
+                sendclock = build_worker(client, settings, activities=HookedActivities(settings, sessions,
+                                                                                       reminded=reminded))
+                per_round.append({
+                    "sendclock": await timed(sendclock, sendclock_lifecycle(client, settings, reminded), n,
+                                             concurrency, f"S{r}", warmup, server.pid),
+                    "same_shape": await timed(bare(), same_shape_lifecycle(client, "bench-bare", reminded), n,
+                                              concurrency, f"B{r}", warmup, server.pid),
+                    "minimal": await timed(bare(), minimal_lifecycle(client, "bench-bare"), n, concurrency, f"M{r}",
+                                           warmup, server.pid),
+                })
+        finally:
+            bare_workflows.on_record = None
+            server.stop()
+    arms = list(per_round[0])
+    rates = {arm: median(r[arm][0] for r in per_round) for arm in arms}
+    cpu = {arm: {k: round(median(r[arm][1][k] for r in per_round), 1) for k in per_round[0][arm][1]} for arm in arms}
+    ratios = {"same_shape": [r["sendclock"][0] / r["same_shape"][0] for r in per_round],
+              "minimal": [r["sendclock"][0] / r["minimal"][0] for r in per_round]}
+    figures = {
+        "n": n, "concurrency": concurrency, "rounds": rounds,
+        "lifecycles_per_s": {k: round(v, 2) for k, v in rates.items()},
+        "lifecycles_per_s_by_round": [{arm: round(r[arm][0], 2) for arm in arms} for r in per_round],
+        "cpu_ms_per_lifecycle": cpu,
+        "ratio_same_shape": round(median(ratios["same_shape"]), 3),
+        "ratio_minimal": round(median(ratios["minimal"]), 3),
+        "ratios_by_round": {k: [round(v, 3) for v in vs] for k, vs in ratios.items()},
+    }
+    figures["targets"] = {k: {"target": t, "met": figures[k] >= t} for k, t in TARGETS.items()}
+    met = {k: v["met"] for k, v in figures["targets"].items()}
+    table(f"Overhead: {n} lifecycles per arm and round, {rounds} round(s), {concurrency} in flight, one dev server "
+          "(SQLite file); medians over rounds",
+          ["arm", "lifecycles/s", "sendclock / arm", "target", "met", "CPU ms/lifecycle: python", "dev server"],
+          [["sendclock", rates["sendclock"], "", "", "", *cpu["sendclock"].values()],
+           ["same-shape bare", rates["same_shape"], figures["ratio_same_shape"], 0.9, met["ratio_same_shape"],
+            *cpu["same_shape"].values()],
+           ["minimal bare", rates["minimal"], figures["ratio_minimal"], 0.5, met["ratio_minimal"],
+            *cpu["minimal"].values()]])
+    print(f"ratios by round: same-shape {figures['ratios_by_round']['same_shape']}, "
+          f"minimal {figures['ratios_by_round']['minimal']}")
+    write_json(f"overhead-n{n}", figures, out)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=150, help="lifecycles per arm and round (default 150)")
+    parser.add_argument("--concurrency", type=int, default=20, help="lifecycles in flight (default 20)")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed lifecycles per arm first (default 10)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the three arms in turn (default 3)")
+    parser.add_argument("--out", type=Path, default=None, help="results directory (default bench/results)")
+    args = parser.parse_args(argv)
+    return asyncio.run(bench(args.n, args.concurrency, args.warmup, args.rounds, args.out))
+
+
+if __name__ == "__main__":
+    main()
