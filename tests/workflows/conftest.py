@@ -18,6 +18,7 @@ import pytest
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.sendclock import SendclockActivities
@@ -99,3 +100,21 @@ async def worker(env: WorkflowEnvironment, settings: Settings, sessions, databas
     with ThreadPoolExecutor(max_workers=4) as executor:
         async with build_worker(env.client, settings, activities, executor=executor):
             yield
+            await terminate_open_processes(env, sessions)
+
+
+async def terminate_open_processes(env: WorkflowEnvironment, sessions) -> None:
+    """Leave nothing running on the shared time-skipping server: a workflow left open by a test (one that failed
+    half-way, or simply did not finish its process) would hold the server's clock for the tests after it (the
+    server skips time only when no activity is outstanding, and this test's worker is about to go)."""
+    from sqlalchemy import select
+
+    from store.models import Process
+
+    with sessions() as session:
+        open_ids = list(session.scalars(select(Process.workflow_id).where(Process.status == "open")))
+    for workflow_id in open_ids:
+        try:
+            await env.client.get_workflow_handle(workflow_id).terminate(reason="test teardown")
+        except RPCError:
+            pass  # closed meanwhile

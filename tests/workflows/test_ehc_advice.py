@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import time
 
 import pytest
@@ -156,6 +157,11 @@ async def test_invalid_updates_are_rejected_and_change_nothing(env, settings, se
     with pytest.raises(RequestError, match="owner: no staff member"):
         await start_advice_request(env.client, settings, advice_request(today, case_ref="EHC-0007", owner="ghost"))
 
+    # The step's "opened" record follows the start asynchronously: wait for it (bounded), then nothing more.
+    for _ in range(200):
+        if len(events(sessions, workflow_id)) >= 2:
+            break
+        await asyncio.sleep(0.05)
     assert [e.kind for e in events(sessions, workflow_id)] == ["request-received", "step-opened"]
     await advice_sent(env.client, settings, workflow_id, AdviceSent(sent_on=today, by="teacher"))
     with pytest.raises(RequestError, match="already completed"):
