@@ -17,7 +17,7 @@ from audit.render import Roles
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
 from tests.audit.conftest import history_path
-from tests.audit.test_verify_and_chain import apply_history
+from tests.audit.conftest import apply_history
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -16,29 +16,17 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from audit import history, timeline
+from audit import history
 from audit.archive import Archive
-from audit.converter import data_converter
 from audit.verify import check_chain, verify
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
 from store.models import Event
 from store.recorder import GENESIS, event_hash, record_event
-from tests.audit.conftest import history_path
+from tests.audit.conftest import apply_history, history_path
 from tests.db import postgres_schema
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def apply_history(sessions, runs) -> None:
-    """Write the records of a history exactly as the record activity did (activities/sendclock.py)."""
-    for entry in timeline.build(runs, data_converter()).entries:
-        r = entry.record
-        with sessions.begin() as session:
-            record_event(session, key=r.key, process_id=r.workflow_id, kind=r.kind, occurred_at=r.occurred_at,
-                         rule_id=r.rule_id, actor=r.actor, data=r.data,
-                         process=r.process.model_dump() if r.process else None,
-                         step=r.step.model_dump() if r.step else None)
 
 
 @pytest.fixture

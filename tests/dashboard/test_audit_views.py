@@ -16,7 +16,7 @@ import pytest
 from audit import history
 from audit.archive import Archive
 from tests.audit.conftest import history_path
-from tests.audit.test_verify_and_chain import apply_history
+from tests.audit.conftest import apply_history
 from tests.dashboard.seed import seed
 
 WID = "ehc-advice-request-EHC-H001-20261122"  # tests/histories/ehc_advice_late.json

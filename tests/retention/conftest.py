@@ -14,27 +14,13 @@ from config.settings import Settings, StaffMember
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
 from store.models import Outbox
-from audit import timeline
-from audit.converter import data_converter
-from store.recorder import record_event
-from tests.audit.conftest import history_path
+from tests.audit.conftest import apply_history, history_path
 
 # Recorded in this order, so the purged processes' events sit between kept ones in the chain. Closed on:
 OLD = ("ehc_advice_late", "draft_consultation")  # H001 2027-01-12, H004 2026-12-16: past a year on 2028-02-01
 KEPT = ("ehc_advice_exemption", "ehc_advice_withdrawn")  # H002 2027-03-10, H003 2027-03-12: kept
 ORDER = ("ehc_advice_late", "ehc_advice_exemption", "draft_consultation", "ehc_advice_withdrawn")
 AS_OF = "2028-02-01"
-
-
-def apply_history(sessions, runs) -> None:
-    """Write the records of a history exactly as the record activity does (activities/sendclock.py)."""
-    for entry in timeline.build(runs, data_converter()).entries:
-        r = entry.record
-        with sessions.begin() as session:
-            record_event(session, key=r.key, process_id=r.workflow_id, kind=r.kind, occurred_at=r.occurred_at,
-                         rule_id=r.rule_id, actor=r.actor, data=r.data,
-                         process=r.process.model_dump() if r.process else None,
-                         step=r.step.model_dump() if r.step else None)
 
 
 @pytest.fixture
