@@ -166,6 +166,17 @@ class ReviewDecisionIn(Command):
     evidence: Note = ""
 
 
+class ReassessmentDecisionIn(Command):
+    decided_on: SendDate
+    decision: Literal["reassess", "refused"]
+    evidence: Note = ""
+
+
+class PlanCeasedIn(Command):
+    ceased_on: SendDate
+    reason: Note
+
+
 @dataclass(frozen=True)
 class Action:
     name: str
@@ -184,6 +195,9 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("meeting-held", "Record the review meeting as held", MeetingHeldIn, ("annual-review",)),
     Action("report-sent", "Record the review report as sent", ReportSentIn, ("annual-review",), True, "review-report"),
     Action("la-decision", "Record the LA's decision after the review", ReviewDecisionIn, ("annual-review",)),
+    Action("plan-ceased", "Record that the plan ceased outside a review", PlanCeasedIn, ("annual-review",)),
+    Action("reassessment-decision", "Record the LA's decision on re-assessing", ReassessmentDecisionIn,
+           ("reassessment",), rule="reassessment-decision"),
     Action("exemption", "Record an exemption", ExemptionIn, ALL),
     Action("withdrawal", "Record that the LA withdrew its request", WithdrawalIn, ("ehc-advice-request",)),
     Action("cancellation", "Cancel a step", CancellationIn, ("draft-plan-consultation", "annual-review",
@@ -430,8 +444,9 @@ def _check_change(web: Web, cmd: Command, steps: list[Step]) -> None:
 
 async def record(web: Web, user: User, workflow_id: str, action_name: str, cmd: Command) -> Outcome:
     from starter import advice, processes, review
-    from workflows.models import (AdviceSent, Cancellation, Exemption, MeetingDate, MeetingHeld, Reassignment,
-                                  ReviewDecision, StepDone, StepExemption, Withdrawal)
+    from workflows.models import (AdviceSent, Cancellation, Exemption, LaDecision, MeetingDate, MeetingHeld,
+                                  PlanCeased, Reassignment, ReviewDecision, StepDone, StepExemption, Withdrawal)
+    from workflows.reassessment import Reassessment
 
     action = ACTIONS.get(action_name)
     loaded = load_process(web, workflow_id)
@@ -447,7 +462,7 @@ async def record(web: Web, user: User, workflow_id: str, action_name: str, cmd: 
         raise FieldErrors({"form": f"your account has no staff id in the staff directory ({by or 'none'}); "
                                    f"ask the SENCO to set one"}, status=403)
     today = web.clock()
-    for name in ("sent_on", "done_on", "withdrawn_on", "cancelled_on", "held_on", "decided_on", "start"):
+    for name in ("sent_on", "done_on", "withdrawn_on", "cancelled_on", "held_on", "decided_on", "ceased_on", "start"):
         _not_future(name, getattr(cmd, name, None), today)
     _check_change(web, cmd, steps)
     s = web.settings
@@ -493,6 +508,13 @@ async def record(web: Web, user: User, workflow_id: str, action_name: str, cmd: 
         change = flagged(ReviewDecision, decided_on=cmd.decided_on, decision=cmd.decision, by=by,
                          evidence=cmd.evidence)
         work = lambda c: review.la_decision(c, s, workflow_id, change)  # noqa: E731
+    elif isinstance(cmd, PlanCeasedIn):
+        change = flagged(PlanCeased, ceased_on=cmd.ceased_on, by=by, reason=cmd.reason)
+        work = lambda c: review.plan_ceased(c, s, workflow_id, change)  # noqa: E731
+    elif isinstance(cmd, ReassessmentDecisionIn):
+        change = flagged(LaDecision, decided_on=cmd.decided_on, reassess=cmd.decision == "reassess", by=by,
+                         evidence=cmd.evidence)
+        work = lambda c: processes.update(c, workflow_id, Reassessment.la_decided, change)  # noqa: E731
     else:  # pragma: no cover - every action's model is handled above
         raise FieldErrors({"form": "unsupported"})
     before = _event_count(web, workflow_id)

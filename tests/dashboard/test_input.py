@@ -82,6 +82,12 @@ def test_record_forms_validate(client: TestClient, db) -> None:
     assert r.status_code == 422 and "Field required" in error_for(r.text, "ground")
     assert client.get(f"/processes/{KENT}/meeting").status_code == 403  # not an annual review
     assert client.get("/processes/nope/advice-sent").status_code == 404
+    review = "annual-review-EHC-0007"
+    html = client.get(f"/processes/{review}/plan-ceased").text
+    assert '<label for="f-ceased_on">Date the plan ceased</label>' in html
+    r = post_form(client, f"/processes/{review}/plan-ceased", {"ceased_on": "2027-03-01"})
+    assert r.status_code == 422 and "Field required" in error_for(r.text, "reason")
+    assert client.get(f"/processes/{KENT}/reassessment-decision").status_code in (403, 404)  # not a re-assessment
     assert NoTemporal.calls == 0
 
 
@@ -170,7 +176,7 @@ def test_openapi_schema(make_client) -> None:
     for kind in ("ehc-advice-request", "draft-plan-consultation", "annual-review", "reassessment"):
         assert f"/api/processes/{kind}" in paths
     for action in ("advice-sent", "meeting", "meeting-held", "report-sent", "exemption", "withdrawal",
-                   "reassignment", "step-done", "cancellation", "la-decision"):
+                   "reassignment", "step-done", "cancellation", "la-decision", "plan-ceased", "reassessment-decision"):
         assert f"/api/processes/{{workflow_id}}/{action}" in paths
     assert "/api/steps" in paths and "/api/cases/{case_ref}" in paths and "/api/outbox" in paths
     assert not [p for p in paths if not p.startswith("/api/")]  # pages are not in the API schema

@@ -3,6 +3,7 @@ leaving the open list, the case timeline and the compliance figures."""
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,15 @@ pytestmark = pytest.mark.devserver
 
 def today() -> date:
     return datetime.now(ZoneInfo("Europe/London")).date()
+
+
+def closed(http: httpx.Client, case_ref: str, seconds: float = 15) -> bool:
+    """The case's process closes just after the update that ends it (its last records follow): wait, bounded."""
+    for _ in range(int(seconds * 10)):
+        if http.get(f"/api/cases/{case_ref}").json()["processes"][0]["status"] != "open":
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def test_api_start_is_idempotent_then_record_sent(live) -> None:
@@ -82,3 +92,33 @@ def test_annual_review_forms_through_the_api(live) -> None:
         assert notice["owner"] == "head"
         timeline = http.get("/api/cases/API-0002").json()["processes"][0]
         assert "Reassigned" in [e["label"] for e in timeline["events"]]
+
+        ceased = http.post(f"/api/processes/{workflow_id}/plan-ceased",
+                           json={"ceased_on": today().isoformat(), "reason": "moved to another LA's area"})
+        assert ceased.status_code == 200, ceased.text
+        assert closed(http, "API-0002")
+        assert http.post(f"/api/processes/{workflow_id}/plan-ceased", json={"ceased_on": today().isoformat(),
+                                                                          "reason": "again"}).status_code == 422
+
+
+def test_reassessment_decision_through_the_api(live) -> None:
+    auth = {"authorization": f"Bearer {live.api_key}"}
+    with httpx.Client(base_url=live.url, headers=auth, timeout=60) as http:
+        started = http.post("/api/processes/reassessment", json={
+            "case_ref": "API-0003", "la": "Kent", "needs_changed_on": (today() - timedelta(days=3)).isoformat(),
+            "last_assessment_on": (today() - timedelta(days=300)).isoformat(), "owner": "senco"})
+        assert started.status_code == 201, started.text
+        workflow_id = started.json()["workflow_id"]
+        too_early = http.post(f"/api/processes/{workflow_id}/reassessment-decision",
+                              json={"decided_on": today().isoformat(), "decision": "refused"})
+        assert too_early.status_code == 422, too_early.text  # no request sent yet: no decision step open
+        sent = http.post(f"/api/processes/{workflow_id}/step-done",
+                         json={"rule_id": "reassessment-earliest", "done_on": today().isoformat()})
+        assert sent.status_code == 200, sent.text
+        bad = http.post(f"/api/processes/{workflow_id}/reassessment-decision",
+                        json={"decided_on": today().isoformat(), "decision": "maybe"})
+        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "decision"]
+        refused = http.post(f"/api/processes/{workflow_id}/reassessment-decision",
+                            json={"decided_on": today().isoformat(), "decision": "refused", "evidence": "LA-REF-9"})
+        assert refused.status_code == 200, refused.text
+        assert closed(http, "API-0003")
