@@ -4,7 +4,7 @@ The worker registers the bound methods; tests build their own instance."""
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -41,10 +41,12 @@ class SendclockActivities:
                     process=entry.process.model_dump() if entry.process else None,
                     step=entry.step.model_dump() if entry.step else None,
                 )
-        except IntegrityError:
+        except IntegrityError as err:
             if self._recorded(entry.key):  # a concurrent attempt with the same key won: nothing left to do
                 return False
-            raise
+            raise database_error(err) from None
+        except SQLAlchemyError as err:  # e.g. the database unreachable: retried, the workflow waits durably
+            raise database_error(err) from None
 
     def _recorded(self, key: str) -> bool:
         with self.sessions() as session:
@@ -56,3 +58,11 @@ class SendclockActivities:
 
     def all(self) -> list:
         return [self.plan_step, self.record, self.notify]
+
+
+def database_error(err: SQLAlchemyError) -> ApplicationError:
+    """A short, retryable failure for the Temporal UI. Temporal keeps an activity's last failure within a size limit
+    (the dev server showed SQLAlchemy's full message and stack only as "Failure exceeds size limit."), and the
+    statement and its parameters (notes typed by staff) have no place in Temporal: the driver's first line only."""
+    reason = (str(getattr(err, "orig", None) or err).strip().splitlines() or [""])[0][:300]
+    return ApplicationError(f"database: {type(err).__name__}: {reason}", type="DatabaseError")
