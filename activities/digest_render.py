@@ -8,15 +8,10 @@ text and be escaped in the HTML.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from activities.digest import Digest
-from statutory.clock import fmt
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "config" / "templates"
+from activities.messages import TEMPLATES, template_environment
 
 
 @dataclass(frozen=True)
@@ -32,11 +27,7 @@ def _plural(n: int, word: str) -> str:
 
 class DigestRenderer:
     def __init__(self, templates: Path = TEMPLATES) -> None:
-        self.env = Environment(
-            loader=FileSystemLoader(templates), undefined=StrictUndefined, keep_trailing_newline=False,
-            autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
-        )
-        self.env.filters["day"] = lambda d: fmt(d) if isinstance(d, date) else ""
+        self.env = template_environment(templates)
         self.env.filters["plural"] = _plural
 
     def render(self, digest: Digest, recipient_name: str) -> RenderedDigest:

@@ -35,6 +35,17 @@ class Message:
     card: dict[str, Any]
 
 
+def template_environment(templates: Path = TEMPLATES) -> Environment:
+    """The school's templates (config/templates/): HTML autoescaped, missing values an error, dates as "3 Mar 2027"
+    (filter `day`). Notices and the weekly digest render through it."""
+    env = Environment(
+        loader=FileSystemLoader(templates), undefined=StrictUndefined, keep_trailing_newline=False,
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
+    )
+    env.filters["day"] = lambda d: fmt(d) if isinstance(d, date) else ""
+    return env
+
+
 def step_url(dashboard_url: str, context: NoticeContext) -> str:
     """The step on the dashboard: its case's timeline, at the rule."""
     return f"{dashboard_url.rstrip('/')}/cases/{quote(context.case_ref)}#{quote(context.rule_id)}"
@@ -55,11 +66,7 @@ class MessageRenderer:
     def __init__(self, dashboard_url: str, templates: Path = TEMPLATES, *, include_initials: bool = False) -> None:
         self.dashboard_url = dashboard_url
         self.include_initials = include_initials
-        self.env = Environment(
-            loader=FileSystemLoader(templates), undefined=StrictUndefined, keep_trailing_newline=False,
-            autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
-        )
-        self.env.filters["day"] = lambda d: fmt(d) if isinstance(d, date) else ""
+        self.env = template_environment(templates)
 
     def render(self, notice: NotifyInput) -> tuple[str, str]:
         """Subject and plain text (the shape older callers use)."""
