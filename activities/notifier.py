@@ -10,8 +10,8 @@ scheduled time, plus the recipient). Each channel has its own row, keyed `<key>/
 accepted, kept or held is never sent again by a retried activity; a row is claimed (status "sending") by a
 conditional UPDATE before it is sent, so two senders never both send it. A row left "sending" by a worker that died
 mid-send is sent again by the activity's next attempt (Temporal schedules a retry only after the earlier attempt
-failed or timed out, so a row claimed before this attempt was scheduled was left by a dead one), or by anyone once
-it is stale (SENDING_STALE): for a statutory reminder a rare duplicate is better than silence.
+failed or timed out, so a row claimed before this attempt was scheduled was left by a dead one; a local activity is
+scheduled again only when the workflow task that ran it failed), or by anyone once it is stale (SENDING_STALE): for a statutory reminder a rare duplicate is better than silence.
 
 Quiet hours (activities/quiet_hours.py). A notice asked for outside working hours or on a non-working day gets rows
 with status "held" and `not_before` set to the next window; `dispatch_held(now)` sends them when it comes (a
@@ -309,9 +309,11 @@ def _claimable(row: Outbox) -> bool:
 
 def _stale_before() -> datetime:
     """A row claimed ("sending") before this instant was left by a sender that died: SENDING_STALE ago, or, in a
-    retried notify activity, when this attempt was scheduled (the attempt before it is over)."""
+    retried notify activity, when this attempt was scheduled (the attempt before it is over). A local activity is
+    run again from its first attempt when the workflow task that ran it failed (the worker died): any execution
+    scheduled before this one is over too."""
     cutoff = _now() - SENDING_STALE
-    if activity.in_activity() and activity.info().attempt > 1:
+    if activity.in_activity() and (activity.info().attempt > 1 or activity.info().is_local):
         cutoff = max(cutoff, activity.info().current_attempt_scheduled_time)
     return cutoff
 

@@ -15,7 +15,7 @@ from config.settings import Settings
 from store.models import Event
 from store.recorder import record_event
 from workflows import activity_names
-from workflows.models import NotifyInput, NotifyResult, PlanStepInput, RecordInput, StepPlan
+from workflows.models import NotifyInput, NotifyResult, PlanStepInput, RecordInput, Recorded, StepPlan
 
 
 class SendclockActivities:
@@ -32,21 +32,22 @@ class SendclockActivities:
             raise ApplicationError(str(err), type="InvalidStep", non_retryable=True) from err
 
     @activity.defn(name=activity_names.RECORD)
-    def record(self, entry: RecordInput) -> bool:
+    def record(self, entry: RecordInput) -> Recorded:
         try:
             with self.sessions.begin() as session:
-                return record_event(
+                written = record_event(
                     session, key=entry.key, process_id=entry.workflow_id, kind=entry.kind,
                     occurred_at=entry.occurred_at, rule_id=entry.rule_id, actor=entry.actor, data=entry.data,
                     process=entry.process.model_dump() if entry.process else None,
                     step=entry.step.model_dump() if entry.step else None,
                 )
         except IntegrityError as err:
-            if self._recorded(entry.key):  # a concurrent attempt with the same key won: nothing left to do
-                return False
-            raise database_error(err) from None
+            if not self._recorded(entry.key):
+                raise database_error(err) from None
+            written = False  # a concurrent attempt with the same key won: nothing left to do
         except SQLAlchemyError as err:  # e.g. the database unreachable: retried, the workflow waits durably
             raise database_error(err) from None
+        return Recorded(written=written, entry=entry if _local() else None)
 
     def _recorded(self, key: str) -> bool:
         with self.sessions() as session:
@@ -58,6 +59,11 @@ class SendclockActivities:
 
     def all(self) -> list:
         return [self.plan_step, self.record, self.notify]
+
+
+def _local() -> bool:
+    """Run as a local activity, history holds the result only (workflows/calls.py): record echoes its entry."""
+    return activity.in_activity() and activity.info().is_local
 
 
 def database_error(err: SQLAlchemyError) -> ApplicationError:

@@ -109,19 +109,23 @@ def make_run(workflow_id: str | None, events: list[dict[str, Any]]) -> RunHistor
 
 
 def guess_workflow_id(events: list[dict[str, Any]]) -> str | None:
-    """A bare `temporal workflow show` file does not name its workflow: sendclock's own activity inputs do (every
-    record and notice carries the workflow ID)."""
+    """A bare `temporal workflow show` file does not name its workflow: sendclock's own activity payloads do (every
+    record and notice carries the workflow ID: an ordinary activity's input, a local record's echoed entry)."""
     for event in events:
         attrs = event.get("activityTaskScheduledEventAttributes")
-        if not attrs:
-            continue
-        for payload in attrs.get("input", {}).get("payloads", []):
+        payloads = (attrs.get("input") or {}).get("payloads", []) if attrs else []
+        marker = event.get("markerRecordedEventAttributes")
+        if marker:
+            payloads = ((marker.get("details") or {}).get("result") or {}).get("payloads", [])
+        for payload in payloads:
             try:
                 value = json.loads(base64.b64decode(payload.get("data", "")))
             except (ValueError, TypeError):
                 continue  # encrypted or not JSON
             if isinstance(value, dict):
-                wid = value.get("workflow_id") or value.get("context", {}).get("workflow_id")
+                value = value.get("entry") or value
+            if isinstance(value, dict):
+                wid = value.get("workflow_id") or (value.get("context") or {}).get("workflow_id")
                 if isinstance(wid, str) and wid:
                     return wid
     return None

@@ -1,13 +1,17 @@
 """The statutory timeline of a process, derived from its Temporal history alone.
 
-Every record the workflow wrote (the `record` activity's input: kind, workflow time, rule, actor, data, and the
-process and step as the workflow saw them) is in history with the activity's completion; so are the plans the rule
-book computed (`plan_step`: due and target dates with their basis) and the notices sent (`notify`). The timeline is
+Every record the workflow wrote (the `record` activity's entry: kind, workflow time, rule, actor, data, and the
+process and step as the workflow saw them) is in history; so are the plans the rule book computed (`plan_step`: due
+and target dates with their basis) and the notices sent (`notify`). Processes started before workflows/calls.py ran
+these as ordinary activities (the entry is the scheduled event's input, the plan its completion's result); since,
+they run as local activities, whose markers hold the result, which echoes the entry and the notice. The timeline is
 those, in order, decoded with the same data converter the worker uses. Nothing is read from the database.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -18,10 +22,49 @@ from audit.converter import decode_payload
 from audit.history import RunHistory, parse_time
 from statutory.clock import local_date
 from workflows import activity_names
-from workflows.models import NotifyInput, RecordInput, StepPlan
+from workflows.models import RecordInput, Recorded, StepPlan
 
 SCHEDULED = "activityTaskScheduledEventAttributes"
 COMPLETED = "activityTaskCompletedEventAttributes"
+MARKER = "markerRecordedEventAttributes"
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
+
+
+@dataclass
+class Call:
+    """One activity that completed, ordinary or local: its name, the event that holds it, its input and result
+    payloads (a local activity has no input in history)."""
+
+    name: str
+    event_id: int
+    input: dict[str, Any] | None
+    result: dict[str, Any] | None
+
+
+def calls(run: RunHistory) -> list[Call]:
+    """The run's completed activities, in order (ordinary ones at their scheduled event, local ones at their
+    marker; failed ones are left out)."""
+    found: list[Call] = []
+    scheduled: dict[str, tuple[str, dict[str, Any] | None, int]] = {}
+    for event in run.events:
+        if SCHEDULED in event:
+            attrs = event[SCHEDULED]
+            payloads = (attrs.get("input") or {}).get("payloads") or []
+            scheduled[event["eventId"]] = (attrs["activityType"]["name"], payloads[0] if payloads else None,
+                                           int(event["eventId"]))
+        elif COMPLETED in event:
+            attrs = event[COMPLETED]
+            name, input_, event_id = scheduled.get(attrs.get("scheduledEventId"), ("", None, 0))
+            result = (attrs.get("result") or {}).get("payloads") or []
+            found.append(Call(name, event_id, input_, result[0] if result else None))
+        elif event.get(MARKER, {}).get("markerName") == LOCAL_ACTIVITY_MARKER:
+            details = event[MARKER].get("details") or {}
+            data = (details.get("data") or {}).get("payloads") or []
+            result = (details.get("result") or {}).get("payloads") or []
+            if data and result:
+                marker = json.loads(base64.b64decode(data[0].get("data", "")))
+                found.append(Call(marker.get("activity_type", ""), int(event["eventId"]), None, result[0]))
+    return found
 
 
 @dataclass
@@ -96,27 +139,17 @@ def build(runs: list[RunHistory], converter: DataConverter) -> Timeline:
     titles: dict[tuple[str, date], str] = {}
     steps: dict[tuple[str, int], StepSummary] = {}
     for run in runs:
-        scheduled: dict[str, tuple[str, dict[str, Any], int]] = {}
-        for event in run.events:
-            if SCHEDULED in event:
-                attrs = event[SCHEDULED]
-                scheduled[event["eventId"]] = (attrs["activityType"]["name"], attrs.get("input", {}), int(event["eventId"]))
-                continue
-            if COMPLETED not in event:
-                continue
-            attrs = event[COMPLETED]
-            name, input_, event_id = scheduled.get(attrs.get("scheduledEventId"), ("", {}, 0))
-            payloads = input_.get("payloads") or []
-            if name == activity_names.PLAN_STEP:
-                result = (attrs.get("result") or {}).get("payloads") or []
-                if result:
-                    plan: StepPlan = decode_payload(result[0], StepPlan, converter)
-                    titles[(plan.rule_id, plan.anchor)] = plan.rule_title
-            elif name == activity_names.RECORD and payloads:
-                record: RecordInput = decode_payload(payloads[0], RecordInput, converter)
+        for call in calls(run):
+            if call.name == activity_names.PLAN_STEP and call.result:
+                plan: StepPlan = decode_payload(call.result, StepPlan, converter)
+                titles[(plan.rule_id, plan.anchor)] = plan.rule_title
+            elif call.name == activity_names.RECORD:
+                record = recorded_entry(call, converter)
+                if record is None:
+                    continue
                 entry = Entry(at=record.occurred_at, on=local_date(record.occurred_at), kind=record.kind,
                               rule_id=record.rule_id, actor=record.actor, data=record.data, key=record.key,
-                              run_id=run.run_id, event_id=event_id, record=record)
+                              run_id=run.run_id, event_id=call.event_id, record=record)
                 timeline.entries.append(entry)
                 _apply(timeline, steps, titles, entry)
     if runs[-1].closed_as and runs[-1].closed_as != "continued as new":
@@ -126,6 +159,15 @@ def build(runs: list[RunHistory], converter: DataConverter) -> Timeline:
     if timeline.case_ref is None:
         timeline.case_ref = search_attribute(first, "SendclockCaseRef", converter)
     return timeline
+
+
+def recorded_entry(call: Call, converter: DataConverter) -> RecordInput | None:
+    """The entry a record call wrote: its input (ordinary activity) or the entry its result echoes (local)."""
+    if call.input is not None:
+        return decode_payload(call.input, RecordInput, converter)
+    if call.result is not None:
+        return decode_payload(call.result, Recorded, converter).entry
+    return None
 
 
 def _apply(timeline: Timeline, steps: dict[tuple[str, int], StepSummary], titles: dict[tuple[str, date], str],
@@ -159,19 +201,6 @@ def search_attribute(run: RunHistory, name: str, converter: DataConverter) -> st
     except Exception:  # noqa: BLE001 - a display nicety only
         return None
     return value if isinstance(value, str) else None
-
-
-def notices(runs: list[RunHistory], converter: DataConverter) -> list[NotifyInput]:
-    """Every notice the workflow asked to send (the notify activity's input), in order."""
-    found = []
-    for run in runs:
-        for event in run.events:
-            attrs = event.get(SCHEDULED)
-            if attrs and attrs["activityType"]["name"] == activity_names.NOTIFY:
-                payloads = attrs.get("input", {}).get("payloads") or []
-                if payloads:
-                    found.append(decode_payload(payloads[0], NotifyInput, converter))
-    return found
 
 
 def event_time(event: dict[str, Any]) -> datetime:

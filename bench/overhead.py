@@ -43,7 +43,7 @@ from worker import build_worker
 from workflows import activity_names
 from workflows import search_attributes as sa
 from workflows.ids import advice_workflow_id
-from workflows.models import AdviceRequest, AdviceSent, RecordInput
+from workflows.models import AdviceRequest, AdviceSent, RecordInput, Recorded
 
 TARGETS = {"ratio_same_shape": 0.9, "ratio_minimal": 0.5}
 Lifecycle = Callable[[str], Awaitable[None]]
@@ -73,7 +73,7 @@ class HookedActivities(SendclockActivities):
         self.reminded = reminded
 
     @activity.defn(name=activity_names.RECORD)
-    def record(self, entry: RecordInput) -> bool:
+    def record(self, entry: RecordInput) -> Recorded:
         done = super().record(entry)
         self.reminded.recorded(entry.workflow_id, entry.kind)
         return done

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from config.settings import Settings
@@ -40,8 +40,26 @@ async def update(client: Client, workflow_id: str, handler: Any, argument: Any) 
         raise RequestError(getattr(cause, "message", None) or str(cause or err)) from err
     except RPCError as err:
         if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            raise RequestError(f"workflow_id: {workflow_id} has ended, or does not exist") from err
+            raise RequestError(await _ended(client, workflow_id)) from err
         raise
+
+
+ENDED = {WorkflowExecutionStatus.COMPLETED: "already completed", WorkflowExecutionStatus.FAILED: "failed",
+         WorkflowExecutionStatus.CANCELED: "been cancelled", WorkflowExecutionStatus.TERMINATED: "been terminated",
+         WorkflowExecutionStatus.TIMED_OUT: "timed out"}
+
+
+async def _ended(client: Client, workflow_id: str) -> str:
+    """Why an update found no running process: it has closed (how), or there is none."""
+    try:
+        status = (await client.get_workflow_handle(workflow_id).describe()).status
+    except RPCError as err:
+        if err.status != RPCStatusCode.NOT_FOUND:
+            raise
+        return f"workflow_id: {workflow_id} does not exist"
+    if status in ENDED:
+        return f"workflow_id: {workflow_id} has {ENDED[status]}: nothing more can be recorded on it"
+    return f"workflow_id: {workflow_id} has ended, or does not exist"
 
 
 async def workflow_exists(client: Client, workflow_id: str) -> bool:

@@ -18,7 +18,6 @@ from datetime import datetime, time, timezone
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import activity_names
     from workflows import search_attributes as sa
     from workflows.ids import EHC_ADVICE
     from workflows.models import (
@@ -31,13 +30,12 @@ with workflow.unsafe.imports_passed_through():
         ProcessRecord,
         RecordInput,
         StepOutcome,
-        StepPlan,
         StepState,
         StepStatus,
         Withdrawal,
     )
     from workflows.process import StatutoryProcess
-    from workflows.step import PLAN_OPTIONS, StatutoryStep, record, today
+    from workflows.step import StatutoryStep, plan_step, record, today
 
 RULE = "ehc-advice"
 # The LA's own clock from the assessment request: shown (decision, no-plan notice) and chased (the final plan).
@@ -98,9 +96,9 @@ class EhcAdviceRequest(StatutoryProcess):
         anchor = self.request.assessment_requested_on
         shown = []
         for rule_id in LA_SHOWN:
-            plan = await workflow.execute_activity(activity_names.PLAN_STEP, PlanStepInput(
+            plan = await plan_step(PlanStepInput(
                 rule_id=rule_id, anchor=anchor, owner=self.header.escalate_to, escalate_to=self.header.escalate_to,
-                today=today()), result_type=StepPlan, **PLAN_OPTIONS)
+                today=today()))
             shown.append({"rule_id": rule_id, "title": plan.rule_title, "due": plan.due.isoformat(),
                           "basis": plan.basis})
         self.facts.update(assessment_requested_on=anchor.isoformat(), la_clock=shown)

@@ -16,18 +16,18 @@ from typing import Literal
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from statutory.clock import local_date
     from workflows import activity_names
+    from workflows.calls import call
     from workflows.models import (
         Exemption,
         Notice,
         NoticeContext,
         NoticeKind,
         NotifyInput,
-        NotifyResult,
         PlanStepInput,
         StepOptions,
         ProcessRecord,
@@ -39,9 +39,11 @@ with workflow.unsafe.imports_passed_through():
         StepStatus,
     )
 
-PLAN_OPTIONS = dict(start_to_close_timeout=timedelta(seconds=30), retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)))
+PLAN_OPTIONS = dict(start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)))
 # A record must land: retried until the database answers (the workflow waits, durably).
-RECORD_OPTIONS = dict(start_to_close_timeout=timedelta(seconds=30), retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)))
+RECORD_OPTIONS = dict(start_to_close_timeout=timedelta(seconds=30),
+                      retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)))
 
 
 class ProcessIdentity:
@@ -53,7 +55,12 @@ class ProcessIdentity:
 
 
 async def record(entry: RecordInput) -> None:
-    await workflow.execute_activity(activity_names.RECORD, entry, **RECORD_OPTIONS)
+    await call(activity_names.RECORD, entry, **RECORD_OPTIONS)
+
+
+async def plan_step(request: PlanStepInput) -> StepPlan:
+    """The rule book's dates for a step, from an activity: history records what the rule book and calendar said."""
+    return await call(activity_names.PLAN_STEP, request, result_type=StepPlan, **PLAN_OPTIONS)
 
 
 def today() -> date:
@@ -227,7 +234,7 @@ class StatutoryStep:
         return list(dict.fromkeys([*recipients, self.state.escalate_to]))
 
     async def _plan_notices(self, request: PlanStepInput) -> StepPlan:
-        plan = await workflow.execute_activity(activity_names.PLAN_STEP, request, result_type=StepPlan, **PLAN_OPTIONS)
+        plan = await plan_step(request)
         if plan.notices:
             self.state.last_notice_on = plan.notices[-1].on
         return plan
@@ -294,13 +301,13 @@ class StatutoryStep:
         )
         key = f"{self.key}/{key_suffix}"
         try:
-            await workflow.execute_activity(
+            await call(
                 activity_names.NOTIFY,
                 NotifyInput(key=key, kind=kind, recipients=recipients, scheduled_for=workflow.now(), context=context),
-                result_type=NotifyResult, start_to_close_timeout=timedelta(minutes=2), retry_policy=self._notify_retry,
+                start_to_close_timeout=timedelta(minutes=2), retry_policy=self._notify_retry,  # the result is unused
             )
             return True
-        except ActivityError as err:
+        except FailureError as err:  # an ActivityError; a local activity's last failure comes unwrapped
             self.state.notices_failed += 1
             workflow.logger.warning("notification %s failed after retries: %s", key, err.cause or err)
             await self._record("notification-failed", key_suffix=f"failed/{key_suffix}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import subprocess
 import sys
 from datetime import date
@@ -142,3 +143,26 @@ def test_the_cli_replays_a_file_and_explains_bad_input(tmp_path: Path):
     (tmp_path / "enc.json").write_text(json.dumps(encrypted))
     refused = cli("replay", str(tmp_path / "enc.json"))
     assert refused.returncode == 2 and "encrypted (encoding binary/encrypted) and no key is configured" in refused.stderr
+
+
+@pytest.mark.parametrize("name", [p.stem for p in ALL if "@" not in p.stem])
+def test_both_generations_tell_the_same_story(name: str):
+    """A scenario recorded with ordinary activities and again with local ones (workflows/calls.py): the timeline
+    read from the scheduled events' inputs and the one read from the markers' echoed results agree (dates and the
+    number of reminders aside: recorded on different days, the calendar moves targets and working days; records made
+    at one workflow time by concurrent handlers may land in either order)."""
+    later = HISTORIES / f"{name}@local-activities.json"
+    assert later.exists(), f"record it: python -m tests.replay.record_histories {name}"
+    before, after = timeline.build(load(name), data_converter()), timeline.build(history.load(later), data_converter())
+
+    def story(t: timeline.Timeline) -> tuple:
+        shift = lambda d: (d - t.received_on).days if d else None  # noqa: E731 - recorded on different days
+        outcome = re.sub(r"\d{4}-\d{2}-\d{2}", lambda m: f"day {shift(date.fromisoformat(m[0]))}", t.outcome or "")
+        sent = ("reminder-sent", "escalation-sent")
+        return (t.case_ref, t.process_kind, t.status, outcome, t.closed, 
+                [e.kind for e in sorted(t.entries, key=lambda e: (e.at, e.kind)) if e.kind not in sent],
+                [(s.rule_id, s.instance, s.status, s.completed_on is not None, s.on_time, s.title, s.basis,
+                  sorted({r.data["kind"] for r in s.reminders})) for s in t.steps])
+
+    assert story(after) == story(before)
+    assert after.events < before.events  # the markers ride on workflow tasks: no activity task events

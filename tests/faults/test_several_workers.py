@@ -39,11 +39,11 @@ async def test_two_worker_processes_share_a_batch_and_record_everything_once(sta
         *(client.get_workflow_handle_for(EhcAdviceRequest.run, wf).result() for wf in ids)), 120)
     assert all(r.completed_on == today for r in results)
 
-    identities: Counter = Counter()  # which worker process ran each activity
+    identities: Counter = Counter()  # which worker process ran each workflow task (and the local activities in it)
     for workflow_id in ids:
         async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
-            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-                identities[event.activity_task_started_event_attributes.identity] += 1
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                identities[event.workflow_task_completed_event_attributes.identity] += 1
         kinds = Counter(e.kind for e in stack.events(workflow_id))
         assert kinds == {"request-received": 1, "step-opened": 1, "completed": 1, "process-closed": 1}, kinds
     pids = {w.proc.pid for w in stack.workers}

@@ -3,8 +3,10 @@ in the middle of sending an e-mail: a new worker process takes over, every proce
 reaches its recipient exactly once (the outbox rows and the SMTP server's messages agree, one each).
 
 (tests/devserver/test_cli_on_dev_server.py kills a worker during a wait through the CLI; here the kill also lands
-mid-send.) The notify activity has a two-minute start-to-close timeout and no heartbeat, so the server hands the
-interrupted send to the new worker two minutes after the kill: the mid-send test takes about 2.5 minutes."""
+mid-send.) Notify runs as a local activity inside the workflow task (workflows/calls.py): when the worker dies, the
+server hands the workflow task to the new worker once its 10-second timeout passes, and the send is run again there;
+the outbox row the dead worker left "sending" is claimed again because it was claimed before that new execution
+was scheduled (activities/notifier.py)."""
 
 from __future__ import annotations
 
@@ -81,7 +83,7 @@ async def test_worker_killed_mid_send_the_notice_goes_once(stack, smtp_peer) -> 
     await stack.worker()
     await until(lambda: peer.dropped, "the SMTP server to notice the sender has gone")
 
-    # The interrupted notice is retried once the server gives up on the dead worker's attempt (start-to-close).
+    # The interrupted notice is sent again once the server gives up on the dead worker's workflow task.
     await until(lambda: [(o.kind, o.status) for o in stack.outbox(wf)] == [("assigned", "sent")],
                 "the assigned notice sent by the new worker", timeout=150, stack=stack)
     print(f"interrupted notice delivered {time.monotonic() - killed:.0f} s after the kill")

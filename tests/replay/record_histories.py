@@ -1,9 +1,10 @@
 """Record the histories the replay tests check: `python -m tests.replay.record_histories [NAME ...]`.
 
-Without names it records only the scenarios whose file is missing (a new workflow's first histories); with names it
-records those again. Record an existing one again only when a workflow change is meant to be incompatible and has
-been patched (workflow.patched), keeping the old file as well: the files in tests/histories/ are what the code must always
-be able to replay.
+Without names it records only the scenarios whose file is missing (a new workflow's first histories, or every
+scenario after GENERATION moves on); with names it records those again. Files are `<scenario>@<GENERATION>.json`:
+when a workflow change is meant to be incompatible and has been patched (workflow.patched), set GENERATION to the
+patch's id and record every scenario, keeping the earlier files (those recorded before any generation was named have
+no suffix): the files in tests/histories/ are what the code must always be able to replay.
 """
 
 from __future__ import annotations
@@ -51,11 +52,13 @@ from workflows.models import (
     Withdrawal,
 )
 from workflows.reassessment import DECISION, EARLIEST, FINAL, Reassessment
+from workflows.calls import LOCAL_ACTIVITIES
 from workflows.search_attributes import REGISTRATION
 
 from tests.workflows.advice_flow import advice_request, header, london_today, outcome, sleep_until_day
 
 HERE = Path(__file__).resolve().parent.parent / "histories"
+GENERATION = LOCAL_ACTIVITIES  # the newest patch the recordings were made under
 INDEXED = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
            "KeywordList": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST}
 
@@ -253,11 +256,15 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 
+def path_for(name: str) -> Path:
+    return HERE / f"{name}@{GENERATION}.json"
+
+
 async def main(names: list[str]) -> None:
     unknown = sorted(set(names) - set(SCENARIOS))
     if unknown:
         raise SystemExit(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
-    chosen = names or [name for name in SCENARIOS if not (HERE / f"{name}.json").exists()]
+    chosen = names or [name for name in SCENARIOS if not path_for(name).exists()]
     if not chosen:
         print("every scenario has its history; name one to record it again")
         return
@@ -279,7 +286,7 @@ async def main(names: list[str]) -> None:
             recorded = await SCENARIOS[name](env, settings)
             workflow_id, run_id = recorded if isinstance(recorded, tuple) else (recorded, None)
             history = await env.client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
-            (HERE / f"{name}.json").write_text(history.to_json())
+            path_for(name).write_text(history.to_json())
             print(f"recorded {name}: {len(history.events)} events")
 
 

@@ -106,7 +106,14 @@ async def test_no_name_dob_or_need_in_plain_text(devserver, stack_env, worker_pr
     assert leaks_in_json(shown) == []
     plain = {path for path, p in _payloads(history.to_json_dict(), "")
              if base64.b64decode(p["metadata"]["encoding"]) != b"binary/encrypted"}
-    assert plain and all(".searchAttributes.indexedFields.Sendclock" in path for path in plain), plain  # by design
+    # By design in plain text: the opaque search attributes, and what the SDK itself writes: a local activity
+    # marker's bookkeeping (sequence, attempt, activity type, times) and the patch markers with their search
+    # attribute (the patch ids). Every activity result (the records and notices) is encrypted.
+    by_design = (".searchAttributes.indexedFields.Sendclock", ".markerRecordedEventAttributes.details.data.",
+                 ".markerRecordedEventAttributes.details.patch-data.", ".indexedFields.TemporalChangeVersion")
+    assert plain and all(any(part in path for part in by_design) for path in plain), plain
+    results = [path for path, _ in _payloads(history.to_json_dict(), "") if ".details.result" in path]
+    assert results and not [path for path in plain if ".details.result" in path], plain
 
     # Visibility: the listing (search attributes, memo) and the description.
     listed = await _listed(devserver.client, workflow_id)

@@ -10,7 +10,8 @@ from pydantic import Field, StringConstraints
 from workflows.models.common import Channel, Model, NoticeKind, StepStatus
 
 
-__all__ = ['ProcessRecord', 'StepRecord', 'RecordInput', 'NoticeContext', 'NotifyInput', 'Delivery', 'NotifyResult']
+__all__ = ['ProcessRecord', 'StepRecord', 'RecordInput', 'NoticeContext', 'NotifyInput', 'Delivery', 'NotifyResult',
+           'Recorded']
 
 
 class ProcessRecord(Model):
@@ -109,3 +110,13 @@ class Delivery(Model):
 
 class NotifyResult(Model):
     deliveries: list[Delivery]
+
+
+class Recorded(Model):
+    """What the record activity did.
+
+    Run as a local activity (workflows/calls.py), it returns the entry it recorded as well: history keeps a local
+    activity's result in its marker, not its input, and the auditor's timeline is read from history alone."""
+
+    written: bool  # False: the key had been recorded before (a retry, or a duplicate from another client)
+    entry: RecordInput | None = None
