@@ -9,7 +9,9 @@ command event of that task that the message points to.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -187,8 +189,23 @@ def _what(event: dict[str, Any]) -> str:
         name = event["workflowExecutionUpdateAcceptedEventAttributes"]["acceptedRequest"]["input"]["name"]
         return f"the history accepts update '{name}' at {when}"
     if "markerRecordedEventAttributes" in event:
-        return f"the history records marker '{event['markerRecordedEventAttributes'].get('markerName')}' at {when}"
+        marker = event["markerRecordedEventAttributes"]
+        name = local_activity_type(marker)
+        if name:
+            return f"the history records local activity '{name}' at {when}"
+        return f"the history records marker '{marker.get('markerName')}' at {when}"
     return f"at {when}"
+
+
+def local_activity_type(marker: dict[str, Any]) -> str | None:
+    """The activity type a local activity marker records (its bookkeeping payload is plain JSON), or None."""
+    if marker.get("markerName") != "core_local_activity":
+        return None
+    payloads = ((marker.get("details") or {}).get("data") or {}).get("payloads") or []
+    try:
+        return json.loads(base64.b64decode(payloads[0].get("data", ""))).get("activity_type")
+    except (IndexError, ValueError, TypeError, AttributeError):
+        return None
 
 
 async def verdict_for(settings: Any, target: str, client=None) -> Verdict:

@@ -166,3 +166,12 @@ def test_both_generations_tell_the_same_story(name: str):
 
     assert story(after) == story(before)
     assert after.events < before.events  # the markers ride on workflow tasks: no activity task events
+
+
+@pytest.mark.parametrize("changed", [AdviceWaitsBeforeClosing, AdvicePlansFirst], ids=["timer", "plans-first"])
+async def test_a_change_is_caught_in_a_history_of_local_activities(changed):
+    """Local activities are matched to their markers by sequence: a change is caught all the same."""
+    verdict = await replay.verdict(load("ehc_advice_late@local-activities"), workflows=[changed])
+    assert not verdict.reproduced
+    [divergence] = verdict.divergences  # located: the first command event of the workflow task that diverges
+    assert divergence.event_id and divergence.event_type and "diverges at event" in verdict.text()
