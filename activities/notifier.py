@@ -11,7 +11,8 @@ accepted, kept or held is never sent again by a retried activity; a row is claim
 conditional UPDATE before it is sent, so two senders never both send it. A row left "sending" by a worker that died
 mid-send is sent again by the activity's next attempt (Temporal schedules a retry only after the earlier attempt
 failed or timed out, so a row claimed before this attempt was scheduled was left by a dead one; a local activity is
-scheduled again only when the workflow task that ran it failed), or by anyone once it is stale (SENDING_STALE): for a statutory reminder a rare duplicate is better than silence.
+scheduled again only when the workflow task that ran it failed), or by anyone once it is stale (SENDING_STALE): for
+a statutory reminder a rare duplicate is better than silence.
 
 Quiet hours (activities/quiet_hours.py). A notice asked for outside working hours or on a non-working day gets rows
 with status "held" and `not_before` set to the next window; `dispatch_held(now)` sends them when it comes (a

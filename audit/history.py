@@ -179,3 +179,19 @@ def ordered(runs: list[RunHistory]) -> list[RunHistory]:
         return n
 
     return sorted(unique.values(), key=lambda r: (r.started_at, depth(r)))
+
+
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
+
+
+def local_activity_type(marker: dict[str, Any]) -> str | None:
+    """The activity type a local activity's marker records (its bookkeeping payload is plain JSON, written by the
+    SDK), or None for any other marker."""
+    if marker.get("markerName") != LOCAL_ACTIVITY_MARKER:
+        return None
+    payloads = ((marker.get("details") or {}).get("data") or {}).get("payloads") or []
+    try:
+        return json.loads(base64.b64decode(payloads[0].get("data", ""))).get("activity_type")
+    except (IndexError, ValueError, TypeError, AttributeError):
+        return None
+

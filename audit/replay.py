@@ -9,9 +9,7 @@ command event of that task that the message points to.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,7 +20,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
-from audit.history import RunHistory, parse_time
+from audit.history import RunHistory, local_activity_type, parse_time
 
 TASK_STARTED = "EVENT_TYPE_WORKFLOW_TASK_STARTED"
 TASK_COMPLETED = "EVENT_TYPE_WORKFLOW_TASK_COMPLETED"
@@ -195,17 +193,6 @@ def _what(event: dict[str, Any]) -> str:
             return f"the history records local activity '{name}' at {when}"
         return f"the history records marker '{marker.get('markerName')}' at {when}"
     return f"at {when}"
-
-
-def local_activity_type(marker: dict[str, Any]) -> str | None:
-    """The activity type a local activity marker records (its bookkeeping payload is plain JSON), or None."""
-    if marker.get("markerName") != "core_local_activity":
-        return None
-    payloads = ((marker.get("details") or {}).get("data") or {}).get("payloads") or []
-    try:
-        return json.loads(base64.b64decode(payloads[0].get("data", ""))).get("activity_type")
-    except (IndexError, ValueError, TypeError, AttributeError):
-        return None
 
 
 async def verdict_for(settings: Any, target: str, client=None) -> Verdict:

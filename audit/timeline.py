@@ -4,14 +4,12 @@ Every record the workflow wrote (the `record` activity's entry: kind, workflow t
 process and step as the workflow saw them) is in history; so are the plans the rule book computed (`plan_step`: due
 and target dates with their basis) and the notices sent (`notify`). Processes started before workflows/calls.py ran
 these as ordinary activities (the entry is the scheduled event's input, the plan its completion's result); since,
-they run as local activities, whose markers hold the result, which echoes the entry and the notice. The timeline is
+they run as local activities, whose markers hold the result (record's echoes the entry it wrote). The timeline is
 those, in order, decoded with the same data converter the worker uses. Nothing is read from the database.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -19,7 +17,7 @@ from typing import Any
 from temporalio.converter import DataConverter
 
 from audit.converter import decode_payload
-from audit.history import RunHistory, parse_time
+from audit.history import RunHistory, local_activity_type, parse_time
 from statutory.clock import local_date
 from workflows import activity_names
 from workflows.models import RecordInput, Recorded, StepPlan
@@ -27,7 +25,6 @@ from workflows.models import RecordInput, Recorded, StepPlan
 SCHEDULED = "activityTaskScheduledEventAttributes"
 COMPLETED = "activityTaskCompletedEventAttributes"
 MARKER = "markerRecordedEventAttributes"
-LOCAL_ACTIVITY_MARKER = "core_local_activity"
 
 
 @dataclass
@@ -57,13 +54,10 @@ def calls(run: RunHistory) -> list[Call]:
             name, input_, event_id = scheduled.get(attrs.get("scheduledEventId"), ("", None, 0))
             result = (attrs.get("result") or {}).get("payloads") or []
             found.append(Call(name, event_id, input_, result[0] if result else None))
-        elif event.get(MARKER, {}).get("markerName") == LOCAL_ACTIVITY_MARKER:
-            details = event[MARKER].get("details") or {}
-            data = (details.get("data") or {}).get("payloads") or []
-            result = (details.get("result") or {}).get("payloads") or []
-            if data and result:
-                marker = json.loads(base64.b64decode(data[0].get("data", "")))
-                found.append(Call(marker.get("activity_type", ""), int(event["eventId"]), None, result[0]))
+        elif MARKER in event and (name := local_activity_type(event[MARKER])):
+            result = ((event[MARKER].get("details") or {}).get("result") or {}).get("payloads") or []
+            if result:
+                found.append(Call(name, int(event["eventId"]), None, result[0]))
     return found
 
 
