@@ -46,6 +46,7 @@ from workflows.ids import advice_workflow_id
 from workflows.models import AdviceRequest, AdviceSent, RecordInput, Recorded
 
 TARGETS = {"ratio_same_shape": 0.9, "ratio_minimal": 0.5}
+PREFIX = {"sendclock": "S", "same_shape": "B", "minimal": "M"}  # of the case refs each arm uses
 Lifecycle = Callable[[str], Awaitable[None]]
 
 
@@ -134,7 +135,8 @@ async def timed(worker: Worker, lifecycle: Lifecycle, n: int, concurrency: int, 
         return n / elapsed, {k: round(1000 * v / n, 1) for k, v in spent.items()}
 
 
-async def bench(n: int, concurrency: int, warmup: int, rounds: int, out: Path | None) -> dict:
+async def bench(n: int, concurrency: int, warmup: int, rounds: int, out: Path | None,
+                profile_only: str | None = None) -> dict:
     per_round: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="sendclock-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -148,17 +150,20 @@ async def bench(n: int, concurrency: int, warmup: int, rounds: int, out: Path | 
             sessions = make_sessionmaker(make_engine(settings.resolved_database_url))
             bare = lambda: Worker(client, task_queue="bench-bare", workflows=[SameShape, Minimal],  # noqa: E731
                                   activities=ACTIVITIES, activity_executor=ThreadPoolExecutor(max_workers=8))
+            arms = {
+                "sendclock": lambda: (build_worker(client, settings, activities=HookedActivities(
+                    settings, sessions, reminded=reminded)), sendclock_lifecycle(client, settings, reminded)),
+                "same_shape": lambda: (bare(), same_shape_lifecycle(client, "bench-bare", reminded)),
+                "minimal": lambda: (bare(), minimal_lifecycle(client, "bench-bare")),
+            }
+            if profile_only:  # one arm alone, e.g. under `py-spy record`: its figures, no ratios
+                worker, lifecycle = arms[profile_only]()
+                rate, cpu = await timed(worker, lifecycle, n, concurrency, "P", warmup, server.pid)
+                print(f"{profile_only}: {rate:.2f} lifecycles/s, CPU ms/lifecycle {cpu}")
+                return {"lifecycles_per_s": rate, "cpu_ms_per_lifecycle": cpu}
             for r in range(rounds):  # the arms take turns, so a burst of load on the machine hits all of them
-                sendclock = build_worker(client, settings, activities=HookedActivities(settings, sessions,
-                                                                                       reminded=reminded))
-                per_round.append({
-                    "sendclock": await timed(sendclock, sendclock_lifecycle(client, settings, reminded), n,
-                                             concurrency, f"S{r}", warmup, server.pid),
-                    "same_shape": await timed(bare(), same_shape_lifecycle(client, "bench-bare", reminded), n,
-                                              concurrency, f"B{r}", warmup, server.pid),
-                    "minimal": await timed(bare(), minimal_lifecycle(client, "bench-bare"), n, concurrency, f"M{r}",
-                                           warmup, server.pid),
-                })
+                per_round.append({name: await timed(*make(), n, concurrency, f"{PREFIX[name]}{r}", warmup,
+                                                    server.pid) for name, make in arms.items()})
         finally:
             bare_workflows.on_record = None
             server.stop()
@@ -199,8 +204,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--warmup", type=int, default=10, help="untimed lifecycles per arm first (default 10)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the three arms in turn (default 3)")
     parser.add_argument("--out", type=Path, default=None, help="results directory (default bench/results)")
+    parser.add_argument("--only", choices=["sendclock", "same_shape", "minimal"], default=None,
+                        help="run one arm once and print its figures (no ratios, no JSON): for profiling")
     args = parser.parse_args(argv)
-    return asyncio.run(bench(args.n, args.concurrency, args.warmup, args.rounds, args.out))
+    return asyncio.run(bench(args.n, args.concurrency, args.warmup, args.rounds, args.out, args.only))
 
 
 if __name__ == "__main__":
