@@ -17,6 +17,7 @@ from activities.housekeeping import HousekeepingActivities
 from activities.sendclock import SendclockActivities
 from audit.archive_activities import ArchiveActivities
 from config.settings import Settings, get_settings
+from starter.bytecode import cache_bytecode
 from starter.client import connect
 from starter.schedules import ensure_archive_schedule, ensure_schedules
 from store.db import make_engine, make_sessionmaker
@@ -40,6 +41,7 @@ def build_worker(client: Client, settings: Settings, activities: SendclockActivi
         activities = SendclockActivities(settings, make_sessionmaker(make_engine(settings.resolved_database_url)))
     if housekeeping is None:
         housekeeping = HousekeepingActivities(settings, activities.sessions, activities.notifier)
+    cache_bytecode(WORKFLOWS)  # the sandbox loads each workflow's module afresh for every run
     return Worker(
         client,
         task_queue=settings.temporal.task_queue,

@@ -15,7 +15,7 @@ from datetime import timedelta
 from temporalio import activity, workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import search_attributes as sa
+    import workflows.search_attributes as sa
 
 OPTIONS = dict(start_to_close_timeout=timedelta(seconds=30))
 LOCAL = "local-activities"  # workflows.calls.LOCAL_ACTIVITIES: the same marker

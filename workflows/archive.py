@@ -14,7 +14,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import activity_names
+    import workflows.activity_names as activity_names
     from workflows.models import ArchivedRun, ArchiveResult, ArchiveRunInput, ClosedRuns, ListClosedInput
 
 OPTIONS = dict(start_to_close_timeout=timedelta(minutes=5),

@@ -18,7 +18,7 @@ from datetime import datetime, time, timezone
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import search_attributes as sa
+    import workflows.search_attributes as sa
     from workflows.ids import EHC_ADVICE
     from workflows.models import (
         AdviceRunInput,

@@ -17,7 +17,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import activity_names
+    import workflows.activity_names as activity_names
     from workflows.models import DigestInput, DigestResult, DispatchHeldInput, DispatchHeldResult, HousekeepingRun
 
 # Deliveries are idempotent by key, so a retried attempt repeats nothing. Ten attempts over about ten minutes

@@ -20,7 +20,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from statutory.exemptions import get_ground
-    from workflows import search_attributes as sa
+    import workflows.search_attributes as sa
     from workflows.models import (
         Cancellation,
         Exemption,

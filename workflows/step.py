@@ -20,7 +20,7 @@ from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from statutory.clock import local_date
-    from workflows import activity_names
+    import workflows.activity_names as activity_names
     from workflows.calls import call
     from workflows.models import (
         Exemption,
