@@ -23,6 +23,7 @@ class SendclockActivities:
         self.settings = settings
         self.sessions = sessions
         self.notifier = notifier or Notifier(settings, sessions)
+        self.engine = sessions.kw["bind"]  # the record activity writes through a Connection (store/recorder.py)
 
     @activity.defn(name=activity_names.PLAN_STEP)
     def plan_step(self, request: PlanStepInput) -> StepPlan:
@@ -34,9 +35,9 @@ class SendclockActivities:
     @activity.defn(name=activity_names.RECORD)
     def record(self, entry: RecordInput) -> Recorded:
         try:
-            with self.sessions.begin() as session:
+            with self.engine.begin() as connection:
                 written = record_event(
-                    session, key=entry.key, process_id=entry.workflow_id, kind=entry.kind,
+                    connection, key=entry.key, process_id=entry.workflow_id, kind=entry.kind,
                     occurred_at=entry.occurred_at, rule_id=entry.rule_id, actor=entry.actor, data=entry.data,
                     process=entry.process.model_dump() if entry.process else None,
                     step=entry.step.model_dump() if entry.step else None,
