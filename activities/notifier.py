@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
@@ -51,6 +51,9 @@ from config.settings import Settings
 from store.models import Outbox
 from workflows.models import Delivery, NotifyInput, NotifyResult
 
+OUTBOX = Outbox.__table__
+_OUTBOX_BY_KEY = select(OUTBOX.c.id).where(OUTBOX.c.key == bindparam("k"))
+_INSERT_OUTBOX = insert(OUTBOX)
 DELIVERED = ("sent", "accepted")
 SENDING_STALE = timedelta(minutes=5)
 Sender = Callable[..., channels.Outcome]
@@ -69,6 +72,7 @@ class Notifier:
                                                     include_initials=settings.notifications.include_initials)
         self.sender = sender
         self.calendar = school_calendar(settings)
+        self.engine = sessions.kw["bind"]
 
     # --- the notify activity ------------------------------------------------------------------------------------
 
@@ -138,14 +142,14 @@ class Notifier:
         fields = dict(notice_key=key, process_id=process_id, rule_id=rule_id, kind=kind, recipient=recipient,
                       subject=subject[:300], body=text, html=html, card=card, scheduled_for=scheduled_for or now)
         if not targets:
-            created = self._ensure([Outbox(key=f"{key}/outbox", channel="outbox", status="kept", attempts=0,
-                                           created_at=_now(), sent_at=_now(), **fields)])
+            created = self._ensure([dict(key=f"{key}/outbox", channel="outbox", status="kept", attempts=0,
+                                         created_at=_now(), sent_at=_now(), **fields)])
             return Delivery(recipient=recipient, channel="outbox", status="kept" if created else "skipped")
 
         opens = self._window(now)
         held = opens != now
-        fresh = self._ensure([Outbox(key=f"{key}/{label}", channel=label, status="held" if held else "queued",
-                                     not_before=opens if held else None, attempts=0, created_at=_now(), **fields)
+        fresh = self._ensure([dict(key=f"{key}/{label}", channel=label, status="held" if held else "queued",
+                                   not_before=opens if held else None, attempts=0, created_at=_now(), **fields)
                               for label in targets])
         rows = self._rows(key)
         fallback = next((r for r in rows if r.fallback_for is not None), None)
@@ -197,7 +201,7 @@ class Notifier:
         member = self.settings.staff.get(recipient)
         note = self.renderer.fallback_note(recipient_name=member.name if member else recipient,
                                            channels=_labels(failed), error=source.error or "failed")
-        self._ensure([Outbox(
+        self._ensure([dict(
             key=f"{key}/fallback", notice_key=key, process_id=process_id, rule_id=source.rule_id, kind=source.kind,
             recipient=senco, channel=label, subject=f"Not delivered to {recipient}: {source.subject}"[:300],
             body=note + source.body, html=None, card=None, status="queued", attempts=0,
@@ -216,20 +220,25 @@ class Notifier:
 
     # --- rows -----------------------------------------------------------------------------------------------------
 
-    def _ensure(self, rows: list[Outbox]) -> bool:
-        """Insert the rows that do not exist yet; True if any was new. A concurrent insert of the same key wins."""
+    def _ensure(self, rows: list[dict]) -> bool:
+        """Insert the rows (outbox columns) that do not exist yet; True if any was new. A concurrent insert of the
+        same key wins. Plain SQL in one transaction: this runs for every notice (the ORM's unit of work doubled it)."""
+        try:
+            with self.engine.begin() as connection:
+                return self._insert_missing(connection, rows)
+        except IntegrityError:
+            with self.engine.connect() as connection:  # lost a race for some key: were they all inserted by others?
+                if any(connection.execute(_OUTBOX_BY_KEY, {"k": row["key"]}).first() is None for row in rows):
+                    raise  # not a concurrent insert of the same key: a real error (e.g. an unknown process)
+            return False
+
+    @staticmethod
+    def _insert_missing(connection, rows: list[dict]) -> bool:
         created = False
         for row in rows:
-            try:
-                with self.sessions.begin() as session:
-                    if session.scalar(select(Outbox.id).where(Outbox.key == row.key)) is None:
-                        session.add(row)
-                        created = True
-            except IntegrityError:
-                with self.sessions() as session:
-                    if session.scalar(select(Outbox.id).where(Outbox.key == row.key)) is None:
-                        raise  # not a concurrent insert of the same key: a real error (e.g. an unknown process)
-                created = False
+            if connection.execute(_OUTBOX_BY_KEY, {"k": row["key"]}).first() is None:
+                connection.execute(_INSERT_OUTBOX, row)
+                created = True
         return created
 
     def _rows(self, key: str) -> list[Outbox]:
