@@ -36,6 +36,7 @@ from bench.bare_workflows import ACTIVITIES, Minimal, SameShape
 from bench.common import (bench_settings, cpu_seconds, gather_limited, london_today, received_for_target_today,
                           start_dev_server, table, write_json)
 from starter.advice import advice_sent, start_advice_request
+from starter.bytecode import cache_bytecode
 from starter.client import connect
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
@@ -148,6 +149,7 @@ async def bench(n: int, concurrency: int, warmup: int, rounds: int, out: Path | 
             reminded = Reminded()
             bare_workflows.on_record = reminded.recorded
             sessions = make_sessionmaker(make_engine(settings.resolved_database_url))
+            cache_bytecode([SameShape, Minimal])  # as the sendclock worker does for its own (starter/bytecode.py)
             bare = lambda: Worker(client, task_queue="bench-bare", workflows=[SameShape, Minimal],  # noqa: E731
                                   activities=ACTIVITIES, activity_executor=ThreadPoolExecutor(max_workers=8))
             arms = {
