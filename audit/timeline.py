@@ -178,7 +178,9 @@ def _apply(timeline: Timeline, steps: dict[tuple[str, int], StepSummary], titles
         previous = steps.get(key)
         summary = StepSummary(
             rule_id=s.rule_id, instance=s.instance, title=titles.get((s.rule_id, s.anchor), s.rule_id), basis=s.basis,
-            anchor=s.anchor, due=s.due, target=s.target, explanation=list(s.explanation), owner=s.owner,
+            anchor=s.anchor, due=s.due, target=s.target, owner=s.owner,
+            # None: the plan is unchanged, so is its explanation (the first record of each plan carries it)
+            explanation=list(s.explanation) if s.explanation is not None else previous.explanation if previous else [],
             status=s.status.value, exempt=s.exempt, exemption_ground=s.exemption_ground, completed_on=s.completed_on,
             on_time=s.on_time, days_late=s.days_late, reminders=previous.reminders if previous else [])
         steps[key] = summary

@@ -98,9 +98,14 @@ def _upsert_process(session: Session | Connection, process_id: str, occurred_at:
 
 def _upsert_step(session: Session | Connection, process_id: str, fields: dict[str, Any]) -> None:
     fields.setdefault("instance", 1)
+    if fields.get("explanation") is None:  # the plan is unchanged: the row keeps its explanation
+        fields.pop("explanation", None)
     if not session.execute(_UPDATE_STEP, {**fields, "p": process_id, "r": fields["rule_id"],
                                           "i": fields["instance"]}).rowcount:
-        session.execute(_INSERT_STEP, {**fields, "process_id": process_id})
+        # A step's first record carries its explanation; without one (its rows lost), the row says so, rather than
+        # the record failing for ever.
+        session.execute(_INSERT_STEP, {"explanation": ["(the explanation was recorded with an earlier entry)"],
+                                       **fields, "process_id": process_id})
 
 
 # Built once, so SQLAlchemy compiles each once; the values come as parameters (the SET clause of an UPDATE is the

@@ -77,6 +77,7 @@ class StatutoryStep:
                                          maximum_interval=options.notify_maximum_interval,
                                          maximum_attempts=options.notify_attempts)
         self._closing = False
+        self._explained: StepPlan | None = None  # the plan whose explanation this run has recorded (step_record)
         self._replan = False  # an exemption: re-plan as "as soon as practicable"
         self._reschedule_to: date | None = None  # a new anchor (e.g. the meeting moved): re-plan from it
         instance = "" if state.instance == 1 else f"#{state.instance}"
@@ -315,10 +316,14 @@ class StatutoryStep:
             return False
 
     def step_record(self) -> StepRecord:
+        """The step row as it stands. The explanation of its dates (1-2 KB) goes with the first record of each plan
+        in each run, not with every record: the step row and the audit timeline keep it until the plan changes."""
         plan = self._plan()
+        explained, self._explained = self._explained is plan, plan
         return StepRecord(
             rule_id=plan.rule_id, instance=self.state.instance, rule_version=plan.rule_version, basis=plan.basis, anchor=plan.anchor, due=plan.due,
-            target=plan.target, explanation=plan.explanation, owner=self.state.owner, status=self.state.status,
+            target=plan.target, explanation=None if explained else plan.explanation, owner=self.state.owner,
+            status=self.state.status,
             exempt=self.state.exemption is not None,
             exemption_ground=self.state.exemption.ground if self.state.exemption else None,
             completed_on=self.state.completed_on, on_time=self.state.on_time, days_late=self.state.days_late,

@@ -216,3 +216,30 @@ async def test_a_continued_run_resumes_from_the_carried_state(env, settings, ses
     sent_days = [local_date(o.scheduled_for) for o in outbox(sessions, workflow_id, "reminder")]
     assert len(sent_days) == len(set(sent_days))  # no reminder sent twice across the two runs
     assert len(outbox(sessions, workflow_id, "overdue")) >= 1
+
+
+async def test_the_explanation_of_the_dates_is_recorded_once_per_plan(env, settings, sessions):
+    """Each record carries the step row; the explanation of its dates (1-2 KB) only with the first record of each
+    plan. The step row and the auditor's timeline keep it to the end."""
+    from audit import timeline
+    from audit.converter import data_converter
+    from audit.fetch import fetch_run
+
+    today = await london_today(env)
+    started = await start_advice_request(env.client, settings, advice_request(today, case_ref="EHC-0901"))
+    workflow_id, explanation = started.state.workflow_id, started.state.step.plan.explanation
+    await sleep_until_day(env, started.state.step.plan.target)  # the reminders on the way
+    await advice_sent(env.client, settings, workflow_id, AdviceSent(sent_on=await london_today(env), by="teacher"))
+    await outcome(env, workflow_id)
+
+    run = await fetch_run(env.client, workflow_id)
+    converter = data_converter()
+    entries = [timeline.recorded_entry(call, converter) for call in timeline.calls(run) if call.name == "record"]
+    steps = [(e.kind, e.step.explanation) for e in entries if e.step is not None]
+    assert [k for k, _ in steps][:1] == ["step-opened"] and "completed" in [k for k, _ in steps] and len(steps) > 3
+    assert [k for k, text in steps if text is not None] == ["step-opened"] and steps[0][1] == explanation
+
+    [summary] = timeline.build([run], converter).steps
+    assert summary.explanation == explanation and summary.status == "completed"
+    _, [row] = process_row(sessions, workflow_id)
+    assert row.explanation == explanation and row.status == "completed"

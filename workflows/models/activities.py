@@ -39,7 +39,7 @@ class StepRecord(Model):
     anchor: date
     due: date
     target: date
-    explanation: list[str]
+    explanation: list[str] | None = None  # None: unchanged since the step's previous record (the same plan)
     owner: str
     status: StepStatus
     exempt: bool = False
