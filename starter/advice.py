@@ -6,6 +6,7 @@ dates are planned; a request already closed is not started again but returned as
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,7 +21,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from config.settings import Settings
-from starter.requests import RequestError, check_staff, consume_start_error, step_options, update, workflow_exists
+from starter.requests import RequestError, check_staff, consume_start_error, step_options, update
 from workflows import search_attributes as sa
 from statutory import get_rule
 from workflows.ehc_advice import RULE, EhcAdviceRequest
@@ -68,16 +69,17 @@ async def start_advice_request(client: Client, settings: Settings, request: Advi
             SearchAttributePair(sa.LA, request.la),
         ]),
     )
-    existed = await workflow_exists(client, workflow_id)
+    update_id = str(uuid.uuid4())
     try:
-        state = await client.execute_update_with_start_workflow(EhcAdviceRequest.opened, start_workflow_operation=operation)
+        state = await client.execute_update_with_start_workflow(EhcAdviceRequest.opened, id=update_id,
+                                                                start_workflow_operation=operation)
     except (WorkflowAlreadyStartedError, RPCError) as err:  # closed already: report it as it stands
         if isinstance(err, RPCError) and err.status != RPCStatusCode.ALREADY_EXISTS:
             raise
         consume_start_error(operation)
         state = await client.get_workflow_handle(workflow_id).query(EhcAdviceRequest.state)
-    # Two starts racing may both say "created"; both still get the one workflow.
-    return _checked(Started(state=state, created=not existed), request)
+    # Created by this call if its update is the one that came with the start (workflows/process.py).
+    return _checked(Started(state=state, created=state.start_update_id == update_id), request)
 
 
 def _checked(started: Started, request: AdviceRequest) -> Started:

@@ -6,6 +6,7 @@ first steps are planned; a process already closed is not started again but retur
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from config.settings import Settings
-from starter.requests import RequestError, check_staff, consume_start_error, update, workflow_exists
+from starter.requests import RequestError, check_staff, consume_start_error, update
 from workflows import search_attributes as sa
 from workflows.models import Cancellation, ProcessHeader, ProcessState, Reassignment, StepDone, StepExemption
 from workflows.process import StatutoryProcess
@@ -50,9 +51,9 @@ async def start_process(client: Client, settings: Settings, run: Any, run_input:
             SearchAttributePair(sa.LA, run_input.header.la),
         ]),
     )
-    existed = await workflow_exists(client, workflow_id)
+    update_id = str(uuid.uuid4())
     try:
-        state = await client.execute_update_with_start_workflow(StatutoryProcess.process_opened,
+        state = await client.execute_update_with_start_workflow(StatutoryProcess.process_opened, id=update_id,
                                                                 start_workflow_operation=operation)
     except (WorkflowAlreadyStartedError, RPCError) as err:  # closed already: report it as it stands
         if isinstance(err, RPCError) and err.status != RPCStatusCode.ALREADY_EXISTS:
@@ -62,7 +63,8 @@ async def start_process(client: Client, settings: Settings, run: Any, run_input:
     if state.header.la != run_input.header.la:
         raise RequestError(f"la: this case already has this process with {state.header.la!r}; "
                            f"not starting another with {run_input.header.la!r}")
-    return StartedProcess(state=state, created=not existed)
+    # Created by this call if its update is the one that came with the start (workflows/process.py).
+    return StartedProcess(state=state, created=state.start_update_id == update_id)
 
 
 async def process_state(client: Client, workflow_id: str) -> ProcessState:

@@ -62,16 +62,6 @@ async def _ended(client: Client, workflow_id: str) -> str:
     return f"workflow_id: {workflow_id} has ended, or does not exist"
 
 
-async def workflow_exists(client: Client, workflow_id: str) -> bool:
-    try:
-        await client.get_workflow_handle(workflow_id).describe()
-        return True
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            return False
-        raise
-
-
 def consume_start_error(operation: WithStartWorkflowOperation) -> None:
     """After a refused update-with-start, the operation's handle future holds the same error: read it, so asyncio
     does not log it as never retrieved."""

@@ -120,11 +120,13 @@ class EhcAdviceRequest(StatutoryProcess):
         return AdviceState(workflow_id=workflow.info().workflow_id, request=self.request,
                            status=self.step.state.status, step=self.step.state,
                            closed=self.step.closed and all(s.closed for s in la_steps),
-                           la_steps=[s.state for s in la_steps], facts=self.facts)
+                           la_steps=[s.state for s in la_steps], facts=self.facts,
+                           start_update_id=self.start_update_id)
 
     @workflow.update
     async def opened(self) -> AdviceState:
         """Returns once the step is planned: the starter's update-with-start waits on it for the dates."""
+        self.note_start_update()
         # With the LA's clock, its steps too (a request without it answers as soon as its own step is planned).
         with_la_clock = self.request.assessment_requested_on is not None
         await workflow.wait_condition(lambda: self.step.planned and (self._opened or not with_la_clock))

@@ -55,6 +55,7 @@ class StatutoryProcess:
         self._loops: list[asyncio.Task] = []
         self._yielding = False
         self._opened = bool(carried)
+        self.start_update_id: str | None = None  # see note_start_update
 
     # --- the flowchart's tools --------------------------------------------------------------------------------
 
@@ -80,6 +81,16 @@ class StatutoryProcess:
     def resume_steps(self) -> None:
         """After continue-as-new: restart the reminder loop of every carried step that is still open."""
         self._loops += [asyncio.create_task(s.run(lambda: self._yielding)) for s in self.steps if not s.closed]
+
+    def note_start_update(self) -> None:
+        """Call first in the update a starter sends with the start (update-with-start). The one delivered with the
+        start, in the first workflow task of the first run, is the creator's; the state carries its id, so a
+        starter knows whether it created the process or found it there (no describe call before each start, and
+        two starters racing cannot both think they created it)."""
+        info = workflow.info()
+        if self.start_update_id is None and info.continued_run_id is None and info.get_current_history_length() <= 3:
+            update = workflow.current_update_info()
+            self.start_update_id = update.id if update else None
 
     def mark_opened(self) -> None:
         """The steps that start the process are planned: the starter's update-with-start may return."""
@@ -142,11 +153,12 @@ class StatutoryProcess:
     def process_state(self) -> ProcessState:
         return ProcessState(workflow_id=self.identity.workflow_id, kind=self.KIND, header=self.header,
                             status=self.status, steps=[s.state for s in self.steps], facts=self.facts,
-                            closed=self.status != StepStatus.OPEN)
+                            closed=self.status != StepStatus.OPEN, start_update_id=self.start_update_id)
 
     @workflow.update
     async def process_opened(self) -> ProcessState:
         """Returns once the first steps are planned (the starter's update-with-start waits on it)."""
+        self.note_start_update()
         await workflow.wait_condition(lambda: self._opened)
         return self.process_state()
 

@@ -1,5 +1,5 @@
 """Two clients at once (two CLIs, or the dashboard and a Power Automate flow): the same request started twice
-together, then the same completion recorded twice together. One process, one completion, one completion event row,
+together, then the same completion recorded twice together. One process (and one starter told it created it), one completion, one completion event row,
 one completion notice per person."""
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ async def test_duplicate_starts_and_completions_from_two_clients(stack, smtp_pee
                                          start_advice_request(two, stack.settings, request))
     workflow_id = first.state.workflow_id
     assert second.state.workflow_id == workflow_id and first.state.step.plan == second.state.step.plan
+    assert sorted([first.created, second.created]) == [False, True], "exactly one of them created it"
     query = f"WorkflowId = '{workflow_id}'"
     for _ in range(40):  # visibility is eventually consistent
         if (await one.count_workflows(query)).count:

@@ -59,6 +59,8 @@ class AdviceState(Model):
     # The LA's clock beside the advice (see AdviceRequest.assessment_requested_on): the chased steps, and the dates.
     la_steps: list[StepState] = Field(default_factory=list)
     facts: dict[str, Any] = Field(default_factory=dict)
+    # The id of the update that came with the start (update-with-start): its caller created the process.
+    start_update_id: str | None = None
 
 
 class AdviceRunInput(Model):

@@ -35,6 +35,8 @@ class ProcessState(Model):
     steps: list[StepState]
     facts: dict[str, Any] = Field(default_factory=dict)
     closed: bool = False
+    # The id of the update that came with the start (update-with-start): its caller created the process.
+    start_update_id: str | None = None
 
     def step(self, rule_id: str) -> StepState:
         """The latest occurrence of a rule's step."""
