@@ -6,7 +6,6 @@ read and write the same file); any other URL, e.g. ``postgresql+psycopg://...``,
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -14,11 +13,11 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-BUSY_TIMEOUT_S = 5  # how long a SQLite writer waits for the file's write lock before "database is locked"
-SQLITE_PRAGMAS = ("PRAGMA foreign_keys=ON", "PRAGMA journal_mode=WAL", f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+# One writer at a time per SQLite engine in this process (see write_lock).
+_WRITE_LOCKS: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
+SQLITE_PRAGMAS = ("PRAGMA foreign_keys=ON", "PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000")
 
 
 def _is_file_database(database: str | None) -> bool:
@@ -34,7 +33,7 @@ def make_engine(url: str) -> Engine:
     if _is_file_database(parsed.database):
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed)
-    _WRITE_LOCKS[engine] = _WriterQueue()
+    _WRITE_LOCKS[engine] = threading.Lock()
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG001
@@ -53,29 +52,8 @@ def write_lock(engine: Engine) -> AbstractContextManager:
     locked sleeps in steps of 1 to 100 ms before it tries again (busy_timeout): with the worker's eight activity
     threads writing at once, that sleeping was most of each record's time (51 ms of wall time for 2 ms of CPU in
     bench/overhead.py). Queued on a lock instead, each writer starts the moment the one before it commits. Writers
-    in other processes (the dashboard) still meet busy_timeout. Other databases lock rows: nothing to hold.
-
-    A writer waits in the queue no longer than SQLite would have let it wait: when the file stays locked (another
-    process holds it), each write still fails within seconds and its activity is retried, as without the queue."""
+    in other processes (the dashboard) still meet busy_timeout. Other databases lock rows: nothing to hold."""
     return _WRITE_LOCKS.get(engine) or nullcontext()
-
-
-class _WriterQueue:
-    """A lock whose wait is bounded by busy_timeout; waiting longer raises "database is locked"."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-
-    def __enter__(self) -> None:
-        if not self._lock.acquire(timeout=BUSY_TIMEOUT_S):
-            raise OperationalError("(queued behind this process's SQLite writer)", None,
-                                   sqlite3.OperationalError("database is locked"))
-
-    def __exit__(self, *exc) -> None:
-        self._lock.release()
-
-
-_WRITE_LOCKS: WeakKeyDictionary[Engine, _WriterQueue] = WeakKeyDictionary()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
