@@ -17,8 +17,8 @@ from activities.housekeeping import HousekeepingActivities
 from activities.sendclock import SendclockActivities
 from audit.archive_activities import ArchiveActivities
 from config.settings import Settings, get_settings
-from starter.bytecode import cache_bytecode
 from starter.client import connect
+from starter.sandbox import workflow_runner
 from starter.schedules import ensure_archive_schedule, ensure_schedules
 from store.db import make_engine, make_sessionmaker
 from workflows.annual_review import AnnualReview
@@ -41,11 +41,11 @@ def build_worker(client: Client, settings: Settings, activities: SendclockActivi
         activities = SendclockActivities(settings, make_sessionmaker(make_engine(settings.resolved_database_url)))
     if housekeeping is None:
         housekeeping = HousekeepingActivities(settings, activities.sessions, activities.notifier)
-    cache_bytecode(WORKFLOWS)  # the sandbox loads each workflow's module afresh for every run
     return Worker(
         client,
         task_queue=settings.temporal.task_queue,
         workflows=WORKFLOWS,
+        workflow_runner=workflow_runner(WORKFLOWS),  # each module loaded once per process (starter/sandbox.py)
         activities=activities.all() + housekeeping.all() + ArchiveActivities(settings, client).all(),
         activity_executor=executor or ThreadPoolExecutor(max_workers=8),
     )

@@ -36,8 +36,8 @@ from bench.bare_workflows import ACTIVITIES, Minimal, SameShape
 from bench.common import (bench_settings, cpu_seconds, gather_limited, london_today, received_for_target_today,
                           start_dev_server, table, write_json)
 from starter.advice import advice_sent, start_advice_request
-from starter.bytecode import cache_bytecode
 from starter.client import connect
+from starter.sandbox import workflow_runner
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
 from worker import build_worker
@@ -149,8 +149,8 @@ async def bench(n: int, concurrency: int, warmup: int, rounds: int, out: Path | 
             reminded = Reminded()
             bare_workflows.on_record = reminded.recorded
             sessions = make_sessionmaker(make_engine(settings.resolved_database_url))
-            cache_bytecode([SameShape, Minimal])  # as the sendclock worker does for its own (starter/bytecode.py)
             bare = lambda: Worker(client, task_queue="bench-bare", workflows=[SameShape, Minimal],  # noqa: E731
+                                  workflow_runner=workflow_runner([SameShape, Minimal]),  # as the sendclock worker
                                   activities=ACTIVITIES, activity_executor=ThreadPoolExecutor(max_workers=8))
             arms = {
                 "sendclock": lambda: (build_worker(client, settings, activities=HookedActivities(
