@@ -48,6 +48,7 @@ from activities.planning import school_calendar
 from activities.quiet_hours import next_window
 from config.channels import is_email, kind_of, scheme_of
 from config.settings import Settings
+from store.db import write_lock
 from store.models import Outbox
 from workflows.models import Delivery, NotifyInput, NotifyResult
 
@@ -224,7 +225,7 @@ class Notifier:
         """Insert the rows (outbox columns) that do not exist yet; True if any was new. A concurrent insert of the
         same key wins. Plain SQL in one transaction: this runs for every notice (the ORM's unit of work doubled it)."""
         try:
-            with self.engine.begin() as connection:
+            with write_lock(self.engine), self.engine.begin() as connection:
                 return self._insert_missing(connection, rows)
         except IntegrityError:
             with self.engine.connect() as connection:  # lost a race for some key: were they all inserted by others?
@@ -251,7 +252,7 @@ class Notifier:
 
     def _claim(self, row_id: int, *conditions) -> Outbox | None:
         """Take a row for sending (status "sending", one more attempt) if it still meets `conditions`."""
-        with self.sessions.begin() as session:
+        with write_lock(self.engine), self.sessions.begin() as session:
             taken = session.execute(
                 update(Outbox).where(Outbox.id == row_id, *conditions)
                 .values(status="sending", attempts=Outbox.attempts + 1, attempted_at=_now(), not_before=None)
@@ -266,7 +267,7 @@ class Notifier:
                 outcome = self.sender(url, subject=row.subject, text=row.body, html=row.html, card=row.card)
             except Exception as err:  # a plugin bug must not leave the row "sending"
                 outcome = channels.Outcome("failed", f"{type(err).__name__}: {err}")
-        with self.sessions.begin() as session:
+        with write_lock(self.engine), self.sessions.begin() as session:
             session.execute(update(Outbox).where(Outbox.id == row.id).values(
                 status=outcome.status, error=outcome.error,
                 sent_at=_now() if outcome.status in DELIVERED else None))
@@ -275,7 +276,7 @@ class Notifier:
     def _retry_later(self, row: Outbox, now: datetime) -> None:
         note = self.settings.notifications
         delay = min(note.retry_initial_seconds * 2 ** max(0, row.attempts - 1), note.retry_max_seconds)
-        with self.sessions.begin() as session:
+        with write_lock(self.engine), self.sessions.begin() as session:
             session.execute(update(Outbox).where(Outbox.id == row.id, Outbox.status == "failed")
                             .values(not_before=self._window(now + timedelta(seconds=delay))))
 

@@ -12,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 from activities.notifier import Notifier
 from activities.planning import plan_step
 from config.settings import Settings
+from store.db import write_lock
 from store.models import Event
 from store.recorder import record_event
 from workflows import activity_names
@@ -35,7 +36,7 @@ class SendclockActivities:
     @activity.defn(name=activity_names.RECORD)
     def record(self, entry: RecordInput) -> Recorded:
         try:
-            with self.engine.begin() as connection:
+            with write_lock(self.engine), self.engine.begin() as connection:
                 written = record_event(
                     connection, key=entry.key, process_id=entry.workflow_id, kind=entry.kind,
                     occurred_at=entry.occurred_at, rule_id=entry.rule_id, actor=entry.actor, data=entry.data,
