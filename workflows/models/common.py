@@ -60,12 +60,29 @@ def _in_send_era(value: date) -> date:
     return value
 
 
+def _shaped(pattern: str, reason: str) -> tuple[AfterValidator, Field]:
+    """Check `pattern` with a plain reason (pydantic's own says "String should match pattern '^[A-Za-z0-9]...'"),
+    and keep the pattern in the JSON schema for API clients."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(reason)  # not the value: a name typed into the wrong field must not reach a log
+        return value
+
+    return AfterValidator(check), Field(json_schema_extra={"pattern": pattern})
+
+
 CaseRef = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=CASE_REF_PATTERN),
+    StringConstraints(strip_whitespace=True),
+    *_shaped(CASE_REF_PATTERN, "not a case reference: 1 to 40 letters, digits, '.', '_' or '-', starting with a "
+                               "letter or digit (the school's reference, never a name)"),
     Field(description="The school's opaque case reference (letters, digits, '.', '_', '-'; never a name)"),
 ]
-StaffId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=STAFF_ID_PATTERN)]
+StaffId = Annotated[str, StringConstraints(strip_whitespace=True),
+                    *_shaped(STAFF_ID_PATTERN, "not a staff id: 1 to 32 lower-case letters, digits, '_' or '-', "
+                                               "as in the staff directory")]
 
 
 def _initials(value: str) -> str:
@@ -84,7 +101,9 @@ ShortText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), AfterValidator(_no_control_chars)
 ]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(_plain_note)]
-RuleId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=RULE_ID_PATTERN)]
+RuleId = Annotated[str, StringConstraints(strip_whitespace=True),
+                   *_shaped(RULE_ID_PATTERN, "not a rule id: lower-case letters, digits, '.' and '-', e.g. "
+                                             "ehc-advice")]
 SendDate = Annotated[date, BeforeValidator(_date_input), AfterValidator(_in_send_era)]
 
 
