@@ -10,8 +10,8 @@ as well and each run uses the module the worker imported.
 
 What still guards determinism: workflow code calls only `workflow.now()`, `workflow.uuid4()` and activities (the
 engineering rules); the replay tests and `sendclock audit replay` use Temporal's Replayer with the default sandbox,
-which loads the workflow modules afresh and restricted; and the architecture tests keep I/O libraries out of
-`workflows/`.
+which loads the workflow modules afresh and restricted; and tests/test_architecture.py keeps I/O libraries out of
+`workflows/` and reads their source for the wall clock, randomness and I/O.
 """
 
 from __future__ import annotations

@@ -62,7 +62,8 @@ def non_deterministic_calls(source: str) -> list[str]:
             func = node.func
             if isinstance(func, ast.Name) and func.id in IO_BUILTINS:
                 found.append(f"{node.lineno}: {func.id}()")
-            elif isinstance(func, ast.Attribute) and func.attr in WALL_CLOCK and ast.unparse(func.value).split(".")[-1] in ("date", "datetime"):
+            elif (isinstance(func, ast.Attribute) and func.attr in WALL_CLOCK
+                  and ast.unparse(func.value).split(".")[-1] in ("date", "datetime")):
                 found.append(f"{node.lineno}: {ast.unparse(func)}()")
     return found
 
