@@ -48,7 +48,7 @@ from activities.planning import school_calendar
 from activities.quiet_hours import next_window
 from config.channels import is_email, kind_of, scheme_of
 from config.settings import Settings
-from store.db import write_lock
+from store.writer import write, write_lock
 from store.models import Outbox
 from workflows.models import Delivery, NotifyInput, NotifyResult
 
@@ -225,8 +225,7 @@ class Notifier:
         """Insert the rows (outbox columns) that do not exist yet; True if any was new. A concurrent insert of the
         same key wins. Plain SQL in one transaction: this runs for every notice (the ORM's unit of work doubled it)."""
         try:
-            with write_lock(self.engine), self.engine.begin() as connection:
-                return self._insert_missing(connection, rows)
+            return write(self.engine, lambda connection: self._insert_missing(connection, rows))
         except IntegrityError:
             with self.engine.connect() as connection:  # lost a race for some key: were they all inserted by others?
                 if any(connection.execute(_OUTBOX_BY_KEY, {"k": row["key"]}).first() is None for row in rows):

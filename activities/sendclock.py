@@ -12,7 +12,7 @@ from temporalio.exceptions import ApplicationError
 from activities.notifier import Notifier
 from activities.planning import plan_step
 from config.settings import Settings
-from store.db import write_lock
+from store.writer import write
 from store.models import Event
 from store.recorder import record_event
 from workflows import activity_names
@@ -36,13 +36,12 @@ class SendclockActivities:
     @activity.defn(name=activity_names.RECORD)
     def record(self, entry: RecordInput) -> Recorded:
         try:
-            with write_lock(self.engine), self.engine.begin() as connection:
-                written = record_event(
-                    connection, key=entry.key, process_id=entry.workflow_id, kind=entry.kind,
-                    occurred_at=entry.occurred_at, rule_id=entry.rule_id, actor=entry.actor, data=entry.data,
-                    process=entry.process.model_dump() if entry.process else None,
-                    step=entry.step.model_dump() if entry.step else None,
-                )
+            process = entry.process.model_dump() if entry.process else None
+            step = entry.step.model_dump() if entry.step else None
+            written = write(self.engine, lambda connection: record_event(
+                connection, key=entry.key, process_id=entry.workflow_id, kind=entry.kind,
+                occurred_at=entry.occurred_at, rule_id=entry.rule_id, actor=entry.actor, data=entry.data,
+                process=process, step=step))
         except IntegrityError as err:
             if not self._recorded(entry.key):
                 raise database_error(err) from None

@@ -1,5 +1,5 @@
 """One writer at a time per SQLite engine in the worker's process: activity threads queue on a lock instead of
-sleeping in SQLite's busy handler (store/db.write_lock)."""
+sleeping in SQLite's busy handler (store/writer.write_lock)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 import store.db
+import store.writer
 
 from activities.sendclock import SendclockActivities
 from config.settings import Settings
-from store.db import make_engine, write_lock
+from store.db import make_engine
+from store.writer import write_lock
 from store.models import Event
 from workflows.models import ProcessRecord, RecordInput
 
@@ -52,9 +54,9 @@ def test_the_record_activity_waits_for_the_writer_before_it(engine, session_fact
 def test_a_writer_queues_for_less_time_than_sqlite_would_wait(tmp_path, monkeypatch):
     """A file held by another process keeps one writer in busy_timeout: the ones queued behind it fail sooner than
     it does (database is locked: the activity is retried), not one after another."""
-    assert store.db.QUEUE_WAIT_S < store.db.BUSY_TIMEOUT_S
+    assert store.writer.QUEUE_WAIT_S < store.db.BUSY_TIMEOUT_S
     engine = make_engine(f"sqlite:///{tmp_path / 'queue.db'}")
-    monkeypatch.setattr(store.db, "QUEUE_WAIT_S", 0.2)
+    monkeypatch.setattr(store.writer, "QUEUE_WAIT_S", 0.2)
     outcome: list[BaseException | None] = []
 
     def queued() -> None:
