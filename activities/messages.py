@@ -31,15 +31,17 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "config" / "templates"
 class Message:
     subject: str
     text: str
-    html: str
-    card: dict[str, Any]
+    html: str | None  # None: not rendered (nobody to send it to: `message(rich=False)`)
+    card: dict[str, Any] | None
 
 
 def template_environment(templates: Path = TEMPLATES) -> Environment:
     """The school's templates (config/templates/): HTML autoescaped, missing values an error, dates as "3 Mar 2027"
     (filter `day`). Notices and the weekly digest render through it."""
     env = Environment(
-        loader=FileSystemLoader(templates), undefined=StrictUndefined, keep_trailing_newline=False,
+        # Templates are read once per process, not checked for changes at every notice (a stat of each file per
+        # render): a school that rewords one restarts the worker, as for any other setting.
+        loader=FileSystemLoader(templates), undefined=StrictUndefined, keep_trailing_newline=False, auto_reload=False,
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
     )
     env.filters["day"] = lambda d: fmt(d) if isinstance(d, date) else ""
@@ -73,7 +75,9 @@ class MessageRenderer:
         message = self.message(notice)
         return message.subject, message.text
 
-    def message(self, notice: NotifyInput) -> Message:
+    def message(self, notice: NotifyInput, *, rich: bool = True) -> Message:
+        """The notice's subject and plain text, and with `rich` its HTML e-mail body and Teams card (only a channel
+        sends those: a notice to staff with no channel is kept in the outbox as its subject and text)."""
         context = notice.context
         values = {"kind": notice.kind, "context": context, "dashboard_url": self.dashboard_url,
                   "step_url": step_url(self.dashboard_url, context), "days_left_text": days_left_text(context),
@@ -81,6 +85,8 @@ class MessageRenderer:
         subject = " ".join(self.env.get_template("subject.txt.j2").render(values).split())
         values["subject"] = subject
         text = self.env.get_template("body.txt.j2").render(values).strip() + "\n"
+        if not rich:
+            return Message(subject=subject, text=text, html=None, card=None)
         html = self.env.get_template("body.html.j2").render(values).strip() + "\n"
         card = json.loads(self.env.get_template("teams_card.json.j2").render(values))
         return Message(subject=subject, text=text, html=html, card=card)

@@ -78,14 +78,15 @@ class Notifier:
     # --- the notify activity ------------------------------------------------------------------------------------
 
     def notify(self, notice: NotifyInput) -> NotifyResult:
-        message = self.renderer.message(notice)
+        recipients = list(dict.fromkeys(notice.recipients))
+        message = self.renderer.message(notice, rich=any(self._channels(r) for r in recipients))
         final = _final_attempt(self.settings.notifications.retry_attempts)
         deliveries = [
             self._deliver(key=f"{notice.key}/{recipient}", recipient=recipient, kind=notice.kind,
                           subject=message.subject, text=message.text, html=message.html, card=message.card,
                           process_id=notice.context.workflow_id, rule_id=notice.context.rule_id,
                           scheduled_for=notice.scheduled_for, now=notice.scheduled_for, final=final)
-            for recipient in dict.fromkeys(notice.recipients)
+            for recipient in recipients
         ]
         failed = [d for d in deliveries if d.status == "failed"]
         if failed:
@@ -143,8 +144,8 @@ class Notifier:
         fields = dict(notice_key=key, process_id=process_id, rule_id=rule_id, kind=kind, recipient=recipient,
                       subject=subject[:300], body=text, html=html, card=card, scheduled_for=scheduled_for or now)
         if not targets:
-            created = self._ensure([dict(key=f"{key}/outbox", channel="outbox", status="kept", attempts=0,
-                                         created_at=_now(), sent_at=_now(), **fields)])
+            created = self._ensure([dict(fields, key=f"{key}/outbox", channel="outbox", status="kept", attempts=0,
+                                         created_at=_now(), sent_at=_now(), html=None, card=None)])  # never sent
             return Delivery(recipient=recipient, channel="outbox", status="kept" if created else "skipped")
 
         opens = self._window(now)

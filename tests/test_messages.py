@@ -52,3 +52,17 @@ def test_every_kind_renders_as_html_and_a_teams_card(kind, style):
     assert set(facts) == {"Rule", "Case reference", "Due", "Target", "Days left"}
     assert facts["Case reference"] == "EHC-0042" and facts["Due"] == "Wed 18 Nov 2026"
     assert card["actions"][0]["url"] == "http://127.0.0.1:8000/cases/EHC-0042#review-report"
+
+
+def test_a_plain_message_has_subject_and_text_only():
+    """For staff with no channel (the outbox row is the delivery) the HTML and the card are not rendered."""
+    context = NoticeContext(
+        workflow_id="wf", process_kind="ehc-advice-request", case_ref="EHC-0042", la="Kent", rule_id="ehc-advice",
+        rule_title="Advice to the LA", basis="reg 8", due=date(2026, 11, 18), target=date(2026, 11, 18),
+        on=date(2026, 11, 18), days_to_target=0)
+    notice = NotifyInput(key="k", kind="reminder", recipients=["senco"],
+                         scheduled_for=datetime(2026, 11, 18, 8, tzinfo=timezone.utc), context=context)
+    renderer = MessageRenderer("http://127.0.0.1:8000")
+    plain, rich = renderer.message(notice, rich=False), renderer.message(notice)
+    assert (plain.subject, plain.text) == (rich.subject, rich.text)
+    assert (plain.html, plain.card) == (None, None) and rich.html and rich.card

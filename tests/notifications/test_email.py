@@ -75,7 +75,8 @@ def test_without_a_channel_the_outbox_row_is_the_delivery(make_notifier, smtp, s
     assert inbox.mails == []
     [row] = rows(notifier)
     assert (row.status, row.recipient, row.channel) == ("kept", "head", "outbox")
-    assert "OVERDUE by 3 days" in row.subject
+    assert "OVERDUE by 3 days" in row.subject and "Case reference:" in row.body
+    assert (row.html, row.card) == (None, None)  # never sent: no e-mail body or card is rendered for it
 
 
 def test_microsoft_365_graph_addresses_each_person_as_a_target(make_notifier):
