@@ -38,6 +38,7 @@ def test_overhead(tmp_path) -> None:
     figures = _on_a_working_day(lambda: overhead.main(
         ["--n", "5", "--warmup", "1", "--concurrency", "5", "--rounds", "1", "--out", str(tmp_path)]))
     assert figures["ratio_same_shape"] > 0 and figures["ratio_minimal"] > 0
+    assert figures["cpu_ratio_same_shape"] > 0 and len(figures["cpu_ratios_by_round"]["minimal"]) == 1
     assert _written(tmp_path, "overhead")["lifecycles_per_s"]["sendclock"] > 0
 
 
