@@ -48,8 +48,8 @@ from activities.planning import school_calendar
 from activities.quiet_hours import next_window
 from config.channels import is_email, kind_of, scheme_of
 from config.settings import Settings
-from store.writer import write, write_lock
 from store.models import Outbox
+from store.writer import write, write_lock
 from workflows.models import Delivery, NotifyInput, NotifyResult
 
 OUTBOX = Outbox.__table__

@@ -12,9 +12,9 @@ from temporalio.exceptions import ApplicationError
 from activities.notifier import Notifier
 from activities.planning import plan_step
 from config.settings import Settings
-from store.writer import write
 from store.models import Event
 from store.recorder import record_event
+from store.writer import write
 from workflows import activity_names
 from workflows.models import NotifyInput, NotifyResult, PlanStepInput, RecordInput, Recorded, StepPlan
 
