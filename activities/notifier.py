@@ -49,12 +49,14 @@ from activities.quiet_hours import next_window
 from config.channels import is_email, kind_of, scheme_of
 from config.settings import Settings
 from store.models import Outbox
+from store.prepared import Prepared
 from store.writer import write, write_lock
 from workflows.models import Delivery, NotifyInput, NotifyResult
 
 OUTBOX = Outbox.__table__
 _OUTBOX_BY_KEY = select(OUTBOX.c.id).where(OUTBOX.c.key == bindparam("k"))
-_INSERT_OUTBOX = insert(OUTBOX)
+# Every notice's write: compiled once, run on the driver's cursor (store/prepared.py).
+_OUTBOX_KEY, _OUTBOX_INSERT = Prepared(_OUTBOX_BY_KEY), Prepared(insert(OUTBOX))
 DELIVERED = ("sent", "accepted")
 SENDING_STALE = timedelta(minutes=5)
 Sender = Callable[..., channels.Outcome]
@@ -237,8 +239,8 @@ class Notifier:
     def _insert_missing(connection, rows: list[dict]) -> bool:
         created = False
         for row in rows:
-            if connection.execute(_OUTBOX_BY_KEY, {"k": row["key"]}).first() is None:
-                connection.execute(_INSERT_OUTBOX, row)
+            if _OUTBOX_KEY.first(connection, {"k": row["key"]}) is None:
+                _OUTBOX_INSERT.execute(connection, row)
                 created = True
         return created
 

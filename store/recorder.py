@@ -17,6 +17,7 @@ from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from store.models import Event, Process, Step
+from store.prepared import Prepared
 
 EVENT, PROCESS, STEP = Event.__table__, Process.__table__, Step.__table__
 
@@ -37,10 +38,11 @@ def record_event(
     """Insert the event and upsert the process/step rows it carries. Returns False if the key was already applied
     (a retried activity), in which case nothing changes. Call inside one transaction.
 
-    Plain SQL statements (SQLAlchemy Core) rather than the ORM's unit of work: this runs for every change of every
-    process, inside the workflow task that asked for it (workflows/calls.py), and the ORM cost three times as much;
-    the record activity passes a Connection (an ORM Session adds about a third to each call)."""
-    if session.execute(_EVENT_BY_KEY, {"k": key}).first() is not None:
+    Plain SQL statements (SQLAlchemy Core, compiled once and run on the driver's cursor: store/prepared.py) rather
+    than the ORM's unit of work: this runs for every change of every process, inside the workflow task that asked for
+    it (workflows/calls.py), and the ORM cost three times as much; the record activity passes a Connection."""
+    session = _connection(session)
+    if _EVENT_BY_KEY.first(session, {"k": key}) is not None:
         return False
     prev_hash = chain_head(session)
     if process is not None:
@@ -49,7 +51,7 @@ def record_event(
         _upsert_step(session, process_id, dict(step))
     content = dict(key=key, process_id=process_id, kind=kind, occurred_at=occurred_at, rule_id=rule_id, actor=actor,
                    data=data or {})
-    session.execute(_INSERT_EVENT, {**content, "prev_hash": prev_hash, "hash": event_hash(prev_hash, **content)})
+    _INSERT_EVENT.execute(session, {**content, "prev_hash": prev_hash, "hash": event_hash(prev_hash, **content)})
     return True
 
 
@@ -78,45 +80,50 @@ def event_hash(prev_hash: str, **content: Any) -> str:
 def chain_head(session: Session | Connection) -> str:
     """The hash the next row links to (the last chained row's, or GENESIS). On PostgreSQL, first takes the
     transaction-scoped lock that keeps concurrent writers from linking to the same head."""
-    dialect = (session.dialect if isinstance(session, Connection) else session.get_bind().dialect).name
+    session = _connection(session)
+    dialect = session.dialect.name
     if dialect == "postgresql":
-        session.execute(_PG_CHAIN_LOCK, {"lock": CHAIN_LOCK})
+        _PG_CHAIN_LOCK.execute(session, {"lock": CHAIN_LOCK})
     elif dialect == "sqlite":
         # pysqlite runs a SELECT outside any transaction: take the write lock first (a no-op write), so no other
         # writer can append between reading the head and inserting after it.
-        session.execute(_SQLITE_WRITE_LOCK)
-    last = session.execute(_CHAIN_HEAD).scalar()
-    return last or GENESIS
+        _SQLITE_WRITE_LOCK.execute(session, {})
+    last = _CHAIN_HEAD.first(session, {})
+    return last[0] if last and last[0] else GENESIS
+
+
+def _connection(session: Session | Connection) -> Connection:
+    """The Connection of a Session's transaction (the retention purge records through its Session)."""
+    return session if isinstance(session, Connection) else session.connection()
 
 
 def _upsert_process(session: Session | Connection, process_id: str, occurred_at: datetime, fields: dict[str, Any]) -> None:
     closed = fields.pop("closed", False)
     fields["closed_at"] = occurred_at if closed else None
-    if not session.execute(_UPDATE_PROCESS, {**fields, "w": process_id}).rowcount:
-        session.execute(_INSERT_PROCESS, {**fields, "workflow_id": process_id, "opened_at": occurred_at})
+    if not _UPDATE_PROCESS.execute(session, {**fields, "w": process_id}):
+        _INSERT_PROCESS.execute(session, {**fields, "workflow_id": process_id, "opened_at": occurred_at})
 
 
 def _upsert_step(session: Session | Connection, process_id: str, fields: dict[str, Any]) -> None:
     fields.setdefault("instance", 1)
     if fields.get("explanation") is None:  # the plan is unchanged: the row keeps its explanation
         fields.pop("explanation", None)
-    if not session.execute(_UPDATE_STEP, {**fields, "p": process_id, "r": fields["rule_id"],
-                                          "i": fields["instance"]}).rowcount:
+    if not _UPDATE_STEP.execute(session, {**fields, "p": process_id, "r": fields["rule_id"], "i": fields["instance"]}):
         # A step's first record carries its explanation; without one (its rows lost), the row says so, rather than
         # the record failing for ever.
-        session.execute(_INSERT_STEP, {"explanation": ["(the explanation was recorded with an earlier entry)"],
+        _INSERT_STEP.execute(session, {"explanation": ["(the explanation was recorded with an earlier entry)"],
                                        **fields, "process_id": process_id})
 
 
-# Built once, so SQLAlchemy compiles each once; the values come as parameters (the SET clause of an UPDATE is the
-# parameters that name columns).
-_PG_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:lock)")
-_SQLITE_WRITE_LOCK = text("UPDATE event SET id = id WHERE 0")
-_CHAIN_HEAD = select(EVENT.c.hash).where(EVENT.c.hash.is_not(None)).order_by(EVENT.c.id.desc()).limit(1)
-_EVENT_BY_KEY = select(EVENT.c.id).where(EVENT.c.key == bindparam("k"))
-_INSERT_EVENT = insert(EVENT)
-_UPDATE_PROCESS = update(PROCESS).where(PROCESS.c.workflow_id == bindparam("w"))
-_INSERT_PROCESS = insert(PROCESS)
-_UPDATE_STEP = update(STEP).where(STEP.c.process_id == bindparam("p"), STEP.c.rule_id == bindparam("r"),
-                                  STEP.c.instance == bindparam("i"))
-_INSERT_STEP = insert(STEP)
+# Compiled once per dialect and set of parameter names, run on the driver's cursor (store/prepared.py); the values
+# come as parameters (the SET clause of an UPDATE is the parameters that name columns).
+_PG_CHAIN_LOCK = Prepared(text("SELECT pg_advisory_xact_lock(:lock)"))
+_SQLITE_WRITE_LOCK = Prepared(text("UPDATE event SET id = id WHERE 0"))
+_CHAIN_HEAD = Prepared(select(EVENT.c.hash).where(EVENT.c.hash.is_not(None)).order_by(EVENT.c.id.desc()).limit(1))
+_EVENT_BY_KEY = Prepared(select(EVENT.c.id).where(EVENT.c.key == bindparam("k")))
+_INSERT_EVENT = Prepared(insert(EVENT))
+_UPDATE_PROCESS = Prepared(update(PROCESS).where(PROCESS.c.workflow_id == bindparam("w")))
+_INSERT_PROCESS = Prepared(insert(PROCESS))
+_UPDATE_STEP = Prepared(update(STEP).where(STEP.c.process_id == bindparam("p"), STEP.c.rule_id == bindparam("r"),
+                                           STEP.c.instance == bindparam("i")))
+_INSERT_STEP = Prepared(insert(STEP))
