@@ -115,18 +115,28 @@ class GroupWriter:
                 if not self.waiting:
                     self.thread = None
                     return
-                group = [self.waiting.popleft() for _ in range(min(len(self.waiting), MAX_GROUP))]
-                for unit in group:
-                    unit.state = "taken"
-            self._apply(group)
+            self._apply(self._take(MAX_GROUP), more=True)
 
-    def _apply(self, group: list[_Unit]) -> None:
+    def _take(self, most: int) -> list[_Unit]:
+        with self.changed:
+            group = [self.waiting.popleft() for _ in range(min(len(self.waiting), most))]
+            for unit in group:
+                unit.state = "taken"
+        return group
+
+    def _apply(self, group: list[_Unit], more: bool = False) -> None:
+        """Apply `group` in one transaction; with `more`, also the units that queued while it ran (before the
+        commit, which costs more than a unit: an fsync)."""
         engine = self.engine()
         try:
             if engine is None:
                 raise RuntimeError("the engine was disposed of before its writes were applied")
             with self.queue.lock, engine.begin() as connection:
-                results = [unit.work(connection) for unit in group]
+                results: list = []
+                while len(results) < len(group):
+                    results += [unit.work(connection) for unit in group[len(results):]]
+                    if more and len(group) < MAX_GROUP:
+                        group += self._take(MAX_GROUP - len(group))
         except OperationalError as err:  # the database, not a unit: every unit's activity retries
             for unit in group:
                 unit.settle(error=err)
