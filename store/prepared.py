@@ -3,12 +3,13 @@
 Every step of every process writes its event (store/recorder.py) and its notices' outbox rows
 (activities/notifier.py): four short statements a write on average. SQLite runs each in about 20 microseconds;
 SQLAlchemy's execution around it (an execution context, a result object, parameters processed through the
-compiled statement) took four times as long again, on the worker's GIL (bench/overhead.py). A `Prepared` statement is
-the same SQLAlchemy Core statement, compiled by SQLAlchemy once per dialect and set of parameter names, with the
-bind processors of its column types (JSON, dates, `UTCDateTime`) and the Python-side column defaults of the table it
-inserts into; `run` hands the SQL and the processed values to the DB-API cursor of the connection's own transaction.
-What is not done for these statements: SQLAlchemy's cursor events and echo, and result-type processing (they read
-ids and hashes only).
+compiled statement) took four times as long again, on the worker's GIL (bench/overhead.py). A `Prepared` statement
+is the same SQLAlchemy Core statement, compiled by SQLAlchemy once per dialect and set of parameter names, with the
+bind processors of its column types (JSON, dates, `UTCDateTime`) and the Python-side column defaults of the table
+it inserts into; `execute` and `first` hand the SQL and the processed values to the DB-API cursor of the
+connection's own transaction, and raise a driver error as SQLAlchemy would (`IntegrityError`, `OperationalError`;
+without the parameters, which may hold notes typed by staff). Not done for these statements: SQLAlchemy's cursor
+events and echo, and result-type processing (they read ids and hashes only).
 """
 
 from __future__ import annotations

@@ -108,7 +108,8 @@ def _upsert_step(session: Session | Connection, process_id: str, fields: dict[st
     fields.setdefault("instance", 1)
     if fields.get("explanation") is None:  # the plan is unchanged: the row keeps its explanation
         fields.pop("explanation", None)
-    if not _UPDATE_STEP.execute(session, {**fields, "p": process_id, "r": fields["rule_id"], "i": fields["instance"]}):
+    if not _UPDATE_STEP.execute(session, {**fields, "p": process_id, "r": fields["rule_id"],
+                                          "i": fields["instance"]}):
         # A step's first record carries its explanation; without one (its rows lost), the row says so, rather than
         # the record failing for ever.
         _INSERT_STEP.execute(session, {"explanation": ["(the explanation was recorded with an earlier entry)"],

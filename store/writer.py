@@ -5,9 +5,10 @@ before it tries again (busy_timeout): with the worker's eight activity threads w
 most of each record's time. So writers in this process queue on one lock (`write_lock`), and the two writes that
 run for every step of every process (the record activity's event and the notifier's outbox rows) go further:
 `write(engine, work)` hands `work` to the engine's writer thread, which applies every unit of work waiting for it
-in one transaction (group commit), along with those that queue while it runs. A lifecycle makes eight of these writes; under load each used to wait for the
-seven before it to take the lock, run and commit one by one, each holder slowed by the other threads' claims on
-Python's GIL (bench/overhead.py measured 32 ms of wall time for a 1.4 ms record). Grouped, one commit serves them all.
+in one transaction (group commit), with those that queue while it runs. A lifecycle makes eight of these writes;
+under load each used to wait for the seven before it to take the lock, run and commit one by one, each holder
+slowed by the other threads' claims on Python's GIL (bench/overhead.py measured 32 ms of wall time for a 1.4 ms
+record). Grouped, one commit serves them all.
 
 What each caller sees is unchanged: `write` returns when its work is committed, with the value `work` returned, or
 raises what the transaction raised. A unit that raises anything but OperationalError (a unit's own fault: a
