@@ -28,10 +28,10 @@ class _Compiled:
         compiled = statement.compile(dialect=dialect, column_keys=names)
         self.sql = compiled.string
         binds = compiled.binds
-        self.order = list(compiled.positiontup) if compiled.positional else list(binds)
+        order = compiled.positiontup if compiled.positional else binds
         processors = compiled._bind_processors  # what SQLAlchemy's own execution applies, by bind name
         self.processors: list[tuple[str, Callable[[Any], Any] | None]] = [
-            (name, processors.get(name)) for name in self.order]
+            (name, processors.get(name)) for name in order]
         # Values written in the statement itself (a LIMIT, a literal compared with): taken as compiled.
         self.fixed = {name: bind.effective_value for name, bind in binds.items() if name not in names}
         self.positional = compiled.positional
