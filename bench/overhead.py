@@ -40,7 +40,7 @@ from starter.client import connect
 from starter.sandbox import workflow_runner
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
-from worker import build_worker
+from worker import build_worker, freeze_startup_objects
 from workflows import activity_names
 from workflows import search_attributes as sa
 from workflows.ids import advice_workflow_id
@@ -158,6 +158,7 @@ async def bench(n: int, concurrency: int, warmup: int, rounds: int, out: Path | 
                 "same_shape": lambda: (bare(), same_shape_lifecycle(client, "bench-bare", reminded)),
                 "minimal": lambda: (bare(), minimal_lifecycle(client, "bench-bare")),
             }
+            freeze_startup_objects()  # as the worker does before it polls; for every arm (one process)
             if profile_only:  # one arm alone, e.g. under `py-spy record`: its figures, no ratios
                 worker, lifecycle = arms[profile_only]()
                 rate, cpu = await timed(worker, lifecycle, n, concurrency, "P", warmup, server.pid)
