@@ -23,7 +23,10 @@ def test_startup_objects_are_frozen_garbage_first_freed_and_later_cycles_still_c
     before = _cycle()
     try:
         frozen = freeze_startup_objects()
-        assert frozen == gc.get_freeze_count() > 10_000  # the imported modules' objects, at least
+        assert frozen > 10_000  # the imported modules' objects, at least
+        # Nothing joins the permanent generation after the freeze, but other threads (the suite's) may free frozen
+        # objects in the meantime, so the count can only have dropped since.
+        assert 0 < gc.get_freeze_count() <= frozen
         assert before() is None  # garbage at the time was collected, not frozen
         after = _cycle()
         gc.collect()
