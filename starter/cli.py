@@ -119,6 +119,9 @@ def run_async(work: Callable[[], Awaitable[T]]) -> T:
     except RequestError as err:
         fail_request(err)
     except RuntimeError as err:
+        if any(status in str(err) for status in ("Unauthenticated", "PermissionDenied")):
+            fail(f"Temporal refused this client ({err}); check temporal.api_key (SENDCLOCK_TEMPORAL__API_KEY), the "
+                 "TLS client certificate and temporal.namespace", EXIT_UNAVAILABLE)
         if "connect" in str(err).lower() or "transport" in str(err).lower():
             fail(f"cannot reach Temporal ({err}); is `make up` running?", EXIT_UNAVAILABLE)
         raise
