@@ -11,7 +11,8 @@ import json
 import os
 import re
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -104,6 +105,30 @@ def load_settings():
         return get_settings()
     except (ValidationError, FileNotFoundError, ValueError) as err:
         fail(f"configuration: {str(err).splitlines()[0] if not isinstance(err, ValidationError) else out.validation(err)}")
+
+
+@contextmanager
+def db_session(settings, *, transaction: bool = False) -> Iterator[Any]:
+    """A session on the configured database (with `transaction`, committed at the end). A database that cannot be
+    used (unreachable, or its tables never created) exits 1 with the reason and what to run, not a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from store.db import make_engine, make_sessionmaker
+
+    engine = None
+    try:
+        engine = make_engine(settings.resolved_database_url)  # a SQLite file's directory is made here
+        sessions = make_sessionmaker(engine)
+        with sessions.begin() if transaction else sessions() as session:
+            yield session
+    except (SQLAlchemyError, OSError) as err:
+        reason = str(err).splitlines()[0]
+        never_upgraded = "no such table" in reason or ("relation" in reason and "does not exist" in reason)
+        fail(f"cannot use the database ({reason}); " + ("has `sendclock db upgrade` been run?" if never_upgraded else
+             "check database_url (SENDCLOCK_DATABASE_URL) and that the database is up"), EXIT_UNAVAILABLE)
+    finally:
+        if engine is not None:
+            engine.dispose()
 
 
 _used_temporal = False
@@ -229,7 +254,6 @@ def advice_start(
 
 def _workflow_for_case(settings, case: str, received: str | None) -> str:
     """The open advice request for a case (or the one received on --received)."""
-    from store.db import make_engine, make_sessionmaker
     from store.queries import processes_for_case
     from workflows.ids import EHC_ADVICE, advice_workflow_id
     from workflows.models import CASE_REF_PATTERN
@@ -238,12 +262,8 @@ def _workflow_for_case(settings, case: str, received: str | None) -> str:
         fail(f"--case: {case!r} is not a case reference (letters, digits, '.', '_', '-')")
     if received is not None:
         return advice_workflow_id(case, parse_date("--received", received))
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            found = processes_for_case(session, case, kind=EHC_ADVICE, open_only=True)
-    finally:
-        engine.dispose()
+    with db_session(settings) as session:
+        found = processes_for_case(session, case, kind=EHC_ADVICE, open_only=True)
     if not found:
         fail(f"--case: no open EHC advice request for case {case!r}")
     if len(found) > 1:
@@ -343,19 +363,14 @@ def list_command(
 ) -> None:
     """One line per open statutory step, overdue first."""
     from statutory.clock import local_date
-    from store.db import make_engine, make_sessionmaker
     from store.queries import open_steps
 
     if overdue and due_within is not None:
         fail("--overdue and --due-within cannot be used together")
     settings = load_settings()
     today = local_date(datetime.now(timezone.utc), settings.timezone)
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            steps = open_steps(session, today, overdue_only=overdue, due_within=due_within)
-    finally:
-        engine.dispose()
+    with db_session(settings) as session:
+        steps = open_steps(session, today, overdue_only=overdue, due_within=due_within)
     if as_json:
         typer.echo(json.dumps([out.step_json(s) for s in steps], indent=2))
     elif not steps:

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Annotated, Any, TypeVar
 
 import typer
 
 from starter import cli_format as out
-from starter.cli import EXIT_UNAVAILABLE, FLAGS, ByOption, CaseOption, InitialsOption, fail, load_settings, parse_date, run_async
-from starter.cli import in_send_era
+from starter.cli import FLAGS, ByOption, CaseOption, InitialsOption, fail, load_settings, parse_date, run_async
+from starter.cli import db_session, in_send_era
 from statutory.clock import fmt
 
 draft_app = typer.Typer(help="Draft plan consultations: the school's views (15 days) beside the parent's 15 days.",
@@ -135,29 +134,12 @@ def _rule(rule: str) -> str:
     return rule
 
 
-@contextmanager
-def _session(settings) -> Iterator[Any]:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from store.db import make_engine, make_sessionmaker
-
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            yield session
-    except SQLAlchemyError as err:
-        fail(f"cannot read the database ({str(err).splitlines()[0]}); has `sendclock db upgrade` been run?",
-                 EXIT_UNAVAILABLE)
-    finally:
-        engine.dispose()
-
-
 def _find(settings, case: str, rule: str, kind: str | None = None, began: date | None = None,
           hint: str = "") -> str:
     """The workflow ID of the one open process of `case` with an open step `rule`."""
     from store.queries import open_processes_with_step
 
-    with _session(settings) as session:
+    with db_session(settings) as session:
         found = open_processes_with_step(session, _case(case), rule)
     if kind is not None:
         found = [p for p in found if p.kind == kind]
@@ -183,7 +165,7 @@ def _wait_for_step(settings, workflow_id: str, rule_id: str, timeout: float = 20
 
     give_up = time.monotonic() + timeout
     while True:
-        with _session(settings) as session:
+        with db_session(settings) as session:
             detail = process_detail(session, workflow_id)
         rows = [s for s in (detail[1] if detail else []) if s.rule_id == rule_id]
         if rows or time.monotonic() > give_up:
@@ -530,7 +512,7 @@ def process_show(case: CaseOption, as_json: JsonOption = False) -> None:
     from store.queries import processes_for_case
 
     settings = load_settings()
-    with _session(settings) as session:
+    with db_session(settings) as session:
         found = processes_for_case(session, _case(case), open_only=True)
     if as_json:
         typer.echo(json.dumps([out.process_row_json(p) for p in found], indent=2))

@@ -8,34 +8,15 @@ hidden prompt (or one line of stdin with --password-stdin), never from a flag, a
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from starter.cli import EXIT_UNAVAILABLE, fail, load_settings
+from starter.cli import db_session, fail, load_settings
 
 user_app = typer.Typer(help="Dashboard accounts: roles senco, staff, leadership, auditor.", no_args_is_help=True)
 feed_app = typer.Typer(help="Secret calendar (ICS) feed URLs for Outlook: one per staff member or the school.",
                        no_args_is_help=True)
-
-
-@contextmanager
-def _session(settings) -> Iterator[Any]:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from store.db import make_engine, make_sessionmaker
-
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with make_sessionmaker(engine).begin() as session:
-            yield session
-    except SQLAlchemyError as err:
-        fail(f"cannot use the database ({str(err).splitlines()[0]}); has `sendclock db upgrade` been run?",
-             EXIT_UNAVAILABLE)
-    finally:
-        engine.dispose()
 
 
 def _staff(settings, staff: str | None, flag: str = "--staff") -> None:
@@ -72,7 +53,7 @@ def user_add(
         hashed = hash_password(password)
     except ValueError as err:
         fail(str(err))
-    with _session(settings) as session:
+    with db_session(settings, transaction=True) as session:
         try:
             add_account(session, username=username, password_hash=hashed, role=role, staff_id=staff)
         except ValueError as err:
@@ -84,7 +65,7 @@ def _set_active(username: str, active: bool) -> None:
     from store.accounts_queries import account_by_username
 
     settings = load_settings()
-    with _session(settings) as session:
+    with db_session(settings, transaction=True) as session:
         account = account_by_username(session, username)
         if account is None:
             fail(f"USERNAME: no account {username!r}")
@@ -110,7 +91,7 @@ def user_list() -> None:
     from store.accounts_queries import list_accounts
 
     settings = load_settings()
-    with _session(settings) as session:
+    with db_session(settings, transaction=True) as session:
         accounts = list_accounts(session)
         for a in accounts:
             typer.echo(f"{a.username:<24} {a.role:<11} {a.staff_id or '-':<12} {'active' if a.active else 'disabled'}")
@@ -129,7 +110,7 @@ def user_api_key(
 
     settings = load_settings()
     secret = new_token()
-    with _session(settings) as session:
+    with db_session(settings, transaction=True) as session:
         account = account_by_username(session, username)
         if account is None:
             fail(f"USERNAME: no account {username!r}")
@@ -153,7 +134,7 @@ def feed_new(
         fail("--staff/--school: give one of them")
     _staff(settings, staff)
     secret = new_token()
-    with _session(settings) as session:
+    with db_session(settings, transaction=True) as session:
         token = add_token(session, digest=token_digest(secret), kind="feed-school" if school else "feed-staff",
                           staff_id=staff, label=label[:80])
         token_id = token.id
@@ -167,7 +148,7 @@ def feed_list() -> None:
     from store.accounts_queries import list_tokens
 
     settings = load_settings()
-    with _session(settings) as session:
+    with db_session(settings, transaction=True) as session:
         for t in list_tokens(session):
             whose = t.staff_id or ("school" if t.kind == "feed-school" else f"account {t.account_id}")
             state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "live"
@@ -180,7 +161,7 @@ def feed_revoke(token_id: Annotated[int, typer.Argument(help="The id shown by `f
     from store.accounts_queries import revoke_token
 
     settings = load_settings()
-    with _session(settings) as session:
+    with db_session(settings, transaction=True) as session:
         if revoke_token(session, token_id) is None:
             fail(f"ID: no feed or API key {token_id}")
     typer.echo(f"Revoked {token_id}.")
