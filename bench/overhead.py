@@ -6,6 +6,9 @@ its worker alone on its task queue:
               SQLite database: start, record, one reminder (due at once: its target is today), advice sent, record;
   same-shape  bench/bare_workflows.SameShape: the same activities, timer, updates and upserts, no-op bodies;
   minimal     bench/bare_workflows.Minimal: one no-op activity.
+With --split, a fourth arm shows how sendclock's own cost divides:
+  sendclock_no_db   sendclock with the record and notify bodies doing nothing (no database write, no outbox row):
+                    the workflow, plan, client and payload work alone. Informative: the targets are on the first three.
 Both sendclock and same-shape clients wait for the "reminder-sent" record (an in-process hook called after the
 record activity's body; polling a query instead cut throughput to a third), then send the completion update.
 Also reported: CPU milliseconds per lifecycle of this process (worker and client) and of the dev server.
@@ -44,10 +47,10 @@ from worker import build_worker, freeze_startup_objects
 from workflows import activity_names
 from workflows import search_attributes as sa
 from workflows.ids import advice_workflow_id
-from workflows.models import AdviceRequest, AdviceSent, RecordInput, Recorded
+from workflows.models import AdviceRequest, AdviceSent, NotifyInput, NotifyResult, RecordInput, Recorded
 
 TARGETS = {"ratio_same_shape": 0.9, "ratio_minimal": 0.5}
-PREFIX = {"sendclock": "S", "same_shape": "B", "minimal": "M"}  # of the case refs each arm uses
+PREFIX = {"sendclock": "S", "same_shape": "B", "minimal": "M", "sendclock_no_db": "N"}  # of each arm's case refs
 Lifecycle = Callable[[str], Awaitable[None]]
 
 
@@ -79,6 +82,19 @@ class HookedActivities(SendclockActivities):
         done = super().record(entry)
         self.reminded.recorded(entry.workflow_id, entry.kind)
         return done
+
+
+class NoDatabaseActivities(HookedActivities):
+    """--split: record and notify return what they would, and write nothing (plan_step is the real one)."""
+
+    @activity.defn(name=activity_names.RECORD)
+    def record(self, entry: RecordInput) -> Recorded:
+        self.reminded.recorded(entry.workflow_id, entry.kind)
+        return Recorded(written=True, entry=entry)
+
+    @activity.defn(name=activity_names.NOTIFY)
+    def notify(self, notice: NotifyInput) -> NotifyResult:
+        return NotifyResult(deliveries=[])
 
 
 def sendclock_lifecycle(client: Client, settings, reminded: Reminded) -> Lifecycle:
@@ -137,7 +153,7 @@ async def timed(worker: Worker, lifecycle: Lifecycle, n: int, concurrency: int, 
 
 
 async def bench(n: int, concurrency: int, warmup: int, rounds: int, out: Path | None,
-                profile_only: str | None = None) -> dict:
+                profile_only: str | None = None, split: bool = False) -> dict:
     per_round: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="sendclock-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -157,7 +173,11 @@ async def bench(n: int, concurrency: int, warmup: int, rounds: int, out: Path | 
                     settings, sessions, reminded=reminded)), sendclock_lifecycle(client, settings, reminded)),
                 "same_shape": lambda: (bare(), same_shape_lifecycle(client, "bench-bare", reminded)),
                 "minimal": lambda: (bare(), minimal_lifecycle(client, "bench-bare")),
+                "sendclock_no_db": lambda: (build_worker(client, settings, activities=NoDatabaseActivities(
+                    settings, sessions, reminded=reminded)), sendclock_lifecycle(client, settings, reminded)),
             }
+            if not split and profile_only != "sendclock_no_db":
+                del arms["sendclock_no_db"]
             freeze_startup_objects()  # as the worker does before it polls; for every arm (one process)
             if profile_only:  # one arm alone, e.g. under `py-spy record`: its figures, no ratios
                 worker, lifecycle = arms[profile_only]()
@@ -205,6 +225,18 @@ async def bench(n: int, concurrency: int, warmup: int, rounds: int, out: Path | 
           f"minimal {figures['ratios_by_round']['minimal']}")
     print(f"by CPU per lifecycle (arm / sendclock, Python + dev server): same-shape {figures['cpu_ratio_same_shape']} "
           f"{figures['cpu_ratios_by_round']['same_shape']}, minimal {figures['cpu_ratio_minimal']}")
+    if "sendclock_no_db" in arms:  # --split: how sendclock's own cost divides
+        no_db = [r["sendclock_no_db"][0] / r["same_shape"][0] for r in per_round]
+        figures["split"] = {
+            "ratio_same_shape_without_database": round(median(no_db), 3),
+            "ratios_by_round": [round(v, 3) for v in no_db],
+            "cpu_ratio_same_shape_without_database": round(median(
+                total(r, "same_shape") / total(r, "sendclock_no_db") for r in per_round), 3)}
+        print(f"split: sendclock without its database writes and outbox rows {rates['sendclock_no_db']:.1f}/s, "
+              f"CPU ms/lifecycle {cpu['sendclock_no_db']}; same-shape ratio "
+              f"{figures['split']['ratio_same_shape_without_database']} {figures['split']['ratios_by_round']} "
+              f"(by CPU {figures['split']['cpu_ratio_same_shape_without_database']}), against "
+              f"{figures['ratio_same_shape']} with them")
     write_json(f"overhead-n{n}", figures, out)
     return figures
 
@@ -214,12 +246,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--n", type=int, default=150, help="lifecycles per arm and round (default 150)")
     parser.add_argument("--concurrency", type=int, default=20, help="lifecycles in flight (default 20)")
     parser.add_argument("--warmup", type=int, default=10, help="untimed lifecycles per arm first (default 10)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of the three arms in turn (default 3)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the arms in turn (default 3)")
     parser.add_argument("--out", type=Path, default=None, help="results directory (default bench/results)")
-    parser.add_argument("--only", choices=["sendclock", "same_shape", "minimal"], default=None,
+    parser.add_argument("--only", choices=list(PREFIX), default=None,
                         help="run one arm once and print its figures (no ratios, no JSON): for profiling")
+    parser.add_argument("--split", action="store_true",
+                        help="add the arm sendclock_no_db (record and notify write nothing): where the overhead goes")
     args = parser.parse_args(argv)
-    return asyncio.run(bench(args.n, args.concurrency, args.warmup, args.rounds, args.out, args.only))
+    return asyncio.run(bench(args.n, args.concurrency, args.warmup, args.rounds, args.out, args.only, args.split))
 
 
 if __name__ == "__main__":
