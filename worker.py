@@ -18,7 +18,7 @@ from activities.housekeeping import HousekeepingActivities
 from activities.sendclock import SendclockActivities
 from audit.archive_activities import ArchiveActivities
 from config.settings import Settings, get_settings
-from starter.client import connect
+from starter.client import TemporalConfigError, connect, refused
 from starter.sandbox import workflow_runner
 from starter.schedules import ensure_archive_schedule, ensure_schedules
 from store.db import make_engine, make_sessionmaker
@@ -28,6 +28,17 @@ from workflows.draft_consultation import DraftPlanConsultation
 from workflows.ehc_advice import EhcAdviceRequest
 from workflows.housekeeping import DispatchHeld, WeeklyDigest
 from workflows.reassessment import Reassessment
+
+# Waiting for Temporal at start: the first retry after this long, doubling up to the longest.
+CONNECT_FIRST_RETRY_S, CONNECT_LONGEST_RETRY_S = 1.0, 30.0
+
+
+EXIT_CONFIG = 78  # sysexits' EX_CONFIG: a supervisor should not restart the worker until its settings change
+
+
+class CannotStart(Exception):
+    """Starting cannot succeed by waiting (credentials refused, a TLS file unreadable): the message says why."""
+
 
 WORKFLOWS = [EhcAdviceRequest, DraftPlanConsultation, AnnualReview, Reassessment, WeeklyDigest, DispatchHeld,
              ArchiveClosedRuns]
@@ -63,8 +74,28 @@ def build_worker(client: Client, settings: Settings, activities: SendclockActivi
     )
 
 
+async def connect_when_ready(settings: Settings) -> Client:
+    """Connect to Temporal, waiting for it if it is not up yet (a server restarting, containers starting in any
+    order): each failed try is logged with the reason, then retried after 1, 2, 4 ... up to 30 s. Credentials that
+    Temporal refuses, or a TLS file that cannot be read, stop at once: waiting would not change them."""
+    delay = CONNECT_FIRST_RETRY_S
+    while True:
+        try:
+            return await connect(settings)
+        except TemporalConfigError as err:
+            raise CannotStart(str(err)) from None
+        except RuntimeError as err:
+            if refused(err):
+                raise CannotStart(f"Temporal at {settings.temporal.address} refused this worker ({err}); check "
+                                  "temporal.api_key, the TLS client certificate and temporal.namespace") from None
+            logging.warning("cannot reach Temporal at %s (%s); trying again in %.0f s", settings.temporal.address,
+                            str(err).splitlines()[0], delay)
+        await asyncio.sleep(delay)
+        delay = min(2 * delay, CONNECT_LONGEST_RETRY_S)
+
+
 async def run(settings: Settings) -> None:
-    client = await connect(settings)
+    client = await connect_when_ready(settings)
     try:
         logging.info("housekeeping schedules ready: %s", ", ".join(await ensure_schedules(client, settings)))
     except Exception:  # the statutory processes must run even when the digest cannot be scheduled
@@ -87,7 +118,13 @@ async def run(settings: Settings) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(run(get_settings()))
+    try:
+        asyncio.run(run(get_settings()))
+    except CannotStart as err:
+        logging.error("sendclock worker cannot start: %s", err)
+        raise SystemExit(EXIT_CONFIG) from None
+    except KeyboardInterrupt:  # Ctrl-C while still waiting for Temporal (once polling, SIGINT stops it cleanly)
+        logging.info("sendclock worker stopped before it started polling")
 
 
 if __name__ == "__main__":

@@ -136,6 +136,7 @@ _used_temporal = False
 
 def run_async(work: Callable[[], Awaitable[T]]) -> T:
     from starter.advice import RequestError
+    from starter.client import refused
 
     global _used_temporal
     _used_temporal = True
@@ -144,7 +145,7 @@ def run_async(work: Callable[[], Awaitable[T]]) -> T:
     except RequestError as err:
         fail_request(err)
     except RuntimeError as err:
-        if any(status in str(err) for status in ("Unauthenticated", "PermissionDenied")):
+        if refused(err):
             fail(f"Temporal refused this client ({err}); check temporal.api_key (SENDCLOCK_TEMPORAL__API_KEY), the "
                  "TLS client certificate and temporal.namespace", EXIT_UNAVAILABLE)
         if "connect" in str(err).lower() or "transport" in str(err).lower():

@@ -56,6 +56,12 @@ def connect_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
+def refused(err: BaseException) -> bool:
+    """Temporal answered, and said no to these credentials (an API key missing, wrong or revoked; a client
+    certificate it does not accept; a namespace this client may not use): trying again will not help."""
+    return any(status in str(err) for status in ("Unauthenticated", "PermissionDenied"))
+
+
 async def connect(settings: Settings) -> Client:
     """A client with the pydantic converter (dates cross workflow boundaries only with it), encrypting payloads when
     keys are configured, over TLS when configured."""

@@ -15,6 +15,7 @@ import asyncio
 import ssl
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import h2.config
 import h2.connection
@@ -173,3 +174,14 @@ async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> Non
             await sink.drain()
     finally:
         sink.close()
+
+
+def cloud_env(stack_env: dict[str, str], front: CloudFront, tmp_path: Path, api_key: str | None) -> dict[str, str]:
+    """SENDCLOCK_* for a process that reaches Temporal through `front`, as through Temporal Cloud."""
+    front.ca.cert_pem.write_to_path(str(tmp_path / "cloud-ca.pem"))
+    env = dict(stack_env, SENDCLOCK_TEMPORAL__ADDRESS=front.address,
+               SENDCLOCK_TEMPORAL__TLS_SERVER_ROOT_CA=str(tmp_path / "cloud-ca.pem"),
+               SENDCLOCK_TEMPORAL__TLS_SERVER_NAME=SERVER_NAME)
+    if api_key is not None:
+        env["SENDCLOCK_TEMPORAL__API_KEY"] = api_key
+    return env

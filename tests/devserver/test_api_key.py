@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +15,7 @@ from config.settings import Settings
 from starter.client import connect
 from statutory.clock import local_date
 
-from tests.devserver.cloud_front import SERVER_NAME, UNAUTHORIZED, CloudFront
+from tests.devserver.cloud_front import SERVER_NAME, UNAUTHORIZED, CloudFront, cloud_env
 from tests.devserver.conftest import WorkerProcess, sendclock
 
 pytestmark = pytest.mark.devserver
@@ -29,16 +28,6 @@ def front(devserver) -> Iterator[CloudFront]:
     front = CloudFront(devserver.client.service_client.config.target_host, API_KEY).start()
     yield front
     front.stop()
-
-
-def cloud_env(stack_env: dict[str, str], front: CloudFront, tmp_path: Path, api_key: str | None) -> dict[str, str]:
-    front.ca.cert_pem.write_to_path(str(tmp_path / "cloud-ca.pem"))
-    env = dict(stack_env, SENDCLOCK_TEMPORAL__ADDRESS=front.address,
-               SENDCLOCK_TEMPORAL__TLS_SERVER_ROOT_CA=str(tmp_path / "cloud-ca.pem"),
-               SENDCLOCK_TEMPORAL__TLS_SERVER_NAME=SERVER_NAME)
-    if api_key is not None:
-        env["SENDCLOCK_TEMPORAL__API_KEY"] = api_key
-    return env
 
 
 def test_worker_and_cli_run_a_process_with_the_api_key(front, stack_env, tmp_path):
