@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import signal
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.client import Client
@@ -118,13 +120,21 @@ async def run(settings: Settings) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    code = 0
     try:
         asyncio.run(run(get_settings()))
     except CannotStart as err:
         logging.error("sendclock worker cannot start: %s", err)
-        raise SystemExit(EXIT_CONFIG) from None
+        code = EXIT_CONFIG
     except KeyboardInterrupt:  # Ctrl-C while still waiting for Temporal (once polling, SIGINT stops it cleanly)
         logging.info("sendclock worker stopped before it started polling")
+    # The SDK's core runtime threads can abort the interpreter as it finalizes (SIGABRT in PyGILState_Release,
+    # temporalio/sdk-python#300; seen here after a refused connect): with the work done and the log flushed, leave
+    # without finalizing, so the exit status is the worker's own (as the CLI does).
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
