@@ -110,25 +110,30 @@ def load_settings():
 @contextmanager
 def db_session(settings, *, transaction: bool = False) -> Iterator[Any]:
     """A session on the configured database (with `transaction`, committed at the end). A database that cannot be
-    used (unreachable, or its tables never created) exits 1 with the reason and what to run, not a traceback."""
+    used (unreachable, or its tables never created) exits 1 with the reason and what to do, not a traceback."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from store.db import make_engine, make_sessionmaker
 
-    engine = None
     try:
         engine = make_engine(settings.resolved_database_url)  # a SQLite file's directory is made here
-        sessions = make_sessionmaker(engine)
+    except OSError as err:
+        _unusable_database(err)
+    sessions = make_sessionmaker(engine)
+    try:
         with sessions.begin() if transaction else sessions() as session:
             yield session
-    except (SQLAlchemyError, OSError) as err:
-        reason = str(err).splitlines()[0]
-        never_upgraded = "no such table" in reason or ("relation" in reason and "does not exist" in reason)
-        fail(f"cannot use the database ({reason}); " + ("has `sendclock db upgrade` been run?" if never_upgraded else
-             "check database_url (SENDCLOCK_DATABASE_URL) and that the database is up"), EXIT_UNAVAILABLE)
+    except SQLAlchemyError as err:
+        _unusable_database(err)
     finally:
-        if engine is not None:
-            engine.dispose()
+        engine.dispose()
+
+
+def _unusable_database(err: Exception) -> NoReturn:
+    reason = str(err).splitlines()[0]
+    never_upgraded = "no such table" in reason or ("relation" in reason and "does not exist" in reason)
+    fail(f"cannot use the database ({reason}); " + ("has `sendclock db upgrade` been run?" if never_upgraded else
+         "check database_url (SENDCLOCK_DATABASE_URL) and that the database is up"), EXIT_UNAVAILABLE)
 
 
 _used_temporal = False
