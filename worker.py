@@ -33,8 +33,6 @@ from workflows.reassessment import Reassessment
 
 # Waiting for Temporal at start: the first retry after this long, doubling up to the longest.
 CONNECT_FIRST_RETRY_S, CONNECT_LONGEST_RETRY_S = 1.0, 30.0
-
-
 EXIT_CONFIG = 78  # sysexits' EX_CONFIG: a supervisor should not restart the worker until its settings change
 
 
