@@ -20,7 +20,7 @@ from activities.housekeeping import HousekeepingActivities
 from activities.sendclock import SendclockActivities
 from audit.archive_activities import ArchiveActivities
 from config.settings import Settings, get_settings
-from starter.client import TemporalConfigError, connect, refused
+from starter.client import TemporalConfigError, connect, wrong_settings
 from starter.sandbox import workflow_runner
 from starter.schedules import ensure_archive_schedule, ensure_schedules
 from store.db import make_engine, make_sessionmaker
@@ -37,7 +37,8 @@ EXIT_CONFIG = 78  # sysexits' EX_CONFIG: a supervisor should not restart the wor
 
 
 class CannotStart(Exception):
-    """Starting cannot succeed by waiting (credentials refused, a TLS file unreadable): the message says why."""
+    """Starting cannot succeed by waiting (credentials refused, TLS to a plain server, a TLS file unreadable): the
+    message says why."""
 
 
 WORKFLOWS = [EhcAdviceRequest, DraftPlanConsultation, AnnualReview, Reassessment, WeeklyDigest, DispatchHeld,
@@ -76,8 +77,9 @@ def build_worker(client: Client, settings: Settings, activities: SendclockActivi
 
 async def connect_when_ready(settings: Settings) -> Client:
     """Connect to Temporal, waiting for it if it is not up yet (a server restarting, containers starting in any
-    order): each failed try is logged with the reason, then retried after 1, 2, 4 ... up to 30 s. Credentials that
-    Temporal refuses, or a TLS file that cannot be read, stop at once: waiting would not change them."""
+    order): each failed try is logged with the reason, then retried after 1, 2, 4 ... up to 30 s. Settings that
+    cannot work (credentials Temporal refuses, TLS to a plain server, a TLS file that cannot be read) stop at once:
+    waiting would not change them."""
     delay = CONNECT_FIRST_RETRY_S
     while True:
         try:
@@ -85,9 +87,8 @@ async def connect_when_ready(settings: Settings) -> Client:
         except TemporalConfigError as err:
             raise CannotStart(str(err)) from None
         except RuntimeError as err:
-            if refused(err):
-                raise CannotStart(f"Temporal at {settings.temporal.address} refused this worker ({err}); check "
-                                  "temporal.api_key, the TLS client certificate and temporal.namespace") from None
+            if (why := wrong_settings(err, settings)) is not None:
+                raise CannotStart(why) from None
             logging.warning("cannot reach Temporal at %s (%s); trying again in %.0f s", settings.temporal.address,
                             str(err).splitlines()[0], delay)
         await asyncio.sleep(delay)

@@ -141,7 +141,7 @@ _used_temporal = False
 
 def run_async(work: Callable[[], Awaitable[T]]) -> T:
     from starter.advice import RequestError
-    from starter.client import refused
+    from starter.client import wrong_settings
 
     global _used_temporal
     _used_temporal = True
@@ -150,9 +150,8 @@ def run_async(work: Callable[[], Awaitable[T]]) -> T:
     except RequestError as err:
         fail_request(err)
     except RuntimeError as err:
-        if refused(err):
-            fail(f"Temporal refused this client ({err}); check temporal.api_key (SENDCLOCK_TEMPORAL__API_KEY), the "
-                 "TLS client certificate and temporal.namespace", EXIT_UNAVAILABLE)
+        if (why := wrong_settings(err, load_settings())) is not None:
+            fail(why, EXIT_UNAVAILABLE)
         if "connect" in str(err).lower() or "transport" in str(err).lower():
             fail(f"cannot reach Temporal ({err}); is `make up` running?", EXIT_UNAVAILABLE)
         raise

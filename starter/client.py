@@ -62,6 +62,23 @@ def refused(err: BaseException) -> bool:
     return any(status in str(err) for status in ("Unauthenticated", "PermissionDenied"))
 
 
+def tls_to_a_plain_server(err: BaseException) -> bool:
+    """This client spoke TLS (temporal.tls, temporal.api_key or a temporal.tls_* setting turns it on) and the server
+    answered in plain text: a setting is wrong, and trying again will not help."""
+    return "InvalidContentType" in str(err)
+
+
+def wrong_settings(err: BaseException, settings: Settings) -> str | None:
+    """Why connecting failed, when waiting cannot mend it (the settings must change); None otherwise."""
+    if refused(err):
+        return (f"Temporal at {settings.temporal.address} refused this client ({err}); check temporal.api_key "
+                "(SENDCLOCK_TEMPORAL__API_KEY), the TLS client certificate and temporal.namespace")
+    if tls_to_a_plain_server(err):
+        return (f"Temporal at {settings.temporal.address} does not speak TLS, and this client does (temporal.tls, "
+                "temporal.api_key or a temporal.tls_* setting is set): check the address and those settings")
+    return None
+
+
 async def connect(settings: Settings) -> Client:
     """A client with the pydantic converter (dates cross workflow boundaries only with it), encrypting payloads when
     keys are configured, over TLS when configured."""

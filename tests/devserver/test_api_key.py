@@ -59,7 +59,8 @@ def test_without_the_right_key_the_cli_fails_clearly(front, stack_env, tmp_path,
     started = sendclock(env, "advice", "start", "--case", "EHC-C002", "--la", "Kent", "--received", "2026-11-02",
                         "--owner", "senco")
     assert started.returncode == 1 and "Traceback" not in started.stderr, started.stderr
-    assert started.stderr.startswith("sendclock: Temporal refused this client (") and UNAUTHORIZED in started.stderr
+    assert started.stderr.startswith("sendclock: Temporal at ") and "refused this client (" in started.stderr
+    assert UNAUTHORIZED in started.stderr
     assert "SENDCLOCK_TEMPORAL__API_KEY" in started.stderr and (api_key or API_KEY) not in started.stderr
     assert front.seen and not any(seen.authorized for seen in front.seen)
 
@@ -72,3 +73,13 @@ async def test_the_client_sends_the_key_on_every_call(front, tmp_path):
     client = await connect(settings)
     assert await client.count_workflows() is not None
     assert len(front.seen) >= 2 and all(seen.authorized for seen in front.seen)
+
+
+def test_an_api_key_against_a_plain_server_says_so(devserver, stack_env):
+    """An API key turns TLS on; pointed at a server without TLS (the embedded dev server), the CLI says which."""
+    env = dict(stack_env, SENDCLOCK_TEMPORAL__API_KEY=API_KEY)
+    assert sendclock(env, "db", "upgrade").returncode == 0
+    started = sendclock(env, "advice", "start", "--case", "EHC-C003", "--la", "Kent", "--received", "2026-11-02",
+                        "--owner", "senco")
+    assert started.returncode == 1 and "Traceback" not in started.stderr, started.stderr
+    assert "does not speak TLS, and this client does" in started.stderr and API_KEY not in started.stderr

@@ -66,6 +66,16 @@ def test_refused_credentials_stop_the_worker_at_once(devserver, stack_env, tmp_p
     finally:
         front.stop()
     text = log.read_text()
-    assert "sendclock worker cannot start: Temporal at " in text and "refused this worker" in text, text
+    assert "sendclock worker cannot start: Temporal at " in text and "refused this client" in text, text
     assert "Request unauthorized" in text and "trying again" not in text and "Traceback" not in text
     assert "a-revoked-key" not in text
+
+
+def test_tls_settings_against_a_plain_server_stop_the_worker_at_once(devserver, stack_env, tmp_path):
+    env = dict(stack_env, SENDCLOCK_TEMPORAL__ADDRESS=devserver.client.service_client.config.target_host,
+               SENDCLOCK_TEMPORAL__TLS="true")
+    log = tmp_path / "worker.log"
+    assert start_worker(env, log).wait(timeout=30) == EXIT_CONFIG
+    text = log.read_text()
+    assert "sendclock worker cannot start: Temporal at " in text and "does not speak TLS" in text, text
+    assert "trying again" not in text and "Traceback" not in text
