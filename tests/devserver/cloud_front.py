@@ -160,8 +160,7 @@ class CloudFront:
             await client_writer.drain()
             data = await client_reader.read(65536)
             if not data:
-                client_writer.close()
-                return
+                return  # the caller closes the connection
             requests = self._read(answer, data)
             self.seen += requests
             streams = [request.stream_id for request in requests]
