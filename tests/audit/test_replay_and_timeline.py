@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import subprocess
 import sys
@@ -116,32 +117,35 @@ async def test_encrypted_payloads_without_a_key_say_so():
         await decode_events(events, data_converter())
 
 
-def cli(*args: str, env=None) -> subprocess.CompletedProcess[str]:
+def cli(var_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`sendclock audit ...` as an auditor runs it, with settings of its own: not the checkout's var/ (where `make
+    up` keeps the embedded stack's payload keys) nor the caller's SENDCLOCK_* variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SENDCLOCK_")} | {"SENDCLOCK_VAR_DIR": str(var_dir)}
     return subprocess.run([str(Path(sys.executable).parent / "sendclock"), "audit", *args], cwd=REPO,
                           capture_output=True, text=True, timeout=120, env=env)
 
 
 def test_the_cli_replays_a_file_and_explains_bad_input(tmp_path: Path):
-    done = cli("replay", str(history_path("ehc_advice_late")))
+    done = cli(tmp_path, "replay", str(history_path("ehc_advice_late")))
     assert done.returncode == 0, done.stderr
     assert "Replay: the current code reproduces every recorded decision (1 run, 160 events)." in done.stdout
     assert "late by 9 days" in done.stdout
 
-    as_json = json.loads(cli("replay", str(history_path("ehc_advice_late")), "--json").stdout)
+    as_json = json.loads(cli(tmp_path, "replay", str(history_path("ehc_advice_late")), "--json").stdout)
     assert as_json["processes"][0]["verdict"]["reproduced"] is True
     assert as_json["processes"][0]["timeline"]["steps"][0]["days_late"] == 9
 
     (tmp_path / "notes.json").write_text("[1, 2]")
-    bad = cli("replay", str(tmp_path / "notes.json"))
+    bad = cli(tmp_path, "replay", str(tmp_path / "notes.json"))
     assert bad.returncode == 2 and "FILE|WORKFLOW_ID:" in bad.stderr and "not a Temporal history" in bad.stderr
-    missing = cli("replay", str(tmp_path / "nope.json"))
+    missing = cli(tmp_path, "replay", str(tmp_path / "nope.json"))
     assert missing.returncode == 2 and "no such file" in missing.stderr
 
     encrypted = json.loads(history_path("ehc_advice_withdrawn").read_text())
     encrypted["events"][0]["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]["metadata"][
         "encoding"] = base64.b64encode(b"binary/encrypted").decode()
     (tmp_path / "enc.json").write_text(json.dumps(encrypted))
-    refused = cli("replay", str(tmp_path / "enc.json"))
+    refused = cli(tmp_path, "replay", str(tmp_path / "enc.json"))
     assert refused.returncode == 2 and "encrypted (encoding binary/encrypted) and no key is configured" in refused.stderr
 
 
