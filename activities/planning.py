@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-from config.settings import Settings
+from config.settings import Settings, month_day
 from statutory import Closure, Convention, Rule, SchoolCalendar, compute_deadline, get_rule
 from statutory.clock import at_local
+from statutory.deadline import Deadline, LaMeetingDate
 from statutory.reminders import escalation_dates, recurring_dates, reminder_dates
+from statutory.rules import Holder
 from workflows.models import Notice, PlanStepInput, StepPlan, StepStyle
 
 # Escalations and nudges are planned a batch at a time; the step asks for more when they are used up.
@@ -22,22 +24,44 @@ def school_calendar(settings: Settings) -> SchoolCalendar:
     return SchoolCalendar(Closure(start=c.start, end=c.end, label=c.label) for c in settings.calendar.closures)
 
 
+_STYLES: dict[Holder, StepStyle] = {Holder.REQUESTER: "prompt", Holder.PARENT: "window", Holder.LA: "chase",
+                                    Holder.SCHOOL: "duty", Holder.SHARED: "duty"}
+# The rules whose reminders start with the autumn term (the transfer year's planning), not a fixed time before.
+AUTUMN_TERM_FIRST = ("phase-transfer-meeting-by",)
+
+
 def style_of(rule: Rule) -> StepStyle:
     """How sendclock treats a rule, from who holds the duty (see workflows/models/common.py, StepStyle)."""
-    if rule.convention is Convention.C7:
-        return "prompt"
-    holder = rule.duty_holder.lower()
-    if holder.startswith("parent"):
-        return "window"
-    if holder.startswith("la") and "with the school" not in holder:
-        return "chase"
-    return "duty"
+    return _STYLES[rule.holder]
+
+
+def deadline_for(settings: Settings, request: PlanStepInput, calendar: SchoolCalendar) -> Deadline:
+    """The rule book's dates for a step, with what this school and its LAs have set: the C3 reading, an LA's own
+    date for transfer-year review meetings, the school's promise counted from the request."""
+    rule = get_rule(request.rule_id, on=request.anchor)
+    la_date = None
+    if rule.convention is Convention.C9 and request.la is not None:
+        practice = settings.las.get(request.la)
+        if practice is not None and practice.transfer_review_meetings_by:
+            month, day = month_day(practice.transfer_review_meetings_by, f"las.{request.la}.transfer_review_meetings_by")
+            la_date = LaMeetingDate(la=request.la, month=month, day=day)
+    promised_from = request.promised_from if settings.law.advice_promise_from == "request" else None
+    return compute_deadline(request.rule_id, request.anchor, calendar, reading=settings.law.notice_reading,
+                            derived_from=request.derived_from, la_date=la_date,
+                            promised_from=promised_from if promised_from != request.anchor else None)
+
+
+def autumn_term_start(settings: Settings, target: date, calendar: SchoolCalendar) -> date:
+    """The first working day of the autumn term in the school year of `target` (calendar.autumn_term_starts)."""
+    month, day = month_day(settings.calendar.autumn_term_starts, "calendar.autumn_term_starts")
+    year = target.year if (target.month, target.day) >= (month, day) else target.year - 1
+    return calendar.first_working_day_on_or_after(date(year, month, min(day, 28) if (month, day) == (2, 29) else day))
 
 
 def plan_step(settings: Settings, request: PlanStepInput) -> StepPlan:
     calendar = school_calendar(settings)
     rule = get_rule(request.rule_id, on=request.anchor)
-    deadline = compute_deadline(request.rule_id, request.anchor, calendar)
+    deadline = deadline_for(settings, request, calendar)
     policy = settings.reminders
     style = style_of(rule)
     owner_and_senco = list(dict.fromkeys([request.owner, request.escalate_to]))
@@ -46,8 +70,12 @@ def plan_step(settings: Settings, request: PlanStepInput) -> StepPlan:
         return Notice(at=at_local(day, at, settings.timezone), on=day, **fields)
 
     def reminders(offsets: list[int]) -> list[Notice]:
+        days = [day for _, day in reminder_dates(deadline.target, offsets, calendar)]
+        if rule.id in AUTUMN_TERM_FIRST:  # the first on the autumn term's first day; none in the holiday before it
+            start = autumn_term_start(settings, deadline.target, calendar)
+            days = sorted({start, *(d for d in days if d > start)}) if start <= deadline.target else days
         return [notice(day, kind="reminder", recipients=[request.owner], days_to_target=(deadline.target - day).days)
-                for _, day in reminder_dates(deadline.target, offsets, calendar)]
+                for day in days]
 
     def escalations() -> list[Notice]:
         after = request.after or deadline.due
@@ -82,5 +110,5 @@ def plan_step(settings: Settings, request: PlanStepInput) -> StepPlan:
     return StepPlan(
         rule_id=rule.id, rule_title=rule.title, rule_version=deadline.rule_version, basis=deadline.basis,
         anchor=deadline.anchor, due=deadline.due, target=deadline.target, explanation=list(deadline.explanation),
-        notices=notices, style=style, duty_holder=rule.duty_holder,
+        notices=notices, style=style, duty_holder=rule.duty_holder, warning=deadline.warning,
     )

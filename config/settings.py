@@ -81,10 +81,62 @@ class ClosureSetting(BaseModel):
         return self
 
 
+MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+
+
+def month_day(value: str, name: str) -> tuple[int, int]:
+    """A day of the year written MM-DD ("09-01"), checked to exist (29 February does)."""
+    if not isinstance(value, str) or not MONTH_DAY.match(value):
+        raise ValueError(f"{name}: {value!r} is not a day of the year written MM-DD, e.g. 09-01 for 1 September")
+    month, day = int(value[:2]), int(value[3:])
+    try:
+        date(2000, month, day)
+    except ValueError:
+        raise ValueError(f"{name}: {value} is not a day of the year") from None
+    return month, day
+
+
 class CalendarSettings(BaseModel):
     """The school calendar: closures (holidays, INSET days) on top of weekends and England bank holidays."""
 
     closures: list[ClosureSetting] = Field(default_factory=list)
+    # The autumn term starts on the first working day on or after this day (MM-DD): transfer-year reminders (the
+    # latest review meeting before a phase transfer) start then, not in the summer holiday before it.
+    autumn_term_starts: str = "09-01"
+
+    @field_validator("autumn_term_starts")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        month_day(value, "calendar.autumn_term_starts")
+        return value
+
+
+class LawSettings(BaseModel):
+    """Where the rule book leaves the school a reading (statutory-timescales.md §2, §5); the explanation of every date
+    says which reading was used."""
+
+    # C3, "at least two weeks' notice": "clear" days (the safe reading: meeting on the 4th, notice by the 20th of
+    # the month before) or "inclusive" (notice by the 21st).
+    notice_reading: Literal["clear", "inclusive"] = "clear"
+    # The school's promise for advice to the LA: six weeks from "receipt" (reg 8(1): the statutory date) or from the
+    # date of the "request" (the seed policy: "within six weeks from the date of the request"), when the request's
+    # date is recorded. The statutory date stays as the law says; only the school's target moves earlier.
+    advice_promise_from: Literal["receipt", "request"] = "receipt"
+
+
+class LaPractice(BaseModel):
+    """What one LA asks of schools beyond the law. Keyed by the LA's name as processes give it (`--la`)."""
+
+    # The LA's own "reviews for a transfer must be held by" day (MM-DD): replaces the derived planning date of
+    # phase-transfer-meeting-by (12 weeks before the reg 18 date) with the last such day before the reg 18 date.
+    transfer_review_meetings_by: str | None = None
+
+    @field_validator("transfer_review_meetings_by")
+    @classmethod
+    def _month_day(cls, value: str | None) -> str | None:
+        if value is not None:
+            month_day(value, "las.<name>.transfer_review_meetings_by")
+        return value
 
 
 class StaffMember(BaseModel):
@@ -119,7 +171,10 @@ class ReminderPolicy(BaseModel):
     days_before_target_by_rule: dict[str, list[int]] = Field(
         default_factory=lambda: {"annual-review-due": [84, 56, 42, 28, 14, 0],
                                  "phase-transfer-review": [84, 56, 42, 28, 14, 0],
-                                 "post16-transfer-review": [84, 56, 42, 28, 14, 0]})
+                                 "post16-transfer-review": [84, 56, 42, 28, 14, 0],
+                                 "post16-move-review": [84, 56, 42, 28, 14, 0],
+                                 # and one on the first day of the autumn term (calendar.autumn_term_starts)
+                                 "phase-transfer-meeting-by": [56, 42, 28, 14, 7, 0]})
     send_at: time = time(8, 0)
     escalate_to: str = "senco"
     escalate_every_days: int = Field(default=7, ge=1, le=28)
@@ -296,6 +351,8 @@ class Settings(BaseSettings):
     dashboard_url: str = "http://127.0.0.1:8000"
     temporal: TemporalSettings = Field(default_factory=TemporalSettings)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+    law: LawSettings = Field(default_factory=LawSettings)
+    las: dict[str, LaPractice] = Field(default_factory=dict)
     staff: dict[str, StaffMember] = Field(default_factory=dict)
     reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)

@@ -43,7 +43,8 @@ ReceivedOption = Annotated[str | None, typer.Option("--received", help="Which re
 FLAGS = {"case_ref": "--case", "initials": "--initials", "la": "--la", "received_on": "--received", "owner": "--owner", "channel": "--channel",
          "escalate_to": "--escalate-to", "sent_on": "--date", "method": "--method", "by": "--by", "note": "--note",
          "ground": "--ground", "start": "--start", "end": "--end", "claimed_by": "--by", "withdrawn_on": "--date",
-         "reason": "--reason", "assessment_requested_on": "--assessment-requested"}
+         "reason": "--reason", "assessment_requested_on": "--assessment-requested",
+         "requested_on": "--requested-on"}
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -162,14 +163,19 @@ def run_async(work: Callable[[], Awaitable[T]]) -> T:
 
 @app.command("rules")
 def rules_command(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """List every statutory rule with its legal basis."""
-    from statutory import RULES
+    """List every statutory rule with its legal basis (and a rule's earlier versions where the law changed)."""
+    from statutory import RULES, fmt, rule_ids, versions
 
     if as_json:
         typer.echo(json.dumps([r.model_dump(mode="json") for r in RULES], indent=2))
         return
-    for rule in RULES:
+    for rule_id in rule_ids():
+        *earlier, rule = versions(rule_id)
         typer.echo(f"{rule.id:<28} {rule.title}\n{'':<28} {rule.basis}")
+        for old in earlier:
+            if old.period != rule.period:
+                typer.echo(f"{'':<28} for {fmt(old.effective_from)} to {fmt(old.effective_to)}: {old.period} "
+                           f"({old.basis})")
 
 
 @app.command("deadline")
@@ -177,11 +183,19 @@ def deadline_command(
     rule: Annotated[str, typer.Argument(help="Rule id, e.g. ehc-advice (see `sendclock rules`).")],
     from_: Annotated[str, typer.Option("--from", help="The anchor date, YYYY-MM-DD.")],
     closed: Annotated[list[str] | None, typer.Option("--closed", help="A school closure START:END (inclusive); repeatable.")] = None,
+    post16: Annotated[bool, typer.Option(
+        "--post16", help="phase-transfer-meeting-by: plan back from the post-16 date (31 March), not 15 February.")] = False,
+    la: Annotated[str | None, typer.Option(
+        "--la", help="phase-transfer-meeting-by: use this LA's own date for transfer-year meetings (settings: las).")] = None,
+    reading: Annotated[str | None, typer.Option(
+        "--reading", help="Notice periods (C3): clear (the safe reading) or inclusive; default from settings.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Compute the due (statutory) and target (working) dates of a rule from an anchor date."""
-    from activities.planning import school_calendar
-    from statutory import Closure, compute_deadline, get_rule
+    from activities.planning import deadline_for, school_calendar
+    from statutory import Closure, Convention, get_rule, rule_ids
+    from statutory.conventions import READINGS
+    from workflows.models import PlanStepInput
 
     anchor = parse_date("--from", from_)
     extra = []
@@ -193,18 +207,30 @@ def deadline_command(
         if last < first:
             fail(f"--closed: end {last} is before start {first}")
         extra.append(Closure(start=first, end=last, label="given with --closed"))
-    from statutory import rule_ids
-
     if rule not in rule_ids():
         fail(f"RULE: unknown rule {rule!r} (see `sendclock rules`)")
     try:
-        get_rule(rule, on=anchor)
+        found = get_rule(rule, on=anchor)
     except ValueError as err:
         fail(f"--from: {err}")
     in_send_era("--from", anchor)  # far-future anchors would overflow the date arithmetic
-    calendar = school_calendar(load_settings()).with_closures(extra)
-    deadline = compute_deadline(rule, anchor, calendar)
-    typer.echo(json.dumps(out.deadline_json(deadline)) if as_json else out.deadline_text(deadline, get_rule(rule, on=anchor)))
+    derived = found.convention is Convention.C9
+    if (post16 or la) and not derived:
+        fail(f"{'--post16' if post16 else '--la'}: only for a planning date derived from the transfer review "
+             f"(phase-transfer-meeting-by), not {rule}")
+    if reading is not None and reading not in READINGS:
+        fail(f"--reading: {reading!r} is not a reading; use clear or inclusive")
+    settings = load_settings()
+    if la is not None and la not in settings.las:
+        known = ", ".join(sorted(settings.las)) or "none"
+        fail(f"--la: no LA named {la!r} in the settings (las.<name>; configured: {known})")
+    if reading is not None:
+        settings = settings.model_copy(update={"law": settings.law.model_copy(update={"notice_reading": reading})})
+    calendar = school_calendar(settings).with_closures(extra)
+    request = PlanStepInput(rule_id=rule, anchor=anchor, owner="-", escalate_to="-", la=la,
+                            derived_from="post16-transfer-review" if post16 else None)
+    deadline = deadline_for(settings, request, calendar)
+    typer.echo(json.dumps(out.deadline_json(deadline)) if as_json else out.deadline_text(deadline, found))
 
 
 # --- EHC advice requests -------------------------------------------------------------------------------------
@@ -221,6 +247,11 @@ def advice_start(
         "--assessment-requested",
         help="Date the LA received the EHC needs assessment request (YYYY-MM-DD), if its letter says: "
              "shows the LA's 6/16/20-week dates and chases the final plan.")] = None,
+    requested_on: Annotated[str | None, typer.Option(
+        "--requested-on",
+        help="The date on the LA's request letter (YYYY-MM-DD), if earlier than the day it was received: the "
+             "statutory six weeks still run from receipt; a school that promises six weeks from the request "
+             "(law.advice_promise_from) gets the earlier target.")] = None,
     initials: InitialsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -242,7 +273,7 @@ def advice_start(
     request = build(AdviceRequest, case_ref=case, la=la, received_on=received_on,
                     owner=owner, channel=channel, escalate_to=settings.reminders.escalate_to,
                     assessment_requested_on=parse_date("--assessment-requested", assessment_requested),
-                    initials=initials)
+                    requested_on=parse_date("--requested-on", requested_on), initials=initials)
     try:
         # Bad input fails before Temporal is contacted.
         check_request(settings, request, today=local_date(datetime.now(timezone.utc), settings.timezone))

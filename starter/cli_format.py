@@ -26,6 +26,7 @@ def deadline_json(deadline) -> dict[str, Any]:
         "convention": str(deadline.convention),
         "rule_version": deadline.rule_version.isoformat(),
         "explanation": list(deadline.explanation),
+        "warning": deadline.warning,
     }
 
 
@@ -33,9 +34,11 @@ def deadline_text(deadline, rule) -> str:
     lines = [
         f"{rule.id}: {rule.title}",
         f"  from    {fmt(deadline.anchor)}",
-        f"  due     {fmt(deadline.due)}   (the statutory date)",
+        f"  due     {fmt(deadline.due)}   " + ("(a date to plan by: guidance, not law)" if rule.guidance
+                                             else "(the statutory date)"),
         f"  target  {fmt(deadline.target)}   (the working day to aim for)",
         f"  basis   {deadline.basis}",
+        *([f"  warning {deadline.warning.removeprefix('Warning: ')}"] if deadline.warning else []),
         "  how:",
     ]
     lines += [f"    - {line}" for line in deadline.explanation]

@@ -54,11 +54,36 @@ class Closure(BaseModel, frozen=True):
 BANK_HOLIDAY_YEARS = range(2000, 2101)
 
 
+# The holidays library's names, as GOV.UK's bank-holidays.json titles them (www.gov.uk/bank-holidays).
+GOV_UK_TITLES = {
+    "May Day": "Early May bank holiday",
+    "Spring Bank Holiday": "Spring bank holiday",
+    "Late Summer Bank Holiday": "Summer bank holiday",
+    "Diamond Jubilee of Elizabeth II": "Queen’s Diamond Jubilee",
+    "Platinum Jubilee of Elizabeth II": "Platinum Jubilee bank holiday",
+    "State Funeral of Queen Elizabeth II": "Bank Holiday for the State Funeral of Queen Elizabeth II",  # sic: capital H
+    "Coronation of Charles III": "Bank holiday for the coronation of King Charles III",
+}
+# A one-off title GOV.UK gives a regular holiday on one date (the library keeps the usual name).
+GOV_UK_TITLES_ON = {
+    date(2020, 5, 8): "Early May bank holiday (VE day)",  # moved from Mon 4 May for VE Day's 75th anniversary
+}
+SUBSTITUTE = ", substitute day"
+
+
 def _tabulate(years: range) -> dict[int, Mapping[date, str]]:
+    """Bank holidays as GOV.UK lists them: a holiday whose date falls at a weekend is a bank holiday on its
+    substitute weekday only ("Boxing Day, substitute day" on Mon 28 Dec 2026); the weekend date itself is no bank
+    holiday (Sat 26 Dec 2026 is a Saturday)."""
     found = UnitedKingdom(subdiv="ENG", years=years, language="en_GB")
     by_year: dict[int, dict[date, str]] = {y: {} for y in years}
     for d, name in sorted(found.items()):
-        by_year[d.year][d] = name.replace(" (observed)", ", substitute day")
+        if d.weekday() >= 5:
+            continue  # the library also lists the weekend date; GOV.UK (and the law) have the substitute day only
+        observed = name.endswith(" (observed)")
+        name = name.removesuffix(" (observed)")
+        title = GOV_UK_TITLES_ON.get(d) or GOV_UK_TITLES.get(name, name)
+        by_year[d.year][d] = title + (SUBSTITUTE if observed else "")
     return {y: MappingProxyType(table) for y, table in by_year.items()}
 
 
@@ -130,6 +155,10 @@ class SchoolCalendar:
 
     def next_working_day_after(self, d: date) -> date:
         return self.first_working_day_on_or_after(d + _ONE_DAY)
+
+    def without_closures(self) -> SchoolCalendar:
+        """Weekends and bank holidays only: the calendar of a body that does not close with the school (an LA)."""
+        return SchoolCalendar()
 
     def with_closures(self, extra: Iterable[Closure]) -> SchoolCalendar:
         """A new calendar with `extra` closures added (this one is unchanged)."""

@@ -8,12 +8,17 @@ of E (Dodds v Walker [1981] 1 WLR 1027 (HL)). `due` never depends on any calenda
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Literal
 
 from dateutil.relativedelta import relativedelta
 
 from statutory.calendar import SchoolCalendar
 from statutory.clock import fmt
-from statutory.rules import Convention, Rule
+from statutory.rules import TRANSFER_RULES, Convention, Holder, Rule, get_rule
+
+# C3: "clear days" (the safe reading, Re Hector Whaling [1936] Ch 208) or "inclusive" (a school's setting).
+Reading = Literal["clear", "inclusive"]
+READINGS: tuple[Reading, ...] = ("clear", "inclusive")
 
 _MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June",
@@ -46,9 +51,13 @@ def c2_beginning_with(anchor: date, amount: int) -> date:
     return anchor + timedelta(days=amount - 1)
 
 
-def c3_before_meeting(meeting: date, amount: int, unit: str) -> date:
-    """C3 "at least N weeks before meeting M": the latest day to act is M - 7N."""
-    return meeting - timedelta(days=_days(amount, unit))
+def c3_before_meeting(meeting: date, amount: int, unit: str, reading: Reading = "clear") -> date:
+    """C3 "at least N weeks' notice before meeting M". Clear days (the default, the safe reading): neither the day
+    the notice is given nor the day of the meeting counts, so the latest day to act is M - 7N - 1 (meeting Wed 4 Nov
+    2026 -> Tue 20 Oct 2026). The inclusive reading, a school's choice: M - 7N."""
+    if reading not in READINGS:
+        raise ValueError(f"C3 reading must be one of {', '.join(READINGS)}, not {reading!r}")
+    return meeting - timedelta(days=_days(amount, unit) + (1 if reading == "clear" else 0))
 
 
 def c4_period_starting_with(anchor: date, months: int) -> date:
@@ -71,15 +80,51 @@ def c7_earliest(anchor: date, months: int) -> date:
     return later + timedelta(days=1)
 
 
-def compute_due(rule: Rule, anchor: date) -> date:
-    """The statutory due date of `rule` for `anchor`: the convention arithmetic alone."""
+def c8_months(anchor: date, months: int, direction: Literal["before", "after"]) -> date:
+    """C8 "at least N months before T" / "within N months of E": the corresponding date N months before or after,
+    or the last day of that month where there is none (transfer Sat 31 Jul 2027, five months before: Sun 28 Feb
+    2027)."""
+    return _months_later(anchor, -months if direction == "before" else months)[0]
+
+
+def derived_from(rule: Rule, anchor: date, base: str | None = None) -> Rule:
+    """C9: the rule a planning date is derived from (its default, or `base`, one of TRANSFER_RULES), in the version
+    in force for `anchor`."""
+    base = base or rule.derived_from
+    if base not in TRANSFER_RULES:
+        raise ValueError(f"{rule.id} is derived from one of {', '.join(TRANSFER_RULES)}, not {base!r}")
+    return get_rule(base, on=anchor)
+
+
+def latest_on_or_before(month: int, day: int, limit: date) -> date:
+    """The last (month, day) on or before `limit` (an LA's "reviews must be held by 30 November": the 30 November
+    before the reg 18 date). 29 February falls back to 28 February in other years."""
+    for year in (limit.year, limit.year - 1):
+        candidate = date(year, month, min(day, 28 if month == 2 and not _leap(year) else day))
+        if candidate <= limit:
+            return candidate
+    raise AssertionError("unreachable: one of two consecutive years has the date on or before the limit")
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def compute_due(rule: Rule, anchor: date, *, reading: Reading = "clear", base: str | None = None) -> date:
+    """The statutory due date of `rule` for `anchor`: the convention arithmetic alone. `reading` is the C3 reading;
+    `base` the rule a C9 planning date is derived from, if not the rule's default."""
     c = rule.convention
     if c is Convention.C1:
         return c1_within(anchor, rule.amount, rule.unit)
     if c is Convention.C2:
         return c2_beginning_with(anchor, rule.amount)
     if c is Convention.C3:
-        return c3_before_meeting(anchor, rule.amount, rule.unit)
+        return c3_before_meeting(anchor, rule.amount, rule.unit, reading)
+    if c is Convention.C8:
+        return c8_months(anchor, rule.amount, rule.direction)
+    if c is Convention.C9:
+        source = derived_from(rule, anchor, base)
+        return compute_due(source, anchor) - timedelta(days=rule.amount)
     if c is Convention.C4:
         return c4_period_starting_with(anchor, rule.amount)
     if c is Convention.C5:
@@ -89,8 +134,16 @@ def compute_due(rule: Rule, anchor: date) -> date:
     raise ValueError(f"unsupported convention {c!r}")  # pragma: no cover
 
 
+def duty_calendar(rule: Rule, calendar: SchoolCalendar) -> SchoolCalendar:
+    """C6 "in the calendar of the body that holds the duty": an LA's own deadline ignores the school's closures (the
+    LA works through school holidays); every other duty keeps them."""
+    return calendar.without_closures() if rule.holder is Holder.LA else calendar
+
+
 def compute_target(rule: Rule, due: date, calendar: SchoolCalendar) -> date:
-    """C6: the last working day on or before `due`; for C7 ("earliest") the first on or after."""
+    """C6: the last working day on or before `due` in the duty-holder's calendar; for C7 ("earliest") the first on
+    or after."""
+    calendar = duty_calendar(rule, calendar)
     if rule.convention is Convention.C7:
         return calendar.first_working_day_on_or_after(due)
     return calendar.last_working_day_on_or_before(due)
@@ -106,7 +159,7 @@ def _period(amount: int, unit: str) -> str:
     return f"{text} ({_days(amount, unit)} days)" if unit == "weeks" else text
 
 
-def describe_count(rule: Rule, anchor: date, due: date) -> str:
+def describe_count(rule: Rule, anchor: date, due: date, *, reading: Reading = "clear", base: str | None = None) -> str:
     """One sentence: the convention used, with the actual dates."""
     c, n, unit = rule.convention, rule.amount, rule.unit
     if c is Convention.C1:
@@ -121,11 +174,43 @@ def describe_count(rule: Rule, anchor: date, due: date) -> str:
             f"day 1, so day {n} is {fmt(due)}, the statutory due date."
         )
     if c is Convention.C3:
+        if reading == "clear":
+            return (
+                f"Counting convention C3 (\"at least N {unit}' notice\" before a meeting), read as clear days, "
+                f"the safe reading (Re Hector Whaling [1936] Ch 208): neither the day the notice is given nor the "
+                f"day of the meeting counts, so {_days(n, unit)} clear days before the meeting on {fmt(anchor)} "
+                f"leave {fmt(due)} as the latest day to act, the statutory due date."
+            )
         return (
-            f"Counting convention C3 (\"at least N {unit} before\" the meeting): the day of "
-            f"service is not counted and the day of the meeting is, so the latest day to act is "
-            f"{_period(n, unit)} before the meeting on {fmt(anchor)}: {fmt(due)}, the statutory "
-            f"due date."
+            f"Counting convention C3 (\"at least N {unit}' notice\" before a meeting), read inclusively as this "
+            f"school's settings choose (the safe reading, clear days, would be a day earlier): the day of the "
+            f"meeting counts, so the latest day to act is {_period(n, unit)} before the meeting on {fmt(anchor)}: "
+            f"{fmt(due)}, the statutory due date."
+        )
+    if c is Convention.C8:
+        later, corresponding = _months_later(anchor, -n if rule.direction == "before" else n)
+        how = (
+            "the corresponding date"
+            if corresponding
+            else f"the last day of {_MONTH_NAMES[later.month - 1]} {later.year}, which has no {_ordinal(anchor.day)}"
+        )
+        if rule.direction == "before":
+            return (
+                f"Counting convention C8 (\"at least N months before\" an event, calendar months): {n} months "
+                f"before {fmt(anchor)} is {how}, {fmt(due)}, the statutory due date."
+            )
+        return (
+            f"Counting convention C8 (\"within N months of\" an event, calendar months): {n} months after "
+            f"{fmt(anchor)} is {how}, {fmt(due)}, the last day of the period."
+        )
+    if c is Convention.C9:
+        source = derived_from(rule, anchor, base)
+        source_due = compute_due(source, anchor)
+        return (
+            f"Counting convention C9 (a planning date derived from another rule; guidance, not law): the "
+            f"{source.title[0].lower()}{source.title[1:]} ({source.basis}) is due by {fmt(source_due)}; {n} days "
+            f"({n // 7} weeks: the LA's 4 weeks to decide after the meeting and 8 weeks to issue the amended plan) "
+            f"before it is {fmt(source_due - timedelta(days=n))}, the latest date for the review meeting."
         )
     if c is Convention.C4:
         later, corresponding = _months_later(anchor, n)
@@ -141,11 +226,15 @@ def describe_count(rule: Rule, anchor: date, due: date) -> str:
             f"{how}: {fmt(due)}, the statutory due date."
         )
     if c is Convention.C5:
-        return (
+        text = (
             f"Counting convention C5 (a fixed day in the calendar year of the event): "
             f"{rule.period}, with the event on {fmt(anchor)}, means by {fmt(due)}, "
             f"the statutory due date."
         )
+        if anchor <= due:
+            text += (f" Warning: the transfer on {fmt(anchor)} is before the date regulation 18 sets; the plan "
+                     f"must still be reviewed and amended, naming the new setting, before the transfer.")
+        return text
     if c is Convention.C7:
         end, corresponding = _months_later(anchor, n)
         how = (

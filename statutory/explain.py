@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 from statutory.calendar import SchoolCalendar
 from statutory.clock import fmt
-from statutory.conventions import describe_count
+from statutory.conventions import Reading, describe_count, duty_calendar
 from statutory.exemptions import grounds_for
-from statutory.rules import Convention, Rule
+from statutory.rules import Convention, Holder, Rule
 
 MAX_RUNS = 6  # skipped-day runs named one by one before the rest are summarised
 
@@ -33,9 +33,13 @@ def _run_text(first: date, last: date, reason: str) -> str:
 
 
 def describe_target(rule: Rule, due: date, target: date, calendar: SchoolCalendar) -> str:
-    """The C6 sentence: why the target is what it is."""
+    """The C6 sentence: why the target is what it is, in the duty-holder's calendar."""
+    own = duty_calendar(rule, calendar)
+    whose = (" in the LA's calendar (the LA works through school holidays, so the school's closures do not move "
+             "its target)" if own is not calendar and calendar.closures else "")
+    calendar = own
     if target == due:
-        return f"Target (C6): {fmt(due)} is a working day, so the target is the due date."
+        return f"Target (C6): {fmt(due)} is a working day{whose}, so the target is the due date."
     step = timedelta(days=1 if target > due else -1)
     days = [due + step * i for i in range(abs((target - due).days))]
     runs = _skipped_runs(days, calendar)
@@ -48,7 +52,7 @@ def describe_target(rule: Rule, due: date, target: date, calendar: SchoolCalenda
         if rule.convention is Convention.C7
         else "the last working day on or before the due date"
     )
-    return f"Target (C6): {'; '.join(parts)}, so the target is {which}: {fmt(target)}."
+    return f"Target (C6){whose}: {'; '.join(parts)}, so the target is {which}: {fmt(target)}."
 
 
 def describe_exemptions(rule: Rule) -> str:
@@ -63,14 +67,48 @@ def describe_exemptions(rule: Rule) -> str:
     )
 
 
-def explain(rule: Rule, anchor: date, due: date, target: date, calendar: SchoolCalendar) -> list[str]:
+def describe_la_date(la: str, due: date, derived: date) -> str:
+    """An LA's own date for transfer-year review meetings, replacing the derived C9 date."""
+    return (f"{la} sets its own date for holding transfer-year review meetings: {fmt(due)} replaces the derived "
+            f"date, {fmt(derived)}.")
+
+
+def describe_promise(rule: Rule, promised_from: date, promise_due: date, target: date, statutory_target: date) -> str:
+    """The school's published promise, counted from the date of the LA's request rather than its receipt."""
+    if target < statutory_target:
+        effect = (f"so the school's target is brought forward to {fmt(target)}; the statutory date is the legal "
+                  f"limit, counted from receipt")
+    else:
+        effect = "which does not move the target"
+    return (f"The school's SEND policy promises this within {rule.amount} {rule.unit} of the date of the request, "
+            f"{fmt(promised_from)}: by {fmt(promise_due)}, {effect}.")
+
+
+def _version(rule: Rule) -> str:
+    if rule.effective_to is None:
+        return f"rule version in force from {fmt(rule.effective_from)}"
+    return f"rule version for {fmt(rule.effective_from)} to {fmt(rule.effective_to)}"
+
+
+def _moves_nothing(rule: Rule, due: date) -> str:
+    if rule.guidance:
+        return (f"This date is guidance for planning, not a time limit in law; the target is the last working day "
+                f"on or before {fmt(due)}.")
+    if rule.holder is Holder.LA:
+        return (f"The law moves no deadline for weekends or bank holidays: the statutory date stays {fmt(due)}; "
+                f"only the target moves.")
+    return (f"The law moves no deadline for weekends, bank holidays or school closures: the statutory "
+            f"date stays {fmt(due)}; only the target moves.")
+
+
+def explain(rule: Rule, anchor: date, due: date, target: date, calendar: SchoolCalendar, *,
+            reading: Reading = "clear", base: str | None = None) -> list[str]:
     return [
         f"{rule.id}: {rule.title}. Duty-holder: {rule.duty_holder}; period: {rule.period}; "
         f"anchor: {rule.anchor}, {fmt(anchor)}.",
-        f"Legal basis: {rule.basis} (rule version in force from {fmt(rule.effective_from)}).",
-        describe_count(rule, anchor, due),
+        f"Legal basis: {rule.basis} ({_version(rule)}).",
+        describe_count(rule, anchor, due, reading=reading, base=base),
         describe_target(rule, due, target, calendar),
-        f"The law moves no deadline for weekends, bank holidays or school closures: the statutory "
-        f"date stays {fmt(due)}; only the target moves.",
+        _moves_nothing(rule, due),
         describe_exemptions(rule),
     ]

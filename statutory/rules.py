@@ -28,10 +28,23 @@ class Convention(StrEnum):
 
     C1 = "C1"  # "within N days/weeks of E": E excluded, due = E + N
     C2 = "C2"  # "at least N days beginning with D": D is day 1, due = D + N - 1
-    C3 = "C3"  # "at least N weeks before meeting M": due = M - 7N
+    C3 = "C3"  # "at least N weeks' notice before meeting M": clear days, due = M - 7N - 1 (or M - 7N, inclusive)
     C4 = "C4"  # "a period of N months starting with D": ends the day before the corresponding date
     C5 = "C5"  # "before <day> in the calendar year of E": due = the day before, in E's year
     C7 = "C7"  # "earliest": the day after the end of N months counted as in Dodds v Walker
+    C8 = "C8"  # "at least N months before T" / "within N months of E": the corresponding date N months away
+    C9 = "C9"  # a derived planning date: another rule's due date minus a fixed lead (guidance, not law)
+
+
+class Holder(StrEnum):
+    """Who holds a rule's duty, read from its duty-holder (rule book §1). It decides the C6 calendar (an LA works
+    through school holidays) and how sendclock follows the step."""
+
+    SCHOOL = "school"  # the school's own duty (remind, then escalate)
+    SHARED = "shared"  # the LA with the school (the school's calendar, the school drives it)
+    LA = "la"  # the LA's own deadline (a look-out, then "chase the LA"); its target ignores school closures
+    PARENT = "parent"  # a period given to the parent or young person (tracked; it closes by itself)
+    REQUESTER = "requester"  # an earliest date for whoever makes a request (a prompt)
 
 
 _UNITS: dict[Convention, set[str]] = {
@@ -40,7 +53,11 @@ _UNITS: dict[Convention, set[str]] = {
     Convention.C3: {"days", "weeks"},
     Convention.C4: {"months"},
     Convention.C7: {"months"},
+    Convention.C8: {"months"},
+    Convention.C9: {"days"},
 }
+# The reg 18 rules a C9 planning date can be derived from (phase-transfer-meeting-by's --post16 and move variants).
+TRANSFER_RULES = ("phase-transfer-review", "post16-transfer-review", "post16-move-review")
 
 
 class Rule(BaseModel, frozen=True):
@@ -53,6 +70,11 @@ class Rule(BaseModel, frozen=True):
     amount: int | None
     unit: Literal["days", "weeks", "months"] | None
     fixed_day: tuple[int, int] | None = None
+    # C8: "before" counts back from the anchor (reg 18(2): five months before the transfer); "after" forward.
+    direction: Literal["before", "after"] | None = None
+    # C9: the rule whose due date the planning date is derived from (by default; see TRANSFER_RULES).
+    derived_from: str | None = None
+    guidance: bool = False  # not a time limit in law: a date derived to plan by, and the explanation says so
     basis: str
     effective_from: date
     effective_to: date | None = None  # last day in force (inclusive); None = still in force
@@ -72,12 +94,28 @@ class Rule(BaseModel, frozen=True):
                     f"rule '{self.id}': {self.convention} needs a non-negative amount and a unit "
                     f"in {sorted(_UNITS[self.convention])}"
                 )
+        if (self.direction is not None) != (self.convention is Convention.C8):
+            raise ValueError(f"rule '{self.id}': direction (before/after) goes with C8, and only with it")
+        if (self.derived_from is not None) != (self.convention is Convention.C9):
+            raise ValueError(f"rule '{self.id}': derived_from goes with C9, and only with it")
         if self.effective_to is not None and self.effective_to < self.effective_from:
             raise ValueError(f"rule '{self.id}': effective_to is before effective_from")
         return self
 
     def in_force_on(self, on: date) -> bool:
         return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+    @property
+    def holder(self) -> Holder:
+        """Who holds the duty (see Holder), from the duty-holder as the rule book writes it."""
+        text = self.duty_holder.lower()
+        if self.convention is Convention.C7:
+            return Holder.REQUESTER
+        if text.startswith("parent"):
+            return Holder.PARENT
+        if text.startswith("la"):
+            return Holder.SHARED if " with the " in text else Holder.LA
+        return Holder.SCHOOL
 
 
 def _rule(**fields) -> Rule:
@@ -119,7 +157,7 @@ RULES: tuple[Rule, ...] = (
         title="Notice of the annual review meeting",
         duty_holder="school hosting the review",
         anchor="annual review meeting date",
-        period='"at least two weeks\' notice of the date of the meeting"',
+        period='"at least two weeks\' notice of the date of the meeting" (14 clear days)',
         convention=Convention.C3, amount=2, unit="weeks",
         basis=f"{_REGS} reg 20(3) (reg 21(3) if not at school)",
     ),
@@ -128,7 +166,7 @@ RULES: tuple[Rule, ...] = (
         title="Circulation of advice before the annual review meeting",
         duty_holder="school hosting the review",
         anchor="annual review meeting date",
-        period='advice circulated "at least two weeks in advance of the review meeting"',
+        period='advice circulated "at least two weeks in advance of the review meeting" (14 clear days)',
         convention=Convention.C3, amount=2, unit="weeks",
         basis=f"{_REGS} reg 20(4); {_COP} 9.176",
     ),
@@ -182,9 +220,50 @@ RULES: tuple[Rule, ...] = (
         title="Review and amendment of the plan before transfer to post-16",
         duty_holder="LA with the school",
         anchor="date of transfer from secondary to post-16",
-        period='"before 31 March in the calendar year of the transfer"',
+        period='"before 31 May 2015", for a transfer in 2015 (reg 18(3) in place of 31 March)',
+        convention=Convention.C5, amount=None, unit=None, fixed_day=(5, 30),
+        basis=f"{_REGS} reg 18(1)(a), as modified by reg 18(3) for transfers in 2015",
+        effective_from=date(2015, 1, 1), effective_to=date(2015, 12, 31),
+    ),
+    *(_rule(
+        id="post16-transfer-review",
+        title="Review and amendment of the plan before transfer to post-16",
+        duty_holder="LA with the school",
+        anchor="date of transfer from secondary to post-16",
+        period='reviewed and amended "before 31 March in the calendar year of the transfer"',
         convention=Convention.C5, amount=None, unit=None, fixed_day=(3, 30),
         basis=f"{_REGS} reg 18(1)(a)",
+        effective_from=start, effective_to=end,
+    ) for start, end in ((REGS_2014_IN_FORCE, date(2014, 12, 31)), (date(2016, 1, 1), None))),
+    _rule(
+        id="post16-move-review",
+        title="Review and amendment of the plan before a move between post-16 institutions",
+        duty_holder="LA with the institution",
+        anchor="date of a transfer between two post-16 institutions",
+        period='reviewed and amended "at least five months before that transfer takes place"',
+        convention=Convention.C8, amount=5, unit="months", direction="before",
+        basis=f"{_REGS} reg 18(2)",
+    ),
+    _rule(
+        id="phase-transfer-meeting-by",
+        title="Latest review meeting before a phase transfer",
+        duty_holder="school hosting the review (guidance, derived)",
+        anchor="date of the phase transfer",
+        period="the latest review meeting that still leaves the LA its 4 weeks to decide and 8 weeks to finalise "
+               "the amended plan before the reg 18 date",
+        convention=Convention.C9, amount=84, unit="days", derived_from="phase-transfer-review", guidance=True,
+        basis=f"{_REGS} reg 18(1), reg 20, reg 22; R (L, M & P) v Devon CC [2022] EWHC 493 (Admin)",
+    ),
+    _rule(
+        id="cease-appeal-window",
+        title="Appeal window after a decision to cease the plan",
+        duty_holder="parent / young person (school tracks it)",
+        anchor="LA's notice of a decision to cease the plan",
+        period="appeal to the Tribunal within 2 months of the notice (or 1 month from a mediation certificate, if "
+               "later); the plan is maintained until then, or until an appeal ends",
+        convention=Convention.C8, amount=2, unit="months", direction="after",
+        basis=f"{_CFA} s45; {_COP} 9.208; Tribunal Procedure (First-tier Tribunal) (Health, Education and Social "
+              f"Care Chamber) Rules 2008 r20",
     ),
     _rule(
         id="reassessment-earliest",

@@ -55,7 +55,7 @@ class EhcAdviceRequest(StatutoryProcess):
                                  owner=r.owner, escalate_to=r.escalate_to, initials=r.initials), input.options, input.carried_la_steps,
                    input.facts)
         self.step = StatutoryStep(self.identity, input.carried or StepState(
-            rule_id=RULE, owner=r.owner, escalate_to=r.escalate_to, anchor=r.received_on,
+            rule_id=RULE, owner=r.owner, escalate_to=r.escalate_to, anchor=r.received_on, promised_from=r.requested_on,
         ), input.options)
         self.steps.append(self.step)
 

@@ -39,6 +39,8 @@ with workflow.unsafe.imports_passed_through():
         StepStatus,
     )
 
+# Rules whose plan may depend on the process's LA (an LA's own date replaces the derived one).
+LA_DATED = ("phase-transfer-meeting-by",)
 PLAN_OPTIONS = dict(start_to_close_timeout=timedelta(seconds=30),
                     retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)))
 # A record must land: retried until the database answers (the workflow waits, durably).
@@ -117,10 +119,7 @@ class StatutoryStep:
         """Plan the step, record it and tell its owner. A carried-over (continued) step is already open."""
         if self.planned:
             return
-        plan = await self._plan_notices(PlanStepInput(
-            rule_id=self.state.rule_id, anchor=self.state.anchor, owner=self.state.owner, escalate_to=self.state.escalate_to,
-            today=today(),
-        ))
+        plan = await self._plan_notices(self._plan_input())
         self.state.plan = plan
         # A request entered late: reminders for days already gone are not sent (the assignment says where it stands).
         self.state.pending = [n for n in plan.notices if n.on >= today()]
@@ -234,6 +233,17 @@ class StatutoryStep:
     def _with_escalation(self, recipients: list[str]) -> list[str]:
         return list(dict.fromkeys([*recipients, self.state.escalate_to]))
 
+    def _plan_input(self, **fields) -> PlanStepInput:
+        """What the plan_step activity needs, from the step's state (the fields that are not set stay out of the
+        activity's input, as they were before they existed)."""
+        s = self.state
+        extra = {name: value for name, value in (("la", self.process.la if s.derived_from or s.rule_id in LA_DATED
+                                                          else None),
+                                                  ("derived_from", s.derived_from), ("promised_from", s.promised_from))
+                 if value is not None}
+        return PlanStepInput(rule_id=s.rule_id, anchor=s.anchor, owner=s.owner, escalate_to=s.escalate_to,
+                             today=today(), **extra, **fields)
+
     async def _plan_notices(self, request: PlanStepInput) -> StepPlan:
         plan = await plan_step(request)
         if plan.notices:
@@ -243,11 +253,9 @@ class StatutoryStep:
     async def _extend(self) -> None:
         """The planned notices are used up and the step is still open: plan the next batch."""
         asap = self.state.exemption is not None
-        plan = await self._plan_notices(PlanStepInput(
-            rule_id=self.state.rule_id, anchor=self.state.anchor, owner=self.state.owner,
-            escalate_to=self.state.escalate_to, mode="asap" if asap else "statutory",
-            after=self.state.last_notice_on, asap_from=self.state.last_notice_on if asap else None, today=today(),
-        ))
+        plan = await self._plan_notices(self._plan_input(
+            mode="asap" if asap else "statutory", after=self.state.last_notice_on,
+            asap_from=self.state.last_notice_on if asap else None))
         if not plan.notices:  # nothing more to send: wait for the step to close or change
             await workflow.wait_condition(self._changed)
         self.state.pending = plan.notices
@@ -256,10 +264,7 @@ class StatutoryStep:
         anchor = self._reschedule_to
         previous = self._plan()
         self.state.anchor = anchor
-        plan = await self._plan_notices(PlanStepInput(
-            rule_id=self.state.rule_id, anchor=anchor, owner=self.state.owner, escalate_to=self.state.escalate_to,
-            today=today(),
-        ))
+        plan = await self._plan_notices(self._plan_input())
         self.state.plan = plan
         self.state.pending = [n for n in plan.notices if n.on >= today()]
         stamp = f"rescheduled/{workflow.now().isoformat()}"
@@ -272,10 +277,7 @@ class StatutoryStep:
 
     async def _plan_asap(self) -> None:
         """After an exemption the duty is to act "as soon as practicable": regular nudges replace the schedule."""
-        plan = await self._plan_notices(PlanStepInput(
-            rule_id=self.state.rule_id, anchor=self.state.anchor, owner=self.state.owner,
-            escalate_to=self.state.escalate_to, mode="asap", asap_from=today(), today=today(),
-        ))
+        plan = await self._plan_notices(self._plan_input(mode="asap", asap_from=today()))
         self.state.pending = plan.notices
 
     async def _send(self, notice: Notice) -> None:

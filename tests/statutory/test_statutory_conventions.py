@@ -28,9 +28,14 @@ def test_c2_first_day_counts():
     assert c2_beginning_with(date(2024, 2, 20), 15) == date(2024, 3, 5)
 
 
-def test_c3_before_meeting():
-    assert c3_before_meeting(date(2026, 11, 4), 2, "weeks") == date(2026, 10, 21)
-    assert c3_before_meeting(date(2024, 3, 7), 2, "weeks") == date(2024, 2, 22)
+def test_c3_before_meeting_counts_clear_days_unless_the_school_reads_it_inclusively():
+    # Rule book §2 C3 (revised Dec 2026): clear days, M - 7N - 1 (Re Hector Whaling [1936]); inclusive M - 7N.
+    assert c3_before_meeting(date(2026, 11, 4), 2, "weeks") == date(2026, 10, 20)
+    assert c3_before_meeting(date(2024, 3, 7), 2, "weeks") == date(2024, 2, 21)
+    assert c3_before_meeting(date(2024, 3, 1), 2, "weeks") == date(2024, 2, 15)  # across 29 Feb 2024
+    assert c3_before_meeting(date(2026, 11, 4), 2, "weeks", "inclusive") == date(2026, 10, 21)
+    with pytest.raises(ValueError, match="reading must be one of clear, inclusive"):
+        c3_before_meeting(date(2026, 11, 4), 2, "weeks", "loose")
 
 
 @pytest.mark.parametrize(

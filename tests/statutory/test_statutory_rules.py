@@ -20,7 +20,8 @@ from statutory import (
 TABLE_ORDER = [
     "ehc-advice", "naming-consultation", "draft-plan-representations", "review-notice",
     "review-advice-circulation", "review-report", "review-la-decision", "amended-plan-final",
-    "annual-review-due", "phase-transfer-review", "post16-transfer-review", "reassessment-earliest",
+    "annual-review-due", "phase-transfer-review", "post16-transfer-review", "post16-move-review",
+    "phase-transfer-meeting-by", "cease-appeal-window", "reassessment-earliest",
     "reassessment-decision", "reassessment-final", "ehc-assessment-decision", "ehc-no-plan-notice",
     "ehc-final-plan",
 ]
@@ -28,14 +29,16 @@ TABLE_ORDER = [
 
 def test_rule_ids_in_table_order():
     assert rule_ids() == TABLE_ORDER
-    assert len(RULES) == 17
+    assert len(rule_ids()) == 20
+    assert len(RULES) == 22  # post16-transfer-review has three versions: reg 18(3) gave transfers in 2015 31 May
 
 
 def test_every_rule_is_complete():
     ground_ids = {g.id for g in EXEMPTION_GROUNDS}
     for rule in RULES:
         assert rule.title and rule.duty_holder and rule.anchor and rule.period and rule.basis
-        assert rule.effective_from == date(2014, 9, 1) and rule.effective_to is None
+        if rule.id != "post16-transfer-review":
+            assert rule.effective_from == date(2014, 9, 1) and rule.effective_to is None
         assert set(rule.exemption_grounds) <= ground_ids
         assert ("Regulations" in rule.basis) or ("Act" in rule.basis)
 

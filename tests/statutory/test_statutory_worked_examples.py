@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from statutory import Closure, SchoolCalendar, compute_deadline
+from statutory import Closure, SchoolCalendar, compute_deadline, fmt
 
 SUMMER_2026 = SchoolCalendar([Closure(start=date(2026, 7, 22), end=date(2026, 9, 1), label="Summer holiday")])
 
@@ -13,12 +13,16 @@ EXAMPLES = [
     ("ehc-advice", date(2026, 4, 2), None, date(2026, 5, 14), date(2026, 5, 14)),
     ("ehc-advice", date(2026, 7, 16), SUMMER_2026, date(2026, 8, 27), date(2026, 7, 21)),
     ("draft-plan-representations", date(2026, 3, 10), None, date(2026, 3, 24), date(2026, 3, 24)),
-    ("review-notice", date(2026, 11, 4), None, date(2026, 10, 21), date(2026, 10, 21)),
-    ("review-advice-circulation", date(2026, 11, 4), None, date(2026, 10, 21), date(2026, 10, 21)),
+    # C3 is counted in clear days since the rule book's December 2026 revision (was 21 Oct).
+    ("review-notice", date(2026, 11, 4), None, date(2026, 10, 20), date(2026, 10, 20)),
+    ("review-advice-circulation", date(2026, 11, 4), None, date(2026, 10, 20), date(2026, 10, 20)),
     ("review-report", date(2026, 11, 4), None, date(2026, 11, 18), date(2026, 11, 18)),
     ("review-la-decision", date(2026, 11, 4), None, date(2026, 12, 2), date(2026, 12, 2)),
     ("annual-review-due", date(2026, 3, 10), None, date(2027, 3, 9), date(2027, 3, 9)),
     ("phase-transfer-review", date(2027, 9, 1), None, date(2027, 2, 14), date(2027, 2, 12)),
+    ("phase-transfer-meeting-by", date(2027, 9, 1), None, date(2026, 11, 22), date(2026, 11, 20)),
+    ("post16-move-review", date(2027, 9, 1), None, date(2027, 4, 1), date(2027, 4, 1)),
+    ("ehc-final-plan", date(2026, 4, 1), SUMMER_2026, date(2026, 8, 19), date(2026, 8, 19)),  # the LA does not close
     ("reassessment-earliest", date(2025, 8, 30), None, date(2026, 3, 1), date(2026, 3, 2)),
     ("ehc-final-plan", date(2026, 1, 14), None, date(2026, 6, 3), date(2026, 6, 3)),
 ]
@@ -31,6 +35,29 @@ def test_worked_example(rule_id, anchor, calendar, due, target):
     assert deadline.rule_id == rule_id
     assert deadline.anchor == anchor
     assert deadline.rule_version == date(2014, 9, 1)
+
+
+def test_the_worked_examples_are_the_rule_books():
+    """Every row of §6 of ../shared/statutory-timescales.md, read from the file itself where it is there."""
+    import re
+    from pathlib import Path
+
+    book = Path(__file__).resolve().parents[3] / "shared" / "statutory-timescales.md"
+    if not book.is_file():
+        pytest.skip("the rule book is not beside the project")
+    section = book.read_text().split("## 6. Worked examples")[1].split("## Sources")[0]
+    rows = [r for r in section.splitlines() if r.startswith("| ") and not r.startswith("| rule") and "---" not in r]
+    assert len(rows) == 14
+    matched = set()
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        for rule_id in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)+", cells[0]):
+            hits = [i for i, (rid, anchor, _cal, due, target) in enumerate(EXAMPLES)
+                    if rid == rule_id and fmt(anchor).split(" ", 1)[1] in cells[1] and (fmt(due), fmt(target)) ==
+                    (cells[2], cells[3])]
+            assert hits, f"no worked example in this test for {row}"
+            matched.update(hits)
+    assert matched == set(range(len(EXAMPLES)))
 
 
 def test_summer_closure_explanation_names_the_skipped_days():

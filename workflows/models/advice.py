@@ -26,6 +26,17 @@ class AdviceRequest(Model):
     # The day the LA received the request for an EHC needs assessment (its letter says so), if known: the LA's own
     # 6/16/20-week clock (regs 5, 10, 13) runs from it, and sendclock shows it beside the advice and chases the plan.
     assessment_requested_on: SendDate | None = None
+    # The date of the LA's request (its letter), when it came before the day it was received. The statutory six weeks
+    # run from receipt (reg 8(1)); a school whose published policy promises six weeks "from the date of the request"
+    # (settings: law.advice_promise_from = "request") gets the earlier date as its target.
+    requested_on: SendDate | None = None
+
+    @model_validator(mode="after")
+    def _requested_before_received(self) -> "AdviceRequest":
+        if self.requested_on is not None and self.requested_on > self.received_on:
+            raise ValueError(f"requested_on: {self.requested_on} is after the request was received "
+                             f"({self.received_on}); give the date on the LA's letter, or leave it out")
+        return self
 
     @model_validator(mode="after")
     def _assessment_before_advice(self) -> "AdviceRequest":

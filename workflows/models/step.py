@@ -36,6 +36,12 @@ class PlanStepInput(Model):
     asap_from: date | None = None
     # Workflow's today (Europe/London): a prompt whose date has passed is sent at once.
     today: date | None = None
+    # The process's LA: an LA's own date for transfer-year review meetings replaces the derived one (settings).
+    la: str | None = None
+    # A planning date (C9) derived from this reg 18 rule instead of the rule's default (phase-transfer-meeting-by).
+    derived_from: str | None = None
+    # The day the school's promise counts from (the date of the LA's request), if the school counts from it.
+    promised_from: date | None = None
 
 
 class StepPlan(Model):
@@ -52,6 +58,8 @@ class StepPlan(Model):
     notices: list[Notice]
     style: StepStyle = "duty"
     duty_holder: str = ""
+    # A date the law allows but a SENCO should look at (a transfer before the date reg 18 sets), in a sentence.
+    warning: str | None = None
 
 
 class Exemption(Model):
@@ -83,6 +91,8 @@ class StepState(Model):
     escalations_sent: int = 0
     notices_failed: int = 0
     last_notice_on: date | None = None
+    derived_from: str | None = None  # see PlanStepInput
+    promised_from: date | None = None  # see PlanStepInput
 
 
 class StepOutcome(Model):
