@@ -41,7 +41,7 @@ def deadline_for(settings: Settings, request: PlanStepInput, calendar: SchoolCal
     rule = get_rule(request.rule_id, on=request.anchor)
     la_date = None
     if rule.convention is Convention.C9 and request.la is not None:
-        practice = settings.las.get(request.la)
+        practice = settings.la_practice(request.la)
         if practice is not None and practice.transfer_review_meetings_by:
             month, day = month_day(practice.transfer_review_meetings_by, f"las.{request.la}.transfer_review_meetings_by")
             la_date = LaMeetingDate(la=request.la, month=month, day=day)

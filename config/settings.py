@@ -383,6 +383,12 @@ class Settings(BaseSettings):
             raise ValueError("notification channels:\n" + "\n".join(f"  {p}" for p in problems))
         return self
 
+    def la_practice(self, la: str) -> LaPractice | None:
+        """The practice configured for an LA, its name matched without regard to case (an environment variable
+        writes SENDCLOCK_LAS__KENT__..., a process says Kent)."""
+        wanted = la.casefold()
+        return next((practice for name, practice in self.las.items() if name.casefold() == wanted), None)
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'sendclock.db'}"

@@ -221,7 +221,7 @@ def deadline_command(
     if reading is not None and reading not in READINGS:
         fail(f"--reading: {reading!r} is not a reading; use clear or inclusive")
     settings = load_settings()
-    if la is not None and la not in settings.las:
+    if la is not None and settings.la_practice(la) is None:
         known = ", ".join(sorted(settings.las)) or "none"
         fail(f"--la: no LA named {la!r} in the settings (las.<name>; configured: {known})")
     if reading is not None:

@@ -18,6 +18,10 @@ config_app = typer.Typer(help="The sendclock configuration (config/sendclock.tom
 app.add_typer(config_app, name="config")
 
 
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
 def problems(err: ValidationError) -> list[str]:
     """One line per problem: a channel problem names the staff id and the masked URL already."""
     lines = []
@@ -53,6 +57,17 @@ def check() -> None:
     hours = note.working_hours
     typer.echo(f"quiet hours: {'on' if note.quiet_hours else 'off'}, working hours {hours.start:%H:%M}-{hours.end:%H:%M} "
                f"{settings.timezone} on working days")
+    law = settings.law
+    typer.echo("review notice and advice: " + ("14 clear days before the meeting (the safe reading)"
+                                               if law.notice_reading == "clear" else "two weeks before the meeting, "
+                                               "counted inclusively (the school's choice; clear days are safer)"))
+    typer.echo("advice to the LA: the school aims for six weeks from " + (
+        "the date of the LA's request where it is recorded (the statutory date counts from receipt)"
+        if law.advice_promise_from == "request" else "receipt, as reg 8(1) counts"))
+    for la, practice in sorted(settings.las.items()):
+        if practice.transfer_review_meetings_by:
+            month, day = (int(part) for part in practice.transfer_review_meetings_by.split("-"))
+            typer.echo(f"  {la}: transfer-year review meetings by {day} {_MONTHS[month - 1]}")
     for staff_id, member in settings.staff.items():
         urls = member.channel_urls(note.email_url)
         typer.echo(f"  {staff_id}: {', '.join(mask(u) for u in urls) if urls else 'outbox only'}")

@@ -82,3 +82,31 @@ def test_the_shipped_demo_configuration_is_good(monkeypatch):
     get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "senco: outbox only" in result.output
+
+
+def test_the_law_readings_and_an_las_own_date_are_shown_and_checked(check):
+    result = check(GOOD + '[law]\nnotice_reading = "inclusive"\nadvice_promise_from = "request"\n'
+                          '[las.Kent]\ntransfer_review_meetings_by = "11-30"\n')
+    assert result.exit_code == 0, result.output
+    assert "two weeks before the meeting, counted inclusively" in result.output
+    assert "six weeks from the date of the LA's request" in result.output
+    assert "Kent: transfer-year review meetings by 30 November" in result.output
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[law]\nnotice_reading = "loose"\n', "law.notice_reading"),
+    ('[las.Kent]\ntransfer_review_meetings_by = "30-11"\n', "las.<name>.transfer_review_meetings_by: '30-11' is not a day"),
+    ('[las.Kent]\ntransfer_review_meetings_by = "02-30"\n', "02-30 is not a day of the year"),
+    ('[calendar]\nautumn_term_starts = "September"\n', "calendar.autumn_term_starts: 'September' is not a day"),
+])
+def test_a_bad_reading_or_day_of_the_year_exits_2_naming_the_key(check, text, message):
+    result = check(GOOD + text)
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_an_las_practice_is_found_whatever_the_case_of_its_name():
+    from config.settings import Settings
+
+    settings = Settings(las={"kent": {"transfer_review_meetings_by": "11-30"}})
+    assert settings.la_practice("Kent") is settings.la_practice("KENT") is settings.las["kent"]
+    assert settings.la_practice("Surrey") is None
