@@ -17,7 +17,9 @@ review_app = typer.Typer(help="Annual reviews of EHC plans (s44; regs 18, 20-22)
 FLAGS.update({"meeting_on": "--date", "held_on": "--date", "decided_on": "--date", "ceased_on": "--date",
               "decision": "--decision", "short_notice": "--short-notice", "year_group": "--year-group",
               "transfer_on": "--transfer-on", "transfer_kind": "--transfer-kind", "attended": "--attended",
-              "evidence": "--evidence"})
+              "evidence": "--evidence", "issued_on": "--date", "names_setting": "--names-setting",
+              "already_named": "--already-named", "lodged_on": "--lodged", "outcome": "--outcome"})
+# decided_on is --date for `review decision` and --decided for `review appeal`: each of them sets it before use.
 DateOption = Annotated[str, typer.Option("--date", help="YYYY-MM-DD.")]
 
 
@@ -43,15 +45,17 @@ def review_start(
     plan_date: Annotated[str, typer.Option("--plan-date", help="Date the plan was made or last reviewed.")],
     owner: Annotated[str, typer.Option("--owner", help="Staff id who runs the review (usually senco).")] = "senco",
     year_group: Annotated[int | None, typer.Option("--year-group", help="The pupil's year group this cycle.")] = None,
-    transfer_on: Annotated[str | None, typer.Option("--transfer-on", help="A phase transfer this year.")] = None,
-    transfer_kind: Annotated[str | None, typer.Option("--transfer-kind", help="phase or post16.")] = None,
+    transfer_on: Annotated[str | None, typer.Option("--transfer-on", help="The date of a transfer this year (reg 18).")] = None,
+    transfer_kind: Annotated[str | None, typer.Option(
+        "--transfer-kind", help="phase (reg 18(1)(b)), post16 (school to post-16, reg 18(1)(a)) or post16-move "
+                                "(between post-16 institutions, reg 18(2)).")] = None,
     initials: InitialsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Start the annual review cycle of an EHC plan (idempotent: one per case)."""
     from starter.client import connect
     from starter.requests import RequestError
-    from starter.review import start_review
+    from starter.review import start_review, transfer_warnings
     from workflows.models import ProcessHeader, ReviewInput
 
     settings = load_settings()
@@ -71,21 +75,24 @@ def review_start(
     except RequestError as err:
         fail_request(err)
     started = run_async(work)
+    warnings = transfer_warnings(started.state)
     if as_json:
-        typer.echo(json.dumps(out.process_json(started.state, created=started.created)))
+        typer.echo(json.dumps(out.process_json(started.state, created=started.created, warnings=warnings)))
     else:
         typer.echo(out.process_started_text(started.state, started.created, settings))
+        for line in warnings:
+            typer.echo(line)
 
 
 @review_app.command("meeting")
 def review_meeting(
     case: CaseOption,
     date_: DateOption,
-    short_notice: Annotated[bool, typer.Option("--short-notice", help="Confirm less than two weeks' notice.")] = False,
+    short_notice: Annotated[bool, typer.Option("--short-notice", help="Confirm less than 14 clear days' notice.")] = False,
     by: ByOption = "senco",
     note: Annotated[str, typer.Option("--note", help="Optional note.")] = "",
 ) -> None:
-    """Set or move the review meeting (at least two weeks' notice, reg 20(3))."""
+    """Set or move the review meeting (at least 14 clear days' notice, reg 20(3))."""
     from starter.review import set_meeting
     from workflows.models import MeetingDate
 
@@ -124,6 +131,7 @@ def review_decision(
     from workflows.models import ReviewDecision
 
     settings = load_settings()
+    FLAGS["decided_on"] = "--date"
     answer = build(ReviewDecision, decided_on=parse_date("--date", date_), decision=decision, by=by, evidence=evidence)
     not_future(settings, "--date", answer.decided_on)
     _call(settings, case, lambda client, wid: la_decision(client, settings, wid, answer))
@@ -144,3 +152,48 @@ def review_ceased(
     ceased = build(PlanCeased, ceased_on=parse_date("--date", date_), by=by, reason=reason)
     not_future(settings, "--date", ceased.ceased_on)
     _call(settings, case, lambda client, wid: plan_ceased(client, settings, wid, ceased))
+
+
+@review_app.command("final-plan")
+def review_final_plan(
+    case: CaseOption,
+    date_: Annotated[str, typer.Option("--date", help="The date the LA issued the final plan, YYYY-MM-DD.")],
+    names_setting: Annotated[str | None, typer.Option(
+        "--names-setting", help="The school or institution the final plan names.")] = None,
+    already_named: Annotated[bool, typer.Option(
+        "--already-named", help="The LA confirmed in writing that the plan already names it.")] = False,
+    by: ByOption = "senco",
+    evidence: Annotated[str, typer.Option("--evidence", help="Reference to the LA's letter.")] = "",
+) -> None:
+    """Record the LA's final plan: it meets a transfer year's reg 18 step and an amended plan (reg 22(3))."""
+    from starter.review import final_plan
+    from workflows.models import FinalPlan
+
+    settings = load_settings()
+    plan = build(FinalPlan, issued_on=parse_date("--date", date_), names_setting=names_setting,
+                 already_named=already_named, by=by, evidence=evidence)
+    not_future(settings, "--date", plan.issued_on)
+    _call(settings, case, lambda client, wid: final_plan(client, settings, wid, plan))
+
+
+@review_app.command("appeal")
+def review_appeal(
+    case: CaseOption,
+    lodged: Annotated[str | None, typer.Option("--lodged", help="The date the appeal was lodged, YYYY-MM-DD.")] = None,
+    decided: Annotated[str | None, typer.Option("--decided", help="The date the appeal was decided.")] = None,
+    outcome: Annotated[str | None, typer.Option(
+        "--outcome", help="With --decided: plan-maintained, cease-upheld or withdrawn.")] = None,
+    by: ByOption = "senco",
+    note: Annotated[str, typer.Option("--note", help="Optional note (no personal details).")] = "",
+) -> None:
+    """Record an appeal against a decision to cease: lodged, then decided (the plan is maintained meanwhile)."""
+    from starter.review import appeal
+    from workflows.models import AppealChange
+
+    settings = load_settings()
+    FLAGS["decided_on"] = "--decided"
+    change = build(AppealChange, lodged_on=parse_date("--lodged", lodged), decided_on=parse_date("--decided", decided),
+                   outcome=outcome, by=by, note=note)
+    not_future(settings, "--lodged", change.lodged_on)
+    not_future(settings, "--decided", change.decided_on)
+    _call(settings, case, lambda client, wid: appeal(client, settings, wid, change))

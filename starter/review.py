@@ -7,9 +7,11 @@ from temporalio.client import Client
 from config.settings import Settings
 from starter.processes import StartedProcess, start_process
 from starter.requests import check_staff, step_options, update
-from workflows.annual_review import AnnualReview
+from statutory.clock import fmt
+from workflows.annual_review import TRANSFER, AnnualReview
 from workflows.ids import ANNUAL_REVIEW, review_workflow_id
-from workflows.models import MeetingDate, MeetingHeld, PlanCeased, ProcessState, ReviewDecision, ReviewInput
+from workflows.models import (AppealChange, FinalPlan, MeetingDate, MeetingHeld, PlanCeased, ProcessState,
+                              ReviewDecision, ReviewInput)
 
 
 async def start_review(client: Client, settings: Settings, review: ReviewInput) -> StartedProcess:
@@ -38,3 +40,28 @@ async def la_decision(client: Client, settings: Settings, workflow_id: str, deci
 async def plan_ceased(client: Client, settings: Settings, workflow_id: str, ceased: PlanCeased) -> ProcessState:
     check_staff(settings, by=ceased.by)
     return await update(client, workflow_id, AnnualReview.plan_ceased, ceased)
+
+
+async def final_plan(client: Client, settings: Settings, workflow_id: str, plan: FinalPlan) -> ProcessState:
+    """The LA's final plan: meets a transfer year's reg 18 step (naming the new setting) and an amended plan."""
+    check_staff(settings, by=plan.by)
+    return await update(client, workflow_id, AnnualReview.final_plan, plan)
+
+
+async def appeal(client: Client, settings: Settings, workflow_id: str, change: AppealChange) -> ProcessState:
+    """An appeal against a decision to cease the plan: lodged, then decided (SEND Code of Practice 9.208)."""
+    check_staff(settings, by=change.by)
+    return await update(client, workflow_id, AnnualReview.appeal, change)
+
+
+def transfer_warnings(state: ProcessState) -> list[str]:
+    """A transfer on or before the date reg 18 sets (a January or mid-year move) is allowed, with a warning: the plan
+    must name the new setting before the move, whatever reg 18's date says. One line per open reg 18 step."""
+    lines = []
+    for step in state.steps:
+        if step.rule_id in TRANSFER.values() and step.plan is not None and step.status.value == "open" \
+                and step.anchor <= step.plan.due:
+            lines.append(f"Warning: the transfer on {fmt(step.anchor)} is before the date reg 18 sets "
+                         f"({fmt(step.plan.due)}): the final plan must name the new setting before the move, so "
+                         f"agree an earlier date with the LA ({step.plan.basis})")
+    return lines

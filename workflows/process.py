@@ -64,14 +64,16 @@ class StatutoryProcess:
         matches = [s for s in self.steps if s.state.rule_id == rule_id]
         return matches[-1] if matches else None
 
-    async def open_step(self, rule_id: str, anchor: date, *, owner: str | None = None) -> StatutoryStep:
-        """Plan a new step, record it, tell its owner, and start its reminders."""
+    async def open_step(self, rule_id: str, anchor: date, *, owner: str | None = None,
+                        derived_from: str | None = None) -> StatutoryStep:
+        """Plan a new step, record it, tell its owner, and start its reminders. `derived_from`: for a planning date
+        (C9), the rule it is derived from (see PlanStepInput)."""
         seen = [s.state.instance for s in self.steps if s.state.rule_id == rule_id]
         instance = max([self.instances.get(rule_id, 0), *seen]) + 1
         self.instances[rule_id] = instance
         step = StatutoryStep(self.identity, StepState(
             rule_id=rule_id, owner=owner or self.header.owner, escalate_to=self.header.escalate_to, anchor=anchor,
-            instance=instance), self.options)
+            instance=instance, derived_from=derived_from), self.options)
         self.steps.append(step)
         await step.open()
         self._loops.append(asyncio.create_task(step.run(lambda: self._yielding)))

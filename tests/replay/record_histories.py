@@ -4,7 +4,9 @@ Without names it records only the scenarios whose file is missing (a new workflo
 scenario after GENERATION moves on); with names it records those again. Files are `<scenario>@<GENERATION>.json`:
 when a workflow change is meant to be incompatible and has been patched (workflow.patched), set GENERATION to the
 patch's id and record every scenario, keeping the earlier files (those recorded before any generation was named have
-no suffix): the files in tests/histories/ are what the code must always be able to replay.
+no suffix): the files in tests/histories/ are what the code must always be able to replay. A scenario added with a
+later patch of one workflow, before GENERATION moves on, is named after that patch (GENERATIONS). A scenario that
+keeps several runs of its workflow (a cycle and the next) writes `<scenario>-run<N>@...` for the second and later.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
@@ -28,17 +30,19 @@ from config.settings import CalendarSettings, NotificationSettings, Settings, St
 from starter.advice import advice_sent, record_exemption, start_advice_request, step_options, withdraw
 from starter.binaries import temporal_test_server
 from starter.processes import complete_step, exempt_step, process_state, reassign_step, start_process, update
-from starter.review import la_decision, meeting_held, plan_ceased, set_meeting, start_review
+from starter.review import appeal, final_plan, la_decision, meeting_held, plan_ceased, set_meeting, start_review
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
 from worker import build_worker
-from workflows.annual_review import AnnualReview
+from workflows.annual_review import REVIEW_LAW_2026, AnnualReview
 from workflows.draft_consultation import DraftPlanConsultation
 from workflows.ids import DRAFT_CONSULTATION, REASSESSMENT, draft_workflow_id, reassessment_workflow_id
 from workflows.models import (
     AdviceSent,
+    AppealChange,
     DraftConsultationInput,
     Exemption,
+    FinalPlan,
     LaDecision,
     MeetingDate,
     MeetingHeld,
@@ -63,8 +67,9 @@ INDEXED = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "Datetime": I
            "KeywordList": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST}
 
 # Each scenario runs one workflow to its end (a workflow left running would hold up the test server's clock for
-# the next) and returns its ID and, where the run to keep is not the last one, that run's ID.
-Scenario = Callable[[WorkflowEnvironment, Settings], Awaitable[str | tuple[str, str]]]
+# the next) and returns its ID and, where the run to keep is not the last one, that run's ID (or the IDs of the runs
+# to keep).
+Scenario = Callable[[WorkflowEnvironment, Settings], Awaitable[str | tuple[str, str] | tuple[str, list[str]]]]
 
 
 async def advice_late(env: WorkflowEnvironment, settings: Settings) -> str:
@@ -222,6 +227,70 @@ async def annual_review_ceased(env: WorkflowEnvironment, settings: Settings) -> 
     return workflow_id
 
 
+async def annual_review_transfer_year(env: WorkflowEnvironment, settings: Settings) -> tuple[str, list[str]]:
+    """A phase-transfer year under the law of 2026: the meeting meets phase-transfer-meeting-by, the LA's amend
+    decision meets annual-review-due and leaves phase-transfer-review open; in the next cycle it is escalated after
+    14 February, then met (with the amended plan) by the final plan naming the new school. Both runs are kept."""
+    today = await london_today(env)
+    feb14 = date(today.year, 2, 14) if date(today.year, 2, 14) >= today + timedelta(days=40) \
+        else date(today.year + 1, 2, 14)
+    started = await start_review(env.client, settings, ReviewInput(
+        header=header(today - timedelta(days=300), case_ref="EHC-H010", owner="senco"),
+        transfer_on=date(feb14.year, 9, 1), transfer_kind="phase", year_group=6))
+    workflow_id = started.state.workflow_id
+    first_run = (await env.client.get_workflow_handle(workflow_id).describe()).run_id
+    meeting = await _review_meeting(env, settings, workflow_id, today + timedelta(days=16))
+    await la_decision(env.client, settings, workflow_id, ReviewDecision(
+        decided_on=meeting + timedelta(days=20), decision="amend", by="senco", evidence="LA letter"))
+    await sleep_until_day(env, feb14 + timedelta(days=10))
+    await final_plan(env.client, settings, workflow_id, FinalPlan(
+        issued_on=await london_today(env), names_setting="Northgate High School", by="senco", evidence="LA letter"))
+    await sleep_until_day(env, feb14 + timedelta(days=12))
+    await plan_ceased(env.client, settings, workflow_id, PlanCeased(
+        ceased_on=await london_today(env), by="senco", reason="recording over"))
+    await _result(env, workflow_id, AnnualReview)
+    return workflow_id, [first_run, (await env.client.get_workflow_handle(workflow_id).describe()).run_id]
+
+
+async def annual_review_cease_appeal(env: WorkflowEnvironment, settings: Settings) -> tuple[str, list[str]]:
+    """A decision to cease under the law of 2026: the appeal window opens and the next cycle begins; an appeal is
+    lodged (meeting the window), decided (the cease upheld), and only then is the plan recorded as ceased."""
+    today = await london_today(env)
+    started = await start_review(env.client, settings, ReviewInput(
+        header=header(today - timedelta(days=300), case_ref="EHC-H011", owner="senco")))
+    workflow_id = started.state.workflow_id
+    first_run = (await env.client.get_workflow_handle(workflow_id).describe()).run_id
+    meeting = await _review_meeting(env, settings, workflow_id, today + timedelta(days=16))
+    decided = meeting + timedelta(days=20)
+    await la_decision(env.client, settings, workflow_id, ReviewDecision(
+        decided_on=decided, decision="cease", by="senco", evidence="LA notice to cease"))
+    await sleep_until_day(env, decided + timedelta(days=25))
+    await appeal(env.client, settings, workflow_id, AppealChange(lodged_on=await london_today(env), by="senco"))
+    await sleep_until_day(env, decided + timedelta(days=100))
+    await appeal(env.client, settings, workflow_id, AppealChange(
+        decided_on=await london_today(env), outcome="cease-upheld", by="senco", note="Tribunal decision"))
+    await plan_ceased(env.client, settings, workflow_id, PlanCeased(
+        ceased_on=await london_today(env), by="senco", reason="cease upheld on appeal"))
+    await _result(env, workflow_id, AnnualReview)
+    return workflow_id, [first_run, (await env.client.get_workflow_handle(workflow_id).describe()).run_id]
+
+
+async def _review_meeting(env, settings, workflow_id: str, meeting):
+    """The SENCO's part of a cycle: meeting set, notice and advice sent, meeting held, report sent."""
+    await set_meeting(env.client, settings, workflow_id, MeetingDate(meeting_on=meeting, by="senco"))
+    await sleep_until_day(env, meeting - timedelta(days=15))
+    for rule in ("review-notice", "review-advice-circulation"):
+        await complete_step(env.client, settings, workflow_id, StepDone(
+            rule_id=rule, done_on=await london_today(env), by="senco"))
+    await sleep_until_day(env, meeting)
+    await meeting_held(env.client, settings, workflow_id, MeetingHeld(held_on=meeting, by="senco"))
+    await sleep_until_day(env, meeting + timedelta(days=10))
+    await complete_step(env.client, settings, workflow_id, StepDone(
+        rule_id="review-report", done_on=await london_today(env), by="senco"))
+    await sleep_until_day(env, meeting + timedelta(days=20))
+    return meeting
+
+
 async def _start_reassessment(env, settings, case_ref, needs_changed, last_assessment) -> str:
     started = await start_process(env.client, settings, Reassessment.run,
                                   ReassessmentInput(header=header(needs_changed, case_ref=case_ref),
@@ -253,11 +322,15 @@ SCENARIOS: dict[str, Scenario] = {
     "reassessment_refused": reassessment_refused,
     "annual_review_cycle": annual_review_cycle,
     "annual_review_ceased": annual_review_ceased,
+    "annual_review_transfer_year": annual_review_transfer_year,
+    "annual_review_cease_appeal": annual_review_cease_appeal,
 }
+# Scenarios new with a later patch of one workflow than GENERATION (named after that patch).
+GENERATIONS = {"annual_review_transfer_year": REVIEW_LAW_2026, "annual_review_cease_appeal": REVIEW_LAW_2026}
 
 
-def path_for(name: str) -> Path:
-    return HERE / f"{name}@{GENERATION}.json"
+def path_for(name: str, run: int = 1) -> Path:
+    return HERE / f"{name}{'' if run == 1 else f'-run{run}'}@{GENERATIONS.get(name, GENERATION)}.json"
 
 
 async def main(names: list[str]) -> None:
@@ -284,10 +357,11 @@ async def main(names: list[str]) -> None:
     async with env, build_worker(env.client, settings, activities, executor=ThreadPoolExecutor(4)):
         for name in chosen:
             recorded = await SCENARIOS[name](env, settings)
-            workflow_id, run_id = recorded if isinstance(recorded, tuple) else (recorded, None)
-            history = await env.client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
-            path_for(name).write_text(history.to_json())
-            print(f"recorded {name}: {len(history.events)} events")
+            workflow_id, run_ids = recorded if isinstance(recorded, tuple) else (recorded, None)
+            for run, run_id in enumerate(run_ids if isinstance(run_ids, list) else [run_ids], 1):
+                history = await env.client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+                path_for(name, run).write_text(history.to_json())
+                print(f"recorded {path_for(name, run).name}: {len(history.events)} events")
 
 
 if __name__ == "__main__":

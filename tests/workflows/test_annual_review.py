@@ -10,6 +10,7 @@ from dateutil.relativedelta import relativedelta
 from starter.advice import RequestError
 from starter.processes import complete_step, process_state
 from starter.review import la_decision, meeting_held, plan_ceased, set_meeting, start_review
+from statutory.clock import fmt
 from workflows.annual_review import AnnualReview
 from workflows.models import (
     MeetingDate,
@@ -102,17 +103,17 @@ async def test_short_notice_is_rejected_unless_confirmed_and_a_moved_meeting_mov
     workflow_id = started.state.workflow_id
     assert started.state.facts["preparing_for_adulthood"] is True
 
-    with pytest.raises(RequestError, match=r"meeting_on: .* leaves 5 days' notice; reg 20\(3\)"):
+    with pytest.raises(RequestError, match=r"meeting_on: .* leaves 5 days' notice, 4 clear days; reg 20\(3\)"):
         await set_meeting(env.client, settings, workflow_id, MeetingDate(meeting_on=today + days(5), by="senco"))
     with pytest.raises(RequestError, match="held_on: no meeting date has been set"):
         await meeting_held(env.client, settings, workflow_id, MeetingHeld(held_on=today, by="senco"))
 
     state = await set_meeting(env.client, settings, workflow_id, MeetingDate(meeting_on=today + days(40), by="senco"))
     first_due = state.step("review-notice").plan.due
-    assert first_due == today + days(26)
+    assert first_due == today + days(25)  # 14 clear days before the meeting (C3)
     state = await set_meeting(env.client, settings, workflow_id, MeetingDate(meeting_on=today + days(50), by="senco"))
     notice = state.step("review-notice")
-    assert notice.plan.due == today + days(36) and notice.instance == 1  # the same step, planned again
+    assert notice.plan.due == today + days(35) and notice.instance == 1  # the same step, planned again
     assert "step-rescheduled" in [e.kind for e in events(sessions, workflow_id)]
     assert outbox(sessions, workflow_id, "rescheduled")
 
@@ -121,7 +122,7 @@ async def test_short_notice_is_rejected_unless_confirmed_and_a_moved_meeting_mov
                               MeetingDate(meeting_on=today + days(48), short_notice=True, by="senco",
                                           note="parents asked for an earlier date"))
     assert state.facts["short_notice"] is True
-    assert state.step("review-notice").plan.due == today + days(34)  # already past: recorded late
+    assert state.step("review-notice").plan.due == today + days(33)  # already past: recorded late
     await end(env, settings, workflow_id)
 
 
@@ -166,3 +167,46 @@ async def test_phase_transfer_year_and_the_plan_ceasing(env, settings, sessions)
     assert {s.status for s in result.steps} == {StepStatus.CANCELLED}
     with pytest.raises(RequestError):
         await set_meeting(env.client, settings, workflow_id, MeetingDate(meeting_on=today + days(30), by="senco"))
+
+
+async def test_fourteen_days_ahead_is_thirteen_clear_days_and_needs_short_notice_fifteen_do_not(env, settings):
+    today = await london_today(env)
+    started = await start(env, settings, "EHC-0605", today - days(300))
+    workflow_id = started.state.workflow_id
+    fourteen = today + days(14)
+    with pytest.raises(RequestError, match=rf"meeting_on: {fmt(fourteen)} leaves 14 days' notice, 13 clear days; "
+                                           r"reg 20\(3\) requires at least two weeks \(14 clear days\): choose a later "
+                                           r"date, or confirm short notice"):
+        await set_meeting(env.client, settings, workflow_id, MeetingDate(meeting_on=fourteen, by="senco"))
+    state = await set_meeting(env.client, settings, workflow_id, MeetingDate(meeting_on=today + days(15), by="senco"))
+    assert state.facts["short_notice"] is False
+    assert state.step("review-notice").plan.due == today  # M - 15: notice sent today leaves 14 clear days
+    state = await set_meeting(env.client, settings, workflow_id,
+                              MeetingDate(meeting_on=fourteen, short_notice=True, by="senco"))
+    assert state.facts["short_notice"] is True and state.facts["meeting_on"] == fourteen.isoformat()
+    await end(env, settings, workflow_id)
+
+
+async def test_a_late_la_decision_makes_the_review_late_though_the_meeting_was_on_time(env, settings, sessions):
+    today = await london_today(env)
+    started = await start(env, settings, "EHC-0606", today - days(340))
+    workflow_id = started.state.workflow_id
+    due = started.state.step("annual-review-due").plan.due
+    meeting = today + days(16)
+    assert meeting < due
+    await set_meeting(env.client, settings, workflow_id, MeetingDate(meeting_on=meeting, by="senco"))
+    await sleep_until_day(env, meeting)
+    state = await meeting_held(env.client, settings, workflow_id, MeetingHeld(held_on=meeting, by="senco"))
+    assert state.step("annual-review-due").status == StepStatus.OPEN  # the meeting alone does not conclude it
+
+    await sleep_until_day(env, due + days(5))
+    state = await la_decision(env.client, settings, workflow_id, ReviewDecision(
+        decided_on=due + days(5), decision="maintain", by="senco", evidence="LA letter"))
+    review = [s for s in state.steps if s.rule_id == "annual-review-due"][0]
+    assert review.status == StepStatus.COMPLETED and review.completed_on == due + days(5)
+    assert review.on_time is False and review.days_late == 5  # late (LA): the review concluded after the due date
+    assert state.step("review-la-decision").on_time is True  # within the LA's four weeks of the meeting
+    completed = [e for e in events(sessions, workflow_id) if e.rule_id == "annual-review-due" and e.kind == "completed"]
+    assert completed[0].data["meeting_held_on"] == meeting.isoformat()
+    assert completed[0].data["meeting_on_time"] is True  # the school's part: the meeting within the 12 months
+    await end(env, settings, workflow_id)
