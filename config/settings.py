@@ -112,8 +112,8 @@ class CalendarSettings(BaseModel):
 
 
 class LawSettings(BaseModel):
-    """Where the rule book leaves the school a reading (statutory-timescales.md §2, §5); the explanation of every date
-    says which reading was used."""
+    """Where the rule book leaves the school a reading (docs/law.md: C3, known ambiguities); the explanation of every
+    date says which reading was used."""
 
     # C3, "at least two weeks' notice": "clear" days (the safe reading: meeting on the 4th, notice by the 20th of
     # the month before) or "inclusive" (notice by the 21st).

@@ -1,7 +1,7 @@
 """sendclock's rule book: statutory SEND time limits in England as pure data and functions.
 
 No I/O, no settings, no wall clock; nothing from the rest of the project is imported. Safe to
-import through the Temporal sandbox passthrough. Source: docs statutory-timescales.md.
+import through the Temporal sandbox passthrough. Source: docs/law.md.
 """
 
 from statutory.calendar import Closure, SchoolCalendar, bank_holiday, england_bank_holidays

@@ -1,4 +1,4 @@
-"""The rule book (docs: statutory-timescales.md §1): every statutory time limit sendclock
+"""The rule book (docs/law.md, The rules): every statutory time limit sendclock
 computes, with its legal basis and counting convention.
 
 A change in the law is a NEW `Rule` version (same id, later `effective_from`), never an edit,
