@@ -13,11 +13,11 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from dashboard.auth import User, all_reader, auditor, check_api_csrf, csrf_token, reader, senco_only, writer
 from dashboard.commands import ACTIONS, START_COMMANDS, Command, FieldErrors, Forbidden, Unavailable, record, start
-from dashboard.compliance_view import compliance_for
+from dashboard.compliance_view import compliance_for, steps_csv_response
 from dashboard.context import Web, get_web
 from dashboard.views import VIEWS, Filters, case_timeline, outbox_rows, step_list, timeline_json
 from store.web_queries import recent_events
@@ -71,10 +71,17 @@ def audit(limit: int = Query(500, ge=1, le=5000), web: Web = Depends(get_web),
              "kind": e.kind, "rule_id": e.rule_id, "actor": e.actor, "data": e.data} for e in events]
 
 
-@router.get("/compliance", summary="On-time rates per rule and per LA for an academic year")
+@router.get("/compliance", summary="On-time rates per rule and per LA for an academic year, and for annual reviews "
+                                   "the meeting (the school's part) and the review concluded (the LA's decision)")
 def compliance(year: int | None = Query(None, ge=2014, le=2100), web: Web = Depends(get_web),
                user: User = Depends(all_reader)) -> dict[str, Any]:
     return compliance_for(web, year).as_json()
+
+
+@router.get("/steps.csv", summary="Every step of every process as CSV (the page /steps.csv, for API keys)",
+            response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+def steps_export(web: Web = Depends(get_web), user: User = Depends(all_reader)) -> Response:
+    return steps_csv_response(web)
 
 
 def _start_route(kind: str, model: type[Command]) -> None:

@@ -8,6 +8,7 @@ answers 422 with the same fields. Nothing is started or changed when input is ba
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -20,7 +21,7 @@ from dashboard.context import Web
 from starter.requests import RequestError
 from store.models import Event, Process, Step
 from workflows.models.common import CaseRef, Channel, Note, RuleId, SendDate, ShortText, StaffId
-from workflows.models.review import Invitee
+from workflows.models.review import AppealOutcome, Invitee, TransferKind
 
 
 class FieldErrors(Exception):
@@ -54,6 +55,8 @@ class StartAdvice(Command):
     channel: Channel = Channel.EMAIL
     assessment_requested_on: SendDate | None = Field(default=None, description="Date the LA received the request for "
                                                  "an EHC needs assessment, if its letter says")
+    requested_on: SendDate | None = Field(default=None, description="Date of the LA's request letter, if it is dated "
+                                      "before the day it was received (on or before received_on)")
 
 
 class StartDraft(Command):
@@ -77,7 +80,7 @@ class StartReview(Command):
     owner: StaffId = "senco"
     year_group: int | None = Field(default=None, ge=-1, le=14)
     transfer_on: SendDate | None = None
-    transfer_kind: Literal["phase", "post16"] | None = None
+    transfer_kind: TransferKind | None = None
 
 
 class StartReassessment(Command):
@@ -177,6 +180,26 @@ class PlanCeasedIn(Command):
     reason: Note
 
 
+class FinalPlanIn(Command):
+    """The LA's final plan naming the new school or college in a transfer year (reg 18), or its written confirmation
+    that the plan already names it: exactly one of names_setting and already_named."""
+
+    issued_on: SendDate
+    names_setting: ShortText | None = None
+    already_named: bool = False
+    evidence: Note = ""
+
+
+class AppealIn(Command):
+    """An appeal against the LA's decision to cease the plan: lodged (lodged_on), then decided (decided_on with its
+    outcome), one change at a time. The plan is maintained until the appeal ends."""
+
+    lodged_on: SendDate | None = None
+    decided_on: SendDate | None = None
+    outcome: AppealOutcome | None = None
+    note: Note = ""
+
+
 @dataclass(frozen=True)
 class Action:
     name: str
@@ -185,6 +208,28 @@ class Action:
     kinds: tuple[str, ...]  # the processes it applies to
     completion: bool = False  # records a completion: staff may do it on their own steps
     rule: str | None = None  # the step it completes, when fixed
+    shown: Callable[[Process, list[Step]], bool] | None = None  # offered on the case page only when this holds
+
+
+# The reg 18 steps a final plan naming the new setting completes, and the amended plan it may also be.
+TRANSFER_RULES = ("phase-transfer-review", "post16-transfer-review", "post16-move-review")
+FINAL_PLAN_RULES = (*TRANSFER_RULES, "amended-plan-final")
+APPEAL_WINDOW = "cease-appeal-window"
+
+
+def _any_open(steps: list[Step], rules: tuple[str, ...]) -> bool:
+    return any(s.rule_id in rules and s.status == "open" for s in steps)
+
+
+def _final_plan_owed(process: Process, steps: list[Step]) -> bool:
+    return _any_open(steps, FINAL_PLAN_RULES)
+
+
+def _appeal_possible(process: Process, steps: list[Step]) -> bool:
+    """The appeal window is open, or an appeal was lodged and is not decided yet."""
+    facts = process.facts or {}
+    return _any_open(steps, (APPEAL_WINDOW,)) or bool(facts.get("appeal_lodged_on") and
+                                                      not facts.get("appeal_decided_on"))
 
 
 ALL = ("ehc-advice-request", "draft-plan-consultation", "annual-review", "reassessment")
@@ -195,7 +240,11 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("meeting-held", "Record the review meeting as held", MeetingHeldIn, ("annual-review",)),
     Action("report-sent", "Record the review report as sent", ReportSentIn, ("annual-review",), True, "review-report"),
     Action("la-decision", "Record the LA's decision after the review", ReviewDecisionIn, ("annual-review",)),
-    Action("plan-ceased", "Record that the plan ceased outside a review", PlanCeasedIn, ("annual-review",)),
+    Action("final-plan", "Record the LA's final plan naming the new school or college", FinalPlanIn,
+           ("annual-review",), shown=_final_plan_owed),
+    Action("appeal", "Record an appeal against the decision to cease", AppealIn, ("annual-review",),
+           shown=_appeal_possible),
+    Action("plan-ceased", "Record that the plan has ceased", PlanCeasedIn, ("annual-review",)),
     Action("reassessment-decision", "Record the LA's decision on re-assessing", ReassessmentDecisionIn,
            ("reassessment",), rule="reassessment-decision"),
     Action("exemption", "Record an exemption", ExemptionIn, ALL),
@@ -311,7 +360,11 @@ def check_start(web: Web, user: User, kind: str, cmd: Command) -> tuple[Any, str
             from workflows.ehc_advice import EhcAdviceRequest
             from workflows.ids import advice_workflow_id
 
-            request = build(AdviceRequest, **cmd.model_dump(), escalate_to=escalate_to)
+            if cmd.requested_on is not None and cmd.requested_on > cmd.received_on:
+                raise FieldErrors({"requested_on": f"{cmd.requested_on} is after the date the request was received "
+                                                   f"({cmd.received_on}); the letter is dated on or before the day "
+                                                   f"it arrived"})
+            request = build(AdviceRequest, **cmd.model_dump(exclude_none=True), escalate_to=escalate_to)
             check_request(settings, request, today=today)
             return EhcAdviceRequest.run, advice_workflow_id(cmd.case_ref, cmd.received_on), request, "advice"
         header = None
@@ -414,6 +467,8 @@ def available_actions(user: User, process: Process, steps: list[Step]) -> list[A
             continue
         if action.rule and not any(s.rule_id == action.rule and s.status == "open" for s in steps):
             continue
+        if action.shown is not None and not action.shown(process, steps):
+            continue
         if user.is_senco or may_record(user, action, steps, None) or (
                 action.name == "step-done" and any(s.status == "open" and s.owner == user.staff_id for s in steps)):
             found.append(action)
@@ -440,12 +495,26 @@ def _check_change(web: Web, cmd: Command, steps: list[Step]) -> None:
     if isinstance(cmd, ReassignmentIn) and cmd.owner not in web.settings.staff:
         known = ", ".join(sorted(web.settings.staff)) or "none configured"
         raise FieldErrors({"owner": f"no staff member with id {cmd.owner!r} (known: {known})"})
+    if isinstance(cmd, FinalPlanIn) and bool(cmd.names_setting) == cmd.already_named:
+        raise FieldErrors({"names_setting": "give the school or college the final plan names, or confirm that the "
+                                            "plan already names it (one of the two, not both)"})
+    if isinstance(cmd, AppealIn):
+        if cmd.lodged_on is None and cmd.decided_on is None:
+            raise FieldErrors({"lodged_on": "give the date the appeal was lodged, or the date it was decided"})
+        if cmd.lodged_on is not None and cmd.decided_on is not None:
+            raise FieldErrors({"decided_on": "record the appeal as lodged first, then as decided: one date at a time"})
+        if cmd.decided_on is not None and cmd.outcome is None:
+            raise FieldErrors({"outcome": "say how the appeal ended"})
+        if cmd.outcome is not None and cmd.decided_on is None:
+            raise FieldErrors({"outcome": "an outcome goes with the date the appeal was decided, not with its "
+                                          "lodging"})
 
 
 async def record(web: Web, user: User, workflow_id: str, action_name: str, cmd: Command) -> Outcome:
     from starter import advice, processes, review
-    from workflows.models import (AdviceSent, Cancellation, Exemption, LaDecision, MeetingDate, MeetingHeld,
-                                  PlanCeased, Reassignment, ReviewDecision, StepDone, StepExemption, Withdrawal)
+    from workflows.models import (AdviceSent, AppealChange, Cancellation, Exemption, FinalPlan, LaDecision,
+                                  MeetingDate, MeetingHeld, PlanCeased, Reassignment, ReviewDecision, StepDone,
+                                  StepExemption, Withdrawal)
     from workflows.reassessment import Reassessment
 
     action = ACTIONS.get(action_name)
@@ -462,7 +531,8 @@ async def record(web: Web, user: User, workflow_id: str, action_name: str, cmd: 
         raise FieldErrors({"form": f"your account has no staff id in the staff directory ({by or 'none'}); "
                                    f"ask the SENCO to set one"}, status=403)
     today = web.clock()
-    for name in ("sent_on", "done_on", "withdrawn_on", "cancelled_on", "held_on", "decided_on", "ceased_on", "start"):
+    for name in ("sent_on", "done_on", "withdrawn_on", "cancelled_on", "held_on", "decided_on", "ceased_on", "start",
+                 "issued_on", "lodged_on"):
         _not_future(name, getattr(cmd, name, None), today)
     _check_change(web, cmd, steps)
     s = web.settings
@@ -511,6 +581,14 @@ async def record(web: Web, user: User, workflow_id: str, action_name: str, cmd: 
     elif isinstance(cmd, PlanCeasedIn):
         change = flagged(PlanCeased, ceased_on=cmd.ceased_on, by=by, reason=cmd.reason)
         work = lambda c: review.plan_ceased(c, s, workflow_id, change)  # noqa: E731
+    elif isinstance(cmd, FinalPlanIn):
+        change = flagged(FinalPlan, issued_on=cmd.issued_on, names_setting=cmd.names_setting or None,
+                         already_named=cmd.already_named, by=by, evidence=cmd.evidence)
+        work = lambda c: review.final_plan(c, s, workflow_id, change)  # noqa: E731
+    elif isinstance(cmd, AppealIn):
+        change = flagged(AppealChange, lodged_on=cmd.lodged_on, decided_on=cmd.decided_on, outcome=cmd.outcome,
+                         by=by, note=cmd.note)
+        work = lambda c: review.appeal(c, s, workflow_id, change)  # noqa: E731
     elif isinstance(cmd, ReassessmentDecisionIn):
         change = flagged(LaDecision, decided_on=cmd.decided_on, reassess=cmd.decision == "reassess", by=by,
                          evidence=cmd.evidence)

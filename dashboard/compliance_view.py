@@ -6,11 +6,15 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 from typing import Any
 
+from fastapi.responses import Response
+
 from dashboard.context import Web
-from store.compliance import Compliance, Rate, academic_year_of, compliance
+from store.compliance import (CONCLUDED_KEY, MEETING_KEY, Compliance, Rate, academic_year_of, compliance,
+                              meeting_outcome, result_text)
 from store.web_queries import StepFact, all_steps
 
 
@@ -28,6 +32,8 @@ class ComplianceView:
         f = self.figures
         return {"academic_year": f"{f.year}-{(f.year + 1) % 100:02d}", "year": f.year, "total": rate(f.total),
                 "by_rule": [rate(r) for r in f.by_rule], "by_la": [rate(r) for r in f.by_la],
+                "annual_reviews": {"meeting_within_12_months": rate(f.review(MEETING_KEY)),
+                                   "review_concluded_within_12_months": rate(f.review(CONCLUDED_KEY))},
                 "years_with_steps": self.years}
 
 
@@ -70,21 +76,35 @@ def bar_chart(rates: list[Rate], title: str, chart_id: str) -> str:
     return "".join(parts)
 
 
+# meeting_held_on, meeting_on_time: an annual review's meeting (the school's part; empty for other rules);
+# result: "on time", "late", "late (LA)" (the meeting on time, the LA's decision that concludes the review not), or
+# empty while the step is not counted.
 CSV_FIELDS = ["case_ref", "process_kind", "workflow_id", "la", "rule_id", "instance", "basis", "anchor", "due",
-              "target", "owner", "status", "exempt", "exemption_ground", "completed_on", "on_time", "days_late"]
+              "target", "owner", "status", "exempt", "exemption_ground", "completed_on", "on_time", "days_late",
+              "meeting_held_on", "meeting_on_time", "result"]
 
 
-def steps_csv(steps: list[StepFact]) -> str:
+def steps_csv(steps: list[StepFact], today: date) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_FIELDS)
     for s in steps:
+        derived = {"meeting_held_on": s.meeting_on, "meeting_on_time": meeting_outcome(s, today),
+                   "result": result_text(s, today)}
         row = []
         for name in CSV_FIELDS:
-            value = getattr(s, name)
+            value = derived[name] if name in derived else getattr(s, name)
             text = "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
             if text[:1] in ("=", "+", "-", "@", "\t", "\r"):  # no formula injection when opened in a spreadsheet
                 text = "'" + text
             row.append(text)
         writer.writerow(row)
     return out.getvalue()
+
+
+def steps_csv_response(web: Web) -> Response:
+    """The export of every step, for the page /steps.csv and its API twin /api/steps.csv."""
+    with web.sessionmaker() as session:
+        steps = all_steps(session)
+    return Response(steps_csv(steps, web.clock()), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="sendclock-steps.csv"'})

@@ -18,6 +18,12 @@ from workflows.models.review import Invitee
 
 router = APIRouter(include_in_schema=False)
 CHANNELS = [(c, c) for c in ("email", "post", "hand", "portal")]
+TRANSFER_KINDS = [("", "no move this year"), ("phase", "to the next phase (e.g. primary to secondary school)"),
+                  ("post16", "from secondary school to a post-16 institution"),
+                  ("post16-move", "from one post-16 institution to another")]
+APPEAL_OUTCOMES = [("", "not decided yet"), ("plan-maintained", "the plan is kept (appeal allowed, or the LA "
+                                                                 "withdrew its decision)"),
+                   ("cease-upheld", "the decision to cease was upheld"), ("withdrawn", "the appeal was withdrawn")]
 
 
 @dataclass
@@ -44,6 +50,10 @@ def start_fields(web: Web, kind: str) -> list[FieldSpec]:
     if kind == "ehc-advice-request":
         return [case, la, FieldSpec("received_on", "Date the LA's request was received", "date", required=True),
                 owner, channel,
+                FieldSpec("requested_on", "Date of the LA's request letter (if different)", "date",
+                          hint="If the letter is dated before the day it arrived. The six weeks in law run from the "
+                               "day it was received; a school that promises six weeks from the request aims for "
+                               "the earlier date."),
                 FieldSpec("assessment_requested_on", "Date the LA received the assessment request (optional)", "date",
                           hint="If the LA's letter says: sendclock then shows the LA's 6, 16 and 20-week dates.")]
     if kind == "draft-plan-consultation":
@@ -54,9 +64,10 @@ def start_fields(web: Web, kind: str) -> list[FieldSpec]:
     if kind == "annual-review":
         return [case, la, FieldSpec("plan_date", "Date the plan was made or last reviewed", "date", required=True),
                 owner, FieldSpec("year_group", "Year group this cycle (optional)", "number"),
-                FieldSpec("transfer_on", "Phase transfer date this year (optional)", "date"),
-                FieldSpec("transfer_kind", "Kind of transfer", "select",
-                          choices=[("", "none"), ("phase", "phase"), ("post16", "post16")])]
+                FieldSpec("transfer_on", "Date of a move to a new school or college this year (optional)", "date",
+                          hint="In a transfer year the plan must be reviewed and amended to name the new school or "
+                               "college before the date the law sets."),
+                FieldSpec("transfer_kind", "Kind of move", "select", choices=TRANSFER_KINDS)]
     if kind == "reassessment":
         return [case, la, FieldSpec("needs_changed_on", "Date the pupil's needs were recorded as changed", "date",
                                     required=True),
@@ -79,15 +90,31 @@ def action_fields(web: Web, name: str, open_rules: list[str]) -> list[FieldSpec]
                         FieldSpec("method", "How", "select", choices=CHANNELS, default="email"),
                         FieldSpec("evidence", "Evidence reference (optional)")],
         "meeting": [FieldSpec("meeting_on", "Meeting date", "date", required=True),
-                    FieldSpec("short_notice", "Confirm less than two weeks' notice (reg 20(3))", "checkbox"), note],
+                    FieldSpec("short_notice", "Confirm short notice: the meeting is fewer than 15 days away, so "
+                              "invitees get less than two clear weeks' notice", "checkbox"), note],
         "meeting-held": [FieldSpec("held_on", "Date the meeting was held", "date", required=True),
                          FieldSpec("attended", "Who attended (roles)", "multi",
                                    choices=[(i.value, i.value) for i in Invitee]), note],
         "la-decision": [FieldSpec("decided_on", "Date of the LA's decision", "date", required=True),
                         FieldSpec("decision", "Decision", "select", required=True,
-                                  choices=[("maintain", "maintain"), ("amend", "amend"), ("cease", "cease")]),
+                                  choices=[("maintain", "maintain"), ("amend", "amend"), ("cease", "cease")],
+                                  hint="A decision to cease does not end the plan: it stays in place while the "
+                                       "parent or young person may appeal, and until an appeal ends."),
                         FieldSpec("evidence", "Reference to the LA's letter (optional)")],
-        "plan-ceased": [FieldSpec("ceased_on", "Date the plan ceased", "date", required=True),
+        "final-plan": [FieldSpec("issued_on", "Date of the LA's final plan (or of its letter)", "date", required=True),
+                       FieldSpec("names_setting", "The school or college the final plan names",
+                                 hint="As the plan names it. Leave empty if you tick the box below instead."),
+                       FieldSpec("already_named", "The plan already names the new school or college (the LA "
+                                 "confirmed this in writing)", "checkbox"),
+                       FieldSpec("evidence", "Reference to the LA's letter (optional)")],
+        "appeal": [FieldSpec("lodged_on", "Date the appeal was lodged with the Tribunal", "date",
+                             hint="The plan stays in place while the appeal runs."),
+                   FieldSpec("decided_on", "Date the appeal was decided or withdrawn", "date",
+                             hint="Leave empty until it ends; then say how it ended below."),
+                   FieldSpec("outcome", "How the appeal ended", "select", choices=APPEAL_OUTCOMES), note],
+        "plan-ceased": [FieldSpec("ceased_on", "Date the plan ceased", "date", required=True,
+                                  hint="After a decision to cease: only once the time to appeal has passed with no "
+                                       "appeal, or an appeal has ended."),
                         FieldSpec("reason", "Reason (e.g. the pupil moved to another LA's area; no personal details)",
                                   "textarea", required=True)],
         "reassessment-decision": [FieldSpec("decided_on", "Date of the LA's notice", "date", required=True),

@@ -9,7 +9,8 @@ from dashboard.auth import User, auditor, reader
 from dashboard.commands import available_actions
 from dashboard.context import Web, get_web
 from dashboard.render import render
-from dashboard.views import (VIEWS, Filters, case_timeline, event_label, outbox_rows, step_list, step_state_text)
+from dashboard.views import (VIEWS, Filters, case_timeline, event_label, outbox_rows, step_list, step_state_text,
+                             transfer_warning)
 from store.web_queries import recent_events
 
 router = APIRouter(include_in_schema=False)
@@ -56,6 +57,7 @@ def case(request: Request, case_ref: str, web: Web = Depends(get_web), user: Use
     actions = {v.process.workflow_id: available_actions(user, v.process, v.steps) for v in views}
     return render(request, "case.html", {"case_ref": case_ref, "views": views, "today": today, "actions": actions,
                                          "state_text": step_state_text, "event_label": event_label,
+                                         "transfer_warning": transfer_warning,
                                          "zone": web.zone, "message": request.query_params.get("done")})
 
 

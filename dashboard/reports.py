@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from dashboard.auth import User, all_reader
-from dashboard.compliance_view import bar_chart, compliance_for, percent_text, steps_csv
+from dashboard.compliance_view import bar_chart, compliance_for, percent_text, steps_csv_response
 from dashboard.context import Web, get_web
 from dashboard.render import render
-from store.web_queries import all_steps
+from store.compliance import CONCLUDED_KEY, MEETING_KEY
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,12 +23,10 @@ def compliance_page(request: Request, year: int | None = Query(None, ge=2014, le
         "view": view, "figures": f, "pct": percent_text, "label": f"{f.year}-{(f.year + 1) % 100:02d}",
         "chart_rule": bar_chart(f.by_rule, f"On-time rate per rule, academic year {f.year}-{f.year + 1}", "by-rule"),
         "chart_la": bar_chart(f.by_la, f"On-time rate per LA, academic year {f.year}-{f.year + 1}", "by-la"),
+        "meeting": f.review(MEETING_KEY), "concluded": f.review(CONCLUDED_KEY),
     })
 
 
 @router.get("/steps.csv")
 def steps_export(web: Web = Depends(get_web), user: User = Depends(all_reader)) -> Response:
-    with web.sessionmaker() as session:
-        steps = all_steps(session)
-    return Response(steps_csv(steps), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="sendclock-steps.csv"'})
+    return steps_csv_response(web)

@@ -8,9 +8,12 @@ from datetime import date
 from typing import Any
 
 from dashboard.auth import User
+from dashboard.commands import TRANSFER_RULES
 from dashboard.context import PROCESS_LABELS, Web
+from statutory.clock import fmt
 from store.models import Event, Process, Step
 from store.queries import OpenStep, open_steps, process_detail, processes_for_case, recent_outbox
+from store.web_queries import REVIEW_DUE, completion_key
 
 VIEWS = {"open": "Open statutory steps", "overdue": "Overdue statutory steps", "due-soon": "Statutory steps due soon"}
 SORTS = {
@@ -137,13 +140,40 @@ class ProcessView:
     events: list[Event]
     workflow_url: str
 
+    def meeting_on(self, step: Step) -> date | None:
+        """The review meeting recorded on an annual-review-due step's completion (the LA's decision), if any."""
+        if step.rule_id != REVIEW_DUE or step.status != "completed":
+            return None
+        key = completion_key(self.process.workflow_id, step.rule_id, step.instance)
+        found = next((e for e in self.events if e.key == key), None)
+        try:
+            return date.fromisoformat(found.data["meeting_held_on"]) if found and found.data.get(
+                "meeting_held_on") else None
+        except (TypeError, ValueError):
+            return None
 
-def step_state_text(step: Step, today: date) -> str:
+
+def transfer_warning(step: Step) -> str | None:
+    """A transfer on or before the reg 18 date (a January or mid-year move): the date the law sets does not help,
+    and the page says so beside the step."""
+    if step.rule_id not in TRANSFER_RULES or step.status not in ("open", "completed") or step.anchor > step.due:
+        return None
+    when = "before" if step.anchor < step.due else "on"
+    return (f"The transfer on {fmt(step.anchor)} is {when} the date regulation 18 sets ({fmt(step.due)}): the plan "
+            f"must still be reviewed and amended before the transfer.")
+
+
+def step_state_text(step: Step, today: date, meeting_on: date | None = None) -> str:
+    """The step's state in words; `meeting_on`, an annual review's meeting, marks a review concluded late by the LA
+    after a meeting on time as "late (LA)"."""
     if step.status == "completed":
         if step.on_time:
             return "Completed on time"
         if step.days_late:
-            return f"Completed {plural(step.days_late, 'day')} late"
+            late = f"Completed {plural(step.days_late, 'day')} late"
+            if meeting_on is not None and meeting_on <= step.due:
+                return f"{late} (LA): the meeting was on time ({fmt(meeting_on)}), the LA's decision was not"
+            return late
         return "Completed"
     if step.status == "open":
         left = (step.due - today).days
@@ -169,17 +199,24 @@ def case_timeline(web: Web, user: User, case_ref: str) -> list[ProcessView] | No
     return views
 
 
+def _step_json(v: ProcessView, s: Step, today: date) -> dict[str, Any]:
+    meeting = v.meeting_on(s)
+    return {"rule_id": s.rule_id, "instance": s.instance, "basis": s.basis, "anchor": s.anchor.isoformat(),
+            "due": s.due.isoformat(), "target": s.target.isoformat(), "owner": s.owner, "status": s.status,
+            "state": step_state_text(s, today, meeting), "warning": transfer_warning(s),
+            "meeting_held_on": meeting.isoformat() if meeting else None, "exempt": s.exempt,
+            "exemption_ground": s.exemption_ground,
+            "completed_on": s.completed_on.isoformat() if s.completed_on else None, "on_time": s.on_time,
+            "days_late": s.days_late, "explanation": s.explanation}
+
+
 def timeline_json(views: list[ProcessView], today: date, web: Web) -> list[dict[str, Any]]:
     return [{
         "workflow_id": v.process.workflow_id, "process": v.process.kind, "case_ref": v.process.case_ref,
         "la": v.process.la, "owner": v.process.owner, "status": v.process.status,
         "received_on": v.process.received_on.isoformat(), "outcome": v.process.outcome, "facts": v.process.facts,
         "temporal_url": v.workflow_url,
-        "steps": [{"rule_id": s.rule_id, "instance": s.instance, "basis": s.basis, "anchor": s.anchor.isoformat(),
-                   "due": s.due.isoformat(), "target": s.target.isoformat(), "owner": s.owner, "status": s.status,
-                   "state": step_state_text(s, today), "exempt": s.exempt, "exemption_ground": s.exemption_ground,
-                   "completed_on": s.completed_on.isoformat() if s.completed_on else None, "on_time": s.on_time,
-                   "days_late": s.days_late, "explanation": s.explanation} for s in v.steps],
+        "steps": [_step_json(v, s, today) for s in v.steps],
         "events": [{"occurred_at": e.occurred_at.isoformat(), "kind": e.kind, "label": event_label(e.kind),
                     "rule_id": e.rule_id, "actor": e.actor, "data": e.data} for e in v.events],
     } for v in views]

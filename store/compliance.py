@@ -4,15 +4,24 @@ A step counts in the academic year its statutory due date falls in (1 September 
 it was completed (on time or late) or is still open past its due date (late so far); steps withdrawn or cancelled,
 and open steps not yet due, are not counted. "All steps" counts every decided step; "excluding exemptions" leaves
 out steps where an exemption (e.g. reg 8(2)) was recorded, since the statutory time limit did not bind them.
+
+Annual reviews have two figures (docs/law.md, annual-review-due): "meeting within 12 months", the school's part
+(the review meeting held on or before `annual-review-due`'s due date), and "review concluded within 12 months", the
+LA's part (the step's completion: the LA's decision after the meeting, on or before that date). A review whose meeting
+was on time and whose decision was late is "late (LA)". For steps completed by the meeting, before issue 18, the
+completion date is the meeting date, and the only date there is for both figures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from store.web_queries import StepFact
+from store.web_queries import REVIEW_DUE, StepFact
+
+MEETING_KEY = "meeting within 12 months"  # the school's part of an annual review
+CONCLUDED_KEY = "review concluded within 12 months"  # the LA's part: its decision after the meeting
 
 
 def academic_year_of(day: date) -> int:
@@ -32,6 +41,29 @@ def outcome(step: StepFact, today: date) -> bool | None:
     if step.status == "open" and step.due < today:
         return False
     return None
+
+
+def meeting_outcome(step: StepFact, today: date) -> bool | None:
+    """For an annual-review-due step, whether the review meeting was held on or before the due date (the school's
+    part): True, False (held late, or none held and the date has passed), None (not yet known, or not counted)."""
+    if step.rule_id != REVIEW_DUE or step.status not in ("open", "completed"):
+        return None
+    if step.meeting_on is not None:
+        return step.meeting_on <= step.due
+    if step.status == "open" and step.due < today:
+        return False
+    return None
+
+
+def result_text(step: StepFact, today: date) -> str:
+    """"on time", "late", or "late (LA)" for an annual review whose meeting was on time and whose conclusion (the
+    LA's decision) was not; "" when the step is not counted (yet)."""
+    ok = outcome(step, today)
+    if ok is None:
+        return ""
+    if ok:
+        return "on time"
+    return "late (LA)" if meeting_outcome(step, today) else "late"
 
 
 @dataclass(frozen=True)
@@ -58,6 +90,11 @@ class Compliance:
     total: Rate
     by_rule: list[Rate]
     by_la: list[Rate]
+    # Annual reviews: MEETING_KEY (the school's part) and CONCLUDED_KEY (the LA's), in that order.
+    reviews: list[Rate] = field(default_factory=list)
+
+    def review(self, key: str) -> Rate:
+        return next((r for r in self.reviews if r.key == key), Rate(key, 0, 0, 0, 0, 0))
 
 
 def _rates(groups: dict[str, list[tuple[StepFact, bool]]]) -> list[Rate]:
@@ -75,14 +112,23 @@ def compliance(steps: Iterable[StepFact], year: int, today: date) -> Compliance:
     by_rule: dict[str, list] = {}
     by_la: dict[str, list] = {}
     everything: list = []
+    reviews: dict[str, list] = {MEETING_KEY: [], CONCLUDED_KEY: []}
     for step in steps:
         if not start <= step.due <= end:
             continue
+        if step.rule_id == REVIEW_DUE:
+            met = meeting_outcome(step, today)
+            if met is not None:
+                reviews[MEETING_KEY].append((step, met))
         ok = outcome(step, today)
         if ok is None:
             continue
         by_rule.setdefault(step.rule_id, []).append((step, ok))
         by_la.setdefault(step.la, []).append((step, ok))
         everything.append((step, ok))
+        if step.rule_id == REVIEW_DUE:
+            reviews[CONCLUDED_KEY].append((step, ok))
     total = _rates({"all": everything})[0] if everything else Rate("all", 0, 0, 0, 0, 0)
-    return Compliance(year=year, total=total, by_rule=_rates(by_rule), by_la=_rates(by_la))
+    review_rates = {r.key: r for r in _rates(reviews)}
+    return Compliance(year=year, total=total, by_rule=_rates(by_rule), by_la=_rates(by_la),
+                      reviews=[review_rates[MEETING_KEY], review_rates[CONCLUDED_KEY]])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import String, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from store.models import Event, Process, Step
@@ -33,8 +33,12 @@ class StepFact:
     completed_on: date | None
     on_time: bool | None
     days_late: int | None
+    # The review meeting of an `annual-review-due` step (None for other rules, or when not yet known): the school's
+    # part of the review, while the step's own completion is the LA's decision that concludes it.
+    meeting_on: date | None = None
 
 
+REVIEW_DUE = "annual-review-due"
 # The columns a StepFact is made of, in its field order: selected as plain columns, not whole ORM objects (at 100k
 # steps this takes the compliance report from about 10 s to about 2 s, bench/dashboard_queries.py).
 STEP_FACT_COLUMNS = (
@@ -44,15 +48,53 @@ STEP_FACT_COLUMNS = (
 )
 
 
+def completion_key(process_id: str, rule_id: str, instance: int) -> str:
+    """The key a step's completion event is recorded under (workflows/step.py: "{workflow_id}/{rule_id}[#n]/..")."""
+    return f"{process_id}/{rule_id}{'' if instance == 1 else f'#{instance}'}/completed"
+
+
+# completion_key in SQL: an exact match on the event table's unique key, so the meeting date costs one index
+# look-up per annual review.
+_COMPLETION = Event.__table__.alias("completion")
+_COMPLETION_KEY = (Step.process_id + literal("/") + Step.rule_id
+                   + case((Step.instance == 1, literal("")), else_=literal("#") + cast(Step.instance, String))
+                   + literal("/completed"))
+# The meeting of an annual review, where it is written: on the step's completion (the LA's decision, since issue 18);
+# for a step still open, in the process's facts once this cycle's meeting is held. Other rules: NULL, no JSON read.
+_MEETING = case((Step.rule_id == REVIEW_DUE, func.coalesce(
+    _COMPLETION.c.data["meeting_held_on"].as_string(),
+    case((Step.status == "open", Process.facts["held_on"].as_string())))))
+_RULE, _STATUS, _COMPLETED_ON = (STEP_FACT_COLUMNS.index(c) for c in (Step.rule_id, Step.status, Step.completed_on))
+
+
+def _meeting_on(rule_id: str, status: str, completed_on: date | None, recorded: str | None) -> date | None:
+    """The meeting of an annual-review-due step: as recorded (on its completion, or this cycle's while it is open),
+    else its completion date (steps completed by the meeting itself, before issue 18)."""
+    if rule_id != REVIEW_DUE:
+        return None
+    if recorded:
+        try:
+            return date.fromisoformat(recorded)
+        except ValueError:  # not a date: say nothing rather than fail the whole report
+            return None
+    return completed_on if status == "completed" else None
+
+
 def all_steps(session: Session, *, due_from: date | None = None, due_to: date | None = None) -> list[StepFact]:
-    """Every step (optionally those due in [due_from, due_to]), by due date, case reference and step id."""
-    query = (select(*STEP_FACT_COLUMNS).select_from(Step).join(Process, Process.workflow_id == Step.process_id)
+    """Every step (optionally those due in [due_from, due_to]), by due date, case reference and step id; an
+    annual-review-due step with its meeting date (one query: its completion event is joined by its key)."""
+    query = (select(*STEP_FACT_COLUMNS, _MEETING).select_from(Step)
+             .join(Process, Process.workflow_id == Step.process_id)
+             .outerjoin(_COMPLETION, and_(Step.rule_id == REVIEW_DUE, Step.status == "completed",
+                                          _COMPLETION.c.key == _COMPLETION_KEY))
              .order_by(Step.due, Process.case_ref, Step.id))
     if due_from is not None:
         query = query.where(Step.due >= due_from)
     if due_to is not None:
         query = query.where(Step.due <= due_to)
-    return [StepFact(*row) for row in session.execute(query)]
+    width = len(STEP_FACT_COLUMNS)
+    return [StepFact(*row[:width], meeting_on=_meeting_on(row[_RULE], row[_STATUS], row[_COMPLETED_ON], row[width]))
+            for row in session.execute(query)]
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,9 @@ START_FIELDS = {
     "last_assessment_on": bad_past_date, "assessment_requested_on": bad_past_date, "served_on": bad_past_date,
     "channel": hostile_text.filter(lambda s: s.strip() not in ("email", "post", "hand", "portal")) | non_string,
     "transfer_on": bad_any_date, "year_group": st.integers(15, 2**70) | st.integers(-2**70, -2) | st.floats(0.5, 0.9),
+    "requested_on": bad_past_date,
+    "transfer_kind": hostile_text.filter(lambda s: s.strip() not in ("phase", "post16", "post16-move"))
+                     | non_string.filter(lambda v: v is not None),
 }
 GOOD_RECORD = {  # (workflow, action): a good body
     (KENT, "advice-sent"): {"sent_on": "2027-03-01", "method": "email", "note": "sent"},
@@ -49,6 +52,8 @@ GOOD_RECORD = {  # (workflow, action): a good body
     (REVIEW, "meeting-held"): {"held_on": "2027-03-01", "attended": ["parents"]},
     (REVIEW, "report-sent"): {"done_on": "2027-03-01"},
     (REVIEW, "la-decision"): {"decided_on": "2027-03-01", "decision": "maintain"},
+    (REVIEW, "final-plan"): {"issued_on": "2027-03-01", "names_setting": "Northgate College"},
+    (REVIEW, "appeal"): {"decided_on": "2027-03-01", "outcome": "withdrawn", "note": "decided"},
 }
 RECORD_FIELDS = {
     "sent_on": bad_past_date, "done_on": bad_past_date, "withdrawn_on": bad_past_date, "cancelled_on": bad_past_date,
@@ -64,6 +69,11 @@ RECORD_FIELDS = {
     "note": st.sampled_from(["x" * 1001, "a\x00b", "\x07bell", "\u202eevil", "\ud800"]),
     "reason": st.sampled_from(["x" * 1001, "a\x00b", "\x1b[31mred", "\u2066x"]),
     "short_notice": st.sampled_from(["maybe", 2, [True], {"a": 1}]),
+    "issued_on": bad_past_date, "lodged_on": bad_past_date,
+    "names_setting": bad_la | non_string,
+    "already_named": st.sampled_from(["maybe", 2, [True], {"a": 1}]),
+    "outcome": hostile_text.filter(lambda s: s.strip() not in ("plan-maintained", "cease-upheld", "withdrawn"))
+               | non_string,
 }
 
 
@@ -104,7 +114,8 @@ def test_start_routes_refuse_each_hostile_field(api, kind) -> None:
     before = snapshot(db)
     fields = sorted(set(START_FIELDS) & (set(GOOD_START[kind]) | {
         "ehc-advice-request": {"assessment_requested_on", "channel"}, "draft-plan-consultation": {"served_on", "channel"},
-        "annual-review": {"transfer_on", "year_group"}, "reassessment": set()}[kind]))
+        "annual-review": {"transfer_on", "transfer_kind", "year_group"}, "reassessment": set()}[kind]
+        | ({"requested_on"} if kind == "ehc-advice-request" else set())))
 
     @FEW
     @given(field=st.sampled_from(fields), data=st.data())
@@ -113,6 +124,8 @@ def test_start_routes_refuse_each_hostile_field(api, kind) -> None:
         body = GOOD_START[kind] | {field: value}
         if field == "transfer_on":
             body["transfer_kind"] = "phase"
+        if field == "transfer_kind":
+            body["transfer_on"] = "2027-09-01"
         response = post_json(client, f"/api/processes/{kind}", body, headers)
         assert_refused(response, field, guard, before, db)
 

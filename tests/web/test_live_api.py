@@ -1,8 +1,11 @@
 """The JSON API and the forms against the real dev server and worker: idempotent starts, recording, the step
-leaving the open list, the case timeline and the compliance figures."""
+leaving the open list, the case timeline and the compliance figures; a transfer year met by the final plan, and a
+decision to cease with its appeal."""
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,6 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from statutory.clock import fmt
 from store.compliance import academic_year_of
 
 pytestmark = pytest.mark.devserver
@@ -122,3 +126,87 @@ def test_reassessment_decision_through_the_api(live) -> None:
                             json={"decided_on": today().isoformat(), "decision": "refused", "evidence": "LA-REF-9"})
         assert refused.status_code == 200, refused.text
         assert closed(http, "API-0003")
+
+
+def held_today(http: httpx.Client, workflow_id: str) -> None:
+    """Set the meeting for today (short notice, recorded) and hold it."""
+    r = http.post(f"/api/processes/{workflow_id}/meeting", json={"meeting_on": today().isoformat(),
+                                                                 "short_notice": True})
+    assert r.status_code == 200, r.text
+    r = http.post(f"/api/processes/{workflow_id}/meeting-held", json={"held_on": today().isoformat(),
+                                                                      "attended": ["parents"]})
+    assert r.status_code == 200, r.text
+
+
+def open_step(http: httpx.Client, case_ref: str, rule_id: str) -> dict | None:
+    steps = http.get(f"/api/cases/{case_ref}").json()["processes"][0]["steps"]
+    return next((s for s in steps if s["rule_id"] == rule_id and s["status"] == "open"), None)
+
+
+def test_january_transfer_is_met_by_the_final_plan_through_the_api(live) -> None:
+    auth = {"authorization": f"Bearer {live.api_key}"}
+    transfer = date(today().year + 1, 1, 4)  # before 15 February: regulation 18's date does not help
+    with httpx.Client(base_url=live.url, headers=auth, timeout=60) as http:
+        started = http.post("/api/processes/annual-review", json={
+            "case_ref": "API-0010", "la": "Kent", "plan_date": (today() - timedelta(days=200)).isoformat(),
+            "transfer_on": transfer.isoformat(), "transfer_kind": "phase"})
+        assert started.status_code == 201, started.text
+        workflow_id = started.json()["workflow_id"]
+        step = open_step(http, "API-0010", "phase-transfer-review")
+        assert step is not None and step["warning"].startswith(f"The transfer on {fmt(transfer)} is before the date "
+                                                               f"regulation 18 sets")
+        held_today(http, workflow_id)
+        r = http.post(f"/api/processes/{workflow_id}/la-decision", json={"decided_on": today().isoformat(),
+                                                                         "decision": "amend"})
+        assert r.status_code == 200, r.text
+        assert open_step(http, "API-0010", "phase-transfer-review") is not None  # a decision does not meet reg 18
+        bad = http.post(f"/api/processes/{workflow_id}/final-plan", json={"issued_on": today().isoformat()})
+        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "names_setting"]
+        r = http.post(f"/api/processes/{workflow_id}/final-plan", json={"issued_on": today().isoformat(),
+                                                                         "names_setting": "Northgate Academy"})
+        assert r.status_code == 200, r.text
+        assert open_step(http, "API-0010", "phase-transfer-review") is None
+        assert open_step(http, "API-0010", "amended-plan-final") is None
+        again = http.post(f"/api/processes/{workflow_id}/final-plan", json={"issued_on": today().isoformat(),
+                                                                             "already_named": True})
+        assert again.status_code == 422 and again.json()["detail"][0]["loc"] == ["body", "issued_on"]
+
+
+def test_cease_with_appeal_through_the_api_and_the_review_in_the_csv(live) -> None:
+    auth = {"authorization": f"Bearer {live.api_key}"}
+    with httpx.Client(base_url=live.url, headers=auth, timeout=60) as http:
+        started = http.post("/api/processes/annual-review", json={
+            "case_ref": "API-0011", "la": "Surrey", "plan_date": (today() - timedelta(days=200)).isoformat()})
+        assert started.status_code == 201, started.text
+        workflow_id = started.json()["workflow_id"]
+        held_today(http, workflow_id)
+        r = http.post(f"/api/processes/{workflow_id}/la-decision", json={"decided_on": today().isoformat(),
+                                                                         "decision": "cease"})
+        assert r.status_code == 200, r.text
+        assert open_step(http, "API-0011", "cease-appeal-window") is not None
+        early = http.post(f"/api/processes/{workflow_id}/plan-ceased", json={"ceased_on": today().isoformat(),
+                                                                             "reason": "LA decided to cease"})
+        assert early.status_code == 422 and early.json()["detail"][0]["loc"] == ["body", "ceased_on"]
+
+        no_outcome = http.post(f"/api/processes/{workflow_id}/appeal", json={"decided_on": today().isoformat()})
+        assert no_outcome.status_code == 422 and no_outcome.json()["detail"][0]["loc"] == ["body", "outcome"]
+        not_lodged = http.post(f"/api/processes/{workflow_id}/appeal", json={"decided_on": today().isoformat(),
+                                                                             "outcome": "cease-upheld"})
+        assert not_lodged.status_code == 422 and not_lodged.json()["detail"][0]["loc"] == ["body", "decided_on"]
+        lodged = http.post(f"/api/processes/{workflow_id}/appeal", json={"lodged_on": today().isoformat()})
+        assert lodged.status_code == 200, lodged.text
+        assert open_step(http, "API-0011", "cease-appeal-window") is None  # lodging meets the window
+        decided = http.post(f"/api/processes/{workflow_id}/appeal", json={"decided_on": today().isoformat(),
+                                                                          "outcome": "cease-upheld"})
+        assert decided.status_code == 200, decided.text
+
+        rows = list(csv.DictReader(io.StringIO(http.get("/api/steps.csv").text)))
+        due = next(r for r in rows if r["case_ref"] == "API-0011" and r["rule_id"] == "annual-review-due")
+        assert due["status"] == "completed" and due["completed_on"] == today().isoformat()  # the LA's decision
+        assert (due["meeting_held_on"], due["meeting_on_time"], due["result"]) == (today().isoformat(), "True",
+                                                                                  "on time")
+
+        ceased = http.post(f"/api/processes/{workflow_id}/plan-ceased", json={"ceased_on": today().isoformat(),
+                                                                              "reason": "appeal dismissed"})
+        assert ceased.status_code == 200, ceased.text
+        assert closed(http, "API-0011")
