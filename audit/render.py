@@ -92,6 +92,10 @@ def describe(entry: Entry, roles: Roles, titles: Mapping[str, str] | None = None
     if kind == "step-rescheduled":
         return (f"'{step}' planned again from {d(data.get('anchor'))}: due {d(data.get('due'))} "
                 f"(was {d(data.get('previous_due'))}), target {d(data.get('target'))}.")
+    if kind == "step-replanned":
+        return (f"'{step}' planned again by {roles(entry.actor)} ({data.get('reason') or 'no reason given'}): due "
+                f"{d(data.get('due'))} (was {d(data.get('previous_due'))}), target {d(data.get('target'))} "
+                f"(was {d(data.get('previous_target'))}).")
     if kind == "notification-failed":
         return (f"A '{data.get('kind')}' notice for '{step}' to {roles.many(list(data.get('recipients', [])))} "
                 "failed after every retry.")

@@ -249,3 +249,31 @@ def process_row_text(process) -> str:
     if process.facts:
         lines.append(f"  facts: {_facts(process.facts)}")
     return "\n".join(lines)
+
+
+def moved_steps(before, after) -> list[tuple[Any, Any]]:
+    """(as it was, as it is) for each step whose due date or target moved between two states of a process."""
+    was = {(s.rule_id, s.instance): s for s in before.steps if s.plan is not None}
+    return [(was[(s.rule_id, s.instance)], s) for s in after.steps
+            if s.plan is not None and (s.rule_id, s.instance) in was
+            and (was[(s.rule_id, s.instance)].plan.due, was[(s.rule_id, s.instance)].plan.target)
+            != (s.plan.due, s.plan.target)]
+
+
+def moved_json(old, step) -> dict[str, Any]:
+    return {"rule": step.rule_id, "title": step.plan.rule_title, "due": step.plan.due.isoformat(),
+            "target": step.plan.target.isoformat(), "previous_due": old.plan.due.isoformat(),
+            "previous_target": old.plan.target.isoformat(), "owner": step.owner}
+
+
+def replanned_text(state, moved) -> str:
+    """What planning again changed in one process, in sentences."""
+    head = f"{state.header.case_ref}, {state.kind.replace('-', ' ')} ({state.workflow_id}):"
+    if not moved:
+        return f"{head} no date moved."
+    lines = [head]
+    for old, step in moved:
+        plan = step.plan
+        lines.append(f"  {plan.rule_title}: due {fmt(plan.due)} (was {fmt(old.plan.due)}), target {fmt(plan.target)} "
+                     f"(was {fmt(old.plan.target)}); {step.owner} has been told.")
+    return "\n".join(lines)

@@ -520,3 +520,51 @@ def process_show(case: CaseOption, as_json: JsonOption = False) -> None:
         typer.echo(f"No open processes for case {case!r}.")
     else:
         typer.echo("\n".join(out.process_row_text(p) for p in found))
+
+
+@process_app.command("replan")
+def process_replan(
+    case: Annotated[str | None, typer.Option("--case", help="The case whose open processes to plan again.")] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every open process of the school.")] = False,
+    by: ByOption = "senco",
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the record).")] =
+        "the rule book or the school calendar changed",
+    as_json: JsonOption = False,
+) -> None:
+    """Plan every open step again with the rule book and the school calendar as they are now (after upgrading
+    sendclock, or editing term dates or an LA's own dates): each step whose dates move is recorded and its owner
+    told; nothing else changes."""
+    from starter.client import connect
+    from starter.processes import process_state, replan_steps
+    from starter.requests import check_staff
+    from store.queries import open_process_ids
+    from workflows.models import Replan
+
+    if (case is None) == (not every):
+        fail("--case: give a case reference, or --all for every open process (not both)")
+    settings = load_settings()
+    request = _build(Replan, {"by": "--by", "reason": "--reason"}, by=by, reason=reason)
+    _check({"by": "--by"}, lambda: check_staff(settings, by=by))
+    with db_session(settings) as session:
+        workflow_ids = open_process_ids(session, None if every else _case(case))
+    if not workflow_ids:
+        typer.echo(f"No open processes{'' if every else f' for case {case!r}'}: nothing to plan again.")
+        return
+
+    async def work():
+        client = await connect(settings)
+        moved = []
+        for workflow_id in workflow_ids:
+            before = await process_state(client, workflow_id)
+            after = await replan_steps(client, settings, workflow_id, request)
+            moved.append((after, out.moved_steps(before, after)))
+        return moved
+
+    results = _run(work, {"by": "--by", "reason": "--reason"})
+    if as_json:
+        typer.echo(json.dumps([{"workflow_id": state.workflow_id, "case": state.header.case_ref,
+                                "moved": [out.moved_json(old, step) for old, step in steps]}
+                               for state, steps in results], indent=2))
+        return
+    for state, steps in results:
+        typer.echo(out.replanned_text(state, steps))

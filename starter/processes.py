@@ -86,6 +86,11 @@ async def reassign_step(client: Client, settings: Settings, workflow_id: str, ch
     return await update(client, workflow_id, StatutoryProcess.reassign_step, change)
 
 
+async def replan_steps(client: Client, settings: Settings, workflow_id: str, request: Replan) -> ProcessState:
+    check_staff(settings, by=request.by)
+    return await update(client, workflow_id, StatutoryProcess.replan_steps, request)
+
+
 async def cancel_step(client: Client, settings: Settings, workflow_id: str, cancellation: Cancellation) -> ProcessState:
     check_staff(settings, by=cancellation.by)
     return await update(client, workflow_id, StatutoryProcess.cancel_step, cancellation)

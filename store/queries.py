@@ -118,6 +118,14 @@ def recent_outbox(session: Session, limit: int = 200) -> list[Outbox]:
     return list(session.scalars(query))
 
 
+def open_process_ids(session: Session, case_ref: str | None = None) -> list[str]:
+    """The workflow ids of the open processes (of one case, or all), oldest first."""
+    query = select(Process.workflow_id).where(Process.status == OPEN)
+    if case_ref is not None:
+        query = query.where(Process.case_ref == case_ref)
+    return list(session.scalars(query.order_by(Process.opened_at, Process.workflow_id)))
+
+
 def open_processes_with_step(session: Session, case_ref: str, rule_id: str) -> list[Process]:
     """The open processes of a case that have an open step of `rule_id`, oldest first, with their steps loaded: what
     a change to "the step RULE of case REF" applies to (the caller asks which one when there are several)."""

@@ -82,6 +82,7 @@ class StatutoryStep:
         self._explained: StepPlan | None = None  # the plan whose explanation this run has recorded (step_record)
         self._replan = False  # an exemption: re-plan as "as soon as practicable"
         self._reschedule_to: date | None = None  # a new anchor (e.g. the meeting moved): re-plan from it
+        self._replan_for: tuple[str, str] | None = None  # (actor, reason): plan again from the same anchor
         instance = "" if state.instance == 1 else f"#{state.instance}"
         self.key = f"{process.workflow_id}/{state.rule_id}{instance}"
 
@@ -138,6 +139,9 @@ class StatutoryStep:
             if self._reschedule_to is not None:
                 await self._reschedule()
                 continue
+            if self._replan_for is not None:
+                await self._plan_again()
+                continue
             if should_yield():
                 return "continue-as-new"
             if not self.state.pending:
@@ -159,7 +163,7 @@ class StatutoryStep:
         return "closed"
 
     def _changed(self) -> bool:
-        return self.closed or self._replan or self._reschedule_to is not None
+        return self.closed or self._replan or self._reschedule_to is not None or self._replan_for is not None
 
     # --- changes (called from the process workflow's update handlers, after validation) ------------------------
 
@@ -214,6 +218,13 @@ class StatutoryStep:
         await workflow.wait_condition(lambda: self.planned)
         self._reschedule_to = anchor
         await workflow.wait_condition(lambda: self._reschedule_to is None or self.closed)
+
+    async def replan(self, *, actor: str, reason: str) -> None:
+        """Plan again from the same anchor, with the rule book and the school calendar as they are now (a revised
+        rule book, an edited term date): an explicit, recorded re-projection. Returns once done."""
+        await workflow.wait_condition(lambda: self.planned)
+        self._replan_for = (actor, reason)
+        await workflow.wait_condition(lambda: self._replan_for is None or self.closed)
 
     async def exempt(self, exemption: Exemption) -> None:
         await workflow.wait_condition(lambda: self.planned)
@@ -274,6 +285,23 @@ class StatutoryStep:
         await self._notify("rescheduled", [self.state.owner], key_suffix=stamp)
         if self._reschedule_to == anchor:  # done (unless it moved again meanwhile: then plan once more)
             self._reschedule_to = None
+
+    async def _plan_again(self) -> None:
+        """See replan. Nothing changes, and nothing is recorded or sent, unless a date moved. A step under an
+        exemption keeps its "as soon as practicable" nudges (the time limit no longer binds it)."""
+        actor, reason = self._replan_for
+        previous = self._plan()
+        plan = await plan_step(self._plan_input())
+        if self.state.exemption is None and (plan.due, plan.target) != (previous.due, previous.target):
+            self.state.plan = plan
+            self.state.pending = [n for n in plan.notices if n.on >= today()]
+            self.state.last_notice_on = plan.notices[-1].on if plan.notices else None
+            stamp = f"replanned/{workflow.now().isoformat()}"
+            await self._record("step-replanned", key_suffix=stamp, actor=actor, data={
+                "reason": reason, "due": plan.due.isoformat(), "target": plan.target.isoformat(),
+                "previous_due": previous.due.isoformat(), "previous_target": previous.target.isoformat()})
+            await self._notify("rescheduled", [self.state.owner], key_suffix=stamp)
+        self._replan_for = None
 
     async def _plan_asap(self) -> None:
         """After an exemption the duty is to act "as soon as practicable": regular nudges replace the schedule."""

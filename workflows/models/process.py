@@ -10,7 +10,7 @@ from workflows.models.common import CaseRef, Channel, Initials, Model, Note, Rul
 from workflows.models.step import Exemption, StepOptions, StepState
 
 __all__ = ['ProcessHeader', 'ProcessState', 'StepDone', 'StepExemption', 'Reassignment', 'Cancellation',
-           'ProcessRunInput']
+           'ProcessRunInput', 'Replan']
 
 
 class ProcessHeader(Model):
@@ -70,6 +70,14 @@ class Cancellation(Model):
     cancelled_on: SendDate
     by: StaffId
     reason: Note = ""
+
+
+class Replan(Model):
+    """Plan every open step again from its anchor, with the rule book and the school calendar as they are now: after
+    the rule book is revised (a new sendclock), a term date edited, an LA's own date set."""
+
+    by: StaffId
+    reason: Note = "the rule book or the school calendar changed"
 
 
 class ProcessRunInput(Model):
