@@ -78,6 +78,35 @@ def compliance(year: int | None = Query(None, ge=2014, le=2100), web: Web = Depe
     return compliance_for(web, year).as_json()
 
 
+@router.get("/rules", summary="The rule book: every rule (and each earlier version) with its legal basis and counting")
+def rules(user: User = Depends(reader)) -> list[dict[str, Any]]:
+    from statutory import RULES
+
+    return [rule.model_dump(mode="json") | {"holder": rule.holder.value} for rule in RULES]
+
+
+@router.get("/deadline", summary="A rule's statutory date and working target from a date, explained (as `sendclock "
+                                 "deadline`), on the school's calendar and readings",
+            responses={422: {"description": "Bad input, by query parameter"}})
+def deadline(rule: str = Query(..., max_length=40, description="A rule id (GET /api/rules)"),
+             from_: date = Query(..., alias="from", description="The anchor date, YYYY-MM-DD"),
+             post16: bool = Query(False, description="phase-transfer-meeting-by: plan back from the post-16 date"),
+             la: str | None = Query(None, max_length=80, description="phase-transfer-meeting-by: this LA's own date"),
+             reading: str | None = Query(None, pattern="^(clear|inclusive)$", description="Notice periods (C3)"),
+             web: Web = Depends(get_web), user: User = Depends(reader)) -> Any:
+    from starter.cli_format import deadline_json
+    from starter.deadline import explain_deadline
+    from starter.requests import RequestError
+
+    try:
+        found = explain_deadline(web.settings, rule, from_, post16=post16, la=la, reading=reading)
+    except RequestError as err:
+        field, _, reason = str(err).partition(": ")
+        return JSONResponse(status_code=422, content={"detail": [
+            {"loc": ["query", field], "msg": reason, "type": "value_error"}]})
+    return deadline_json(found)
+
+
 @router.get("/steps.csv", summary="Every step of every process as CSV (the page /steps.csv, for API keys)",
             response_class=Response, responses={200: {"content": {"text/csv": {}}}})
 def steps_export(web: Web = Depends(get_web), user: User = Depends(all_reader)) -> Response:

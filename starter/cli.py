@@ -192,10 +192,9 @@ def deadline_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Compute the due (statutory) and target (working) dates of a rule from an anchor date."""
-    from activities.planning import deadline_for, school_calendar
-    from statutory import Closure, Convention, get_rule, rule_ids
-    from statutory.conventions import READINGS
-    from workflows.models import PlanStepInput
+    from starter.deadline import explain_deadline
+    from starter.requests import RequestError
+    from statutory import Closure, get_rule
 
     anchor = parse_date("--from", from_)
     extra = []
@@ -207,30 +206,17 @@ def deadline_command(
         if last < first:
             fail(f"--closed: end {last} is before start {first}")
         extra.append(Closure(start=first, end=last, label="given with --closed"))
-    if rule not in rule_ids():
-        fail(f"RULE: unknown rule {rule!r} (see `sendclock rules`)")
-    try:
-        found = get_rule(rule, on=anchor)
-    except ValueError as err:
-        fail(f"--from: {err}")
-    in_send_era("--from", anchor)  # far-future anchors would overflow the date arithmetic
-    derived = found.convention is Convention.C9
-    if (post16 or la) and not derived:
-        fail(f"{'--post16' if post16 else '--la'}: only for a planning date derived from the transfer review "
-             f"(phase-transfer-meeting-by), not {rule}")
-    if reading is not None and reading not in READINGS:
-        fail(f"--reading: {reading!r} is not a reading; use clear or inclusive")
     settings = load_settings()
-    if la is not None and settings.la_practice(la) is None:
-        known = ", ".join(sorted(settings.las)) or "none"
-        fail(f"--la: no LA named {la!r} in the settings (las.<name>; configured: {known})")
-    if reading is not None:
-        settings = settings.model_copy(update={"law": settings.law.model_copy(update={"notice_reading": reading})})
-    calendar = school_calendar(settings).with_closures(extra)
-    request = PlanStepInput(rule_id=rule, anchor=anchor, owner="-", escalate_to="-", la=la,
-                            derived_from="post16-transfer-review" if post16 else None)
-    deadline = deadline_for(settings, request, calendar)
-    typer.echo(json.dumps(out.deadline_json(deadline)) if as_json else out.deadline_text(deadline, found))
+    try:
+        deadline = explain_deadline(settings, rule, anchor, post16=post16, la=la, reading=reading, closures=extra)
+    except RequestError as err:
+        field, _, reason = str(err).partition(": ")
+        fail(f"{DEADLINE_FLAGS[field]}: {reason}")
+    typer.echo(json.dumps(out.deadline_json(deadline)) if as_json
+               else out.deadline_text(deadline, get_rule(rule, on=anchor)))
+
+
+DEADLINE_FLAGS = {"rule": "RULE", "from": "--from", "post16": "--post16", "la": "--la", "reading": "--reading"}
 
 
 # --- EHC advice requests -------------------------------------------------------------------------------------

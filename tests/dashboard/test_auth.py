@@ -12,7 +12,8 @@ from tests.dashboard.seed import seed
 PAGES = ["/", "/overdue", "/due-soon", "/outbox", "/cases/EHC-0042", "/compliance", "/steps.csv", "/audit",
          "/start", "/start/ehc-advice-request",
          "/processes/ehc-advice-request-EHC-0042-20270111/advice-sent"]
-API_GETS = ["/api/me", "/api/steps", "/api/cases/EHC-0042", "/api/outbox", "/api/compliance", "/api/audit"]
+API_GETS = ["/api/me", "/api/steps", "/api/cases/EHC-0042", "/api/outbox", "/api/compliance", "/api/audit",
+            "/api/rules", "/api/deadline?rule=ehc-advice&from=2026-02-02"]
 # Which roles may open each page (200); the others get 403.
 ALLOWED = {
     "/compliance": {"senco", "head", "auditor"}, "/steps.csv": {"senco", "head", "auditor"},
