@@ -26,10 +26,11 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.sendclock import SendclockActivities
-from config.settings import CalendarSettings, NotificationSettings, Settings, StaffMember
+from config.settings import CalendarSettings, ClosureSetting, NotificationSettings, Settings, StaffMember
 from starter.advice import advice_sent, record_exemption, start_advice_request, step_options, withdraw
 from starter.binaries import temporal_test_server
-from starter.processes import complete_step, exempt_step, process_state, reassign_step, start_process, update
+from starter.processes import (complete_step, exempt_step, process_state, reassign_step, replan_steps, start_process,
+                               update)
 from starter.review import appeal, final_plan, la_decision, meeting_held, plan_ceased, set_meeting, start_review
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
@@ -49,6 +50,7 @@ from workflows.models import (
     PlanCeased,
     ReassessmentInput,
     Reassignment,
+    Replan,
     ReviewDecision,
     ReviewInput,
     StepDone,
@@ -119,6 +121,24 @@ async def advice_la_clock(env: WorkflowEnvironment, settings: Settings) -> str:
     await sleep_until_day(env, started.state.la_steps[0].plan.due + timedelta(days=10))
     await complete_step(env.client, settings, workflow_id, StepDone(
         rule_id="ehc-final-plan", done_on=await london_today(env), by="senco", evidence="final plan received"))
+    await outcome(env, workflow_id)
+    return workflow_id
+
+
+async def advice_replanned(env: WorkflowEnvironment, settings: Settings) -> str:
+    """Planned again (`sendclock process replan`) after the school closes over the target: the target moves earlier,
+    recorded and told; the advice is then sent on time."""
+    today = await london_today(env)
+    started = await start_advice_request(env.client, settings, advice_request(today, case_ref="EHC-H012"))
+    workflow_id, target = started.state.workflow_id, started.state.step.plan.target
+    await sleep_until_day(env, today + timedelta(days=3))
+    closure = ClosureSetting(start=target - timedelta(days=6), end=target + timedelta(days=2), label="Half term")
+    settings.calendar.closures.append(closure)  # the school's term dates change while the request is open
+    try:
+        await replan_steps(env.client, settings, workflow_id, Replan(by="senco", reason="term dates changed"))
+    finally:
+        settings.calendar.closures.remove(closure)
+    await advice_sent(env.client, settings, workflow_id, AdviceSent(sent_on=await london_today(env), by="teacher"))
     await outcome(env, workflow_id)
     return workflow_id
 
@@ -317,6 +337,7 @@ SCENARIOS: dict[str, Scenario] = {
     "ehc_advice_exemption": advice_exemption,
     "ehc_advice_withdrawn": advice_withdrawn,
     "ehc_advice_la_clock": advice_la_clock,
+    "ehc_advice_replanned": advice_replanned,
     "draft_consultation": draft_consultation,
     "reassessment_reassessed": reassessment_reassessed,
     "reassessment_refused": reassessment_refused,

@@ -40,7 +40,7 @@ async def ceased_now(env, settings, workflow_id: str, reason: str = "the appeal 
 
 async def test_a_cease_decision_keeps_the_plan_through_the_window_and_an_appeal_until_it_is_decided(
         env, settings, sessions):
-    workflow_id, decided, state = await cease(env, settings, "EHC-0901")
+    workflow_id, decided, state = await cease(env, settings, "EHC-1911")
     assert "ceased_on" not in state.facts and state.facts["cease_decided_on"] == decided.isoformat()
     window = state.step(CEASE_WINDOW)
     assert window.plan.style == "window" and window.plan.due == decided + relativedelta(months=2)
@@ -87,7 +87,7 @@ async def test_a_cease_decision_keeps_the_plan_through_the_window_and_an_appeal_
 
 async def test_the_plan_ceases_only_after_the_window_closes_with_no_appeal(env, settings):
     today = await london_today(env)
-    started = await start(env, settings, "EHC-0902", today - days(300))
+    started = await start(env, settings, "EHC-1912", today - days(300))
     with pytest.raises(RequestError, match=r"lodged_on: no decision to cease the plan is recorded"):
         await appeal(env.client, settings, started.state.workflow_id,
                      AppealChange(lodged_on=today, by="senco"))
@@ -108,7 +108,7 @@ async def test_the_plan_ceases_only_after_the_window_closes_with_no_appeal(env, 
 
 
 async def test_an_appeal_that_maintains_the_plan_keeps_it(env, settings):
-    workflow_id, decided, _ = await cease(env, settings, "EHC-0903")
+    workflow_id, decided, _ = await cease(env, settings, "EHC-1913")
     await sleep_until_day(env, decided + days(10))
     lodged = await london_today(env)
     await appeal(env.client, settings, workflow_id, AppealChange(lodged_on=lodged, by="senco"))

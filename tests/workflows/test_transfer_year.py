@@ -36,7 +36,7 @@ async def test_an_amend_decision_before_15_february_leaves_the_transfer_review_o
     today = await london_today(env)
     feb14 = next_14_february(today + days(40))
     transfer = date(feb14.year, 9, 1)
-    started = await start(env, settings, "EHC-0801", today - days(300), transfer_on=transfer, transfer_kind="phase")
+    started = await start(env, settings, "EHC-1811", today - days(300), transfer_on=transfer, transfer_kind="phase")
     workflow_id = started.state.workflow_id
     assert started.state.step("phase-transfer-review").plan.due == feb14
     meeting_by = started.state.step(MEETING_BY)
@@ -79,7 +79,7 @@ async def test_the_meeting_by_date_opens_with_the_cycle_and_is_first_reminded_in
     today = await london_today(env)
     autumn = today.year if today < date(today.year, 9, 1) else today.year + 1  # the next September to come
     transfer = date(autumn + 1, 9, 1)
-    started = await start(env, settings, "EHC-0802", today - days(30), transfer_on=transfer, transfer_kind="phase")
+    started = await start(env, settings, "EHC-1812", today - days(30), transfer_on=transfer, transfer_kind="phase")
     workflow_id = started.state.workflow_id
     meeting_by = started.state.step(MEETING_BY)
     assert meeting_by.plan.due == date(autumn + 1, 2, 14) - days(84)  # late November of the autumn before
@@ -92,7 +92,7 @@ async def test_the_meeting_by_date_opens_with_the_cycle_and_is_first_reminded_in
 async def test_a_move_between_post16_institutions_is_reviewed_five_months_before_it(env, settings):
     today = await london_today(env)
     transfer = (today + relativedelta(months=8)).replace(day=1)
-    started = await start(env, settings, "EHC-0803", today - days(200), transfer_on=transfer,
+    started = await start(env, settings, "EHC-1813", today - days(200), transfer_on=transfer,
                           transfer_kind="post16-move")
     workflow_id = started.state.workflow_id
     reg18 = started.state.step("post16-move-review")
@@ -112,7 +112,7 @@ async def test_a_move_between_post16_institutions_is_reviewed_five_months_before
 async def test_a_january_transfer_before_the_reg_18_date_is_accepted_with_a_warning(env, settings):
     today = await london_today(env)
     transfer = date(today.year + 1, 1, 4)
-    started = await start(env, settings, "EHC-0804", today - days(200), transfer_on=transfer, transfer_kind="phase")
+    started = await start(env, settings, "EHC-1814", today - days(200), transfer_on=transfer, transfer_kind="phase")
     workflow_id = started.state.workflow_id
     phase = started.state.step("phase-transfer-review")
     assert phase.plan.due == date(transfer.year, 2, 14)
