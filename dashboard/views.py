@@ -8,9 +8,10 @@ from datetime import date
 from typing import Any
 
 from dashboard.auth import User
-from dashboard.commands import TRANSFER_RULES
 from dashboard.context import PROCESS_LABELS, Web
+from statutory import get_rule
 from statutory.clock import fmt
+from statutory.conventions import transfer_warning as rule_book_transfer_warning
 from store.models import Event, Process, Step
 from store.queries import OpenStep, open_steps, process_detail, processes_for_case, recent_outbox
 from store.web_queries import REVIEW_DUE, completion_key
@@ -155,12 +156,15 @@ class ProcessView:
 
 def transfer_warning(step: Step) -> str | None:
     """A transfer on or before the reg 18 date (a January or mid-year move): the date the law sets does not help,
-    and the page says so beside the step."""
-    if step.rule_id not in TRANSFER_RULES or step.status not in ("open", "completed") or step.anchor > step.due:
+    and the page says so beside the step, in the rule book's words."""
+    if step.status not in ("open", "completed"):
         return None
-    when = "before" if step.anchor < step.due else "on"
-    return (f"The transfer on {fmt(step.anchor)} is {when} the date regulation 18 sets ({fmt(step.due)}): the plan "
-            f"must still be reviewed and amended before the transfer.")
+    try:
+        rule = get_rule(step.rule_id, on=step.anchor)
+    except ValueError:
+        return None
+    warning = rule_book_transfer_warning(rule, step.anchor, step.due)
+    return warning[0].upper() + warning[1:] if warning else None
 
 
 def step_state_text(step: Step, today: date, meeting_on: date | None = None) -> str:

@@ -38,7 +38,7 @@ def deadline_text(deadline, rule) -> str:
                                              else "(the statutory date)"),
         f"  target  {fmt(deadline.target)}   (the working day to aim for)",
         f"  basis   {deadline.basis}",
-        *([f"  warning {deadline.warning.removeprefix('Warning: ')}"] if deadline.warning else []),
+        *([f"  warning {deadline.warning}"] if deadline.warning else []),
         "  how:",
     ]
     lines += [f"    - {line}" for line in deadline.explanation]

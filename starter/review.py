@@ -7,7 +7,6 @@ from temporalio.client import Client
 from config.settings import Settings
 from starter.processes import StartedProcess, start_process
 from starter.requests import check_staff, step_options, update
-from statutory.clock import fmt
 from workflows.annual_review import TRANSFER, AnnualReview
 from workflows.ids import ANNUAL_REVIEW, review_workflow_id
 from workflows.models import (AppealChange, FinalPlan, MeetingDate, MeetingHeld, PlanCeased, ProcessState,
@@ -55,13 +54,8 @@ async def appeal(client: Client, settings: Settings, workflow_id: str, change: A
 
 
 def transfer_warnings(state: ProcessState) -> list[str]:
-    """A transfer on or before the date reg 18 sets (a January or mid-year move) is allowed, with a warning: the plan
-    must name the new setting before the move, whatever reg 18's date says. One line per open reg 18 step."""
-    lines = []
-    for step in state.steps:
-        if step.rule_id in TRANSFER.values() and step.plan is not None and step.status.value == "open" \
-                and step.anchor <= step.plan.due:
-            lines.append(f"Warning: the transfer on {fmt(step.anchor)} is before the date reg 18 sets "
-                         f"({fmt(step.plan.due)}): the final plan must name the new setting before the move, so "
-                         f"agree an earlier date with the LA ({step.plan.basis})")
-    return lines
+    """A transfer on or before the date reg 18 sets (a January or mid-year move) is allowed, with a warning (the rule
+    book's, statutory.conventions.transfer_warning). One line per open reg 18 step."""
+    return [f"Warning: {step.plan.warning}" for step in state.steps
+            if step.rule_id in TRANSFER.values() and step.plan is not None and step.plan.warning
+            and step.status.value == "open"]

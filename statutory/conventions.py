@@ -159,6 +159,16 @@ def _period(amount: int, unit: str) -> str:
     return f"{text} ({_days(amount, unit)} days)" if unit == "weeks" else text
 
 
+def transfer_warning(rule: Rule, transfer: date, due: date) -> str | None:
+    """A transfer on or before the date reg 18 sets (a January or mid-year move) is allowed, but that date is then no
+    help: one sentence saying so, or None. The rule book's one wording, for the explanation, the CLI and the page."""
+    if rule.id not in TRANSFER_RULES or transfer > due:
+        return None
+    when = "before" if transfer < due else "on"
+    return (f"the transfer on {fmt(transfer)} is {when} the date regulation 18 sets ({fmt(due)}): the plan must still "
+            f"be reviewed and amended, naming the new school or institution, before the transfer.")
+
+
 def describe_count(rule: Rule, anchor: date, due: date, *, reading: Reading = "clear", base: str | None = None) -> str:
     """One sentence: the convention used, with the actual dates."""
     c, n, unit = rule.convention, rule.amount, rule.unit
@@ -231,10 +241,8 @@ def describe_count(rule: Rule, anchor: date, due: date, *, reading: Reading = "c
             f"{rule.period}, with the event on {fmt(anchor)}, means by {fmt(due)}, "
             f"the statutory due date."
         )
-        if anchor <= due:
-            text += (f" Warning: the transfer on {fmt(anchor)} is before the date regulation 18 sets; the plan "
-                     f"must still be reviewed and amended, naming the new setting, before the transfer.")
-        return text
+        warning = transfer_warning(rule, anchor, due)
+        return f"{text} Warning: {warning}" if warning else text
     if c is Convention.C7:
         end, corresponding = _months_later(anchor, n)
         how = (

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from statutory.calendar import SchoolCalendar
 from statutory.clock import fmt
-from statutory.conventions import Reading, compute_due, compute_target, latest_on_or_before
+from statutory.conventions import Reading, compute_due, compute_target, latest_on_or_before, transfer_warning
 from statutory.explain import describe_la_date, describe_promise, explain
 from statutory.rules import Convention, get_rule
 
@@ -85,7 +85,7 @@ def compute_deadline(rule_id: str, anchor: date, calendar: SchoolCalendar | None
         target = min(statutory_target, promise_target)
         promise_line.append(describe_promise(rule, promised_from, promise_due, target, statutory_target))
     lines = explain(rule, anchor, due, statutory_target, calendar, reading=reading, base=derived_from)
-    warning = next((line for line in lines if "Warning:" in line), None)
+    warning = transfer_warning(rule, anchor, due)
     return Deadline(
         rule_id=rule.id,
         rule_version=rule.effective_from,
@@ -99,5 +99,5 @@ def compute_deadline(rule_id: str, anchor: date, calendar: SchoolCalendar | None
         derived_from=derived_from,
         la_date=la_date,
         promised_from=promised_from,
-        warning=warning[warning.index("Warning:"):] if warning else None,
+        warning=warning[0].upper() + warning[1:] if warning else None,
     )

@@ -150,7 +150,7 @@ def test_the_variants_the_rule_book_names(no_demo_calendar):
     assert json.loads(run("deadline", "cease-appeal-window", "--from", "2026-12-31", "--json").stdout)["due"] == "2027-02-28"
     # A January transfer is allowed, with a warning.
     january = run("deadline", "phase-transfer-review", "--from", "2027-01-04")
-    assert january.exit_code == 0 and "warning the transfer on Mon 4 Jan 2027 is before the date regulation 18" in january.stdout
+    assert january.exit_code == 0 and "warning The transfer on Mon 4 Jan 2027 is before the date regulation 18" in january.stdout
 
 
 @pytest.mark.parametrize(

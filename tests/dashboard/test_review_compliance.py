@@ -181,7 +181,8 @@ def test_case_page_warns_when_the_transfer_is_before_the_reg_18_date(client: Tes
     seed_transfers(db)
     html = client.get("/cases/TR-JAN").text
     assert ("<strong>Warning:</strong> The transfer on Mon 4 Jan 2027 is before the date regulation 18 sets "
-            "(Sun 14 Feb 2027): the plan must still be reviewed and amended before the transfer.") in html
+            "(Sun 14 Feb 2027): the plan must still be reviewed and amended, naming the new school or institution, "
+            "before the transfer.") in html
     step_row = html.split('id="phase-transfer-review"')[1].split("</tr>")[0]
     assert "The transfer on Mon 4 Jan 2027" in step_row  # beside its step
     assert "Warning:" not in client.get("/cases/TR-SEP").text

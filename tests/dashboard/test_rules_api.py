@@ -33,7 +33,7 @@ def test_deadline_computes_as_the_cli_does(make_client, query, due, target) -> N
 
 def test_a_transfer_before_the_reg_18_date_comes_with_its_warning(make_client) -> None:
     body = make_client("senco").get("/api/deadline?rule=phase-transfer-review&from=2027-01-04").json()
-    assert body["warning"].startswith("Warning: the transfer on Mon 4 Jan 2027 is before the date regulation 18 sets")
+    assert body["warning"].startswith("The transfer on Mon 4 Jan 2027 is before the date regulation 18 sets (Sun 14")
 
 
 @pytest.mark.parametrize(("query", "field", "message"), [

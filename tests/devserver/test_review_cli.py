@@ -72,11 +72,11 @@ async def test_a_transfer_year_and_the_review_moves_of_the_law_of_2026_from_the_
                         "--transfer-on", transfer.isoformat())
     assert started.returncode == 0, started.stderr
     assert "phase-transfer-review" in started.stdout and "phase-transfer-meeting-by" in started.stdout
-    assert (f"Warning: the transfer on {fmt(transfer)} is before the date reg 18 sets "
+    assert (f"Warning: The transfer on {fmt(transfer)} is before the date regulation 18 sets "
             f"({fmt(date(transfer.year, 2, 14))}): ") in started.stdout
     as_json = sendclock(stack_env, "review", "start", "--case", "EHC-0702", "--la", "Kent", "--plan-date",
                         (today - timedelta(days=200)).isoformat(), "--json")
-    assert json.loads(as_json.stdout)["warnings"][0].startswith("Warning: the transfer on")
+    assert json.loads(as_json.stdout)["warnings"][0].startswith("Warning: The transfer on")
 
     fourteen = sendclock(stack_env, "review", "meeting", "--case", "EHC-0702", "--date",
                          (today + timedelta(days=14)).isoformat())

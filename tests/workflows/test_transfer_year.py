@@ -117,8 +117,8 @@ async def test_a_january_transfer_before_the_reg_18_date_is_accepted_with_a_warn
     phase = started.state.step("phase-transfer-review")
     assert phase.plan.due == date(transfer.year, 2, 14)
     assert transfer_warnings(started.state) == [
-        f"Warning: the transfer on {fmt(transfer)} is before the date reg 18 sets ({fmt(phase.plan.due)}): the final "
-        f"plan must name the new setting before the move, so agree an earlier date with the LA ({phase.plan.basis})"]
+        f"Warning: The transfer on {fmt(transfer)} is before the date regulation 18 sets ({fmt(phase.plan.due)}): the "
+        f"plan must still be reviewed and amended, naming the new school or institution, before the transfer."]
     assert any("Warning" in line for line in phase.plan.explanation)  # the step's explanation says it too
 
     meeting = today + days(20)
