@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from dashboard.auth import User
 from dashboard.context import Web
 from starter.requests import RequestError
+from statutory.rules import TRANSFER_RULES
 from store.models import Event, Process, Step
 from workflows.models.common import CaseRef, Channel, Note, RuleId, SendDate, ShortText, StaffId
 from workflows.models.review import AppealOutcome, Invitee, TransferKind
@@ -211,8 +212,8 @@ class Action:
     shown: Callable[[Process, list[Step]], bool] | None = None  # offered on the case page only when this holds
 
 
-# The reg 18 steps a final plan naming the new setting completes, and the amended plan it may also be.
-TRANSFER_RULES = ("phase-transfer-review", "post16-transfer-review", "post16-move-review")
+# The reg 18 steps (statutory.rules.TRANSFER_RULES) a final plan naming the new setting completes, and the amended
+# plan it may also be.
 FINAL_PLAN_RULES = (*TRANSFER_RULES, "amended-plan-final")
 APPEAL_WINDOW = "cease-appeal-window"
 
