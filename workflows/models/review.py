@@ -97,10 +97,11 @@ class FinalPlan(Model):
     @model_validator(mode="after")
     def _one_of(self) -> "FinalPlan":
         if self.names_setting is None and not self.already_named:
-            raise ValueError("names_setting: say which setting the final plan names, or that it already names it "
-                             "(already_named)")
+            raise ValueError("names_setting: say which school or institution the final plan names, or confirm that "
+                             "the plan already names it")
         if self.names_setting is not None and self.already_named:
-            raise ValueError("already_named: give the setting the plan names, or already_named, not both")
+            raise ValueError("already_named: give the school or institution the plan names, or confirm that it "
+                             "already names it, not both")
         return self
 
 
