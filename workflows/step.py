@@ -182,7 +182,7 @@ class StatutoryStep:
         self.state.status = StepStatus.COMPLETED
         await self._record("completed", actor=actor, data={**data, "completed_on": completed_on.isoformat(),
                                                           "on_time": self.state.on_time, "days_late": self.state.days_late})
-        await self._notify("completed", self._with_escalation([self.state.owner]), key_suffix="completed")
+        await self._notify("completed", self._with_escalation([self.state.owner]), key_suffix="completed", actor=actor)
         return self.outcome()
 
     async def withdraw(self, withdrawn_on: date, *, actor: str, reason: str) -> StepOutcome:
@@ -199,7 +199,7 @@ class StatutoryStep:
         await workflow.wait_condition(lambda: self.planned)
         self.state.status = status
         await self._record(kind, actor=actor, data={f"{kind}_on": on.isoformat(), "reason": reason})
-        await self._notify(kind, [self.state.owner], key_suffix=kind)
+        await self._notify(kind, [self.state.owner], key_suffix=kind, actor=actor)
         return self.outcome()
 
     async def reassign(self, owner: str, *, actor: str, reason: str) -> None:
@@ -211,7 +211,7 @@ class StatutoryStep:
         stamp = f"reassigned/{workflow.now().isoformat()}"
         await self._record("reassigned", key_suffix=stamp, actor=actor,
                            data={"from": previous, "to": owner, "reason": reason})
-        await self._notify("assigned", [owner], key_suffix=stamp)
+        await self._notify("assigned", [owner], key_suffix=stamp, actor=actor)
 
     async def reschedule(self, anchor: date) -> None:
         """The anchor moved (a meeting rescheduled): the step is planned again from it; returns once it has been."""
@@ -232,7 +232,8 @@ class StatutoryStep:
         stamp = f"exemption/{workflow.now().isoformat()}"
         await self._record("exemption-recorded", key_suffix=stamp, actor=exemption.claimed_by,
                            data=exemption.model_dump(mode="json"))
-        await self._notify("exemption", self._with_escalation([self.state.owner]), key_suffix=stamp)
+        await self._notify("exemption", self._with_escalation([self.state.owner]), key_suffix=stamp,
+                           actor=exemption.claimed_by)
         self._replan = True
 
     # --- internals --------------------------------------------------------------------------------------------
@@ -300,7 +301,7 @@ class StatutoryStep:
             await self._record("step-replanned", key_suffix=stamp, actor=actor, data={
                 "reason": reason, "due": plan.due.isoformat(), "target": plan.target.isoformat(),
                 "previous_due": previous.due.isoformat(), "previous_target": previous.target.isoformat()})
-            await self._notify("rescheduled", [self.state.owner], key_suffix=stamp)
+            await self._notify("rescheduled", [self.state.owner], key_suffix=stamp, actor=actor)
         self._replan_for = None
 
     async def _plan_asap(self) -> None:
@@ -320,7 +321,7 @@ class StatutoryStep:
                                  "delivered": ok})
 
     async def _notify(self, kind: NoticeKind, recipients: list[str], *, key_suffix: str, on: date | None = None,
-                      days_to_target: int | None = None, days_overdue: int | None = None) -> bool:
+                      days_to_target: int | None = None, days_overdue: int | None = None, actor: str | None = None) -> bool:
         plan = self._plan()
         context = NoticeContext(
             workflow_id=self.process.workflow_id, process_kind=self.process.kind, case_ref=self.process.case_ref,
@@ -328,7 +329,7 @@ class StatutoryStep:
             target=plan.target, on=on or today(), days_to_target=days_to_target, days_overdue=days_overdue,
             exemption_ground=self.state.exemption.ground if self.state.exemption else None,
             completed_on=self.state.completed_on, on_time=self.state.on_time, style=plan.style,
-            duty_holder=plan.duty_holder, initials=self.process.initials,
+            duty_holder=plan.duty_holder, initials=self.process.initials, owner=self.state.owner, actor=actor,
         )
         key = f"{self.key}/{key_suffix}"
         try:

@@ -86,6 +86,8 @@ class NoticeContext(Model):
     # The pupil's initials (the process header's, if the SENCO gave them): shown only when the school turns
     # notifications.include_initials on.
     initials: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,3}$")] | None = None
+    owner: str | None = None  # the step's owner (staff id): whose step it is, said in the SENCO's copy and the card
+    actor: str | None = None  # who made the change this notice announces (staff id): nobody is told of their own act
 
 
 class NotifyInput(Model):
