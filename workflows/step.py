@@ -44,6 +44,10 @@ LA_DATED = ("phase-transfer-meeting-by",)
 PLAN_OPTIONS = dict(start_to_close_timeout=timedelta(seconds=30),
                     retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)))
 # A record must land: retried until the database answers (the workflow waits, durably).
+# Notices whose day has passed are never sent late, one by one: a step sends one catch-up with its current state, then
+# goes on at its normal cadence from today (docs: engineering notes, "Never send a notice whose moment has passed").
+# Runs that planned notices before this patch keep their behaviour on replay.
+CATCH_UP = "notice-catch-up"
 RECORD_OPTIONS = dict(start_to_close_timeout=timedelta(seconds=30),
                       retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)))
 
@@ -122,8 +126,9 @@ class StatutoryStep:
             return
         plan = await self._plan_notices(self._plan_input())
         self.state.plan = plan
-        # A request entered late: reminders for days already gone are not sent (the assignment says where it stands).
-        self.state.pending = [n for n in plan.notices if n.on >= today()]
+        # A request entered late: notices for days already gone are not sent; one catch-up says where it stands.
+        caught_up = self._schedule(plan.notices, catch_up=True)
+        self.state.pending = caught_up if caught_up is not None else [n for n in plan.notices if n.on >= today()]
         await self._record("step-opened", data={"due": plan.due.isoformat(), "target": plan.target.isoformat()})
         await self._notify("assigned", [self.state.owner], key_suffix="assigned")
 
@@ -148,6 +153,11 @@ class StatutoryStep:
                 await self._extend()
                 continue
             notice = self.state.pending[0]
+            if notice.on < today() and notice.kind != "closes":  # the worker was away, or the run resumed late
+                caught_up = self._schedule(self.state.pending, catch_up=True)
+                if caught_up is not None:
+                    self.state.pending = caught_up
+                    continue
             delay = notice.at - workflow.now()
             if delay > timedelta(0):
                 try:
@@ -270,7 +280,8 @@ class StatutoryStep:
             asap_from=self.state.last_notice_on if asap else None))
         if not plan.notices:  # nothing more to send: wait for the step to close or change
             await workflow.wait_condition(self._changed)
-        self.state.pending = plan.notices
+        caught_up = self._schedule(plan.notices, catch_up=True)
+        self.state.pending = caught_up if caught_up is not None else plan.notices
 
     async def _reschedule(self) -> None:
         anchor = self._reschedule_to
@@ -278,7 +289,9 @@ class StatutoryStep:
         self.state.anchor = anchor
         plan = await self._plan_notices(self._plan_input())
         self.state.plan = plan
-        self.state.pending = [n for n in plan.notices if n.on >= today()]
+        # The "dates changed" notice says where the step now stands: no catch-up beside it.
+        caught_up = self._schedule(plan.notices, catch_up=False)
+        self.state.pending = caught_up if caught_up is not None else [n for n in plan.notices if n.on >= today()]
         stamp = f"rescheduled/{workflow.now().isoformat()}"
         await self._record("step-rescheduled", key_suffix=stamp, data={
             "anchor": anchor.isoformat(), "due": plan.due.isoformat(), "target": plan.target.isoformat(),
@@ -295,14 +308,46 @@ class StatutoryStep:
         plan = await plan_step(self._plan_input())
         if self.state.exemption is None and (plan.due, plan.target) != (previous.due, previous.target):
             self.state.plan = plan
-            self.state.pending = [n for n in plan.notices if n.on >= today()]
             self.state.last_notice_on = plan.notices[-1].on if plan.notices else None
+            caught_up = self._schedule(plan.notices, catch_up=False)  # the "dates changed" notice says where it stands
+            self.state.pending = caught_up if caught_up is not None else [n for n in plan.notices if n.on >= today()]
             stamp = f"replanned/{workflow.now().isoformat()}"
             await self._record("step-replanned", key_suffix=stamp, actor=actor, data={
                 "reason": reason, "due": plan.due.isoformat(), "target": plan.target.isoformat(),
                 "previous_due": previous.due.isoformat(), "previous_target": previous.target.isoformat()})
             await self._notify("rescheduled", [self.state.owner], key_suffix=stamp, actor=actor)
         self._replan_for = None
+
+    def _schedule(self, notices: list[Notice], *, catch_up: bool) -> list[Notice] | None:
+        """The one rule for every path that plans or resumes notices (open, extend, reschedule, plan again, a run
+        resumed after the worker was away or after continue-as-new): a notice whose day has passed is not sent.
+        With `catch_up`, one notice with the step's current state goes now instead, unless one is due today anyway
+        or the step has caught up today already; the cadence then goes on from today. A window's close is never
+        dropped (it ends the step). None: the run began before this rule (CATCH_UP), so the caller keeps its old
+        behaviour."""
+        day = today()
+        past = [n for n in notices if n.on < day and n.kind != "closes"]
+        if not past:
+            return notices
+        if not workflow.patched(CATCH_UP):
+            return None
+        keep = [n for n in notices if n.on >= day or n.kind == "closes"]
+        self.state.last_notice_on = max(self.state.last_notice_on or day, day)  # the next batch starts after today
+        if not catch_up or self.state.caught_up_on == day or any(n.on == day for n in keep if n.kind != "closes"):
+            return keep
+        self.state.caught_up_on = day
+        return [self._current_state(past[-1]), *keep]
+
+    def _current_state(self, latest: Notice) -> Notice:
+        """The latest notice that did not go, as of now: its days recounted for today."""
+        plan, day = self._plan(), today()
+        kind = "overdue" if latest.kind == "reminder" and day > plan.due else latest.kind
+        recipients = self._with_escalation([self.state.owner]) if kind == "overdue" else latest.recipients
+        return Notice(kind=kind, at=workflow.now(), on=day, recipients=recipients,
+                      days_to_target=None if kind == "overdue" or latest.days_to_target is None
+                      else (plan.target - day).days,
+                      days_overdue=(day - plan.due).days if kind == "overdue" or latest.days_overdue is not None
+                      and day > plan.due else None)
 
     async def _plan_asap(self) -> None:
         """After an exemption the duty is to act "as soon as practicable": regular nudges replace the schedule."""

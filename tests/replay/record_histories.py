@@ -59,6 +59,7 @@ from workflows.models import (
 )
 from workflows.reassessment import DECISION, EARLIEST, FINAL, Reassessment
 from workflows.calls import LOCAL_ACTIVITIES
+from workflows.step import CATCH_UP
 from workflows.search_attributes import REGISTRATION
 
 from tests.workflows.advice_flow import advice_request, header, london_today, outcome, sleep_until_day
@@ -123,6 +124,18 @@ async def advice_la_clock(env: WorkflowEnvironment, settings: Settings) -> str:
         rule_id="ehc-final-plan", done_on=await london_today(env), by="senco", evidence="final plan received"))
     await outcome(env, workflow_id)
     return workflow_id
+
+
+async def advice_storm(env: WorkflowEnvironment, settings: Settings) -> str:
+    """A request entered 300 days after it was received: one catch-up, then weekly escalations; then sent."""
+    today = await london_today(env)
+    late = await start_advice_request(env.client, settings, advice_request(today - timedelta(days=300),
+                                                                           case_ref="EHC-H013"))
+    await sleep_until_day(env, today + timedelta(days=15))
+    await advice_sent(env.client, settings, late.state.workflow_id,
+                      AdviceSent(sent_on=await london_today(env), by="teacher"))
+    await outcome(env, late.state.workflow_id)
+    return late.state.workflow_id
 
 
 async def advice_replanned(env: WorkflowEnvironment, settings: Settings) -> str:
@@ -338,6 +351,7 @@ SCENARIOS: dict[str, Scenario] = {
     "ehc_advice_withdrawn": advice_withdrawn,
     "ehc_advice_la_clock": advice_la_clock,
     "ehc_advice_replanned": advice_replanned,
+    "ehc_advice_storm": advice_storm,
     "draft_consultation": draft_consultation,
     "reassessment_reassessed": reassessment_reassessed,
     "reassessment_refused": reassessment_refused,
@@ -347,7 +361,8 @@ SCENARIOS: dict[str, Scenario] = {
     "annual_review_cease_appeal": annual_review_cease_appeal,
 }
 # Scenarios new with a later patch of one workflow than GENERATION (named after that patch).
-GENERATIONS = {"annual_review_transfer_year": REVIEW_LAW_2026, "annual_review_cease_appeal": REVIEW_LAW_2026}
+GENERATIONS = {"annual_review_transfer_year": REVIEW_LAW_2026, "annual_review_cease_appeal": REVIEW_LAW_2026,
+               "ehc_advice_storm": CATCH_UP}
 
 
 def path_for(name: str, run: int = 1) -> Path:

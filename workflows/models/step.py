@@ -93,6 +93,7 @@ class StepState(Model):
     last_notice_on: date | None = None
     derived_from: str | None = None  # see PlanStepInput
     promised_from: date | None = None  # see PlanStepInput
+    caught_up_on: date | None = None  # the day the step last sent a catch-up for notices whose day had passed
 
 
 class StepOutcome(Model):
