@@ -328,7 +328,7 @@ class StatutoryStep:
         day = today()
         past = [n for n in notices if n.on < day and n.kind != "closes"]
         if not past:
-            return notices
+            return list(notices)  # a list of its own: sending pops from it, and a plan keeps its notices
         if not workflow.patched(CATCH_UP):
             return None
         keep = [n for n in notices if n.on >= day or n.kind == "closes"]
