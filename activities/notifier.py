@@ -5,6 +5,15 @@ Channels. A staff member's channels come from the staff directory (`StaffMember.
 e-mail by SMTP or Microsoft 365 Graph, a Teams Workflows webhook, any apprise URL. With none (the shipped demo) the
 outbox row is the delivery: status "kept", shown on the dashboard, never held for quiet hours (nobody is pinged).
 
+Not mailed, still recorded (issue 19). The outbox is the record of every notice, including those nobody is pinged
+about: each is a row with status "kept" whose channel says why: "outbox" (the person has no channel), "own-action"
+(they made the change the notice announces: `NoticeContext.actor`), "dashboard" (the parent's window: shown on the
+dashboard, nothing asked of staff), "digest" (`notifications.digest_only`: "done" confirmations and assignments
+whose target is far off; the weekly digest covers them). No new status: the dashboard's Outbox page lists them
+as kept. E-mail carries a From display name, a Reply-To (the SENCO) and the auto-reply suppression headers
+(config/channels.py `with_sender`); the step's owner reads the owner's copy, anyone else a copy that says whose
+step it is (activities/messages.py).
+
 Idempotency. `key` names one notification to one person (the workflow mints it from process, step, kind and
 scheduled time, plus the recipient). Each channel has its own row, keyed `<key>/<channel>`. A row that is sent,
 accepted, kept or held is never sent again by a retried activity; a row is claimed (status "sending") by a
@@ -43,10 +52,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from activities import channels
-from activities.messages import MessageRenderer
+from activities.messages import Message, MessageRenderer
 from activities.planning import school_calendar
 from activities.quiet_hours import next_window
-from config.channels import is_email, kind_of, scheme_of
+from config.channels import is_email, kind_of, scheme_of, with_sender
 from config.settings import Settings
 from store.models import Outbox
 from store.prepared import Prepared
@@ -71,8 +80,10 @@ class Notifier:
                  sender: Sender = channels.send):
         self.settings = settings
         self.sessions = sessions
-        self.renderer = renderer or MessageRenderer(settings.dashboard_url,
-                                                    include_initials=settings.notifications.include_initials)
+        self.renderer = renderer or MessageRenderer(
+            settings.dashboard_url, include_initials=settings.notifications.include_initials,
+            staff_names={staff_id: member.name for staff_id, member in settings.staff.items()},
+            subject_prefix=settings.notifications.subject_prefix)
         self.sender = sender
         self.calendar = school_calendar(settings)
         self.engine = sessions.kw["bind"]
@@ -80,20 +91,58 @@ class Notifier:
     # --- the notify activity ------------------------------------------------------------------------------------
 
     def notify(self, notice: NotifyInput) -> NotifyResult:
+        """One notice to each recipient. The step's owner reads the owner's copy, anyone else (the SENCO) a copy
+        saying whose step it is. Not mailed, but kept in the outbox as the record (status "kept", the channel says
+        why): a notice to the person who made the change it announces ("own-action"), the parent's window
+        ("dashboard": shown there), and what `notifications.digest_only` leaves to the weekly digest ("digest")."""
+        context = notice.context
         recipients = list(dict.fromkeys(notice.recipients))
-        message = self.renderer.message(notice, rich=any(self._channels(r) for r in recipients))
+        held_back = self._not_mailed(notice)
         final = _final_attempt(self.settings.notifications.retry_attempts)
-        deliveries = [
-            self._deliver(key=f"{notice.key}/{recipient}", recipient=recipient, kind=notice.kind,
-                          subject=message.subject, text=message.text, html=message.html, card=message.card,
-                          process_id=notice.context.workflow_id, rule_id=notice.context.rule_id,
-                          scheduled_for=notice.scheduled_for, now=notice.scheduled_for, final=final)
-            for recipient in recipients
-        ]
+        messages: dict[tuple[str, bool], Message] = {}
+        deliveries = []
+        for recipient in recipients:
+            audience = "owner" if context.owner is None or recipient == context.owner else "copy"
+            reason = "own-action" if context.actor and recipient == context.actor else held_back
+            rich = reason is None and bool(self._channels(recipient))
+            if (audience, rich) not in messages:
+                messages[audience, rich] = self.renderer.message(notice, rich=rich, audience=audience)
+            message = messages[audience, rich]
+            key = f"{notice.key}/{recipient}"
+            if reason is not None:
+                deliveries.append(self._keep(key=key, recipient=recipient, reason=reason, kind=notice.kind,
+                                             message=message, process_id=context.workflow_id,
+                                             rule_id=context.rule_id, scheduled_for=notice.scheduled_for))
+                continue
+            deliveries.append(self._deliver(
+                key=key, recipient=recipient, kind=notice.kind, subject=message.subject, text=message.text,
+                html=message.html, card=message.card, process_id=context.workflow_id, rule_id=context.rule_id,
+                scheduled_for=notice.scheduled_for, now=notice.scheduled_for, final=final))
         failed = [d for d in deliveries if d.status == "failed"]
         if failed:
             raise DeliveryError("; ".join(f"{d.recipient} via {d.channel}: {d.error}" for d in failed))
         return NotifyResult(deliveries=deliveries)
+
+    def _not_mailed(self, notice: NotifyInput) -> str | None:
+        """Why this notice is kept rather than sent to anyone (None: it is sent)."""
+        context, rules = notice.context, self.settings.notifications.digest_only
+        if context.style == "window":
+            return "dashboard"  # a period given to the parent: shown on the dashboard, nothing asked of staff
+        if notice.kind == "completed" and rules.completed:
+            return "digest"
+        if (notice.kind == "assigned" and rules.assigned_after_days is not None
+                and (context.target - context.on).days > rules.assigned_after_days):
+            return "digest"
+        return None
+
+    def _keep(self, *, key: str, recipient: str, reason: str, kind: str, message: Message, process_id: str | None,
+              rule_id: str | None, scheduled_for: datetime) -> Delivery:
+        """The outbox row is the record of a notice nobody is sent (status "kept", channel `reason`)."""
+        created = self._ensure([dict(
+            key=f"{key}/{reason}", notice_key=key, process_id=process_id, rule_id=rule_id, kind=kind,
+            recipient=recipient, channel=reason, subject=message.subject[:300], body=message.text, html=None,
+            card=None, status="kept", attempts=0, scheduled_for=scheduled_for, created_at=_now(), sent_at=_now())])
+        return Delivery(recipient=recipient, channel=reason, status="kept" if created else "skipped")
 
     # --- public API (the weekly digest and the held-notice dispatcher use these) --------------------------------
 
@@ -289,7 +338,18 @@ class Notifier:
         member = self.settings.staff.get(staff_id)
         if member is None:
             return {}
-        return _label(member.channel_urls(self.settings.notifications.email_url))
+        return _label(with_sender(url, from_name=self._from_name(), reply_to=self._reply_to())
+                      for url in member.channel_urls(self.settings.notifications.email_url))
+
+    def _from_name(self) -> str:
+        return self.settings.notifications.from_name or f"{self.settings.school_name} (sendclock)"
+
+    def _reply_to(self) -> str | None:
+        """Where replies go: notifications.reply_to, else the SENCO's (reminders.escalate_to) address."""
+        if self.settings.notifications.reply_to:
+            return self.settings.notifications.reply_to
+        senco = self.settings.staff.get(self.settings.reminders.escalate_to)
+        return senco.email if senco else None
 
     def _window(self, instant: datetime) -> datetime:
         note = self.settings.notifications

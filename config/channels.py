@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from typing import Literal
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 ChannelKind = Literal["email", "o365", "teams", "other"]
 
@@ -71,6 +71,28 @@ def email_url_for(base: str, address: str) -> str:
         path, sep, query = base.partition("?")
         return f"{path.rstrip('/')}/{quote(address, safe='@')}{sep}{query}"
     return with_param(base, "to", address)
+
+
+# Every notice is machine-generated: no out-of-office or other auto-reply to it (RFC 3834; Exchange/Outlook's own).
+AUTO_REPLY_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
+
+
+def with_sender(url: str, *, from_name: str | None = None, reply_to: str | None = None) -> str:
+    """An SMTP (mailto/mailtos) URL with the sender's display name (apprise `name=`), a Reply-To (`reply=`) and the
+    auto-reply suppression headers (apprise `+Header=value`); what the URL already sets is kept. Other URLs as
+    they are: apprise's Graph plugin takes neither custom headers nor a display name from the URL."""
+    if kind_of(url) != "email":
+        return url
+    query = url.partition("?")[2]
+    keys = {unquote(pair.partition("=")[0]).lower() for pair in query.split("&") if pair}
+    if from_name and "name" not in keys:
+        url = with_param(url, "name", from_name)
+    if reply_to and "reply" not in keys:
+        url = with_param(url, "reply", reply_to)
+    for header, value in AUTO_REPLY_HEADERS.items():
+        if f"+{header.lower()}" not in keys:
+            url = f"{url}{'&' if '?' in url else '?'}+{header}={quote(value)}"
+    return url
 
 
 def problem(url: str, *, expect: set[str] | None = None) -> str | None:

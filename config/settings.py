@@ -244,6 +244,15 @@ class WorkingHours(BaseModel):
         return self
 
 
+class DigestOnly(BaseModel):
+    """Notices not worth a message each: they are kept in the outbox (channel "digest") and the weekly digest covers
+    them. `completed`: "done" confirmations; `assigned_after_days`: "assigned" notices for steps whose target is
+    more than this many days away (None: every assignment is sent)."""
+
+    completed: bool = True
+    assigned_after_days: int | None = Field(default=60, ge=0, le=3650)
+
+
 class NotificationSettings(BaseModel):
     """Outgoing channels. With no channel at all, notifications are kept in the outbox table only (the dashboard
     shows them)."""
@@ -264,6 +273,14 @@ class NotificationSettings(BaseModel):
     retry_attempts: int = Field(default=6, ge=1, le=20)
     retry_initial_seconds: float = Field(default=10, gt=0, le=3600)
     retry_max_seconds: float = Field(default=600, gt=0, le=86400)
+    # What staff read (issue 19). A subject leads with the case reference, the action and a date, in 60 characters
+    # or fewer; set a prefix (e.g. "[sendclock]") to have one. E-mail From shows `from_name` (unset: "<school_name>
+    # (sendclock)"); replies go to `reply_to` (unset: the e-mail address of reminders.escalate_to, the SENCO).
+    subject_prefix: str | None = Field(default=None, max_length=20)
+    from_name: str | None = Field(default=None, max_length=100)
+    reply_to: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
+    # Notices that go in the weekly digest instead of a message each (kept in the outbox, channel "digest").
+    digest_only: DigestOnly = Field(default_factory=lambda: DigestOnly())
 
     @model_validator(mode="after")
     def _one_email_route(self) -> "NotificationSettings":

@@ -3,7 +3,9 @@
 Every apprise URL (the school's e-mail URL, each staff member's channels) is checked when settings load; this
 command reports each bad one on its own line, named by where it is configured (`staff <id>: <url>: why`), with
 passwords, client secrets and webhook signatures masked, and exits 2. A good configuration prints a summary of
-who is told how, and exits 0.
+who is told how, and exits 0. A channel configured while `dashboard_url` points at this machine (127.0.0.0/8, ::1,
+localhost) is a problem too (exit 2, the setting named), unless `--allow-loopback-links`: every link in a message
+would open the reader's own computer.
 """
 
 from __future__ import annotations
@@ -36,9 +38,31 @@ def problems(err: ValidationError) -> list[str]:
     return lines
 
 
+def loopback_host(url: str) -> str | None:
+    """The host of `url` if it is this machine only (127.0.0.0/8, ::1, localhost, 0.0.0.0), else None."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return None
+    if host == "localhost" or host.endswith(".localhost"):
+        return host
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return host if address.is_loopback or address.is_unspecified else None
+
+
 @config_app.command("check")
-def check() -> None:
-    """Load the configuration and check every notification channel URL with apprise."""
+def check(allow_loopback_links: bool = typer.Option(
+        False, "--allow-loopback-links",
+        help="Accept a dashboard_url on this machine (127.0.0.1, localhost) while a channel is configured: for a "
+             "test setup whose readers sit at the same machine.")) -> None:
+    """Load the configuration and check every notification channel URL with apprise; warn (exit 2) when a channel
+    is configured but dashboard_url, the address every link in a message uses, points at this machine."""
     from config.settings import Settings, config_file
     from config.channels import mask
 
@@ -68,7 +92,19 @@ def check() -> None:
         if practice.transfer_review_meetings_by:
             month, day = (int(part) for part in practice.transfer_review_meetings_by.split("-"))
             typer.echo(f"  {la}: transfer-year review meetings by {day} {_MONTHS[month - 1]}")
+    channels = False
     for staff_id, member in settings.staff.items():
         urls = member.channel_urls(note.email_url)
+        channels = channels or bool(urls)
         typer.echo(f"  {staff_id}: {', '.join(mask(u) for u in urls) if urls else 'outbox only'}")
+    typer.echo(f"links in messages: {settings.dashboard_url}")
+    host = loopback_host(settings.dashboard_url)
+    if channels and host:
+        warning = (f"dashboard_url is {settings.dashboard_url}, on this machine ({host}), but notices are sent: every "
+                   f"link in an e-mail or Teams card would open the reader's own computer. Set dashboard_url "
+                   f"(SENDCLOCK_DASHBOARD_URL) to the dashboard's address as staff reach it")
+        if not allow_loopback_links:
+            typer.echo(f"sendclock: configuration: {warning}, or pass --allow-loopback-links.", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT)
+        typer.echo(f"warning: {warning} (allowed by --allow-loopback-links).", err=True)
     typer.echo("ok")

@@ -32,7 +32,8 @@ def test_plain_text_lists_counts_then_overdue_then_due_soon(rendered):
     positions = [text.index(s) for s in [*counts, "OVERDUE\n", "EHC-0042", "EHC-0043", "DUE IN THE NEXT 14 DAYS",
                                          "EHC-0045", "EHC-0044"]]
     assert positions == sorted(positions)
-    assert ("- EHC-0042 (Kent): Advice to the LA for an EHC needs assessment [ehc-advice]\n"
+    # (was "... assessment [ehc-advice]": issue 19, no rule ids in what staff read)
+    assert ("- EHC-0042 (Kent): Advice to the LA for an EHC needs assessment\n"
             "  Owner: Sam Example (SENCO). Due Mon 4 Jan 2027. 7 days late.\n"
             "  https://sendclock.example.org\n") in text
     assert "- EHC-0043 (Brighton & Hove <East>):" in text and "An exemption applies" in text  # unescaped

@@ -27,7 +27,7 @@ from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from config.settings import NotificationSettings, Settings, TemporalSettings
+from config.settings import DigestOnly, NotificationSettings, Settings, StaffMember, TemporalSettings
 from starter.binaries import temporal_cli
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
@@ -183,14 +183,22 @@ class Stack:
         return "\n".join(f"--- {w.log.name}\n{w.log.read_text()[-4000:]}" for w in self.workers if w.log.exists())
 
 
+OFFICE = "office"  # the staff id that records the LA's documents in these tests (client side only)
+
+
 def stack_settings(server: DevServer, tmp: Path, database_url: str, smtp_port: int, task_queue: str) -> Settings:
     """The settings the test's clients use; the workers get the same through SENDCLOCK_* (stack_env)."""
     return Settings(
+        # The shipped demo staff, and the school office, who records what the LA sends: nobody is told of their own
+        # act (activities/notifier.py), and these tests count every notice mailed to the owner and the SENCO.
+        staff={**Settings().staff, OFFICE: StaffMember(name="School office", role="staff")},
         var_dir=tmp / "var", database_url=database_url,
         temporal=TemporalSettings(address=server.address, task_queue=task_queue),
-        # The shipped demo staff (senco, head: e-mail addresses), e-mail to the test's peer, at any hour, fast retries.
+        # The shipped demo staff (senco, head: e-mail addresses), e-mail to the test's peer, at any hour, fast retries;
+        # every notice is mailed (none left for the digest): these tests count deliveries.
         notifications=NotificationSettings(smtp_url=f"mailto://127.0.0.1:{smtp_port}?from={SENDER}&mode=insecure",
-                                           quiet_hours=False, retry_initial_seconds=1, retry_max_seconds=2),
+                                           quiet_hours=False, retry_initial_seconds=1, retry_max_seconds=2,
+                                           digest_only=DigestOnly(completed=False, assigned_after_days=3650)),
     )
 
 
@@ -206,6 +214,8 @@ def stack_env(settings: Settings) -> dict[str, str]:
         "SENDCLOCK_NOTIFICATIONS__QUIET_HOURS": "false",
         "SENDCLOCK_NOTIFICATIONS__RETRY_INITIAL_SECONDS": str(note.retry_initial_seconds),
         "SENDCLOCK_NOTIFICATIONS__RETRY_MAX_SECONDS": str(note.retry_max_seconds),
+        "SENDCLOCK_NOTIFICATIONS__DIGEST_ONLY__COMPLETED": "false",
+        "SENDCLOCK_NOTIFICATIONS__DIGEST_ONLY__ASSIGNED_AFTER_DAYS": "3650",
     })
     return env
 

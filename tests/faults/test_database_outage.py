@@ -27,7 +27,7 @@ from store.models import Process, Step
 from workflows.ehc_advice import EhcAdviceRequest
 from workflows.models import AdviceRequest, AdviceSent
 
-from tests.faults.conftest import until
+from tests.faults.conftest import OFFICE, until
 from tests.helpers import free_port
 
 pytestmark = [pytest.mark.devserver, pytest.mark.databases]
@@ -143,7 +143,7 @@ async def test_database_down_for_30_seconds_activities_retry_and_nothing_is_lost
     outage.begin()
     began = time.monotonic()
     # While it is down: two completions and a new request, each waiting on its record activity.
-    during = [asyncio.create_task(advice_sent(client, stack.settings, wf, AdviceSent(sent_on=today, by="senco")))
+    during = [asyncio.create_task(advice_sent(client, stack.settings, wf, AdviceSent(sent_on=today, by=OFFICE)))
               for wf in before[:2]]
     during.append(asyncio.create_task(start_advice_request(client, stack.settings, request(4))))
     await asyncio.sleep(OUTAGE - 10)
@@ -159,7 +159,7 @@ async def test_database_down_for_30_seconds_activities_retry_and_nothing_is_lost
     results = await asyncio.wait_for(asyncio.gather(*during), 120)
     fourth = results[2].state.workflow_id
     for workflow_id in (before[2], fourth):
-        await advice_sent(client, stack.settings, workflow_id, AdviceSent(sent_on=today, by="senco"))
+        await advice_sent(client, stack.settings, workflow_id, AdviceSent(sent_on=today, by=OFFICE))
 
     for workflow_id in [*before, fourth]:
         handle = client.get_workflow_handle_for(EhcAdviceRequest.run, workflow_id)

@@ -16,7 +16,7 @@ from starter.requests import RequestError
 from statutory.clock import local_date
 from workflows.models import AdviceRequest, AdviceSent, StepStatus
 
-from tests.faults.conftest import until
+from tests.faults.conftest import OFFICE, until
 
 pytestmark = [pytest.mark.devserver, pytest.mark.databases]
 
@@ -41,7 +41,7 @@ async def test_duplicate_starts_and_completions_from_two_clients(stack, smtp_pee
         await asyncio.sleep(0.25)
     assert (await one.count_workflows(query)).count == 1, "one process, one run"
 
-    sent = AdviceSent(sent_on=today, by="head")
+    sent = AdviceSent(sent_on=today, by=OFFICE)
     answers = await asyncio.gather(advice_sent(one, stack.settings, workflow_id, sent),
                                    advice_sent(two, stack.settings, workflow_id, sent), return_exceptions=True)
     # The first is applied; the second either sees it done or is refused (never a second completion).

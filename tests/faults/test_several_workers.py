@@ -16,7 +16,7 @@ from statutory.clock import local_date
 from workflows.ehc_advice import EhcAdviceRequest
 from workflows.models import AdviceRequest, AdviceSent
 
-from tests.faults.conftest import until
+from tests.faults.conftest import OFFICE, until
 
 pytestmark = [pytest.mark.devserver, pytest.mark.databases]
 BATCH = 8
@@ -33,7 +33,7 @@ async def test_two_worker_processes_share_a_batch_and_record_everything_once(sta
     started = await asyncio.gather(*(start_advice_request(client, stack.settings, r) for r in requests))
     ids = [s.state.workflow_id for s in started]
     assert len(set(ids)) == BATCH
-    await asyncio.gather(*(advice_sent(client, stack.settings, wf, AdviceSent(sent_on=today, by="senco"))
+    await asyncio.gather(*(advice_sent(client, stack.settings, wf, AdviceSent(sent_on=today, by=OFFICE))
                            for wf in ids))
     results = await asyncio.wait_for(asyncio.gather(
         *(client.get_workflow_handle_for(EhcAdviceRequest.run, wf).result() for wf in ids)), 120)

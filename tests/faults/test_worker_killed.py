@@ -22,7 +22,7 @@ from starter.advice import advice_sent, start_advice_request
 from statutory.clock import local_date
 from workflows.models import AdviceRequest, AdviceSent
 
-from tests.faults.conftest import Stack, until
+from tests.faults.conftest import OFFICE, Stack, until
 
 pytestmark = pytest.mark.devserver
 
@@ -61,7 +61,7 @@ async def test_worker_killed_while_a_process_waits_for_its_reminder(stack, smtp_
 
     first.kill()
     await stack.worker()
-    await advice_sent(await stack.client(), stack.settings, wf, AdviceSent(sent_on=today(), by="head"))
+    await advice_sent(await stack.client(), stack.settings, wf, AdviceSent(sent_on=today(), by=OFFICE))
 
     await assert_completed_once(stack, client, wf)
     assert_each_notice_once(stack, peer, {(wf, "assigned", "head"), (wf, "completed", "head"),
@@ -87,7 +87,7 @@ async def test_worker_killed_mid_send_the_notice_goes_once(stack, smtp_peer) -> 
     await until(lambda: [(o.kind, o.status) for o in stack.outbox(wf)] == [("assigned", "sent")],
                 "the assigned notice sent by the new worker", timeout=150, stack=stack)
     print(f"interrupted notice delivered {time.monotonic() - killed:.0f} s after the kill")
-    await advice_sent(client, stack.settings, wf, AdviceSent(sent_on=today(), by="senco"))
+    await advice_sent(client, stack.settings, wf, AdviceSent(sent_on=today(), by=OFFICE))
 
     await assert_completed_once(stack, client, wf)
     assert_each_notice_once(stack, peer, {(wf, "assigned", "senco"), (wf, "completed", "senco")})

@@ -21,7 +21,7 @@ from store.migrate import upgrade
 from store.models import Outbox, Process
 from workflows.models import NoticeContext, NotifyInput
 
-from tests.notifications.peers import Inbox, Webhook, smtp_server, teams_server
+from tests.notifications.peers import Inbox, Webhook, smtp_server, strict_problems, teams_server
 
 
 WORKFLOW_ID = "ehc-advice-request-EHC-0042-20260202"
@@ -29,8 +29,12 @@ WORKFLOW_ID = "ehc-advice-request-EHC-0042-20260202"
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
+    """The SMTP peer. Every message it captured must parse with Python's strict e-mail policy and carry the
+    auto-reply headers (checked after the test: an outside reference, not our own idea of a message)."""
     with smtp_server() as peer:
         yield peer
+    for mail in peer[0].mails:
+        assert strict_problems(mail.raw) == [], f"to {mail.rcpt_tos}: {mail.message['Subject']}"
 
 
 @pytest.fixture
@@ -102,7 +106,7 @@ def notice(kind: str = "reminder", recipients: tuple[str, ...] = ("teacher",), *
     values = dict(workflow_id=WORKFLOW_ID, process_kind="ehc-advice-request",
                   case_ref="EHC-0042", la="Brighton & Hove", rule_id="ehc-advice", rule_title="Advice to the LA",
                   basis="reg 8(1)", due=date(2026, 3, 16), target=date(2026, 3, 16), on=date(2026, 3, 2),
-                  days_to_target=14)
+                  days_to_target=14, owner="teacher")
     values.update(context)
     return NotifyInput(key=key, kind=kind, recipients=list(recipients),
                        scheduled_for=at or datetime(2026, 3, 2, 8, tzinfo=timezone.utc),

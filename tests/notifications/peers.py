@@ -42,6 +42,27 @@ class Inbox:
         return [m for m in self.mails if address in m.rcpt_tos]
 
 
+# What every notice e-mail carries (issue 19): no auto-replies (RFC 3834 Auto-Submitted; Exchange's own header).
+AUTO_REPLY_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
+
+
+def strict_problems(raw: bytes) -> list[str]:
+    """What Python's strict e-mail policy finds wrong with a message as it went over the wire (RFC 5322 / MIME):
+    parse errors, defects on any part or header, and missing auto-reply headers. Empty: it is fine."""
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.strict)
+        problems = []
+        for part in message.walk():
+            problems += [f"{part.get_content_type()}: {defect!r}" for defect in part.defects]
+            for name, value in part.items():  # headers are parsed when read: strict raises on a defect
+                problems += [f"{name}: {defect!r}" for defect in getattr(value, "defects", ())]
+        problems += [f"{name}: {message.get(name)!r}, expected {value!r}" for name, value in AUTO_REPLY_HEADERS.items()
+                     if message.get(name) != value]
+        return problems
+    except Exception as err:  # noqa: BLE001 (strict raises on the first defect)
+        return [f"{type(err).__name__}: {err}"]
+
+
 @contextmanager
 def smtp_server(port: int | None = None) -> Iterator[tuple[Inbox, int]]:
     inbox, port = Inbox(), port or free_port()

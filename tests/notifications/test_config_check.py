@@ -11,6 +11,7 @@ from config.settings import get_settings
 from starter.cli import app
 
 GOOD = '''
+dashboard_url = "https://sendclock.school.example.org"
 [notifications]
 smtp_url = "mailtos://sendclock:hunter2@smtp.example.org:587?from=sendclock@example.org"
 [staff.senco]
@@ -110,3 +111,48 @@ def test_an_las_practice_is_found_whatever_the_case_of_its_name():
     settings = Settings(las={"kent": {"transfer_review_meetings_by": "11-30"}})
     assert settings.la_practice("Kent") is settings.la_practice("KENT") is settings.las["kent"]
     assert settings.la_practice("Surrey") is None
+
+
+LOOPBACK = GOOD.replace('dashboard_url = "https://sendclock.school.example.org"', 'dashboard_url = "{url}"')
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000", "http://localhost:8000/", "http://[::1]:8000",
+                                 "http://127.0.1.1", "http://0.0.0.0:8000"])
+def test_links_to_this_machine_with_a_channel_configured_are_refused(check, url):
+    """Defect 4: every card and e-mail link would point at the sender's own machine."""
+    result = check(LOOPBACK.format(url=url))
+    assert result.exit_code == 2, result.output
+    assert "dashboard_url" in result.output and "--allow-loopback-links" in result.output
+    assert not result.output.rstrip().endswith("ok")
+
+
+def test_the_default_dashboard_url_is_refused_too(check):
+    result = check(GOOD.replace('dashboard_url = "https://sendclock.school.example.org"\n', ""))
+    assert result.exit_code == 2 and "dashboard_url is http://127.0.0.1:8000" in result.output
+
+
+def test_loopback_links_can_be_allowed_for_a_test_setup(check, tmp_path, monkeypatch):
+    path = tmp_path / "sendclock.toml"
+    path.write_text(LOOPBACK.format(url="http://127.0.0.1:8000"))
+    monkeypatch.setenv("SENDCLOCK_CONFIG", str(path))
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["config", "check", "--allow-loopback-links"])
+    assert result.exit_code == 0, result.output
+    assert "warning: dashboard_url" in result.output and result.output.rstrip().endswith("ok")
+
+
+def test_loopback_links_without_any_channel_are_fine(check):
+    """The shipped demo: no channel, the outbox is the delivery, the dashboard on this machine."""
+    result = check('''
+[staff.senco]
+name = "Sam Example (SENCO)"
+role = "senco"
+email = "senco@example.org"
+''')
+    assert result.exit_code == 0, result.output
+    assert "dashboard_url" not in result.output.replace("links in messages", "")
+
+
+def test_a_public_dashboard_url_that_merely_mentions_localhost_is_fine(check):
+    result = check(LOOPBACK.format(url="https://localhost-school.example.org"))
+    assert result.exit_code == 0, result.output

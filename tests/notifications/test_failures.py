@@ -35,7 +35,7 @@ def test_smtp_down_is_retried_then_the_notice_goes_to_the_senco_by_e_mail(make_n
 
     [mail] = inbox.mails
     assert mail.rcpt_tos == ["senco@example.org"]
-    assert mail.message["Subject"] == "Not delivered to teacher: [sendclock] 2 days to target: EHC-0042 Advice to the LA"
+    assert mail.message["Subject"] == "Not delivered to teacher: EHC-0042: Target 16 Mar, in 2 days - Advice to the LA"
     text = mail.message.get_body(preferencelist=("plain",)).get_content()
     assert text.startswith("sendclock could not deliver the message below to Jo Example (email):")
     assert "Case reference: EHC-0042" in text

@@ -49,16 +49,32 @@ def test_a_reminder_is_an_adaptive_card_with_the_facts(make_notifier, teams, tea
 
     [post] = hook.posts
     card = card_of(post)
-    assert facts_of(card) == {"Rule": "Advice to the LA (ehc-advice, reg 8(1))", "Case reference": "EHC-0042",
-                              "Due": "Mon 16 Mar 2026", "Target": "Mon 16 Mar 2026", "Days left": "7 days to target"}
-    assert card["body"][0]["text"] == "[sendclock] 7 days to target: EHC-0042 Advice to the LA"
-    assert card["actions"][0]["url"] == "https://sendclock.example.org/cases/EHC-0042#ehc-advice"
+    assert facts_of(card) == {"Case reference": "EHC-0042", "Local authority": "Brighton & Hove",
+                              "Step": "Advice to the LA", "Owner": "Jo Example", "Legal basis": "reg 8(1)",
+                              "Target": "Mon 16 Mar 2026", "Legal limit": "Mon 16 Mar 2026",
+                              "Days left": "7 days to target"}
+    assert card["body"][0]["text"] == "Reminder: Advice to the LA (EHC-0042)"  # a plain heading, no rule id
+    assert card["body"][-1]["text"] == "This message identifies the case by its reference only."
+    # one button: the step's record form, which survives sign-in (login's next= keeps the path and query)
+    assert card["actions"] == [{"type": "Action.OpenUrl", "title": "Record it as done", "url":
+                                "https://sendclock.example.org/processes/ehc-advice-request-EHC-0042-20260202"
+                                "/step-done?rule=ehc-advice"}]
     path = urlsplit(hook.paths[0])
     assert path.path == "/workflows/wf0123456789/triggers/manual/paths/invoke"
     assert parse_qs(path.query)["sig"] == ["sig0123456789"]
     assert [(d.channel, d.status) for d in result.deliveries] == [("teams", "accepted")]
     [row] = rows(notifier)
     assert (row.status, row.channel, row.card) == ("accepted", "teams", post)
+
+
+def test_with_initials_on_the_footer_does_not_say_reference_only(make_notifier, teams, teams_url):
+    hook, _ = teams
+    notifier = make_notifier(staff_directory=staff(teacher_notify=[teams_url]), include_initials=True)
+    notifier.notify(notice("reminder", ("teacher",), initials="AB"))
+    card = card_of(hook.posts[0])
+    assert facts_of(card)["Case reference"] == "EHC-0042 (AB)"
+    assert "by its reference only" not in card["body"][-1]["text"]
+    assert "initials" in card["body"][-1]["text"]
 
 
 def test_due_today_and_overdue_say_so(make_notifier, teams, teams_url):

@@ -166,7 +166,7 @@ async def test_la_reassesses_and_is_late_with_the_final_plan(env, settings, sess
     await sleep_until_day(env, plan.due + days(10))
     chases = outbox(sessions, workflow_id, "overdue")
     assert chases and {o.recipient for o in chases} == {"teacher", "senco"}
-    assert all(o.subject.startswith("[sendclock] Chase the LA") for o in chases)
+    assert all(o.subject.startswith(f"{started.state.header.case_ref}: Chase the LA") for o in chases)
 
     issued = await london_today(env)
     with pytest.raises(RequestError, match="done_on: .* is before the LA decided to re-assess"):
