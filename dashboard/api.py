@@ -1,10 +1,25 @@
 """The JSON API under /api/: everything the pages do, for scripts and flows (e.g. Power Automate starting a process
-when an LA e-mail arrives). Its OpenAPI schema is at /api/openapi.json.
+when an LA e-mail arrives). Its OpenAPI document is at /api/openapi.json; it declares every status each operation can
+answer, with its schema (complete_document below adds what FastAPI does not derive from the routes).
 
-Authentication: the session cookie (then unsafe methods need the X-CSRF-Token header, see GET /api/me) or an API
-key (`Authorization: Bearer KEY`, from `sendclock user api-key`). Roles apply as on the pages. Bad input: 422 with
-`detail` a list of {loc: ["body", field], msg}. Starting is idempotent: 201 when a process was started, 200 when it
-already existed (the same case and date give the same workflow).
+Authentication (components.securitySchemes, and `security` on every operation): an API key (`Authorization: Bearer
+KEY`, from `sendclock user api-key`; scheme `apiKey`), or the session cookie (scheme `sessionCookie`; then unsafe
+methods need the X-CSRF-Token header, see GET /api/me). Roles apply as on the pages.
+
+Errors: one shape for the whole API, chosen once (dashboard/app.py's exception handlers apply it to every /api/ answer):
+- 422, bad input (ValidationProblem): FastAPI's list, `{"detail": [{"loc": ["body"|"query"|"path", name], "msg":
+  "...", "type": "..."}]}`, one entry per bad field. Input the document describes as valid can still be refused here
+  when it is wrong against other input or against today (a date in the future, a date before another, a rule not
+  in force on the date): the entry names the field. Malformed JSON is a 422 too (`loc` ["body", ...], type
+  json_invalid); there is no 400.
+- every other error (ErrorMessage): `{"detail": "..."}`, one sentence, starting with the field concerned when there
+  is one ("workflow_id: no process ..."): 401 (no session and no valid API key; with `WWW-Authenticate: Bearer`),
+  403 (the role may not; or the CSRF header is missing with a cookie), 404 (no such case or process, or the action
+  does not apply to that process), 503 (Temporal cannot be reached: nothing was started or changed).
+
+Starting is idempotent: 201 when a process was started, 200 when it already existed (the same case and date give
+the same workflow). Dates are YYYY-MM-DD from 2014-09-01 (the SEND Regulations 2014) to 2099-12-31; workflow IDs
+are those of workflows/ids.py (pattern in the document).
 """
 
 # No `from __future__ import annotations`: the route factories below annotate with local variables.
@@ -12,22 +27,207 @@ already existed (the same case and date give the same workflow).
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 
-from dashboard.auth import User, all_reader, auditor, check_api_csrf, csrf_token, reader, senco_only, writer
+from dashboard.audit_views import WORKFLOW_ID
+from dashboard.auth import COOKIE, User, all_reader, auditor, check_api_csrf, csrf_token, reader, senco_only, writer
 from dashboard.commands import ACTIONS, START_COMMANDS, Command, FieldErrors, Forbidden, Unavailable, record, start
 from dashboard.compliance_view import compliance_for, steps_csv_response
 from dashboard.context import Web, get_web
 from dashboard.views import VIEWS, Filters, case_timeline, outbox_rows, step_list, timeline_json
 from store.web_queries import recent_events
+from workflows.models.common import CASE_REF_PATTERN, FIRST_DATE, LAST_DATE
 
-router = APIRouter(prefix="/api", tags=["api"])
+# Dates sendclock accepts (workflows.models.common.SendDate: FIRST_DATE..LAST_DATE), as a pattern a client can check.
+assert (FIRST_DATE.isoformat(), LAST_DATE.isoformat()) == ("2014-09-01", "2099-12-31")
+DATE_PATTERN = (r"^(?:2014-(?:09|1[0-2])|20(?:1[5-9]|[2-9][0-9])-(?:0[1-9]|1[0-2]))"
+                r"-(?:0[1-9]|[12][0-9]|3[01])$")
+DATE_RANGE = f"From {FIRST_DATE} to {LAST_DATE}."
+
+
+class ValidationIssue(BaseModel):
+    loc: list[str | int] = Field(description='Where: ["body"|"query"|"path", name, ...]')
+    msg: str
+    type: str
+
+
+class ValidationProblem(BaseModel):
+    """422: bad input, one entry per bad field."""
+
+    detail: list[ValidationIssue]
+
+
+class ErrorMessage(BaseModel):
+    """Every error other than bad input: one sentence, starting with the field concerned when there is one."""
+
+    detail: str
+
+
+class Started(BaseModel):
+    workflow_id: str
+    case_ref: str
+    process: str
+    created: bool = Field(description="True: started now (201); false: it already existed (200)")
+    state: dict[str, Any] = Field(description="The process's state as its workflow reports it")
+
+
+class Recorded(BaseModel):
+    workflow_id: str
+    case_ref: str
+    process: str
+    state: dict[str, Any] = Field(description="The process's state after the change")
+
+
+ERRORS: dict[int, dict[str, Any]] = {
+    401: {"model": ErrorMessage, "description": "No session and no valid API key (WWW-Authenticate: Bearer)"},
+    403: {"model": ErrorMessage, "description": "The account's role may not do this (or, signed in with the cookie, "
+                                                "the X-CSRF-Token header is missing)"},
+    404: {"model": ErrorMessage, "description": "No such case or process (or the change does not apply to it)"},
+    422: {"model": ValidationProblem, "description": "Bad input, by field (also: valid alone but wrong against other "
+                                                    "input or today, e.g. a date in the future)"},
+    503: {"model": ErrorMessage, "description": "Temporal cannot be reached: nothing was started or changed"},
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: ERRORS[code] for code in codes}
+
+
+router = APIRouter(prefix="/api", tags=["api"], responses=errors(401))
+
+
+def _rule_ids() -> list[str]:
+    from statutory import RULES
+
+    return sorted({rule.id for rule in RULES})
+
+
+RULE_IDS = _rule_ids()
 
 
 def field_errors_response(err: FieldErrors) -> JSONResponse:
+    if err.status != 422:  # not bad input (no such process, no staff id): the plain shape
+        return JSONResponse(status_code=err.status, content={"detail": str(err)})
     return JSONResponse(status_code=err.status, content={
         "detail": [{"loc": ["body", name], "msg": msg, "type": "value_error"} for name, msg in err.errors.items()]})
+
+
+SCHEMES = {
+    "apiKey": {"type": "http", "scheme": "bearer", "description": "An API key from `sendclock user api-key`"},
+    "sessionCookie": {"type": "apiKey", "in": "cookie", "name": COOKIE,
+                      "description": "The dashboard's session (after /login); unsafe methods also need X-CSRF-Token"},
+}
+# Routes under /api/ that other modules declare (dashboard/audit_views.py): the statuses they answer.
+OTHER_ROUTES = {"/api/processes/{workflow_id}/history": (403, 404, 422, 503),
+                "/api/processes/{workflow_id}/replay": (403, 404, 422, 503)}
+
+
+def complete_document(doc: dict[str, Any], staff_ids: list[str] | None = None) -> dict[str, Any]:
+    """What FastAPI does not derive from the routes: the security schemes and `security` of every /api/ operation
+    (every one needs a key or a session), 401 everywhere, the statuses of OTHER_ROUTES, the workflow-ID pattern on
+    every workflow_id path parameter, the date range on every date, and the staff directory's ids (this school's
+    settings) on every `owner` of a start or record body."""
+    components = doc.setdefault("components", {})
+    if staff_ids:
+        bodies = {m.__name__ for m in START_COMMANDS.values()} | {a.model.__name__ for a in ACTIONS.values()}
+        for name, model_schema in components.get("schemas", {}).items():
+            owner = model_schema.get("properties", {}).get("owner") if name in bodies else None
+            if owner is not None:
+                owner["enum"] = staff_ids
+                owner["description"] = "A staff id of the school's staff directory"
+    components["securitySchemes"] = SCHEMES
+    for path, operations in doc.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for operation in operations.values():
+            operation["security"] = [{"apiKey": []}, {"sessionCookie": []}]
+            responses = operation.setdefault("responses", {})
+            for code in (401, *OTHER_ROUTES.get(path, ())):
+                if str(code) not in responses or "HTTPValidationError" in str(responses[str(code)]):
+                    model = ERRORS[code]["model"].__name__
+                    responses[str(code)] = {"description": ERRORS[code]["description"], "content": {
+                        "application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}}}
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "path" and parameter.get("name") == "workflow_id":
+                    parameter["schema"] |= {"pattern": WORKFLOW_ID.pattern,
+                                            "description": "A process's workflow ID (workflows/ids.py)"}
+    _bound_dates(doc)
+    _text_constraints(components)
+    if "HTTPValidationError" not in str(doc["paths"]):  # FastAPI's default 422, replaced by ValidationProblem
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.get("schemas", {}).pop(name, None)
+    return doc
+
+
+def _text_patterns() -> dict[Any, str]:
+    """The free-text validators of workflows.models.common, as patterns (what they refuse, by Unicode category)."""
+    import sys
+    import unicodedata
+
+    from workflows.models import common
+
+    def refused(test) -> str:
+        ranges, start = [], None
+        for code in range(sys.maxunicode + 2):
+            # Lone surrogates (Cs) are refused too, but no pattern can name them: ECMA and Rust regexes have no
+            # surrogate code points (a JSON "\\udXXX" escape alone is not a character); the 422 stays.
+            bad = code <= sys.maxunicode and not 0xD800 <= code <= 0xDFFF and test(chr(code))
+            if bad and start is None:
+                start = code
+            elif not bad and start is not None:
+                ranges.append((start, code - 1))
+                start = None
+        escape = lambda c: f"\\u{c:04x}" if c <= 0xFFFF else chr(c)  # noqa: E731 (astral: the character itself)
+        return "".join(escape(a) if a == b else f"{escape(a)}-{escape(b)}" for a, b in ranges)
+
+    one_line = refused(lambda c: unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp"))
+    note = refused(lambda c: (c not in "\t\n\r" and unicodedata.category(c) in ("Cc", "Cs"))
+                   or "\u202a" <= c <= "\u202e" or "\u2066" <= c <= "\u2069")
+    # ShortText is stripped first and must keep a character: not only white space.
+    return {common._no_control_chars: f"^(?=[\\s\\S]*\\S)[^{one_line}]*$", common._plain_note: f"^[^{note}]*$"}
+
+
+def _validators(annotation: Any) -> list[Any]:
+    from typing import get_args
+
+    found = [getattr(m, "func", None) for m in getattr(annotation, "__metadata__", ())]
+    return found + [f for arg in get_args(annotation) for f in _validators(arg)]
+
+
+def _text_constraints(components: dict[str, Any]) -> None:
+    """Each body field checked by a free-text validator gets its pattern (on its string branch when optional)."""
+    patterns = _text_patterns()
+    models = [*START_COMMANDS.values(), *(a.model for a in ACTIONS.values())]
+    for model in models:
+        properties = components.get("schemas", {}).get(model.__name__, {}).get("properties", {})
+        for name, info in model.model_fields.items():
+            found = [patterns[f] for f in _validators(info.annotation) + [getattr(m, "func", None)
+                                                                            for m in info.metadata]
+                     if f in patterns]
+            if not found or name not in properties:
+                continue
+            prop = properties[name]
+            branches = prop.get("anyOf", [prop])
+            for branch in branches:
+                if branch.get("type") == "string":
+                    branch["pattern"] = found[0]
+                elif branch.get("type") == "array" and branch.get("items", {}).get("type") == "string":
+                    branch["items"]["pattern"] = found[0]
+
+
+def _bound_dates(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("format") == "date" and node.get("type") == "string":
+            node["pattern"] = DATE_PATTERN
+            said = node.get("description", "").rstrip(".")
+            node["description"] = f"{said}. {DATE_RANGE}" if said else DATE_RANGE
+        for value in node.values():
+            _bound_dates(value)
+    elif isinstance(node, list):
+        for value in node:
+            _bound_dates(value)
 
 
 @router.get("/me", summary="The signed-in account, and the CSRF token for cookie-authenticated changes")
@@ -36,7 +236,8 @@ def me(request: Request, user: User = Depends(reader)) -> dict[str, Any]:
             "csrf_token": csrf_token(request)}
 
 
-@router.get("/steps", summary="Open statutory steps (view: open, overdue or due-soon), with counts per status")
+@router.get("/steps", summary="Open statutory steps (view: open, overdue or due-soon), with counts per status",
+            responses=errors(422))
 def steps(view: str = Query("open", pattern="^(open|overdue|due-soon)$"), la: str = "", owner: str = "",
           rule: str = "", process: str = "", sort: str = Query("", pattern="^(|due|target|case|la|owner|rule|process)$"),
           desc: bool = False, web: Web = Depends(get_web), user: User = Depends(reader)) -> dict[str, Any]:
@@ -47,8 +248,10 @@ def steps(view: str = Query("open", pattern="^(open|overdue|due-soon)$"), la: st
             "steps": [r.as_json() for r in listing.rows]}
 
 
-@router.get("/cases/{case_ref}", summary="A case's timeline: every process, step and event")
-def case(case_ref: str, web: Web = Depends(get_web), user: User = Depends(reader)) -> dict[str, Any]:
+@router.get("/cases/{case_ref}", summary="A case's timeline: every process, step and event",
+            responses=errors(403, 404, 422))
+def case(case_ref: str = Path(pattern=CASE_REF_PATTERN, description="The school's case reference"),
+         web: Web = Depends(get_web), user: User = Depends(reader)) -> dict[str, Any]:
     views = case_timeline(web, user, case_ref)
     if views is None:
         raise HTTPException(status_code=403, detail="case_ref: none of this case's steps is yours")
@@ -62,7 +265,8 @@ def outbox(web: Web = Depends(get_web), user: User = Depends(reader)) -> list[di
     return [r | {"created": r["created"].isoformat()} for r in outbox_rows(web, user)]
 
 
-@router.get("/audit", summary="The event log of every process, newest first (senco and auditor)")
+@router.get("/audit", summary="The event log of every process, newest first (senco and auditor)",
+            responses=errors(403, 422))
 def audit(limit: int = Query(500, ge=1, le=5000), web: Web = Depends(get_web),
           user: User = Depends(auditor)) -> list[dict[str, Any]]:
     with web.sessionmaker() as session:
@@ -72,7 +276,8 @@ def audit(limit: int = Query(500, ge=1, le=5000), web: Web = Depends(get_web),
 
 
 @router.get("/compliance", summary="On-time rates per rule and per LA for an academic year, and for annual reviews "
-                                   "the meeting (the school's part) and the review concluded (the LA's decision)")
+                                   "the meeting (the school's part) and the review concluded (the LA's decision)",
+            responses=errors(403, 422))
 def compliance(year: int | None = Query(None, ge=2014, le=2100), web: Web = Depends(get_web),
                user: User = Depends(all_reader)) -> dict[str, Any]:
     return compliance_for(web, year).as_json()
@@ -87,8 +292,9 @@ def rules(user: User = Depends(reader)) -> list[dict[str, Any]]:
 
 @router.get("/deadline", summary="A rule's statutory date and working target from a date, explained (as `sendclock "
                                  "deadline`), on the school's calendar and readings",
-            responses={422: {"description": "Bad input, by query parameter"}})
-def deadline(rule: str = Query(..., max_length=40, description="A rule id (GET /api/rules)"),
+            responses=errors(422))
+def deadline(rule: str = Query(..., max_length=40, description="A rule id (GET /api/rules)",
+                               json_schema_extra={"enum": RULE_IDS}),
              from_: date = Query(..., alias="from", description="The anchor date, YYYY-MM-DD"),
              post16: bool = Query(False, description="phase-transfer-meeting-by: plan back from the post-16 date"),
              la: str | None = Query(None, max_length=80, description="phase-transfer-meeting-by: this LA's own date"),
@@ -108,7 +314,8 @@ def deadline(rule: str = Query(..., max_length=40, description="A rule id (GET /
 
 
 @router.get("/steps.csv", summary="Every step of every process as CSV (the page /steps.csv, for API keys)",
-            response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+            response_class=Response, responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+                                                **errors(403)})
 def steps_export(web: Web = Depends(get_web), user: User = Depends(all_reader)) -> Response:
     return steps_csv_response(web)
 
@@ -125,19 +332,21 @@ def _start_route(kind: str, model: type[Command]) -> None:
             raise HTTPException(status_code=403, detail="role: only the SENCO starts processes") from None
         except Unavailable as err:
             raise HTTPException(status_code=503, detail=f"Temporal cannot be reached: {err}") from None
-        return JSONResponse(status_code=201 if outcome.created else 200, content={
-            "workflow_id": outcome.workflow_id, "case_ref": outcome.case_ref, "process": kind,
-            "created": outcome.created, "state": outcome.state})
+        return JSONResponse(status_code=201 if outcome.created else 200, content=Started(
+            workflow_id=outcome.workflow_id, case_ref=outcome.case_ref, process=kind, created=bool(outcome.created),
+            state=outcome.state).model_dump(mode="json"))
 
     start_process.__name__ = f"start_{kind.replace('-', '_')}"
     router.add_api_route(f"/processes/{kind}", start_process, methods=["POST"], status_code=201,
-                         summary=f"Start: {model.__doc__.strip().splitlines()[0]}",
-                         responses={200: {"description": "It already existed: returned as it stands"},
-                                    422: {"description": "Bad input, by field"}})
+                         summary=f"Start: {model.__doc__.strip().splitlines()[0]}", response_model=Started,
+                         responses={200: {"model": Started, "description": "It already existed: returned as it stands"},
+                                    **errors(403, 422, 503)})
 
 
 def _record_route(name: str, model: type[Command], title: str) -> None:
-    async def record_change(request: Request, workflow_id: str, body: model = Body(...),
+    async def record_change(request: Request, body: model = Body(...),
+                            workflow_id: str = Path(pattern=WORKFLOW_ID.pattern,
+                                                    description="A process's workflow ID (workflows/ids.py)"),
                             web: Web = Depends(get_web), user: User = Depends(writer)):
         check_api_csrf(request, user)
         try:
@@ -148,12 +357,12 @@ def _record_route(name: str, model: type[Command], title: str) -> None:
             raise HTTPException(status_code=403, detail="rule_id: you may record only your own steps") from None
         except Unavailable as err:
             raise HTTPException(status_code=503, detail=f"Temporal cannot be reached: {err}") from None
-        return {"workflow_id": outcome.workflow_id, "case_ref": outcome.case_ref, "process": outcome.kind,
-                "state": outcome.state}
+        return Recorded(workflow_id=outcome.workflow_id, case_ref=outcome.case_ref, process=outcome.kind,
+                        state=outcome.state)
 
     record_change.__name__ = f"record_{name.replace('-', '_')}"
     router.add_api_route(f"/processes/{{workflow_id}}/{name}", record_change, methods=["POST"], summary=title,
-                         responses={422: {"description": "Bad input, by field"}})
+                         response_model=Recorded, responses=errors(403, 404, 422, 503))
 
 
 for _kind, _model in START_COMMANDS.items():

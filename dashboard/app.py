@@ -19,9 +19,11 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker as SessionMaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from config.settings import Settings, get_settings
 from dashboard import api, auth, feeds, forms, pages, reports
@@ -41,6 +43,20 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+
+
+def bad_input(request: Request, exc: HTTPException) -> list[dict[str, Any]]:
+    """An HTTPException of bad input (422 "field: reason", or FastAPI's 400 for a body it cannot parse) in the API's
+    list shape: the field is looked for in the path, then the query, else it is the body's."""
+    if isinstance(exc.detail, list):
+        return exc.detail
+    if exc.status_code == 400:
+        return [{"loc": ["body"], "msg": str(exc.detail), "type": "json_invalid"}]
+    name, sep, reason = str(exc.detail).partition(": ")
+    if not sep or " " in name:
+        return [{"loc": ["body"], "msg": str(exc.detail), "type": "value_error"}]
+    where = "path" if name in request.path_params else "query" if name in request.query_params else "body"
+    return [{"loc": [where, name], "msg": reason, "type": "value_error"}]
 
 
 def create_app(
@@ -109,11 +125,22 @@ def create_app(
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        if is_api(request) or request.url.path.startswith("/feeds/"):
+        if is_api(request):  # the API's one error shape (dashboard/api.py): bad input a list, the rest a sentence
+            if exc.status_code in (400, 422):
+                return JSONResponse(status_code=422, content={"detail": bad_input(request, exc)}, headers=exc.headers)
+            return JSONResponse(status_code=exc.status_code, content={"detail": str(exc.detail)}, headers=exc.headers)
+        if request.url.path.startswith("/feeds/"):
             return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers)
         titles = {403: "Not allowed", 404: "Not found", 503: "Not available"}
         return render(request, "error.html", {"title": titles.get(exc.status_code, "Something went wrong"),
                                               "detail": str(exc.detail)}, status_code=exc.status_code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def routing_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Starlette's own (no such route, method not allowed) and FastAPI's 400 for a body it cannot parse."""
+        if is_api(request):
+            return await http_error(request, HTTPException(exc.status_code, exc.detail, exc.headers))
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
@@ -123,6 +150,13 @@ def create_app(
             return JSONResponse(status_code=422, content={"detail": detail})
         return render(request, "error.html", {"title": "Bad request", "detail": "; ".join(
             f"{'.'.join(str(p) for p in d['loc'][1:])}: {d['msg']}" for d in detail)}, status_code=422)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = api.complete_document(FastAPI.openapi(app), staff_ids=sorted(settings.staff))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     app.include_router(auth.router)
     app.include_router(pages.router)

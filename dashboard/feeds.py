@@ -2,21 +2,70 @@
 
 A feed URL carries a secret token (`sendclock feed new --staff ID` or `--school`); only its SHA-256 digest is
 stored, and `sendclock feed revoke ID` ends it. A staff feed has that person's open steps; the school feed every
-open step. Unknown and revoked tokens get 404 (nothing tells them apart).
+open step. Unknown and revoked tokens get 404 (nothing tells them apart). HEAD answers as GET, without the body
+(RFC 9110 9.3.2).
+
+Each event is one step instance (RFC 5545): UID `{workflow_id}/{rule_id}/{instance}@sendclock`, so a step reopened
+in a later review cycle (instance 2, 3, ...) never collides with its earlier event; SEQUENCE counts the step's
+`step-rescheduled` and `step-replanned` events (append-only, so it only grows, and it grows whenever the step's
+dates move); LAST-MODIFIED is the time of the latest of its opened/rescheduled/replanned events (the process's
+opening when none is recorded); DTSTAMP is when the feed was generated.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from icalendar import Calendar, Event
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dashboard.context import PROCESS_LABELS, Web, get_web
 from dashboard.security import token_digest
 from store.accounts_queries import live_token
+from store.models import Event as EventRow, Process, Step
 from store.queries import open_steps
+
+DATE_MOVES = ("step-rescheduled", "step-replanned")  # each one moved the step's dates: SEQUENCE + 1
+STEP_EVENTS = ("step-opened", *DATE_MOVES)
+
+
+@dataclass(frozen=True)
+class Revision:
+    instance: int
+    sequence: int
+    last_modified: datetime
+
+
+def _utc(moment: datetime) -> datetime:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def step_revisions(session: Session, workflow_ids: set[str]) -> dict[tuple[str, str], Revision]:
+    """(workflow_id, rule_id) of each open step -> its instance, SEQUENCE and LAST-MODIFIED, from the step rows and
+    the event log (a step's events have keys `{workflow_id}/{rule_id}[#n]/...`, n the instance when above 1)."""
+    if not workflow_ids:
+        return {}
+    rows = session.execute(select(Step.process_id, Step.rule_id, Step.instance, Process.opened_at)
+                           .join(Step.process).where(Step.status == "open", Step.process_id.in_(workflow_ids))).all()
+    events = session.execute(select(EventRow.process_id, EventRow.key, EventRow.kind, EventRow.occurred_at)
+                             .where(EventRow.process_id.in_(workflow_ids), EventRow.kind.in_(STEP_EVENTS))).all()
+    by_step: dict[tuple[str, str], list[tuple[str, datetime]]] = {}
+    for process_id, key, kind, occurred_at in events:
+        step_key = key.removeprefix(f"{process_id}/").partition("/")[0]
+        by_step.setdefault((process_id, step_key), []).append((kind, _utc(occurred_at)))
+    found: dict[tuple[str, str], Revision] = {}
+    for process_id, rule_id, instance, opened_at in rows:
+        if (process_id, rule_id) in found and found[(process_id, rule_id)].instance > instance:
+            continue
+        mine = by_step.get((process_id, rule_id if instance == 1 else f"{rule_id}#{instance}"), [])
+        found[(process_id, rule_id)] = Revision(
+            instance=instance, sequence=sum(1 for kind, _ in mine if kind in DATE_MOVES),
+            last_modified=max((at for _, at in mine), default=_utc(opened_at)).replace(microsecond=0))
+    return found
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,6 +74,7 @@ def feed_ics(web: Web, staff_id: str | None, name: str) -> bytes:
     today = web.clock()
     with web.sessionmaker() as session:
         steps = open_steps(session, today, owner=staff_id)
+        revisions = step_revisions(session, {s.workflow_id for s in steps})
     cal = Calendar()
     cal.add("prodid", "-//sendclock//statutory SEND deadlines//EN")
     cal.add("version", "2.0")
@@ -34,9 +84,12 @@ def feed_ics(web: Web, staff_id: str | None, name: str) -> bytes:
     stamp = datetime.now(timezone.utc).replace(microsecond=0)
     base = web.settings.dashboard_url.rstrip("/")
     for s in steps:
+        revision = revisions.get((s.workflow_id, s.rule_id)) or Revision(1, 0, stamp)
         event = Event()
-        event.add("uid", f"{s.workflow_id}/{s.rule_id}@sendclock")
+        event.add("uid", f"{s.workflow_id}/{s.rule_id}/{revision.instance}@sendclock")
         event.add("dtstamp", stamp)
+        event.add("sequence", revision.sequence)
+        event.add("last-modified", revision.last_modified)
         event.add("dtstart", s.target)
         event.add("dtend", s.target + timedelta(days=1))
         event.add("summary", f"{s.case_ref}: {s.rule_id} target (due {s.due:%-d %b %Y})")
@@ -50,8 +103,8 @@ def feed_ics(web: Web, staff_id: str | None, name: str) -> bytes:
     return cal.to_ical()
 
 
-@router.get("/feeds/{token}.ics")
-def feed(token: str, web: Web = Depends(get_web)) -> Response:
+@router.api_route("/feeds/{token}.ics", methods=["GET", "HEAD"])
+def feed(token: str, request: Request, web: Web = Depends(get_web)) -> Response:
     with web.sessionmaker() as session:
         found = live_token(session, token_digest(token), ("feed-staff", "feed-school"))
         kind, staff_id = (found.kind, found.staff_id) if found else (None, None)
@@ -61,5 +114,8 @@ def feed(token: str, web: Web = Depends(get_web)) -> Response:
         body = feed_ics(web, staff_id, f"sendclock: {web.staff_name(staff_id)}")
     else:
         body = feed_ics(web, None, f"sendclock: {web.settings.school_name}")
-    return Response(body, media_type="text/calendar; charset=utf-8",
-                    headers={"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"})
+    headers = {"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"}
+    if request.method == "HEAD":  # the GET's headers (its length too), no body
+        return Response(b"", media_type="text/calendar; charset=utf-8",
+                        headers=headers | {"Content-Length": str(len(body))})
+    return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+import jsonschema
 import pytest
 
 from statutory.clock import fmt
@@ -32,6 +33,15 @@ def closed(http: httpx.Client, case_ref: str, seconds: float = 15) -> bool:
     return False
 
 
+def matches_document(http: httpx.Client, path: str, response: httpx.Response) -> None:
+    """The live answer validates against the schema the OpenAPI document declares for its status (typed POST
+    answers: what a generated client or a Power Automate connector reads)."""
+    doc = http.get("/api/openapi.json").json()
+    declared = doc["paths"][path]["post"]["responses"][str(response.status_code)]
+    jsonschema.validate(response.json(), declared["content"]["application/json"]["schema"] | {
+        "components": doc["components"]})
+
+
 def test_api_start_is_idempotent_then_record_sent(live) -> None:
     auth = {"authorization": f"Bearer {live.api_key}"}
     received = today() - timedelta(days=70)
@@ -46,9 +56,12 @@ def test_api_start_is_idempotent_then_record_sent(live) -> None:
         again = http.post("/api/processes/ehc-advice-request", json=body)
         assert again.status_code == 200 and again.json()["workflow_id"] == workflow_id
         assert again.json()["created"] is False
+        for response in (first, again):
+            matches_document(http, "/api/processes/ehc-advice-request", response)
 
         other_la = http.post("/api/processes/ehc-advice-request", json=body | {"la": "Medway"})
         assert other_la.status_code == 422 and other_la.json()["detail"][0]["loc"] == ["body", "la"]
+        matches_document(http, "/api/processes/ehc-advice-request", other_la)
 
         overdue = http.get("/api/steps", params={"view": "overdue"}).json()
         mine = [s for s in overdue["steps"] if s["case_ref"] == "API-0001"]
@@ -61,6 +74,7 @@ def test_api_start_is_idempotent_then_record_sent(live) -> None:
         sent = http.post(f"/api/processes/{workflow_id}/advice-sent", json={"sent_on": today().isoformat()})
         assert sent.status_code == 200, sent.text
         assert sent.json()["state"]["step"]["status"] == "completed"
+        matches_document(http, "/api/processes/{workflow_id}/advice-sent", sent)
         assert not [s for s in http.get("/api/steps").json()["steps"] if s["case_ref"] == "API-0001"]
 
         case = http.get("/api/cases/API-0001").json()["processes"][0]
