@@ -197,7 +197,12 @@ def record_form(request: Request, workflow_id: str, name: str, web: Web = Depend
                 user: User = Depends(writer)) -> HTMLResponse:
     action, process, _, fields = _record_context(request, web, user, workflow_id, name)
     values = {"rule_id": request.query_params.get("rule", "")}
+    # "Record it as done" from a notice lands here: the date it was done is most often today (the user may change it).
+    values |= {f.name: web.clock().isoformat() for f in fields if f.name in DONE_TODAY}
     return _record_page(request, web, action, process, fields, values, {})
+
+
+DONE_TODAY = ("done_on", "sent_on")  # record forms whose date is filled in with today
 
 
 @router.post("/processes/{workflow_id}/{name}")

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from dashboard.security import new_token, token_digest
 from store.accounts_queries import account_by_username, add_token, revoke_token
 from tests.dashboard.conftest import NoTemporal, csrf_of
-from tests.dashboard.seed import seed
+from tests.dashboard.seed import TODAY, seed
 
 KENT = "ehc-advice-request-EHC-0042-20270111"
 
@@ -181,3 +181,14 @@ def test_openapi_schema(make_client) -> None:
     assert "/api/steps" in paths and "/api/cases/{case_ref}" in paths and "/api/outbox" in paths
     assert not [p for p in paths if not p.startswith("/api/")]  # pages are not in the API schema
     assert "StartAdvice" in schema["components"]["schemas"]
+
+
+def test_the_button_in_a_notice_lands_on_the_record_form_with_the_step_chosen_and_today_filled_in(client_as, db) -> None:
+    """A notice's "Record it as done" goes to /processes/ID/step-done?rule=RULE (issue 19, defect 14): after sign-in
+    the form has that step chosen and today's date in "Date done"; the user may change either."""
+    seed(db)
+    ta = client_as("ta")
+    html = ta.get("/processes/annual-review-EHC-0007/step-done?rule=review-report").text
+    assert '<option value="review-report" selected' in html
+    assert re.search(rf'name="done_on"[^>]*value="{TODAY.isoformat()}"|value="{TODAY.isoformat()}"[^>]*name="done_on"',
+                     html), "today's date filled in"
