@@ -37,6 +37,7 @@ from dashboard.commands import ACTIONS, START_COMMANDS, Command, FieldErrors, Fo
 from dashboard.compliance_view import compliance_for, steps_csv_response
 from dashboard.context import Web, get_web
 from dashboard.views import VIEWS, Filters, case_timeline, outbox_rows, step_list, timeline_json
+from statutory import rule_ids
 from store.web_queries import recent_events
 from workflows.models.common import CASE_REF_PATTERN, FIRST_DATE, LAST_DATE
 
@@ -98,13 +99,7 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 router = APIRouter(prefix="/api", tags=["api"], responses=errors(401))
 
 
-def _rule_ids() -> list[str]:
-    from statutory import RULES
-
-    return sorted({rule.id for rule in RULES})
-
-
-RULE_IDS = _rule_ids()
+RULE_IDS = sorted(rule_ids())  # the rule book's ids, as an enum in the document
 
 
 def field_errors_response(err: FieldErrors) -> JSONResponse:
