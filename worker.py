@@ -17,12 +17,13 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.housekeeping import HousekeepingActivities
+from activities.reconcile import ReconcileActivities
 from activities.sendclock import SendclockActivities
 from audit.archive_activities import ArchiveActivities
 from config.settings import Settings, get_settings
 from starter.client import TemporalConfigError, connect, wrong_settings
 from starter.sandbox import workflow_runner
-from starter.schedules import ensure_archive_schedule, ensure_schedules
+from starter.schedules import ensure_archive_schedule, ensure_reconcile_schedule, ensure_schedules
 from store.db import make_engine, make_sessionmaker
 from workflows.annual_review import AnnualReview
 from workflows.archive import ArchiveClosedRuns
@@ -30,6 +31,7 @@ from workflows.draft_consultation import DraftPlanConsultation
 from workflows.ehc_advice import EhcAdviceRequest
 from workflows.housekeeping import DispatchHeld, WeeklyDigest
 from workflows.reassessment import Reassessment
+from workflows.reconcile import ReconcileProcesses
 
 # Waiting for Temporal at start: the first retry after this long, doubling up to the longest.
 CONNECT_FIRST_RETRY_S, CONNECT_LONGEST_RETRY_S = 1.0, 30.0
@@ -42,7 +44,7 @@ class CannotStart(Exception):
 
 
 WORKFLOWS = [EhcAdviceRequest, DraftPlanConsultation, AnnualReview, Reassessment, WeeklyDigest, DispatchHeld,
-             ArchiveClosedRuns]
+             ArchiveClosedRuns, ReconcileProcesses]
 
 
 def freeze_startup_objects() -> int:
@@ -70,7 +72,8 @@ def build_worker(client: Client, settings: Settings, activities: SendclockActivi
         task_queue=settings.temporal.task_queue,
         workflows=WORKFLOWS,
         workflow_runner=workflow_runner(WORKFLOWS),  # each module loaded once per process (starter/sandbox.py)
-        activities=activities.all() + housekeeping.all() + ArchiveActivities(settings, client).all(),
+        activities=(activities.all() + housekeeping.all() + ArchiveActivities(settings, client).all()
+                    + ReconcileActivities(settings, activities.sessions, client, activities.notifier).all()),
         activity_executor=executor or ThreadPoolExecutor(max_workers=8),
     )
 
@@ -105,6 +108,11 @@ async def run(settings: Settings) -> None:
         logging.info("archive schedule ready: %s", await ensure_archive_schedule(client, settings))
     except Exception:  # the statutory processes must run even when archiving cannot be scheduled
         logging.exception("could not create or update the archive schedule (closed histories into var/archive)")
+    try:  # and one comparison now: a process ended outside sendclock while the worker was down is found at once
+        logging.info("reconcile schedule ready: %s", await ensure_reconcile_schedule(client, settings))
+    except Exception:  # the statutory processes must run even when reconciliation cannot be scheduled
+        logging.exception("could not create, update or trigger the reconcile schedule (processes stopped outside "
+                          "sendclock)")
     worker = build_worker(client, settings)
     freeze_startup_objects()
     stop = asyncio.Event()

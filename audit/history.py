@@ -70,6 +70,13 @@ class RunHistory:
         attrs = self.events[-1].get("workflowExecutionContinuedAsNewEventAttributes")
         return attrs.get("newExecutionRunId") if attrs else None
 
+    @property
+    def reset_from(self) -> str | None:
+        """The run this one was reset from (a reset copies that run's history up to a workflow task, fails the task
+        with cause RESET_WORKFLOW naming the base run, and goes on from there), or None."""
+        reset = last_reset(self.events)
+        return reset.get("baseRunId") if reset else None
+
     def children(self) -> list[tuple[str, str]]:
         """(workflow_id, run_id) of each child workflow this run started."""
         found = []
@@ -104,8 +111,23 @@ def make_run(workflow_id: str | None, events: list[dict[str, Any]]) -> RunHistor
     if not events or events[0].get("eventType") != STARTED:
         raise HistoryFormatError("a history must start with a WorkflowExecutionStarted event")
     attrs = events[0].get("workflowExecutionStartedEventAttributes", {})
-    run_id = attrs.get("originalExecutionRunId") or attrs.get("firstExecutionRunId") or ""
+    reset = last_reset(events)  # a reset run's start event is its base run's copy: its own id is in the reset
+    run_id = (reset or {}).get("newRunId") or attrs.get("originalExecutionRunId") \
+        or attrs.get("firstExecutionRunId") or ""
     return RunHistory(workflow_id or guess_workflow_id(events) or "unknown-workflow", run_id, events)
+
+
+def last_reset(events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The attributes of the last reset in a run's history: the workflow task a reset failed (cause
+    RESET_WORKFLOW), naming the base run and the new run. A run reset twice holds both (the first in the copied
+    part), so the last is this run's."""
+    found = None
+    for event in events:
+        attrs = event.get("workflowTaskFailedEventAttributes")
+        if attrs and attrs.get("cause") in ("WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW", "ResetWorkflow") \
+                and attrs.get("newRunId"):
+            found = attrs
+    return found
 
 
 def guess_workflow_id(events: list[dict[str, Any]]) -> str | None:
@@ -168,14 +190,18 @@ def load(path: Path, workflow_id: str | None = None) -> list[RunHistory]:
 
 
 def ordered(runs: list[RunHistory]) -> list[RunHistory]:
-    """Runs in the order they ran (a continue-as-new chain by its links, then by start time), without duplicates."""
+    """Runs in the order they ran (a continue-as-new chain by its links, then by start time; a run reset from
+    another after it: the reset copy starts with the same start event), without duplicates."""
     unique = {r.run_id: r for r in runs}
+
+    def before(run: RunHistory) -> str | None:
+        return run.continued_from if run.continued_from in unique else run.reset_from
 
     def depth(run: RunHistory) -> int:
         n, seen = 0, set()
-        while run.continued_from in unique and run.run_id not in seen:
+        while before(run) in unique and run.run_id not in seen:
             seen.add(run.run_id)
-            run, n = unique[run.continued_from], n + 1
+            run, n = unique[before(run)], n + 1
         return n
 
     return sorted(unique.values(), key=lambda r: (r.started_at, depth(r)))

@@ -54,6 +54,9 @@ class TemporalSettings(BaseModel):
     tls_client_key: Path | None = None  # ... and its private key (PEM)
     tls_server_name: str | None = None  # the name to check in the server's certificate, if not the address's host
     api_key: SecretStr | None = None  # Temporal Cloud API key (TLS on); SecretStr: never in repr() or logs
+    # How often the worker compares the open processes in the database with their workflows in Temporal (a
+    # workflow terminated, reset, failed or timed out outside sendclock is found within this many seconds).
+    reconcile_seconds: int = Field(default=300, ge=1, le=3600)
 
     @model_validator(mode="after")
     def _client_cert_and_key(self) -> "TemporalSettings":

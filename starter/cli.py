@@ -386,6 +386,7 @@ def list_command(
     """One line per open statutory step, overdue first."""
     from statutory.clock import local_date
     from store.queries import open_steps
+    from store.reconcile import stopped_processes
 
     if overdue and due_within is not None:
         fail("--overdue and --due-within cannot be used together")
@@ -393,9 +394,13 @@ def list_command(
     today = local_date(datetime.now(timezone.utc), settings.timezone)
     with db_session(settings) as session:
         steps = open_steps(session, today, overdue_only=overdue, due_within=due_within)
+        stopped = stopped_processes(session)
     if as_json:
         typer.echo(json.dumps([out.step_json(s) for s in steps], indent=2))
-    elif not steps:
+        return
+    for line in out.stopped_lines(stopped):
+        typer.echo(line)
+    if not steps:
         typer.echo("No open statutory steps" + (" overdue." if overdue else "."))
     else:
         for step in steps:

@@ -133,6 +133,7 @@ def step_json(step) -> dict[str, Any]:
         "days_left": step.days_left,
         "overdue": step.overdue,
         "exempt": step.exempt,
+        "stopped_outside_sendclock": step.stopped,
     }
 
 
@@ -144,8 +145,20 @@ def step_line(step) -> str:
     else:
         when = f"{step.days_left}d left"
     exempt = " (exempt)" if step.exempt else ""
+    stopped = " (STOPPED outside sendclock: no reminders)" if step.stopped else ""
     return (f"{when:<13} {step.case_ref:<14} {step.la:<16} {step.rule_id:<22} "
-            f"due {fmt(step.due)}  target {fmt(step.target)}  owner {step.owner}{exempt}")
+            f"due {fmt(step.due)}  target {fmt(step.target)}  owner {step.owner}{exempt}{stopped}")
+
+
+def stopped_lines(stopped) -> list[str]:
+    """Processes stopped outside sendclock (store.reconcile.Stopped), first in any listing: they need a SENCO."""
+    if not stopped:
+        return []
+    lines = [f"{len(stopped)} process(es) stopped outside sendclock: their steps send no reminders until resumed."]
+    for s in stopped:
+        p = s.process
+        lines.append(f"  {p.case_ref} ({p.la}): {s.sentence}. Resume it: sendclock process resume --case {p.case_ref}")
+    return lines + [""]
 
 
 # --- any statutory process (draft consultation, re-assessment, ...) -------------------------------------------

@@ -568,3 +568,79 @@ def process_replan(
         return
     for state, steps in results:
         typer.echo(out.replanned_text(state, steps))
+
+
+@process_app.command("resume")
+def process_resume(
+    case: CaseOption,
+    by: ByOption = "senco",
+    as_json: JsonOption = False,
+) -> None:
+    """Restart a process stopped outside sendclock (terminated or reset in Temporal, failed, timed out) from its
+    last recorded state: a new run carries its open steps, their dates and notices, and links to the stopped run's
+    history. Processes still running are left as they are."""
+    from starter.client import connect
+    from starter.requests import check_staff
+    from starter.resume import CannotResume, resume
+    from statutory import get_rule
+    from store.db import make_engine, make_sessionmaker
+    from store.models import Process
+    from store.reconcile import OPEN, STOPPED
+    from sqlalchemy import select
+    from workflows.ids import PROCESS_LABELS
+
+    case = _case(case)
+    settings = load_settings()
+    _check({"by": "--by"}, lambda: check_staff(settings, by=by))
+    with db_session(settings) as session:
+        candidates = list(session.scalars(select(Process).where(Process.case_ref == case,
+                                                                Process.status.in_((OPEN, STOPPED)))))
+        for p in candidates:
+            session.expunge(p)
+    if not candidates:
+        fail(f"--case: no open or stopped process for case {case!r}", 1)
+
+    async def work():
+        from audit.divergence import view
+
+        client = await connect(settings)
+        engine = make_engine(settings.resolved_database_url)
+        try:
+            done, refused = [], []
+            for process in candidates:
+                if process.status == OPEN and (await view(client, process.workflow_id)).running:
+                    continue
+                try:
+                    done.append((process, await resume(client, make_sessionmaker(engine), process, by=by)))
+                except CannotResume as err:
+                    refused.append((process, str(err)))
+            return done, refused
+        finally:
+            engine.dispose()
+
+    done, refused = _run(work, {"by": "--by"})
+    with db_session(settings) as session:
+        steps = {p.workflow_id: [(get_rule(s.rule_id).title, s.due) for s in session.get(Process, p.workflow_id).steps
+                                 if s.status == OPEN] for p, _ in done}
+    if as_json:
+        typer.echo(json.dumps({
+            "resumed": [{"workflow_id": r.workflow_id, "from_run_id": r.from_run_id, "run_id": r.run_id,
+                         "already_running": r.already} for _, r in done],
+            "refused": [{"workflow_id": p.workflow_id, "reason": why} for p, why in refused]}, indent=2))
+    else:
+        if not done and not refused:
+            typer.echo(f"Nothing to resume: every open process of case {case} is running.")
+        for p, r in done:
+            label = PROCESS_LABELS.get(p.kind, p.kind)
+            open_steps = steps[p.workflow_id]
+            typer.echo(f"Resumed the {label.lower()} for {case} ({p.la}): it carries on from its last recorded state "
+                       f"in a new run linked to the stopped one.")
+            if open_steps:
+                typer.echo("Its open steps send reminders again:")
+                for title, due in open_steps:
+                    typer.echo(f"  - {title}: due {fmt(due)}")
+        for p, why in refused:
+            typer.echo(f"Could not resume the {PROCESS_LABELS.get(p.kind, p.kind).lower()} for {case}: {why}",
+                       err=True)
+    if refused:
+        raise typer.Exit(1)

@@ -6,6 +6,9 @@ worker starts (worker.py), so a changed setting (the digest's day or time) takes
   weekday, so a bank holiday or closure moves the digest to the next working day, and a missed run is made up.
 - `<task queue>-dispatch-held`: DispatchHeld every 15 minutes, for notifications held back outside school hours.
 - `<task queue>-archive`: ArchiveClosedRuns hourly: every closed run's history into sendclock's archive (audit/).
+- `<task queue>-reconcile`: ReconcileProcesses every temporal.reconcile_seconds (5 minutes by default): open
+  processes in the database whose workflow Temporal no longer runs are marked stopped and the SENCO told; the worker
+  also triggers it once when it starts.
 
 Schedule ids carry the task queue, so two schools (or two tests) sharing a namespace do not share schedules. An
 existing schedule keeps its state: a schedule an operator paused in the Temporal UI stays paused.
@@ -33,7 +36,8 @@ from temporalio.client import (
 from config.settings import Settings
 from workflows.archive import ArchiveClosedRuns
 from workflows.housekeeping import DispatchHeld, WeeklyDigest
-from workflows.models import ArchiveRunInput, HousekeepingRun
+from workflows.models import ArchiveRunInput, HousekeepingRun, ReconcileRun
+from workflows.reconcile import ReconcileProcesses
 
 DISPATCH_EVERY = timedelta(minutes=15)
 ARCHIVE_EVERY = timedelta(hours=1)  # far inside any retention (24 h on the dev server before it is raised)
@@ -95,6 +99,23 @@ def archive_schedule(settings: Settings) -> Schedule:
     )
 
 
+def reconcile_schedule_id(settings: Settings) -> str:
+    return f"{settings.temporal.task_queue}-reconcile"
+
+
+def reconcile_schedule(settings: Settings) -> Schedule:
+    every = timedelta(seconds=settings.temporal.reconcile_seconds)
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            ReconcileProcesses.run, ReconcileRun(), id=reconcile_schedule_id(settings),
+            task_queue=settings.temporal.task_queue, execution_timeout=timedelta(minutes=10),
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)], time_zone_name=settings.timezone),
+        # Each run compares everything: a missed run needs no catching up, a slow one no company.
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=max(every, timedelta(minutes=1))),
+    )
+
+
 async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> None:
     """Create the schedule, or give an existing one this action, spec and policy (keeping its paused state)."""
     try:
@@ -120,3 +141,13 @@ async def ensure_archive_schedule(client: Client, settings: Settings) -> str:
     """The hourly archiving schedule (audit), created or updated; returns its id."""
     await ensure_schedule(client, archive_schedule_id(settings), archive_schedule(settings))
     return archive_schedule_id(settings)
+
+
+async def ensure_reconcile_schedule(client: Client, settings: Settings, *, now: bool = True) -> str:
+    """The reconciliation schedule, created or updated, and (`now`) one run straight away: what ended while the
+    worker was down is found when it starts. Returns its id."""
+    schedule_id = reconcile_schedule_id(settings)
+    await ensure_schedule(client, schedule_id, reconcile_schedule(settings))
+    if now:
+        await client.get_schedule_handle(schedule_id).trigger(overlap=ScheduleOverlapPolicy.SKIP)
+    return schedule_id

@@ -30,6 +30,7 @@ class OpenStep:
     exempt: bool
     days_left: int  # (due - today).days; negative when overdue
     overdue: bool  # due < today
+    stopped: bool = False  # its process was stopped outside sendclock (store/reconcile.py): no reminders
 
 
 def open_steps(
@@ -78,6 +79,7 @@ def open_steps(
             exempt=step.exempt,
             days_left=(step.due - today).days,
             overdue=step.due < today,
+            stopped=process.status == "stopped",
         )
         for step, process in session.execute(query)
     ]
@@ -108,13 +110,16 @@ def process_detail(session: Session, workflow_id: str) -> tuple[Process, list[St
     return process, steps, events
 
 
-def recent_outbox(session: Session, limit: int = 200) -> list[Outbox]:
-    """Up to `limit` outbox rows: failed ones first, then newest first (a failure is never pushed off the page)."""
+def recent_outbox(session: Session, limit: int = 200, *, recipient: str | None = None) -> list[Outbox]:
+    """Up to `limit` outbox rows (of one `recipient`, a staff id, when given): failed ones first, then newest first
+    (a failure is never pushed off the page)."""
     query = (
         select(Outbox)
         .order_by(case((Outbox.status == FAILED, 0), else_=1), Outbox.created_at.desc(), Outbox.id.desc())
         .limit(limit)
     )
+    if recipient is not None:
+        query = query.where(Outbox.recipient == recipient)
     return list(session.scalars(query))
 
 

@@ -13,6 +13,14 @@ DRAFT_CONSULTATION = "draft-plan-consultation"
 ANNUAL_REVIEW = "annual-review"
 REASSESSMENT = "reassessment"
 
+# Each process kind in a SENCO's words (pages, notices, CLI).
+PROCESS_LABELS = {
+    EHC_ADVICE: "EHC advice request",
+    DRAFT_CONSULTATION: "Draft plan consultation",
+    ANNUAL_REVIEW: "Annual review",
+    REASSESSMENT: "Re-assessment",
+}
+
 
 def draft_workflow_id(case_ref: str, received_on: date) -> str:
     return f"{DRAFT_CONSULTATION}-{case_ref}-{received_on:%Y%m%d}"

@@ -13,5 +13,6 @@ from workflows.models.housekeeping import *  # noqa: F403
 from workflows.models.common import CASE_REF_PATTERN, STAFF_ID_PATTERN  # noqa: F401
 from workflows.models.process import *  # noqa: F403
 from workflows.models.reassessment import *  # noqa: F403
+from workflows.models.reconcile import *  # noqa: F403
 from workflows.models.review import *  # noqa: F403
 from workflows.models.step import *  # noqa: F403

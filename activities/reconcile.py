@@ -1,0 +1,87 @@
+"""The reconciliation activity (workflows/reconcile.py): the open processes in the database against their workflows
+in Temporal. A thin adapter on a class that owns its dependencies, like the other activities.
+
+For each process whose workflow Temporal no longer runs: one record in the audit chain (idempotent per stopped run),
+the process marked "stopped outside sendclock" with what Temporal says, and one notice to each SENCO (idempotent by
+key) naming the case, what happened, the steps that no longer send reminders, and how to resume it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.client import Client
+
+from activities.messages import SUBJECT_MAX
+from activities.notifier import Notifier
+from audit.divergence import WorkflowView, stopped_outside
+from config.settings import Settings
+from statutory import get_rule
+from statutory.clock import fmt
+from store.models import Process
+from store.reconcile import open_processes, record_stopped
+from store.writer import write
+from workflows import activity_names
+from workflows.ids import PROCESS_LABELS
+from workflows.models import ReconcileInput, ReconcileResult, StoppedProcess
+
+
+class ReconcileActivities:
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], client: Client,
+                 notifier: Notifier | None = None) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.client = client
+        self.notifier = notifier or Notifier(settings, sessions)
+        self.engine = sessions.kw["bind"]
+
+    @activity.defn(name=activity_names.RECONCILE_PROCESSES)
+    async def reconcile_processes(self, request: ReconcileInput) -> ReconcileResult:
+        with self.sessions() as session:
+            processes = {p.workflow_id: p for p in open_processes(session)}
+            for p in processes.values():
+                session.expunge(p)
+        found = await stopped_outside(self.client, processes)
+        result = ReconcileResult(checked=len(processes))
+        for seen in found:
+            process = processes[seen.workflow_id]
+            sentence = seen.sentence(self.settings.timezone)
+            new = write(self.engine, lambda connection: record_stopped(
+                connection, seen.workflow_id, found_at=request.now, temporal_status=seen.status, run_id=seen.run_id,
+                closed_at=seen.closed_at, reason=seen.reason, identity=seen.identity, sentence=sentence))
+            self._tell_sencos(process, seen, sentence, request)
+            result.stopped.append(StoppedProcess(
+                workflow_id=seen.workflow_id, case_ref=process.case_ref, temporal_status=seen.status,
+                run_id=seen.run_id, closed_at=seen.closed_at, reason=seen.reason, identity=seen.identity, new=new))
+            activity.logger.warning("process %s stopped outside sendclock: %s", seen.workflow_id, seen.status)
+        return result
+
+    def _tell_sencos(self, process: Process, seen: WorkflowView, sentence: str, request: ReconcileInput) -> None:
+        with self.sessions() as session:
+            steps = [s for s in session.get(Process, process.workflow_id).steps if s.status == "open"]
+            lines = [f"- {get_rule(s.rule_id).title}: due {fmt(s.due)}" for s in steps]
+        label = PROCESS_LABELS.get(process.kind, process.kind)
+        subject = f"{process.case_ref}: process stopped outside sendclock"
+        text = "\n".join([
+            f"The {label.lower()} for {process.case_ref} ({process.la}) was {sentence}, outside sendclock.",
+            "Its open steps no longer send reminders or escalations:" if lines else "It has no open steps.",
+            *lines,
+            "",
+            f"To carry on from where it stopped, resume it: sendclock process resume --case {process.case_ref}",
+            "If it was stopped on purpose, record why in the case notes; the dashboard lists it first until it is "
+            "resumed.",
+            f"{self.settings.dashboard_url.rstrip('/')}/cases/{process.case_ref}",
+        ])
+        for recipient in sencos(self.settings):
+            self.notifier.deliver(key=f"stopped-outside/{process.workflow_id}/{seen.run_id or 'gone'}/{recipient}",
+                                  recipient=recipient, kind="stopped", subject=subject[:SUBJECT_MAX], text=text,
+                                  process_id=process.workflow_id, scheduled_for=request.now, now=request.now)
+
+    def all(self) -> list:
+        return [self.reconcile_processes]
+
+
+def sencos(settings: Settings) -> list[str]:
+    """The staff ids of the school's SENCOs (staff role "senco"), else whoever escalations go to."""
+    found = [staff_id for staff_id, member in settings.staff.items() if member.role == "senco"]
+    return found or [settings.reminders.escalate_to]
