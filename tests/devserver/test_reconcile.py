@@ -105,3 +105,33 @@ async def test_a_terminated_process_is_found_reported_and_resumed(devserver, sta
     # The audit reads both runs (the reset copy after the run it was reset from): each record's first write wins.
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "Traceback" not in (tmp_path / "worker.log").read_text()
+
+
+async def test_a_reset_outside_sendclock_is_named_by_audit_verify(devserver, stack_env, worker_process):
+    """A reset in the Temporal UI leaves the workflow running (the reconcile job has nothing to mark), but it
+    replays the steps after the reset point: `audit verify` names it, unless sendclock's resume recorded it."""
+    import uuid
+
+    from temporalio.api.common.v1 import WorkflowExecution
+    from temporalio.api.enums.v1 import EventType
+    from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
+
+    assert sendclock(stack_env, "db", "upgrade").returncode == 0
+    worker_process.start()
+    received = local_date(datetime.now(timezone.utc)) - timedelta(days=1)
+    started = sendclock(stack_env, "advice", "start", "--case", "EHC-R0202", "--la", "Kent", "--received",
+                        received.isoformat(), "--owner", "senco", "--json")
+    assert started.returncode == 0, started.stderr
+    workflow_id = json.loads(started.stdout)["workflow_id"]
+    client = devserver.client
+    assert sendclock(stack_env, "audit", "verify").returncode == 0
+
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    task = [e.event_id for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED][-1]
+    await client.workflow_service.reset_workflow_execution(ResetWorkflowExecutionRequest(
+        namespace=client.namespace, workflow_execution=WorkflowExecution(workflow_id=workflow_id),
+        reason="clicked reset", workflow_task_finish_event_id=task, request_id=str(uuid.uuid4())))
+
+    verified = sendclock(stack_env, "audit", "verify")
+    assert verified.returncode != 0
+    assert "EHC-R0202: reset in Temporal on" in verified.stdout and "outside sendclock" in verified.stdout
