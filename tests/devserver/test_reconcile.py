@@ -104,6 +104,8 @@ async def test_a_terminated_process_is_found_reported_and_resumed(devserver, sta
     verified = sendclock(env, "audit", "verify")
     # The audit reads both runs (the reset copy after the run it was reset from): each record's first write wins.
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    replayed = sendclock(env, "audit", "replay", workflow_id)  # both runs replay against today's code
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     assert "Traceback" not in (tmp_path / "worker.log").read_text()
 
 
