@@ -3,7 +3,6 @@ The worker registers the bound methods; tests build their own instance."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
@@ -12,8 +11,7 @@ from temporalio.exceptions import ApplicationError
 from activities.notifier import Notifier
 from activities.planning import plan_step
 from config.settings import Settings
-from store.models import Event
-from store.recorder import record_event
+from store.recorder import hash_of, record_event
 from store.writer import write
 from workflows import activity_names
 from workflows.models import NotifyInput, NotifyResult, PlanStepInput, RecordInput, Recorded, StepPlan
@@ -38,21 +36,27 @@ class SendclockActivities:
         try:
             process = entry.process.model_dump() if entry.process else None
             step = entry.step.model_dump() if entry.step else None
-            written = write(self.engine, lambda connection: record_event(
-                connection, key=entry.key, process_id=entry.workflow_id, kind=entry.kind,
-                occurred_at=entry.occurred_at, rule_id=entry.rule_id, actor=entry.actor, data=entry.data,
-                process=process, step=step))
+            def work(connection) -> tuple[bool, str | None]:
+                written = record_event(
+                    connection, key=entry.key, process_id=entry.workflow_id, kind=entry.kind,
+                    occurred_at=entry.occurred_at, rule_id=entry.rule_id, actor=entry.actor, data=entry.data,
+                    process=process, step=step)
+                return written, hash_of(connection, entry.key)
+
+            written, row_hash = write(self.engine, work)
         except IntegrityError as err:
-            if not self._recorded(entry.key):
+            row_hash = self._recorded(entry.key)
+            if row_hash is None:
                 raise database_error(err) from None
             written = False  # a concurrent attempt with the same key won: nothing left to do
         except SQLAlchemyError as err:  # e.g. the database unreachable: retried, the workflow waits durably
             raise database_error(err) from None
-        return Recorded(written=written, entry=entry if _local() else None)
+        return Recorded(written=written, entry=entry if _local() else None, hash=row_hash)
 
-    def _recorded(self, key: str) -> bool:
+    def _recorded(self, key: str) -> str | None:
+        """The hash of the row already recorded with this key, or None."""
         with self.sessions() as session:
-            return session.scalar(select(Event.id).where(Event.key == key)) is not None
+            return hash_of(session, key)
 
     @activity.defn(name=activity_names.NOTIFY)
     def notify(self, notice: NotifyInput) -> NotifyResult:

@@ -71,6 +71,15 @@ class RunHistory:
         return attrs.get("newExecutionRunId") if attrs else None
 
     @property
+    def last_task_at(self) -> datetime:
+        """When the run's latest workflow task was started (for an open run: records from then on may not be in
+        history yet)."""
+        for event in reversed(self.events):
+            if event.get("eventType") == "EVENT_TYPE_WORKFLOW_TASK_STARTED":
+                return parse_time(event["eventTime"])
+        return self.started_at
+
+    @property
     def reset_from(self) -> str | None:
         """The run this one was reset from (a reset copies that run's history up to a workflow task, fails the task
         with cause RESET_WORKFLOW naming the base run, and goes on from there), or None."""
@@ -127,6 +136,47 @@ def last_reset(events: list[dict[str, Any]]) -> dict[str, Any] | None:
         if attrs and attrs.get("cause") in ("WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW", "ResetWorkflow") \
                 and attrs.get("newRunId"):
             found = attrs
+    return found
+
+
+@dataclass(frozen=True)
+class Reset:
+    """A reset: run `run_id` began as a copy of run `base_run_id` up to event `from_event` (exclusive), and went on
+    differently from there. What the base run did from that event on is not in the new run's history."""
+
+    run_id: str
+    base_run_id: str
+    from_event: int
+    at: datetime
+    reason: str
+    dropped_events: int  # events of the base run from `from_event` on (its own ending included)
+
+    def sentence(self, zone: str = "Europe/London") -> str:
+        from zoneinfo import ZoneInfo
+
+        from statutory.clock import fmt
+
+        local = self.at.astimezone(ZoneInfo(zone))
+        why = f' (reason given: "{self.reason}")' if self.reason else ""
+        return (f"The history was rewritten from event {self.from_event} on {fmt(local.date())} at {local:%H:%M}"
+                f"{why}: run {self.run_id} replaced run {self.base_run_id} from that event on, and "
+                f"{self.dropped_events} event(s) of the earlier run are not in the current history.")
+
+
+def resets(runs: list[RunHistory]) -> list[Reset]:
+    """Every reset among these runs (of one workflow ID), in order."""
+    by_id = {r.run_id: r for r in runs}
+    found = []
+    for run in runs:
+        for event in run.events:
+            attrs = event.get("workflowTaskFailedEventAttributes")
+            if not attrs or attrs.get("newRunId") != run.run_id or not attrs.get("baseRunId"):
+                continue
+            base = by_id.get(attrs["baseRunId"])
+            cut = int(event["eventId"])
+            dropped = sum(1 for e in base.events if int(e["eventId"]) >= cut) if base else 0
+            found.append(Reset(run.run_id, attrs["baseRunId"], cut, parse_time(event["eventTime"]),
+                               (attrs.get("failure") or {}).get("message", ""), dropped))
     return found
 
 

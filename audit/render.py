@@ -137,11 +137,17 @@ def timeline_text(timeline: Timeline, roles: Roles) -> str:
                      + (f" ({timeline.outcome})" if timeline.outcome else ""))
     else:
         lines.append(f"Still open (status {timeline.status or 'open'})")
+    for reset in timeline.resets:
+        lines.append(f"WARNING: {reset.sentence()}")
+    if timeline.rewritten:
+        lines.append(f"WARNING: {len(timeline.rewritten)} record(s) of an earlier run are not in the current history "
+                     "(marked REMOVED BY A RESET below); the steps below follow the current history.")
     titles = {s.rule_id: s.title for s in timeline.steps}
     lines += ["", "Statutory steps:"]
     for step in timeline.steps:
         lines += ["  " + line for line in step_lines(step, roles)]
     lines += ["", "What happened, in order (dates in Europe/London):"]
     for entry in timeline.entries:
-        lines.append(f"  {d(entry.on)}  {describe(entry, roles, titles)}")
+        removed = "REMOVED BY A RESET: " if entry.rewritten else ""
+        lines.append(f"  {d(entry.on)}  {removed}{describe(entry, roles, titles)}")
     return "\n".join(lines)

@@ -20,7 +20,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
-from audit.history import RunHistory, local_activity_type, parse_time
+from audit.history import RunHistory, local_activity_type, parse_time, resets as find_resets
 
 TASK_STARTED = "EVENT_TYPE_WORKFLOW_TASK_STARTED"
 TASK_COMPLETED = "EVENT_TYPE_WORKFLOW_TASK_COMPLETED"
@@ -65,22 +65,31 @@ class Verdict:
     reproduced: bool
     divergences: list[Divergence] = field(default_factory=list)
     problem: str | None = None  # the history could not be replayed at all (e.g. encrypted, no key)
+    # Temporal resets among the runs, in sentences: the code may reproduce every run, but the history was rewritten,
+    # and what the replaced run did after the reset point is not in the current run (audit verify says what).
+    resets: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        """Reproduced, and nothing rewritten: what a green "reproduces" may say."""
+        return self.reproduced and not self.resets and not self.problem
 
     def text(self) -> str:
         scope = f"{self.runs} run{'s' if self.runs != 1 else ''}, {self.events} events"
         if self.problem:
             return f"Replay: not possible: {self.problem}"
+        rewritten = [f"  WARNING: {r}" for r in self.resets]
         if self.reproduced:
-            return f"Replay: the current code reproduces every recorded decision ({scope})."
+            return "\n".join([f"Replay: the current code reproduces every recorded decision ({scope})."] + rewritten)
         lines = [f"Replay: the current code does NOT reproduce the recorded decisions ({scope}):"]
         lines += ["  " + d.text() for d in self.divergences]
         lines.append("  The record itself stands: the history is what happened. The code has changed since in a way that "
                      "is not replay-safe (see workflow.patched in the engineering notes).")
-        return "\n".join(lines)
+        return "\n".join(lines + rewritten)
 
     def as_dict(self) -> dict[str, Any]:
         return {"workflow_id": self.workflow_id, "runs": self.runs, "events": self.events,
-                "reproduced": self.reproduced, "problem": self.problem,
+                "reproduced": self.reproduced, "problem": self.problem, "resets": self.resets,
                 "divergences": [vars(d) for d in self.divergences]}
 
 
@@ -109,7 +118,8 @@ async def verdict(runs: list[RunHistory], converter: DataConverter | None = None
     replayer = Replayer(workflows=list(workflows or default_workflows()), data_converter=converter,
                         runtime=_quiet_runtime())
     result = Verdict(workflow_id=runs[0].workflow_id if runs else "", runs=len(runs),
-                     events=sum(len(r.events) for r in runs), reproduced=True)
+                     events=sum(len(r.events) for r in runs), reproduced=True,
+                     resets=[r.sentence() for r in find_resets(runs)])
     for run in runs:
         failure = await _replay(replayer, run.workflow_id, run.events)
         if failure is not None:

@@ -81,11 +81,13 @@ def html(report: CaseReport, roles: render.Roles) -> str:
     for t, v, origin in zip(report.timelines, report.verdicts, report.origins):
         titles = {s.rule_id: s.title for s in t.steps}
         processes.append({
-            "t": t, "verdict": v.text(), "reproduced": v.reproduced, "origin": origin,
+            "t": t, "verdict": v.text(), "reproduced": v.clean, "origin": origin,
             "name": render.PROCESS_NAMES.get(t.process_kind or "", t.process_kind or t.workflow_type),
             "steps": [{"s": s, "lines": render.step_lines(s, roles)} for s in t.steps],
             "entries": [{"on": render.d(e.on), "at": e.at.strftime("%H:%M UTC"), "kind": e.kind,
-                         "text": render.describe(e, roles, titles), "event_id": e.event_id} for e in t.entries],
+                         "text": render.describe(e, roles, titles), "event_id": e.event_id, "rewritten": e.rewritten}
+                        for e in t.entries],
+            "resets": [r.sentence() for r in t.resets],
         })
     return env.get_template("report.html.j2").render(case_ref=report.case_ref, processes=processes,
                                                       generated=report.generated_at.strftime("%d %b %Y %H:%M UTC"),

@@ -17,7 +17,7 @@ from typing import Any
 from temporalio.converter import DataConverter
 
 from audit.converter import decode_payload
-from audit.history import RunHistory, local_activity_type, parse_time
+from audit.history import Reset, RunHistory, local_activity_type, parse_time, resets as find_resets
 from statutory.clock import local_date
 from workflows import activity_names
 from workflows.models import RecordInput, Recorded, StepPlan
@@ -75,6 +75,10 @@ class Entry:
     run_id: str
     event_id: int
     record: RecordInput
+    # Written by a run that a reset later replaced from before this entry: it happened (its row was written) but the
+    # current history no longer contains it, and the step summaries do not follow it.
+    rewritten: bool = False
+    hash: str | None = None  # the row's chain hash, as the record activity returned it into history
 
 
 @dataclass
@@ -116,6 +120,12 @@ class Timeline:
     entries: list[Entry] = field(default_factory=list)
     steps: list[StepSummary] = field(default_factory=list)
     process_record: Any = None  # the last ProcessRecord the workflow wrote
+    resets: list[Reset] = field(default_factory=list)  # histories rewritten (Temporal resets), oldest first
+
+    @property
+    def rewritten(self) -> list[Entry]:
+        """Records a reset removed from the current history (e.g. a completion): each contradicts the current run."""
+        return [e for e in self.entries if e.rewritten]
 
     def records(self) -> dict[str, Entry]:
         """Entries by idempotency key (the first with a key wins: a later duplicate changed nothing)."""
@@ -132,8 +142,16 @@ def build(runs: list[RunHistory], converter: DataConverter) -> Timeline:
                         runs=[r.run_id for r in runs], events=sum(len(r.events) for r in runs))
     titles: dict[tuple[str, date], str] = {}
     steps: dict[tuple[str, int], StepSummary] = {}
+    timeline.resets = find_resets(runs)
+    present = {r.run_id for r in runs}
+    # A reset run's prefix is a copy of its base run's (read once, from the base run, when that run is here).
+    copied_up_to = {r.run_id: r.from_event for r in timeline.resets if r.base_run_id in present}
+    replaced_from = {r.base_run_id: r.from_event for r in timeline.resets}  # a base run's tail, rewritten
     for run in runs:
         for call in calls(run):
+            if call.event_id < copied_up_to.get(run.run_id, 0):
+                continue  # already read from the run it was copied from
+            rewritten = call.event_id >= replaced_from.get(run.run_id, call.event_id + 1)
             if call.name == activity_names.PLAN_STEP and call.result:
                 plan: StepPlan = decode_payload(call.result, StepPlan, converter)
                 titles[(plan.rule_id, plan.anchor)] = plan.rule_title
@@ -143,9 +161,12 @@ def build(runs: list[RunHistory], converter: DataConverter) -> Timeline:
                     continue
                 entry = Entry(at=record.occurred_at, on=local_date(record.occurred_at), kind=record.kind,
                               rule_id=record.rule_id, actor=record.actor, data=record.data, key=record.key,
-                              run_id=run.run_id, event_id=call.event_id, record=record)
+                              run_id=run.run_id, event_id=call.event_id, record=record, rewritten=rewritten,
+                              hash=returned_hash(call, converter))
                 timeline.entries.append(entry)
-                _apply(timeline, steps, titles, entry)
+                if not rewritten:
+                    _apply(timeline, steps, titles, entry)
+    _settle_rewritten(timeline)
     if runs[-1].closed_as and runs[-1].closed_as != "continued as new":
         timeline.closed = True
         timeline.closed_at = runs[-1].closed_at
@@ -153,6 +174,33 @@ def build(runs: list[RunHistory], converter: DataConverter) -> Timeline:
     if timeline.case_ref is None:
         timeline.case_ref = search_attribute(first, "SendclockCaseRef", converter)
     return timeline
+
+
+def _settle_rewritten(timeline: Timeline) -> None:
+    """A reset re-runs the workflow task it resets to, so records of the replaced run after the reset point are
+    written again by the new run with the same keys (no-ops in the database). Those are not lost: the original entry
+    stands (it wrote the row) and its repeat is dropped. Only a record the current history never writes again (a
+    completion a reset undid) stays `rewritten`."""
+    current = {e.key for e in timeline.entries if not e.rewritten}
+    redone = {e.key for e in timeline.entries if e.rewritten and e.key in current}
+    kept, seen = [], set()
+    for entry in timeline.entries:
+        if entry.key in redone:
+            if entry.key in seen:
+                continue
+            entry.rewritten = False
+            seen.add(entry.key)
+        kept.append(entry)
+    timeline.entries = kept
+
+
+def returned_hash(call: Call, converter: DataConverter) -> str | None:
+    """The chain hash the record activity returned into history (None before it did: its result was then a bare
+    bool, or a Recorded without it)."""
+    if call.result is None:
+        return None
+    value = decode_payload(call.result, None, converter)
+    return value.get("hash") if isinstance(value, dict) else None
 
 
 def recorded_entry(call: Call, converter: DataConverter) -> RecordInput | None:

@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 from audit import source, timeline as timeline_mod
 from audit.archive import Archive
 from audit.converter import data_converter
+from statutory.clock import fmt
 from store.models import Event, Process, Step
 from store.reconcile import OUTSIDE_KINDS, RESUMED, STOPPED, open_processes, stopped_processes
 from store.recorder import GENESIS, event_hash
-from store.retention import purge_records
+from store.retention import REGISTER_ID, purge_records
 
 
 @dataclass
@@ -54,7 +55,7 @@ class Report:
         return not self.findings
 
     def text(self) -> str:
-        lines = [f"Checked {self.processes} closed process(es), {self.events_checked} recorded event(s) against "
+        lines = [f"Checked {self.processes} process(es), {self.events_checked} recorded event(s) against "
                  f"their histories, {self.open_checked} open process(es) against their workflows in Temporal, "
                  f"and the hash chain over {self.chain_rows} event row(s)."]
         lines += [f"  not checked: {s}" for s in self.skipped]
@@ -132,11 +133,17 @@ def check_chain(session: Session) -> tuple[int, list[Finding]]:
 # --- timeline against rows --------------------------------------------------------------------------------------
 
 
-def compare(session: Session, timeline: timeline_mod.Timeline) -> tuple[int, list[Finding]]:
+def compare(session: Session, timeline: timeline_mod.Timeline,
+            in_flight_from: datetime | None = None) -> tuple[int, list[Finding]]:
+    """The timeline against the database's rows. `in_flight_from` (an open process): rows from this instant on may
+    belong to a workflow task Temporal has not finished yet, so their absence from history is not a finding (and the
+    projection, which they changed, is not compared this time)."""
     wid = timeline.workflow_id
     findings: list[Finding] = []
     records = timeline.records()
     rows = {e.key: e for e in session.scalars(select(Event).where(Event.process_id == wid))}
+    in_flight = {key for key, row in rows.items() if key not in records and in_flight_from is not None
+                 and _aware(row.occurred_at) >= in_flight_from}
     for key, entry in records.items():
         row = rows.get(key)
         if row is None:
@@ -151,12 +158,30 @@ def compare(session: Session, timeline: timeline_mod.Timeline) -> tuple[int, lis
                 findings.append(Finding(wid, "edited", f"event row {row.id} ({entry.kind}): {name} is "
                                                        f"{_jsonable(have)!r} in the database, {_jsonable(value)!r} "
                                                        f"in the history"))
+        if entry.hash is not None and row.hash != entry.hash:
+            findings.append(Finding(wid, "recomputed", f"event row {row.id} ({entry.kind}) has the hash "
+                                    f"{(row.hash or '-')[:12]}…, but when it was written the record returned "
+                                    f"{entry.hash[:12]}… into the history: the chain was recomputed after rows before "
+                                    "it were edited, deleted or inserted"))
+    for entry in timeline.rewritten:
+        findings.append(Finding(wid, "rewritten", f"the '{entry.kind}' record of {fmt(entry.on)} (run "
+                                f"{entry.run_id}, history event {entry.event_id}) is not in the current history: a "
+                                f"reset rewrote the history after it. {_reset_for(timeline, entry.run_id)}"))
     for key, row in rows.items():
-        if key not in records and row.kind not in OUTSIDE_KINDS:  # those two are sendclock's, about the workflow
+        if key not in records and key not in in_flight and row.kind not in OUTSIDE_KINDS:  # sendclock's own
             findings.append(Finding(wid, "extra", f"event row {row.id} ({row.kind}, key {key}) is not in the history "
                                                   "(written behind the engine's back)"))
-    findings += _compare_projection(session, timeline)
+    if not in_flight:
+        findings += _compare_projection(session, timeline)
     return len(records), findings
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _reset_for(timeline: timeline_mod.Timeline, base_run_id: str) -> str:
+    return next((r.sentence() for r in timeline.resets if r.base_run_id == base_run_id), "")
 
 
 def _compare_projection(session: Session, timeline: timeline_mod.Timeline) -> list[Finding]:
@@ -169,6 +194,8 @@ def _compare_projection(session: Session, timeline: timeline_mod.Timeline) -> li
     if p is not None:
         wanted = {"status": p.status.value, "outcome": p.outcome, "case_ref": p.case_ref, "la": p.la,
                   "received_on": p.received_on, "kind": p.kind}
+        if process.status == STOPPED:  # reported as such (_check_open): the rest must still match
+            del wanted["status"], wanted["outcome"]
         for name, value in wanted.items():
             if _jsonable(getattr(process, name)) != _jsonable(value):
                 findings.append(Finding(wid, "edited", f"process row: {name} is {_jsonable(getattr(process, name))!r} "
@@ -192,7 +219,8 @@ def _compare_projection(session: Session, timeline: timeline_mod.Timeline) -> li
 
 
 async def verify(settings: Any, sessions, since: date | None = None, client=None) -> Report:
-    """Check every closed process (closed on or after `since`) and the whole hash chain."""
+    """Check every process against its histories (closed ones: closed on or after `since`; every open one), the
+    processes Temporal knows against the database's, and the whole hash chain."""
     report = Report()
     client = source.Temporal(settings, client)  # one connection (or one failure) for every process
     converter = data_converter(settings)
@@ -202,20 +230,24 @@ async def verify(settings: Any, sessions, since: date | None = None, client=None
         if since is not None:
             query = query.where(Process.closed_at >= datetime.combine(since, time(), tzinfo=timezone.utc))
         processes = list(session.scalars(query))
-        for process in processes:
+        still_open = list(session.scalars(select(Process).where(Process.closed_at.is_(None))
+                                          .where(Process.workflow_id != REGISTER_ID)
+                                          .order_by(Process.opened_at)))
+        for process in processes + still_open:
             try:
                 loaded = await source.decoded(await _histories(process.workflow_id, settings, archive, client),
                                               settings)
             except source.NothingFound:
                 report.findings.append(Finding(process.workflow_id, "no-history",
-                                               "closed in the database, but neither Temporal nor the archive has its "
-                                               "history"))
+                                               f"{'closed' if process.closed_at else 'open'} in the database, but "
+                                               "neither Temporal nor the archive has its history"))
                 continue
             except Exception as err:  # noqa: BLE001 - reported, and the other processes are still checked
                 report.skipped.append(f"{process.workflow_id}: {err}")
                 continue
             own = [r for r in loaded.runs if r.workflow_id == process.workflow_id]
-            checked, findings = compare(session, timeline_mod.build(own, converter))
+            in_flight_from = None if own[-1].closed_as else own[-1].last_task_at
+            checked, findings = compare(session, timeline_mod.build(own, converter), in_flight_from)
             report.processes += 1
             report.events_checked += checked
             report.findings += findings
@@ -240,7 +272,26 @@ async def verify(settings: Any, sessions, since: date | None = None, client=None
         report.chain_rows, chain = check_chain(session)
         report.findings += chain
         await _check_open(session, client, report, settings)
+        await _check_visibility(session, client, report, known | purged, settings.temporal.task_queue)
     return report
+
+
+async def _check_visibility(session: Session, temporal: source.Temporal, report: Report, known: set[str],
+                            task_queue: str) -> None:
+    """Every sendclock process of this school (its task queue) that Temporal lists must have its row: a process
+    deleted from the database before its history was archived is found here (the archive check finds the others)."""
+    from audit.divergence import PROCESS_FILTER
+
+    try:
+        client = await temporal.client()
+        queue = task_queue.replace("\\", "\\\\").replace("'", "\\'")
+        listed = {ex.id async for ex in client.list_workflows(f"{PROCESS_FILTER} AND TaskQueue = '{queue}'")}
+    except (RuntimeError, RPCError) as err:
+        report.skipped.append(f"the processes Temporal lists were not compared with the database: {err}")
+        return
+    for workflow_id in sorted(listed - known):
+        report.findings.append(Finding(workflow_id, "deleted", "Temporal has this process, but the database has no "
+                                       "process row (deleted?)"))
 
 
 async def _check_open(session: Session, temporal: source.Temporal, report: Report, settings: Any) -> None:

@@ -55,6 +55,12 @@ def record_event(
     return True
 
 
+def hash_of(session: Session | Connection, key: str) -> str | None:
+    """The chain hash of the event row with this key (None: no such row)."""
+    found = _HASH_BY_KEY.first(_connection(session), {"k": key})
+    return found[0] if found else None
+
+
 GENESIS = "0" * 64  # the prev_hash of the first row
 CHAIN_LOCK = 0x5E4DC10C  # the PostgreSQL advisory lock that serialises appends to the chain
 
@@ -122,6 +128,7 @@ _PG_CHAIN_LOCK = Prepared(text("SELECT pg_advisory_xact_lock(:lock)"))
 _SQLITE_WRITE_LOCK = Prepared(text("UPDATE event SET id = id WHERE 0"))
 _CHAIN_HEAD = Prepared(select(EVENT.c.hash).where(EVENT.c.hash.is_not(None)).order_by(EVENT.c.id.desc()).limit(1))
 _EVENT_BY_KEY = Prepared(select(EVENT.c.id).where(EVENT.c.key == bindparam("k")))
+_HASH_BY_KEY = Prepared(select(EVENT.c.hash).where(EVENT.c.key == bindparam("k")))
 _INSERT_EVENT = Prepared(insert(EVENT))
 _UPDATE_PROCESS = Prepared(update(PROCESS).where(PROCESS.c.workflow_id == bindparam("w")))
 _INSERT_PROCESS = Prepared(insert(PROCESS))

@@ -122,3 +122,6 @@ class Recorded(Model):
 
     written: bool  # False: the key had been recorded before (a retry, or a duplicate from another client)
     entry: RecordInput | None = None
+    # The row's hash in the database's chain, returned into history: the chain's anchor outside the database (a
+    # chain recomputed after an edit no longer matches it; `audit verify`). None in histories from before.
+    hash: str | None = None
