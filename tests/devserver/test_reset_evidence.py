@@ -68,3 +68,54 @@ async def test_a_reset_that_undoes_a_late_completion_is_flagged(devserver, stack
     assert made.returncode == 0, made.stdout + made.stderr
     html = report.read_text()
     assert "History rewritten." in html and "Removed from the current history by a reset:" in html
+
+
+async def test_edits_to_open_and_unarchived_processes_are_named(devserver, stack_env, worker_process):
+    """Finding 2: on a copy of the database, (a) an open step's due date moved on, (b) a record deleted and the chain
+    recomputed with the project's own event_hash, (c) a closed case deleted before the archive ran: each is named."""
+    from sqlalchemy import create_engine, select, text
+    from sqlalchemy.orm import Session
+
+    from store.models import Event
+    from store.recorder import GENESIS, event_hash
+
+    assert sendclock(stack_env, "db", "upgrade").returncode == 0
+    worker_process.start()
+    today = local_date(datetime.now(timezone.utc))
+    for case, days in (("EHC-R0401", 10), ("EHC-R0402", 12), ("EHC-R0403", 5)):
+        started = sendclock(stack_env, "advice", "start", "--case", case, "--la", "Kent", "--received",
+                            (today - timedelta(days=days)).isoformat(), "--owner", "senco")
+        assert started.returncode == 0, started.stderr
+    done = sendclock(stack_env, "advice", "sent", "--case", "EHC-R0403", "--date", today.isoformat(), "--by", "senco")
+    assert done.returncode == 0, done.stderr
+    assert sendclock(stack_env, "audit", "verify").returncode == 0
+
+    engine = create_engine(stack_env["SENDCLOCK_DATABASE_URL"])
+    with engine.begin() as c:
+        c.exec_driver_sql("DROP TRIGGER event_no_update")
+        c.exec_driver_sql("DROP TRIGGER event_no_delete")
+        # (a) an overdue-looking open step moved a month on
+        c.execute(text("UPDATE step SET due = date(due, '+1 month') WHERE process_id LIKE '%EHC-R0402%'"))
+        # (b) a record deleted (the first case's), and every hash after it recomputed so the chain itself checks out
+        c.execute(text("DELETE FROM event WHERE process_id LIKE '%EHC-R0401%' AND kind = 'step-opened'"))
+        c.exec_driver_sql("PRAGMA foreign_keys=ON")
+        # (c) a closed case deleted (before the hourly archive has copied its history)
+        c.execute(text("DELETE FROM process WHERE case_ref = 'EHC-R0403'"))
+    with Session(engine) as session:
+        prev = GENESIS
+        for row in session.scalars(select(Event).order_by(Event.id)):
+            row_hash = event_hash(prev, key=row.key, process_id=row.process_id, kind=row.kind,
+                                  occurred_at=row.occurred_at, rule_id=row.rule_id, actor=row.actor, data=row.data)
+            session.execute(text("UPDATE event SET prev_hash = :p, hash = :h WHERE id = :i"),
+                            {"p": prev, "h": row_hash, "i": row.id})
+            prev = row_hash
+        session.commit()
+
+    verified = sendclock(stack_env, "audit", "verify")
+    assert verified.returncode == 3, verified.stdout + verified.stderr
+    out = verified.stdout
+    assert "EHC-R0402" in out and "step ehc-advice: due is" in out  # (a)
+    assert "the step-opened event of" in out and "has no row in the database (deleted?)" in out  # (b) the row
+    assert "the chain was recomputed" in out  # (b) the rows after it no longer match the hashes in history
+    assert "EHC-R0403" in out or "ehc-advice-request-EHC-R0403" in out  # (c)
+    assert "Temporal has this process, but the database has no process row (deleted?)" in out
