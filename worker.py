@@ -24,14 +24,9 @@ from config.settings import Settings, get_settings
 from starter.client import TemporalConfigError, connect, wrong_settings
 from starter.sandbox import workflow_runner
 from starter.schedules import ensure_archive_schedule, ensure_reconcile_schedule, ensure_schedules
+from starter.var_dir import private_umask
 from store.db import make_engine, make_sessionmaker
-from workflows.annual_review import AnnualReview
-from workflows.archive import ArchiveClosedRuns
-from workflows.draft_consultation import DraftPlanConsultation
-from workflows.ehc_advice import EhcAdviceRequest
-from workflows.housekeeping import DispatchHeld, WeeklyDigest
-from workflows.reassessment import Reassessment
-from workflows.reconcile import ReconcileProcesses
+from workflows.registry import WORKFLOWS as REGISTERED
 
 # Waiting for Temporal at start: the first retry after this long, doubling up to the longest.
 CONNECT_FIRST_RETRY_S, CONNECT_LONGEST_RETRY_S = 1.0, 30.0
@@ -43,8 +38,7 @@ class CannotStart(Exception):
     message says why."""
 
 
-WORKFLOWS = [EhcAdviceRequest, DraftPlanConsultation, AnnualReview, Reassessment, WeeklyDigest, DispatchHeld,
-             ArchiveClosedRuns, ReconcileProcesses]
+WORKFLOWS = REGISTERED  # workflows/registry.py: one list for the worker and for replay
 
 
 def freeze_startup_objects() -> int:
@@ -127,6 +121,7 @@ async def run(settings: Settings) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    private_umask()  # what it writes under var/ (the history archive) is private (starter/var_dir.py)
     code = 0
     try:
         asyncio.run(run(get_settings()))

@@ -103,7 +103,7 @@ def _quiet_runtime():
 
 
 def default_workflows() -> list[type]:
-    from worker import WORKFLOWS  # the worker's registry is what "the current code" means
+    from workflows.registry import WORKFLOWS  # the worker's registry is what "the current code" means
 
     return list(WORKFLOWS)
 

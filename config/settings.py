@@ -46,7 +46,12 @@ class TemporalSettings(BaseModel):
     address: str = "127.0.0.1:7233"
     namespace: str = "default"
     task_queue: str = "sendclock"
+    # Where the Temporal Web UI listens. With ui_proxy (the default) people never open it directly: the dashboard
+    # serves it at <dashboard_url>/temporal/ to signed-in SENCOs and auditors, read-only (dashboard/temporal_proxy.py),
+    # so it must serve under the public path /temporal (`sendclock up` binds it to loopback and starts it so).
+    # Without ui_proxy (Temporal Cloud, a UI with its own sign-in) the dashboard's links point here instead.
     ui_url: str = "http://127.0.0.1:8233"
+    ui_proxy: bool = True
     # Beyond the dev server (security/, starter/client.connect_options): TLS, mTLS, Temporal Cloud API keys.
     tls: bool = False  # TLS with the system's root CAs (on by itself when any setting below is given)
     tls_server_root_ca: Path | None = None  # PEM file of the CA that signed the server's certificate
@@ -307,9 +312,17 @@ class WebSettings(BaseModel):
     session_secret: str | None = Field(default=None, min_length=32)
     due_soon_days: int = Field(default=14, ge=1, le=365)  # the "Due soon" window
     secure_cookies: bool = False  # always mark cookies Secure (otherwise only when the request came over HTTPS)
-    session_hours: float = Field(default=8, gt=0, le=24 * 30)  # how long a sign-in lasts
-    sign_in_attempts: int = Field(default=5, ge=1, le=100)  # failed sign-ins allowed per address and per user name
-    sign_in_window_seconds: int = Field(default=900, ge=1, le=86400)  # ... in this window
+    session_hours: float = Field(default=8, gt=0, le=24 * 30)  # how long a sign-in lasts at most (absolute)
+    # Signed out after this long without a request (shared staff-room machines). SECURITY.md, "Sign-in and sessions".
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Sign-in throttle, per account and per (account, address) or (account, device), never per address alone: this
+    # many failures cost nothing, then each attempt waits sign_in_delay_seconds after the latest failure, doubled
+    # with each further failure up to sign_in_max_delay_seconds; failures are forgotten after a success, or
+    # sign_in_window_seconds after the latest one.
+    sign_in_attempts: int = Field(default=5, ge=1, le=100)
+    sign_in_delay_seconds: int = Field(default=30, ge=1, le=3600)
+    sign_in_max_delay_seconds: int = Field(default=900, ge=1, le=86400)
+    sign_in_window_seconds: int = Field(default=86400, ge=1, le=7 * 86400)
 
 
 class SecuritySettings(BaseModel):
@@ -321,6 +334,9 @@ class SecuritySettings(BaseModel):
     # A file with one key a line (newest last; '#' comments). Unset: <var_dir>/payload-keys when it exists (the
     # embedded stack, `sendclock up`, creates it on first start). No keys at all: payloads are not encrypted.
     key_file: Path | None = None
+    # The school's Ed25519 key that signs audit evidence bundles (`sendclock key new --signing`; security/signing.py).
+    # Unset: <var_dir>/signing-key when it exists.
+    signing_key_file: Path | None = None
 
     @field_validator("payload_keys")
     @classmethod

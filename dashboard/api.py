@@ -1,10 +1,14 @@
 """The JSON API under /api/: everything the pages do, for scripts and flows (e.g. Power Automate starting a process
-when an LA e-mail arrives). Its OpenAPI document is at /api/openapi.json; it declares every status each operation can
-answer, with its schema (complete_document below adds what FastAPI does not derive from the routes).
+when an LA e-mail arrives). Its OpenAPI document is at /api/openapi.json, for a signed-in caller or an API key only
+(it names the school's staff ids); it declares every status each operation can answer, with its schema
+(complete_document below adds what FastAPI does not derive from the routes).
 
 Authentication (components.securitySchemes, and `security` on every operation): an API key (`Authorization: Bearer
 KEY`, from `sendclock user api-key`; scheme `apiKey`), or the session cookie (scheme `sessionCookie`; then unsafe
-methods need the X-CSRF-Token header, see GET /api/me). Roles apply as on the pages.
+methods need the X-CSRF-Token header, see GET /api/me). Roles apply as on the pages, and so does what each role sees
+(dashboard/scope.py): a staff caller gets only their own steps, and a case or process none of whose steps is theirs
+is a 404, as an unknown one. The checks come in one order (dashboard/access.py): 401, then 403 (role, CSRF), then
+404 for what is outside the caller's scope, and only then 422 for the input.
 
 Errors: one shape for the whole API, chosen once (dashboard/app.py's exception handlers apply it to every /api/ answer):
 - 422, bad input (ValidationProblem): FastAPI's list, `{"detail": [{"loc": ["body"|"query"|"path", name], "msg":
@@ -32,7 +36,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from dashboard.audit_views import WORKFLOW_ID
-from dashboard.auth import COOKIE, User, all_reader, auditor, check_api_csrf, csrf_token, reader, senco_only, writer
+from dashboard.access import CheckedRoute, all_reader, auditor, reader, recording, senco_only
+from dashboard.auth import COOKIE, User, csrf_token
 from dashboard.commands import ACTIONS, START_COMMANDS, Command, FieldErrors, Forbidden, Unavailable, record, start
 from dashboard.compliance_view import compliance_for, steps_csv_response
 from dashboard.context import Web, get_web
@@ -96,7 +101,7 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: ERRORS[code] for code in codes}
 
 
-router = APIRouter(prefix="/api", tags=["api"], responses=errors(401))
+router = APIRouter(prefix="/api", tags=["api"], responses=errors(401), route_class=CheckedRoute)
 
 
 RULE_IDS = sorted(rule_ids())  # the rule book's ids, as an enum in the document
@@ -225,13 +230,21 @@ def _bound_dates(node: Any) -> None:
             _bound_dates(value)
 
 
+@router.get("/openapi.json", include_in_schema=False)
+def document(request: Request, user: User = Depends(reader)) -> JSONResponse:
+    """The OpenAPI document, for a caller who is signed in or sends an API key: it describes no data, but it lists
+    the school's staff ids (the `owner` enums), and the API is for the school's own accounts only."""
+    return JSONResponse(request.app.openapi())
+
+
 @router.get("/me", summary="The signed-in account, and the CSRF token for cookie-authenticated changes")
 def me(request: Request, user: User = Depends(reader)) -> dict[str, Any]:
     return {"username": user.username, "role": user.role, "staff_id": user.staff_id,
             "csrf_token": csrf_token(request)}
 
 
-@router.get("/steps", summary="Open statutory steps (view: open, overdue or due-soon), with counts per status",
+@router.get("/steps", summary="Open statutory steps (view: open, overdue or due-soon), with counts per status "
+                              "(staff: their own)",
             responses=errors(422))
 def steps(view: str = Query("open", pattern="^(open|overdue|due-soon)$"), la: str = "", owner: str = "",
           rule: str = "", process: str = "", sort: str = Query("", pattern="^(|due|target|case|la|owner|rule|process)$"),
@@ -243,19 +256,19 @@ def steps(view: str = Query("open", pattern="^(open|overdue|due-soon)$"), la: st
             "steps": [r.as_json() for r in listing.rows]}
 
 
-@router.get("/cases/{case_ref}", summary="A case's timeline: every process, step and event",
-            responses=errors(403, 404, 422))
+@router.get("/cases/{case_ref}", summary="A case's timeline: every process, step and event (staff: the processes with a "
+                                          "step of theirs, only their steps and their history; owner, outcome and "
+                                          "facts null)",
+            responses=errors(404, 422))
 def case(case_ref: str = Path(pattern=CASE_REF_PATTERN, description="The school's case reference"),
          web: Web = Depends(get_web), user: User = Depends(reader)) -> dict[str, Any]:
     views = case_timeline(web, user, case_ref)
-    if views is None:
-        raise HTTPException(status_code=403, detail="case_ref: none of this case's steps is yours")
-    if not views:
+    if not views:  # no such case, or (staff) none of its steps is theirs: the same answer
         raise HTTPException(status_code=404, detail=f"case_ref: no processes for case {case_ref}")
     return {"case_ref": case_ref, "processes": timeline_json(views, web.clock(), web)}
 
 
-@router.get("/outbox", summary="Notifications and their delivery state, failures first")
+@router.get("/outbox", summary="Notifications and their delivery state, failures first (staff: their own)")
 def outbox(web: Web = Depends(get_web), user: User = Depends(reader)) -> list[dict[str, Any]]:
     return [r | {"created": r["created"].isoformat()} for r in outbox_rows(web, user)]
 
@@ -318,7 +331,6 @@ def steps_export(web: Web = Depends(get_web), user: User = Depends(all_reader)) 
 def _start_route(kind: str, model: type[Command]) -> None:
     async def start_process(request: Request, body: model = Body(...), web: Web = Depends(get_web),
                             user: User = Depends(senco_only)):
-        check_api_csrf(request, user)
         try:
             outcome = await start(web, user, kind, body)
         except FieldErrors as err:
@@ -342,8 +354,7 @@ def _record_route(name: str, model: type[Command], title: str) -> None:
     async def record_change(request: Request, body: model = Body(...),
                             workflow_id: str = Path(pattern=WORKFLOW_ID.pattern,
                                                     description="A process's workflow ID (workflows/ids.py)"),
-                            web: Web = Depends(get_web), user: User = Depends(writer)):
-        check_api_csrf(request, user)
+                            web: Web = Depends(get_web), user: User = Depends(recording(name))):
         try:
             outcome = await record(web, user, workflow_id, name, body)
         except FieldErrors as err:

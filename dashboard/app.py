@@ -5,15 +5,16 @@ Run it with ``uvicorn --factory dashboard.app:create_app``. It reads the databas
 Temporal only through the starter functions (the ones the CLI calls). It shows no personal data beyond case
 references (staff names come from the settings' staff directory).
 
-Modules: auth (sign-in, sessions, roles, CSRF), pages (steps, case timeline, outbox, audit), forms (start and
-record), api (/api/...), reports (compliance, CSV), feeds (ICS), commands (what forms and API do), views (rows).
+Modules: auth (sign-in, server-side sessions, the sign-in throttle, roles, CSRF), account_views (change password),
+pages (steps, case timeline, outbox, audit), forms (start and record), api (/api/...), reports (compliance, CSV),
+feeds (ICS), commands (what forms and API do), views (rows).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -27,12 +28,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from config.settings import Settings, get_settings
 from dashboard import api, auth, feeds, forms, pages, reports
-from dashboard import codec_server
+from dashboard import codec_server, log_redaction, temporal_proxy
 from dashboard import audit_views
+from dashboard import account_views
 from dashboard.auth import SessionMiddleware, SignInRequired
 from dashboard.context import Web
 from dashboard.render import render
-from dashboard.security import RateLimiter, SessionCodec
+from dashboard.security import SessionCodec, SignInThrottle
 from dashboard.web_settings import WebSettings, session_secret
 from store.db import make_engine, make_sessionmaker
 
@@ -66,11 +68,15 @@ def create_app(
     today: Callable[[], date] | None = None,
     client_factory: Callable[[], Awaitable[Any]] | None = None,
     web_settings: WebSettings | None = None,
+    now: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     """The dashboard app. Defaults: the process settings, an engine on their database URL, today in their zone, a
-    Temporal client connected (on first use) with starter.client.connect, web settings from SENDCLOCK_WEB_*."""
+    Temporal client connected (on first use) with starter.client.connect, web settings from SENDCLOCK_WEB_*, and
+    the wall clock as `now` (aware UTC: sessions and the sign-in throttle; tests pass a clock they move)."""
+    now = now or (lambda: datetime.now(timezone.utc))
     settings = settings or get_settings()
     web_settings = web_settings or settings.web
+    log_redaction.install()  # no feed token or secret query value in the access log
     engine = None
     if sessionmaker is None:
         engine = make_engine(settings.resolved_database_url)
@@ -86,21 +92,24 @@ def create_app(
         settings=settings, web=web_settings, sessionmaker=sessionmaker,
         clock=today or (lambda: datetime.now(zone).date()),
         codec=SessionCodec(session_secret(web_settings, settings.var_dir), int(web_settings.session_hours * 3600)),
-        limiter=RateLimiter(web_settings.sign_in_attempts, web_settings.sign_in_window_seconds),
+        limiter=SignInThrottle(web_settings.sign_in_delay_seconds, web_settings.sign_in_max_delay_seconds,
+                               web_settings.sign_in_window_seconds, clock=lambda: now().timestamp()),
         client_factory=client_factory or connect,
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        await temporal_proxy.close(app)
         if engine is not None:
             engine.dispose()
 
-    app = FastAPI(title="sendclock", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url="/api/openapi.json",
+    # openapi_url None: /api/openapi.json is dashboard.api's route, for signed-in callers and API keys only.
+    app = FastAPI(title="sendclock", version="1", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
                   description="Statutory SEND deadlines: open steps, case timelines, starting processes and "
                               "recording changes. Authenticate with an API key (Authorization: Bearer ...).")
     app.state.web = web
+    app.state.now = now
     app.add_middleware(SessionMiddleware)
 
     @app.middleware("http")
@@ -165,7 +174,9 @@ def create_app(
     app.include_router(feeds.router)
     app.include_router(api.router)
     app.include_router(codec_server.router)  # the Temporal Web UI's codec server (SECURITY.md)
+    app.include_router(temporal_proxy.router)  # the Temporal Web UI at /temporal/: senco and auditor, read-only
     app.include_router(audit_views.router)
+    app.include_router(account_views.router)  # change password
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

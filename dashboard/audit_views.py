@@ -5,6 +5,9 @@ when Temporal no longer has them or cannot be reached.
 
 Pages: /cases/REF/processes/ID/history.json and /cases/REF/processes/ID/replay (the process must be one of the case's,
 by the database). API: /api/processes/ID/history and /api/processes/ID/replay.
+
+Also /audit/sign-ins: the newest entries of the sign-in log (failed and throttled sign-ins, sign-ins, sign-outs,
+password changes, sessions ended; store.accounts.SignInEvent), linked from the audit log page.
 """
 
 from __future__ import annotations
@@ -24,14 +27,16 @@ from audit import export, render, replay, source, timeline as timeline_mod
 from audit.archive import Archive, ArchiveTampered
 from audit.converter import EncryptedHistoryError, data_converter
 from audit.history import HistoryFormatError, RunHistory
-from dashboard.auth import User, auditor
+from dashboard.access import CheckedRoute, auditor
+from dashboard.auth import User
 from dashboard.context import PROCESS_LABELS, Web, get_web
 from dashboard.render import render as render_page
 from store.models import Process
+from store.web_sessions import OUTCOME_WORDS, recent_sign_ins
 from workflows import ids
 from workflows.models import CASE_REF_PATTERN
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 _CASE = CASE_REF_PATTERN.strip("^$")
 # The process workflow IDs of workflows/ids.py: KIND-CASE_REF-YYYYMMDD, or annual-review-CASE_REF. Checked before any
@@ -42,17 +47,11 @@ _REPLAYS = threading.BoundedSemaphore(1)  # one replay at a time: it is CPU-boun
 
 
 def replay_workflows() -> list[type]:
-    """The classes of worker.WORKFLOWS, without importing worker.py (it wires activities, apprise and the schedules);
-    tests/dashboard/test_audit_views.py checks that the two lists agree."""
-    from workflows.annual_review import AnnualReview
-    from workflows.archive import ArchiveClosedRuns
-    from workflows.draft_consultation import DraftPlanConsultation
-    from workflows.ehc_advice import EhcAdviceRequest
-    from workflows.housekeeping import DispatchHeld, WeeklyDigest
-    from workflows.reassessment import Reassessment
+    """The worker's workflows (workflows/registry.py), without importing worker.py (it wires activities, apprise
+    and the schedules)."""
+    from workflows.registry import WORKFLOWS
 
-    return [EhcAdviceRequest, DraftPlanConsultation, AnnualReview, Reassessment, WeeklyDigest, DispatchHeld,
-            ArchiveClosedRuns]
+    return list(WORKFLOWS)
 
 
 # --- which process --------------------------------------------------------------------------------------------
@@ -217,6 +216,17 @@ async def replay_page(request: Request, case_ref: str, workflow_id: str, web: We
         "entries": [{"on": render.d(e.on), "at": e.at.strftime("%H:%M UTC"), "text": render.describe(e, roles, titles),
                      "event_id": e.event_id} for e in t.entries] if t else [],
     })
+
+
+@router.get("/audit/sign-ins", response_class=HTMLResponse, include_in_schema=False)
+def sign_ins_page(request: Request, web: Web = Depends(get_web), user: User = Depends(auditor)) -> HTMLResponse:
+    with web.sessionmaker() as session:
+        events = recent_sign_ins(session, limit=SIGN_INS_SHOWN)
+    return render_page(request, "sign_ins.html", {"events": events, "zone": web.zone, "words": OUTCOME_WORDS,
+                                                  "shown": SIGN_INS_SHOWN})
+
+
+SIGN_INS_SHOWN = 200
 
 
 # --- the API -------------------------------------------------------------------------------------------------------

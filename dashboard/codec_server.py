@@ -3,10 +3,11 @@
 `encryption/codec_server.py`, with sendclock's payload keys (security/).
 
 Only signed-in staff whose role may read everything decoded (senco, auditor) get an answer: no session 401, another
-role 403. The browser sends the dashboard's session cookie when the UI's codec setting "Include cross-origin
-credentials" is on, so the UI and the dashboard must be on the same site (e.g. both on 127.0.0.1, or both under
-school.example.org). CORS answers only the Temporal UI's origin (temporal.ui_url), preflight included; a request
-from any other origin is refused, and a JSON content type is required, so a form on another site cannot post here.
+role 403. With the UI served by the dashboard at /temporal/ (the default, dashboard/temporal_proxy.py) the UI posts
+here from the same origin, and the browser sends the session cookie by itself. A UI elsewhere (temporal.ui_proxy
+off) needs its codec setting "Include cross-origin credentials", on the same site as the dashboard (e.g. both under
+school.example.org): CORS answers only that UI's origin (temporal.ui_url), preflight included. A request from any
+other origin is refused, and a JSON content type is required, so a form on another site cannot post here.
 """
 
 from __future__ import annotations
@@ -36,6 +37,17 @@ def origin_of(url: str) -> str:
     host = parts.hostname or ""
     host = f"[{host}]" if ":" in host else host
     return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def same_origin(request: Request) -> bool:
+    """No Origin (not a browser's cross-site request), or the dashboard's own: the address it was reached at, or
+    dashboard_url (the same site behind a proxy that terminates TLS). The Temporal UI served at /temporal/
+    (dashboard/temporal_proxy.py) posts from here."""
+    origin = request.headers.get("origin")
+    if not origin:
+        return True
+    web: Web = request.app.state.web
+    return origin in (origin_of(str(request.base_url)), origin_of(web.settings.dashboard_url))
 
 
 def _allowed_origin(request: Request) -> str | None:
@@ -74,10 +86,8 @@ def _codec(request: Request) -> Any:
 
 
 async def _apply(request: Request, action: str) -> Response:
-    origin = request.headers.get("origin")
-    own = origin_of(str(request.base_url))
-    if origin and origin != own and not _allowed_origin(request):
-        return _error(request, 403, f"origin {origin} may not use the codec server")
+    if not same_origin(request) and not _allowed_origin(request):
+        return _error(request, 403, f"origin {request.headers.get('origin')} may not use the codec server")
     user = current_user(request)
     if user is None or user.via_api_key:
         return _error(request, 401, "sign in to the dashboard first")

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -17,17 +16,16 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker as SessionMaker
 
 from config.settings import Settings
+from config.temporal_ui import ui_base, workflow_link
 from dashboard.security import RateLimiter, SessionCodec
 from dashboard.web_settings import WebSettings
+from workflows.ids import PROCESS_LABELS  # noqa: F401 - re-exported for the pages
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 
-PROCESS_LABELS = {
-    "ehc-advice-request": "EHC advice request",
-    "draft-plan-consultation": "Draft plan consultation",
-    "annual-review": "Annual review",
-    "reassessment": "Re-assessment",
-}
+# Who gets the Temporal Web UI (its links and /temporal/): the roles that may read every history decoded, as the
+# codec server's decoders (dashboard/codec_server.py). The UI lists every case reference, LA and due date.
+TEMPORAL_UI_ROLES = ("senco", "auditor")
 
 
 @dataclass
@@ -48,7 +46,13 @@ class Web:
 
     @property
     def ui_url(self) -> str:
-        return self.settings.temporal.ui_url.rstrip("/")
+        """The Temporal Web UI as linked from the dashboard: /temporal/ (served by the dashboard, config/temporal_ui.py)
+        or, without temporal.ui_proxy, temporal.ui_url."""
+        return ui_base(self.settings, absolute=False) + "/"
+
+    def sees_temporal(self, user: Any) -> bool:
+        """Whether `user` gets links to the Temporal Web UI (and may open it through /temporal/)."""
+        return user is not None and getattr(user, "role", None) in TEMPORAL_UI_ROLES
 
     def staff_name(self, staff_id: str | None) -> str:
         if not staff_id:
@@ -56,9 +60,11 @@ class Web:
         member = self.settings.staff.get(staff_id)
         return member.name if member else staff_id
 
-    def workflow_url(self, workflow_id: str) -> str:
-        namespace = quote(self.settings.temporal.namespace, safe="")
-        return f"{self.ui_url}/namespaces/{namespace}/workflows/{quote(workflow_id, safe='')}"
+    def workflow_url(self, workflow_id: str, user: Any) -> str:
+        """The workflow's page in the Temporal Web UI, or "" for a user who may not open the UI."""
+        if not self.sees_temporal(user):
+            return ""
+        return workflow_link(self.settings, workflow_id, absolute=False)
 
     async def client(self) -> Any:
         """The Temporal client, connected on first use (in the server's event loop) and then reused."""

@@ -2,7 +2,8 @@
 
 A feed URL carries a secret token (`sendclock feed new --staff ID` or `--school`); only its SHA-256 digest is
 stored, and `sendclock feed revoke ID` ends it. A staff feed has that person's open steps; the school feed every
-open step. Unknown and revoked tokens get 404 (nothing tells them apart). HEAD answers as GET, without the body
+open step (dashboard.scope.feed_scope: a staff feed without a staff id shows none, never every step). Unknown and
+revoked tokens get 404 (nothing tells them apart). HEAD answers as GET, without the body
 (RFC 9110 9.3.2).
 
 Each event is one step instance (RFC 5545): UID `{workflow_id}/{rule_id}/{instance}@sendclock`, so a step reopened
@@ -24,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.context import PROCESS_LABELS, Web, get_web
+from dashboard.scope import Scope, feed_scope
 from dashboard.security import token_digest
 from store.accounts_queries import live_token
 from store.models import Event as EventRow, Process, Step
@@ -70,10 +72,10 @@ def step_revisions(session: Session, workflow_ids: set[str]) -> dict[tuple[str, 
 router = APIRouter(include_in_schema=False)
 
 
-def feed_ics(web: Web, staff_id: str | None, name: str) -> bytes:
+def feed_ics(web: Web, scope: Scope, name: str) -> bytes:
     today = web.clock()
     with web.sessionmaker() as session:
-        steps = open_steps(session, today, owner=staff_id)
+        steps = open_steps(session, today, owner=scope.owner)
         revisions = step_revisions(session, {s.workflow_id for s in steps})
     cal = Calendar()
     cal.add("prodid", "-//sendclock//statutory SEND deadlines//EN")
@@ -110,10 +112,8 @@ def feed(token: str, request: Request, web: Web = Depends(get_web)) -> Response:
         kind, staff_id = (found.kind, found.staff_id) if found else (None, None)
     if kind is None:
         raise HTTPException(status_code=404, detail="no such feed")
-    if kind == "feed-staff":
-        body = feed_ics(web, staff_id, f"sendclock: {web.staff_name(staff_id)}")
-    else:
-        body = feed_ics(web, None, f"sendclock: {web.settings.school_name}")
+    name = web.settings.school_name if kind == "feed-school" else web.staff_name(staff_id)
+    body = feed_ics(web, feed_scope(kind, staff_id), f"sendclock: {name}")
     headers = {"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"}
     if request.method == "HEAD":  # the GET's headers (its length too), no body
         return Response(b"", media_type="text/calendar; charset=utf-8",

@@ -9,14 +9,15 @@ from dataclasses import dataclass, field
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dashboard.auth import User, read_form, senco_only, writer
+from dashboard.access import CheckedRoute, recording, senco_only
+from dashboard.auth import User, read_form
 from dashboard.commands import (ACTIONS, START_COMMANDS, FieldErrors, Forbidden, Unavailable, available_actions,
                                 load_process, may_record, parse, record, start)
 from dashboard.context import PROCESS_LABELS, Web, get_web
 from dashboard.render import render
 from workflows.models.review import Invitee
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 CHANNELS = [(c, c) for c in ("email", "post", "hand", "portal")]
 TRANSFER_KINDS = [("", "no move this year"), ("phase", "to the next phase (e.g. primary to secondary school)"),
                   ("post16", "from secondary school to a post-16 institution"),
@@ -194,7 +195,7 @@ def _record_page(request, web, action, process, fields, values, errors, status_c
 
 @router.get("/processes/{workflow_id}/{name}", response_class=HTMLResponse)
 def record_form(request: Request, workflow_id: str, name: str, web: Web = Depends(get_web),
-                user: User = Depends(writer)) -> HTMLResponse:
+                user: User = Depends(recording())) -> HTMLResponse:
     action, process, _, fields = _record_context(request, web, user, workflow_id, name)
     values = {"rule_id": request.query_params.get("rule", "")}
     # "Record it as done" from a notice lands here: the date it was done is most often today (the user may change it).
@@ -207,7 +208,7 @@ DONE_TODAY = ("done_on", "sent_on")  # record forms whose date is filled in with
 
 @router.post("/processes/{workflow_id}/{name}")
 async def record_submit(request: Request, workflow_id: str, name: str, web: Web = Depends(get_web),
-                        user: User = Depends(writer)) -> Response:
+                        user: User = Depends(recording())) -> Response:
     values = await read_form(request)
     action, process, steps, fields = _record_context(request, web, user, workflow_id, name)
     try:

@@ -1,19 +1,23 @@
-"""The read-only pages: open, overdue and due-soon steps, the case timeline, the outbox, the audit log."""
+"""The read-only pages: open, overdue and due-soon steps, the case timeline, the outbox, the audit log. What each
+shows is the user's scope (dashboard/scope.py): staff see their own steps and notices, and of a case only their
+steps; a case with none of their steps is "not found", as an unknown one."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from dashboard.auth import User, auditor, reader
+from dashboard.access import CheckedRoute, auditor, reader
+from dashboard.auth import User
 from dashboard.commands import available_actions
 from dashboard.context import Web, get_web
 from dashboard.render import render
-from dashboard.views import (VIEWS, Filters, case_timeline, event_label, outbox_rows, step_list, step_state_text,
-                             transfer_warning)
+from dashboard.scope import scope_of
+from dashboard.views import (VIEWS, Filters, case_timeline, event_label, outbox_rows, rule_title, step_list,
+                             step_state_text, transfer_warning)
 from store.web_queries import recent_events
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 
 def filters_from(la: str = "", owner: str = "", rule: str = "", process: str = "", sort: str = "",
@@ -49,15 +53,14 @@ def due_soon(request: Request, filters: Filters = Depends(filters_from), web: We
 @router.get("/cases/{case_ref}", response_class=HTMLResponse)
 def case(request: Request, case_ref: str, web: Web = Depends(get_web), user: User = Depends(reader)) -> HTMLResponse:
     views = case_timeline(web, user, case_ref)
-    if views is None:
-        raise HTTPException(status_code=403, detail="case_ref: none of this case's steps is yours")
-    if not views:
+    if not views:  # no such case, or (staff) none of its steps is theirs: the same answer
         raise HTTPException(status_code=404, detail=f"case_ref: no processes for case {case_ref}")
     today = web.clock()
     actions = {v.process.workflow_id: available_actions(user, v.process, v.steps) for v in views}
     return render(request, "case.html", {"case_ref": case_ref, "views": views, "today": today, "actions": actions,
                                          "state_text": step_state_text, "event_label": event_label,
-                                         "transfer_warning": transfer_warning,
+                                         "transfer_warning": transfer_warning, "rule_title": rule_title,
+                                         "everything": scope_of(user).everything,
                                          "zone": web.zone, "message": request.query_params.get("done")})
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from dashboard.auth import User, all_reader
+from dashboard.access import CheckedRoute, all_reader
+from dashboard.auth import User
 from dashboard.compliance_view import bar_chart, compliance_for, percent_text, steps_csv_response
 from dashboard.context import Web, get_web
 from dashboard.render import render
 from store.compliance import CONCLUDED_KEY, MEETING_KEY
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 
 @router.get("/compliance", response_class=HTMLResponse)

@@ -3,17 +3,19 @@ counts, the case timeline and the outbox. Shared by the HTML pages, the JSON API
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from dashboard.auth import User
 from dashboard.context import PROCESS_LABELS, Web
+from dashboard.scope import EventPart, ProcessPart, scope_of
 from statutory import get_rule
 from statutory.clock import fmt
 from statutory.conventions import transfer_warning as rule_book_transfer_warning
 from store.models import Event, Process, Step
 from store.queries import OpenStep, open_steps, process_detail, processes_for_case, recent_outbox
+from store.reconcile import stopped_processes
 from store.web_queries import REVIEW_DUE, completion_key
 
 VIEWS = {"open": "Open statutory steps", "overdue": "Overdue statutory steps", "due-soon": "Statutory steps due soon"}
@@ -53,6 +55,8 @@ class StepRow:
 
     @property
     def status(self) -> str:
+        if self.step.stopped:
+            return "stopped"
         return "overdue" if self.step.overdue else "due-soon" if self.due_soon else "open"
 
     def as_json(self) -> dict[str, Any]:
@@ -61,7 +65,8 @@ class StepRow:
                 "rule_id": s.rule_id, "basis": s.basis, "owner": s.owner, "owner_name": self.owner_name,
                 "due": s.due.isoformat(), "target": s.target.isoformat(), "days_left": s.days_left,
                 "overdue": s.overdue, "due_soon": self.due_soon, "status": self.status, "exempt": s.exempt,
-                "days_text": self.days_text, "temporal_url": self.workflow_url}
+                "days_text": self.days_text, "temporal_url": self.workflow_url or None,
+                "stopped_outside_sendclock": s.stopped}
 
 
 @dataclass(frozen=True)
@@ -91,15 +96,24 @@ class StepList:
     rows: list[StepRow]
     counts: dict[str, int]
     options: dict[str, list[tuple[str, str]]]  # filter choices: value, label
+    # Processes stopped outside sendclock (store/reconcile.py) the user may see: first on the page, for a SENCO.
+    stopped: list[dict[str, str]] = field(default_factory=list)
 
 
 def step_list(web: Web, user: User, view: str, filters: Filters) -> StepList:
     today = web.clock()
     soon = web.web.due_soon_days
+    scope = scope_of(user)
     with web.sessionmaker() as session:
-        steps = open_steps(session, today, owner=None if user.sees_all else (user.staff_id or "\0"))
+        steps = open_steps(session, today, owner=scope.owner)
+        stopped = stopped_processes(session)
+    mine = {s.workflow_id for s in steps}
+    stopped_views = [{"case_ref": st.process.case_ref, "la": st.process.la, "sentence": st.sentence,
+                      "label": PROCESS_LABELS.get(st.process.kind, st.process.kind),
+                      "workflow_id": st.process.workflow_id}
+                     for st in stopped if scope.everything or st.process.workflow_id in mine]
     every = [StepRow(step=s, owner_name=web.staff_name(s.owner), days_text=days_text(s),
-                     workflow_url=web.workflow_url(s.workflow_id), due_soon=0 <= s.days_left <= soon,
+                     workflow_url=web.workflow_url(s.workflow_id, user), due_soon=0 <= s.days_left <= soon,
                      process_label=PROCESS_LABELS.get(s.process_kind, s.process_kind)) for s in steps]
     options = {
         "la": [(v, v) for v in sorted({r.step.la for r in every})],
@@ -116,7 +130,8 @@ def step_list(web: Web, user: User, view: str, filters: Filters) -> StepList:
         rows = [r for r in rows if r.due_soon]
     if filters.sort in SORTS:
         rows = sorted(rows, key=SORTS[filters.sort], reverse=filters.desc)
-    return StepList(view=view, today=today, rows=rows, counts=counts, options=options)
+    rows = sorted(rows, key=lambda r: not r.step.stopped)  # a clock nobody is keeping comes first (stable)
+    return StepList(view=view, today=today, rows=rows, counts=counts, options=options, stopped=stopped_views)
 
 
 # --- case timeline -------------------------------------------------------------------------------------------
@@ -135,10 +150,10 @@ def event_label(kind: str) -> str:
 
 @dataclass(frozen=True)
 class ProcessView:
-    process: Process
+    process: Process | ProcessPart  # a ProcessPart for staff (dashboard.scope)
     label: str
     steps: list[Step]
-    events: list[Event]
+    events: list[Event | EventPart]
     workflow_url: str
 
     def meeting_on(self, step: Step) -> date | None:
@@ -152,6 +167,14 @@ class ProcessView:
                 "meeting_held_on") else None
         except (TypeError, ValueError):
             return None
+
+
+def rule_title(step: Step) -> str:
+    """The title of the step's rule (in force on its anchor), as the page names the step; the rule id if unknown."""
+    try:
+        return get_rule(step.rule_id, on=step.anchor).title
+    except ValueError:
+        return step.rule_id
 
 
 def transfer_warning(step: Step) -> str | None:
@@ -186,26 +209,30 @@ def step_state_text(step: Step, today: date, meeting_on: date | None = None) -> 
     return step.status.capitalize()
 
 
-def case_timeline(web: Web, user: User, case_ref: str) -> list[ProcessView] | None:
-    """Every process of a case with its steps and events; None when the user may not see the case (staff see a case
-    only when one of its steps is theirs)."""
+def case_timeline(web: Web, user: User, case_ref: str) -> list[ProcessView]:
+    """Every process of a case the user may see, with the steps and events they may see (dashboard.scope: staff see
+    only the processes with a step of theirs, and of those only their steps); empty when there is no such case, or
+    none of it is the user's to see (the same answer, so a reference is never confirmed)."""
+    scope = scope_of(user)
     with web.sessionmaker() as session:
         processes = processes_for_case(session, case_ref)
         views = []
         for p in processes:
             detail = process_detail(session, p.workflow_id)
             assert detail is not None
-            _, steps, events = detail
-            views.append(ProcessView(process=p, label=PROCESS_LABELS.get(p.kind, p.kind), steps=steps, events=events,
-                                     workflow_url=web.workflow_url(p.workflow_id)))
-    if not user.sees_all and not any(s.owner == user.staff_id for v in views for s in v.steps):
-        return None
+            seen = scope.process_view(*detail)
+            if seen is None:
+                continue
+            process, steps, events = seen
+            views.append(ProcessView(process=process, label=PROCESS_LABELS.get(p.kind, p.kind), steps=steps,
+                                     events=events, workflow_url=web.workflow_url(p.workflow_id, user)))
     return views
 
 
 def _step_json(v: ProcessView, s: Step, today: date) -> dict[str, Any]:
     meeting = v.meeting_on(s)
-    return {"rule_id": s.rule_id, "instance": s.instance, "basis": s.basis, "anchor": s.anchor.isoformat(),
+    return {"rule_id": s.rule_id, "title": rule_title(s), "instance": s.instance, "basis": s.basis,
+            "anchor": s.anchor.isoformat(),
             "due": s.due.isoformat(), "target": s.target.isoformat(), "owner": s.owner, "status": s.status,
             "state": step_state_text(s, today, meeting), "warning": transfer_warning(s),
             "meeting_held_on": meeting.isoformat() if meeting else None, "exempt": s.exempt,
@@ -219,7 +246,7 @@ def timeline_json(views: list[ProcessView], today: date, web: Web) -> list[dict[
         "workflow_id": v.process.workflow_id, "process": v.process.kind, "case_ref": v.process.case_ref,
         "la": v.process.la, "owner": v.process.owner, "status": v.process.status,
         "received_on": v.process.received_on.isoformat(), "outcome": v.process.outcome, "facts": v.process.facts,
-        "temporal_url": v.workflow_url,
+        "temporal_url": v.workflow_url or None,  # None: the user may not open the Temporal Web UI
         "steps": [_step_json(v, s, today) for s in v.steps],
         "events": [{"occurred_at": e.occurred_at.isoformat(), "kind": e.kind, "label": event_label(e.kind),
                     "rule_id": e.rule_id, "actor": e.actor, "data": e.data} for e in v.events],
@@ -231,9 +258,7 @@ def timeline_json(views: list[ProcessView], today: date, web: Web) -> list[dict[
 
 def outbox_rows(web: Web, user: User) -> list[dict[str, Any]]:
     with web.sessionmaker() as session:
-        messages = recent_outbox(session, limit=OUTBOX_LIMIT if user.sees_all else 5000)
-    if not user.sees_all:
-        messages = [m for m in messages if m.recipient == user.staff_id][:OUTBOX_LIMIT]
+        messages = recent_outbox(session, limit=OUTBOX_LIMIT, recipient=scope_of(user).owner)
     zone = web.zone
     return [{"created": m.created_at.astimezone(zone), "recipient": web.staff_name(m.recipient),
              "recipient_id": m.recipient, "kind": m.kind, "channel": m.channel, "status": m.status,

@@ -1,5 +1,7 @@
-"""The web side's settings are the `[web]` section of config.settings (env SENDCLOCK_WEB__*); this module keeps the
-session secret: the configured one, or a random one kept under var/."""
+"""The web side's settings are the `[web]` section of config.settings (env SENDCLOCK_WEB__*): among them how long a
+session lasts (session_hours, absolute) and how long it may stay idle (session_idle_minutes, default 30), and the
+sign-in throttle (sign_in_*; SECURITY.md, "Sign-in and sessions"). This module keeps the session secret: the
+configured one, or a random one kept under var/."""
 
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ import typer
 from pydantic import ValidationError
 
 from starter import cli_format as out
+from starter.var_dir import private_umask
 
 app = typer.Typer(help="sendclock: statutory SEND deadlines on Temporal.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -445,6 +446,7 @@ app.add_typer(process_app, name="process")
 
 
 def main() -> None:
+    private_umask()  # what it writes (databases, keys, exports of case data) is private (starter/var_dir.py)
     try:
         app(prog_name="sendclock")
         code = 0

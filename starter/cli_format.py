@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from config.temporal_ui import workflow_link
 from statutory.clock import fmt
+
+
+def moment(instant: datetime, tz: str) -> str:
+    """An instant as the school reads it: 'Wed 10 Mar 2027 09:14' in the settings' time zone."""
+    local = instant.astimezone(ZoneInfo(tz))
+    return f"{fmt(local.date())} {local:%H:%M}"
 
 
 def validation(err: ValidationError) -> str:
@@ -67,7 +75,7 @@ def started_text(state, created: bool, settings) -> str:
         f"  target  {fmt(plan.target)}",
         f"  owner   {state.request.owner}; status {_describe(state)}",
         *la_clock_lines(state),
-        f"  Temporal UI: {settings.temporal.ui_url.rstrip('/')}/namespaces/{settings.temporal.namespace}/workflows/{state.workflow_id}",
+        f"  Temporal UI: {workflow_link(settings, state.workflow_id)}",
     ])
 
 
@@ -206,7 +214,7 @@ def process_started_text(state, created: bool, settings) -> str:
         f"{head}: {state.workflow_id}",
         f"  {state.kind}: case {h.case_ref} ({h.la}), from {fmt(h.received_on)}; owner {h.owner}; {state.status.value}",
         "  steps:", *process_step_lines(state),
-        f"  Temporal UI: {settings.temporal.ui_url.rstrip('/')}/namespaces/{settings.temporal.namespace}/workflows/{state.workflow_id}",
+        f"  Temporal UI: {workflow_link(settings, state.workflow_id)}",
     ])
 
 

@@ -1,8 +1,14 @@
-"""`sendclock user ...` and `sendclock feed ...`: dashboard accounts, API keys and secret ICS feed URLs.
+"""`sendclock user ...` and `sendclock feed ...`: dashboard accounts, their sessions and sign-in log, API keys and
+secret ICS feed URLs.
 
 The conventions of starter/cli.py: bad input prints one line naming the flag and exits 2. Passwords are read from a
 hidden prompt (or one line of stdin with --password-stdin), never from a flag, and stored as argon2 hashes. Secrets
-(API keys, feed URLs) are printed once and stored only as SHA-256 digests.
+(API keys, feed URLs) are printed once and stored only as SHA-256 digests; session ids are never printed (a
+session is shown by its short number).
+
+`user password NAME` is the operator's (or the SENCO's) reset of another account: it ends all of that account's
+sessions, as `user disable` and `user sessions NAME --end-all` do. Each is written to the sign-in log, which
+`user sign-ins [NAME]` prints. Times are in the settings' time zone (Europe/London).
 """
 
 from __future__ import annotations
@@ -35,7 +41,6 @@ def user_add(
     """Create a dashboard account."""
     import re
 
-    from dashboard.security import hash_password
     from store.accounts import ROLES
     from store.accounts_queries import add_account
 
@@ -47,12 +52,7 @@ def user_add(
     _staff(settings, staff)
     if role in ("senco", "staff") and staff is None:
         fail(f"--staff: a {role} account needs the staff id of the person (see config)")
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt(
-        "Password", hide_input=True, confirmation_prompt=True)
-    try:
-        hashed = hash_password(password)
-    except ValueError as err:
-        fail(str(err))
+    hashed = _read_password(password_stdin)
     with db_session(settings, transaction=True) as session:
         try:
             add_account(session, username=username, password_hash=hashed, role=role, staff_id=staff)
@@ -61,22 +61,136 @@ def user_add(
     typer.echo(f"Account {username} ({role}{', staff id ' + staff if staff else ''}) created.")
 
 
+def _read_password(password_stdin: bool) -> str:
+    from dashboard.security import hash_password
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True)
+    try:
+        return hash_password(password)
+    except ValueError as err:
+        fail(str(err))
+
+
+def _sessions(count: int) -> str:
+    return f"{count} session{'s' if count != 1 else ''}"
+
+
 def _set_active(username: str, active: bool) -> None:
-    from store.accounts_queries import account_by_username
+    from store.accounts_queries import account_by_username, now_utc
+    from store.web_sessions import end_sessions, log_sign_in
 
     settings = load_settings()
+    ended = 0
     with db_session(settings, transaction=True) as session:
         account = account_by_username(session, username)
         if account is None:
             fail(f"USERNAME: no account {username!r}")
         account.active = active
-    typer.echo(f"Account {username} {'enabled' if active else 'disabled'}.")
+        if not active:
+            now = now_utc()
+            ended = end_sessions(session, account.id, now, "account-disabled")
+            log_sign_in(session, at=now, outcome="sessions-ended", username=account.username, account_id=account.id,
+                        detail=f"account disabled with sendclock user disable; {_sessions(ended)} ended")
+    signed_out = f" {_sessions(ended).capitalize()} signed out." if ended else ""
+    typer.echo(f"Account {username} {'enabled' if active else 'disabled'}.{signed_out}")
 
 
 @user_app.command("disable")
 def user_disable(username: Annotated[str, typer.Argument(help="The account's sign-in name.")]) -> None:
-    """Disable an account: it is signed out at once and can no longer sign in (its API keys stop working)."""
+    """Disable an account: its sessions end at once and it can no longer sign in (its API keys stop working)."""
     _set_active(username, False)
+
+
+@user_app.command("password")
+def user_password(
+    username: Annotated[str, typer.Argument(help="The account's sign-in name.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Set a new password for an account (a reset by the operator or SENCO): all of its sessions end at once."""
+    from store.accounts_queries import account_by_username, now_utc
+    from store.web_sessions import end_sessions, log_sign_in
+
+    settings = load_settings()
+    with db_session(settings, transaction=True) as session:
+        if account_by_username(session, username) is None:
+            fail(f"USERNAME: no account {username!r}")
+    hashed = _read_password(password_stdin)
+    with db_session(settings, transaction=True) as session:
+        account = account_by_username(session, username)
+        if account is None:
+            fail(f"USERNAME: no account {username!r}")
+        now = now_utc()
+        account.password_hash = hashed
+        ended = end_sessions(session, account.id, now, "password-changed")
+        log_sign_in(session, at=now, outcome="password-changed", username=account.username, account_id=account.id,
+                    detail=f"set with sendclock user password; {_sessions(ended)} ended")
+    typer.echo(f"Password of {username} changed; {_sessions(ended)} ended: {username} signs in again with the "
+               "new password.")
+
+
+@user_app.command("sessions")
+def user_sessions(
+    username: Annotated[str, typer.Argument(help="The account's sign-in name.")],
+    end_all: Annotated[bool, typer.Option("--end-all", help="End every session of the account now.")] = False,
+) -> None:
+    """List an account's live dashboard sessions (or end them all with --end-all)."""
+    from datetime import timedelta
+
+    from starter.cli_format import moment
+    from store.accounts_queries import account_by_username, now_utc
+    from store.web_sessions import end_sessions, live_sessions, log_sign_in
+
+    settings = load_settings()
+    idle = timedelta(minutes=settings.web.session_idle_minutes)
+    with db_session(settings, transaction=True) as session:
+        account = account_by_username(session, username)
+        if account is None:
+            fail(f"USERNAME: no account {username!r}")
+        now = now_utc()
+        if end_all:
+            ended = end_sessions(session, account.id, now, "ended-by-operator")
+            log_sign_in(session, at=now, outcome="sessions-ended", username=account.username, account_id=account.id,
+                        detail=f"with sendclock user sessions --end-all; {_sessions(ended)} ended")
+            typer.echo(f"Ended {_sessions(ended)} of {username}." if ended
+                       else f"{username} had no session to end.")
+            return
+        rows = live_sessions(session, account.id, now, idle)
+        if not rows:
+            typer.echo(f"{username} has no live session.")
+            return
+        typer.echo(f"{username} has {_sessions(len(rows))} (each ends at the time shown, or after "
+                   f"{settings.web.session_idle_minutes} minutes without activity):")
+        for row in rows:
+            typer.echo(f"  session {row.id:<6} signed in {moment(row.created_at, settings.timezone)}   "
+                       f"last seen {moment(row.last_seen_at, settings.timezone)}   "
+                       f"ends {moment(row.expires_at, settings.timezone)}")
+
+
+@user_app.command("sign-ins")
+def user_sign_ins(
+    username: Annotated[str | None, typer.Argument(help="Only this account's entries (all when left out).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10000, help="How many entries, newest first.")] = 50,
+) -> None:
+    """The sign-in log: failed and refused sign-ins, sign-ins, sign-outs, password changes, sessions ended."""
+    from starter.cli_format import moment
+    from store.accounts_queries import account_by_username
+    from store.web_sessions import OUTCOME_WORDS, recent_sign_ins
+
+    settings = load_settings()
+    with db_session(settings, transaction=True) as session:
+        account = None
+        if username is not None:
+            account = account_by_username(session, username)
+            if account is None:
+                fail(f"USERNAME: no account {username!r}")
+        events = recent_sign_ins(session, limit=limit, account=account)
+        for e in events:
+            line = (f"{moment(e.at, settings.timezone)}  {OUTCOME_WORDS.get(e.outcome, e.outcome):<29} "
+                    f"{e.username:<24} {e.client or 'command line':<16}")
+            typer.echo(f"{line} {e.detail}".rstrip())
+    if not events:
+        typer.echo("The sign-in log is empty." if username is None else f"No sign-in entries for {username}.")
 
 
 @user_app.command("enable")

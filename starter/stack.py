@@ -5,6 +5,11 @@
    attributes are registered;
 3. "ready" once the dashboard's /healthz answers 200 and the worker polls its task queue.
 
+The Temporal Web UI listens on loopback only, under the public path /temporal: people open it through the dashboard
+(<dashboard_url>/temporal/, signed-in SENCOs and auditors, read-only: dashboard/temporal_proxy.py), which is also its
+codec server. Everything under var/ is private (starter/var_dir.py): the umask is 0o077 for this process and its
+children, and what an earlier run left readable is tightened at start (directories 0700, files 0600).
+
 Children get their own process group, so a Ctrl-C in the terminal reaches only this process, which then stops them
 in reverse order (SIGINT, up to STOP_TIMEOUT seconds, then SIGKILL): the worker finishes before the server, and the
 server flushes its SQLite file. On Linux each child also gets SIGTERM if this process dies without cleaning up. Logs
@@ -14,6 +19,7 @@ go to <var>/log/<name>.log (appended to, one header line per start).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import re
 import shlex
@@ -32,7 +38,9 @@ from urllib.parse import urlsplit
 from urllib.request import urlopen
 
 from config.settings import Settings, get_settings
+from config.temporal_ui import PUBLIC_PATH, ui_base
 from starter.binaries import temporal_cli
+from starter.var_dir import private_umask, secure_var_dir
 from workflows.search_attributes import REGISTRATION
 
 STARTUP_TIMEOUT = 30.0  # seconds, for each of: Temporal accepting connections, the dashboard, the worker
@@ -82,6 +90,15 @@ def url_host_port(url: str) -> tuple[str, int]:
 def _reachable(host: str) -> str:
     """Where to connect to reach a server bound to `host` (a wildcard address is reached on loopback)."""
     return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _join(host: str, port: int) -> str:
@@ -171,6 +188,7 @@ class Stack:
             SENDCLOCK_TEMPORAL__NAMESPACE=s.temporal.namespace,
             SENDCLOCK_TEMPORAL__TASK_QUEUE=s.temporal.task_queue,
             SENDCLOCK_TEMPORAL__UI_URL=s.temporal.ui_url,
+            SENDCLOCK_TEMPORAL__UI_PROXY="true",
             SENDCLOCK_DASHBOARD_URL=s.dashboard_url,
         )
         if s.database_url:
@@ -229,6 +247,9 @@ class Stack:
             "--db-filename", str(self.var_dir / "temporal.db"),
             "--ip", self.temporal_host, "--port", str(self.temporal_port),
             "--ui-ip", self.ui_host, "--ui-port", str(self.ui_port),
+            # served by the dashboard at /temporal/, which is also its codec server (same origin)
+            "--ui-public-path", PUBLIC_PATH,
+            "--ui-codec-endpoint", f"{self.settings.dashboard_url.rstrip('/')}/codec",
             "--ui-disable-news-fetch",
             "--namespace", t.namespace,
             "--log-level", "warn",
@@ -349,7 +370,31 @@ class Stack:
             time.sleep(POLL)
         raise StackError(f"the dashboard did not answer {url} within {STARTUP_TIMEOUT:.0f} s ({last})", dashboard.log)
 
+    def check_ui_private(self) -> None:
+        """The UI has no sign-in and can terminate any process: loopback only, reached through the dashboard."""
+        if not self.settings.temporal.ui_proxy:
+            raise StackError("temporal.ui_proxy is off, but sendclock up serves the Temporal Web UI only through the "
+                             "dashboard (/temporal/): turn it on, or run Temporal yourself (docs/deployment.md)")
+        if not is_loopback(self.ui_host):
+            raise StackError(f"temporal.ui_url {self.settings.temporal.ui_url} is not a loopback address: the Temporal "
+                             "Web UI has no sign-in, so sendclock up binds it to loopback (e.g. "
+                             f"http://127.0.0.1:{self.ui_port}) and the dashboard serves it at /temporal/")
+
+    def make_var_private(self) -> None:
+        """umask 0o077 from now on (children inherit it), and var/ (and a SQLite database elsewhere) tightened."""
+        private_umask()
+        try:
+            changed = secure_var_dir(self.var_dir, self.settings.resolved_database_url)
+        except OSError as exc:
+            raise StackError(f"cannot make {self.var_dir} private ({exc.strerror}: {exc.filename}): it holds case "
+                             "data and keys; give it to the account that runs sendclock") from None
+        if changed:
+            print(f"made {len(changed)} file(s) and folder(s) under {self.var_dir} private to this account "
+                  "(0600/0700)", flush=True)
+
     def start(self) -> None:
+        self.check_ui_private()
+        self.make_var_private()
         self.log_dir.mkdir(parents=True, exist_ok=True)
         checks = [
             (self.temporal_host, self.temporal_port, "Temporal gRPC (temporal.address)"),
@@ -420,7 +465,8 @@ def run_stack(settings: Settings) -> int:
         s = settings
         print(
             f"\nsendclock is ready ({time.monotonic() - began:.1f} s)\n"
-            f"  Temporal Web UI:  {s.temporal.ui_url}\n"
+            f"  Temporal Web UI:  {ui_base(s)}/ (signed-in SENCOs and auditors, read-only; it listens on "
+            f"{s.temporal.ui_url}, loopback only)\n"
             f"  dashboard:        {s.dashboard_url}\n"
             f"  Temporal gRPC:    {s.temporal.address} (namespace {s.temporal.namespace}, "
             f"task queue {s.temporal.task_queue})\n"

@@ -98,7 +98,7 @@ def test_index_counts(client: TestClient, seeded) -> None:
 def test_index_links_to_temporal_ui(client: TestClient, seeded) -> None:
     html = client.get("/").text
     assert (
-        'href="http://temporal.example.org:8233/namespaces/school-ns/workflows/ehc-advice-request-0007"'
+        'href="/temporal/namespaces/school-ns/workflows/ehc-advice-request-0007"'  # through the dashboard
         in body_rows(html)[0]
     )
 

@@ -112,7 +112,8 @@ def test_final_plan_through_the_api_refuses_by_field_and_by_role(client_as, db) 
     for username in ("head", "ta"):  # the SENCO records the LA's moves, as the other review moves
         r = api_post(client_as(username), f"/api/processes/{TRANSFER}/final-plan",
                      {"issued_on": "2027-03-01", "already_named": True})
-        assert r.status_code == 403, (username, r.text)
+        # leadership may not record (403); the TA has no step in this review, so it is not there for them (404)
+        assert r.status_code == (403 if username == "head" else 404), (username, r.text)
     assert counts(db) == before and NoTemporal.calls == 0
 
 
@@ -202,7 +203,7 @@ def test_appeal_through_the_api(make_client, client_as, db, monkeypatch) -> None
 
 
 def test_the_new_moves_are_in_the_api_schema(make_client) -> None:
-    paths = make_client().get("/api/openapi.json").json()["paths"]
+    paths = make_client("senco").get("/api/openapi.json").json()["paths"]  # for signed-in callers only
     assert "/api/processes/{workflow_id}/final-plan" in paths and "/api/processes/{workflow_id}/appeal" in paths
     assert "/api/steps.csv" in paths
 

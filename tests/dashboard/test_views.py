@@ -68,7 +68,7 @@ def test_case_timeline(client: TestClient, db) -> None:
     assert "Open, 2 days overdue" in html
     assert "why ehc-advice" in html  # the explanation of the dates
     assert "Received" in html and "Reminder sent" in html and "days to target: 7" in html
-    assert 'href="http://temporal.example.org:8233/namespaces/school-ns/workflows/' in html
+    assert 'href="/temporal/namespaces/school-ns/workflows/' in html
     assert "Record the advice as sent" in html and "Record an exemption" in html and "withdrew" in html
     assert html.count('id="ehc-advice"') == 1  # the anchor that notices link to (/cases/REF#RULE)
     done = client.get("/cases/EHC-0100").text
@@ -108,7 +108,7 @@ def test_api_reads(client: TestClient, db) -> None:
     data = client.get("/api/steps?view=overdue").json()
     assert data["today"] == TODAY.isoformat() and data["counts"]["overdue"] == 1
     assert data["steps"][0]["case_ref"] == "EHC-0042" and data["steps"][0]["status"] == "overdue"
-    assert data["steps"][0]["temporal_url"].startswith("http://temporal.example.org:8233/")
+    assert data["steps"][0]["temporal_url"].startswith("/temporal/namespaces/school-ns/workflows/")
     assert client.get("/api/steps?view=bogus").status_code == 422
     case = client.get("/api/cases/EHC-0042").json()
     assert case["processes"][0]["steps"][0]["explanation"] == ["why ehc-advice"]
