@@ -1,8 +1,10 @@
 """`sendclock audit ...`: export a process's Temporal history, replay it against the current code, check the
-database against the histories and its hash chain, archive closed histories, print a case report.
+database against the histories and its hash chain, archive closed histories, print a case report, make a signed
+evidence bundle of a case and check one.
 
-Exit codes: 0 all good; 2 bad input (one line naming the argument); 1 Temporal or the database unreachable;
-3 the check ran and found a problem (the code does not reproduce a history; the database differs from it).
+Exit codes: 0 all good; 2 bad input (one line naming the argument); 1 Temporal or the database unreachable (for
+check-bundle: a check could not be run); 3 the check ran and found a problem (the code does not reproduce a history;
+the database differs from it; a bundle fails a check).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import typer
 
 from starter.cli import fail, load_settings, parse_date, run_async
 
-audit_app = typer.Typer(help="Auditing: export a process's history, replay it, verify the database, print a report.",
+audit_app = typer.Typer(help="Auditing: export a process's history, replay it, verify the database, print a report, "
+                             "bundle a case for an outsider and check a bundle.",
                         no_args_is_help=True)
 EXIT_FINDING = 3
 EXIT_UNAVAILABLE = 1
@@ -212,3 +215,105 @@ def archive_command() -> None:
     settings = load_settings()
     result = run_async(lambda: archive_closed_now(settings))
     typer.echo(f"archived {result.archived} run(s) ({result.already} already archived) under {archive_dir(settings)}")
+
+
+@audit_app.command("bundle")
+def bundle_command(
+    case_ref: Annotated[str, typer.Option("--case", help="The school's case reference.")],
+    out: Annotated[Path, typer.Option("--out", help="The zip file to write (it must not exist yet).")],
+) -> None:
+    """One signed zip of a case for an outsider to check (`sendclock audit check-bundle`): every history of its
+    processes (decoded), the timeline, the report, its rows of the hash chain, what `audit verify` says, the public
+    key, and a signed manifest. Needs the signing key (`sendclock key new --signing`)."""
+    from sqlalchemy.exc import OperationalError
+
+    from audit import bundle, report, source
+    from audit.archive import ArchiveTampered
+    from audit.converter import EncryptedHistoryError
+    from security import signing
+    from store.db import make_engine, make_sessionmaker
+    from workflows.models import CASE_REF_PATTERN
+
+    if not re.fullmatch(CASE_REF_PATTERN, case_ref):
+        fail(f"--case: {case_ref!r} is not a case reference (letters, digits, '.', '_', '-')")
+    if out.exists():
+        fail(f"--out: {out} already exists; give a new file name (a bundle is never written over)")
+    if not out.parent.is_dir():
+        fail(f"--out: the folder {out.parent} does not exist")
+    settings = load_settings()
+    try:
+        key = signing.load(settings)
+    except signing.SigningKeyError as err:
+        fail(f"signing key: {err}")
+    except OSError as err:
+        fail(f"signing key: cannot read {signing.key_path(settings)} ({err.strerror})")
+    if key is None:
+        fail(f"no signing key at {signing.key_path(settings)}: make one with `sendclock key new --signing` "
+             "(see docs/auditing.md)")
+    engine = make_engine(settings.resolved_database_url)
+
+    async def work():
+        try:
+            return await bundle.build(settings, case_ref, key, make_sessionmaker(engine))
+        except report.NoProcesses as err:
+            fail(f"--case: {err}")
+        except bundle.NoHistory as err:
+            fail(f"--case: {err}", EXIT_FINDING)
+        except source.TemporalUnavailable as err:
+            fail(f"{err}; is `make up` running?", EXIT_UNAVAILABLE)
+        except EncryptedHistoryError as err:
+            fail(f"--case: {err}")
+        except ArchiveTampered as err:
+            fail(f"--case: {err}", EXIT_FINDING)
+
+    try:
+        made = run_async(work)
+    except OperationalError as err:
+        fail(f"cannot read the database ({str(err.orig).splitlines()[0]}); run `sendclock db upgrade`?",
+             EXIT_UNAVAILABLE)
+    finally:
+        engine.dispose()
+    try:
+        bundle.write(made, out)
+    except OSError as err:
+        fail(f"--out: cannot write {out} ({err.strerror})")
+    typer.echo(f"Wrote {out}: case {case_ref}, {len(made.processes)} process(es), {len(made.runs)} run(s), signed "
+               f"with the key of fingerprint {key.fingerprint}.")
+    if bundle.REPORT_PDF not in made.files:
+        typer.echo(f"The bundle has no {bundle.REPORT_PDF} ({made.pdf_note.removeprefix('not included: ')}).")
+    if not made.clean:
+        typer.echo(f"`sendclock audit verify` found differences for this case: they are in {bundle.VERIFICATION}.")
+    typer.echo("Anyone can check it with `sendclock audit check-bundle`; give them the key's fingerprint by another "
+               "route, to compare.")
+
+
+@audit_app.command("check-bundle")
+def check_bundle_command(
+    file: Annotated[Path, typer.Argument(metavar="FILE.zip", help="An evidence bundle (`sendclock audit bundle`).")],
+    public_key: Annotated[str | None, typer.Option(
+        "--public-key", metavar="B64", help="The school's public key (base64), to check the bundle was signed with "
+                                            "it.")] = None,
+) -> None:
+    """Check an evidence bundle with nothing but the zip (no database, Temporal or key): its signature, every
+    file against the manifest, the hash chain segment, the records against the histories, and a replay of the
+    histories against the current code. Exits 0 if every check passed, 3 if one failed, 1 if one could not run."""
+    from audit import check_bundle
+    from security import signing
+
+    expected = None
+    if public_key is not None:
+        try:
+            expected = signing.parse_public_key(public_key, "the key")
+        except signing.SigningKeyError as err:
+            fail(f"--public-key: {err} (give the base64 text of public-key.txt, as the school publishes it)")
+
+    async def work():
+        try:
+            return await check_bundle.check_async(file, expected)
+        except check_bundle.NotABundle as err:
+            fail(f"FILE.zip: {err}")
+
+    result = run_async(work)
+    for line in result.lines():
+        typer.echo(line)
+    raise typer.Exit(result.exit_code)
