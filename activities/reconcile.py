@@ -8,12 +8,16 @@ key) naming the case, what happened, the steps that no longer send reminders, an
 
 from __future__ import annotations
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.client import Client
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
+from temporalio.service import RPCError
 
 from activities.messages import SUBJECT_MAX
 from activities.notifier import Notifier
+from activities.sendclock import database_error
 from audit.divergence import WorkflowView, stopped_outside
 from config.settings import Settings
 from statutory import get_rule
@@ -37,6 +41,19 @@ class ReconcileActivities:
 
     @activity.defn(name=activity_names.RECONCILE_PROCESSES)
     async def reconcile_processes(self, request: ReconcileInput) -> ReconcileResult:
+        """Retried by the workflow; the next scheduled run tries again anyway. A database or Temporal that cannot be
+        used is said in one line (no statement, no parameters, no stack: the schedule will try again)."""
+        try:
+            return await self._reconcile(request)
+        except SQLAlchemyError as err:
+            message, kind = database_error(err).message, "DatabaseError"
+        except RPCError as err:
+            message, kind = f"Temporal: {err.message}"[:300], "TemporalError"
+        activity.logger.warning("could not compare the open processes with Temporal: %s", message)
+        # Said above, once, without a stack (BENIGN: the SDK does not log it again as a failure).
+        raise ApplicationError(message, type=kind, category=ApplicationErrorCategory.BENIGN) from None
+
+    async def _reconcile(self, request: ReconcileInput) -> ReconcileResult:
         with self.sessions() as session:
             processes = {p.workflow_id: p for p in open_processes(session)}
             for p in processes.values():
