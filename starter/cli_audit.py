@@ -102,6 +102,7 @@ def replay_command(
 ) -> None:
     """Replay the history against the current code: does it reproduce the recorded decisions? Then the statutory
     timeline, from the history alone. Exits 3 if the code diverges."""
+    from activities.planning import school_calendar
     from audit import render, replay, timeline
     from audit.converter import data_converter
     from audit.source import by_workflow
@@ -113,7 +114,8 @@ def replay_command(
         converter = data_converter(settings)
         groups = by_workflow(loaded.runs)
         verdicts = [await replay.verdict(group, converter) for group in groups]
-        timelines = [timeline.build(group, converter) for group in groups]
+        timelines = [timeline.build(group, converter, calendar=school_calendar(settings),
+                                    working_days=settings.audit.backdating_working_days) for group in groups]
         return loaded, verdicts, timelines
 
     loaded, verdicts, timelines = run_async(work)
@@ -231,6 +233,7 @@ def bundle_command(
     from audit.archive import ArchiveTampered
     from audit.converter import EncryptedHistoryError
     from security import signing
+    from starter.cli_keys import load_signing_key
     from store.db import make_engine, make_sessionmaker
     from workflows.models import CASE_REF_PATTERN
 
@@ -241,12 +244,7 @@ def bundle_command(
     if not out.parent.is_dir():
         fail(f"--out: the folder {out.parent} does not exist")
     settings = load_settings()
-    try:
-        key = signing.load(settings)
-    except signing.SigningKeyError as err:
-        fail(f"signing key: {err}")
-    except OSError as err:
-        fail(f"signing key: cannot read {signing.key_path(settings)} ({err.strerror})")
+    key = load_signing_key(settings)
     if key is None:
         fail(f"no signing key at {signing.key_path(settings)}: make one with `sendclock key new --signing` "
              "(see docs/auditing.md)")

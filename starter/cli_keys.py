@@ -91,16 +91,22 @@ def key_list_command() -> None:
         typer.echo(signing_line)
 
 
-def _signing_line(settings) -> str | None:
+def load_signing_key(settings):
+    """The school's signing key (None if there is none); one that cannot be read exits 2 with the reason."""
     from security import signing
 
-    path = signing.key_path(settings)
     try:
-        key = signing.load(settings)
+        return signing.load(settings)
     except signing.SigningKeyError as err:
         fail(f"signing key: {err}")
     except OSError as err:
-        fail(f"signing key: cannot read {path} ({err.strerror})")
+        fail(f"signing key: cannot read {signing.key_path(settings)} ({err.strerror})")
+
+
+def _signing_line(settings) -> str | None:
+    from security import signing
+
+    key = load_signing_key(settings)
     if key is None:
         return None
-    return f"Signing key {key.key_id} (Ed25519), fingerprint {key.fingerprint}, in {path}"
+    return f"Signing key {key.key_id} (Ed25519), fingerprint {key.fingerprint}, in {signing.key_path(settings)}"
