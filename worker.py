@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.chain_head import ChainHeadActivities
 from activities.housekeeping import HousekeepingActivities
 from activities.reconcile import ReconcileActivities
 from activities.sendclock import SendclockActivities
@@ -23,7 +24,8 @@ from audit.archive_activities import ArchiveActivities
 from config.settings import Settings, get_settings
 from starter.client import TemporalConfigError, connect, wrong_settings
 from starter.sandbox import workflow_runner
-from starter.schedules import ensure_archive_schedule, ensure_reconcile_schedule, ensure_schedules
+from starter.schedules import (ensure_archive_schedule, ensure_chain_head_schedule, ensure_reconcile_schedule,
+                               ensure_schedules)
 from starter.var_dir import private_umask
 from store.db import make_engine, make_sessionmaker
 from workflows.registry import WORKFLOWS as REGISTERED
@@ -67,6 +69,7 @@ def build_worker(client: Client, settings: Settings, activities: SendclockActivi
         workflows=WORKFLOWS,
         workflow_runner=workflow_runner(WORKFLOWS),  # each module loaded once per process (starter/sandbox.py)
         activities=(activities.all() + housekeeping.all() + ArchiveActivities(settings, client).all()
+                    + ChainHeadActivities(settings, housekeeping.sessions, housekeeping.notifier).all()
                     + ReconcileActivities(settings, activities.sessions, client, activities.notifier).all()),
         activity_executor=executor or ThreadPoolExecutor(max_workers=8),
     )
@@ -102,6 +105,11 @@ async def run(settings: Settings) -> None:
         logging.info("archive schedule ready: %s", await ensure_archive_schedule(client, settings))
     except Exception:  # the statutory processes must run even when archiving cannot be scheduled
         logging.exception("could not create or update the archive schedule (closed histories into var/archive)")
+    try:
+        logging.info("chain head schedule ready: %s", await ensure_chain_head_schedule(client, settings))
+    except Exception:  # the statutory processes must run even when the fingerprint cannot be scheduled
+        logging.exception("could not create or update the chain head schedule (the audit record's fingerprint to "
+                          "the SENCO and auditors)")
     try:  # and one comparison now: a process ended outside sendclock while the worker was down is found at once
         logging.info("reconcile schedule ready: %s", await ensure_reconcile_schedule(client, settings))
     except Exception:  # the statutory processes must run even when reconciliation cannot be scheduled

@@ -39,6 +39,11 @@ Retries and fallback: where they happen.
 - `deliver()` called elsewhere (the weekly digest) and `dispatch_held()` keep the count in the outbox instead: a
   row falls back once its `attempts` reach `notifications.retry_attempts`. `dispatch_held()` backs off by setting
   `not_before` (retry_initial_seconds doubling up to retry_max_seconds, then the next working-hours window).
+
+What history keeps (issue 21, finding 4). The notify activity returns a NoticeOutcome: each recipient's delivery
+(channel and status), the notice's key, kind and step, and the key, status and fingerprint (store/outbox_fingerprint.py)
+of every outbox row that holds the notice at that moment. Run as a local activity, history keeps only its result, so
+the result says which notice it is; `audit verify` compares the outbox with it (audit/verify.py).
 """
 
 from __future__ import annotations
@@ -58,9 +63,10 @@ from activities.quiet_hours import next_window
 from config.channels import is_email, kind_of, scheme_of, with_sender
 from config.settings import Settings
 from store.models import Outbox
+from store.outbox_fingerprint import fingerprint
 from store.prepared import Prepared
 from store.writer import write, write_lock
-from workflows.models import Delivery, NotifyInput, NotifyResult
+from workflows.models import Delivery, Model, NotifyInput, NotifyResult
 
 OUTBOX = Outbox.__table__
 _OUTBOX_BY_KEY = select(OUTBOX.c.id).where(OUTBOX.c.key == bindparam("k"))
@@ -73,6 +79,26 @@ Sender = Callable[..., channels.Outcome]
 
 class DeliveryError(Exception):
     """At least one recipient's channels failed (the activity is retried; delivered rows are not resent)."""
+
+
+class OutboxRowSeen(Model):
+    """One outbox row of a notice as the notify activity left it: its key, its status then, and its fingerprint."""
+
+    key: str
+    status: str
+    fingerprint: str
+
+
+class NoticeOutcome(NotifyResult):
+    """The notify activity's result, as history keeps it: NotifyResult (each recipient's delivery), plus which notice
+    it is and the outbox rows that hold it (see the module docstring). Fields with defaults: a reader of older results
+    finds them empty."""
+
+    key: str | None = None
+    kind: str | None = None
+    rule_id: str | None = None
+    scheduled_for: datetime | None = None
+    rows: list[OutboxRowSeen] = []
 
 
 class Notifier:
@@ -121,7 +147,15 @@ class Notifier:
         failed = [d for d in deliveries if d.status == "failed"]
         if failed:
             raise DeliveryError("; ".join(f"{d.recipient} via {d.channel}: {d.error}" for d in failed))
-        return NotifyResult(deliveries=deliveries)
+        return NoticeOutcome(deliveries=deliveries, key=notice.key, kind=notice.kind, rule_id=context.rule_id,
+                             scheduled_for=notice.scheduled_for,
+                             rows=self._seen([f"{notice.key}/{recipient}" for recipient in recipients]))
+
+    def _seen(self, notice_keys: list[str]) -> list[OutboxRowSeen]:
+        """The outbox rows of these notices, as they stand now (one read per notice)."""
+        with self.sessions() as session:
+            rows = session.scalars(select(Outbox).where(Outbox.notice_key.in_(notice_keys)).order_by(Outbox.id))
+            return [OutboxRowSeen(key=r.key, status=r.status, fingerprint=fingerprint(r)) for r in rows]
 
     def _not_mailed(self, notice: NotifyInput) -> str | None:
         """Why this notice is kept rather than sent to anyone (None: it is sent)."""

@@ -8,6 +8,8 @@ key) naming the case, what happened, the steps that no longer send reminders, an
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
@@ -18,12 +20,12 @@ from temporalio.service import RPCError
 from activities.messages import SUBJECT_MAX
 from activities.notifier import Notifier
 from activities.sendclock import database_error
-from audit.divergence import WorkflowView, stopped_outside
+from audit.divergence import WorkflowView, running_ids, stopped_outside, view
 from config.settings import Settings
 from statutory import get_rule
 from statutory.clock import fmt
 from store.models import Process
-from store.reconcile import open_processes, record_stopped
+from store.reconcile import closed_processes, open_processes, record_reopened, record_stopped
 from store.writer import write
 from workflows import activity_names
 from workflows.ids import PROCESS_LABELS
@@ -56,9 +58,11 @@ class ReconcileActivities:
     async def _reconcile(self, request: ReconcileInput) -> ReconcileResult:
         with self.sessions() as session:
             processes = {p.workflow_id: p for p in open_processes(session)}
-            for p in processes.values():
-                session.expunge(p)
-        found = await stopped_outside(self.client, processes)
+            closed = {p.workflow_id: p for p in closed_processes(session)}
+            session.expunge_all()
+        running = await running_ids(self.client)
+        found = await stopped_outside(self.client, processes, running)
+        await self._reopened([closed[wid] for wid in running if wid in closed], request)
         result = ReconcileResult(checked=len(processes))
         for seen in found:
             process = processes[seen.workflow_id]
@@ -72,6 +76,38 @@ class ReconcileActivities:
                 run_id=seen.run_id, closed_at=seen.closed_at, reason=seen.reason, identity=seen.identity, new=new))
             activity.logger.warning("process %s stopped outside sendclock: %s", seen.workflow_id, seen.status)
         return result
+
+    async def _reopened(self, processes: list[Process], request: ReconcileInput) -> None:
+        """Closed in the database, running in Temporal: reset outside sendclock to before the process closed (a
+        completion undone in Temporal). Recorded once per run, and each SENCO told once."""
+        for process in processes:
+            seen = await view(self.client, process.workflow_id)
+            if not seen.running:
+                continue  # visibility lagged: it has closed again
+            when = seen.last_reset_at.astimezone(ZoneInfo(self.settings.timezone)) if seen.last_reset_at else None
+            sentence = (f"was closed ({process.outcome or process.status}) but runs again in Temporal"
+                        + (f" after a reset on {fmt(when.date())} at {when:%H:%M}" if when else ""))
+            new = write(self.engine, lambda c: record_reopened(c, process.workflow_id, found_at=request.now,
+                                                                run_id=seen.run_id, reset_at=seen.last_reset_at,
+                                                                sentence=sentence))
+            if not new:
+                continue
+            label = PROCESS_LABELS.get(process.kind, process.kind)
+            text = "\n".join([
+                f"The {label.lower()} for {process.case_ref} ({process.la}) {sentence}, outside sendclock.",
+                "Its record in sendclock stands as it was written (what was done, and when); Temporal's current "
+                "history no longer contains all of it, and the process may send reminders again.",
+                "An auditor will see this: `sendclock audit verify` lists what the reset removed. If it was a "
+                "mistake, tell whoever runs Temporal; if it was meant, record why in the case notes.",
+                f"{self.settings.dashboard_url.rstrip('/')}/cases/{process.case_ref}",
+            ])
+            for recipient in sencos(self.settings):
+                self.notifier.deliver(key=f"reset-outside/{process.workflow_id}/{seen.run_id}/{recipient}",
+                                      recipient=recipient, kind="stopped",
+                                      subject=f"{process.case_ref}: process reset outside sendclock"[:SUBJECT_MAX],
+                                      text=text, process_id=process.workflow_id, scheduled_for=request.now,
+                                      now=request.now)
+            activity.logger.warning("process %s reset outside sendclock after it closed", process.workflow_id)
 
     def _tell_sencos(self, process: Process, seen: WorkflowView, sentence: str, request: ReconcileInput) -> None:
         with self.sessions() as session:

@@ -107,6 +107,12 @@ def timeline_json(t: timeline_mod.Timeline) -> dict[str, Any]:
                      "rewritten_by_reset": getattr(e, "rewritten", False), "chain_hash": getattr(e, "hash", None)}
                     for e in t.entries],
         "resets": [vars(r) for r in getattr(t, "resets", [])],
+        # who was told what, and how it went then (audit/notices.py), with the outbox rows each notice wrote
+        "notices": [{"on": n.on, "at": n.at, "kind": n.kind, "rule_id": n.rule_id, "key": n.key, "failed": n.failed,
+                     "run_id": n.run_id, "history_event": n.event_id, "rewritten_by_reset": n.rewritten,
+                     "deliveries": [vars(d) for d in n.told],
+                     "outbox_rows": [vars(r) for r in n.rows] if n.rows is not None else None}
+                    for n in getattr(t, "notices", [])],
     })
 
 
@@ -260,6 +266,7 @@ async def build(settings: Any, case_ref: str, key: SigningKey, sessions, client=
     for run in bundle.runs:
         bundle.files[history_name(run.workflow_id, run.run_id)] = dump(run.document())
     bundle.files[TIMELINE] = dump(timelines_document(case_ref, case.timelines))
+    report_mod.check(case, by_workflow, sessions)  # the report says what audit verify says, and the chain's head
     roles = render.Roles(settings.staff)
     bundle.files[REPORT_HTML] = report_mod.html(case, roles).encode()
     if report_mod.chromium() is None:

@@ -112,12 +112,14 @@ async def _close_reason(client: Client, workflow_id: str, run_id: str) -> tuple[
     return None, None
 
 
-async def stopped_outside(client: Client, open_ids: Iterable[str]) -> list[WorkflowView]:
-    """Of the processes the database holds open (`open_ids`), those whose workflow Temporal no longer runs."""
+async def stopped_outside(client: Client, open_ids: Iterable[str], running: set[str] | None = None
+                          ) -> list[WorkflowView]:
+    """Of the processes the database holds open (`open_ids`), those whose workflow Temporal no longer runs
+    (`running`: running_ids, if the caller has it)."""
     open_ids = list(open_ids)
     if not open_ids:
         return []
-    running = await running_ids(client)
+    running = await running_ids(client) if running is None else running
     found = []
     for workflow_id in open_ids:
         if workflow_id in running:

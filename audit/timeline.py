@@ -16,8 +16,11 @@ from typing import Any
 
 from temporalio.converter import DataConverter
 
+from audit.backdating import DEFAULT_WORKING_DAYS, ESCALATION, completion_flag
+from audit import notices as notices_mod
 from audit.converter import decode_payload
 from audit.history import Reset, RunHistory, local_activity_type, parse_time, resets as find_resets
+from statutory.calendar import SchoolCalendar
 from statutory.clock import local_date
 from workflows import activity_names
 from workflows.models import RecordInput, Recorded, StepPlan
@@ -101,6 +104,9 @@ class StepSummary:
     on_time: bool | None
     days_late: int | None
     reminders: list[Entry] = field(default_factory=list)
+    # Why its completion looks backdated (audit/backdating.py), or None: recorded long after the date it gives, or
+    # with a date before an overdue notice sent before it was recorded. It still counts by the date given.
+    backdated: str | None = None
 
 
 @dataclass
@@ -121,6 +127,8 @@ class Timeline:
     steps: list[StepSummary] = field(default_factory=list)
     process_record: Any = None  # the last ProcessRecord the workflow wrote
     resets: list[Reset] = field(default_factory=list)  # histories rewritten (Temporal resets), oldest first
+    # Every notice sent, with each recipient's channel and outcome then (audit/notices.py), in order
+    notices: list[notices_mod.Notice] = field(default_factory=list)
 
     @property
     def rewritten(self) -> list[Entry]:
@@ -135,8 +143,13 @@ class Timeline:
         return found
 
 
-def build(runs: list[RunHistory], converter: DataConverter) -> Timeline:
-    """The timeline of one process from its runs (all of one workflow ID, oldest first; payloads codec-decoded)."""
+def build(runs: list[RunHistory], converter: DataConverter, *, calendar: SchoolCalendar | None = None,
+          working_days: int = DEFAULT_WORKING_DAYS) -> Timeline:
+    """The timeline of one process from its runs (all of one workflow ID, oldest first; payloads codec-decoded).
+    `calendar` and `working_days` judge backdated completions (StepSummary.backdated): the school's calendar and
+    audit.backdating_working_days where the caller has the settings; without them, weekends and England bank
+    holidays only, and the default limit (what an outsider can recompute from the histories alone)."""
+    backdating = (calendar or SchoolCalendar(), working_days)
     first = runs[0]
     timeline = Timeline(workflow_id=first.workflow_id, workflow_type=first.workflow_type,
                         runs=[r.run_id for r in runs], events=sum(len(r.events) for r in runs))
@@ -147,6 +160,7 @@ def build(runs: list[RunHistory], converter: DataConverter) -> Timeline:
     # A reset run's prefix is a copy of its base run's (read once, from the base run, when that run is here).
     copied_up_to = {r.run_id: r.from_event for r in timeline.resets if r.base_run_id in present}
     replaced_from = {r.base_run_id: r.from_event for r in timeline.resets}  # a base run's tail, rewritten
+    sent: list[notices_mod.Sent] = []
     for run in runs:
         for call in calls(run):
             if call.event_id < copied_up_to.get(run.run_id, 0):
@@ -155,6 +169,8 @@ def build(runs: list[RunHistory], converter: DataConverter) -> Timeline:
             if call.name == activity_names.PLAN_STEP and call.result:
                 plan: StepPlan = decode_payload(call.result, StepPlan, converter)
                 titles[(plan.rule_id, plan.anchor)] = plan.rule_title
+            elif call.name == activity_names.NOTIFY and call.result:
+                sent.append(notices_mod.Sent(run, call, rewritten))
             elif call.name == activity_names.RECORD:
                 record = recorded_entry(call, converter)
                 if record is None:
@@ -165,7 +181,8 @@ def build(runs: list[RunHistory], converter: DataConverter) -> Timeline:
                               hash=returned_hash(call, converter))
                 timeline.entries.append(entry)
                 if not rewritten:
-                    _apply(timeline, steps, titles, entry)
+                    _apply(timeline, steps, titles, entry, backdating)
+    timeline.notices = notices_mod.collect(sent, timeline.entries, converter)
     _settle_rewritten(timeline)
     if runs[-1].closed_as and runs[-1].closed_as != "continued as new":
         timeline.closed = True
@@ -213,7 +230,7 @@ def recorded_entry(call: Call, converter: DataConverter) -> RecordInput | None:
 
 
 def _apply(timeline: Timeline, steps: dict[tuple[str, int], StepSummary], titles: dict[tuple[str, date], str],
-           entry: Entry) -> None:
+           entry: Entry, backdating: tuple[SchoolCalendar, int] = (SchoolCalendar(), DEFAULT_WORKING_DAYS)) -> None:
     record = entry.record
     if record.process is not None:
         p = record.process
@@ -230,10 +247,16 @@ def _apply(timeline: Timeline, steps: dict[tuple[str, int], StepSummary], titles
             # None: the plan is unchanged, so is its explanation (the first record of each plan carries it)
             explanation=list(s.explanation) if s.explanation is not None else previous.explanation if previous else [],
             status=s.status.value, exempt=s.exempt, exemption_ground=s.exemption_ground, completed_on=s.completed_on,
-            on_time=s.on_time, days_late=s.days_late, reminders=previous.reminders if previous else [])
+            on_time=s.on_time, days_late=s.days_late, reminders=previous.reminders if previous else [],
+            backdated=previous.backdated if previous else None)
         steps[key] = summary
         if entry.kind in ("reminder-sent", "escalation-sent"):
             summary.reminders.append(entry)
+        if entry.kind == "completed":
+            escalations = [(r.at, r.data) for r in summary.reminders if r.kind == ESCALATION]
+            summary.backdated = completion_flag(given=s.completed_on, recorded_at=entry.at, actor=entry.actor,
+                                                escalations=escalations, calendar=backdating[0],
+                                                working_days=backdating[1])
 
 
 def search_attribute(run: RunHistory, name: str, converter: DataConverter) -> str | None:

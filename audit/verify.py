@@ -7,6 +7,8 @@
 3. Every process the archive holds a closed history for must still have its row.
 4. Every process the database holds open (or stopped outside sendclock) against Temporal: its workflow must be
    running, and not reset behind sendclock's back (a reset sendclock did not record).
+5. Each process's outbox rows against the notices its history sent (audit/notices.py; compare_outbox says the rule):
+   no row missing or changed, none that no notice of the history wrote; statuses only as the notifier changes them.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from audit import source, timeline as timeline_mod
 from audit.archive import Archive
 from audit.converter import data_converter
 from statutory.clock import fmt
-from store.models import Event, Process, Step
+from store.models import Event, Outbox, Process, Step
+from store.chain_heads import check_published
+from store.outbox_fingerprint import fingerprint
 from store.reconcile import OUTSIDE_KINDS, RESUMED, STOPPED, open_processes, stopped_processes
 from store.recorder import GENESIS, event_hash
 from store.retention import REGISTER_ID, purge_records
@@ -33,7 +37,7 @@ from store.retention import REGISTER_ID, purge_records
 class Finding:
     workflow_id: str | None
     what: str  # "edited", "deleted", "missing", "extra", "chain", "unchained", "no-history", "purged", "stopped",
-    # "reset"
+    # "reset", "outbox-deleted", "outbox-edited", "outbox-extra", "outbox-status"
     detail: str
 
     def text(self) -> str:
@@ -55,9 +59,9 @@ class Report:
         return not self.findings
 
     def text(self) -> str:
-        lines = [f"Checked {self.processes} process(es), {self.events_checked} recorded event(s) against "
-                 f"their histories, {self.open_checked} open process(es) against their workflows in Temporal, "
-                 f"and the hash chain over {self.chain_rows} event row(s)."]
+        lines = [f"Checked {self.processes} process(es), {self.events_checked} recorded event(s) and their notices' "
+                 f"outbox rows against their histories, {self.open_checked} open process(es) against their workflows "
+                 f"in Temporal, and the hash chain over {self.chain_rows} event row(s)."]
         lines += [f"  not checked: {s}" for s in self.skipped]
         lines += [f"  retention purge: {p}" for p in self.purges]
         if self.clean:
@@ -143,7 +147,7 @@ def compare(session: Session, timeline: timeline_mod.Timeline,
     records = timeline.records()
     rows = {e.key: e for e in session.scalars(select(Event).where(Event.process_id == wid))}
     in_flight = {key for key, row in rows.items() if key not in records and in_flight_from is not None
-                 and _aware(row.occurred_at) >= in_flight_from}
+                 and row.kind not in OUTSIDE_KINDS and _aware(row.occurred_at) >= in_flight_from}
     for key, entry in records.items():
         row = rows.get(key)
         if row is None:
@@ -173,6 +177,7 @@ def compare(session: Session, timeline: timeline_mod.Timeline,
                                                   "(written behind the engine's back)"))
     if not in_flight:
         findings += _compare_projection(session, timeline)
+    findings += compare_outbox(session, timeline, in_flight_from)
     return len(records), findings
 
 
@@ -213,6 +218,148 @@ def _compare_projection(session: Session, timeline: timeline_mod.Timeline) -> li
                 findings.append(Finding(wid, "edited", f"step {summary.rule_id}: {name} is {_jsonable(have)!r} in the "
                                                        f"database, {_jsonable(want)!r} in the history"))
     return findings
+
+
+# --- the outbox against the notices in history -------------------------------------------------------------------
+
+DELIVERED = frozenset({"sent", "accepted"})
+# A row's status after the notify activity saw it, as only the notifier changes it (activities/notifier.py): a held,
+# queued or sending row is sent (dispatch_held when working hours open, or the next attempt), fails, or stays; a
+# failed row is retried (dispatch_held) or stays failed beside its fallback row; a sent, accepted or kept row stays.
+LATER = {"held": frozenset({"held", "queued", "sending", "failed"}) | DELIVERED,
+         "queued": frozenset({"held", "queued", "sending", "failed"}) | DELIVERED,
+         "sending": frozenset({"held", "queued", "sending", "failed"}) | DELIVERED,
+         "failed": frozenset({"failed", "sending"}) | DELIVERED,
+         "kept": frozenset({"kept"}), "sent": frozenset({"sent"}), "accepted": frozenset({"accepted"})}
+# The same, from a recipient's delivery (histories from before the notify result listed its rows): the rows of the
+# channels it names.
+LATER_THAN_DELIVERY = {"sent": DELIVERED, "accepted": DELIVERED, "fallback": DELIVERED,
+                       "skipped": DELIVERED | {"kept"}, "kept": frozenset({"kept"}), "held": LATER["held"],
+                       "failed": LATER["failed"]}
+# sendclock's own notices about a process that are not the process's (activities/reconcile.py: it stopped outside
+# sendclock): keyed by these prefixes, never by the process's workflow ID.
+OUTSIDE_NOTICES = ("stopped-outside/", "reset-outside/")
+
+
+def compare_outbox(session: Session, timeline: timeline_mod.Timeline,
+                   in_flight_from: datetime | None = None) -> list[Finding]:
+    """The process's outbox rows against the notices its history sent. The rule:
+
+    - Each notice's rows must be there. A notice whose result lists its rows (since issue 21: key, status, and the
+      fingerprint of what the row says and to whom, store/outbox_fingerprint.py): each listed row, with the same
+      fingerprint. An older one: for each recipient, a row for each channel its delivery names (KEY/RECIPIENT/CHANNEL,
+      or KEY/RECIPIENT/fallback), to that recipient, of that kind.
+    - Later status changes are expected, not findings: held -> sent when working hours open, failed -> retried, a
+      fallback row added when a person's channels kept failing (LATER). A row going back (sent -> held, kept ->
+      sent) is a finding: the notifier never does that.
+    - No other row of the process: each must belong to a notice of the history (its notice_key KEY/RECIPIENT), and to
+      a notice whose result lists its rows, be one of them or a fallback row added later. Excepted: sendclock's
+      notices that a process stopped (OUTSIDE_NOTICES), rows of a workflow task still in flight (an open process,
+      from `in_flight_from`), and rows a notice could have written whose kind history does not say."""
+    wid = timeline.workflow_id
+    findings: list[Finding] = []
+    rows = {row.key: row for row in session.scalars(select(Outbox).where(Outbox.process_id == wid))}
+    by_notice: dict[str, tuple] = {}  # notice_key -> (notice, recipient)
+    unknown = {t.recipient for n in timeline.notices if not n.key for t in n.told}
+    for notice in timeline.notices:
+        if not notice.key:
+            continue
+        for told in notice.told:
+            by_notice.setdefault(notice.notice_key(told.recipient), (notice, told.recipient))
+        if notice.rows is not None:
+            findings += _listed_rows(wid, notice, rows)
+        else:
+            findings += _delivered_rows(wid, notice, rows)
+    for row in rows.values():
+        if row.key.startswith(OUTSIDE_NOTICES):
+            continue
+        owner = by_notice.get(row.notice_key or "")
+        if owner is None:
+            if (in_flight_from is not None and _aware(row.scheduled_for) >= in_flight_from) or row.recipient in unknown:
+                continue
+            findings.append(Finding(wid, "outbox-extra", f"outbox row {row.id} ({row.kind} notice to "
+                                    f"{row.recipient} by {row.channel}, key {row.key}) was written by no notice in the "
+                                    "history (inserted, or moved from another process?)"))
+            continue
+        notice, recipient = owner
+        fallback = row.fallback_for is not None and row.key == f"{row.notice_key}/fallback"
+        if notice.rows is not None:
+            if row.key not in {r.key for r in notice.rows} and not fallback:
+                findings.append(Finding(wid, "outbox-extra", f"outbox row {row.id} ({row.kind} notice to "
+                                        f"{row.recipient} by {row.channel}, key {row.key}) is not one of the rows the "
+                                        f"{_what(notice)} wrote (inserted?)"))
+            continue
+        findings += _consistent(wid, notice, recipient, row, fallback)
+    return findings
+
+
+def _what(notice) -> str:
+    return f"{notice.kind or 'unnamed'} notice of {fmt(notice.on)}"
+
+
+def _listed_rows(wid: str, notice, rows: dict[str, Outbox]) -> list[Finding]:
+    """A notice whose result lists its rows: each there, unchanged, its status one the notifier could have moved it
+    to since."""
+    findings = []
+    for seen in notice.rows:
+        row = rows.get(seen.key)
+        if row is None:
+            findings.append(Finding(wid, "outbox-deleted", f"the {_what(notice)} has no outbox row {seen.key} "
+                                    f"({seen.status} when it was sent): deleted?"))
+            continue
+        if fingerprint(row) != seen.fingerprint:
+            recipient, _, channel = seen.key[len(notice.key) + 1:].partition("/")  # KEY/RECIPIENT/CHANNEL
+            expected = [("kind", row.kind, notice.kind), ("rule", row.rule_id, notice.rule_id)]
+            if channel != "fallback":  # a fallback row goes to the SENCO, on the SENCO's channel
+                expected += [("recipient", row.recipient, recipient), ("channel", row.channel, channel)]
+            changed = [f"{name} is {have!r}, the history's notice says {want!r}" for name, have, want in expected
+                       if want is not None and have != want]
+            findings.append(Finding(wid, "outbox-edited", f"outbox row {row.id} ({seen.key}) was changed after the "
+                                    f"{_what(notice)} wrote it: " + ("; ".join(changed) if changed else
+                                    "its subject, text or another field no longer matches the fingerprint in the "
+                                    "history")))
+        if row.status not in LATER.get(seen.status, frozenset({seen.status})):
+            findings.append(_status(wid, row, seen.status, notice))
+    return findings
+
+
+def _delivered_rows(wid: str, notice, rows: dict[str, Outbox]) -> list[Finding]:
+    """A notice from before results listed their rows: the row of each channel each delivery names."""
+    findings = []
+    for told in notice.told:
+        if told.status == "unknown" or told.channel in ("", "-"):
+            continue
+        fallback = told.channel.startswith("fallback:")
+        for label in told.channel.removeprefix("fallback:").split("+"):
+            key = f"{notice.notice_key(told.recipient)}/{'fallback' if fallback else label}"
+            row = rows.get(key)
+            if row is None:
+                findings.append(Finding(wid, "outbox-deleted", f"the {_what(notice)} to {told.recipient} by {label} "
+                                        f"({told.status} when it was sent) has no outbox row {key}: deleted?"))
+                continue
+            if row.channel != label:
+                findings.append(Finding(wid, "outbox-edited", f"outbox row {row.id} ({key}): channel is "
+                                        f"{row.channel!r}, the history's notice says {label!r}"))
+            allowed = LATER_THAN_DELIVERY.get(told.status, frozenset({told.status}))
+            if row.status not in allowed and not (notice.failed and row.status in LATER["failed"]):
+                findings.append(_status(wid, row, told.status, notice))
+    return findings
+
+
+def _consistent(wid: str, notice, recipient: str, row: Outbox, fallback: bool) -> list[Finding]:
+    """A row of an older notice (any channel: one that failed is not in the delivery): to whom and what it says."""
+    wrong = [(name, have, want) for name, have, want in (
+        ("recipient", row.recipient, None if fallback else recipient), ("kind", row.kind, notice.kind),
+        ("rule", row.rule_id, notice.rule_id),
+        ("key", row.key, None if fallback else f"{row.notice_key}/{row.channel}"))
+        if want is not None and have != want]
+    return [Finding(wid, "outbox-edited", f"outbox row {row.id} ({row.key}): {name} is {have!r}, the history's "
+                                          f"{_what(notice)} says {want!r}") for name, have, want in wrong]
+
+
+def _status(wid: str, row: Outbox, then: str, notice) -> Finding:
+    return Finding(wid, "outbox-status", f"outbox row {row.id} ({row.key}) was {then} when the {_what(notice)} was "
+                   f"sent, and is {row.status} now: the notifier never changes a {then} row to {row.status}")
 
 
 # --- the whole check --------------------------------------------------------------------------------------------
@@ -271,6 +418,7 @@ async def verify(settings: Any, sessions, since: date | None = None, client=None
                                                "row (deleted?)"))
         report.chain_rows, chain = check_chain(session)
         report.findings += chain
+        report.findings += [Finding(None, "published", problem) for problem in check_published(session)]
         await _check_open(session, client, report, settings)
         await _check_visibility(session, client, report, known | purged, settings.temporal.task_queue)
     return report
@@ -287,7 +435,7 @@ async def _check_visibility(session: Session, temporal: source.Temporal, report:
         queue = task_queue.replace("\\", "\\\\").replace("'", "\\'")
         listed = {ex.id async for ex in client.list_workflows(f"{PROCESS_FILTER} AND TaskQueue = '{queue}'")}
     except (RuntimeError, RPCError) as err:
-        report.skipped.append(f"the processes Temporal lists were not compared with the database: {err}")
+        report.skipped.append(f"the processes Temporal lists were not compared with the database: {_why(err, temporal)}")
         return
     for workflow_id in sorted(listed - known):
         report.findings.append(Finding(workflow_id, "deleted", "Temporal has this process, but the database has no "
@@ -320,7 +468,14 @@ async def _check_open(session: Session, temporal: source.Temporal, report: Repor
                                                "is recorded): steps after the reset point may have been replayed "
                                                "or dropped"))
     except (RuntimeError, RPCError) as err:  # Temporal unreachable: said, not hidden
-        report.skipped.append(f"open processes not compared with Temporal: {err}")
+        report.skipped.append(f"open processes not compared with Temporal: {_why(err, temporal)}")
+
+
+def _why(err: Exception, temporal: source.Temporal) -> str:
+    """Why Temporal could not be asked, in a few words (not the transport's error chain)."""
+    if isinstance(err, RPCError):
+        return f"Temporal answered {err.status.name.lower().replace('_', ' ')} ({err.message[:120]})"
+    return f"cannot reach Temporal at {temporal.settings.temporal.address}"
 
 
 def _resume_recorded(session: Session, workflow_id: str, run_id: str | None) -> bool:

@@ -238,6 +238,25 @@ class DigestSettings(BaseModel):
         return WEEKDAYS.index(self.weekday)
 
 
+class ChainHeadSettings(BaseModel):
+    """The audit record's fingerprint sent out each working day (issue 21): the hash of the event table's last row,
+    its id and the number of rows, to each staff member whose role is in `roles`, at `at` (school time zone), Monday
+    to Friday; a bank holiday or closure sends nothing (the next working day's fingerprint covers the record up to
+    then). Outside copies of it show a recomputed chain: see docs/auditing.md."""
+
+    roles: list[str] = Field(default_factory=lambda: ["senco", "auditor"])  # StaffMember.role values
+    at: time = time(7, 0)
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, value: list[str]) -> list[str]:
+        known = get_args(StaffMember.model_fields["role"].annotation)
+        unknown = [role for role in value if role not in known]
+        if unknown:
+            raise ValueError(f"unknown role(s) {unknown}; roles are {', '.join(known)}")
+        return list(dict.fromkeys(value))
+
+
 class WorkingHours(BaseModel):
     """When notices may go out (Europe/London wall-clock), on working days: not weekends, England bank holidays or
     school closures. A notice asked for outside them is held in the outbox until the next window opens."""
@@ -303,6 +322,8 @@ class NotificationSettings(BaseModel):
 
     # The weekly digest to leaders (see DigestSettings).
     digest: DigestSettings = Field(default_factory=DigestSettings)
+    # The audit record's fingerprint, each working day, to the SENCO and auditors (see ChainHeadSettings).
+    chain_head: ChainHeadSettings = Field(default_factory=ChainHeadSettings)
 
 
 class WebSettings(BaseModel):
@@ -373,6 +394,14 @@ class RetentionSettings(BaseModel):
     keep_closed_years: int = Field(default=28, ge=1, le=100)
 
 
+class AuditSettings(BaseModel):
+    """Evidence policy (docs/auditing.md). A completion recorded more than `backdating_working_days` school working
+    days after the date it gives is flagged as backdated (audit/backdating.py), as is one dated before an overdue
+    notice sent before it was recorded. Env: SENDCLOCK_AUDIT__BACKDATING_WORKING_DAYS=3."""
+
+    backdating_working_days: int = Field(default=5, ge=0, le=60)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SENDCLOCK_",
@@ -395,6 +424,7 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @field_validator("staff")
     @classmethod

@@ -356,7 +356,7 @@ def _record_route(name: str, model: type[Command], title: str) -> None:
                                                     description="A process's workflow ID (workflows/ids.py)"),
                             web: Web = Depends(get_web), user: User = Depends(recording(name))):
         try:
-            outcome = await record(web, user, workflow_id, name, body)
+            outcome = await record(web, user, workflow_id, name, body, via="api")
         except FieldErrors as err:
             return field_errors_response(err)
         except Forbidden:

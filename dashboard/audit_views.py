@@ -6,6 +6,11 @@ when Temporal no longer has them or cannot be reached.
 Pages: /cases/REF/processes/ID/history.json and /cases/REF/processes/ID/replay (the process must be one of the case's,
 by the database). API: /api/processes/ID/history and /api/processes/ID/replay.
 
+The case's audit report (audit/report.py: every process of the case, for people who are not engineers), built from
+the histories and checked against the database, as `sendclock audit report` makes it: /cases/REF/audit-report (the
+page), /cases/REF/audit-report.html and /cases/REF/audit-report.pdf (downloads). Staff's own notes are in it for these
+two roles only (audit.render.NOTE_READERS).
+
 Also /audit/sign-ins: the newest entries of the sign-in log (failed and throttled sign-ins, sign-ins, sign-outs,
 password changes, sessions ended; store.accounts.SignInEvent), linked from the audit log page.
 """
@@ -14,16 +19,19 @@ from __future__ import annotations
 
 import asyncio
 import re
+import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from temporalio.service import RPCError
 
-from audit import export, render, replay, source, timeline as timeline_mod
+from audit import export, render, replay, report as report_mod, source, timeline as timeline_mod
 from audit.archive import Archive, ArchiveTampered
 from audit.converter import EncryptedHistoryError, data_converter
 from audit.history import HistoryFormatError, RunHistory
@@ -176,6 +184,10 @@ def timeline_json(t: timeline_mod.Timeline, roles: render.Roles) -> dict[str, An
                                  for r in s.reminders]} for s in t.steps],
         "entries": [{"on": _iso(e.on), "at": _iso(e.at), "kind": e.kind, "rule_id": e.rule_id, "actor": e.actor,
                      "text": render.describe(e, roles, titles), "event_id": e.event_id} for e in t.entries],
+        "notices": [{"on": _iso(n.on), "at": _iso(n.at), "kind": n.kind, "rule_id": n.rule_id, "key": n.key,
+                     "failed": n.failed, "event_id": n.event_id, "text": render.notice_sentence(n, roles, titles),
+                     "deliveries": [{"recipient": d.recipient, "channel": d.channel, "status": d.status}
+                                    for d in n.told]} for n in t.notices],
     }
 
 
@@ -215,6 +227,9 @@ async def replay_page(request: Request, case_ref: str, workflow_id: str, web: We
         "steps": [render.step_lines(s, roles) for s in t.steps] if t else [],
         "entries": [{"on": render.d(e.on), "at": e.at.strftime("%H:%M UTC"), "text": render.describe(e, roles, titles),
                      "event_id": e.event_id} for e in t.entries] if t else [],
+        "notices": [{"on": render.d(n.on), "at": render.local_time(n.at),
+                     "text": render.notice_sentence(n, roles, titles), "event_id": n.event_id}
+                    for n in t.notices] if t else [],
     })
 
 
@@ -227,6 +242,81 @@ def sign_ins_page(request: Request, web: Web = Depends(get_web), user: User = De
 
 
 SIGN_INS_SHOWN = 200
+
+
+# --- the case's audit report ---------------------------------------------------------------------------------------
+
+_CASE_REF = re.compile(CASE_REF_PATTERN)
+
+
+def case_processes(web: Web, case_ref: str) -> list[str]:
+    """The case's processes (the database's, and any the archive still has): 422 for a malformed reference, 404 for
+    a case nobody knows."""
+    if not _CASE_REF.match(case_ref):
+        raise HTTPException(status_code=422, detail="case_ref: not a case reference (letters, digits, '.', '_', '-')")
+    ids = [wid for wid in report_mod.workflow_ids(web.settings, case_ref, web.sessionmaker) if WORKFLOW_ID.match(wid)]
+    if not ids:
+        raise HTTPException(status_code=404, detail=f"case_ref: no case {case_ref}")
+    return ids
+
+
+def _assemble(case_ref: str, loaded: dict[str, source.Loaded], converter: Any, sessions) -> report_mod.CaseReport:
+    """In a thread of its own, with its own event loop: every process is replayed (CPU-bound)."""
+    with _REPLAYS:
+        return asyncio.run(report_mod.assemble(case_ref, loaded, converter, sessions, replay_workflows()))
+
+
+async def case_report(web: Web, case_ref: str) -> report_mod.CaseReport:
+    """The report of the case, from Temporal through the dashboard's client, or the archive."""
+    loaded = {}
+    for workflow_id in case_processes(web, case_ref):
+        found = await _from_sources(web, lambda temporal, wid=workflow_id: source.from_workflow(wid, web.settings,
+                                                                                                temporal))
+        try:
+            decoded = await source.decoded(found, web.settings)
+        except EncryptedHistoryError as err:
+            raise HTTPException(status_code=503, detail=f"the history of {workflow_id} cannot be read: {err}") from None
+        loaded[workflow_id] = source.Loaded(decoded.runs, _origin(web, decoded.origin))
+    return await asyncio.to_thread(_assemble, case_ref, loaded, data_converter(web.settings), web.sessionmaker)
+
+
+def _report_name(case_ref: str, extension: str) -> str:
+    return f"{case_ref}-audit-report.{extension}"
+
+
+@router.get("/cases/{case_ref}/audit-report", response_class=HTMLResponse, include_in_schema=False)
+async def report_page(case_ref: str, web: Web = Depends(get_web), user: User = Depends(auditor)) -> HTMLResponse:
+    built = await case_report(web, case_ref)
+    base = f"/cases/{quote(case_ref)}"
+    nav = {f"Back to case {case_ref}": base, "Download the report (PDF)": f"{base}/audit-report.pdf",
+           "Download the report (HTML)": f"{base}/audit-report.html"}
+    return HTMLResponse(report_mod.html(built, render.Roles(web.settings.staff), viewer=user.role, nav=nav))
+
+
+@router.get("/cases/{case_ref}/audit-report.html", include_in_schema=False)
+async def report_html(case_ref: str, web: Web = Depends(get_web), user: User = Depends(auditor)) -> Response:
+    built = await case_report(web, case_ref)
+    return Response(report_mod.html(built, render.Roles(web.settings.staff), viewer=user.role),
+                    media_type="text/html; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{_report_name(case_ref, "html")}"'})
+
+
+def _print(built: report_mod.CaseReport, roles: render.Roles, viewer: str) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "report.pdf"
+        report_mod.pdf(built, roles, target, viewer)
+        return target.read_bytes()
+
+
+@router.get("/cases/{case_ref}/audit-report.pdf", include_in_schema=False)
+async def report_pdf(case_ref: str, web: Web = Depends(get_web), user: User = Depends(auditor)) -> Response:
+    built = await case_report(web, case_ref)
+    try:
+        data = await asyncio.to_thread(_print, built, render.Roles(web.settings.staff), user.role)
+    except report_mod.PdfUnavailable as err:
+        raise HTTPException(status_code=503, detail=f"{err}; the HTML report prints from any browser") from None
+    return Response(data, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{_report_name(case_ref, "pdf")}"'})
 
 
 # --- the API -------------------------------------------------------------------------------------------------------

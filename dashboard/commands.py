@@ -511,7 +511,15 @@ def _check_change(web: Web, cmd: Command, steps: list[Step]) -> None:
                                           "lodging"})
 
 
-async def record(web: Web, user: User, workflow_id: str, action_name: str, cmd: Command) -> Outcome:
+def recorded_by_of(user: User, via: str | None = None) -> str:
+    """Which account records a change (workflows/models/common.py, RecordedBy): the door it came through ("web" the
+    dashboard's pages, "api" the JSON API; by default "api" for an API key, else "web") and the signed-in account's
+    user name (never a pupil's name). Kept in the record's data beside `by`, the staff id of who did it."""
+    return f"{via or ('api' if user.via_api_key else 'web')}:{user.username}"
+
+
+async def record(web: Web, user: User, workflow_id: str, action_name: str, cmd: Command, *,
+                 via: str | None = None) -> Outcome:
     from starter import advice, processes, review
     from workflows.models import (AdviceSent, AppealChange, Cancellation, Exemption, FinalPlan, LaDecision,
                                   MeetingDate, MeetingHeld, PlanCeased, Reassignment, ReviewDecision, StepDone,
@@ -531,6 +539,7 @@ async def record(web: Web, user: User, workflow_id: str, action_name: str, cmd: 
     if by not in web.settings.staff:
         raise FieldErrors({"form": f"your account has no staff id in the staff directory ({by or 'none'}); "
                                    f"ask the SENCO to set one"}, status=403)
+    rb = recorded_by_of(user, via)
     today = web.clock()
     for name in ("sent_on", "done_on", "withdrawn_on", "cancelled_on", "held_on", "decided_on", "ceased_on", "start",
                  "issued_on", "lodged_on"):
@@ -547,52 +556,56 @@ async def record(web: Web, user: User, workflow_id: str, action_name: str, cmd: 
             raise FieldErrors({name: first["msg"]}) from err
 
     if isinstance(cmd, AdviceSentIn):
-        change = flagged(AdviceSent, sent_on=cmd.sent_on, method=cmd.method, by=by, note=cmd.note)
+        change = flagged(AdviceSent, sent_on=cmd.sent_on, method=cmd.method, by=by, note=cmd.note, recorded_by=rb)
         work = lambda c: advice.advice_sent(c, s, workflow_id, change)  # noqa: E731
     elif isinstance(cmd, (StepDoneIn, ReportSentIn)):
         rule = action.rule or cmd.rule_id
-        change = flagged(StepDone, rule_id=rule, done_on=cmd.done_on, by=by, method=cmd.method, evidence=cmd.evidence)
+        change = flagged(StepDone, rule_id=rule, done_on=cmd.done_on, by=by, method=cmd.method, evidence=cmd.evidence,
+                         recorded_by=rb)
         work = lambda c: processes.complete_step(c, s, workflow_id, change)  # noqa: E731
     elif isinstance(cmd, ExemptionIn):
-        exemption = flagged(Exemption, ground=cmd.ground, start=cmd.start, end=cmd.end, note=cmd.note, claimed_by=by)
+        exemption = flagged(Exemption, ground=cmd.ground, start=cmd.start, end=cmd.end, note=cmd.note, claimed_by=by,
+                            recorded_by=rb)
         if process.kind == "ehc-advice-request" and cmd.rule_id == "ehc-advice":
             work = lambda c: advice.record_exemption(c, s, workflow_id, exemption)  # noqa: E731
         else:
             change = StepExemption(rule_id=cmd.rule_id, exemption=exemption)
             work = lambda c: processes.exempt_step(c, s, workflow_id, change)  # noqa: E731
     elif isinstance(cmd, WithdrawalIn):
-        change = flagged(Withdrawal, withdrawn_on=cmd.withdrawn_on, reason=cmd.reason, by=by)
+        change = flagged(Withdrawal, withdrawn_on=cmd.withdrawn_on, reason=cmd.reason, by=by, recorded_by=rb)
         work = lambda c: advice.withdraw(c, s, workflow_id, change)  # noqa: E731
     elif isinstance(cmd, CancellationIn):
-        change = flagged(Cancellation, rule_id=cmd.rule_id, cancelled_on=cmd.cancelled_on, by=by, reason=cmd.reason)
+        change = flagged(Cancellation, rule_id=cmd.rule_id, cancelled_on=cmd.cancelled_on, by=by, reason=cmd.reason,
+                         recorded_by=rb)
         work = lambda c: processes.cancel_step(c, s, workflow_id, change)  # noqa: E731
     elif isinstance(cmd, ReassignmentIn):
-        change = flagged(Reassignment, rule_id=cmd.rule_id, owner=cmd.owner, by=by, reason=cmd.reason)
+        change = flagged(Reassignment, rule_id=cmd.rule_id, owner=cmd.owner, by=by, reason=cmd.reason, recorded_by=rb)
         work = lambda c: processes.reassign_step(c, s, workflow_id, change)  # noqa: E731
     elif isinstance(cmd, MeetingIn):
-        change = flagged(MeetingDate, meeting_on=cmd.meeting_on, short_notice=cmd.short_notice, by=by, note=cmd.note)
+        change = flagged(MeetingDate, meeting_on=cmd.meeting_on, short_notice=cmd.short_notice, by=by, note=cmd.note,
+                         recorded_by=rb)
         work = lambda c: review.set_meeting(c, s, workflow_id, change)  # noqa: E731
     elif isinstance(cmd, MeetingHeldIn):
-        change = flagged(MeetingHeld, held_on=cmd.held_on, by=by, attended=cmd.attended, note=cmd.note)
+        change = flagged(MeetingHeld, held_on=cmd.held_on, by=by, attended=cmd.attended, note=cmd.note, recorded_by=rb)
         work = lambda c: review.meeting_held(c, s, workflow_id, change)  # noqa: E731
     elif isinstance(cmd, ReviewDecisionIn):
         change = flagged(ReviewDecision, decided_on=cmd.decided_on, decision=cmd.decision, by=by,
-                         evidence=cmd.evidence)
+                         evidence=cmd.evidence, recorded_by=rb)
         work = lambda c: review.la_decision(c, s, workflow_id, change)  # noqa: E731
     elif isinstance(cmd, PlanCeasedIn):
-        change = flagged(PlanCeased, ceased_on=cmd.ceased_on, by=by, reason=cmd.reason)
+        change = flagged(PlanCeased, ceased_on=cmd.ceased_on, by=by, reason=cmd.reason, recorded_by=rb)
         work = lambda c: review.plan_ceased(c, s, workflow_id, change)  # noqa: E731
     elif isinstance(cmd, FinalPlanIn):
         change = flagged(FinalPlan, issued_on=cmd.issued_on, names_setting=cmd.names_setting or None,
-                         already_named=cmd.already_named, by=by, evidence=cmd.evidence)
+                         already_named=cmd.already_named, by=by, evidence=cmd.evidence, recorded_by=rb)
         work = lambda c: review.final_plan(c, s, workflow_id, change)  # noqa: E731
     elif isinstance(cmd, AppealIn):
         change = flagged(AppealChange, lodged_on=cmd.lodged_on, decided_on=cmd.decided_on, outcome=cmd.outcome,
-                         by=by, note=cmd.note)
+                         by=by, note=cmd.note, recorded_by=rb)
         work = lambda c: review.appeal(c, s, workflow_id, change)  # noqa: E731
     elif isinstance(cmd, ReassessmentDecisionIn):
         change = flagged(LaDecision, decided_on=cmd.decided_on, reassess=cmd.decision == "reassess", by=by,
-                         evidence=cmd.evidence)
+                         evidence=cmd.evidence, recorded_by=rb)
         work = lambda c: processes.update(c, workflow_id, Reassessment.la_decided, change)  # noqa: E731
     else:  # pragma: no cover - every action's model is handled above
         raise FieldErrors({"form": "unsupported"})

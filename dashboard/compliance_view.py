@@ -1,17 +1,22 @@
 """The compliance figures for a page, the API and the CSV export: on-time rates per rule and per LA for an academic
-year (see store.compliance for how steps are counted), and a server-rendered SVG bar chart."""
+year (see store.compliance for how steps are counted), and a server-rendered SVG bar chart. Each completion is judged
+for backdating here (audit/backdating.py, with the school calendar and audit.backdating_working_days): counted by its
+date given, and counted again apart when it was recorded after the fact."""
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from html import escape
 from typing import Any
 
 from fastapi.responses import Response
 
+from activities.planning import school_calendar
+from audit.backdating import completion_flag
+from config.settings import Settings
 from dashboard.context import Web
 from store.compliance import (CONCLUDED_KEY, MEETING_KEY, Compliance, Rate, academic_year_of, compliance,
                               meeting_outcome, result_text)
@@ -27,7 +32,8 @@ class ComplianceView:
         def rate(r: Rate) -> dict[str, Any]:
             return {"key": r.key, "on_time": r.on_time, "counted": r.counted, "percent": r.percent,
                     "on_time_excluding_exemptions": r.on_time_excl, "counted_excluding_exemptions": r.counted_excl,
-                    "percent_excluding_exemptions": r.percent_excl, "exempt": r.exempt}
+                    "percent_excluding_exemptions": r.percent_excl, "exempt": r.exempt,
+                    "recorded_late_backdated": r.backdated, "backdated_counted_on_time": r.backdated_on_time}
 
         f = self.figures
         return {"academic_year": f"{f.year}-{(f.year + 1) % 100:02d}", "year": f.year, "total": rate(f.total),
@@ -37,10 +43,22 @@ class ComplianceView:
                 "years_with_steps": self.years}
 
 
+def judged(steps: list[StepFact], settings: Settings) -> list[StepFact]:
+    """The steps with each completion judged for backdating (StepFact.backdated), by the school's calendar."""
+    calendar, limit = school_calendar(settings), settings.audit.backdating_working_days
+    out = []
+    for s in steps:
+        flag = None if s.recorded_at is None else completion_flag(
+            given=s.completed_on, recorded_at=s.recorded_at, actor=s.recorded_actor, escalations=s.escalations,
+            calendar=calendar, working_days=limit, tz=settings.timezone)
+        out.append(replace(s, backdated=flag) if flag else s)
+    return out
+
+
 def compliance_for(web: Web, year: int | None) -> ComplianceView:
     today = web.clock()
     with web.sessionmaker() as session:
-        steps = all_steps(session)
+        steps = judged(all_steps(session), web.settings)
     year = year if year is not None else academic_year_of(today)
     years = sorted({academic_year_of(s.due) for s in steps} | {academic_year_of(today)})
     return ComplianceView(figures=compliance(steps, year, today), years=years)
@@ -78,10 +96,13 @@ def bar_chart(rates: list[Rate], title: str, chart_id: str) -> str:
 
 # meeting_held_on, meeting_on_time: an annual review's meeting (the school's part; empty for other rules);
 # result: "on time", "late", "late (LA)" (the meeting on time, the LA's decision that concludes the review not), or
-# empty while the step is not counted.
+# empty while the step is not counted (always by the date given, completed_on);
+# recorded_at (UTC), done_by (the staff id given), recorded_by (the account: web:NAME, api:NAME, cli:as:NAME,
+# cli:os:USER; empty for records from before it was kept): the completion's record;
+# backdated: why the completion looks recorded after the fact (a sentence), or empty.
 CSV_FIELDS = ["case_ref", "process_kind", "workflow_id", "la", "rule_id", "instance", "basis", "anchor", "due",
               "target", "owner", "status", "exempt", "exemption_ground", "completed_on", "on_time", "days_late",
-              "meeting_held_on", "meeting_on_time", "result"]
+              "meeting_held_on", "meeting_on_time", "result", "recorded_at", "done_by", "recorded_by", "backdated"]
 
 
 def steps_csv(steps: list[StepFact], today: date) -> str:
@@ -90,7 +111,7 @@ def steps_csv(steps: list[StepFact], today: date) -> str:
     writer.writerow(CSV_FIELDS)
     for s in steps:
         derived = {"meeting_held_on": s.meeting_on, "meeting_on_time": meeting_outcome(s, today),
-                   "result": result_text(s, today)}
+                   "result": result_text(s, today), "done_by": s.recorded_actor}
         row = []
         for name in CSV_FIELDS:
             value = derived[name] if name in derived else getattr(s, name)
@@ -105,6 +126,6 @@ def steps_csv(steps: list[StepFact], today: date) -> str:
 def steps_csv_response(web: Web) -> Response:
     """The export of every step, for the page /steps.csv and its API twin /api/steps.csv."""
     with web.sessionmaker() as session:
-        steps = all_steps(session)
+        steps = judged(all_steps(session), web.settings)
     return Response(steps_csv(steps, web.clock()), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="sendclock-steps.csv"'})

@@ -215,7 +215,7 @@ async def record_submit(request: Request, workflow_id: str, name: str, web: Web 
         cmd = parse(action.model, values)
         if not may_record(user, action, steps, getattr(cmd, "rule_id", None)):
             raise Forbidden()
-        outcome = await record(web, user, workflow_id, name, cmd)
+        outcome = await record(web, user, workflow_id, name, cmd, via="web")
     except FieldErrors as err:
         return _record_page(request, web, action, process, fields, values, err.errors, status_code=err.status)
     except Forbidden:

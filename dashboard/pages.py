@@ -15,6 +15,8 @@ from dashboard.render import render
 from dashboard.scope import scope_of
 from dashboard.views import (VIEWS, Filters, case_timeline, event_label, outbox_rows, rule_title, step_list,
                              step_state_text, transfer_warning)
+from statutory.clock import fmt
+from store.chain_heads import current_head, fingerprint, last_published, published_problem
 from store.web_queries import recent_events
 
 router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
@@ -75,4 +77,9 @@ def outbox(request: Request, web: Web = Depends(get_web), user: User = Depends(r
 def audit(request: Request, web: Web = Depends(get_web), user: User = Depends(auditor)) -> HTMLResponse:
     with web.sessionmaker() as session:
         events = recent_events(session)
-    return render(request, "audit.html", {"events": events, "event_label": event_label, "zone": web.zone})
+        head = current_head(session)  # the audit record's fingerprint now, and the last one sent (issue 21)
+        published = last_published(session)
+        problem = published_problem(session, published) if published else None
+    return render(request, "audit.html", {"events": events, "event_label": event_label, "zone": web.zone,
+                                          "head": head, "published": published, "problem": problem,
+                                          "fmt": fmt, "fingerprint": fingerprint})

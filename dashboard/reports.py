@@ -25,6 +25,7 @@ def compliance_page(request: Request, year: int | None = Query(None, ge=2014, le
         "chart_rule": bar_chart(f.by_rule, f"On-time rate per rule, academic year {f.year}-{f.year + 1}", "by-rule"),
         "chart_la": bar_chart(f.by_la, f"On-time rate per LA, academic year {f.year}-{f.year + 1}", "by-la"),
         "meeting": f.review(MEETING_KEY), "concluded": f.review(CONCLUDED_KEY),
+        "backdating_days": web.settings.audit.backdating_working_days,
     })
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from activities.planning import school_calendar
+from audit.backdating import ESCALATION, completion_flag
 from dashboard.auth import User
 from dashboard.context import PROCESS_LABELS, Web
 from dashboard.scope import EventPart, ProcessPart, scope_of
@@ -15,8 +17,8 @@ from statutory.clock import fmt
 from statutory.conventions import transfer_warning as rule_book_transfer_warning
 from store.models import Event, Process, Step
 from store.queries import OpenStep, open_steps, process_detail, processes_for_case, recent_outbox
-from store.reconcile import stopped_processes
-from store.web_queries import REVIEW_DUE, completion_key
+from store.reconcile import reopened_outside, stopped_processes
+from store.web_queries import REVIEW_DUE, completion_key, step_prefix
 
 VIEWS = {"open": "Open statutory steps", "overdue": "Overdue statutory steps", "due-soon": "Statutory steps due soon"}
 SORTS = {
@@ -155,6 +157,14 @@ class ProcessView:
     steps: list[Step]
     events: list[Event | EventPart]
     workflow_url: str
+    # Why a completed step's completion looks backdated, by (rule id, instance) (audit/backdating.py); judged from
+    # every record of the process, before the user's scope cuts them.
+    backdated: dict[tuple[str, int], str] = field(default_factory=dict)
+    # Closed here, but running again in Temporal after a reset outside sendclock (store/reconcile.py): what was found.
+    reopened: dict[str, Any] | None = None
+
+    def backdated_of(self, step: Step) -> str | None:
+        return self.backdated.get((step.rule_id, step.instance))
 
     def meeting_on(self, step: Step) -> date | None:
         """The review meeting recorded on an annual-review-due step's completion (the LA's decision), if any."""
@@ -209,6 +219,27 @@ def step_state_text(step: Step, today: date, meeting_on: date | None = None) -> 
     return step.status.capitalize()
 
 
+def backdating_flags(web: Web, process: Process, steps: list[Step], events: list[Event]) -> dict[tuple[str, int], str]:
+    """Each completed step whose completion looks backdated, with why: its record against its date given and the
+    overdue notices recorded before it, by the school's calendar and audit.backdating_working_days."""
+    settings = web.settings
+    calendar, limit = school_calendar(settings), settings.audit.backdating_working_days
+    by_key = {e.key: e for e in events}
+    found = {}
+    for s in steps:
+        completion = by_key.get(completion_key(process.workflow_id, s.rule_id, s.instance))
+        if s.status != "completed" or completion is None:
+            continue
+        prefix = step_prefix(process.workflow_id, s.rule_id, s.instance)
+        escalations = [(e.occurred_at, e.data or {}) for e in events
+                       if e.kind == ESCALATION and e.key.startswith(prefix)]
+        flag = completion_flag(given=s.completed_on, recorded_at=completion.occurred_at, actor=completion.actor,
+                               escalations=escalations, calendar=calendar, working_days=limit, tz=settings.timezone)
+        if flag:
+            found[(s.rule_id, s.instance)] = flag
+    return found
+
+
 def case_timeline(web: Web, user: User, case_ref: str) -> list[ProcessView]:
     """Every process of a case the user may see, with the steps and events they may see (dashboard.scope: staff see
     only the processes with a step of theirs, and of those only their steps); empty when there is no such case, or
@@ -216,6 +247,7 @@ def case_timeline(web: Web, user: User, case_ref: str) -> list[ProcessView]:
     scope = scope_of(user)
     with web.sessionmaker() as session:
         processes = processes_for_case(session, case_ref)
+        reopened = reopened_outside(session, [p.workflow_id for p in processes])
         views = []
         for p in processes:
             detail = process_detail(session, p.workflow_id)
@@ -225,7 +257,9 @@ def case_timeline(web: Web, user: User, case_ref: str) -> list[ProcessView]:
                 continue
             process, steps, events = seen
             views.append(ProcessView(process=process, label=PROCESS_LABELS.get(p.kind, p.kind), steps=steps,
-                                     events=events, workflow_url=web.workflow_url(p.workflow_id, user)))
+                                     events=events, workflow_url=web.workflow_url(p.workflow_id, user),
+                                     backdated=backdating_flags(web, *detail),
+                                     reopened=reopened.get(p.workflow_id)))
     return views
 
 
@@ -238,7 +272,7 @@ def _step_json(v: ProcessView, s: Step, today: date) -> dict[str, Any]:
             "meeting_held_on": meeting.isoformat() if meeting else None, "exempt": s.exempt,
             "exemption_ground": s.exemption_ground,
             "completed_on": s.completed_on.isoformat() if s.completed_on else None, "on_time": s.on_time,
-            "days_late": s.days_late, "explanation": s.explanation}
+            "days_late": s.days_late, "backdated": v.backdated_of(s), "explanation": s.explanation}
 
 
 def timeline_json(views: list[ProcessView], today: date, web: Web) -> list[dict[str, Any]]:

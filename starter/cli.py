@@ -37,7 +37,11 @@ EXIT_UNAVAILABLE = 1
 CaseOption = Annotated[str, typer.Option("--case", help="The school's case reference (never a name).")]
 InitialsOption = Annotated[str | None, typer.Option(
     "--initials", help="The pupil's initials (e.g. AB), shown in notices only if the school turns that on.")]
-ByOption = Annotated[str, typer.Option("--by", help="Staff id recording it (see config).")]
+ByOption = Annotated[str, typer.Option("--by", help="Staff id of who did it (see config); --as: who records it.")]
+# Every command that records a change takes --as: which account told sendclock (starter/recorded_by.py).
+AsOption = Annotated[str | None, typer.Option(
+    "--as", help="The dashboard account (user name) recording this, kept in the record as cli:as:NAME; without it, "
+                 "the operating-system user (cli:os:USER). --by stays who did it.", show_default=False)]
 ReceivedOption = Annotated[str | None, typer.Option("--received", help="Which request, if the case has several (YYYY-MM-DD).")]
 
 # CLI flag for each model field, so an error names what the user typed.
@@ -45,7 +49,7 @@ FLAGS = {"case_ref": "--case", "initials": "--initials", "la": "--la", "received
          "escalate_to": "--escalate-to", "sent_on": "--date", "method": "--method", "by": "--by", "note": "--note",
          "ground": "--ground", "start": "--start", "end": "--end", "claimed_by": "--by", "withdrawn_on": "--date",
          "reason": "--reason", "assessment_requested_on": "--assessment-requested",
-         "requested_on": "--requested-on"}
+         "requested_on": "--requested-on", "recorded_by": "--as"}
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -98,6 +102,28 @@ def not_future(settings, flag: str, value: date | None) -> None:
     today = local_date(datetime.now(timezone.utc), settings.timezone)
     if value is not None and value > today:
         fail(f"{flag}: {value} is in the future (today is {today})")
+
+
+def recording_account(settings, name: str | None) -> str:
+    """The account a command records its change as (starter/recorded_by.py): cli:as:NAME for `--as NAME`, an
+    enabled dashboard account (checked in the database before Temporal is contacted), else cli:os:USER."""
+    from starter.recorded_by import as_account, os_account
+    from store.accounts_queries import account_by_username
+
+    if name is None:
+        return os_account()
+    try:
+        account = as_account(name)
+    except ValueError as err:
+        fail(f"--as: {err}")
+    with db_session(settings) as session:
+        found = account_by_username(session, name)
+        active = found is not None and found.active
+    if found is None:
+        fail(f"--as: no account {name!r} (see `sendclock user list`)")
+    if not active:
+        fail(f"--as: the account {name!r} is disabled")
+    return account
 
 
 def load_settings():
@@ -314,13 +340,15 @@ def advice_sent_command(
     method: Annotated[str, typer.Option("--method", help="email, post, hand or portal.")] = "email",
     note: Annotated[str, typer.Option("--note", help="Optional note (no personal details).")] = "",
     received: ReceivedOption = None,
+    as_: AsOption = None,
 ) -> None:
     """Record that the advice was sent to the LA: reports on time or late."""
     from starter.advice import advice_sent
     from workflows.models import AdviceSent
 
     settings = load_settings()
-    sent = build(AdviceSent, sent_on=parse_date("--date", date_), by=by, method=method, note=note)
+    sent = build(AdviceSent, sent_on=parse_date("--date", date_), by=by, method=method, note=note,
+                 recorded_by=recording_account(settings, as_))
     not_future(settings, "--date", sent.sent_on)
     _change(settings, case, received, lambda client, wid: advice_sent(client, settings, wid, sent))
 
@@ -334,6 +362,7 @@ def advice_exempt_command(
     end: Annotated[str | None, typer.Option("--end", help="When they ended, if they have.")] = None,
     note: Annotated[str, typer.Option("--note", help="Why (no personal details beyond what is needed).")] = "",
     received: ReceivedOption = None,
+    as_: AsOption = None,
 ) -> None:
     """Record a reg 8(2) exemption: the duty becomes "as soon as practicable"."""
     from starter.advice import record_exemption
@@ -341,7 +370,7 @@ def advice_exempt_command(
 
     settings = load_settings()
     exemption = build(Exemption, ground=ground, start=parse_date("--start", start), end=parse_date("--end", end),
-                      note=note, claimed_by=by)
+                      note=note, claimed_by=by, recorded_by=recording_account(settings, as_))
     _change(settings, case, received, lambda client, wid: record_exemption(client, settings, wid, exemption))
 
 
@@ -352,13 +381,15 @@ def advice_withdraw_command(
     by: ByOption = "senco",
     reason: Annotated[str, typer.Option("--reason", help="Optional reason.")] = "",
     received: ReceivedOption = None,
+    as_: AsOption = None,
 ) -> None:
     """Record that the LA withdrew its request: the process ends."""
     from starter.advice import withdraw
     from workflows.models import Withdrawal
 
     settings = load_settings()
-    withdrawal = build(Withdrawal, withdrawn_on=parse_date("--date", date_), by=by, reason=reason)
+    withdrawal = build(Withdrawal, withdrawn_on=parse_date("--date", date_), by=by, reason=reason,
+                       recorded_by=recording_account(settings, as_))
     not_future(settings, "--date", withdrawal.withdrawn_on)
     _change(settings, case, received, lambda client, wid: withdraw(client, settings, wid, withdrawal))
 
@@ -432,6 +463,7 @@ from starter.cli_review import review_app  # noqa: E402
 import starter.cli_config  # noqa: E402,F401  (registers `sendclock config`)
 import starter.cli_users  # noqa: E402,F401  (registers `sendclock user` and `sendclock feed`)
 from starter.cli_audit import audit_app  # noqa: E402
+import starter.audit_heads  # noqa: E402,F401  (registers `sendclock audit head` and `sendclock audit heads`)
 from starter.cli_retention import retention_app  # noqa: E402
 from starter.cli_keys import key_app  # noqa: E402
 

@@ -16,7 +16,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from starter import cli_format as out
-from starter.cli import FLAGS, ByOption, CaseOption, InitialsOption, fail, load_settings, parse_date, run_async
+from starter.cli import (FLAGS, AsOption, ByOption, CaseOption, InitialsOption, fail, load_settings, parse_date,
+                         recording_account, run_async)
 from starter.cli import db_session, in_send_era
 from statutory.clock import fmt
 
@@ -310,6 +311,7 @@ def reassessment_sent(
     by: ByOption = "senco",
     evidence: EvidenceOption = "",
     needs_changed: NeedsChangedWhich = None,
+    as_: AsOption = None,
 ) -> None:
     """Record that the request to re-assess went to the LA: the LA's 15 days to decide start (reg 25)."""
     from starter.advice import check_staff
@@ -319,7 +321,7 @@ def reassessment_sent(
 
     settings = load_settings()
     done = _build(StepDone, REASSESS_FLAGS, rule_id=EARLIEST, done_on=parse_date("--date", date_), by=by,
-                  evidence=evidence)
+                  evidence=evidence, recorded_by=recording_account(settings, as_))
     _check(REASSESS_FLAGS, lambda: check_staff(settings, by=by))
     _not_future(settings, "--date", done.done_on)
     workflow_id = _reassessment(settings, case, EARLIEST, needs_changed,
@@ -344,6 +346,7 @@ def reassessment_decided(
     by: ByOption = "senco",
     evidence: EvidenceOption = "",
     needs_changed: NeedsChangedWhich = None,
+    as_: AsOption = None,
 ) -> None:
     """Record the LA's decision on the request: re-assess (the 14 weeks for the final plan start) or not (the
     process ends)."""
@@ -356,7 +359,7 @@ def reassessment_decided(
     if reassess is None:
         fail("--reassess/--refused: say what the LA decided")
     decision = _build(LaDecision, REASSESS_FLAGS, decided_on=parse_date("--date", date_), reassess=reassess,
-                      by=by, evidence=evidence)
+                      by=by, evidence=evidence, recorded_by=recording_account(settings, as_))
     _check(REASSESS_FLAGS, lambda: check_staff(settings, by=by))
     _not_future(settings, "--date", decision.decided_on)
     workflow_id = _reassessment(settings, case, DECISION, needs_changed,
@@ -399,6 +402,7 @@ def step_done(
     evidence: EvidenceOption = "",
     process: ProcessOption = None,
     received: WhichOption = None,
+    as_: AsOption = None,
 ) -> None:
     """Record a step done: reports on time or late (an earliest date is neither)."""
     from starter.advice import check_staff
@@ -411,7 +415,7 @@ def step_done(
     if rule == DECISION:
         fail(f"--rule: {DECISION} is done when the LA's decision is recorded: `sendclock reassessment decided`")
     done = _build(StepDone, STEP_FLAGS, rule_id=_rule(rule), done_on=parse_date("--date", date_), by=by,
-                  method=method, evidence=evidence)
+                  method=method, evidence=evidence, recorded_by=recording_account(settings, as_))
     _check(STEP_FLAGS, lambda: check_staff(settings, by=by))
     _not_future(settings, "--date", done.done_on)
     _step_change(settings, case, rule, process, received,
@@ -429,6 +433,7 @@ def step_exempt(
     by: ByOption = "senco",
     process: ProcessOption = None,
     received: WhichOption = None,
+    as_: AsOption = None,
 ) -> None:
     """Record an exemption on a step whose rule has grounds: the duty becomes "as soon as practicable"."""
     from starter.advice import check_staff
@@ -442,7 +447,8 @@ def step_exempt(
     except ValueError as err:
         fail(f"--ground: {err}")
     exemption = _build(Exemption, STEP_FLAGS, ground=ground, start=parse_date("--start", start),
-                       end=parse_date("--end", end), note=note, claimed_by=by)
+                       end=parse_date("--end", end), note=note, claimed_by=by,
+                       recorded_by=recording_account(settings, as_))
     if found.needs_period and exemption.start is None:
         fail(f"--start: ground {ground} needs the date the circumstances began")
     if exemption.start is not None:
@@ -464,6 +470,7 @@ def step_reassign(
     reason: Annotated[str, typer.Option("--reason", help="Optional reason.")] = "",
     process: ProcessOption = None,
     received: WhichOption = None,
+    as_: AsOption = None,
 ) -> None:
     """Hand a step to someone else: they are told, and its reminders go to them."""
     from starter.advice import check_staff
@@ -471,7 +478,8 @@ def step_reassign(
     from workflows.models import Reassignment
 
     settings = load_settings()
-    change = _build(Reassignment, STEP_FLAGS, rule_id=_rule(rule), owner=to, by=by, reason=reason)
+    change = _build(Reassignment, STEP_FLAGS, rule_id=_rule(rule), owner=to, by=by, reason=reason,
+                    recorded_by=recording_account(settings, as_))
     _check(STEP_FLAGS, lambda: check_staff(settings, by=by, owner=to))
     _step_change(settings, case, rule, process, received,
                  lambda client, workflow_id: reassign_step(client, settings, workflow_id, change))
@@ -486,6 +494,7 @@ def step_cancel(
     by: ByOption = "senco",
     process: ProcessOption = None,
     received: WhichOption = None,
+    as_: AsOption = None,
 ) -> None:
     """Cancel a step that is no longer needed (entered in error, the plan ceased, ...); some processes end with it."""
     from starter.advice import check_staff
@@ -494,7 +503,7 @@ def step_cancel(
 
     settings = load_settings()
     cancellation = _build(Cancellation, STEP_FLAGS, rule_id=_rule(rule), cancelled_on=parse_date("--date", date_),
-                          by=by, reason=reason)
+                          by=by, reason=reason, recorded_by=recording_account(settings, as_))
     if not cancellation.reason:
         fail("--reason: say why the step is cancelled")
     _check(STEP_FLAGS, lambda: check_staff(settings, by=by))
@@ -530,6 +539,7 @@ def process_replan(
     reason: Annotated[str, typer.Option("--reason", help="Why (kept in the record).")] =
         "the rule book or the school calendar changed",
     as_json: JsonOption = False,
+    as_: AsOption = None,
 ) -> None:
     """Plan every open step again with the rule book and the school calendar as they are now (after upgrading
     sendclock, or editing term dates or an LA's own dates): each step whose dates move is recorded and its owner
@@ -543,7 +553,8 @@ def process_replan(
     if (case is None) == (not every):
         fail("--case: give a case reference, or --all for every open process (not both)")
     settings = load_settings()
-    request = _build(Replan, {"by": "--by", "reason": "--reason"}, by=by, reason=reason)
+    request = _build(Replan, {"by": "--by", "reason": "--reason"}, by=by, reason=reason,
+                     recorded_by=recording_account(settings, as_))
     _check({"by": "--by"}, lambda: check_staff(settings, by=by))
     with db_session(settings) as session:
         workflow_ids = open_process_ids(session, None if every else _case(case))

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from starter import cli_format as out
-from starter.cli import FLAGS, ByOption, CaseOption, InitialsOption, build, fail_request, load_settings, parse_date, run_async
+from starter.cli import (FLAGS, AsOption, ByOption, CaseOption, InitialsOption, build, fail_request, load_settings,
+                         parse_date, recording_account, run_async)
 from starter.cli import in_send_era, not_future
 
 review_app = typer.Typer(help="Annual reviews of EHC plans (s44; regs 18, 20-22): one review cycle a year per plan.",
@@ -91,13 +92,15 @@ def review_meeting(
     short_notice: Annotated[bool, typer.Option("--short-notice", help="Confirm less than 14 clear days' notice.")] = False,
     by: ByOption = "senco",
     note: Annotated[str, typer.Option("--note", help="Optional note.")] = "",
+    as_: AsOption = None,
 ) -> None:
     """Set or move the review meeting (at least 14 clear days' notice, reg 20(3))."""
     from starter.review import set_meeting
     from workflows.models import MeetingDate
 
     settings = load_settings()
-    meeting = build(MeetingDate, meeting_on=parse_date("--date", date_), short_notice=short_notice, by=by, note=note)
+    meeting = build(MeetingDate, meeting_on=parse_date("--date", date_), short_notice=short_notice, by=by, note=note,
+                    recorded_by=recording_account(settings, as_))
     _call(settings, case, lambda client, wid: set_meeting(client, settings, wid, meeting))
 
 
@@ -107,13 +110,15 @@ def review_held(
     date_: DateOption,
     by: ByOption = "senco",
     attended: Annotated[list[str] | None, typer.Option("--attended", help="Role that attended; repeatable.")] = None,
+    as_: AsOption = None,
 ) -> None:
     """Record the review meeting as held: the report and the LA's decision are due from it."""
     from starter.review import meeting_held
     from workflows.models import MeetingHeld
 
     settings = load_settings()
-    held = build(MeetingHeld, held_on=parse_date("--date", date_), by=by, attended=attended or [])
+    held = build(MeetingHeld, held_on=parse_date("--date", date_), by=by, attended=attended or [],
+                 recorded_by=recording_account(settings, as_))
     not_future(settings, "--date", held.held_on)
     _call(settings, case, lambda client, wid: meeting_held(client, settings, wid, held))
 
@@ -125,6 +130,7 @@ def review_decision(
     decision: Annotated[str, typer.Option("--decision", help="maintain, amend or cease.")],
     by: ByOption = "senco",
     evidence: Annotated[str, typer.Option("--evidence", help="Reference to the LA's letter.")] = "",
+    as_: AsOption = None,
 ) -> None:
     """Record the LA's decision after the review: the next cycle starts."""
     from starter.review import la_decision
@@ -132,7 +138,8 @@ def review_decision(
 
     settings = load_settings()
     FLAGS["decided_on"] = "--date"
-    answer = build(ReviewDecision, decided_on=parse_date("--date", date_), decision=decision, by=by, evidence=evidence)
+    answer = build(ReviewDecision, decided_on=parse_date("--date", date_), decision=decision, by=by, evidence=evidence,
+                   recorded_by=recording_account(settings, as_))
     not_future(settings, "--date", answer.decided_on)
     _call(settings, case, lambda client, wid: la_decision(client, settings, wid, answer))
 
@@ -143,13 +150,15 @@ def review_ceased(
     date_: DateOption,
     reason: Annotated[str, typer.Option("--reason", help="Why the plan ended.")],
     by: ByOption = "senco",
+    as_: AsOption = None,
 ) -> None:
     """Record that the plan ceased: the review cycle ends."""
     from starter.review import plan_ceased
     from workflows.models import PlanCeased
 
     settings = load_settings()
-    ceased = build(PlanCeased, ceased_on=parse_date("--date", date_), by=by, reason=reason)
+    ceased = build(PlanCeased, ceased_on=parse_date("--date", date_), by=by, reason=reason,
+                   recorded_by=recording_account(settings, as_))
     not_future(settings, "--date", ceased.ceased_on)
     _call(settings, case, lambda client, wid: plan_ceased(client, settings, wid, ceased))
 
@@ -164,6 +173,7 @@ def review_final_plan(
         "--already-named", help="The LA confirmed in writing that the plan already names it.")] = False,
     by: ByOption = "senco",
     evidence: Annotated[str, typer.Option("--evidence", help="Reference to the LA's letter.")] = "",
+    as_: AsOption = None,
 ) -> None:
     """Record the LA's final plan: it meets a transfer year's reg 18 step and an amended plan (reg 22(3))."""
     from starter.review import final_plan
@@ -171,7 +181,7 @@ def review_final_plan(
 
     settings = load_settings()
     plan = build(FinalPlan, issued_on=parse_date("--date", date_), names_setting=names_setting,
-                 already_named=already_named, by=by, evidence=evidence)
+                 already_named=already_named, by=by, evidence=evidence, recorded_by=recording_account(settings, as_))
     not_future(settings, "--date", plan.issued_on)
     _call(settings, case, lambda client, wid: final_plan(client, settings, wid, plan))
 
@@ -185,6 +195,7 @@ def review_appeal(
         "--outcome", help="With --decided: plan-maintained, cease-upheld or withdrawn.")] = None,
     by: ByOption = "senco",
     note: Annotated[str, typer.Option("--note", help="Optional note (no personal details).")] = "",
+    as_: AsOption = None,
 ) -> None:
     """Record an appeal against a decision to cease: lodged, then decided (the plan is maintained meanwhile)."""
     from starter.review import appeal
@@ -193,7 +204,7 @@ def review_appeal(
     settings = load_settings()
     FLAGS["decided_on"] = "--decided"
     change = build(AppealChange, lodged_on=parse_date("--lodged", lodged), decided_on=parse_date("--decided", decided),
-                   outcome=outcome, by=by, note=note)
+                   outcome=outcome, by=by, note=note, recorded_by=recording_account(settings, as_))
     not_future(settings, "--lodged", change.lodged_on)
     not_future(settings, "--decided", change.decided_on)
     _call(settings, case, lambda client, wid: appeal(client, settings, wid, change))

@@ -9,6 +9,8 @@ worker starts (worker.py), so a changed setting (the digest's day or time) takes
 - `<task queue>-reconcile`: ReconcileProcesses every temporal.reconcile_seconds (5 minutes by default): open
   processes in the database whose workflow Temporal no longer runs are marked stopped and the SENCO told; the worker
   also triggers it once when it starts.
+- `<task queue>-chain-head`: PublishChainHead Monday to Friday at notifications.chain_head.at (07:00, school time
+  zone): the audit record's fingerprint to the SENCO and auditors; the activity skips bank holidays and closures.
 
 Schedule ids carry the task queue, so two schools (or two tests) sharing a namespace do not share schedules. An
 existing schedule keeps its state: a schedule an operator paused in the Temporal UI stays paused.
@@ -35,6 +37,7 @@ from temporalio.client import (
 
 from config.settings import Settings
 from workflows.archive import ArchiveClosedRuns
+from workflows.chain_head import PublishChainHead
 from workflows.housekeeping import DispatchHeld, WeeklyDigest
 from workflows.models import ArchiveRunInput, HousekeepingRun, ReconcileRun
 from workflows.reconcile import ReconcileProcesses
@@ -116,6 +119,30 @@ def reconcile_schedule(settings: Settings) -> Schedule:
     )
 
 
+def chain_head_schedule_id(settings: Settings) -> str:
+    return f"{settings.temporal.task_queue}-chain-head"
+
+
+def chain_head_schedule(settings: Settings) -> Schedule:
+    at = settings.notifications.chain_head.at
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            PublishChainHead.run, HousekeepingRun(), id=chain_head_schedule_id(settings),
+            task_queue=settings.temporal.task_queue,
+            # A worker down at the hour picks the run up when it starts, the same day: the fingerprint is for the
+            # day the run reads the record on, and that day's later run, if any, finds it sent.
+            execution_timeout=timedelta(hours=12),
+        ),
+        spec=ScheduleSpec(
+            calendars=[ScheduleCalendarSpec(day_of_week=[ScheduleRange(1, FRIDAY)], hour=[ScheduleRange(at.hour)],
+                                            minute=[ScheduleRange(at.minute)])],
+            time_zone_name=settings.timezone,
+        ),
+        # Runs a few hours late after an outage (the same morning), never piles up: the next day's covers it all.
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(hours=6)),
+    )
+
+
 async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> None:
     """Create the schedule, or give an existing one this action, spec and policy (keeping its paused state)."""
     try:
@@ -141,6 +168,12 @@ async def ensure_archive_schedule(client: Client, settings: Settings) -> str:
     """The hourly archiving schedule (audit), created or updated; returns its id."""
     await ensure_schedule(client, archive_schedule_id(settings), archive_schedule(settings))
     return archive_schedule_id(settings)
+
+
+async def ensure_chain_head_schedule(client: Client, settings: Settings) -> str:
+    """The daily chain-head schedule (the audit record's fingerprint sent out), created or updated; returns its id."""
+    await ensure_schedule(client, chain_head_schedule_id(settings), chain_head_schedule(settings))
+    return chain_head_schedule_id(settings)
 
 
 async def ensure_reconcile_schedule(client: Client, settings: Settings, *, now: bool = True) -> str:

@@ -10,12 +10,17 @@ Annual reviews have two figures (docs/law.md, annual-review-due): "meeting withi
 LA's part (the step's completion: the LA's decision after the meeting, on or before that date). A review whose meeting
 was on time and whose decision was late is "late (LA)". For steps completed by the meeting, before issue 18, the
 completion date is the meeting date, and the only date there is for both figures.
+
+A completion counts by its date given (the law's date), even when it was recorded after the fact: a step flagged as
+backdated (audit/backdating.py; StepFact.backdated, set by the caller with the school calendar) still counts on time or
+late by that date, and is counted again apart ("recorded late (backdated)", and how many of those count on time), so
+an auditor sees how many on-time figures rest on a date given after the fact.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from store.web_queries import REVIEW_DUE, StepFact
@@ -74,6 +79,8 @@ class Rate:
     on_time_excl: int  # excluding exempted steps
     counted_excl: int
     exempt: int
+    backdated: int = 0  # counted steps whose completion is flagged as backdated
+    backdated_on_time: int = 0  # ... of which counted on time (by the date given)
 
     @property
     def percent(self) -> float | None:
@@ -102,8 +109,10 @@ def _rates(groups: dict[str, list[tuple[StepFact, bool]]]) -> list[Rate]:
     for key in sorted(groups):
         decided = groups[key]
         plain = [ok for s, ok in decided if not s.exempt]
+        flagged = [ok for s, ok in decided if s.backdated]
         rates.append(Rate(key=key, on_time=sum(ok for _, ok in decided), counted=len(decided),
-                          on_time_excl=sum(plain), counted_excl=len(plain), exempt=len(decided) - len(plain)))
+                          on_time_excl=sum(plain), counted_excl=len(plain), exempt=len(decided) - len(plain),
+                          backdated=len(flagged), backdated_on_time=sum(flagged)))
     return rates
 
 
@@ -118,8 +127,8 @@ def compliance(steps: Iterable[StepFact], year: int, today: date) -> Compliance:
             continue
         if step.rule_id == REVIEW_DUE:
             met = meeting_outcome(step, today)
-            if met is not None:
-                reviews[MEETING_KEY].append((step, met))
+            if met is not None:  # the meeting's own record is not the step's completion: not judged here
+                reviews[MEETING_KEY].append((replace(step, backdated=None), met))
         ok = outcome(step, today)
         if ok is None:
             continue

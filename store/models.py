@@ -101,6 +101,22 @@ class Event(Base):
     hash: Mapped[str | None] = mapped_column(String(64))
 
 
+class PublishedHead(Base):
+    """The audit record's fingerprint as it was sent out on one day (store/chain_heads.py): the hash of the last
+    chained event row, its id and how many rows there were up to it. Append-only (triggers, migration 0008). No
+    foreign key to `event`: a retention purge may remove the row, and its purge record then carries the link."""
+
+    __tablename__ = "published_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    published_on: Mapped[date] = mapped_column(Date, unique=True)  # the school's date: one a day
+    published_at: Mapped[datetime]  # workflow time
+    event_id: Mapped[int | None] = mapped_column(Integer)  # None: the record had no entries yet
+    hash: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    recipients: Mapped[list[str]]  # staff ids it was sent to
+
+
 class Outbox(Base):
     """One notification to one staff member on one channel: what was said, and whether it went.
 

@@ -20,7 +20,8 @@ from store.recorder import record_event
 
 OPEN, STOPPED = "open", "stopped"
 STOPPED_OUTSIDE, RESUMED = "process-stopped-outside", "process-resumed"
-OUTSIDE_KINDS = (STOPPED_OUTSIDE, RESUMED)  # written by sendclock about a workflow, not by the workflow
+REOPENED_OUTSIDE = "process-reset-outside"  # a closed process running again after a reset in Temporal
+OUTSIDE_KINDS = (STOPPED_OUTSIDE, RESUMED, REOPENED_OUTSIDE)  # written by sendclock about a workflow, not by it
 ACTOR = "sendclock"
 
 
@@ -69,6 +70,32 @@ def record_stopped(connection: Connection, workflow_id: str, *, found_at: dateti
               "closed_at": closed_at.isoformat() if closed_at else None, "reason": reason, "identity": identity},
         process={"status": STOPPED, "outcome": f"Stopped outside sendclock: {sentence}"[:200], "closed": False},
     )
+
+
+def closed_processes(session: Session) -> list[Process]:
+    """The processes the database holds closed (their workflows should not be running)."""
+    return list(session.scalars(select(Process).where(Process.closed_at.is_not(None))))
+
+
+def record_reopened(connection: Connection, workflow_id: str, *, found_at: datetime, run_id: str,
+                    reset_at: datetime | None, sentence: str) -> bool:
+    """A process closed in the database runs again in Temporal: reset outside sendclock to before it closed. Its
+    rows stay as they were written (the record stands); the case page and the SENCO are told. False if this run was
+    found before."""
+    return record_event(
+        connection, key=f"{workflow_id}/{REOPENED_OUTSIDE}/{run_id}", process_id=workflow_id, kind=REOPENED_OUTSIDE,
+        occurred_at=found_at, actor=ACTOR,
+        data={"run_id": run_id, "reset_at": reset_at.isoformat() if reset_at else None, "what": sentence})
+
+
+def reopened_outside(session: Session, workflow_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """For each of these processes that was found running again after it closed, the latest such record's data."""
+    found: dict[str, dict[str, Any]] = {}
+    rows = session.scalars(select(Event).where(Event.process_id.in_(workflow_ids), Event.kind == REOPENED_OUTSIDE)
+                           .order_by(Event.id))
+    for row in rows:
+        found[row.process_id] = {**row.data, "found_at": row.occurred_at}
+    return found
 
 
 def record_resumed(connection: Connection, workflow_id: str, *, at: datetime, from_run_id: str, run_id: str,

@@ -3,12 +3,13 @@ compliance figures) and the event log (for auditors). Nothing here writes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import String, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
+from statutory.clock import local_date
 from store.models import Event, Process, Step
 
 
@@ -36,6 +37,17 @@ class StepFact:
     # The review meeting of an `annual-review-due` step (None for other rules, or when not yet known): the school's
     # part of the review, while the step's own completion is the LA's decision that concludes it.
     meeting_on: date | None = None
+    # A completed step's completion record: when it was written (workflow time), its actor (the staff id given as
+    # `by`) and the account that recorded it (data["recorded_by"], when the change came with one).
+    recorded_at: datetime | None = None
+    recorded_actor: str | None = None
+    recorded_by: str | None = None
+    # The step's overdue notices (escalation records: time, data), read only where they could show backdating: the
+    # completion recorded after its due date and after its date given (audit/backdating.py).
+    escalations: tuple[tuple[datetime, dict], ...] = ()
+    # Why the completion looks backdated (audit/backdating.py), set by the caller that has the school calendar
+    # (dashboard/compliance_view.py); None: not flagged, or not judged.
+    backdated: str | None = None
 
 
 REVIEW_DUE = "annual-review-due"
@@ -50,7 +62,15 @@ STEP_FACT_COLUMNS = (
 
 def completion_key(process_id: str, rule_id: str, instance: int) -> str:
     """The key a step's completion event is recorded under (workflows/step.py: "{workflow_id}/{rule_id}[#n]/..")."""
-    return f"{process_id}/{rule_id}{'' if instance == 1 else f'#{instance}'}/completed"
+    return f"{step_prefix(process_id, rule_id, instance)}completed"
+
+
+def step_prefix(process_id: str, rule_id: str, instance: int) -> str:
+    """The prefix of every event key of one step instance (workflows/step.py: "{workflow_id}/{rule_id}[#n]/")."""
+    return f"{process_id}/{rule_id}{'' if instance == 1 else f'#{instance}'}/"
+
+
+ESCALATION = "escalation-sent"  # an overdue notice's record; its key: "{step prefix}overdue/{instant}"
 
 
 # completion_key in SQL: an exact match on the event table's unique key, so the meeting date costs one index
@@ -65,6 +85,7 @@ _MEETING = case((Step.rule_id == REVIEW_DUE, func.coalesce(
     _COMPLETION.c.data["meeting_held_on"].as_string(),
     case((Step.status == "open", Process.facts["held_on"].as_string())))))
 _RULE, _STATUS, _COMPLETED_ON = (STEP_FACT_COLUMNS.index(c) for c in (Step.rule_id, Step.status, Step.completed_on))
+_RECORDED = (_COMPLETION.c.occurred_at, _COMPLETION.c.actor, _COMPLETION.c.data["recorded_by"].as_string())
 
 
 def _meeting_on(rule_id: str, status: str, completed_on: date | None, recorded: str | None) -> date | None:
@@ -81,20 +102,44 @@ def _meeting_on(rule_id: str, status: str, completed_on: date | None, recorded: 
 
 
 def all_steps(session: Session, *, due_from: date | None = None, due_to: date | None = None) -> list[StepFact]:
-    """Every step (optionally those due in [due_from, due_to]), by due date, case reference and step id; an
-    annual-review-due step with its meeting date (one query: its completion event is joined by its key)."""
-    query = (select(*STEP_FACT_COLUMNS, _MEETING).select_from(Step)
+    """Every step (optionally those due in [due_from, due_to]), by due date, case reference and step id; a
+    completed step with its completion record (joined by its key), an annual-review-due step with its meeting date,
+    and the overdue notices of a step completed after its due date (a second query, by process)."""
+    query = (select(*STEP_FACT_COLUMNS, _MEETING, *_RECORDED).select_from(Step)
              .join(Process, Process.workflow_id == Step.process_id)
-             .outerjoin(_COMPLETION, and_(Step.rule_id == REVIEW_DUE, Step.status == "completed",
-                                          _COMPLETION.c.key == _COMPLETION_KEY))
+             .outerjoin(_COMPLETION, and_(Step.status == "completed", _COMPLETION.c.key == _COMPLETION_KEY))
              .order_by(Step.due, Process.case_ref, Step.id))
     if due_from is not None:
         query = query.where(Step.due >= due_from)
     if due_to is not None:
         query = query.where(Step.due <= due_to)
     width = len(STEP_FACT_COLUMNS)
-    return [StepFact(*row[:width], meeting_on=_meeting_on(row[_RULE], row[_STATUS], row[_COMPLETED_ON], row[width]))
-            for row in session.execute(query)]
+    facts = [StepFact(*row[:width], meeting_on=_meeting_on(row[_RULE], row[_STATUS], row[_COMPLETED_ON], row[width]),
+                      recorded_at=row[width + 1], recorded_actor=row[width + 2], recorded_by=row[width + 3])
+             for row in session.execute(query)]
+    return _with_escalations(session, facts)
+
+
+def _with_escalations(session: Session, facts: list[StepFact]) -> list[StepFact]:
+    """Each step's overdue notices, where they could matter: its completion recorded (on a later day, in Europe/London
+    as every date of a step) after its due date (overdue notices come after it) and after its date given."""
+    wanted = {step_prefix(f.workflow_id, f.rule_id, f.instance): i for i, f in enumerate(facts)
+              if f.recorded_at is not None and f.completed_on is not None
+              and f.recorded_at.date() >= max(f.due, f.completed_on)  # cheap first: London is never behind UTC
+              and local_date(f.recorded_at) > max(f.due, f.completed_on)}
+    if not wanted:
+        return facts
+    found: dict[int, list[tuple[datetime, dict]]] = {}
+    process_ids = sorted({facts[i].workflow_id for i in wanted.values()})
+    for start in range(0, len(process_ids), 500):
+        query = (select(Event.key, Event.occurred_at, Event.data)
+                 .where(Event.kind == ESCALATION, Event.process_id.in_(process_ids[start:start + 500]))
+                 .order_by(Event.occurred_at, Event.id))
+        for key, at, data in session.execute(query):
+            index = wanted.get(key[:key.rfind("/overdue/") + 1])
+            if index is not None:
+                found.setdefault(index, []).append((at, data or {}))
+    return [replace(f, escalations=tuple(found[i])) if i in found else f for i, f in enumerate(facts)]
 
 
 @dataclass(frozen=True)

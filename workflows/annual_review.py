@@ -49,7 +49,7 @@ with workflow.unsafe.imports_passed_through():
         StepStatus,
     )
     from workflows.process import StatutoryProcess
-    from workflows.step import StatutoryStep, today
+    from workflows.step import StatutoryStep, today, with_recorded_by
 
 DUE = "annual-review-due"
 TRANSFER = {"phase": "phase-transfer-review", "post16": "post16-transfer-review", "post16-move": "post16-move-review"}
@@ -146,8 +146,9 @@ class AnnualReview(StatutoryProcess):
         self.facts.update(meeting_on=meeting.meeting_on.isoformat(), short_notice=meeting.short_notice)
         stamp = workflow.now().isoformat()
         await self.record_process("meeting-rescheduled" if moved else "meeting-set",
-                                  {"meeting_on": meeting.meeting_on.isoformat(), "short_notice": meeting.short_notice,
-                                   "by": meeting.by, "note": meeting.note},
+                                  with_recorded_by({"meeting_on": meeting.meeting_on.isoformat(),
+                                                    "short_notice": meeting.short_notice, "by": meeting.by,
+                                                    "note": meeting.note}, meeting.recorded_by),
                                   key=f"cycle-{self.cycle}/meeting/{stamp}")
         for rule in BEFORE_MEETING:
             step = self._this_cycle(rule)
@@ -173,14 +174,16 @@ class AnnualReview(StatutoryProcess):
     @workflow.update
     async def meeting_held(self, held: MeetingHeld) -> ProcessState:
         self.facts.update(held_on=held.held_on.isoformat(), attended=[role.value for role in held.attended])
-        await self.record_process("meeting-held", {"held_on": held.held_on.isoformat(), "by": held.by,
-                                                   "attended": self.facts["attended"], "note": held.note},
+        await self.record_process("meeting-held", with_recorded_by(
+            {"held_on": held.held_on.isoformat(), "by": held.by, "attended": self.facts["attended"],
+             "note": held.note}, held.recorded_by),
                                   key=f"cycle-{self.cycle}/held")
         # Before the law of 2026 the meeting met the review's due date; now the LA's decision does (la_decision).
         for rule in (MEETING_BY,) if self._law_2026 else (DUE,):
             step = self._this_cycle(rule)
             if step is not None and not step.closed:
-                await step.complete(held.held_on, actor=held.by, data={"evidence": "review meeting held"})
+                await step.complete(held.held_on, actor=held.by,
+                                    data=with_recorded_by({"evidence": "review meeting held"}, held.recorded_by))
         await self.open_step("review-report", held.held_on)
         await self.open_step("review-la-decision", held.held_on)
         return self.process_state()
@@ -194,7 +197,8 @@ class AnnualReview(StatutoryProcess):
 
     @workflow.update
     async def la_decision(self, decision: ReviewDecision) -> ProcessState:
-        evidence = {"evidence": decision.evidence, "decision": decision.decision}
+        evidence = with_recorded_by({"evidence": decision.evidence, "decision": decision.decision},
+                                    decision.recorded_by)
         if self._law_2026:  # the decision concludes the review; the reg 18 step waits for the final plan
             await self._complete_this_cycle("review-la-decision", decision, evidence)
             held_on = date.fromisoformat(self.facts["held_on"])
@@ -236,7 +240,7 @@ class AnnualReview(StatutoryProcess):
     async def final_plan(self, plan: FinalPlan) -> ProcessState:
         """The LA's final plan: it meets the transfer (the plan names the new setting) and the amendment."""
         named = {"names_setting": plan.names_setting} if plan.names_setting is not None else {"already_named": True}
-        data = {"evidence": plan.evidence or "final plan issued", **named}
+        data = with_recorded_by({"evidence": plan.evidence or "final plan issued", **named}, plan.recorded_by)
         met = self._final_plan_steps()
         for step in met:
             await step.complete(plan.issued_on, actor=plan.by, data=data)
@@ -267,17 +271,17 @@ class AnnualReview(StatutoryProcess):
         if change.lodged_on is not None:
             window = self.find(CEASE_WINDOW)
             if window is not None and not window.closed:
-                await window.complete(change.lodged_on, actor=change.by,
-                                      data={"evidence": "appeal lodged", "note": change.note})
+                await window.complete(change.lodged_on, actor=change.by, data=with_recorded_by(
+                    {"evidence": "appeal lodged", "note": change.note}, change.recorded_by))
             self.facts["appeal_lodged_on"] = change.lodged_on.isoformat()
-            await self.record_process("appeal-lodged", {"lodged_on": change.lodged_on.isoformat(), "by": change.by,
-                                                        "note": change.note},
+            await self.record_process("appeal-lodged", with_recorded_by(
+                {"lodged_on": change.lodged_on.isoformat(), "by": change.by, "note": change.note}, change.recorded_by),
                                       key=f"appeal/{self.facts['cease_decided_on']}/lodged")
         else:
             self.facts.update(appeal_decided_on=change.decided_on.isoformat(), appeal_outcome=change.outcome)
-            await self.record_process("appeal-decided", {"decided_on": change.decided_on.isoformat(),
-                                                         "outcome": change.outcome, "by": change.by,
-                                                         "note": change.note},
+            await self.record_process("appeal-decided", with_recorded_by(
+                {"decided_on": change.decided_on.isoformat(), "outcome": change.outcome, "by": change.by,
+                 "note": change.note}, change.recorded_by),
                                       key=f"appeal/{self.facts['cease_decided_on']}/decided")
         return self.process_state()
 
@@ -311,8 +315,10 @@ class AnnualReview(StatutoryProcess):
     @workflow.update
     async def plan_ceased(self, ceased: PlanCeased) -> ProcessState:
         for step in [s for s in self.steps if not s.closed]:
-            await step.cancel(ceased.ceased_on, actor=ceased.by, reason=f"plan ceased: {ceased.reason}")
-        await self.record_process("plan-ceased", {"ceased_on": ceased.ceased_on.isoformat(), "reason": ceased.reason},
+            await step.cancel(ceased.ceased_on, actor=ceased.by, reason=f"plan ceased: {ceased.reason}",
+                              recorded_by=ceased.recorded_by)
+        await self.record_process("plan-ceased", with_recorded_by(
+            {"ceased_on": ceased.ceased_on.isoformat(), "reason": ceased.reason}, ceased.recorded_by),
                                   key="plan-ceased")
         self.facts.update(ceased_on=ceased.ceased_on.isoformat(), decision="cease")
         return self.process_state()

@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
         Withdrawal,
     )
     from workflows.process import StatutoryProcess
-    from workflows.step import StatutoryStep, plan_step, record, today
+    from workflows.step import StatutoryStep, plan_step, record, today, with_recorded_by
 
 RULE = "ehc-advice"
 # The LA's own clock from the assessment request: shown (decision, no-plan notice) and chased (the final plan).
@@ -134,7 +134,8 @@ class EhcAdviceRequest(StatutoryProcess):
 
     @workflow.update
     async def advice_sent(self, sent: AdviceSent) -> AdviceState:
-        await self.step.complete(sent.sent_on, actor=sent.by, data={"method": sent.method.value, "note": sent.note})
+        await self.step.complete(sent.sent_on, actor=sent.by, data=with_recorded_by(
+            {"method": sent.method.value, "note": sent.note}, sent.recorded_by))
         return self.state()
 
     @advice_sent.validator
@@ -153,7 +154,8 @@ class EhcAdviceRequest(StatutoryProcess):
 
     @workflow.update
     async def withdraw(self, withdrawal: Withdrawal) -> AdviceState:
-        await self.step.withdraw(withdrawal.withdrawn_on, actor=withdrawal.by, reason=withdrawal.reason)
+        await self.step.withdraw(withdrawal.withdrawn_on, actor=withdrawal.by, reason=withdrawal.reason,
+                                 recorded_by=withdrawal.recorded_by)
         return self.state()
 
     @withdraw.validator

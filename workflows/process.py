@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
         StepState,
         StepStatus,
     )
-    from workflows.step import ProcessIdentity, StatutoryStep, record, today
+    from workflows.step import ProcessIdentity, StatutoryStep, record, today, with_recorded_by
 
 
 class StatutoryProcess:
@@ -167,7 +167,8 @@ class StatutoryProcess:
 
     @workflow.update
     async def complete_step(self, done: StepDone) -> ProcessState:
-        data = {"method": done.method.value if done.method else None, "evidence": done.evidence}
+        data = with_recorded_by({"method": done.method.value if done.method else None, "evidence": done.evidence},
+                                done.recorded_by)
         await self._open_step(done.rule_id).complete(done.done_on, actor=done.by, data=data)
         return self.process_state()
 
@@ -200,7 +201,8 @@ class StatutoryProcess:
 
     @workflow.update
     async def reassign_step(self, change: Reassignment) -> ProcessState:
-        await self._open_step(change.rule_id).reassign(change.owner, actor=change.by, reason=change.reason)
+        await self._open_step(change.rule_id).reassign(change.owner, actor=change.by, reason=change.reason,
+                                                       recorded_by=change.recorded_by)
         return self.process_state()
 
     @reassign_step.validator
@@ -213,7 +215,8 @@ class StatutoryProcess:
     @workflow.update
     async def cancel_step(self, cancellation: Cancellation) -> ProcessState:
         await self._open_step(cancellation.rule_id).cancel(cancellation.cancelled_on, actor=cancellation.by,
-                                                          reason=cancellation.reason)
+                                                          reason=cancellation.reason,
+                                                          recorded_by=cancellation.recorded_by)
         return self.process_state()
 
     @cancel_step.validator
@@ -228,7 +231,7 @@ class StatutoryProcess:
         """Every open step planned again (see StatutoryStep.replan); a step whose dates moved is recorded and its
         owner told. A new update: histories from before it never call it."""
         for step in [s for s in self.steps if s.planned and not s.closed]:
-            await step.replan(actor=request.by, reason=request.reason)
+            await step.replan(actor=request.by, reason=request.reason, recorded_by=request.recorded_by)
         self.publish()
         return self.process_state()
 

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.ids import REASSESSMENT
     from workflows.models import LaDecision, ProcessState, ReassessmentInput, StepDone, StepState, StepStatus
     from workflows.process import StatutoryProcess
+    from workflows.step import with_recorded_by
 
 EARLIEST = "reassessment-earliest"
 DECISION = "reassessment-decision"
@@ -96,10 +97,11 @@ class Reassessment(StatutoryProcess):
     async def la_decided(self, decision: LaDecision) -> ProcessState:
         outcome = "reassess" if decision.reassess else "refused"
         self.facts.update(la_decision=outcome, decided_on=decision.decided_on.isoformat())  # before the step closes
-        await self.find(DECISION).complete(decision.decided_on, actor=decision.by,
-                                           data={"decision": outcome, "evidence": decision.evidence})
-        await self.record_process("la-decided", {"decision": outcome, "decided_on": decision.decided_on.isoformat(),
-                                                 "by": decision.by, "evidence": decision.evidence})
+        await self.find(DECISION).complete(decision.decided_on, actor=decision.by, data=with_recorded_by(
+            {"decision": outcome, "evidence": decision.evidence}, decision.recorded_by))
+        await self.record_process("la-decided", with_recorded_by(
+            {"decision": outcome, "decided_on": decision.decided_on.isoformat(), "by": decision.by,
+             "evidence": decision.evidence}, decision.recorded_by))
         return self.process_state()
 
     @la_decided.validator

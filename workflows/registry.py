@@ -3,6 +3,7 @@ replays against it, without importing worker.py (which wires activities, apprise
 
 from workflows.annual_review import AnnualReview
 from workflows.archive import ArchiveClosedRuns
+from workflows.chain_head import PublishChainHead
 from workflows.draft_consultation import DraftPlanConsultation
 from workflows.ehc_advice import EhcAdviceRequest
 from workflows.housekeeping import DispatchHeld, WeeklyDigest
@@ -10,4 +11,4 @@ from workflows.reassessment import Reassessment
 from workflows.reconcile import ReconcileProcesses
 
 WORKFLOWS: list[type] = [EhcAdviceRequest, DraftPlanConsultation, AnnualReview, Reassessment, WeeklyDigest,
-                         DispatchHeld, ArchiveClosedRuns, ReconcileProcesses]
+                         DispatchHeld, ArchiveClosedRuns, ReconcileProcesses, PublishChainHead]

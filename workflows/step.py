@@ -74,6 +74,13 @@ def today() -> date:
     return local_date(workflow.now())
 
 
+def with_recorded_by(data: dict, recorded_by: str | None) -> dict:
+    """A record's data with the account that recorded the change (web:NAME, cli:as:NAME, ...; see
+    workflows/models/common.py), when the change came with one. Only the record's data differs: the workflow's
+    commands are the same with or without it, so histories from before it replay unchanged."""
+    return {**data, "recorded_by": recorded_by} if recorded_by else data
+
+
 class StatutoryStep:
     def __init__(self, process: ProcessIdentity, state: StepState, options: StepOptions) -> None:
         self.process = process
@@ -86,7 +93,7 @@ class StatutoryStep:
         self._explained: StepPlan | None = None  # the plan whose explanation this run has recorded (step_record)
         self._replan = False  # an exemption: re-plan as "as soon as practicable"
         self._reschedule_to: date | None = None  # a new anchor (e.g. the meeting moved): re-plan from it
-        self._replan_for: tuple[str, str] | None = None  # (actor, reason): plan again from the same anchor
+        self._replan_for: tuple[str, str, str | None] | None = None  # (actor, reason, recorded_by): plan again
         instance = "" if state.instance == 1 else f"#{state.instance}"
         self.key = f"{process.workflow_id}/{state.rule_id}{instance}"
 
@@ -195,24 +202,29 @@ class StatutoryStep:
         await self._notify("completed", self._with_escalation([self.state.owner]), key_suffix="completed", actor=actor)
         return self.outcome()
 
-    async def withdraw(self, withdrawn_on: date, *, actor: str, reason: str) -> StepOutcome:
+    async def withdraw(self, withdrawn_on: date, *, actor: str, reason: str,
+                       recorded_by: str | None = None) -> StepOutcome:
         """The body that asked withdrew (an LA withdrawing its request)."""
-        return await self._stop(StepStatus.WITHDRAWN, "withdrawn", withdrawn_on, actor=actor, reason=reason)
+        return await self._stop(StepStatus.WITHDRAWN, "withdrawn", withdrawn_on, actor=actor, reason=reason,
+                                recorded_by=recorded_by)
 
-    async def cancel(self, cancelled_on: date, *, actor: str, reason: str) -> StepOutcome:
+    async def cancel(self, cancelled_on: date, *, actor: str, reason: str,
+                     recorded_by: str | None = None) -> StepOutcome:
         """No longer needed (the plan ceased, the meeting moved to another cycle, entered in error)."""
-        return await self._stop(StepStatus.CANCELLED, "cancelled", cancelled_on, actor=actor, reason=reason)
+        return await self._stop(StepStatus.CANCELLED, "cancelled", cancelled_on, actor=actor, reason=reason,
+                                recorded_by=recorded_by)
 
     async def _stop(self, status: StepStatus, kind: Literal["withdrawn", "cancelled"], on: date, *, actor: str,
-                    reason: str) -> StepOutcome:
+                    reason: str, recorded_by: str | None = None) -> StepOutcome:
         self._closing = True
         await workflow.wait_condition(lambda: self.planned)
         self.state.status = status
-        await self._record(kind, actor=actor, data={f"{kind}_on": on.isoformat(), "reason": reason})
+        await self._record(kind, actor=actor, data=with_recorded_by({f"{kind}_on": on.isoformat(), "reason": reason},
+                                                                    recorded_by))
         await self._notify(kind, [self.state.owner], key_suffix=kind, actor=actor)
         return self.outcome()
 
-    async def reassign(self, owner: str, *, actor: str, reason: str) -> None:
+    async def reassign(self, owner: str, *, actor: str, reason: str, recorded_by: str | None = None) -> None:
         """Hand the step to someone else: they are told, and every pending notice goes to them instead."""
         await workflow.wait_condition(lambda: self.planned)
         previous, self.state.owner = self.state.owner, owner
@@ -220,7 +232,7 @@ class StatutoryStep:
             notice.recipients = list(dict.fromkeys(owner if r == previous else r for r in notice.recipients))
         stamp = f"reassigned/{workflow.now().isoformat()}"
         await self._record("reassigned", key_suffix=stamp, actor=actor,
-                           data={"from": previous, "to": owner, "reason": reason})
+                           data=with_recorded_by({"from": previous, "to": owner, "reason": reason}, recorded_by))
         await self._notify("assigned", [owner], key_suffix=stamp, actor=actor)
 
     async def reschedule(self, anchor: date) -> None:
@@ -229,11 +241,11 @@ class StatutoryStep:
         self._reschedule_to = anchor
         await workflow.wait_condition(lambda: self._reschedule_to is None or self.closed)
 
-    async def replan(self, *, actor: str, reason: str) -> None:
+    async def replan(self, *, actor: str, reason: str, recorded_by: str | None = None) -> None:
         """Plan again from the same anchor, with the rule book and the school calendar as they are now (a revised
         rule book, an edited term date): an explicit, recorded re-projection. Returns once done."""
         await workflow.wait_condition(lambda: self.planned)
-        self._replan_for = (actor, reason)
+        self._replan_for = (actor, reason, recorded_by)
         await workflow.wait_condition(lambda: self._replan_for is None or self.closed)
 
     async def exempt(self, exemption: Exemption) -> None:
@@ -241,7 +253,8 @@ class StatutoryStep:
         self.state.exemption = exemption
         stamp = f"exemption/{workflow.now().isoformat()}"
         await self._record("exemption-recorded", key_suffix=stamp, actor=exemption.claimed_by,
-                           data=exemption.model_dump(mode="json"))
+                           data=with_recorded_by(exemption.model_dump(mode="json", exclude={"recorded_by"}),
+                                                 exemption.recorded_by))
         await self._notify("exemption", self._with_escalation([self.state.owner]), key_suffix=stamp,
                            actor=exemption.claimed_by)
         self._replan = True
@@ -303,7 +316,7 @@ class StatutoryStep:
     async def _plan_again(self) -> None:
         """See replan. Nothing changes, and nothing is recorded or sent, unless a date moved. A step under an
         exemption keeps its "as soon as practicable" nudges (the time limit no longer binds it)."""
-        actor, reason = self._replan_for
+        actor, reason, recorded_by = self._replan_for
         previous = self._plan()
         plan = await plan_step(self._plan_input())
         if self.state.exemption is None and (plan.due, plan.target) != (previous.due, previous.target):
@@ -312,9 +325,10 @@ class StatutoryStep:
             caught_up = self._schedule(plan.notices, catch_up=False)  # the "dates changed" notice says where it stands
             self.state.pending = caught_up if caught_up is not None else [n for n in plan.notices if n.on >= today()]
             stamp = f"replanned/{workflow.now().isoformat()}"
-            await self._record("step-replanned", key_suffix=stamp, actor=actor, data={
+            await self._record("step-replanned", key_suffix=stamp, actor=actor, data=with_recorded_by({
                 "reason": reason, "due": plan.due.isoformat(), "target": plan.target.isoformat(),
-                "previous_due": previous.due.isoformat(), "previous_target": previous.target.isoformat()})
+                "previous_due": previous.due.isoformat(), "previous_target": previous.target.isoformat()},
+                recorded_by))
             await self._notify("rescheduled", [self.state.owner], key_suffix=stamp, actor=actor)
         self._replan_for = None
 

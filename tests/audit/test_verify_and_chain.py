@@ -232,3 +232,31 @@ async def test_postgresql_chain_triggers_and_verify(settings, postgres_url):
     report = await verify(settings, sessions)
     assert {f.what for f in report.findings} == {"edited", "chain"}, report.text()
     engine.dispose()
+
+
+async def test_the_outbox_is_checked_against_the_notices_in_older_histories_too(settings, recorded):
+    """Histories from before the notify result listed its rows: each recipient's delivery names the channel, so a row
+    deleted, moved to someone else or added is still named (tests/audit/test_outbox_verify.py: the newer results)."""
+    sessions, engine = recorded
+    wid = "ehc-advice-request-EHC-H001-20261122"
+    key = f"{wid}/ehc-advice/assigned/teacher/outbox"
+    with engine.begin() as c:
+        c.execute(text("DELETE FROM outbox WHERE key = :k"), {"k": key})
+        overdue = c.execute(text("SELECT id, key FROM outbox WHERE kind = 'overdue' AND recipient = 'senco' "
+                                 "ORDER BY id LIMIT 1")).one()
+        c.execute(text("UPDATE outbox SET recipient = 'head' WHERE id = :id"), {"id": overdue.id})
+        c.execute(text("INSERT INTO outbox (key, notice_key, process_id, rule_id, kind, recipient, channel, subject, "
+                       "body, status, attempts, scheduled_for, created_at) VALUES ('x/teacher/outbox', 'x/teacher', "
+                       ":p, 'ehc-advice', 'reminder', 'teacher', 'outbox', 's', 'b', 'kept', 0, :t, :t)"),
+                  {"p": wid, "t": datetime(2026, 12, 1, 8)})
+        added = c.execute(text("SELECT id FROM outbox WHERE key = 'x/teacher/outbox'")).scalar_one()
+    report = await verify(settings, sessions)
+    found = sorted((f.what, f.detail) for f in report.findings)
+    assert found == [
+        ("outbox-deleted", f"the assigned notice of Sun 22 Nov 2026 to teacher by outbox (kept when it was sent) has "
+                           f"no outbox row {key}: deleted?"),
+        ("outbox-edited", f"outbox row {overdue.id} ({overdue.key}): recipient is 'head', the history's overdue "
+                          f"notice of Mon 4 Jan 2027 says 'senco'"),
+        ("outbox-extra", f"outbox row {added} (reminder notice to teacher by outbox, key x/teacher/outbox) was "
+                         "written by no notice in the history (inserted, or moved from another process?)"),
+    ], report.text()

@@ -218,3 +218,64 @@ async def test_a_process_run_on_temporal_is_downloaded_and_replayed_from_the_das
     assert page.status_code == 200 and "History from the archive (Temporal no longer has it)" in page.text
     assert "reproduces every recorded decision (1 run, 160 events)" in page.text
     assert client.get(PAGE_HISTORY).json() == json.loads(history_path("ehc_advice_late").read_text())
+
+
+# --- the case's audit report (issue 21, finding 5) -------------------------------------------------------------------
+
+REPORT = f"/cases/{CASE}/audit-report"
+REPORT_ROUTES = [REPORT, f"{REPORT}.html", f"{REPORT}.pdf"]
+
+
+@pytest.mark.parametrize("username", ["senco", "auditor"])
+def test_the_senco_and_the_auditor_get_the_case_report_as_a_page_html_and_pdf(audit_client, username):
+    from audit.report import chromium
+
+    client = audit_client(username)
+    replay = client.get(PAGE_REPLAY)
+    assert f'<a href="{REPORT}">Audit report<span class="visually-hidden"> of case {CASE}</span></a>' in replay.text
+    assert "<caption>Who was told, and how it went then</caption>" in replay.text  # finding 4, on the same page
+    notices = client.get(API_REPLAY).json()["timeline"]["notices"]
+    assert [n["kind"] for n in notices] == ["assigned"] + ["reminder"] * 4 + ["overdue"] * 2 + ["completed"]
+    assert notices[-1]["deliveries"] == [{"recipient": "teacher", "channel": "outbox", "status": "kept"},
+                                         {"recipient": "senco", "channel": "outbox", "status": "kept"}]
+
+    page = client.get(REPORT)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    text = page.text
+    assert "Audit report: case EHC-H001" in text and "Was every statutory deadline met?" in text
+    assert "<strong>No.</strong> 1 of 1 statutory date was missed." in text and ">9 days late<" in text
+    assert "Note: \u201csent by e-mail\u201d." in text  # the SENCO's and the auditor's copy has staff's notes
+    assert "The school's database matches this history" in text.replace("&#39;", "'")
+    assert f'<a href="{REPORT}.pdf">Download the report (PDF)</a>' in text and f'href="/cases/{CASE}"' in text
+    assert "True" not in text and "UTC" not in text
+
+    download = client.get(f"{REPORT}.html")
+    assert download.status_code == 200 and download.headers["content-disposition"] == \
+        f'attachment; filename="{CASE}-audit-report.html"'
+    assert "Was every statutory deadline met?" in download.text and "Download the report" not in download.text
+
+    pdf = client.get(f"{REPORT}.pdf")
+    if chromium() is None:
+        assert pdf.status_code == 503 and "Chromium" in pdf.json()["detail"]
+        return
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"] == f'attachment; filename="{CASE}-audit-report.pdf"'
+    assert pdf.content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("username", ["head", "ta"])
+def test_leadership_and_staff_get_403_for_the_case_report(audit_client, username):
+    client = audit_client(username)
+    for path in REPORT_ROUTES + ["/cases/EHC-9999/audit-report", "/cases/bad%20ref/audit-report.pdf"]:
+        assert client.get(path).status_code == 403, path
+
+
+def test_the_case_report_needs_a_signed_in_auditor_and_a_known_case(audit_client):
+    for path in REPORT_ROUTES:
+        response = audit_client(None).get(path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/login?next=")
+    client = audit_client("auditor")
+    assert client.get("/cases/EHC-9999/audit-report").status_code == 404
+    assert client.get("/cases/bad%20ref/audit-report").status_code == 422
+    # In the database, but neither Temporal (unreachable) nor the archive has its history.
+    assert client.get("/cases/EHC-0042/audit-report").status_code == 503

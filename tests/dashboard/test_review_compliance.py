@@ -120,7 +120,9 @@ def test_csv_has_the_meeting_and_late_la_columns_on_the_page_and_the_api(client_
         response = client.get(path)
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(response.text)))
-        assert list(rows[0])[-3:] == ["meeting_held_on", "meeting_on_time", "result"]
+        # appended in this order (readers by position keep working): the review's parts, then the completion's record
+        assert list(rows[0])[-7:] == ["meeting_held_on", "meeting_on_time", "result", "recorded_at", "done_by",
+                                      "recorded_by", "backdated"]
         got = {(r["case_ref"], r["instance"]): (r["meeting_held_on"], r["meeting_on_time"], r["result"])
                for r in rows if r["rule_id"] == DUE}
         assert got[("AR-A", "2")] == ("2027-01-20", "True", "late (LA)")

@@ -134,8 +134,8 @@ def test_a_good_final_plan_reaches_the_workflow_as_the_starter_expects(make_clie
     assert r.status_code == 200, r.text
     assert fake.given == [
         (TRANSFER, FinalPlan(issued_on=date(2027, 3, 1), names_setting="Northgate College", by="senco",
-                             evidence="LA-REF-7")),
-        (TRANSFER, FinalPlan(issued_on=date(2027, 3, 2), already_named=True, by="senco")),
+                             evidence="LA-REF-7", recorded_by="web:senco")),  # the form: the signed-in account
+        (TRANSFER, FinalPlan(issued_on=date(2027, 3, 2), already_named=True, by="senco", recorded_by="api:senco")),
     ]
 
 
@@ -197,8 +197,9 @@ def test_appeal_through_the_api(make_client, client_as, db, monkeypatch) -> None
     assert api_post(senco, f"/api/processes/{CEASE}/appeal", {"decided_on": "2027-03-09", "outcome": "withdrawn",
                                                               "note": "parent withdrew"}).status_code == 200
     assert [change for _, change in fake.given] == [
-        AppealChange(lodged_on=date(2027, 3, 1), by="senco"),
-        AppealChange(decided_on=date(2027, 3, 9), outcome="withdrawn", by="senco", note="parent withdrew"),
+        AppealChange(lodged_on=date(2027, 3, 1), by="senco", recorded_by="api:senco"),
+        AppealChange(decided_on=date(2027, 3, 9), outcome="withdrawn", by="senco", note="parent withdrew",
+                     recorded_by="api:senco"),
     ]
 
 

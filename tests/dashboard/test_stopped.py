@@ -55,3 +55,19 @@ def test_others_see_it_without_the_command_and_staff_only_when_a_step_is_theirs(
 def test_nothing_stopped_no_banner(db, client):
     seed(db)
     assert 'id="stopped"' not in client.get("/").text
+
+
+def test_a_closed_process_running_again_after_a_reset_is_flagged_on_its_case_page(db, client):
+    from store.reconcile import record_reopened
+
+    seed(db)
+    surrey = "ehc-advice-request-EHC-0100-20270111"  # completed
+    with db.begin() as session:
+        record_reopened(session.connection(), surrey, found_at=datetime(2027, 3, 10, 9, 5, tzinfo=timezone.utc),
+                        run_id="run-2", reset_at=None,
+                        sentence="was closed (completed) but runs again in Temporal after a reset on Wed 10 Mar 2027 "
+                                 "at 09:01")
+    case = client.get("/cases/EHC-0100").text
+    assert "History rewritten in Temporal." in case and "runs again in Temporal after a reset on" in case
+    assert "lists what the reset removed" in case
+    assert "History rewritten in Temporal." not in client.get("/cases/EHC-0042").text

@@ -6,6 +6,7 @@ verify` names the completion the reset removed, replay says the history was rewr
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,7 +17,11 @@ from temporalio.api.enums.v1 import EventType, ResetReapplyExcludeType
 from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
 from temporalio.client import WorkflowExecutionStatus
 
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
 from statutory.clock import local_date
+from store.models import Event, Outbox
 
 from tests.devserver.conftest import sendclock
 
@@ -24,6 +29,8 @@ pytestmark = pytest.mark.devserver
 
 
 async def test_a_reset_that_undoes_a_late_completion_is_flagged(devserver, stack_env, worker_process, tmp_path: Path):
+    stack_env = {**stack_env, "SENDCLOCK_TEMPORAL__RECONCILE_SECONDS": "2"}
+    worker_process.env = stack_env
     assert sendclock(stack_env, "db", "upgrade").returncode == 0
     worker_process.start()
     today = local_date(datetime.now(timezone.utc))
@@ -51,6 +58,22 @@ async def test_a_reset_that_undoes_a_late_completion_is_flagged(devserver, stack
         reset_reapply_exclude_types=[ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_SIGNAL,
                                      ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_UPDATE]))
     assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING  # open again, as if never sent
+
+    # The reconcile job finds a closed process running again: recorded once, and the SENCO told.
+    engine = create_engine(stack_env["SENDCLOCK_DATABASE_URL"])
+    deadline = time.monotonic() + 45
+    while True:
+        with Session(engine) as session:
+            found = list(session.scalars(select(Event).where(Event.process_id == workflow_id,
+                                                             Event.kind == "process-reset-outside")))
+            told = list(session.scalars(select(Outbox).where(Outbox.subject == "EHC-R0301: process reset outside "
+                                                                               "sendclock")))
+        if found and told:
+            break
+        assert time.monotonic() < deadline, "the reset was not found by the reconcile job"
+        time.sleep(0.5)
+    assert "runs again in Temporal after a reset on" in found[0].data["what"]
+    assert [row.recipient for row in told] == ["senco"]
 
     verified = sendclock(stack_env, "audit", "verify")
     assert verified.returncode == 3, verified.stdout + verified.stderr

@@ -39,7 +39,8 @@ def outbox_row(key: str, process_id: str | None, created: datetime) -> Outbox:
 
 @pytest.fixture
 def recorded(settings: Settings):
-    """Four closed processes in the database and the archive; outbox rows for two of them and two digests."""
+    """Four closed processes in the database and the archive, with the outbox rows of their notices (apply_history:
+    `audit verify` compares them with the histories); and two digests (outbox rows of no process)."""
     upgrade(settings.resolved_database_url)
     engine = make_engine(settings.resolved_database_url)
     sessions = make_sessionmaker(engine)
@@ -52,9 +53,7 @@ def recorded(settings: Settings):
         ids[name] = runs[0].workflow_id
     when = datetime(2026, 12, 1, 8, tzinfo=timezone.utc)
     with sessions.begin() as session:
-        session.add_all([outbox_row("o-old", ids["ehc_advice_late"], when),
-                         outbox_row("o-kept", ids["ehc_advice_exemption"], when),
-                         outbox_row("digest-old", None, when),
+        session.add_all([outbox_row("digest-old", None, when),
                          outbox_row("digest-new", None, datetime(2027, 6, 1, 8, tzinfo=timezone.utc))])
     yield sessions, ids
     engine.dispose()

@@ -35,7 +35,7 @@ def test_migrations_ship_inside_the_package() -> None:
     assert (MIGRATIONS_DIR / "__init__.py").is_file()
     assert (MIGRATIONS_DIR / "versions" / "__init__.py").is_file()
     assert (MIGRATIONS_DIR / "script.py.mako").is_file()
-    assert head() == "0007"
+    assert head() == "0008"
 
 
 def test_upgrading_a_database_with_data_keeps_every_row(tmp_path: Path) -> None:
@@ -75,7 +75,7 @@ def test_upgrade_matches_models_and_is_idempotent(database_url: str, database_ba
     try:
         tables = set(inspect(engine).get_table_names())
         assert tables == {"alembic_version", "process", "step", "event", "outbox", "account", "access_token",
-                          "web_session", "sign_in_event"}
+                          "web_session", "sign_in_event", "published_head"}
         if database_backend == "postgresql":
             public = set(inspect(engine).get_table_names(schema="public"))
             assert not public & {"process", "step", "event", "outbox"}, "the test must not touch public"

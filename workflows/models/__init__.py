@@ -7,6 +7,7 @@ sandbox passthrough, and by activities and starters directly.
 from workflows.models.activities import *  # noqa: F403
 from workflows.models.advice import *  # noqa: F403
 from workflows.models.archive import *  # noqa: F403
+from workflows.models.chain_head import *  # noqa: F403
 from workflows.models.common import *  # noqa: F403
 from workflows.models.draft import *  # noqa: F403
 from workflows.models.housekeeping import *  # noqa: F403

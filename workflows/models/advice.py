@@ -6,7 +6,8 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from workflows.models.common import CaseRef, Channel, Initials, Model, Note, SendDate, ShortText, StaffId, StepStatus
+from workflows.models.common import (CaseRef, Channel, Initials, Model, Note, RecordedBy, SendDate, ShortText, StaffId,
+                                     StepStatus)
 from workflows.models.step import StepOptions, StepState
 
 
@@ -51,12 +52,14 @@ class AdviceSent(Model):
     method: Channel = Channel.EMAIL
     by: StaffId
     note: Note = ""
+    recorded_by: RecordedBy | None = None  # which account recorded it (common.RECORDED_BY_PATTERN)
 
 
 class Withdrawal(Model):
     withdrawn_on: SendDate
     reason: Note = ""
     by: StaffId
+    recorded_by: RecordedBy | None = None  # which account recorded it (common.RECORDED_BY_PATTERN)
 
 
 class AdviceState(Model):

@@ -10,14 +10,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-__all__ = ['CASE_REF_PATTERN', 'STAFF_ID_PATTERN', 'RULE_ID_PATTERN', 'CaseRef', 'StaffId', 'ShortText', 'Note',
-           'RuleId', 'SendDate', 'Initials', 'FIRST_DATE', 'LAST_DATE', 'Model', 'Channel', 'StepStatus', 'NoticeKind',
-           'StepStyle']
+__all__ = ['CASE_REF_PATTERN', 'STAFF_ID_PATTERN', 'RULE_ID_PATTERN', 'RECORDED_BY_PATTERN', 'CaseRef', 'StaffId',
+           'ShortText', 'Note', 'RuleId', 'SendDate', 'Initials', 'RecordedBy', 'FIRST_DATE', 'LAST_DATE', 'Model',
+           'Channel', 'StepStatus', 'NoticeKind', 'StepStyle']
 
 
 CASE_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
 STAFF_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9.-]{0,39}$"  # rule ids and exemption grounds: ehc-advice, reg8-2-a
+# Which account recorded a change (docs/auditing.md, "Who recorded it"): the door it came through, then the account.
+#   web:NAME     signed in to the dashboard (its pages) as the account NAME
+#   api:NAME     through the JSON API, as the account NAME (an API key, or a signed-in session)
+#   cli:as:NAME  on the command line with --as NAME (an account of the dashboard, checked to exist)
+#   cli:os:USER  on the command line without --as: the operating-system user who ran it
+# NAME is a sign-in name (letters, digits, '.', '_', '@', '-'), never a pupil's name. `by` stays who did the thing.
+RECORDED_BY_PATTERN = r"^(web|api|cli:as|cli:os):[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Bidirectional overrides and isolates: they make text display in another order than it is stored.
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -105,6 +112,11 @@ RuleId = Annotated[str, StringConstraints(strip_whitespace=True),
                    *_shaped(RULE_ID_PATTERN, "not a rule id: lower-case letters, digits, '.' and '-', e.g. "
                                              "ehc-advice")]
 SendDate = Annotated[date, BeforeValidator(_date_input), AfterValidator(_in_send_era)]
+RecordedBy = Annotated[str, StringConstraints(strip_whitespace=True),
+                       *_shaped(RECORDED_BY_PATTERN, "not an account: web:, api:, cli:as: or cli:os: and a sign-in "
+                                                     "name (letters, digits, '.', '_', '@', '-')"),
+                       Field(description="Which account recorded the change (web:NAME, api:NAME, cli:as:NAME, "
+                                         "cli:os:USER); set by sendclock, not by the caller")]
 
 
 class Model(BaseModel):

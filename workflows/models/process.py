@@ -6,7 +6,8 @@ from typing import Any
 
 from pydantic import Field
 
-from workflows.models.common import CaseRef, Channel, Initials, Model, Note, RuleId, SendDate, ShortText, StaffId, StepStatus
+from workflows.models.common import (CaseRef, Channel, Initials, Model, Note, RecordedBy, RuleId, SendDate, ShortText,
+                                     StaffId, StepStatus)
 from workflows.models.step import Exemption, StepOptions, StepState
 
 __all__ = ['ProcessHeader', 'ProcessState', 'StepDone', 'StepExemption', 'Reassignment', 'Cancellation',
@@ -51,6 +52,7 @@ class StepDone(Model):
     by: StaffId
     method: Channel | None = None
     evidence: Note = ""
+    recorded_by: RecordedBy | None = None  # which account recorded it (common.RECORDED_BY_PATTERN)
 
 
 class StepExemption(Model):
@@ -63,6 +65,7 @@ class Reassignment(Model):
     owner: StaffId
     by: StaffId
     reason: Note = ""
+    recorded_by: RecordedBy | None = None  # which account recorded it (common.RECORDED_BY_PATTERN)
 
 
 class Cancellation(Model):
@@ -70,6 +73,7 @@ class Cancellation(Model):
     cancelled_on: SendDate
     by: StaffId
     reason: Note = ""
+    recorded_by: RecordedBy | None = None  # which account recorded it (common.RECORDED_BY_PATTERN)
 
 
 class Replan(Model):
@@ -78,6 +82,7 @@ class Replan(Model):
 
     by: StaffId
     reason: Note = "the rule book or the school calendar changed"
+    recorded_by: RecordedBy | None = None  # which account recorded it (common.RECORDED_BY_PATTERN)
 
 
 class ProcessRunInput(Model):

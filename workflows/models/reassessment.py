@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from workflows.models.common import Model, Note, SendDate, StaffId
+from workflows.models.common import Model, Note, RecordedBy, SendDate, StaffId
 from workflows.models.process import ProcessRunInput
 
 __all__ = ['ReassessmentInput', 'LaDecision']
@@ -25,3 +25,4 @@ class LaDecision(Model):
     reassess: bool
     by: StaffId
     evidence: Note = ""  # a reference to the LA's notice, never pupil details
+    recorded_by: RecordedBy | None = None  # which account recorded it (common.RECORDED_BY_PATTERN)

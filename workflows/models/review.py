@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from workflows.models.common import Model, Note, SendDate, ShortText, StaffId
+from workflows.models.common import Model, Note, RecordedBy, SendDate, ShortText, StaffId
 from workflows.models.process import ProcessRunInput
 
 __all__ = ['Invitee', 'ReviewInput', 'MeetingDate', 'MeetingHeld', 'ReviewDecision', 'PlanCeased', 'FinalPlan',
@@ -58,6 +58,7 @@ class MeetingDate(Model):
     short_notice: bool = False
     by: StaffId
     note: Note = ""
+    recorded_by: RecordedBy | None = None  # which account recorded it (common.RECORDED_BY_PATTERN)
 
 
 class MeetingHeld(Model):
@@ -65,6 +66,7 @@ class MeetingHeld(Model):
     by: StaffId
     attended: list[Invitee] = Field(default_factory=list)
     note: Note = ""
+    recorded_by: RecordedBy | None = None  # which account recorded it (common.RECORDED_BY_PATTERN)
 
 
 class ReviewDecision(Model):
@@ -74,6 +76,7 @@ class ReviewDecision(Model):
     decision: Literal["maintain", "amend", "cease"]
     by: StaffId
     evidence: Note = ""
+    recorded_by: RecordedBy | None = None  # which account recorded it (common.RECORDED_BY_PATTERN)
 
 
 class PlanCeased(Model):
@@ -82,6 +85,7 @@ class PlanCeased(Model):
     ceased_on: SendDate
     by: StaffId
     reason: Note
+    recorded_by: RecordedBy | None = None  # which account recorded it (common.RECORDED_BY_PATTERN)
 
 
 class FinalPlan(Model):
@@ -93,6 +97,7 @@ class FinalPlan(Model):
     already_named: bool = False  # the LA confirmed in writing that the plan already names it
     by: StaffId
     evidence: Note = ""
+    recorded_by: RecordedBy | None = None  # which account recorded it (common.RECORDED_BY_PATTERN)
 
     @model_validator(mode="after")
     def _one_of(self) -> "FinalPlan":
@@ -115,6 +120,7 @@ class AppealChange(Model):
     outcome: AppealOutcome | None = None
     by: StaffId
     note: Note = ""
+    recorded_by: RecordedBy | None = None  # which account recorded it (common.RECORDED_BY_PATTERN)
 
     @model_validator(mode="after")
     def _lodged_or_decided(self) -> "AppealChange":

@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from workflows.models.common import Model, Note, NoticeKind, RuleId, SendDate, StaffId, StepStatus, StepStyle
+from workflows.models.common import (Model, Note, NoticeKind, RecordedBy, RuleId, SendDate, StaffId, StepStatus,
+                                     StepStyle)
 
 
 __all__ = ['Notice', 'PlanStepInput', 'StepPlan', 'Exemption', 'StepState', 'StepOutcome', 'StepOptions']
@@ -70,6 +71,7 @@ class Exemption(Model):
     end: SendDate | None = None
     note: Note = ""
     claimed_by: StaffId
+    recorded_by: RecordedBy | None = None  # which account recorded it (common.RECORDED_BY_PATTERN)
 
 
 class StepState(Model):
