@@ -212,6 +212,15 @@ def _offsets(value: list[int]) -> list[int]:
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 
 
+def known_staff_roles(value: list[str]) -> list[str]:
+    """A list of StaffMember.role values, each once; an unknown one is refused, naming the known ones."""
+    known = get_args(StaffMember.model_fields["role"].annotation)
+    unknown = [role for role in value if role not in known]
+    if unknown:
+        raise ValueError(f"unknown role(s) {unknown}; roles are {', '.join(known)}")
+    return list(dict.fromkeys(value))
+
+
 class DigestSettings(BaseModel):
     """The weekly digest: one message per leader listing every open step, overdue first (issue 4).
 
@@ -226,11 +235,7 @@ class DigestSettings(BaseModel):
     @field_validator("roles")
     @classmethod
     def _known_roles(cls, value: list[str]) -> list[str]:
-        known = get_args(StaffMember.model_fields["role"].annotation)
-        unknown = [role for role in value if role not in known]
-        if unknown:
-            raise ValueError(f"unknown role(s) {unknown}; roles are {', '.join(known)}")
-        return list(dict.fromkeys(value))
+        return known_staff_roles(value)
 
     @property
     def weekday_index(self) -> int:
@@ -250,11 +255,7 @@ class ChainHeadSettings(BaseModel):
     @field_validator("roles")
     @classmethod
     def _known_roles(cls, value: list[str]) -> list[str]:
-        known = get_args(StaffMember.model_fields["role"].annotation)
-        unknown = [role for role in value if role not in known]
-        if unknown:
-            raise ValueError(f"unknown role(s) {unknown}; roles are {', '.join(known)}")
-        return list(dict.fromkeys(value))
+        return known_staff_roles(value)
 
 
 class WorkingHours(BaseModel):
