@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help up test bench venv
+.PHONY: help up test test-fast bench venv
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
@@ -18,6 +18,10 @@ up: $(STAMP) ## run Temporal, the worker and the dashboard (state under var/); C
 
 test: $(STAMP) ## run the whole test suite
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+FAST := not devserver and not faults and not browser and not stack and not slow and not schemathesis
+test-fast: $(STAMP) ## the fast lane: everything but real servers, browsers and fuzzing (tests marked in tests/conftest.py)
+	$(BIN)/pytest -m "$(FAST)" $(PYTEST_ARGS)
 
 bench: $(STAMP) ## run the benchmarks in bench/ (tables on stdout, JSON in bench/results/; see docs/performance.md)
 	$(BIN)/python -m bench.rulebook
