@@ -345,6 +345,17 @@ async def _result(env, workflow_id: str, workflow) -> None:
     await env.client.get_workflow_handle_for(workflow.run, workflow_id).result()
 
 
+async def advice_recorded_by(env: WorkflowEnvironment, settings: Settings) -> str:
+    """Sent on time, recorded through the CLI as an account (issue 21): the record's data carries recorded_by."""
+    today = await london_today(env)
+    started = await start_advice_request(env.client, settings, advice_request(today - timedelta(days=20),
+                                                                              case_ref="EHC-H014"))
+    await advice_sent(env.client, settings, started.state.workflow_id,
+                      AdviceSent(sent_on=today, by="teacher", recorded_by="cli:as:senco"))
+    await outcome(env, started.state.workflow_id)
+    return started.state.workflow_id
+
+
 SCENARIOS: dict[str, Scenario] = {
     "ehc_advice_late": advice_late,
     "ehc_advice_exemption": advice_exemption,
@@ -359,10 +370,11 @@ SCENARIOS: dict[str, Scenario] = {
     "annual_review_ceased": annual_review_ceased,
     "annual_review_transfer_year": annual_review_transfer_year,
     "annual_review_cease_appeal": annual_review_cease_appeal,
+    "ehc_advice_recorded_by": advice_recorded_by,
 }
 # Scenarios new with a later patch of one workflow than GENERATION (named after that patch).
 GENERATIONS = {"annual_review_transfer_year": REVIEW_LAW_2026, "annual_review_cease_appeal": REVIEW_LAW_2026,
-               "ehc_advice_storm": CATCH_UP}
+               "ehc_advice_storm": CATCH_UP, "ehc_advice_recorded_by": "recorded-by"}  # no patch: data only
 
 
 def path_for(name: str, run: int = 1) -> Path:
