@@ -28,7 +28,7 @@ from store.models import Process
 from store.reconcile import closed_processes, open_processes, record_reopened, record_stopped
 from store.writer import write
 from workflows import activity_names
-from workflows.ids import PROCESS_LABELS
+from workflows.registry import PROCESS_LABELS
 from workflows.models import ReconcileInput, ReconcileResult, StoppedProcess
 
 

@@ -14,11 +14,10 @@ from audit.timeline import Entry, StepSummary, Timeline
 from statutory.clock import LONDON, fmt
 from statutory.exemptions import EXEMPTION_GROUNDS
 from statutory.rules import Holder, Rule, get_rule
+from workflows.registry import BY_KIND, PROCESS_LABELS
 
 ROLE_NAMES = {"senco": "the SENCO", "head": "the headteacher", "staff": "a member of staff",
               "leadership": "a member of the leadership team", "auditor": "an auditor"}
-PROCESS_NAMES = {"ehc-advice-request": "EHC advice request", "draft-plan-consultation": "Draft plan consultation",
-                 "annual-review": "Annual review", "reassessment": "Re-assessment"}
 NOTICE_NAMES = {"reminder": "Reminder", "overdue": "Overdue escalation", "asap": "'As soon as practicable' reminder",
                 "prompt": "Prompt", "closes": "Closing notice"}
 
@@ -135,7 +134,7 @@ def step_lines(step: StepSummary, roles: Roles) -> list[str]:
 
 
 def timeline_text(timeline: Timeline, roles: Roles) -> str:
-    kind = PROCESS_NAMES.get(timeline.process_kind or "", timeline.process_kind or timeline.workflow_type)
+    kind = PROCESS_LABELS.get(timeline.process_kind or "", timeline.process_kind or timeline.workflow_type)
     lines = [f"Case {timeline.case_ref or '?'}: {kind}" + (f", LA {timeline.la}" if timeline.la else ""),
              f"Workflow {timeline.workflow_id} ({len(timeline.runs)} run{'s' if len(timeline.runs) != 1 else ''}, "
              f"{timeline.events} history events)"]
@@ -179,8 +178,6 @@ NOTICE_KINDS = {"assigned": "Assignment notice", "reminder": "Reminder", "overdu
                 "cancelled": "\u2018Cancelled\u2019 notice", "closes": "\u2018Period closing\u2019 notice"}
 CHANNEL_WORDS = {"email": "by e-mail", "o365": "by e-mail (Microsoft 365)", "teams": "in Teams",
                  "outbox": "in the outbox"}
-RECEIVED_WORDS = {"ehc-advice-request": "request received", "draft-plan-consultation": "draft plan received",
-                  "annual-review": "cycle opened", "reassessment": "needs changed"}
 # An ISO date (or instant) standing on its own: not one inside a key (".../overdue/2027-01-04T08:00:00+00:00/...").
 _ISO_DATE = re.compile(r"(?<![/\w-])(\d{4}-\d{2}-\d{2})(?:T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?(?![\w:/+-])")
 _CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")  # e.g. cease-upheld, la-sen-officer
@@ -387,7 +384,7 @@ def plain_explanation(lines: list[str], rule_id: str, title: str | None = None) 
 
 def received_words(process_kind: str | None) -> str:
     """What a process's first date is (Timeline.received_on): an annual review's is its cycle's opening."""
-    return RECEIVED_WORDS.get(process_kind or "", "received")
+    return (BY_KIND[process_kind].began if process_kind in BY_KIND else "received")
 
 
 def is_window(rule: Rule | None) -> bool:

@@ -206,7 +206,7 @@ def _summary(processes: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _process(t: timeline_mod.Timeline, v: replay.Verdict, origin: str, checked: Checked | None, roles: render.Roles,
              notes: bool, today: date, unchecked: str | None) -> dict[str, Any]:
-    name = render.PROCESS_NAMES.get(t.process_kind or "", "Process")
+    name = render.PROCESS_LABELS.get(t.process_kind or "", "Process")
     titles = {s.rule_id: s.title for s in t.steps}
     return {
         "t": t, "name": name, "workflow_id": t.workflow_id, "origin": re.sub(r"\([^();]*/[^();]*; ", "(", origin),

@@ -46,7 +46,7 @@ from store.migrate import upgrade
 from worker import build_worker, freeze_startup_objects
 from workflows import activity_names
 from workflows import search_attributes as sa
-from workflows.ids import advice_workflow_id
+from workflows.registry import ADVICE
 from workflows.models import AdviceRequest, AdviceSent, NotifyInput, NotifyResult, RecordInput, Recorded
 
 TARGETS = {"ratio_same_shape": 0.9, "ratio_minimal": 0.5}
@@ -101,7 +101,7 @@ def sendclock_lifecycle(client: Client, settings, reminded: Reminded) -> Lifecyc
     received, today = received_for_target_today(settings), london_today()
 
     async def run(ref: str) -> None:
-        sent = reminded.expect(advice_workflow_id(ref, received))
+        sent = reminded.expect(ADVICE.workflow_id(ref, received))
         started = await start_advice_request(client, settings, AdviceRequest(
             case_ref=ref, la="Kent", received_on=received, owner="senco"))
         handle = client.get_workflow_handle(started.state.workflow_id)

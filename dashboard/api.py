@@ -23,7 +23,7 @@ Errors: one shape for the whole API, chosen once (dashboard/app.py's exception h
 
 Starting is idempotent: 201 when a process was started, 200 when it already existed (the same case and date give
 the same workflow). Dates are YYYY-MM-DD from 2014-09-01 (the SEND Regulations 2014) to 2099-12-31; workflow IDs
-are those of workflows/ids.py (pattern in the document).
+are those of the process registry, workflows/registry.py (pattern in the document).
 """
 
 # No `from __future__ import annotations`: the route factories below annotate with local variables.
@@ -152,7 +152,7 @@ def complete_document(doc: dict[str, Any], staff_ids: list[str] | None = None) -
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "path" and parameter.get("name") == "workflow_id":
                     parameter["schema"] |= {"pattern": WORKFLOW_ID.pattern,
-                                            "description": "A process's workflow ID (workflows/ids.py)"}
+                                            "description": "A process's workflow ID (workflows/registry.py)"}
     _bound_dates(doc)
     _text_constraints(components)
     if "HTTPValidationError" not in str(doc["paths"]):  # FastAPI's default 422, replaced by ValidationProblem
@@ -308,7 +308,7 @@ def deadline(rule: str = Query(..., max_length=40, description="A rule id (GET /
              la: str | None = Query(None, max_length=80, description="phase-transfer-meeting-by: this LA's own date"),
              reading: str | None = Query(None, pattern="^(clear|inclusive)$", description="Notice periods (C3)"),
              web: Web = Depends(get_web), user: User = Depends(reader)) -> Any:
-    from starter.cli_format import deadline_json
+    from starter.cli.format import deadline_json
     from starter.deadline import explain_deadline
     from starter.requests import RequestError
 
@@ -353,7 +353,7 @@ def _start_route(kind: str, model: type[Command]) -> None:
 def _record_route(name: str, model: type[Command], title: str) -> None:
     async def record_change(request: Request, body: model = Body(...),
                             workflow_id: str = Path(pattern=WORKFLOW_ID.pattern,
-                                                    description="A process's workflow ID (workflows/ids.py)"),
+                                                    description="A process's workflow ID (workflows/registry.py)"),
                             web: Web = Depends(get_web), user: User = Depends(recording(name))):
         try:
             outcome = await record(web, user, workflow_id, name, body, via="api")

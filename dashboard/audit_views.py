@@ -41,16 +41,14 @@ from dashboard.context import PROCESS_LABELS, Web, get_web
 from dashboard.render import render as render_page
 from store.models import Process
 from store.web_sessions import OUTCOME_WORDS, recent_sign_ins
-from workflows import ids
 from workflows.models import CASE_REF_PATTERN
+from workflows.registry import PROCESS_WORKFLOW_ID
 
 router = APIRouter(route_class=CheckedRoute)
 
-_CASE = CASE_REF_PATTERN.strip("^$")
-# The process workflow IDs of workflows/ids.py: KIND-CASE_REF-YYYYMMDD, or annual-review-CASE_REF. Checked before any
-# look-up, so nothing else (e.g. "..") reaches the archive's paths.
-WORKFLOW_ID = re.compile(rf"^(?:(?:{ids.EHC_ADVICE}|{ids.DRAFT_CONSULTATION}|{ids.REASSESSMENT})-{_CASE}-\d{{8}}"
-                         rf"|{ids.ANNUAL_REVIEW}-{_CASE})$")
+# The process workflow IDs of the process registry (workflows/registry.py): KIND-CASE_REF-YYYYMMDD, or
+# annual-review-CASE_REF. Checked before any look-up, so nothing else (e.g. "..") reaches the archive's paths.
+WORKFLOW_ID = PROCESS_WORKFLOW_ID
 _REPLAYS = threading.BoundedSemaphore(1)  # one replay at a time: it is CPU-bound, and the server has other work
 
 

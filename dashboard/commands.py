@@ -359,7 +359,7 @@ def check_start(web: Web, user: User, kind: str, cmd: Command) -> tuple[Any, str
     try:
         if isinstance(cmd, StartAdvice):
             from workflows.ehc_advice import EhcAdviceRequest
-            from workflows.ids import advice_workflow_id
+            from workflows.registry import ADVICE
 
             if cmd.requested_on is not None and cmd.requested_on > cmd.received_on:
                 raise FieldErrors({"requested_on": f"{cmd.requested_on} is after the date the request was received "
@@ -367,11 +367,11 @@ def check_start(web: Web, user: User, kind: str, cmd: Command) -> tuple[Any, str
                                                    f"it arrived"})
             request = build(AdviceRequest, **cmd.model_dump(exclude_none=True), escalate_to=escalate_to)
             check_request(settings, request, today=today)
-            return EhcAdviceRequest.run, advice_workflow_id(cmd.case_ref, cmd.received_on), request, "advice"
+            return EhcAdviceRequest.run, ADVICE.workflow_id(cmd.case_ref, cmd.received_on), request, "advice"
         header = None
         if isinstance(cmd, StartDraft):
             from workflows.draft_consultation import PARENT, SCHOOL, DraftPlanConsultation
-            from workflows.ids import draft_workflow_id
+            from workflows.registry import DRAFT
 
             header = build(ProcessHeader, case_ref=cmd.case_ref, la=cmd.la, received_on=cmd.received_on,
                            owner=cmd.owner, channel=cmd.channel, escalate_to=escalate_to)
@@ -383,10 +383,10 @@ def check_start(web: Web, user: User, kind: str, cmd: Command) -> tuple[Any, str
             _in_force("received_on", SCHOOL, cmd.received_on)
             _in_force("served_on", PARENT, served)
             run_input = DraftConsultationInput(header=header, options=step_options(settings), served_on=served)
-            return DraftPlanConsultation.run, draft_workflow_id(cmd.case_ref, cmd.received_on), run_input, kind
+            return DraftPlanConsultation.run, DRAFT.workflow_id(cmd.case_ref, cmd.received_on), run_input, kind
         if isinstance(cmd, StartReview):
             from workflows.annual_review import AnnualReview
-            from workflows.ids import review_workflow_id
+            from workflows.registry import REVIEW
 
             header = build(ProcessHeader, case_ref=cmd.case_ref, la=cmd.la, received_on=cmd.plan_date,
                            owner=cmd.owner, escalate_to=escalate_to)
@@ -394,9 +394,9 @@ def check_start(web: Web, user: User, kind: str, cmd: Command) -> tuple[Any, str
             _not_future("plan_date", cmd.plan_date, today)
             run_input = build(ReviewInput, header=header, year_group=cmd.year_group, transfer_on=cmd.transfer_on,
                               transfer_kind=cmd.transfer_kind)
-            return AnnualReview.run, review_workflow_id(cmd.case_ref), run_input, "review"
+            return AnnualReview.run, REVIEW.workflow_id(cmd.case_ref), run_input, "review"
         if isinstance(cmd, StartReassessment):
-            from workflows.ids import reassessment_workflow_id
+            from workflows.registry import REASSESSMENT
             from workflows.reassessment import EARLIEST, Reassessment
 
             header = build(ProcessHeader, case_ref=cmd.case_ref, la=cmd.la, received_on=cmd.needs_changed_on,
@@ -410,7 +410,7 @@ def check_start(web: Web, user: User, kind: str, cmd: Command) -> tuple[Any, str
             _in_force("last_assessment_on", EARLIEST, cmd.last_assessment_on)
             run_input = ReassessmentInput(header=header, options=step_options(settings),
                                           last_assessment_on=cmd.last_assessment_on)
-            return Reassessment.run, reassessment_workflow_id(cmd.case_ref, cmd.needs_changed_on), run_input, kind
+            return Reassessment.run, REASSESSMENT.workflow_id(cmd.case_ref, cmd.needs_changed_on), run_input, kind
     except RequestError as err:
         raise request_errors(err, rename) from err
     raise FieldErrors({"form": f"unknown process {kind!r}"}, status=404)

@@ -19,7 +19,7 @@ from config.settings import Settings
 from config.temporal_ui import ui_base, workflow_link
 from dashboard.security import RateLimiter, SessionCodec
 from dashboard.web_settings import WebSettings
-from workflows.ids import PROCESS_LABELS  # noqa: F401 - re-exported for the pages
+from workflows.registry import PROCESS_LABELS  # noqa: F401 - re-exported for the pages
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 

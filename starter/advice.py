@@ -25,7 +25,7 @@ from starter.requests import RequestError, check_staff, consume_start_error, ste
 from workflows import search_attributes as sa
 from statutory import get_rule
 from workflows.ehc_advice import RULE, EhcAdviceRequest
-from workflows.ids import EHC_ADVICE, advice_workflow_id
+from workflows.registry import ADVICE
 from workflows.models import (
     AdviceRequest,
     AdviceRunInput,
@@ -55,7 +55,7 @@ def check_request(settings: Settings, request: AdviceRequest, today: date | None
 
 async def start_advice_request(client: Client, settings: Settings, request: AdviceRequest) -> Started:
     check_request(settings, request)
-    workflow_id = advice_workflow_id(request.case_ref, request.received_on)
+    workflow_id = ADVICE.workflow_id(request.case_ref, request.received_on)
     operation = WithStartWorkflowOperation(
         EhcAdviceRequest.run,
         AdviceRunInput(request=request, options=step_options(settings)),
@@ -65,7 +65,7 @@ async def start_advice_request(client: Client, settings: Settings, request: Advi
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         search_attributes=TypedSearchAttributes([
             SearchAttributePair(sa.CASE_REF, request.case_ref),
-            SearchAttributePair(sa.PROCESS, EHC_ADVICE),
+            SearchAttributePair(sa.PROCESS, ADVICE.kind),
             SearchAttributePair(sa.LA, request.la),
         ]),
     )

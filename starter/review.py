@@ -8,7 +8,7 @@ from config.settings import Settings
 from starter.processes import StartedProcess, start_process
 from starter.requests import check_staff, step_options, update
 from workflows.annual_review import TRANSFER, AnnualReview
-from workflows.ids import ANNUAL_REVIEW, review_workflow_id
+from workflows.registry import REVIEW
 from workflows.models import (AppealChange, FinalPlan, MeetingDate, MeetingHeld, PlanCeased, ProcessState,
                               ReviewDecision, ReviewInput)
 
@@ -17,8 +17,8 @@ async def start_review(client: Client, settings: Settings, review: ReviewInput) 
     """Start the review cycle of an EHC plan (one per plan; the same case returns the existing one)."""
     if not review.options.model_fields_set:
         review = review.model_copy(update={"options": step_options(settings)})
-    return await start_process(client, settings, AnnualReview.run, review, review_workflow_id(review.header.case_ref),
-                               ANNUAL_REVIEW)
+    return await start_process(client, settings, AnnualReview.run, review, REVIEW.workflow_id(review.header.case_ref),
+                               REVIEW.kind)
 
 
 async def set_meeting(client: Client, settings: Settings, workflow_id: str, meeting: MeetingDate) -> ProcessState:

@@ -36,7 +36,6 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from statutory.clock import fmt
-    from workflows.ids import ANNUAL_REVIEW
     from workflows.models import (
         AppealChange,
         FinalPlan,
@@ -71,7 +70,7 @@ COP_9_208 = "SEND Code of Practice 9.208"
 
 @workflow.defn(name="AnnualReview")
 class AnnualReview(StatutoryProcess):
-    KIND = ANNUAL_REVIEW
+    KIND = "annual-review"  # the process registry's kind (workflows/registry.py)
     BEGAN = "the plan was made or last reviewed"
 
     @workflow.init

@@ -10,7 +10,6 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.ids import DRAFT_CONSULTATION
     from workflows.models import DraftConsultationInput, ProcessState, StepStatus
     from workflows.process import StatutoryProcess
 
@@ -20,7 +19,7 @@ PARENT = "draft-plan-representations"
 
 @workflow.defn(name="DraftPlanConsultation")
 class DraftPlanConsultation(StatutoryProcess):
-    KIND = DRAFT_CONSULTATION
+    KIND = "draft-plan-consultation"  # the process registry's kind (workflows/registry.py)
     BEGAN = "the consultation was received"
 
     @workflow.init

@@ -19,7 +19,6 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     import workflows.search_attributes as sa
-    from workflows.ids import EHC_ADVICE
     from workflows.models import (
         AdviceRunInput,
         AdviceSent,
@@ -46,7 +45,7 @@ LA_CLOCK_PATCH = "ehc-advice-la-clock"
 
 @workflow.defn(name="EhcAdviceRequest")
 class EhcAdviceRequest(StatutoryProcess):
-    KIND = EHC_ADVICE
+    KIND = "ehc-advice-request"  # the process registry's kind (workflows/registry.py)
 
     @workflow.init
     def __init__(self, input: AdviceRunInput) -> None:
@@ -170,7 +169,7 @@ class EhcAdviceRequest(StatutoryProcess):
         await record(RecordInput(
             key=f"{workflow.info().workflow_id}/{kind}", workflow_id=workflow.info().workflow_id, kind=kind,
             occurred_at=workflow.now(), data=data,
-            process=ProcessRecord(kind=EHC_ADVICE, case_ref=self.request.case_ref, la=self.request.la,
+            process=ProcessRecord(kind=self.KIND, case_ref=self.request.case_ref, la=self.request.la,
                                   owner=self.request.owner, status=status, received_on=self.request.received_on,
                                   channel=self.request.channel, facts=self.facts,
                                   closed=self.step.closed and all(s.closed for s in self._la_steps()),

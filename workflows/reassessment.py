@@ -24,7 +24,6 @@ from datetime import date
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.ids import REASSESSMENT
     from workflows.models import LaDecision, ProcessState, ReassessmentInput, StepDone, StepState, StepStatus
     from workflows.process import StatutoryProcess
     from workflows.step import with_recorded_by
@@ -36,7 +35,7 @@ FINAL = "reassessment-final"
 
 @workflow.defn(name="Reassessment")
 class Reassessment(StatutoryProcess):
-    KIND = REASSESSMENT
+    KIND = "reassessment"  # the process registry's kind (workflows/registry.py)
     BEGAN = "the needs were recorded as changed"
 
     @workflow.init

@@ -1,14 +1,102 @@
-"""Every workflow the worker runs, in one list: the worker registers it, and replay (the dashboard's, the CLI's)
-replays against it, without importing worker.py (which wires activities, apprise and the schedules)."""
+"""Every workflow the worker runs, and every statutory process kind, declared once.
+
+`WORKFLOWS` is what the worker registers and what replay (the dashboard's, the CLI's, the tests') replays against,
+without importing worker.py (which wires activities, apprise and the schedules).
+
+`PROCESSES` is the process registry: for each kind of statutory process its workflow class, the run input it starts
+with, its workflow id scheme, its label in a SENCO's words, the rules whose steps it opens and the CLI group that
+starts it. The worker, the command layer, the dashboard, the audit replay and the reports read it; adding a process
+kind means one workflow module and one entry here (README, Architecture).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
 
 from workflows.annual_review import AnnualReview
+from workflows.annual_review import DUE as REVIEW_DUE
 from workflows.archive import ArchiveClosedRuns
 from workflows.chain_head import PublishChainHead
 from workflows.draft_consultation import DraftPlanConsultation
 from workflows.ehc_advice import EhcAdviceRequest
 from workflows.housekeeping import DispatchHeld, WeeklyDigest
+from workflows.models import CASE_REF_PATTERN, AdviceRunInput, DraftConsultationInput, ReassessmentInput, ReviewInput
 from workflows.reassessment import Reassessment
 from workflows.reconcile import ReconcileProcesses
 
-WORKFLOWS: list[type] = [EhcAdviceRequest, DraftPlanConsultation, AnnualReview, Reassessment, WeeklyDigest,
-                         DispatchHeld, ArchiveClosedRuns, ReconcileProcesses, PublishChainHead]
+_CASE = CASE_REF_PATTERN.strip("^$")
+
+
+@dataclass(frozen=True)
+class ProcessKind:
+    """One kind of statutory process."""
+
+    label: str  # in a SENCO's words: pages, notices, the CLI
+    workflow: type  # the workflow class (a StatutoryProcess, or EhcAdviceRequest)
+    start_input: type  # the model its run method takes
+    began: str  # what the date it began means, as the audit report says it ("request received")
+    rules: tuple[str, ...]  # the rule book ids of the steps it can open
+    cli_group: str  # `sendclock <cli_group> start` starts one
+    dated: bool = True  # its id carries the date it began: one per case and date (else one per case)
+
+    @property
+    def kind(self) -> str:
+        """The Process search attribute, the store's process.kind and the first part of its workflow ids: the
+        workflow class's KIND (which its code records)."""
+        return self.workflow.KIND  # type: ignore[attr-defined, no-any-return]
+
+    def workflow_id(self, case_ref: str, began_on: date | None = None) -> str:
+        """The workflow id: the opaque case reference and a date only, never a name (the same inputs always give
+        the same id, which makes a start idempotent)."""
+        if not self.dated:
+            return f"{self.kind}-{case_ref}"
+        if began_on is None:
+            raise ValueError(f"a {self.label.lower()} is identified by the date it began")
+        return f"{self.kind}-{case_ref}-{began_on:%Y%m%d}"
+
+    @property
+    def id_pattern(self) -> str:
+        """A regular expression matching this kind's workflow ids (without anchors; also valid in OpenAPI's ECMA
+        dialect: a kind is lower-case letters, digits and hyphens)."""
+        return f"{self.kind}-{_CASE}" + (r"-\d{8}" if self.dated else "")
+
+
+PROCESSES: tuple[ProcessKind, ...] = (
+    ProcessKind("EHC advice request", EhcAdviceRequest, AdviceRunInput, "request received",
+                ("ehc-advice", "ehc-assessment-decision", "ehc-no-plan-notice", "ehc-final-plan"), "advice"),
+    ProcessKind("Draft plan consultation", DraftPlanConsultation, DraftConsultationInput,
+                "draft plan received", ("naming-consultation", "draft-plan-representations"), "draft"),
+    ProcessKind("Annual review", AnnualReview, ReviewInput, "cycle opened",
+                (REVIEW_DUE, "review-notice", "review-advice-circulation", "review-report", "review-la-decision",
+                 "phase-transfer-meeting-by", "phase-transfer-review", "post16-transfer-review", "post16-move-review",
+                 "amended-plan-final", "cease-appeal-window"), "review", dated=False),
+    ProcessKind("Re-assessment", Reassessment, ReassessmentInput, "needs changed",
+                ("reassessment-earliest", "reassessment-decision", "reassessment-final"), "reassessment"),
+)
+ADVICE, DRAFT, REVIEW, REASSESSMENT = PROCESSES
+BY_KIND: dict[str, ProcessKind] = {p.kind: p for p in PROCESSES}
+PROCESS_KINDS: tuple[str, ...] = tuple(BY_KIND)
+# Each process kind in a SENCO's words (pages, notices, CLI).
+PROCESS_LABELS: dict[str, str] = {p.kind: p.label for p in PROCESSES}
+# Any statutory process's workflow id, and nothing else (the audit pages take one from a URL).
+PROCESS_WORKFLOW_ID = re.compile("^(?:" + "|".join(p.id_pattern for p in PROCESSES) + ")$")
+
+
+def process_kind(kind: str) -> ProcessKind:
+    """The registry entry of `kind`; a clear ValueError naming the known kinds otherwise."""
+    try:
+        return BY_KIND[kind]
+    except KeyError:
+        raise ValueError(f"unknown process {kind!r} (one of {', '.join(PROCESS_KINDS)})") from None
+
+
+def kinds_with_rule(rule_id: str) -> tuple[str, ...]:
+    """The process kinds that can hold a step of `rule_id`."""
+    return tuple(p.kind for p in PROCESSES if rule_id in p.rules)
+
+
+# The housekeeping workflows the worker's schedules start (starter/schedules.py).
+HOUSEKEEPING: list[type] = [WeeklyDigest, DispatchHeld, ArchiveClosedRuns, ReconcileProcesses, PublishChainHead]
+WORKFLOWS: list[type] = [p.workflow for p in PROCESSES] + HOUSEKEEPING

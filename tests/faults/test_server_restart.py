@@ -15,7 +15,7 @@ import pytest
 
 from starter.processes import cancel_step, process_state, start_process
 from starter.requests import step_options
-from workflows.ids import REASSESSMENT, reassessment_workflow_id
+from workflows.registry import REASSESSMENT
 from workflows.models import Cancellation, ProcessHeader, ReassessmentInput
 from workflows.reassessment import EARLIEST, Reassessment
 
@@ -50,10 +50,10 @@ async def test_open_processes_and_timers_survive_a_server_restart(server, stack,
     client = await stack.client()
     today = now.date()
     header = ProcessHeader(case_ref="FLT-RESTART", la="Kent", received_on=today - timedelta(days=3), owner="head")
-    workflow_id = reassessment_workflow_id(header.case_ref, header.received_on)
+    workflow_id = REASSESSMENT.workflow_id(header.case_ref, header.received_on)
     await start_process(client, stack.settings, Reassessment.run, ReassessmentInput(
         header=header, options=step_options(stack.settings), last_assessment_on=today - timedelta(days=365)),
-        workflow_id, REASSESSMENT)
+        workflow_id, REASSESSMENT.kind)
     await until(lambda: [o.kind for o in stack.outbox(workflow_id)] == ["assigned"], "the assigned notice")
     before = await process_state(client, workflow_id)
     [prompt] = [n for n in before.step(EARLIEST).pending if n.kind == "prompt" and n.on == today]

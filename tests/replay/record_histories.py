@@ -37,7 +37,7 @@ from store.migrate import upgrade
 from worker import build_worker
 from workflows.annual_review import REVIEW_LAW_2026, AnnualReview
 from workflows.draft_consultation import DraftPlanConsultation
-from workflows.ids import DRAFT_CONSULTATION, REASSESSMENT, draft_workflow_id, reassessment_workflow_id
+from workflows.registry import DRAFT, REASSESSMENT
 from workflows.models import (
     AdviceSent,
     AppealChange,
@@ -162,7 +162,7 @@ async def draft_consultation(env: WorkflowEnvironment, settings: Settings) -> st
     started = await start_process(env.client, settings, DraftPlanConsultation.run,
                                   DraftConsultationInput(header=header(today, case_ref="EHC-H004"),
                                                          options=step_options(settings)),
-                                  draft_workflow_id("EHC-H004", today), DRAFT_CONSULTATION)
+                                  DRAFT.workflow_id("EHC-H004", today), DRAFT.kind)
     workflow_id = started.state.workflow_id
     await sleep_until_day(env, today + timedelta(days=2))
     await reassign_step(env.client, settings, workflow_id,
@@ -328,7 +328,7 @@ async def _start_reassessment(env, settings, case_ref, needs_changed, last_asses
     started = await start_process(env.client, settings, Reassessment.run,
                                   ReassessmentInput(header=header(needs_changed, case_ref=case_ref),
                                                     options=step_options(settings), last_assessment_on=last_assessment),
-                                  reassessment_workflow_id(case_ref, needs_changed), REASSESSMENT)
+                                  REASSESSMENT.workflow_id(case_ref, needs_changed), REASSESSMENT.kind)
     return started.state.workflow_id
 
 

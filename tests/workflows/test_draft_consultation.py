@@ -8,7 +8,7 @@ import pytest
 from starter.advice import RequestError
 from starter.processes import cancel_step, complete_step, process_state, reassign_step, start_process
 from workflows.draft_consultation import DraftPlanConsultation
-from workflows.ids import DRAFT_CONSULTATION, draft_workflow_id
+from workflows.registry import DRAFT
 from workflows.models import Cancellation, DraftConsultationInput, Reassignment, StepDone, StepStatus
 
 from tests.workflows.advice_flow import days, events, header, london_today, outbox, sleep_until_day, steps
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("worker")
 async def start(env, settings, received, case_ref, served=None):
     run_input = DraftConsultationInput(header=header(received, case_ref=case_ref), served_on=served)
     return await start_process(env.client, settings, DraftPlanConsultation.run, run_input,
-                               draft_workflow_id(case_ref, received), DRAFT_CONSULTATION)
+                               DRAFT.workflow_id(case_ref, received), DRAFT.kind)
 
 
 async def result(env, workflow_id):

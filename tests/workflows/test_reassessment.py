@@ -12,7 +12,7 @@ from starter.advice import RequestError
 from starter.processes import cancel_step, complete_step, exempt_step, process_state, start_process, update
 from statutory import compute_due, get_rule
 from statutory.clock import local_date
-from workflows.ids import REASSESSMENT, reassessment_workflow_id
+from workflows.registry import REASSESSMENT
 from workflows.models import (
     Cancellation,
     Exemption,
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.usefixtures("worker")
 async def start(env, settings, case_ref, needs_changed, last_assessment):
     run_input = ReassessmentInput(header=header(needs_changed, case_ref=case_ref), last_assessment_on=last_assessment)
     return await start_process(env.client, settings, Reassessment.run, run_input,
-                               reassessment_workflow_id(case_ref, needs_changed), REASSESSMENT)
+                               REASSESSMENT.workflow_id(case_ref, needs_changed), REASSESSMENT.kind)
 
 
 async def sent(env, settings, workflow_id, on=None) -> ProcessState:
