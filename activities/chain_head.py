@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.messages import SUBJECT_MAX
 from activities.notifier import Notifier
-from activities.planning import school_calendar
+from config.school_calendar import school_calendar
 from config.settings import Settings
 from statutory.clock import fmt, local_date
 from store.chain_heads import Head, fingerprint, head_of, publish

@@ -10,7 +10,7 @@ from temporalio.exceptions import ApplicationError
 from activities.digest import build_digest, digest_day, digest_recipients, iso_week
 from activities.digest_render import DigestRenderer
 from activities.notifier import Notifier
-from activities.planning import school_calendar
+from config.school_calendar import school_calendar
 from config.settings import Settings
 from statutory.clock import fmt, local_date
 from workflows import activity_names

@@ -8,20 +8,17 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
+from config.school_calendar import school_calendar
+from config.school_deadlines import deadline_for
 from config.settings import Settings, month_day
-from statutory import Closure, Convention, Rule, SchoolCalendar, compute_deadline, get_rule
+from statutory import Rule, SchoolCalendar, get_rule
 from statutory.clock import at_local
-from statutory.deadline import Deadline, LaMeetingDate
 from statutory.reminders import escalation_dates, recurring_dates, reminder_dates
 from statutory.rules import Holder
 from workflows.models import Notice, PlanStepInput, StepPlan, StepStyle
 
 # Escalations and nudges are planned a batch at a time; the step asks for more when they are used up.
 BATCH = 8
-
-
-def school_calendar(settings: Settings) -> SchoolCalendar:
-    return SchoolCalendar(Closure(start=c.start, end=c.end, label=c.label) for c in settings.calendar.closures)
 
 
 _STYLES: dict[Holder, StepStyle] = {Holder.REQUESTER: "prompt", Holder.PARENT: "window", Holder.LA: "chase",
@@ -33,22 +30,6 @@ AUTUMN_TERM_FIRST = ("phase-transfer-meeting-by",)
 def style_of(rule: Rule) -> StepStyle:
     """How sendclock treats a rule, from who holds the duty (see workflows/models/common.py, StepStyle)."""
     return _STYLES[rule.holder]
-
-
-def deadline_for(settings: Settings, request: PlanStepInput, calendar: SchoolCalendar) -> Deadline:
-    """The rule book's dates for a step, with what this school and its LAs have set: the C3 reading, an LA's own
-    date for transfer-year review meetings, the school's promise counted from the request."""
-    rule = get_rule(request.rule_id, on=request.anchor)
-    la_date = None
-    if rule.convention is Convention.C9 and request.la is not None:
-        practice = settings.la_practice(request.la)
-        if practice is not None and practice.transfer_review_meetings_by:
-            month, day = month_day(practice.transfer_review_meetings_by, f"las.{request.la}.transfer_review_meetings_by")
-            la_date = LaMeetingDate(la=request.la, month=month, day=day)
-    promised_from = request.promised_from if settings.law.advice_promise_from == "request" else None
-    return compute_deadline(request.rule_id, request.anchor, calendar, reading=settings.law.notice_reading,
-                            derived_from=request.derived_from, la_date=la_date,
-                            promised_from=promised_from if promised_from != request.anchor else None)
 
 
 def autumn_term_start(settings: Settings, target: date, calendar: SchoolCalendar) -> date:

@@ -113,7 +113,7 @@ def london_today() -> date:
 def received_for_target_today(settings) -> date:
     """A date of receipt whose ehc-advice target is today (so the one reminder, on the target day, is due today).
     Needs today to be a working day: the rule book moves every target to one."""
-    from activities.planning import school_calendar
+    from config.school_calendar import school_calendar
     from statutory import compute_deadline
 
     today, calendar = london_today(), school_calendar(settings)

@@ -13,8 +13,9 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from activities.planning import plan_step, school_calendar
+from activities.planning import plan_step
 from bench.common import table, write_json
+from config.school_calendar import school_calendar
 from config.settings import Settings
 from statutory import SchoolCalendar, compute_deadline, rule_ids
 from statutory.conventions import compute_due, compute_target

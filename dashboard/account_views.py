@@ -20,8 +20,8 @@ from dashboard.access import CheckedRoute, reader
 from dashboard.auth import User, client_address, in_words, moment, read_form, session_digest, wait_sentence, write
 from dashboard.context import Web, get_web
 from dashboard.render import render
-from dashboard.security import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from store.accounts import Account
+from store.credentials import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from store.web_sessions import end_sessions, log_sign_in
 
 router = APIRouter(include_in_schema=False, route_class=CheckedRoute)

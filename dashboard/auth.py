@@ -39,9 +39,10 @@ from sqlalchemy.orm import Session
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from dashboard.context import TEMPLATES, Web, get_web
-from dashboard.security import DeviceCookie, new_token, token_digest, verify_password
+from dashboard.security import DeviceCookie
 from store.accounts import Account, WebSession
 from store.accounts_queries import account_by_username, live_token
+from store.credentials import new_token, token_digest, verify_password
 from store.web_sessions import LIVE, end_session, log_sign_in, session_by_digest, session_state, start_session, touch
 from store.writer import write_lock
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from fastapi.responses import Response
 
-from activities.planning import school_calendar
 from audit.backdating import completion_flag
+from config.school_calendar import school_calendar
 from config.settings import Settings
 from dashboard.context import Web
 from store.compliance import (CONCLUDED_KEY, MEETING_KEY, Compliance, Rate, academic_year_of, compliance,

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from dashboard.context import PROCESS_LABELS, Web, get_web
 from dashboard.scope import Scope, feed_scope
-from dashboard.security import token_digest
 from store.accounts_queries import live_token
+from store.credentials import token_digest
 from store.models import Event as EventRow, Process, Step
 from store.queries import open_steps
 

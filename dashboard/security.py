@@ -1,47 +1,17 @@
-"""Security helpers: password hashing (argon2), signed session and device cookies, CSRF tokens, sign-in throttling
-and secret tokens. No framework code here, so each piece is testable alone."""
+"""Security helpers of the web side: signed session and device cookies, CSRF tokens, sign-in throttling. No framework
+code here, so each piece is testable alone. Password hashes and secret tokens are store/credentials.py's (the CLI
+makes them too)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
-
-_hasher = PasswordHasher()
-# Verifying against this keeps a sign-in for an unknown user as slow as one for a known user.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-
-MIN_PASSWORD_LENGTH = 10
-
-
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"password: use at least {MIN_PASSWORD_LENGTH} characters")
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-
-
-def new_token() -> str:
-    """A URL-safe secret (256 bits)."""
-    return secrets.token_urlsafe(32)
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from activities.planning import school_calendar
 from audit.backdating import ESCALATION, completion_flag
+from config.school_calendar import school_calendar
 from dashboard.auth import User
 from dashboard.context import PROCESS_LABELS, Web
 from dashboard.scope import EventPart, ProcessPart, scope_of

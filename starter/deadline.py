@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from activities.planning import deadline_for, school_calendar
+from config.school_calendar import school_calendar
+from config.school_deadlines import deadline_for
 from config.settings import Settings
 from starter.requests import RequestError
 from statutory import Closure, Convention, Deadline, get_rule, rule_ids

@@ -16,7 +16,7 @@ import getpass
 import os
 import re
 
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")  # a sign-in name (starter/cli_users.py)
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")  # a sign-in name (starter/cli/users.py)
 
 
 def os_account() -> str:

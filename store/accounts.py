@@ -1,9 +1,9 @@
 """Web accounts and access tokens: who may sign in to the dashboard, and the secret URLs of calendar feeds; the
 dashboard's sign-in sessions and the log of sign-in attempts.
 
-Passwords are stored as argon2 hashes (hashed by the caller, dashboard.security); tokens and session ids as SHA-256
-digests, so a copy of the database reveals none of them. Accounts carry a role and, for people who own steps, their
-staff id from the settings' staff directory. No personal data beyond a sign-in name chosen by the school.
+Passwords are stored as argon2 hashes (hashed by the caller with store/credentials.py); tokens and session ids as
+SHA-256 digests, so a copy of the database reveals none of them. Accounts carry a role and, for people who own
+steps, their staff id from the settings' staff directory. No personal data beyond a sign-in name chosen by the school.
 
 A session is a row (WebSession), not only a signed cookie: a cookie cannot be taken back, a row can be ended (sign
 out, a password change, a disabled account, `sendclock user sessions --end-all`), and every request checks it.

@@ -1,6 +1,6 @@
 """Retention: the rows of processes closed longer ago than the school's period, found and removed.
 
-Knows neither Temporal nor the web (starter/cli_retention.py deletes the Temporal histories and the archived files).
+Knows neither Temporal nor the web (starter/cli/retention.py deletes the Temporal histories and the archived files).
 
 The event table is the audit record: append-only (triggers refuse UPDATE and DELETE, migration 0005) and
 hash-chained (store.recorder). A purge removes events honestly, through this one explicit path:

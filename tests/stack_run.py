@@ -34,8 +34,8 @@ class RunningStack:
 
     def add_accounts(self) -> None:
         """ACCOUNTS (password PASSWORD), an API key for senco and a staff feed for senco, in the stack's database."""
-        from dashboard.security import hash_password, new_token, token_digest
         from store.accounts_queries import add_account, add_token
+        from store.credentials import hash_password, new_token, token_digest
         from store.db import make_engine, make_sessionmaker
 
         engine = make_engine(f"sqlite:///{self.var / 'sendclock.db'}")

@@ -18,8 +18,8 @@ import pytest
 from fastapi.routing import APIRoute
 
 from dashboard.access import CheckedRoute, Guard, guards_of
-from dashboard.security import new_token, token_digest
 from store.accounts_queries import account_by_username, add_token
+from store.credentials import new_token, token_digest
 from tests.dashboard.conftest import csrf_of
 from tests.dashboard.seed import seed
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from dashboard.security import new_token, token_digest
 from store.accounts_queries import add_token
+from store.credentials import new_token, token_digest
 from tests.dashboard.seed import seed
 
 KENT = "ehc-advice-request-EHC-0042-20270111"

@@ -40,9 +40,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.settings import Settings, StaffMember
 from dashboard.app import create_app
 from dashboard.commands import ACTIONS, START_COMMANDS
-from dashboard.security import new_token, token_digest
 from dashboard.web_settings import WebSettings
 from store.accounts_queries import add_account, add_token
+from store.credentials import new_token, token_digest
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
 from tests.dashboard.seed import seed

@@ -17,11 +17,11 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from activities.notifier import Notifier
-from activities.planning import school_calendar
 from activities.quiet_hours import next_window
 from audit import history, timeline
 from audit.converter import data_converter
 from audit.verify import compare
+from config.school_calendar import school_calendar
 from config.settings import CalendarSettings, DigestOnly, NotificationSettings, Settings, StaffMember, TemporalSettings
 from starter.advice import advice_sent, start_advice_request
 from store.models import Outbox

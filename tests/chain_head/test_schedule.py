@@ -17,7 +17,7 @@ from temporalio.client import ScheduleActionStartWorkflow, ScheduleOverlapPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from activities.planning import school_calendar
+from config.school_calendar import school_calendar
 from config.settings import ChainHeadSettings, NotificationSettings, Settings
 from starter.binaries import temporal_cli
 from starter.schedules import chain_head_schedule_id, ensure_chain_head_schedule

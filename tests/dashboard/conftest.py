@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings, StaffMember
 from dashboard.app import create_app
-from dashboard.security import hash_password
 from dashboard.web_settings import WebSettings
 from store.accounts_queries import add_account
+from store.credentials import hash_password
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
 

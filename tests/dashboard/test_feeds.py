@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, timezone
 from icalendar import Calendar
 from typer.testing import CliRunner
 
-from dashboard.security import new_token, token_digest
 from store.accounts_queries import add_token, revoke_token
+from store.credentials import new_token, token_digest
 from store.models import Event, Process, Step
 from tests.dashboard.conftest import PASSWORD
 from tests.dashboard.seed import OPENED, d, seed, step

@@ -9,8 +9,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from dashboard.security import new_token, token_digest
 from store.accounts_queries import account_by_username, add_token, revoke_token
+from store.credentials import new_token, token_digest
 from tests.dashboard.conftest import NoTemporal, csrf_of
 from tests.dashboard.seed import TODAY, seed
 

@@ -135,8 +135,8 @@ def test_csv_has_the_meeting_and_late_la_columns_on_the_page_and_the_api(client_
 
 
 def test_api_csv_takes_an_api_key_and_keeps_the_roles(client_as, make_client, db) -> None:
-    from dashboard.security import new_token, token_digest
     from store.accounts_queries import account_by_username, add_token
+    from store.credentials import new_token, token_digest
 
     seed_reviews(db)
     assert client_as("ta").get("/api/steps.csv").status_code == 403  # staff see only their own steps

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from icalendar import Calendar
 
-from dashboard.security import new_token, token_digest
 from store.accounts_queries import add_account, add_token
+from store.credentials import new_token, token_digest
 from store.models import Event, Outbox
 from tests.dashboard.conftest import _HASH
 from tests.dashboard.seed import OPENED, d, process, seed, step

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from config.settings import Settings, StaffMember
-from dashboard.security import new_token, token_digest
 from dashboard.web_settings import WebSettings
 from store.accounts import SignInEvent, WebSession
 from store.accounts_queries import account_by_username, add_token
+from store.credentials import new_token, token_digest
 from tests.dashboard.clock import Clock
 from tests.dashboard.conftest import PASSWORD, csrf_of, sign_in
 from tests.security.keys import entry

@@ -29,11 +29,11 @@ pytestmark = pytest.mark.databases
 def cli(settings, monkeypatch):
     """Run `sendclock ...` in-process with these settings."""
     import config.settings
-    import starter.cli_retention
+    import starter.cli.retention
 
     monkeypatch.setattr(config.settings, "get_settings", lambda: settings)
     # The recorded histories are of 2026-2027: the purge runs "today" = 1 June 2028.
-    monkeypatch.setattr(starter.cli_retention, "_today", lambda settings: date(2028, 6, 1))
+    monkeypatch.setattr(starter.cli.retention, "_today", lambda settings: date(2028, 6, 1))
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None):

@@ -17,7 +17,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from audit.converter import data_converter as audit_converter
 from config.settings import Settings
 from security.codec import EncryptionCodec
-from starter.cli_format import validation
+from starter.cli.format import validation
 from security.converter import data_converter
 from security.keys import configured_keys, ensure_default_key, parse_key
 from tests.security.keys import entry

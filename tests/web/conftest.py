@@ -16,9 +16,9 @@ import uvicorn
 
 from config.settings import Settings
 from dashboard.app import create_app
-from dashboard.security import hash_password, new_token, token_digest
 from dashboard.web_settings import WebSettings
 from store.accounts_queries import add_account, add_token
+from store.credentials import hash_password, new_token, token_digest
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
 from tests.devserver.conftest import WorkerProcess, devserver  # noqa: F401  (the shared dev server fixture)

@@ -21,9 +21,9 @@ from audit import history
 from audit.archive import Archive
 from config.settings import Settings, StaffMember
 from dashboard.app import create_app
-from dashboard.security import hash_password
 from dashboard.web_settings import WebSettings
 from store.accounts_queries import add_account
+from store.credentials import hash_password
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
 from tests.audit.conftest import apply_history, history_path

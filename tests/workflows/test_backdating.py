@@ -14,17 +14,17 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from activities.planning import school_calendar
 from audit import timeline
 from audit.backdating import backdated
 from audit.converter import data_converter
 from audit.fetch import fetch_run
+from config.school_calendar import school_calendar
 from dashboard.app import create_app
-from dashboard.security import hash_password
 from dashboard.web_settings import WebSettings
 from starter.advice import start_advice_request
 from store.accounts_queries import add_account
 from store.compliance import academic_year_of
+from store.credentials import hash_password
 
 from tests.workflows.advice_flow import advice_request, days, events, london_today, outcome, sleep_until_day
 

@@ -14,8 +14,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from activities.notifier import Notifier
-from activities.planning import school_calendar
 from activities.quiet_hours import next_window
+from config.school_calendar import school_calendar
 from config.settings import DigestOnly
 from starter.advice import advice_sent, start_advice_request
 from workflows.models import AdviceSent

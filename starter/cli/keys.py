@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from starter.cli import fail, load_settings
+from starter.cli.common import fail, load_settings
 
 key_app = typer.Typer(help="Payload encryption keys and the signing key: make a new one, list the configured ones.",
                       no_args_is_help=True)

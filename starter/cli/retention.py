@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from starter.cli import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, fail, load_settings, parse_date
+from starter.cli.common import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, fail, load_settings, parse_date
 
 retention_app = typer.Typer(help="Retention: remove processes closed longer ago than retention.keep_closed_years.",
                             no_args_is_help=True)
@@ -120,9 +120,9 @@ def _delete_from_temporal(settings, workflow_ids: set[str], after_database: bool
 
     import asyncio
 
-    import starter.cli
+    from starter.cli.common import mark_temporal_used
 
-    starter.cli._used_temporal = True  # leave without finalizing the SDK's runtime (see starter.cli.main)
+    mark_temporal_used()  # leave without finalizing the SDK's runtime (see starter.cli.main)
     try:
         asyncio.run(work())
     except Exception as err:  # noqa: BLE001 - any failure: stop before the database is touched

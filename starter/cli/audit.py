@@ -1,6 +1,7 @@
 """`sendclock audit ...`: export a process's Temporal history, replay it against the current code, check the
 database against the histories and its hash chain, archive closed histories, print a case report, make a signed
-evidence bundle of a case and check one.
+evidence bundle of a case and check one, print the audit record's fingerprint now (`audit head`) and check the ones
+sent each working day (`audit heads`).
 
 Exit codes: 0 all good; 2 bad input (one line naming the argument); 1 Temporal or the database unreachable (for
 check-bundle: a check could not be run); 3 the check ran and found a problem (the code does not reproduce a history;
@@ -17,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from starter.cli import fail, load_settings, parse_date, run_async
+from starter.cli.common import db_session, fail, load_settings, parse_date, run_async
 
 audit_app = typer.Typer(help="Auditing: export a process's history, replay it, verify the database, print a report, "
                              "bundle a case for an outsider and check a bundle.",
@@ -102,10 +103,10 @@ def replay_command(
 ) -> None:
     """Replay the history against the current code: does it reproduce the recorded decisions? Then the statutory
     timeline, from the history alone. Exits 3 if the code diverges."""
-    from activities.planning import school_calendar
     from audit import render, replay, timeline
     from audit.converter import data_converter
     from audit.source import by_workflow
+    from config.school_calendar import school_calendar
 
     settings = load_settings()
 
@@ -233,7 +234,7 @@ def bundle_command(
     from audit.archive import ArchiveTampered
     from audit.converter import EncryptedHistoryError
     from security import signing
-    from starter.cli_keys import load_signing_key
+    from starter.cli.keys import load_signing_key
     from store.db import make_engine, make_sessionmaker
     from workflows.models import CASE_REF_PATTERN
 
@@ -315,3 +316,58 @@ def check_bundle_command(
     for line in result.lines():
         typer.echo(line)
     raise typer.Exit(result.exit_code)
+
+
+# --- the audit record's fingerprints (issue 21; store/chain_heads.py) ----------------------------------------------
+# `audit head` prints the head of the event table's hash chain as it is now, to compare with an e-mail someone kept.
+# `audit heads` lists what was sent (newest first) and checks each against the record: exit code 3 when one no longer
+# matches (the record was changed after it was sent), as `sendclock audit verify` does.
+
+
+@audit_app.command("head")
+def head_command() -> None:
+    """Print the audit record's fingerprint now: the hash of its last entry, and how many entries it has."""
+    from store.chain_heads import current_head
+
+    settings = load_settings()
+    with db_session(settings) as session:
+        head = current_head(session)
+    if head.event_id is None:
+        typer.echo("The audit record has no entries yet.")
+        return
+    typer.echo(f"The audit record's fingerprint is now {head.fingerprint}: it has {head.rows:,} "
+               f"entr{'y' if head.rows == 1 else 'ies'}, and the last is entry no. {head.event_id:,}.")
+    typer.echo(f"In full: {head.hash}")
+
+
+@audit_app.command("heads")
+def heads_command(
+    full: Annotated[bool, typer.Option("--full", help="Print each fingerprint in full (64 hex digits).")] = False,
+) -> None:
+    """List the audit record's fingerprints sent to the SENCO and auditors (date, entries, fingerprint), newest first,
+    and check each against the record now; exits 3 when one no longer matches."""
+    from statutory.clock import fmt
+    from store.chain_heads import check_published, fingerprint, published_heads
+
+    settings = load_settings()
+    with db_session(settings) as session:
+        heads = published_heads(session)
+        problems = check_published(session)
+    if not heads:
+        at = settings.notifications.chain_head.at
+        typer.echo(f"No fingerprint has been sent yet: the worker sends one each working day at {at:%H:%M} "
+                   f"(schedule {settings.temporal.task_queue}-chain-head).")
+        return
+    typer.echo(f"{len(heads)} fingerprint(s) of the audit record sent, newest first:")
+    for head in heads:
+        shown = head.hash if full else fingerprint(head.hash)
+        entries = (f"{head.rows:,} entr{'y' if head.rows == 1 else 'ies'} up to entry no. {head.event_id:,}"
+                   if head.event_id is not None else "no entries yet")
+        sent_to = ", ".join(head.recipients) or "nobody (no SENCO or auditor in the staff directory)"
+        typer.echo(f"  {fmt(head.published_on)}: {shown}, {entries}; sent to {sent_to}.")
+    if problems:
+        typer.echo(f"{len(problems)} no longer match(es) the record:")
+        for problem in problems:
+            typer.echo(f"  - {problem}.")
+        raise typer.Exit(EXIT_FINDING)
+    typer.echo("Each still matches the record.")

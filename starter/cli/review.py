@@ -8,10 +8,9 @@ from typing import Annotated
 
 import typer
 
-from starter import cli_format as out
-from starter.cli import (FLAGS, AsOption, ByOption, CaseOption, InitialsOption, build, fail_request, load_settings,
-                         parse_date, recording_account, run_async)
-from starter.cli import in_send_era, not_future
+import starter.cli.format as out
+from starter.cli.common import (FLAGS, AsOption, ByOption, CaseOption, InitialsOption, build, fail_request, in_send_era,
+                                load_settings, not_future, parse_date, recording_account, run_async)
 
 review_app = typer.Typer(help="Annual reviews of EHC plans (s44; regs 18, 20-22): one review cycle a year per plan.",
                          no_args_is_help=True)

@@ -1,7 +1,7 @@
 """`sendclock user ...` and `sendclock feed ...`: dashboard accounts, their sessions and sign-in log, API keys and
 secret ICS feed URLs.
 
-The conventions of starter/cli.py: bad input prints one line naming the flag and exits 2. Passwords are read from a
+The conventions of starter/cli/__init__.py: bad input prints one line naming the flag and exits 2. Passwords are read from a
 hidden prompt (or one line of stdin with --password-stdin), never from a flag, and stored as argon2 hashes. Secrets
 (API keys, feed URLs) are printed once and stored only as SHA-256 digests; session ids are never printed (a
 session is shown by its short number).
@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from starter.cli import db_session, fail, load_settings
+from starter.cli.common import db_session, fail, load_settings
 
 user_app = typer.Typer(help="Dashboard accounts: roles senco, staff, leadership, auditor.", no_args_is_help=True)
 feed_app = typer.Typer(help="Secret calendar (ICS) feed URLs for Outlook: one per staff member or the school.",
@@ -62,7 +62,7 @@ def user_add(
 
 
 def _read_password(password_stdin: bool) -> str:
-    from dashboard.security import hash_password
+    from store.credentials import hash_password
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt(
         "Password", hide_input=True, confirmation_prompt=True)
@@ -137,7 +137,7 @@ def user_sessions(
     """List an account's live dashboard sessions (or end them all with --end-all)."""
     from datetime import timedelta
 
-    from starter.cli_format import moment
+    from starter.cli.format import moment
     from store.accounts_queries import account_by_username, now_utc
     from store.web_sessions import end_sessions, live_sessions, log_sign_in
 
@@ -173,7 +173,7 @@ def user_sign_ins(
     limit: Annotated[int, typer.Option("--limit", min=1, max=10000, help="How many entries, newest first.")] = 50,
 ) -> None:
     """The sign-in log: failed and refused sign-ins, sign-ins, sign-outs, password changes, sessions ended."""
-    from starter.cli_format import moment
+    from starter.cli.format import moment
     from store.accounts_queries import account_by_username
     from store.web_sessions import OUTCOME_WORDS, recent_sign_ins
 
@@ -219,8 +219,8 @@ def user_api_key(
     label: Annotated[str, typer.Option("--label", help="What it is for, e.g. 'Power Automate'.")] = "",
 ) -> None:
     """Create an API key for an account (Authorization: Bearer KEY); printed once. Revoke with `feed revoke ID`."""
-    from dashboard.security import new_token, token_digest
     from store.accounts_queries import account_by_username, add_token
+    from store.credentials import new_token, token_digest
 
     settings = load_settings()
     secret = new_token()
@@ -240,8 +240,8 @@ def feed_new(
     label: Annotated[str, typer.Option("--label", help="What it is for.")] = "",
 ) -> None:
     """Create a secret feed URL to subscribe to in Outlook (printed once)."""
-    from dashboard.security import new_token, token_digest
     from store.accounts_queries import add_token
+    from store.credentials import new_token, token_digest
 
     settings = load_settings()
     if (staff is None) == (not school):
@@ -279,13 +279,3 @@ def feed_revoke(token_id: Annotated[int, typer.Argument(help="The id shown by `f
         if revoke_token(session, token_id) is None:
             fail(f"ID: no feed or API key {token_id}")
     typer.echo(f"Revoked {token_id}.")
-
-
-def _register() -> None:
-    from starter.cli import app
-
-    app.add_typer(user_app, name="user")
-    app.add_typer(feed_app, name="feed")
-
-
-_register()

@@ -1,8 +1,9 @@
 """`sendclock draft|reassessment|step|process`: start the statutory processes, and change any step of any process.
 
-The conventions of starter/cli.py, whose helpers these commands use: bad input prints one line naming the flag and
-exits 2 before Temporal is contacted; an unreachable Temporal or database exits 1. A step is found through the
-database (the case's open processes with an open step of that rule); several: the user says which with --process.
+The conventions of starter/cli/__init__.py, with the helpers of starter/cli/common.py: bad input prints one line
+naming the flag and exits 2 before Temporal is contacted; an unreachable Temporal or database exits 1. A step is
+found through the database (the case's open processes with an open step of that rule); several: the user says which
+with --process.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from starter import cli_format as out
-from starter.cli import (FLAGS, AsOption, ByOption, CaseOption, InitialsOption, fail, load_settings, parse_date,
-                         recording_account, run_async)
-from starter.cli import db_session, in_send_era
+import starter.cli.format as out
+from starter.cli.common import (FLAGS, AsOption, ByOption, CaseOption, InitialsOption, db_session, fail, in_send_era,
+                                load_settings, parse_date, recording_account, run_async)
 from statutory.clock import fmt
 
 draft_app = typer.Typer(help="Draft plan consultations: the school's views (15 days) beside the parent's 15 days.",

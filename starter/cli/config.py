@@ -13,11 +13,10 @@ from __future__ import annotations
 import typer
 from pydantic import ValidationError
 
-from starter.cli import EXIT_BAD_INPUT, app
+from starter.cli.common import EXIT_BAD_INPUT
 
 config_app = typer.Typer(help="The sendclock configuration (config/sendclock.toml or $SENDCLOCK_CONFIG).",
                          no_args_is_help=True)
-app.add_typer(config_app, name="config")
 
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",

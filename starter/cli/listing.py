@@ -1,0 +1,45 @@
+"""`sendclock list`: one line per open statutory step, overdue first (processes stopped outside sendclock first)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Annotated
+
+import typer
+
+import starter.cli.format as out
+from starter.cli.common import db_session, fail, load_settings
+
+# A top-level command: starter/cli/__init__.py merges it into the root app.
+commands = typer.Typer()
+
+
+@commands.command("list")
+def list_command(
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only steps past their statutory date.")] = False,
+    due_within: Annotated[int | None, typer.Option("--due-within", min=0, max=3650, help="Only steps due in the next N days.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """One line per open statutory step, overdue first."""
+    from statutory.clock import local_date
+    from store.queries import open_steps
+    from store.reconcile import stopped_processes
+
+    if overdue and due_within is not None:
+        fail("--overdue and --due-within cannot be used together")
+    settings = load_settings()
+    today = local_date(datetime.now(timezone.utc), settings.timezone)
+    with db_session(settings) as session:
+        steps = open_steps(session, today, overdue_only=overdue, due_within=due_within)
+        stopped = stopped_processes(session)
+    if as_json:
+        typer.echo(json.dumps([out.step_json(s) for s in steps], indent=2))
+        return
+    for line in out.stopped_lines(stopped):
+        typer.echo(line)
+    if not steps:
+        typer.echo("No open statutory steps" + (" overdue." if overdue else "."))
+    else:
+        for step in steps:
+            typer.echo(out.step_line(step))
