@@ -73,15 +73,15 @@ def advice_start(
 def _workflow_for_case(settings, case: str, received: str | None) -> str:
     """The open advice request for a case (or the one received on --received)."""
     from store.queries import processes_for_case
-    from workflows.ids import EHC_ADVICE, advice_workflow_id
+    from workflows.registry import ADVICE
     from workflows.models import CASE_REF_PATTERN
 
     if not re.fullmatch(CASE_REF_PATTERN, case):
         fail(f"--case: {case!r} is not a case reference (letters, digits, '.', '_', '-')")
     if received is not None:
-        return advice_workflow_id(case, parse_date("--received", received))
+        return ADVICE.workflow_id(case, parse_date("--received", received))
     with db_session(settings) as session:
-        found = processes_for_case(session, case, kind=EHC_ADVICE, open_only=True)
+        found = processes_for_case(session, case, kind=ADVICE.kind, open_only=True)
     if not found:
         fail(f"--case: no open EHC advice request for case {case!r}")
     if len(found) > 1:

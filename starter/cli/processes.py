@@ -226,7 +226,7 @@ def draft_start(
     (idempotent: the same case and date give the same workflow)."""
     from starter.advice import step_options
     from workflows.draft_consultation import PARENT, SCHOOL, DraftPlanConsultation
-    from workflows.ids import DRAFT_CONSULTATION, draft_workflow_id
+    from workflows.registry import DRAFT
     from workflows.models import DraftConsultationInput
 
     settings = load_settings()
@@ -240,8 +240,8 @@ def draft_start(
     _in_force("--received", SCHOOL, received_on)
     _in_force("--served", PARENT, served_on)
     run_input = DraftConsultationInput(header=header, options=step_options(settings), served_on=served_on)
-    _start(settings, DraftPlanConsultation.run, run_input, draft_workflow_id(header.case_ref, received_on),
-           DRAFT_CONSULTATION, flags, as_json)
+    _start(settings, DraftPlanConsultation.run, run_input, DRAFT.workflow_id(header.case_ref, received_on),
+           DRAFT.kind, flags, as_json)
 
 
 # --- re-assessment -------------------------------------------------------------------------------------------
@@ -274,7 +274,7 @@ def reassessment_start(
     """Start a re-assessment: prompted from the earliest request date, then the LA's decision and final plan chased
     (idempotent: the same case and date give the same workflow)."""
     from starter.advice import step_options
-    from workflows.ids import REASSESSMENT, reassessment_workflow_id
+    from workflows.registry import REASSESSMENT
     from workflows.models import ReassessmentInput
     from workflows.reassessment import EARLIEST, Reassessment
 
@@ -286,14 +286,14 @@ def reassessment_start(
     _check(REASSESS_FLAGS, lambda: check_reassessment(last_assessment_on, needs_changed_on))
     _in_force("--last-assessment", EARLIEST, last_assessment_on)
     run_input = ReassessmentInput(header=header, options=step_options(settings), last_assessment_on=last_assessment_on)
-    _start(settings, Reassessment.run, run_input, reassessment_workflow_id(header.case_ref, needs_changed_on),
-           REASSESSMENT, REASSESS_FLAGS, as_json)
+    _start(settings, Reassessment.run, run_input, REASSESSMENT.workflow_id(header.case_ref, needs_changed_on),
+           REASSESSMENT.kind, REASSESS_FLAGS, as_json)
 
 
 def _reassessment(settings, case: str, rule: str, needs_changed: str | None, hint: str) -> str:
-    from workflows.ids import REASSESSMENT
+    from workflows.registry import REASSESSMENT
 
-    return _find(settings, case, rule, kind=REASSESSMENT, began=parse_date("--needs-changed", needs_changed),
+    return _find(settings, case, rule, kind=REASSESSMENT.kind, began=parse_date("--needs-changed", needs_changed),
                  hint=hint)
 
 
@@ -377,11 +377,13 @@ def reassessment_decided(
 
 
 def _kind(process: str | None) -> str | None:
-    from workflows.ids import ANNUAL_REVIEW, DRAFT_CONSULTATION, EHC_ADVICE, REASSESSMENT
+    from workflows.registry import process_kind
 
-    kinds = (DRAFT_CONSULTATION, REASSESSMENT, ANNUAL_REVIEW, EHC_ADVICE)
-    if process is not None and process not in kinds:
-        fail(f"--process: unknown process {process!r} (one of {', '.join(kinds)})")
+    if process is not None:
+        try:
+            process_kind(process)
+        except ValueError as err:
+            fail(f"--process: {err}")
     return process
 
 
@@ -598,7 +600,7 @@ def process_resume(
     from store.models import Process
     from store.reconcile import OPEN, STOPPED
     from sqlalchemy import select
-    from workflows.ids import PROCESS_LABELS
+    from workflows.registry import PROCESS_LABELS
 
     case = _case(case)
     settings = load_settings()

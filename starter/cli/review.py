@@ -26,14 +26,14 @@ DateOption = Annotated[str, typer.Option("--date", help="YYYY-MM-DD.")]
 def _call(settings, case: str, call) -> None:
     """Run one change against the case's review workflow and print where it stands."""
     from starter.client import connect
-    from workflows.ids import review_workflow_id
+    from workflows.registry import REVIEW
     from workflows.models import CASE_REF_PATTERN
 
     if not re.fullmatch(CASE_REF_PATTERN, case):
         fail_request(ValueError(f"case_ref: {case!r} is not a case reference (letters, digits, '.', '_', '-')"))
 
     async def work():
-        return await call(await connect(settings), review_workflow_id(case))
+        return await call(await connect(settings), REVIEW.workflow_id(case))
 
     typer.echo(out.process_text(run_async(work)))
 
