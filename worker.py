@@ -16,11 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from audit.archive_activities import ArchiveActivities
 from activities.chain_head import ChainHeadActivities
 from activities.housekeeping import HousekeepingActivities
 from activities.reconcile import ReconcileActivities
 from activities.sendclock import SendclockActivities
-from audit.archive_activities import ArchiveActivities
+from config.logging import setup_logging
 from config.settings import Settings, get_settings
 from starter.client import TemporalConfigError, connect, wrong_settings
 from starter.sandbox import workflow_runner
@@ -128,11 +129,12 @@ async def run(settings: Settings) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    setup_logging(settings.logging.level, settings.logging.json_lines)  # config/logging.py: stderr, text or JSON
     private_umask()  # what it writes under var/ (the history archive) is private (starter/var_dir.py)
     code = 0
     try:
-        asyncio.run(run(get_settings()))
+        asyncio.run(run(settings))
     except CannotStart as err:
         logging.error("sendclock worker cannot start: %s", err)
         code = EXIT_CONFIG

@@ -1,6 +1,12 @@
 """Delivering a notice to staff: one outbox row per recipient and channel, sent once, in working hours, with a
 fallback when a channel keeps failing.
 
+How it is built (issue 22). Three parts: the outbox rows are read and written by store/outbox.py
+(`OutboxRepository`: inserts, claims, outcomes, retry times; the statuses are `OutboxStatus`); what to do with a
+notice, given its rows, is decided by the pure functions of activities/delivery_decision.py (which channel, send
+now or hold, retry, fall back, give up); `Notifier` here wires them to the staff directory, the messages, the
+school calendar and apprise (activities/channels.py), and to the notify activity's own attempt (activity.info()).
+
 Channels. A staff member's channels come from the staff directory (`StaffMember.notify`, see config/channels.py):
 e-mail by SMTP or Microsoft 365 Graph, a Teams Workflows webhook, any apprise URL. With none (the shipped demo) the
 outbox row is the delivery: status "kept", shown on the dashboard, never held for quiet hours (nobody is pinged).
@@ -44,36 +50,39 @@ What history keeps (issue 21, finding 4). The notify activity returns a NoticeOu
 (channel and status), the notice's key, kind and step, and the key, status and fingerprint (store/outbox_fingerprint.py)
 of every outbox row that holds the notice at that moment. Run as a local activity, history keeps only its result, so
 the result says which notice it is; `audit verify` compares the outbox with it (audit/verify.py).
+
+What the log says (issue 22). One INFO line (logger "activities.notifier") per outbox row sent, held or failed:
+the workflow id (the opaque case reference and a date, never a name: workflows/registry.py), the notice's kind, the
+rule, the channel's kind (email, o365, teams, other), the outcome, the attempt, whether it was a fallback, and the
+outbox row's id. Never an address, a URL, a name, a subject or text: logs travel further than the database. The
+channel's error text (apprise's words, which can name an address or host) stays in the outbox row.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
+from typing import Any, Literal
 
-from sqlalchemy import bindparam, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from activities import channels
+from activities.delivery_decision import (SENDING_STALE, Action, Decision, after_dispatch, after_fallback,  # noqa: F401
+                                          after_sending, before_sending, claimable, fallback_channel, final_attempt,
+                                          kept_reason, labels, opening, stale_cutoff)
 from activities.messages import Message, MessageRenderer
-from activities.planning import school_calendar
 from activities.quiet_hours import next_window
 from config.channels import is_email, kind_of, scheme_of, with_sender
+from config.school_calendar import school_calendar
 from config.settings import Settings
 from store.models import Outbox
+from store.outbox import DELIVERED, OutboxRepository, OutboxStatus
 from store.outbox_fingerprint import fingerprint
-from store.prepared import Prepared
-from store.writer import write, write_lock
 from workflows.models import Delivery, Model, NotifyInput, NotifyResult
 
-OUTBOX = Outbox.__table__
-_OUTBOX_BY_KEY = select(OUTBOX.c.id).where(OUTBOX.c.key == bindparam("k"))
-# Every notice's write: compiled once, run on the driver's cursor (store/prepared.py).
-_OUTBOX_KEY, _OUTBOX_INSERT = Prepared(_OUTBOX_BY_KEY), Prepared(insert(OUTBOX))
-DELIVERED = ("sent", "accepted")
-SENDING_STALE = timedelta(minutes=5)
+log = logging.getLogger(__name__)
 Sender = Callable[..., channels.Outcome]
 
 
@@ -112,7 +121,8 @@ class Notifier:
             subject_prefix=settings.notifications.subject_prefix)
         self.sender = sender
         self.calendar = school_calendar(settings)
-        self.engine = sessions.kw["bind"]
+        self.outbox = OutboxRepository(sessions)
+        self.engine = self.outbox.engine
 
     # --- the notify activity ------------------------------------------------------------------------------------
 
@@ -123,13 +133,16 @@ class Notifier:
         ("dashboard": shown there), and what `notifications.digest_only` leaves to the weekly digest ("digest")."""
         context = notice.context
         recipients = list(dict.fromkeys(notice.recipients))
-        held_back = self._not_mailed(notice)
+        rules = self.settings.notifications.digest_only
         final = _final_attempt(self.settings.notifications.retry_attempts)
         messages: dict[tuple[str, bool], Message] = {}
         deliveries = []
         for recipient in recipients:
-            audience = "owner" if context.owner is None or recipient == context.owner else "copy"
-            reason = "own-action" if context.actor and recipient == context.actor else held_back
+            audience: Literal["owner", "copy"] = "owner" if context.owner is None or recipient == context.owner \
+                else "copy"
+            reason = kept_reason(recipient=recipient, actor=context.actor, style=context.style, kind=notice.kind,
+                                 on=context.on, target=context.target, digest_completed=rules.completed,
+                                 assigned_after_days=rules.assigned_after_days)
             rich = reason is None and bool(self._channels(recipient))
             if (audience, rich) not in messages:
                 messages[audience, rich] = self.renderer.message(notice, rich=rich, audience=audience)
@@ -153,35 +166,23 @@ class Notifier:
 
     def _seen(self, notice_keys: list[str]) -> list[OutboxRowSeen]:
         """The outbox rows of these notices, as they stand now (one read per notice)."""
-        with self.sessions() as session:
-            rows = session.scalars(select(Outbox).where(Outbox.notice_key.in_(notice_keys)).order_by(Outbox.id))
-            return [OutboxRowSeen(key=r.key, status=r.status, fingerprint=fingerprint(r)) for r in rows]
-
-    def _not_mailed(self, notice: NotifyInput) -> str | None:
-        """Why this notice is kept rather than sent to anyone (None: it is sent)."""
-        context, rules = notice.context, self.settings.notifications.digest_only
-        if context.style == "window":
-            return "dashboard"  # a period given to the parent: shown on the dashboard, nothing asked of staff
-        if notice.kind == "completed" and rules.completed:
-            return "digest"
-        if (notice.kind == "assigned" and rules.assigned_after_days is not None
-                and (context.target - context.on).days > rules.assigned_after_days):
-            return "digest"
-        return None
+        return [OutboxRowSeen(key=r.key, status=r.status, fingerprint=fingerprint(r))
+                for r in self.outbox.rows_of_notices(notice_keys)]
 
     def _keep(self, *, key: str, recipient: str, reason: str, kind: str, message: Message, process_id: str | None,
               rule_id: str | None, scheduled_for: datetime) -> Delivery:
         """The outbox row is the record of a notice nobody is sent (status "kept", channel `reason`)."""
-        created = self._ensure([dict(
+        created = self.outbox.ensure([dict(
             key=f"{key}/{reason}", notice_key=key, process_id=process_id, rule_id=rule_id, kind=kind,
             recipient=recipient, channel=reason, subject=message.subject[:300], body=message.text, html=None,
-            card=None, status="kept", attempts=0, scheduled_for=scheduled_for, created_at=_now(), sent_at=_now())])
+            card=None, status=OutboxStatus.KEPT, attempts=0, scheduled_for=scheduled_for, created_at=_now(),
+            sent_at=_now())])
         return Delivery(recipient=recipient, channel=reason, status="kept" if created else "skipped")
 
     # --- public API (the weekly digest and the held-notice dispatcher use these) --------------------------------
 
     def deliver(self, *, key: str, recipient: str, kind: str, subject: str, text: str, html: str | None = None,
-                card: dict | None = None, process_id: str | None = None, rule_id: str | None = None,
+                card: dict[str, Any] | None = None, process_id: str | None = None, rule_id: str | None = None,
                 scheduled_for: datetime | None = None, now: datetime | None = None) -> Delivery:
         """Deliver one notification to one staff member on each of their channels; idempotent by `key`.
 
@@ -199,152 +200,96 @@ class Notifier:
         is claimed by a conditional UPDATE before it is sent."""
         if self._window(now) != now:
             return 0
-        with self.sessions() as session:
-            due = list(session.scalars(
-                select(Outbox.id).where(Outbox.status.in_(("held", "failed")), Outbox.not_before.is_not(None),
-                                        Outbox.not_before <= now).order_by(Outbox.not_before, Outbox.id)))
+        note = self.settings.notifications
         delivered = 0
-        for row_id in due:
-            row = self._claim(row_id, Outbox.status.in_(("held", "failed")), Outbox.not_before.is_not(None),
-                              Outbox.not_before <= now)
+        for row_id in self.outbox.due(now):
+            row = self.outbox.claim_due(row_id, now)
             if row is None:
                 continue  # another dispatcher has it
-            url = self._channels(row.recipient).get(row.channel)
-            outcome = self._send(row, url)
-            if outcome.status in DELIVERED:
+            outcome = self._send(row, self._channels(row.recipient).get(row.channel))
+            notice_rows: list[Outbox] = []  # read only when it may fall back: is the notice still going another way?
+            if outcome.status not in DELIVERED and row.notice_key and row.attempts >= note.retry_attempts:
+                notice_rows = self.outbox.notice_rows(row.notice_key)
+            decision = after_dispatch(row, outcome.status, notice_rows=notice_rows, retry_attempts=note.retry_attempts,
+                                      retry_initial_seconds=note.retry_initial_seconds,
+                                      retry_max_seconds=note.retry_max_seconds)
+            if decision.action is Action.REPORT:
                 delivered += 1
-            elif row.attempts < self.settings.notifications.retry_attempts:
-                self._retry_later(row, now)
-            elif row.notice_key and row.fallback_for is None and not self._any_delivered_or_pending(row.notice_key):
-                self._fall_back(row.notice_key, row.recipient, [row], row.process_id)
+            elif decision.action is Action.RETRY_LATER:
+                self.outbox.retry_at(row.id, self._window(now + timedelta(seconds=decision.delay or 0)))
+            elif decision.action is Action.FALL_BACK and row.notice_key:
+                self._fall_back(row.notice_key, row.recipient, list(decision.rows), row.process_id)
         return delivered
 
     # --- one notification to one person -------------------------------------------------------------------------
 
     def _deliver(self, *, key: str, recipient: str, kind: str, subject: str, text: str, html: str | None,
-                 card: dict | None, process_id: str | None, rule_id: str | None, scheduled_for: datetime | None,
-                 now: datetime | None, final: bool | None) -> Delivery:
+                 card: dict[str, Any] | None, process_id: str | None, rule_id: str | None,
+                 scheduled_for: datetime | None, now: datetime | None, final: bool | None) -> Delivery:
         now = now or _now()
         targets = self._channels(recipient)
         fields = dict(notice_key=key, process_id=process_id, rule_id=rule_id, kind=kind, recipient=recipient,
                       subject=subject[:300], body=text, html=html, card=card, scheduled_for=scheduled_for or now)
         if not targets:
-            created = self._ensure([dict(fields, key=f"{key}/outbox", channel="outbox", status="kept", attempts=0,
-                                         created_at=_now(), sent_at=_now(), html=None, card=None)])  # never sent
+            created = self.outbox.ensure([dict(fields, key=f"{key}/outbox", channel="outbox", status=OutboxStatus.KEPT,
+                                               attempts=0, created_at=_now(), sent_at=_now(), html=None,
+                                               card=None)])  # never sent
             return Delivery(recipient=recipient, channel="outbox", status="kept" if created else "skipped")
 
-        opens = self._window(now)
-        held = opens != now
-        fresh = self._ensure([dict(key=f"{key}/{label}", channel=label, status="held" if held else "queued",
-                                   not_before=opens if held else None, attempts=0, created_at=_now(), **fields)
-                              for label in targets])
-        rows = self._rows(key)
-        fallback = next((r for r in rows if r.fallback_for is not None), None)
-        if fallback is not None:  # it went to the fallback: only a failed fallback is tried again
-            if fallback.status == "failed":
-                return self._fall_back(key, recipient, [r for r in rows if r.fallback_for is None], process_id)
-            return Delivery(recipient=recipient, channel=f"fallback:{fallback.channel}",
-                            status="fallback" if fallback.status in DELIVERED else "held", error=fallback.error)
-        if not fresh and all(r.status in DELIVERED for r in rows):
-            return Delivery(recipient=recipient, channel=_labels(rows), status="skipped")
-
-        for row in rows:
-            if _claimable(row):
-                claimed = self._claim(row.id, *_claim_conditions(row))
-                if claimed is not None:
-                    self._send(claimed, targets.get(claimed.channel))
-        rows = self._rows(key)
-        mine = [r for r in rows if r.fallback_for is None]
-        delivered = [r for r in mine if r.status in DELIVERED]
-        failed = [r for r in mine if r.status == "failed" and r.not_before is None]
-        pending = [r for r in mine if r.status in ("held", "queued", "sending")
-                   or (r.status == "failed" and r.not_before is not None)]
-        errors = "; ".join(f"{r.channel}: {r.error}" for r in failed) or None
-        if failed:
-            if final is None:
-                final = max(r.attempts for r in failed) >= self.settings.notifications.retry_attempts
-            if not final:
-                return Delivery(recipient=recipient, channel=_labels(failed), status="failed", error=errors)
-        if delivered:
-            status = "sent" if any(r.status == "sent" for r in delivered) else "accepted"
-            return Delivery(recipient=recipient, channel=_labels(delivered), status=status, error=errors)
-        if pending:  # held for quiet hours (or being sent by another worker): dispatch_held sends it
-            return Delivery(recipient=recipient, channel=_labels(pending), status="held", error=errors)
-        return self._fall_back(key, recipient, failed, process_id)
+        status, not_before = opening(now, self._window(now))
+        created = self.outbox.ensure([dict(key=f"{key}/{label}", channel=label, status=status, not_before=not_before,
+                                           attempts=0, created_at=_now(), **fields) for label in targets])
+        rows = self.outbox.notice_rows(key)
+        if status is OutboxStatus.HELD:
+            for row in rows:
+                if row.key in created:
+                    self._log(row, targets.get(row.channel), OutboxStatus.HELD)
+        decision = before_sending(rows, fresh=bool(created))
+        if decision is None:
+            for row in rows:
+                self._send_if_free(row, targets.get(row.channel))
+            decision = after_sending(self.outbox.notice_rows(key), final=final,
+                                     retry_attempts=self.settings.notifications.retry_attempts)
+        if decision.action is Action.FALL_BACK:
+            return self._fall_back(key, recipient, list(decision.rows), process_id)
+        return _delivery(recipient, decision)
 
     def _fall_back(self, key: str, recipient: str, failed: list[Outbox], process_id: str | None) -> Delivery:
         """Every channel of `recipient` failed for good: send the notice to the SENCO's e-mail instead, once."""
-        failed = [r for r in self._rows(key) if r.key in {f.key for f in failed}] or failed  # their final errors
-        errors = "; ".join(f"{r.channel}: {r.error}" for r in failed)
+        failed = [r for r in self.outbox.notice_rows(key) if r.key in {f.key for f in failed}] or failed  # final errors
         senco = self.settings.reminders.escalate_to
-        tried = {r.channel for r in failed} if recipient == senco else set()
-        route = next(((label, url) for label, url in self._channels(senco).items()
-                      if is_email(url) and label not in tried), None)
-        if route is None:
-            return Delivery(recipient=recipient, channel=_labels(failed), status="failed",
-                            error=f"{errors}; no fallback e-mail for {senco}")
-        label, url = route
+        routes = self._channels(senco)
+        label = fallback_channel({name: is_email(url) for name, url in routes.items()}, failed=failed,
+                                 recipient_is_senco=recipient == senco)
+        if label is None:
+            return _delivery(recipient, after_fallback(failed, senco=senco, channel=None))
         source = failed[0]
         member = self.settings.staff.get(recipient)
         note = self.renderer.fallback_note(recipient_name=member.name if member else recipient,
-                                           channels=_labels(failed), error=source.error or "failed")
-        self._ensure([dict(
+                                           channels=labels(failed), error=source.error or "failed")
+        self.outbox.ensure([dict(
             key=f"{key}/fallback", notice_key=key, process_id=process_id, rule_id=source.rule_id, kind=source.kind,
             recipient=senco, channel=label, subject=f"Not delivered to {recipient}: {source.subject}"[:300],
-            body=note + source.body, html=None, card=None, status="queued", attempts=0,
+            body=note + source.body, html=None, card=None, status=OutboxStatus.QUEUED, attempts=0,
             scheduled_for=source.scheduled_for, created_at=_now(), fallback_for=source.key)])
-        with self.sessions() as session:
-            row = session.scalar(select(Outbox).where(Outbox.key == f"{key}/fallback"))
-        claimed = self._claim(row.id, *_claim_conditions(row)) if _claimable(row) else None
-        if claimed is not None:
-            self._send(claimed, url)
-        with self.sessions() as session:
-            row = session.scalar(select(Outbox).where(Outbox.key == f"{key}/fallback"))
-        if row.status in DELIVERED:
-            return Delivery(recipient=recipient, channel=f"fallback:{label}", status="fallback", error=errors)
-        return Delivery(recipient=recipient, channel=f"fallback:{label}", status="failed",
-                        error=f"{errors}; fallback to {senco}: {row.error}")
+        row = self.outbox.by_key(f"{key}/fallback")  # this one, or one a concurrent attempt inserted
+        if row is not None:
+            self._send_if_free(row, routes[label])
+        return _delivery(recipient, after_fallback(failed, senco=senco, channel=label,
+                                                   row=self.outbox.by_key(f"{key}/fallback")))
 
-    # --- rows -----------------------------------------------------------------------------------------------------
+    # --- sending one row ------------------------------------------------------------------------------------------
 
-    def _ensure(self, rows: list[dict]) -> bool:
-        """Insert the rows (outbox columns) that do not exist yet; True if any was new. A concurrent insert of the
-        same key wins. Plain SQL in one transaction: this runs for every notice (the ORM's unit of work doubled it)."""
-        try:
-            return write(self.engine, lambda connection: self._insert_missing(connection, rows))
-        except IntegrityError:
-            with self.engine.connect() as connection:  # lost a race for some key: were they all inserted by others?
-                if any(connection.execute(_OUTBOX_BY_KEY, {"k": row["key"]}).first() is None for row in rows):
-                    raise  # not a concurrent insert of the same key: a real error (e.g. an unknown process)
-            return False
-
-    @staticmethod
-    def _insert_missing(connection, rows: list[dict]) -> bool:
-        created = False
-        for row in rows:
-            if _OUTBOX_KEY.first(connection, {"k": row["key"]}) is None:
-                _OUTBOX_INSERT.execute(connection, row)
-                created = True
-        return created
-
-    def _rows(self, key: str) -> list[Outbox]:
-        with self.sessions() as session:
-            return list(session.scalars(select(Outbox).where(Outbox.notice_key == key).order_by(Outbox.id)))
-
-    def _any_delivered_or_pending(self, key: str) -> bool:
-        return any(r.status in (*DELIVERED, "held", "queued", "sending")
-                   or (r.status == "failed" and r.not_before is not None) for r in self._rows(key))
-
-    def _claim(self, row_id: int, *conditions) -> Outbox | None:
-        """Take a row for sending (status "sending", one more attempt) if it still meets `conditions`."""
-        with write_lock(self.engine), self.sessions.begin() as session:
-            taken = session.execute(
-                update(Outbox).where(Outbox.id == row_id, *conditions)
-                .values(status="sending", attempts=Outbox.attempts + 1, attempted_at=_now(), not_before=None)
-            ).rowcount
-            return session.get(Outbox, row_id) if taken == 1 else None
+    def _send_if_free(self, row: Outbox, url: str | None) -> None:
+        """Claim `row` and send it, if it is sendable now and nobody else has claimed it."""
+        stale_before = _stale_before()
+        if claimable(row, stale_before):
+            claimed = self.outbox.claim_to_send(row, stale_before)
+            if claimed is not None:
+                self._send(claimed, url)
 
     def _send(self, row: Outbox, url: str | None) -> channels.Outcome:
+        """Send a claimed row on `url` (its channel) and store what happened."""
         if url is None:
             outcome = channels.Outcome("failed", f"{row.recipient} has no channel {row.channel!r} any more")
         else:
@@ -352,18 +297,17 @@ class Notifier:
                 outcome = self.sender(url, subject=row.subject, text=row.body, html=row.html, card=row.card)
             except Exception as err:  # a plugin bug must not leave the row "sending"
                 outcome = channels.Outcome("failed", f"{type(err).__name__}: {err}")
-        with write_lock(self.engine), self.sessions.begin() as session:
-            session.execute(update(Outbox).where(Outbox.id == row.id).values(
-                status=outcome.status, error=outcome.error,
-                sent_at=_now() if outcome.status in DELIVERED else None))
+        self.outbox.record_outcome(row.id, outcome.status, outcome.error)
+        self._log(row, url, outcome.status)
         return outcome
 
-    def _retry_later(self, row: Outbox, now: datetime) -> None:
-        note = self.settings.notifications
-        delay = min(note.retry_initial_seconds * 2 ** max(0, row.attempts - 1), note.retry_max_seconds)
-        with write_lock(self.engine), self.sessions.begin() as session:
-            session.execute(update(Outbox).where(Outbox.id == row.id, Outbox.status == "failed")
-                            .values(not_before=self._window(now + timedelta(seconds=delay))))
+    @staticmethod
+    def _log(row: Outbox, url: str | None, outcome: str) -> None:
+        """The log line of one row sent, held or failed (see the module docstring: what it never says)."""
+        channel = kind_of(url) if url else "none"
+        log.info("%s notice %s via %s", row.kind, outcome, channel, extra={
+            "workflow_id": row.process_id, "outbox_id": row.id, "rule_id": row.rule_id, "kind": row.kind, "channel": channel,
+            "outcome": str(outcome), "attempt": row.attempts, "fallback": row.fallback_for is not None})
 
     # --- settings ------------------------------------------------------------------------------------------------
 
@@ -393,6 +337,12 @@ class Notifier:
                            self.settings.timezone)
 
 
+def _delivery(recipient: str, decision: Decision) -> Delivery:
+    if decision.status is None:
+        raise ValueError(f"{decision.action} is not a delivery")
+    return Delivery(recipient=recipient, channel=decision.channel, status=decision.status, error=decision.error)
+
+
 def _label(urls: Iterable[str]) -> dict[str, str]:
     """Short, stable channel names for the outbox: email, o365, teams (then email-2, ...), else the scheme."""
     labels: dict[str, str] = {}
@@ -407,33 +357,17 @@ def _label(urls: Iterable[str]) -> dict[str, str]:
     return labels
 
 
-def _claimable(row: Outbox) -> bool:
-    """Sendable now by deliver(): new, failed (and not waiting for the dispatcher), or left sending by a dead worker."""
-    if row.status == "queued" or (row.status == "failed" and row.not_before is None):
-        return True
-    return row.status == "sending" and (row.attempted_at is None or row.attempted_at < _stale_before())
-
-
 def _stale_before() -> datetime:
     """A row claimed ("sending") before this instant was left by a sender that died: SENDING_STALE ago, or, in a
     retried notify activity, when this attempt was scheduled (the attempt before it is over). A local activity is
     run again from its first attempt when the workflow task that ran it failed (the worker died): any execution
     scheduled before this one is over too."""
-    cutoff = _now() - SENDING_STALE
-    if activity.in_activity() and (activity.info().attempt > 1 or activity.info().is_local):
-        cutoff = max(cutoff, activity.info().current_attempt_scheduled_time)
-    return cutoff
-
-
-def _claim_conditions(row: Outbox) -> tuple:
-    if row.status == "sending":
-        stale = or_(Outbox.attempted_at.is_(None), Outbox.attempted_at < _stale_before())
-        return (Outbox.status == "sending", stale)
-    return (Outbox.status == row.status, Outbox.not_before.is_(None))
-
-
-def _labels(rows: Iterable[Outbox]) -> str:
-    return "+".join(dict.fromkeys(r.channel for r in rows))[:40]
+    scheduled = None
+    if activity.in_activity():
+        info = activity.info()
+        if info.attempt > 1 or info.is_local:
+            scheduled = info.current_attempt_scheduled_time
+    return stale_cutoff(_now(), scheduled)
 
 
 def _final_attempt(default_attempts: int) -> bool:
@@ -442,8 +376,7 @@ def _final_attempt(default_attempts: int) -> bool:
         return True
     info = activity.info()
     policy = info.retry_policy
-    limit = policy.maximum_attempts if policy and policy.maximum_attempts else default_attempts
-    return info.attempt >= limit
+    return final_attempt(info.attempt, policy.maximum_attempts if policy else None, default_attempts)
 
 
 def _now() -> datetime:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import BaseModel, EmailStr, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -403,6 +403,23 @@ class AuditSettings(BaseModel):
     backdating_working_days: int = Field(default=5, ge=0, le=60)
 
 
+class LoggingSettings(BaseModel):
+    """What the worker and the dashboard write to their logs (config/logging.py; under `sendclock up`, var/log/).
+    Env: SENDCLOCK_LOGGING__LEVEL=DEBUG, SENDCLOCK_LOGGING__JSON=true."""
+
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # One JSON object a line (time in UTC, level, logger, message and the line's fields) for a log shipper, instead
+    # of text lines. Named `json` in the TOML file and the environment (`json_lines` here: pydantic's own `json`).
+    json_lines: bool = Field(default=False, alias="json")
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SENDCLOCK_",
@@ -426,6 +443,7 @@ class Settings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @field_validator("staff")
     @classmethod

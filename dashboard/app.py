@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker as SessionMaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from config.logging import format_as_json, setup_logging
 from config.settings import Settings, get_settings
 from dashboard import api, auth, feeds, forms, pages, reports
 from dashboard import codec_server, log_redaction, temporal_proxy
@@ -34,6 +35,7 @@ from dashboard import account_views
 from dashboard.auth import SessionMiddleware, SignInRequired
 from dashboard.context import Web
 from dashboard.render import render
+from dashboard.request_log import RequestLog
 from dashboard.security import SessionCodec, SignInThrottle
 from dashboard.web_settings import WebSettings, session_secret
 from store.db import make_engine, make_sessionmaker
@@ -76,6 +78,9 @@ def create_app(
     now = now or (lambda: datetime.now(timezone.utc))
     settings = settings or get_settings()
     web_settings = web_settings or settings.web
+    setup_logging(settings.logging.level, settings.logging.json_lines)  # config/logging.py
+    if settings.logging.json_lines:
+        format_as_json(*log_redaction.LOGGERS)  # uvicorn's lines too, when uvicorn runs the app
     log_redaction.install()  # no feed token or secret query value in the access log
     engine = None
     if sessionmaker is None:
@@ -120,6 +125,8 @@ def create_app(
         if request.url.path != "/healthz" and not request.url.path.startswith("/feeds/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+    app.add_middleware(RequestLog)  # added last, so outermost: one line per request, its whole time (request_log.py)
 
     def is_api(request: Request) -> bool:
         return request.url.path.startswith("/api/")

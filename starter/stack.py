@@ -190,6 +190,9 @@ class Stack:
             SENDCLOCK_TEMPORAL__UI_URL=s.temporal.ui_url,
             SENDCLOCK_TEMPORAL__UI_PROXY="true",
             SENDCLOCK_DASHBOARD_URL=s.dashboard_url,
+            # each child sets up its own log (config/logging.py): the worker in main(), the dashboard in create_app
+            SENDCLOCK_LOGGING__LEVEL=s.logging.level,
+            SENDCLOCK_LOGGING__JSON="true" if s.logging.json_lines else "false",
         )
         if s.database_url:
             env["SENDCLOCK_DATABASE_URL"] = s.database_url
