@@ -34,6 +34,13 @@ def _days(amount: int, unit: str | None) -> int:
     raise ValueError(f"a period in {unit!r} cannot be counted in days")
 
 
+def _count(rule: Rule) -> tuple[int, str]:
+    """The rule's amount and unit, which Rule's validator requires of every convention but C5."""
+    if rule.amount is None or rule.unit is None:
+        raise ValueError(f"rule '{rule.id}': {rule.convention} needs an amount and a unit")
+    return rule.amount, rule.unit
+
+
 def _months_later(d: date, months: int) -> tuple[date, bool]:
     """The corresponding date `months` later, or the last day of that month where there is
     none; and whether a corresponding date exists."""
@@ -114,23 +121,28 @@ def compute_due(rule: Rule, anchor: date, *, reading: Reading = "clear", base: s
     """The statutory due date of `rule` for `anchor`: the convention arithmetic alone. `reading` is the C3 reading;
     `base` the rule a C9 planning date is derived from, if not the rule's default."""
     c = rule.convention
+    if c is Convention.C5:
+        if rule.fixed_day is None:
+            raise ValueError(f"rule '{rule.id}': C5 needs fixed_day")
+        return c5_fixed_day(anchor, *rule.fixed_day)
+    amount, unit = _count(rule)
     if c is Convention.C1:
-        return c1_within(anchor, rule.amount, rule.unit)
+        return c1_within(anchor, amount, unit)
     if c is Convention.C2:
-        return c2_beginning_with(anchor, rule.amount)
+        return c2_beginning_with(anchor, amount)
     if c is Convention.C3:
-        return c3_before_meeting(anchor, rule.amount, rule.unit, reading)
+        return c3_before_meeting(anchor, amount, unit, reading)
     if c is Convention.C8:
-        return c8_months(anchor, rule.amount, rule.direction)
+        if rule.direction is None:
+            raise ValueError(f"rule '{rule.id}': C8 needs a direction")
+        return c8_months(anchor, amount, rule.direction)
     if c is Convention.C9:
         source = derived_from(rule, anchor, base)
-        return compute_due(source, anchor) - timedelta(days=rule.amount)
+        return compute_due(source, anchor) - timedelta(days=amount)
     if c is Convention.C4:
-        return c4_period_starting_with(anchor, rule.amount)
-    if c is Convention.C5:
-        return c5_fixed_day(anchor, *rule.fixed_day)
+        return c4_period_starting_with(anchor, amount)
     if c is Convention.C7:
-        return c7_earliest(anchor, rule.amount)
+        return c7_earliest(anchor, amount)
     raise ValueError(f"unsupported convention {c!r}")  # pragma: no cover
 
 
@@ -171,7 +183,16 @@ def transfer_warning(rule: Rule, transfer: date, due: date) -> str | None:
 
 def describe_count(rule: Rule, anchor: date, due: date, *, reading: Reading = "clear", base: str | None = None) -> str:
     """One sentence: the convention used, with the actual dates."""
-    c, n, unit = rule.convention, rule.amount, rule.unit
+    c = rule.convention
+    if c is Convention.C5:
+        text = (
+            f"Counting convention C5 (a fixed day in the calendar year of the event): "
+            f"{rule.period}, with the event on {fmt(anchor)}, means by {fmt(due)}, "
+            f"the statutory due date."
+        )
+        warning = transfer_warning(rule, anchor, due)
+        return f"{text} Warning: {warning}" if warning else text
+    n, unit = _count(rule)  # every convention but C5 counts an amount of a unit
     if c is Convention.C1:
         return (
             f"Counting convention C1 (\"within N {unit} of\" an event, Dodds v Walker [1981]): the day "
@@ -235,14 +256,6 @@ def describe_count(rule: Rule, anchor: date, due: date, *, reading: Reading = "c
             f"months under the Interpretation Act 1978): {n} months starting with {fmt(anchor)}; "
             f"{how}: {fmt(due)}, the statutory due date."
         )
-    if c is Convention.C5:
-        text = (
-            f"Counting convention C5 (a fixed day in the calendar year of the event): "
-            f"{rule.period}, with the event on {fmt(anchor)}, means by {fmt(due)}, "
-            f"the statutory due date."
-        )
-        warning = transfer_warning(rule, anchor, due)
-        return f"{text} Warning: {warning}" if warning else text
     if c is Convention.C7:
         end, corresponding = _months_later(anchor, n)
         how = (

@@ -75,7 +75,9 @@ def compute_deadline(rule_id: str, anchor: date, calendar: SchoolCalendar | None
     promise_line: list[str] = []  # after the target sentence
     if la_date is not None:
         derived = due
-        source_due = compute_due(get_rule(derived_from or rule.derived_from, on=anchor), anchor)
+        base = derived_from or rule.derived_from
+        assert base is not None  # a C9 rule (checked above) is derived from another
+        source_due = compute_due(get_rule(base, on=anchor), anchor)
         due = latest_on_or_before(la_date.month, la_date.day, source_due)
         la_line.append(describe_la_date(la_date.la, due, derived))
     target = statutory_target = compute_target(rule, due, calendar)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, model_validator
 
@@ -118,7 +118,7 @@ class Rule(BaseModel, frozen=True):
         return Holder.SCHOOL
 
 
-def _rule(**fields) -> Rule:
+def _rule(**fields: Any) -> Rule:
     fields.setdefault("effective_from", REGS_2014_IN_FORCE)
     return Rule(**fields)
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from statutory.clock import fmt
@@ -23,7 +24,7 @@ from store.models import Event, PublishedHead
 from store.recorder import GENESIS
 from store.retention import purge_records
 
-EVENT, PUBLISHED = Event.__table__, PublishedHead.__table__
+EVENT, PUBLISHED = cast(Table, Event.__table__), cast(Table, PublishedHead.__table__)  # declarative: Tables
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,9 @@ def publish(connection: Connection, *, on: date, at: datetime, recipients: list[
     head = current_head(connection)
     connection.execute(insert(PUBLISHED).values(published_on=on, published_at=at, event_id=head.event_id,
                                                 hash=head.hash, rows=head.rows, recipients=list(recipients)))
-    return _published_on(connection, on), True
+    recorded = _published_on(connection, on)
+    assert recorded is not None  # inserted just above, in this transaction
+    return recorded, True
 
 
 def _published_on(connection: Connection, on: date) -> PublishedHead | None:

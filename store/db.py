@@ -7,6 +7,7 @@ read and write the same file); any other URL, e.g. ``postgresql+psycopg://...``,
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeGuard
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -18,8 +19,8 @@ BUSY_TIMEOUT_S = 5  # how long a SQLite writer waits for the file's write lock b
 SQLITE_PRAGMAS = ("PRAGMA foreign_keys=ON", "PRAGMA journal_mode=WAL", f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
 
 
-def _is_file_database(database: str | None) -> bool:
-    return bool(database) and database != ":memory:" and not database.startswith("file:")
+def _is_file_database(database: str | None) -> TypeGuard[str]:
+    return database is not None and database not in ("", ":memory:") and not database.startswith("file:")
 
 
 def make_engine(url: str) -> Engine:

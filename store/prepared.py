@@ -14,22 +14,28 @@ events and echo, and result-type processing (they read ids and hashes only).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, cast
 
 from sqlalchemy import Connection, Insert
 from sqlalchemy.engine.interfaces import DBAPICursor, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 
 class _Compiled:
     def __init__(self, statement: ClauseElement, dialect: Dialect, names: list[str]) -> None:
-        compiled = statement.compile(dialect=dialect, column_keys=names)
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=names))  # Core: an SQLCompiler
         self.sql = compiled.string
         binds = compiled.binds
-        order = compiled.positiontup if compiled.positional else binds
-        processors = compiled._bind_processors  # what SQLAlchemy's own execution applies, by bind name
+        order: Iterable[str] = binds
+        if compiled.positional:
+            assert compiled.positiontup is not None  # a positional compile lists its binds in order
+            order = compiled.positiontup
+        # What SQLAlchemy's own execution applies, by bind name (a sequence of processors only for a tuple-typed
+        # bind, an IN of tuples, which none of these statements has).
+        processors = cast(Mapping[str, Callable[[Any], Any]], compiled._bind_processors)
         self.processors: list[tuple[str, Callable[[Any], Any] | None]] = [
             (name, processors.get(name)) for name in order]
         # Values written in the statement itself (a LIMIT, a literal compared with): taken as compiled.

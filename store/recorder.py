@@ -11,15 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, insert, select, text, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from store.models import Event, Process, Step
 from store.prepared import Prepared
 
-EVENT, PROCESS, STEP = Event.__table__, Process.__table__, Step.__table__
+# Declarative models map Tables (typed as any FromClause).
+EVENT, PROCESS, STEP = cast(Table, Event.__table__), cast(Table, Process.__table__), cast(Table, Step.__table__)
 
 
 def record_event(
@@ -41,17 +42,17 @@ def record_event(
     Plain SQL statements (SQLAlchemy Core, compiled once and run on the driver's cursor: store/prepared.py) rather
     than the ORM's unit of work: this runs for every change of every process, inside the workflow task that asked for
     it (workflows/calls.py), and the ORM cost three times as much; the record activity passes a Connection."""
-    session = _connection(session)
-    if _EVENT_BY_KEY.first(session, {"k": key}) is not None:
+    connection = _connection(session)
+    if _EVENT_BY_KEY.first(connection, {"k": key}) is not None:
         return False
-    prev_hash = chain_head(session)
+    prev_hash = chain_head(connection)
     if process is not None:
-        _upsert_process(session, process_id, occurred_at, dict(process))
+        _upsert_process(connection, process_id, occurred_at, dict(process))
     if step is not None:
-        _upsert_step(session, process_id, dict(step))
+        _upsert_step(connection, process_id, dict(step))
     content = dict(key=key, process_id=process_id, kind=kind, occurred_at=occurred_at, rule_id=rule_id, actor=actor,
                    data=data or {})
-    _INSERT_EVENT.execute(session, {**content, "prev_hash": prev_hash, "hash": event_hash(prev_hash, **content)})
+    _INSERT_EVENT.execute(connection, {**content, "prev_hash": prev_hash, "hash": event_hash(prev_hash, **content)})
     return True
 
 
@@ -86,15 +87,15 @@ def event_hash(prev_hash: str, **content: Any) -> str:
 def chain_head(session: Session | Connection) -> str:
     """The hash the next row links to (the last chained row's, or GENESIS). On PostgreSQL, first takes the
     transaction-scoped lock that keeps concurrent writers from linking to the same head."""
-    session = _connection(session)
-    dialect = session.dialect.name
+    connection = _connection(session)
+    dialect = connection.dialect.name
     if dialect == "postgresql":
-        _PG_CHAIN_LOCK.execute(session, {"lock": CHAIN_LOCK})
+        _PG_CHAIN_LOCK.execute(connection, {"lock": CHAIN_LOCK})
     elif dialect == "sqlite":
         # pysqlite runs a SELECT outside any transaction: take the write lock first (a no-op write), so no other
         # writer can append between reading the head and inserting after it.
-        _SQLITE_WRITE_LOCK.execute(session, {})
-    last = _CHAIN_HEAD.first(session, {})
+        _SQLITE_WRITE_LOCK.execute(connection, {})
+    last = _CHAIN_HEAD.first(connection, {})
     return last[0] if last and last[0] else GENESIS
 
 
@@ -103,22 +104,22 @@ def _connection(session: Session | Connection) -> Connection:
     return session if isinstance(session, Connection) else session.connection()
 
 
-def _upsert_process(session: Session | Connection, process_id: str, occurred_at: datetime, fields: dict[str, Any]) -> None:
+def _upsert_process(connection: Connection, process_id: str, occurred_at: datetime, fields: dict[str, Any]) -> None:
     closed = fields.pop("closed", False)
     fields["closed_at"] = occurred_at if closed else None
-    if not _UPDATE_PROCESS.execute(session, {**fields, "w": process_id}):
-        _INSERT_PROCESS.execute(session, {**fields, "workflow_id": process_id, "opened_at": occurred_at})
+    if not _UPDATE_PROCESS.execute(connection, {**fields, "w": process_id}):
+        _INSERT_PROCESS.execute(connection, {**fields, "workflow_id": process_id, "opened_at": occurred_at})
 
 
-def _upsert_step(session: Session | Connection, process_id: str, fields: dict[str, Any]) -> None:
+def _upsert_step(connection: Connection, process_id: str, fields: dict[str, Any]) -> None:
     fields.setdefault("instance", 1)
     if fields.get("explanation") is None:  # the plan is unchanged: the row keeps its explanation
         fields.pop("explanation", None)
-    if not _UPDATE_STEP.execute(session, {**fields, "p": process_id, "r": fields["rule_id"],
-                                          "i": fields["instance"]}):
+    if not _UPDATE_STEP.execute(connection, {**fields, "p": process_id, "r": fields["rule_id"],
+                                             "i": fields["instance"]}):
         # A step's first record carries its explanation; without one (its rows lost), the row says so, rather than
         # the record failing for ever.
-        _INSERT_STEP.execute(session, {"explanation": ["(the explanation was recorded with an earlier entry)"],
+        _INSERT_STEP.execute(connection, {"explanation": ["(the explanation was recorded with an earlier entry)"],
                                        **fields, "process_id": process_id})
 
 

@@ -30,9 +30,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from store.models import Event, Outbox, Process, Step
@@ -100,7 +100,8 @@ def plan_purge(session: Session, as_of: date, keep_years: int) -> Plan:
     rows = session.scalars(select(Process).where(Process.closed_at.is_not(None), Process.closed_at < cutoff,
                                                  Process.workflow_id != REGISTER_ID)
                            .order_by(Process.closed_at, Process.workflow_id))
-    candidates = [Candidate(p.workflow_id, p.case_ref, p.kind, p.status, _utc(p.closed_at)) for p in rows]
+    candidates = [Candidate(p.workflow_id, p.case_ref, p.kind, p.status, _utc(cast(datetime, p.closed_at)))  # not None
+                  for p in rows]
     ids = [c.workflow_id for c in candidates]
     counts = {"processes": len(ids), "steps": 0, "events": 0, "outbox": 0}
     if ids:
@@ -130,7 +131,7 @@ def apply_purge(session: Session, as_of: date, keep_years: int, *, actor: str = 
     key = f"{REGISTER_ID}/purge/{now.strftime('%Y%m%dT%H%M%S%fZ')}/{uuid.uuid4().hex[:8]}"
     record_event(session, key=key, process_id=REGISTER_ID, kind=PURGE_KIND, occurred_at=now, actor=actor[:32],
                  data=data)
-    event_id = session.scalar(select(Event.id).where(Event.key == key))
+    event_id = session.scalars(select(Event.id).where(Event.key == key)).one()  # recorded just above
     session.execute(delete(Outbox).where(Outbox.process_id.in_(ids)))
     session.execute(delete(Step).where(Step.process_id.in_(ids)))
     with append_only_lifted(session):
@@ -143,7 +144,8 @@ def apply_purge(session: Session, as_of: date, keep_years: int, *, actor: str = 
 def delete_old_digests(session: Session, cutoff: datetime) -> int:
     """Outbox rows of no process (weekly digests, which list open steps by case reference) created before the
     cutoff. Counted separately; they are copies of notices, not the record."""
-    result = session.execute(delete(Outbox).where(Outbox.process_id.is_(None), Outbox.created_at < cutoff))
+    result = cast(CursorResult[Any], session.execute(delete(Outbox).where(Outbox.process_id.is_(None),
+                                                                          Outbox.created_at < cutoff)))
     return result.rowcount or 0
 
 

@@ -31,7 +31,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 from weakref import WeakKeyDictionary, ref
 
 from sqlalchemy import Connection, Engine
@@ -106,7 +106,7 @@ class GroupWriter:
             unit.done.wait()  # begun: its transaction ends within busy_timeout per statement
         if unit.error is not None:
             raise unit.error
-        return unit.result
+        return cast(T, unit.result)  # settled without an error: what `work` returned
 
     def _run(self) -> None:
         while True:

@@ -20,6 +20,14 @@ def render_item(type_: str, obj, autogen_context):
     return False
 
 
+def _url() -> str:
+    """The database URL store.migrate passed, or the one in alembic.ini."""
+    url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database URL: store.migrate passes one (or a connection)")
+    return url
+
+
 def _configure(connection) -> None:
     context.configure(
         connection=connection,
@@ -33,7 +41,7 @@ def _configure(connection) -> None:
 
 
 def run_migrations_offline() -> None:
-    url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
+    url = _url()
     context.configure(
         url=url,
         target_metadata=target_metadata,
@@ -51,7 +59,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _configure(connection)
         return
-    engine = make_engine(config.attributes.get("url") or config.get_main_option("sqlalchemy.url"))
+    engine = make_engine(_url())
     try:
         with engine.connect() as connection:
             _configure(connection)

@@ -6,9 +6,12 @@ import re
 import unicodedata
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+if TYPE_CHECKING:
+    from pydantic.fields import FieldInfo
 
 __all__ = ['CASE_REF_PATTERN', 'STAFF_ID_PATTERN', 'RULE_ID_PATTERN', 'RECORDED_BY_PATTERN', 'CaseRef', 'StaffId',
            'ShortText', 'Note', 'RuleId', 'SendDate', 'Initials', 'RecordedBy', 'FIRST_DATE', 'LAST_DATE', 'Model',
@@ -67,7 +70,7 @@ def _in_send_era(value: date) -> date:
     return value
 
 
-def _shaped(pattern: str, reason: str) -> tuple[AfterValidator, Field]:
+def _shaped(pattern: str, reason: str) -> tuple[AfterValidator, FieldInfo]:
     """Check `pattern` with a plain reason (pydantic's own says "String should match pattern '^[A-Za-z0-9]...'"),
     and keep the pattern in the JSON schema for API clients."""
     compiled = re.compile(pattern)
