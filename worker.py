@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from audit.archive_activities import ArchiveActivities
+from activities.archive import ArchiveActivities
 from activities.chain_head import ChainHeadActivities
 from activities.housekeeping import HousekeepingActivities
 from activities.reconcile import ReconcileActivities

@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
-from temporalio.service import RPCError
 
 from activities.messages import SUBJECT_MAX
 from activities.notifier import Notifier
 from activities.sendclock import database_error
-from audit.divergence import WorkflowView, running_ids, stopped_outside, view
+from audit.divergence import WorkflowView
 from config.settings import Settings
+from starter.client import TemporalError
+from starter.client.visibility import running_ids, stopped_outside, view
 from statutory import get_rule
 from statutory.clock import fmt
 from store.models import Process
@@ -49,7 +50,7 @@ class ReconcileActivities:
             return await self._reconcile(request)
         except SQLAlchemyError as err:
             message, kind = database_error(err).message, "DatabaseError"
-        except RPCError as err:
+        except TemporalError as err:
             message, kind = f"Temporal: {err.message}"[:300], "TemporalError"
         activity.logger.warning("could not compare the open processes with Temporal: %s", message)
         # Said above, once, without a stack (BENIGN: the SDK does not log it again as a failure).

@@ -43,6 +43,7 @@ from audit.converter import data_converter
 from audit.history import RunHistory
 from audit.verify import Finding, Report, check_chain, compare
 from security.signing import SigningKey
+from starter.client import Temporal, TemporalError
 from statutory.clock import fmt
 from store.models import Event, Process
 from store.reconcile import OPEN, RESUMED, STOPPED, stopped_processes
@@ -154,13 +155,11 @@ def chain_document(session: Session, case_ref: str, workflow_ids: list[str]) -> 
 
 
 async def verify_case(settings: Any, session: Session, timelines: list[timeline_mod.Timeline],
-                      runs: dict[str, list[RunHistory]], temporal: source.Temporal) -> Report:
+                      runs: dict[str, list[RunHistory]], temporal: Temporal) -> Report:
     """What `sendclock audit verify` checks, for this case's processes only: each process's rows against its timeline
     (an open one's latest workflow task may still be in flight), the whole hash chain (problems in other cases' rows
     counted, not named), and each open process against its workflow in Temporal."""
-    from temporalio.service import RPCError
-
-    from audit.divergence import view
+    from starter.client.visibility import view
 
     report = Report()
     ids = {t.workflow_id for t in timelines}
@@ -193,7 +192,7 @@ async def verify_case(settings: Any, session: Session, timelines: list[timeline_
                 report.findings.append(Finding(p.workflow_id, "reset", f"{p.case_ref}: reset in Temporal on "
                                                f"{fmt(seen.last_reset_at.date())} at {seen.last_reset_at:%H:%M} UTC "
                                                "outside sendclock (no resume is recorded)"))
-    except (RuntimeError, RPCError) as err:  # Temporal unreachable: said, not hidden
+    except (RuntimeError, TemporalError) as err:  # Temporal unreachable: said, not hidden
         report.skipped.append(f"open processes not compared with Temporal: {err}")
     return report
 
@@ -247,7 +246,7 @@ async def build(settings: Any, case_ref: str, key: SigningKey, sessions, client=
     if not ids:
         raise report_mod.NoProcesses(f"no process for case {case_ref!r} in the database or the archive")
     converter = data_converter(settings)
-    temporal = source.Temporal(settings, client)
+    temporal = Temporal(settings, client)
     bundle = Bundle(case_ref, datetime.now(timezone.utc))
     case = report_mod.CaseReport(case_ref, bundle.created_at)
     by_workflow: dict[str, list[RunHistory]] = {}

@@ -9,19 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from temporalio.client import Client
-
 from audit import history, source
 
 
-async def history_json(settings: Any, workflow_id: str, client: Client | None = None) -> dict[str, Any]:
+async def history_json(settings: Any, workflow_id: str, client: Any = None) -> dict[str, Any]:
     """The export document for `workflow_id`, from Temporal, or the archive when Temporal no longer has it.
     Raises source.NothingFound / source.TemporalUnavailable."""
     loaded = await source.from_workflow(workflow_id, settings, client)
     return history.to_document(loaded.runs)
 
 
-async def export(settings: Any, workflow_id: str, client: Client | None = None) -> tuple[str, source.Loaded]:
+async def export(settings: Any, workflow_id: str, client: Any = None) -> tuple[str, source.Loaded]:
     """The export as JSON text, and where it came from."""
     loaded = await source.from_workflow(workflow_id, settings, client)
     return history.dumps(loaded.runs), loaded

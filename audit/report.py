@@ -33,6 +33,7 @@ from audit import render, replay, source, timeline as timeline_mod
 from audit.archive import Archive
 from audit.converter import data_converter
 from audit.history import RunHistory
+from starter.client import Temporal
 from statutory.clock import local_date
 
 FORMATS = ("html", "pdf", "csv")
@@ -110,7 +111,7 @@ async def build(settings: Any, case_ref: str, client=None) -> CaseReport:
     ids = workflow_ids(settings, case_ref)
     if not ids:
         raise NoProcesses(f"no process for case {case_ref!r} in the database or the archive")
-    temporal = source.Temporal(settings, client)  # one connection (or one failure) for every process
+    temporal = Temporal(settings, client)  # one connection (or one failure) for every process
     loaded = {}
     for workflow_id in ids:
         loaded[workflow_id] = await source.decoded(await source.from_workflow(workflow_id, settings, temporal),

@@ -1,6 +1,7 @@
 """Where a history comes from: a file, Temporal, or sendclock's archive (when Temporal has deleted it after the
 retention period, or is not reachable). Runs from Temporal and the archive are merged by run ID, so a chain whose
-older runs Temporal already deleted is still whole."""
+older runs Temporal already deleted is still whole. Temporal is read through starter/client/ (the connection,
+`Temporal`, and starter/client/histories.py); a `client` here is a temporalio Client or a `Temporal`."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import Client
-
 from audit import history
 from audit.archive import Archive
 from audit.converter import data_converter, decode_events
-from audit.fetch import HistoryNotFound, fetch_process
 from audit.history import RunHistory
+from starter.client import Temporal
+from starter.client.histories import HistoryNotFound, fetch_process
 
 
 class TemporalUnavailable(Exception):
@@ -35,31 +35,7 @@ def looks_like_file(target: str) -> bool:
     return target.endswith((".json", ".json.gz")) or "/" in target or Path(target).is_file()
 
 
-async def connect(settings: Any) -> Client:
-    from starter.client import connect as connect_client
-
-    return await connect_client(settings)
-
-
-class Temporal:
-    """One connection, made when first needed, for many look-ups; a failure to connect is remembered."""
-
-    def __init__(self, settings: Any, client: Client | None = None) -> None:
-        self.settings, self._client, self._error = settings, client, None
-
-    async def client(self) -> Client:
-        if self._client is None:
-            if self._error is not None:
-                raise self._error
-            try:
-                self._client = await connect(self.settings)
-            except RuntimeError as err:
-                self._error = err
-                raise
-        return self._client
-
-
-async def from_workflow(workflow_id: str, settings: Any, client: Client | Temporal | None = None) -> Loaded:
+async def from_workflow(workflow_id: str, settings: Any, client: Any = None) -> Loaded:
     archived = Archive.for_settings(settings).runs(workflow_id)
     live: list[RunHistory] = []
     reason = None
@@ -92,7 +68,7 @@ def from_file(path: Path, workflow_id: str | None = None) -> Loaded:
     return Loaded(history.load(path, workflow_id), f"file {path}")
 
 
-async def load(target: str, settings: Any, client: Client | None = None) -> Loaded:
+async def load(target: str, settings: Any, client: Any = None) -> Loaded:
     """`target` is a file (either export format) or a workflow ID. Payloads come back codec-decoded."""
     if looks_like_file(target):
         path = Path(target)

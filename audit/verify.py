@@ -18,12 +18,12 @@ from datetime import date, datetime, time, timezone
 from typing import Any
 
 from sqlalchemy import select
-from temporalio.service import RPCError
 from sqlalchemy.orm import Session
 
 from audit import source, timeline as timeline_mod
 from audit.archive import Archive
 from audit.converter import data_converter
+from starter.client import Temporal, TemporalError
 from statutory.clock import fmt
 from store.models import Event, Outbox, Process, Step
 from store.chain_heads import check_published
@@ -369,7 +369,7 @@ async def verify(settings: Any, sessions, since: date | None = None, client=None
     """Check every process against its histories (closed ones: closed on or after `since`; every open one), the
     processes Temporal knows against the database's, and the whole hash chain."""
     report = Report()
-    client = source.Temporal(settings, client)  # one connection (or one failure) for every process
+    client = Temporal(settings, client)  # one connection (or one failure) for every process
     converter = data_converter(settings)
     archive = Archive.for_settings(settings)
     with sessions() as session:
@@ -424,17 +424,15 @@ async def verify(settings: Any, sessions, since: date | None = None, client=None
     return report
 
 
-async def _check_visibility(session: Session, temporal: source.Temporal, report: Report, known: set[str],
+async def _check_visibility(session: Session, temporal: Temporal, report: Report, known: set[str],
                             task_queue: str) -> None:
     """Every sendclock process of this school (its task queue) that Temporal lists must have its row: a process
     deleted from the database before its history was archived is found here (the archive check finds the others)."""
-    from audit.divergence import PROCESS_FILTER
+    from starter.client.visibility import listed_process_ids
 
     try:
-        client = await temporal.client()
-        queue = task_queue.replace("\\", "\\\\").replace("'", "\\'")
-        listed = {ex.id async for ex in client.list_workflows(f"{PROCESS_FILTER} AND TaskQueue = '{queue}'")}
-    except (RuntimeError, RPCError) as err:
+        listed = await listed_process_ids(await temporal.client(), task_queue)
+    except (RuntimeError, TemporalError) as err:
         report.skipped.append(f"the processes Temporal lists were not compared with the database: {_why(err, temporal)}")
         return
     for workflow_id in sorted(listed - known):
@@ -442,9 +440,9 @@ async def _check_visibility(session: Session, temporal: source.Temporal, report:
                                        "process row (deleted?)"))
 
 
-async def _check_open(session: Session, temporal: source.Temporal, report: Report, settings: Any) -> None:
+async def _check_open(session: Session, temporal: Temporal, report: Report, settings: Any) -> None:
     """Open processes against Temporal: each must be running, and not reset unless sendclock resumed it."""
-    from audit.divergence import view
+    from starter.client.visibility import view
 
     for stopped in stopped_processes(session):
         p = stopped.process
@@ -467,14 +465,14 @@ async def _check_open(session: Session, temporal: source.Temporal, report: Repor
                                                f"{seen.last_reset_at:%Y-%m-%d %H:%M} UTC outside sendclock (no resume "
                                                "is recorded): steps after the reset point may have been replayed "
                                                "or dropped"))
-    except (RuntimeError, RPCError) as err:  # Temporal unreachable: said, not hidden
+    except (RuntimeError, TemporalError) as err:  # Temporal unreachable: said, not hidden
         report.skipped.append(f"open processes not compared with Temporal: {_why(err, temporal)}")
 
 
-def _why(err: Exception, temporal: source.Temporal) -> str:
+def _why(err: Exception, temporal: Temporal) -> str:
     """Why Temporal could not be asked, in a few words (not the transport's error chain)."""
-    if isinstance(err, RPCError):
-        return f"Temporal answered {err.status.name.lower().replace('_', ' ')} ({err.message[:120]})"
+    if isinstance(err, TemporalError):
+        return f"Temporal answered {err.status_words} ({err.message[:120]})"
     return f"cannot reach Temporal at {temporal.settings.temporal.address}"
 
 

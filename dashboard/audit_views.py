@@ -29,7 +29,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
-from temporalio.service import RPCError
 
 from audit import export, render, replay, report as report_mod, source, timeline as timeline_mod
 from audit.archive import Archive, ArchiveTampered
@@ -39,6 +38,7 @@ from dashboard.access import CheckedRoute, auditor
 from dashboard.auth import User
 from dashboard.context import PROCESS_LABELS, Web, get_web
 from dashboard.render import render as render_page
+from starter.client import Temporal, TemporalError
 from store.models import Process
 from store.web_sessions import OUTCOME_WORDS, recent_sign_ins
 from workflows.models import CASE_REF_PATTERN
@@ -79,7 +79,7 @@ def process_of(web: Web, workflow_id: str, case_ref: str | None = None) -> Proce
 # --- the histories ----------------------------------------------------------------------------------------------
 
 
-class _WebTemporal(source.Temporal):
+class _WebTemporal(Temporal):
     """audit.source's connection, through the dashboard's one client (connected once, on first use)."""
 
     def __init__(self, web: Web) -> None:
@@ -90,7 +90,7 @@ class _WebTemporal(source.Temporal):
         return await self.web.client()
 
 
-class _Unreachable(source.Temporal):
+class _Unreachable(Temporal):
     """Temporal answered with an error: audit.source then serves the archive (as when it cannot connect)."""
 
     def __init__(self, settings: Any, error: Exception) -> None:
@@ -107,7 +107,7 @@ async def _from_sources(web: Web, fetch):
     try:
         try:
             return await fetch(_WebTemporal(web))
-        except RPCError as err:  # connected, but Temporal failed the call (e.g. it went away)
+        except TemporalError as err:  # connected, but Temporal failed the call (e.g. it went away)
             return await fetch(_Unreachable(web.settings, err))
     except source.NothingFound:
         raise HTTPException(status_code=404, detail="workflow_id: no history for this process in Temporal or in "

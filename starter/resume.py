@@ -19,7 +19,8 @@ from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
 from temporalio.client import Client
 from sqlalchemy.orm import Session, sessionmaker
 
-from audit.divergence import NOT_FOUND, view
+from audit.divergence import NOT_FOUND
+from starter.client.visibility import view
 from store.models import Process
 from store.reconcile import record_resumed
 from store.writer import write

@@ -1,40 +1,139 @@
-"""The walls of the house: what each layer may import (see README, Architecture)."""
+"""The walls of the house (README, Architecture): what each layer may import, read from the import graph of the
+source (tests/architecture_graph.py: module level and inside functions), and what workflow code may call."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from collections.abc import Iterable
 
 import pytest
 
-FORBIDDEN_IN_WORKFLOWS = ("sqlalchemy", "apprise", "fastapi", "config", "store", "activities", "dashboard", "alembic")
+from tests.architecture_graph import (
+    PROJECT,
+    ROOT,
+    Arrow,
+    graph,
+    in_project,
+    modules,
+    project_files,
+    reachable,
+    top,
+    within,
+)
+
+# --- the house: which layer may import which ---------------------------------------------------------------------
+# A layer is a top-level package; an entry may also name one module of a layer ("workflows.models"). Arrows inside a
+# layer are free. Anything not listed here is a wall.
+HOUSE: dict[str, tuple[str, ...]] = {
+    # The rule book: pure data and functions; it imports nothing of the project.
+    "statutory": (),
+    # Workflows read like the law's flowchart: the rule book and their own models, nothing with I/O.
+    "workflows": ("statutory",),
+    # The store knows no engine, screen or adapter: tables, queries and the rule book's words.
+    "store": ("statutory",),
+    # Keys and the payload codec.
+    "security": (),
+    # Settings: validated against the rule book, keys and the workflows' models (a step's planning input).
+    "config": ("statutory", "security", "workflows.models"),
+    # The client side: starting and changing processes, the Temporal connection, the CLI.
+    "starter": ("statutory", "workflows", "store", "config", "security", "audit", "commands"),
+    # Each operation once (input, checks, the call into Temporal through starter/), for the CLI, the forms, the API.
+    "commands": ("statutory", "workflows", "store", "config", "starter"),
+    # Proving what happened: histories, timelines, verification; Temporal through starter/.
+    "audit": ("statutory", "workflows", "store", "config", "security", "starter"),
+    # Temporal's side: the activities, adapters on classes that own their dependencies.
+    "activities": ("statutory", "workflows", "store", "config", "security", "audit", "starter.client"),
+    # The web: pages, forms, the API; Temporal only through starter/ and commands/.
+    "dashboard": ("statutory", "workflows", "store", "config", "security", "audit", "starter", "commands"),
+    # The worker process wires workflows, activities, the schedules and the connection.
+    "worker": ("statutory", "workflows", "activities", "store", "config", "security", "audit", "starter"),
+    # Benchmarks measure the real parts, the worker included.
+    "bench": ("statutory", "workflows", "activities", "store", "config", "security", "audit", "starter", "commands",
+              "worker"),
+}
+# Third-party walls: what a layer must never import (anywhere in it).
+NEVER: dict[str, tuple[str, ...]] = {
+    "statutory": ("temporalio", "sqlalchemy", "apprise", "fastapi", "typer", "httpx", "alembic", "pydantic_settings"),
+    "workflows": ("sqlalchemy", "apprise", "fastapi", "typer", "httpx", "alembic", "pydantic_settings", "holidays",
+                  "cryptography"),
+    "store": ("temporalio", "apprise", "fastapi", "starlette", "typer", "httpx"),
+    "commands": ("typer", "fastapi", "starlette", "apprise"),
+    "audit": ("fastapi", "starlette", "typer", "apprise"),
+    # The dashboard reaches Temporal only through starter/ (and the codec server reads payload messages only).
+    "dashboard": ("temporalio.client", "temporalio.service", "temporalio.worker", "temporalio.testing", "typer",
+                  "apprise"),
+}
+# Where a Temporal connection is made or used: nowhere else imports the client or the service's errors.
+TEMPORAL_GATEWAY = ("starter", "activities", "worker", "bench")
+GATEWAY_NAMES = {"temporalio.client": {"Client", "WorkflowHandle", "WorkflowExecutionStatus", "ScheduleHandle"},
+                 "temporalio.service": None}  # None: any name
 
 
-def imported_by(module: str) -> set[str]:
-    code = f"import sys, {module}; print('\\n'.join(sorted(sys.modules)))"
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    return {name.split(".")[0] for name in output.split()}
+def broken_walls(arrows: Iterable[Arrow] | None = None) -> list[str]:
+    broken = []
+    for arrow in graph() if arrows is None else arrows:
+        source = top(arrow.source)
+        if in_project(arrow.target):
+            if top(arrow.target) != source and not within(arrow.target, HOUSE[source]) and not any(
+                    within(f"{arrow.target}.{n}", HOUSE[source]) for n in arrow.names):
+                broken.append(f"not in the house: {arrow}")
+        elif within(arrow.target, NEVER.get(source, ())):
+            broken.append(f"never in {source}: {arrow}")
+        elif arrow.target in GATEWAY_NAMES and source not in TEMPORAL_GATEWAY:
+            names = GATEWAY_NAMES[arrow.target]
+            if names is None or set(arrow.names) & names or not arrow.names:
+                broken.append(f"Temporal outside the gateway: {arrow}")
+    return broken
 
 
-def modules_of(package: str) -> list[str]:
-    import importlib
-    import pkgutil
-    found = importlib.import_module(package)
-    return [f"{package}.{info.name}" for info in pkgutil.iter_modules(found.__path__) if info.name != "migrations"]
+def test_every_layer_of_the_project_is_in_the_house():
+    assert {top(m) for m in modules()} <= set(HOUSE) and set(HOUSE) <= set(PROJECT)
 
 
-@pytest.mark.parametrize("module", modules_of("workflows"))
-def test_workflow_modules_never_load_io_or_settings(module):
-    assert not imported_by(module) & set(FORBIDDEN_IN_WORKFLOWS)
+def test_every_arrow_is_one_the_house_allows():
+    assert broken_walls() == []
 
 
-@pytest.mark.parametrize("module", modules_of("store"))
-def test_store_knows_neither_the_engine_nor_the_web(module):
-    assert not imported_by(module) & {"workflows", "activities", "dashboard", "starter", "temporalio"}
+def test_nothing_imports_the_worker_but_the_benchmarks():
+    assert [str(a) for a in graph() if a.target == "worker" and top(a.source) != "bench"] == []
+
+
+def test_activities_live_in_activities():
+    """A Temporal activity is an adapter of activities/: `@activity.defn` appears nowhere else (the benchmarks'
+    bare workflows bring their own, to measure Temporal without sendclock)."""
+    found = [str(path.relative_to(ROOT)) for path in project_files()
+             if "@activity.defn" in path.read_text(encoding="utf-8") and top(path.relative_to(ROOT).parts[0])
+             not in ("activities", "bench")]
+    assert found == []
+
+
+def test_the_walls_name_a_broken_arrow_with_its_file_and_line():
+    arrows = [Arrow("store.example", "dashboard.views", ("render",), 7), Arrow("store.example", "statutory", (), 8),
+              Arrow("workflows.x", "sqlalchemy.orm", ("Session",), 3), Arrow("audit.x", "temporalio.client",
+                                                                             ("Client",), 4),
+              Arrow("audit.x", "temporalio.client", ("WorkflowHistory",), 5)]
+    assert broken_walls(arrows) == [
+        "not in the house: store.example -> dashboard.views (render) [store/example.py:7]",
+        "never in workflows: workflows.x -> sqlalchemy.orm (Session) [workflows/x.py:3]",
+        "Temporal outside the gateway: audit.x -> temporalio.client (Client) [audit/x.py:4]"]
+
+
+@pytest.mark.parametrize("layer", ["workflows", "statutory"])
+def test_workflow_code_loads_no_io_or_settings_even_indirectly(layer):
+    """What the sandbox would load: every module of the layer, and everything those load in turn."""
+    for module in sorted(m for m in modules() if top(m) == layer):
+        loaded = reachable(module)
+        assert not {top(m) for m in loaded} & {"config", "store", "activities", "dashboard", "starter", "audit",
+                                               "sqlalchemy", "apprise", "fastapi", "alembic"}, module
+
+
+def test_the_store_knows_neither_the_engine_nor_the_web_even_indirectly():
+    for module in sorted(m for m in modules() if top(m) == "store"):
+        assert not {top(m) for m in reachable(module)} & {"workflows", "activities", "dashboard", "starter",
+                                                         "temporalio", "commands"}, module
 
 
 def test_the_rule_book_imports_nothing_of_the_project():
-    assert not imported_by("statutory") & {"workflows", "activities", "store", "config", "starter", "dashboard"}
+    assert not {top(m) for m in reachable("statutory")} & (set(PROJECT) - {"statutory"})
 
 
 # Workflow code must replay identically: time, randomness and I/O come from `workflow.now()`, `workflow.uuid4()` and
@@ -75,8 +174,7 @@ def test_the_determinism_wall_sees_the_wall_clock_randomness_and_io():
                                                "6: date.today()", "7: open()"]
 
 
-@pytest.mark.parametrize("module", modules_of("workflows") + modules_of("workflows.models") + modules_of("statutory"))
-def test_workflow_code_reads_no_wall_clock_randomness_or_io(module):
-    import importlib
-    path = importlib.util.find_spec(module).origin
-    assert non_deterministic_calls(open(path, encoding="utf-8").read()) == [], path
+@pytest.mark.parametrize("path", [p for p in project_files() if top(p.relative_to(ROOT).as_posix().replace("/", "."))
+                                  in ("workflows", "statutory")], ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_workflow_code_reads_no_wall_clock_randomness_or_io(path):
+    assert non_deterministic_calls(path.read_text(encoding="utf-8")) == [], path

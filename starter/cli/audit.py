@@ -213,7 +213,7 @@ def report_command(
 def archive_command() -> None:
     """Archive every newly closed run's history now (the worker's hourly schedule does the same)."""
     from audit.archive import archive_dir
-    from audit.archive_activities import archive_closed_now
+    from starter.client.archiving import archive_closed_now
 
     settings = load_settings()
     result = run_async(lambda: archive_closed_now(settings))

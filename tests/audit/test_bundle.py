@@ -22,9 +22,9 @@ from temporalio.client import WorkflowExecutionStatus
 from audit import bundle, check_bundle, history
 from audit.archive import Archive
 from audit.converter import PLAIN_ENCODINGS, payload_encodings
-from audit.fetch import fetch_run
 from audit.report import chromium
 from security import signing
+from starter.client.histories import fetch_run
 from statutory.clock import local_date
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade

@@ -16,12 +16,12 @@ from temporalio.worker import Worker
 
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
+from activities.archive import ArchiveActivities
 from audit import history
 from audit.archive import Archive
-from audit.archive_activities import ArchiveActivities
-from audit.fetch import fetch_process
 from config.settings import Settings
 from starter.binaries import temporal_cli
+from starter.client.histories import fetch_process
 from starter.stack import DEV_RETENTION_DAYS, Stack
 from statutory.clock import local_date
 from workflows import search_attributes as sa

@@ -3,12 +3,14 @@ re-imports non-passthrough modules per run), and the digest query knows neither 
 
 from __future__ import annotations
 
-from tests.test_architecture import FORBIDDEN_IN_WORKFLOWS, imported_by
+from tests.audit.test_walls import IO_AND_SETTINGS
+from tests.architecture_graph import reachable, top
 
 
 def test_housekeeping_workflows_never_load_io_or_settings():
-    assert not imported_by("workflows.housekeeping") & set(FORBIDDEN_IN_WORKFLOWS)
+    assert not {top(m) for m in reachable("workflows.housekeeping")} & IO_AND_SETTINGS
 
 
 def test_the_digest_query_knows_neither_the_engine_nor_the_web():
-    assert not imported_by("store.digest_queries") & {"workflows", "activities", "dashboard", "starter", "temporalio"}
+    assert not {top(m) for m in reachable("store.digest_queries")} & {"workflows", "activities", "dashboard", "starter",
+                                                                      "temporalio"}

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from audit.archive_activities import ArchiveActivities
+from activities.archive import ArchiveActivities
 from audit.converter import data_converter, decode_events
 from config.settings import Settings
 from starter.binaries import temporal_cli

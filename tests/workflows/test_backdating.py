@@ -17,11 +17,11 @@ import pytest
 from audit import timeline
 from audit.backdating import backdated
 from audit.converter import data_converter
-from audit.fetch import fetch_run
 from config.school_calendar import school_calendar
 from dashboard.app import create_app
 from dashboard.web_settings import WebSettings
 from starter.advice import start_advice_request
+from starter.client.histories import fetch_run
 from store.accounts_queries import add_account
 from store.compliance import academic_year_of
 from store.credentials import hash_password

@@ -223,7 +223,7 @@ async def test_the_explanation_of_the_dates_is_recorded_once_per_plan(env, setti
     plan. The step row and the auditor's timeline keep it to the end."""
     from audit import timeline
     from audit.converter import data_converter
-    from audit.fetch import fetch_run
+    from starter.client.histories import fetch_run
 
     today = await london_today(env)
     started = await start_advice_request(env.client, settings, advice_request(today, case_ref="EHC-0901"))

@@ -3,14 +3,26 @@
 `connect_options(settings)` is everything `Client.connect` is given, built without connecting: the pydantic data
 converter (with the payload encryption codec when keys are configured, see security/), the namespace, and TLS,
 mTLS or a Temporal Cloud API key when the settings ask for them (the embedded dev server needs none).
+
+What is read through the connection for the audit and the activities lives beside it, so that outside this package
+(and the rest of starter/, activities/, worker.py, bench/) nothing imports Temporal's client or its errors:
+
+    histories.py  a process's histories (every run of a continue-as-new chain, every child workflow)
+    visibility.py what Temporal says about a process the database holds open (running, or ended outside sendclock)
+    archiving.py  archiving closed runs' histories (the ArchiveClosedRuns activities, `sendclock audit archive`)
+
+An error Temporal answers with leaves this package as a TemporalError (its status name and message).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client, TLSConfig
+from temporalio.service import RPCError
 
 from config.settings import Settings, TemporalSettings
 from security.converter import data_converter
@@ -18,6 +30,32 @@ from security.converter import data_converter
 
 class TemporalConfigError(RuntimeError):
     """A TLS file named in the settings cannot be read (the message says which setting)."""
+
+
+class TemporalError(Exception):
+    """Temporal answered, with an error (an RPC status such as UNAVAILABLE or PERMISSION_DENIED): said by the
+    gateway's functions in place of temporalio's RPCError, so their callers need not import temporalio.service.
+    `status` is the status's name ("NOT_FOUND"), `message` Temporal's; str() is the message, as RPCError's was."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+    @property
+    def status_words(self) -> str:
+        """The status in words: "not found", "unavailable"."""
+        return self.status.lower().replace("_", " ")
+
+
+@contextmanager
+def temporal_errors() -> Iterator[None]:
+    """Turns an RPCError raised inside into a TemporalError (a caller that handles a status itself, e.g. NOT_FOUND,
+    catches RPCError first)."""
+    try:
+        yield
+    except RPCError as err:
+        raise TemporalError(err.status.name, err.message) from err
 
 
 def _read(setting: str, path: Path | None) -> bytes | None:
@@ -83,3 +121,21 @@ async def connect(settings: Settings) -> Client:
     """A client with the pydantic converter (dates cross workflow boundaries only with it), encrypting payloads when
     keys are configured, over TLS when configured."""
     return await Client.connect(settings.temporal.address, **connect_options(settings))
+
+
+class Temporal:
+    """One connection, made when first needed, for many look-ups; a failure to connect is remembered."""
+
+    def __init__(self, settings: Any, client: Client | None = None) -> None:
+        self.settings, self._client, self._error = settings, client, None
+
+    async def client(self) -> Client:
+        if self._client is None:
+            if self._error is not None:
+                raise self._error
+            try:
+                self._client = await connect(self.settings)
+            except RuntimeError as err:
+                self._error = err
+                raise
+        return self._client

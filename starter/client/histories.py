@@ -1,5 +1,6 @@
 """Reading a process's histories from Temporal: every run of the workflow ID (a continue-as-new chain, followed by
-its links and listed in visibility) and, recursively, every child workflow a run started."""
+its links and listed in visibility) and, recursively, every child workflow a run started. Parsing them is audit's
+(audit/history.py); so is falling back to the archive (audit/source.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from audit.history import RunHistory, from_workflow_history, ordered
+from starter.client import temporal_errors
 
 
 class HistoryNotFound(LookupError):
@@ -14,19 +16,24 @@ class HistoryNotFound(LookupError):
 
 
 async def fetch_run(client: Client, workflow_id: str, run_id: str | None = None) -> RunHistory:
-    try:
-        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise HistoryNotFound(f"Temporal has no history for {workflow_id}" + (f" run {run_id}" if run_id else "")) from None
-        raise
+    """One run's history (the latest without `run_id`). Raises HistoryNotFound, or TemporalError for any other
+    error Temporal answers with."""
+    with temporal_errors():
+        try:
+            history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                raise HistoryNotFound(f"Temporal has no history for {workflow_id}"
+                                      + (f" run {run_id}" if run_id else "")) from None
+            raise
     return from_workflow_history(history)
 
 
 async def listed_run_ids(client: Client, workflow_id: str) -> list[str]:
     """Run IDs visibility knows for this workflow ID (eventually consistent: the chain links fill any gap)."""
     escaped = workflow_id.replace("\\", "\\\\").replace('"', '\\"')
-    return [ex.run_id async for ex in client.list_workflows(f'WorkflowId = "{escaped}"')]
+    with temporal_errors():
+        return [ex.run_id async for ex in client.list_workflows(f'WorkflowId = "{escaped}"')]
 
 
 async def fetch_process(client: Client, workflow_id: str, *, children: bool = True) -> list[RunHistory]:
