@@ -83,13 +83,14 @@ class ReconcileActivities:
         completion undone in Temporal). Recorded once per run, and each SENCO told once."""
         for process in processes:
             seen = await view(self.client, process.workflow_id)
-            if not seen.running:
+            run_id = seen.run_id  # a running view always names its run
+            if not seen.running or run_id is None:
                 continue  # visibility lagged: it has closed again
             when = seen.last_reset_at.astimezone(ZoneInfo(self.settings.timezone)) if seen.last_reset_at else None
             sentence = (f"was closed ({process.outcome or process.status}) but runs again in Temporal"
                         + (f" after a reset on {fmt(when.date())} at {when:%H:%M}" if when else ""))
             new = write(self.engine, lambda c: record_reopened(c, process.workflow_id, found_at=request.now,
-                                                                run_id=seen.run_id, reset_at=seen.last_reset_at,
+                                                                run_id=run_id, reset_at=seen.last_reset_at,
                                                                 sentence=sentence))
             if not new:
                 continue
@@ -103,7 +104,7 @@ class ReconcileActivities:
                 f"{self.settings.dashboard_url.rstrip('/')}/cases/{process.case_ref}",
             ])
             for recipient in sencos(self.settings):
-                self.notifier.deliver(key=f"reset-outside/{process.workflow_id}/{seen.run_id}/{recipient}",
+                self.notifier.deliver(key=f"reset-outside/{process.workflow_id}/{run_id}/{recipient}",
                                       recipient=recipient, kind="stopped",
                                       subject=f"{process.case_ref}: process reset outside sendclock"[:SUBJECT_MAX],
                                       text=text, process_id=process.workflow_id, scheduled_for=request.now,
@@ -112,7 +113,8 @@ class ReconcileActivities:
 
     def _tell_sencos(self, process: Process, seen: WorkflowView, sentence: str, request: ReconcileInput) -> None:
         with self.sessions() as session:
-            steps = [s for s in session.get(Process, process.workflow_id).steps if s.status == "open"]
+            row = session.get(Process, process.workflow_id)
+            steps = [s for s in row.steps if s.status == "open"] if row is not None else []
             lines = [f"- {get_rule(s.rule_id).title}: due {fmt(s.due)}" for s in steps]
         label = PROCESS_LABELS.get(process.kind, process.kind)
         subject = f"{process.case_ref}: process stopped outside sendclock"

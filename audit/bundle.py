@@ -117,7 +117,8 @@ def timeline_json(t: timeline_mod.Timeline) -> dict[str, Any]:
     })
 
 
-def timelines_document(case_ref: str, timelines: list[timeline_mod.Timeline]) -> dict[str, Any]:
+def timelines_document(case_ref: str | None, timelines: list[timeline_mod.Timeline]) -> dict[str, Any]:
+    # case_ref None: a bundle under check (audit/check_bundle.py) whose manifest names no case, rebuilt as it stands
     return {"case_ref": case_ref, "dates": "Europe/London", "processes": [timeline_json(t) for t in timelines]}
 
 
@@ -128,8 +129,10 @@ def chain_document(session: Session, case_ref: str, workflow_ids: list[str]) -> 
     """The case's event rows in chain (id) order, each with `before`: the id and hash of the row before it in the
     whole chain (a row removed by a retention purge stands in by the link its purge record lists), which its
     `prev_hash` must equal; and the chain's head now."""
-    links = [(row_id, row_hash) for row_id, row_hash in
-             session.execute(select(Event.id, Event.hash).where(Event.hash.is_not(None)).order_by(Event.id))]
+    links: list[tuple[int, str]] = [
+        (row_id, row_hash) for row_id, row_hash in
+        session.execute(select(Event.id, Event.hash).where(Event.hash.is_not(None)).order_by(Event.id))
+        if row_hash is not None]  # (the query's filter, said to the type checker)
     head = links[-1] if links else (None, GENESIS)
     links += [(event_id, link_hash) for record in purge_records(session)
               for event_id, _, _, link_hash in record.links if link_hash]

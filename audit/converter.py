@@ -60,7 +60,8 @@ async def decode_events(events: list[dict[str, Any]], converter: DataConverter) 
     """The events with every payload passed through the converter's codec (a copy; unchanged without a codec).
     Raises EncryptedHistoryError when a payload needs a codec that is not configured."""
     unknown = payload_encodings(events) - PLAIN_ENCODINGS
-    if converter.payload_codec is None:
+    codec = converter.payload_codec
+    if codec is None:
         if unknown:
             raise EncryptedHistoryError(
                 f"this history's payloads are encrypted (encoding {', '.join(sorted(unknown))}) and no key is "
@@ -73,7 +74,7 @@ async def decode_events(events: list[dict[str, Any]], converter: DataConverter) 
             if isinstance(value.get("metadata"), dict) and "encoding" in value["metadata"]:
                 payload = json_format.ParseDict(value, Payload())
                 try:
-                    decoded = (await converter.payload_codec.decode([payload]))[0]
+                    decoded = (await codec.decode([payload]))[0]
                 except ValueError as err:  # security.codec: UnknownKeyError, DecryptionError
                     raise EncryptedHistoryError(f"cannot decrypt this history: {err}") from None
                 return json_format.MessageToDict(decoded)
@@ -90,4 +91,6 @@ def decode_payload(payload: dict[str, Any], type_hint: type | None, converter: D
     from google.protobuf import json_format
 
     message = json_format.ParseDict(payload, Payload())
+    if type_hint is None:  # from_payload's overloads take a type, or none: not `type | None`
+        return converter.payload_converter.from_payload(message)
     return converter.payload_converter.from_payload(message, type_hint)

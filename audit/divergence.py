@@ -44,11 +44,3 @@ class WorkflowView:
         detail = "; ".join(part for part in (f'reason: "{self.reason}"' if self.reason else "",
                                              f"by {self.identity}" if self.identity else "") if part)
         return f"{self.status} in Temporal{when}" + (f" ({detail})" if detail else "")
-
-
-async def view(client, workflow_id: str) -> WorkflowView:
-    """starter.client.visibility.view, for starter/cli/processes.py until it imports it from there (edited in
-    another change): remove this then."""
-    from starter.client.visibility import view as ask
-
-    return await ask(client, workflow_id)

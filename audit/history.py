@@ -249,9 +249,9 @@ def ordered(runs: list[RunHistory]) -> list[RunHistory]:
 
     def depth(run: RunHistory) -> int:
         n, seen = 0, set()
-        while before(run) in unique and run.run_id not in seen:
+        while (prior := before(run)) is not None and prior in unique and run.run_id not in seen:
             seen.add(run.run_id)
-            run, n = unique[before(run)], n + 1
+            run, n = unique[prior], n + 1
         return n
 
     return sorted(unique.values(), key=lambda r: (r.started_at, depth(r)))

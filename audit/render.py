@@ -49,9 +49,10 @@ def d(value: date | str | None) -> str:
         return "-"
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value)
+            value_date = date.fromisoformat(value)
         except ValueError:
             return value
+        return fmt(value_date)
     return fmt(value)
 
 
@@ -110,8 +111,8 @@ def describe(entry: Entry, roles: Roles, titles: Mapping[str, str] | None = None
     if kind == "process-closed":
         return f"Process closed: {data.get('status', '')}" + (f" ({data['outcome']})" if data.get("outcome") else "") + "."
     words = kind.replace("-", " ").capitalize()
-    details = ", ".join(f"{k.replace('_', ' ')} {d(v) if k.endswith('_on') else v}" for k, v in data.items()
-                        if isinstance(v, (str, int, bool)) and v not in ("", None))
+    details = ", ".join(f"{k.replace('_', ' ')} {d(v) if k.endswith('_on') and isinstance(v, str) else v}"
+                        for k, v in data.items() if isinstance(v, (str, int, bool)) and v not in ("", None))
     by = f" by {roles(entry.actor)}" if entry.actor else ""
     return f"{words}{by}" + (f": {details}" if details else "") + "."
 

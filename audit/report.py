@@ -93,7 +93,9 @@ def workflow_ids(settings: Any, case_ref: str, sessions=None) -> list[str]:
     ids: list[str] = []
     engine = None if sessions is not None else make_engine(settings.resolved_database_url)
     try:
-        with (sessions or make_sessionmaker(engine))() as session:
+        if engine is not None:
+            sessions = make_sessionmaker(engine)
+        with sessions() as session:
             ids = [p.workflow_id for p in processes_for_case(session, case_ref)]
     except Exception:  # noqa: BLE001 - no database here: the archive may still know the case
         ids = []

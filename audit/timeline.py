@@ -57,10 +57,10 @@ def calls(run: RunHistory) -> list[Call]:
             name, input_, event_id = scheduled.get(attrs.get("scheduledEventId"), ("", None, 0))
             result = (attrs.get("result") or {}).get("payloads") or []
             found.append(Call(name, event_id, input_, result[0] if result else None))
-        elif MARKER in event and (name := local_activity_type(event[MARKER])):
+        elif MARKER in event and (local_name := local_activity_type(event[MARKER])):
             result = ((event[MARKER].get("details") or {}).get("result") or {}).get("payloads") or []
             if result:
-                found.append(Call(name, int(event["eventId"]), None, result[0]))
+                found.append(Call(local_name, int(event["eventId"]), None, result[0]))
     return found
 
 

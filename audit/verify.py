@@ -265,7 +265,8 @@ def compare_outbox(session: Session, timeline: timeline_mod.Timeline,
         if not notice.key:
             continue
         for told in notice.told:
-            by_notice.setdefault(notice.notice_key(told.recipient), (notice, told.recipient))
+            if (key := notice.notice_key(told.recipient)) is not None:  # always: the notice has a key
+                by_notice.setdefault(key, (notice, told.recipient))
         if notice.rows is not None:
             findings += _listed_rows(wid, notice, rows)
         else:

@@ -27,6 +27,7 @@ import logging
 import sys
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, TextIO
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -106,16 +107,27 @@ class StderrHandler(logging.StreamHandler[TextIO]):
         pass
 
 
-def setup_logging(level: str = "INFO", json: bool = False) -> None:
-    """Log records of `level` and above (DEBUG, INFO, WARNING, ERROR, CRITICAL; any case) to stderr, as text lines or,
-    with `json`, one JSON object a line. Safe to call again (its own handler is replaced)."""
+class FileLogHandler(logging.FileHandler):
+    """sendclock's handler when a process logs to a file of its own (the CLI: its terminal is for the user)."""
+
+
+def setup_logging(level: str = "INFO", json: bool = False, to: Path | None = None) -> None:
+    """Log records of `level` and above (DEBUG, INFO, WARNING, ERROR, CRITICAL; any case) to stderr, or appended to
+    the file `to`, as text lines or, with `json`, one JSON object a line. Safe to call again (its own handler is
+    replaced)."""
     name = str(level).upper()
     if name not in LEVELS:
         raise ValueError(f"logging level {level!r}: use one of {', '.join(LEVELS)}")
     root = logging.getLogger()
-    for old in [h for h in root.handlers if isinstance(h, StderrHandler)]:
+    for old in [h for h in root.handlers if isinstance(h, (StderrHandler, FileLogHandler))]:
         root.removeHandler(old)
-    handler = StderrHandler()
+        old.close()
+    handler: logging.Handler
+    if to is None:
+        handler = StderrHandler()
+    else:
+        to.parent.mkdir(parents=True, exist_ok=True)
+        handler = FileLogHandler(to, encoding="utf-8")
     handler.setFormatter(JsonFormatter() if json else TextFormatter())
     handler.addFilter(KeepOut(KEPT_OUT))
     root.addHandler(handler)

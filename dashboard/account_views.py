@@ -79,7 +79,9 @@ async def change_password(request: Request, web: Web = Depends(get_web), user: U
     keep = session_digest(request)
 
     def change(session: Session) -> int:
-        session.get(Account, user.id).password_hash = hashed
+        account = session.get(Account, user.id)
+        assert account is not None  # its password was checked above; an account is disabled, never deleted
+        account.password_hash = hashed
         ended = end_sessions(session, user.id, now, "password-changed", keep=keep)
         log_sign_in(session, at=now, outcome="password-changed", username=user.username, account_id=user.id,
                     client=client_address(request),

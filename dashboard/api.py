@@ -26,7 +26,8 @@ the same workflow). Dates are YYYY-MM-DD from 2014-09-01 (the SEND Regulations 2
 are those of the process registry, workflows/registry.py (pattern in the document).
 """
 
-# No `from __future__ import annotations`: the route factories below annotate with local variables.
+# The route factories below give each route's body its own model when they make the route (its __annotations__,
+# which FastAPI reads); statically it is a Command.
 
 from datetime import date
 from typing import Any
@@ -38,7 +39,8 @@ from pydantic import BaseModel, Field
 from dashboard.audit_views import WORKFLOW_ID
 from dashboard.access import CheckedRoute, all_reader, auditor, reader, recording, senco_only
 from dashboard.auth import COOKIE, User, csrf_token
-from dashboard.commands import ACTIONS, START_COMMANDS, Command, FieldErrors, Forbidden, Unavailable, record, start
+from commands.errors import INVALID, Forbidden, Problem, Refused, Unavailable
+from dashboard.commands import ACTIONS, START_COMMANDS, Command, record, start
 from dashboard.compliance_view import compliance_for, steps_csv_response
 from dashboard.context import Web, get_web
 from dashboard.views import VIEWS, Filters, case_timeline, outbox_rows, step_list, timeline_json
@@ -107,11 +109,19 @@ router = APIRouter(prefix="/api", tags=["api"], responses=errors(401), route_cla
 RULE_IDS = sorted(rule_ids())  # the rule book's ids, as an enum in the document
 
 
-def field_errors_response(err: FieldErrors) -> JSONResponse:
-    if err.status != 422:  # not bad input (no such process, no staff id): the plain shape
+def refused_response(err: Refused, where: str = "body") -> JSONResponse:
+    """A command's refusal in the API's shapes: 422, one entry per bad field ({loc, msg, type}, as FastAPI's own),
+    `type` the problem's code (commands/errors.py: "in_future", "unknown_staff", "not_in_force" ...; a check with
+    no code of its own says "value_error", as pydantic does); any other status (no such process, no staff id), the
+    one sentence "field: reason"."""
+    if err.status != 422:
         return JSONResponse(status_code=err.status, content={"detail": str(err)})
-    return JSONResponse(status_code=err.status, content={
-        "detail": [{"loc": ["body", name], "msg": msg, "type": "value_error"} for name, msg in err.errors.items()]})
+    first: dict[str, Problem] = {}
+    for problem in err.problems:
+        first.setdefault(problem.field, problem)
+    return JSONResponse(status_code=err.status, content={"detail": [
+        {"loc": [where, name], "msg": p.reason, "type": "value_error" if p.code == INVALID else p.code}
+        for name, p in first.items()]})
 
 
 SCHEMES = {
@@ -265,7 +275,7 @@ def case(case_ref: str = Path(pattern=CASE_REF_PATTERN, description="The school'
     views = case_timeline(web, user, case_ref)
     if not views:  # no such case, or (staff) none of its steps is theirs: the same answer
         raise HTTPException(status_code=404, detail=f"case_ref: no processes for case {case_ref}")
-    return {"case_ref": case_ref, "processes": timeline_json(views, web.clock(), web)}
+    return {"case_ref": case_ref, "processes": timeline_json(views, web.clock.today(), web)}
 
 
 @router.get("/outbox", summary="Notifications and their delivery state, failures first (staff: their own)")
@@ -310,14 +320,11 @@ def deadline(rule: str = Query(..., max_length=40, description="A rule id (GET /
              web: Web = Depends(get_web), user: User = Depends(reader)) -> Any:
     from starter.cli.format import deadline_json
     from starter.deadline import explain_deadline
-    from starter.requests import RequestError
 
     try:
         found = explain_deadline(web.settings, rule, from_, post16=post16, la=la, reading=reading)
-    except RequestError as err:
-        field, _, reason = str(err).partition(": ")
-        return JSONResponse(status_code=422, content={"detail": [
-            {"loc": ["query", field], "msg": reason, "type": "value_error"}]})
+    except Refused as err:
+        return refused_response(err, "query")
     return deadline_json(found)
 
 
@@ -329,12 +336,12 @@ def steps_export(web: Web = Depends(get_web), user: User = Depends(all_reader)) 
 
 
 def _start_route(kind: str, model: type[Command]) -> None:
-    async def start_process(request: Request, body: model = Body(...), web: Web = Depends(get_web),
+    async def start_process(request: Request, body: Command = Body(...), web: Web = Depends(get_web),
                             user: User = Depends(senco_only)):
         try:
             outcome = await start(web, user, kind, body)
-        except FieldErrors as err:
-            return field_errors_response(err)
+        except Refused as err:
+            return refused_response(err)
         except Forbidden:
             raise HTTPException(status_code=403, detail="role: only the SENCO starts processes") from None
         except Unavailable as err:
@@ -344,21 +351,22 @@ def _start_route(kind: str, model: type[Command]) -> None:
             state=outcome.state).model_dump(mode="json"))
 
     start_process.__name__ = f"start_{kind.replace('-', '_')}"
+    start_process.__annotations__["body"] = model  # FastAPI reads (validates, documents) the body as this model
     router.add_api_route(f"/processes/{kind}", start_process, methods=["POST"], status_code=201,
-                         summary=f"Start: {model.__doc__.strip().splitlines()[0]}", response_model=Started,
+                         summary=f"Start: {(model.__doc__ or kind).strip().splitlines()[0]}", response_model=Started,
                          responses={200: {"model": Started, "description": "It already existed: returned as it stands"},
                                     **errors(403, 422, 503)})
 
 
 def _record_route(name: str, model: type[Command], title: str) -> None:
-    async def record_change(request: Request, body: model = Body(...),
+    async def record_change(request: Request, body: Command = Body(...),
                             workflow_id: str = Path(pattern=WORKFLOW_ID.pattern,
                                                     description="A process's workflow ID (workflows/registry.py)"),
                             web: Web = Depends(get_web), user: User = Depends(recording(name))):
         try:
             outcome = await record(web, user, workflow_id, name, body, via="api")
-        except FieldErrors as err:
-            return field_errors_response(err)
+        except Refused as err:
+            return refused_response(err)
         except Forbidden:
             raise HTTPException(status_code=403, detail="rule_id: you may record only your own steps") from None
         except Unavailable as err:
@@ -367,6 +375,7 @@ def _record_route(name: str, model: type[Command], title: str) -> None:
                         state=outcome.state)
 
     record_change.__name__ = f"record_{name.replace('-', '_')}"
+    record_change.__annotations__["body"] = model
     router.add_api_route(f"/processes/{{workflow_id}}/{name}", record_change, methods=["POST"], summary=title,
                          response_model=Recorded, responses=errors(403, 404, 422, 503))
 

@@ -17,7 +17,6 @@ from contextlib import asynccontextmanager
 from datetime import date, datetime, timezone
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker as SessionMaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from config.logging import format_as_json, setup_logging
+from commands.clock import Clock, FixedClock, SchoolClock
 from config.settings import Settings, get_settings
 from dashboard import api, auth, feeds, forms, pages, reports
 from dashboard import codec_server, log_redaction, temporal_proxy
@@ -68,13 +68,15 @@ def create_app(
     *,
     sessionmaker: SessionMaker[Session] | None = None,
     today: Callable[[], date] | None = None,
+    clock: Clock | None = None,
     client_factory: Callable[[], Awaitable[Any]] | None = None,
     web_settings: WebSettings | None = None,
     now: Callable[[], datetime] | None = None,
 ) -> FastAPI:
-    """The dashboard app. Defaults: the process settings, an engine on their database URL, today in their zone, a
-    Temporal client connected (on first use) with starter.client.connect, web settings from SENDCLOCK_WEB_*, and
-    the wall clock as `now` (aware UTC: sessions and the sign-in throttle; tests pass a clock they move)."""
+    """The dashboard app. Defaults: the process settings, an engine on their database URL, the school's clock in
+    their zone (`clock`, or `today` for a fixed clock: commands/clock.py), a Temporal client connected (on first use)
+    with starter.client.connect, web settings from SENDCLOCK_WEB_*, and the wall clock as `now` (aware UTC: sessions
+    and the sign-in throttle; tests pass a clock they move)."""
     now = now or (lambda: datetime.now(timezone.utc))
     settings = settings or get_settings()
     web_settings = web_settings or settings.web
@@ -86,7 +88,6 @@ def create_app(
     if sessionmaker is None:
         engine = make_engine(settings.resolved_database_url)
         sessionmaker = make_sessionmaker(engine)
-    zone = ZoneInfo(settings.timezone)
 
     async def connect() -> Any:
         from starter.client import connect as temporal_connect
@@ -95,7 +96,7 @@ def create_app(
 
     web = Web(
         settings=settings, web=web_settings, sessionmaker=sessionmaker,
-        clock=today or (lambda: datetime.now(zone).date()),
+        clock=clock or (FixedClock(today, settings.timezone) if today is not None else SchoolClock.of(settings)),
         codec=SessionCodec(session_secret(web_settings, settings.var_dir), int(web_settings.session_hours * 3600)),
         limiter=SignInThrottle(web_settings.sign_in_delay_seconds, web_settings.sign_in_max_delay_seconds,
                                web_settings.sign_in_window_seconds, clock=lambda: now().timestamp()),

@@ -29,13 +29,15 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TypeVar
+from typing import TypeVar, cast
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Table
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from dashboard.context import TEMPLATES, Web, get_web
@@ -129,9 +131,11 @@ def csrf_token(request: Request) -> str:
     return web.codec.csrf_token(request.state.session["sid"])
 
 
-def csrf_ok(request: Request, token: str | None) -> bool:
+def csrf_ok(request: Request, token: str | UploadFile | None) -> bool:
+    """Whether `token` is this session's CSRF token (a file posted in its place is not)."""
     web: Web = request.app.state.web
-    return web.codec.csrf_ok(request.state.session["sid"], token) and bool(request.cookies.get(COOKIE))
+    return (isinstance(token, str) and web.codec.csrf_ok(request.state.session["sid"], token)
+            and bool(request.cookies.get(COOKIE)))
 
 
 def _account_user(account: Account | None, via_api_key: bool = False) -> User | None:
@@ -172,7 +176,7 @@ def _session_user(request: Request, web: Web, session: Session) -> User | None:
         return None
     if touch(row, now):
         try:
-            write(web, lambda s: s.execute(WebSession.__table__.update().where(WebSession.id == row.id)
+            write(web, lambda s: s.execute(cast(Table, WebSession.__table__).update().where(WebSession.id == row.id)
                                            .values(last_seen_at=now)))
         except SQLAlchemyError as err:  # the session stays usable; the next request tries again
             log.warning("could not note a session's last request: %s", type(err).__name__)
@@ -360,12 +364,12 @@ async def login(request: Request, web: Web = Depends(get_web)) -> Response:
             detail="refused on this device" if device else "refused for this account",
             page=lambda error: _login_page(request, error=error, username=username, next_=next_, status_code=429))
     matches = await asyncio.to_thread(verify_password, account.password_hash if account else None, password)
-    if not (matches and account.active):
+    if account is None or not (matches and account.active):  # (no account: verify_password said False)
         wait = web.limiter.wait(keys)
         why = "no account of this name" if account is None else "the password was not right" if not matches \
             else "the account is disabled"
         _log(web, request, "failed", username, account_id, why + (" (on a known device)" if device else ""))
-        response = _login_page(request, error="The user name or password is not right." + (
+        response: Response = _login_page(request, error="The user name or password is not right." + (
             f" {wait_sentence(wait)}" if wait > 0 else ""), username=username, next_=next_, status_code=401)
         if wait > 0:
             response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
@@ -379,7 +383,9 @@ async def login(request: Request, web: Web = Depends(get_web)) -> Response:
             end_session(previous, now, "signed-in-again")  # this browser's earlier session, not the account's others
         start_session(session, digest=token_digest(sid), account_id=account.id, now=now,
                       lifetime=timedelta(hours=web.web.session_hours))
-        session.get(Account, account.id).last_sign_in_at = now
+        signed_in = session.get(Account, account.id)
+        assert signed_in is not None  # read above; an account is disabled, never deleted
+        signed_in.last_sign_in_at = now
         log_sign_in(session, at=now, outcome="signed-in", username=username, account_id=account.id, client=client,
                     detail="from a known device" if device else "")
 

@@ -56,7 +56,7 @@ def judged(steps: list[StepFact], settings: Settings) -> list[StepFact]:
 
 
 def compliance_for(web: Web, year: int | None) -> ComplianceView:
-    today = web.clock()
+    today = web.clock.today()
     with web.sessionmaker() as session:
         steps = judged(all_steps(session), web.settings)
     year = year if year is not None else academic_year_of(today)
@@ -127,5 +127,5 @@ def steps_csv_response(web: Web) -> Response:
     """The export of every step, for the page /steps.csv and its API twin /api/steps.csv."""
     with web.sessionmaker() as session:
         steps = judged(all_steps(session), web.settings)
-    return Response(steps_csv(steps, web.clock()), media_type="text/csv; charset=utf-8",
+    return Response(steps_csv(steps, web.clock.today()), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="sendclock-steps.csv"'})

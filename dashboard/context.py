@@ -1,12 +1,12 @@
-"""What every route needs, built once by create_app and kept on app.state: settings, the database, the clock,
-the Temporal client (connected lazily, once), the session codec and the templates."""
+"""What every route needs, built once by create_app and kept on app.state: settings, the database, the clock
+(commands/clock.py: the school's today, which the pages and the command checks read), the Temporal client
+(connected lazily, once), the session codec and the templates."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker as SessionMaker
 
+from commands.clock import Clock
 from config.settings import Settings
 from config.temporal_ui import ui_base, workflow_link
 from dashboard.security import RateLimiter, SessionCodec
@@ -33,7 +34,7 @@ class Web:
     settings: Settings
     web: WebSettings
     sessionmaker: SessionMaker[Session]
-    clock: Callable[[], date]
+    clock: Clock
     codec: SessionCodec
     limiter: RateLimiter
     client_factory: Callable[[], Awaitable[Any]]

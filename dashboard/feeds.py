@@ -73,7 +73,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def feed_ics(web: Web, scope: Scope, name: str) -> bytes:
-    today = web.clock()
+    today = web.clock.today()
     with web.sessionmaker() as session:
         steps = open_steps(session, today, owner=scope.owner)
         revisions = step_revisions(session, {s.workflow_id for s in steps})

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from commands import start as starting
+from commands.errors import FORM, Forbidden, Refused, Unavailable
 from dashboard.access import CheckedRoute, recording, senco_only
 from dashboard.auth import User, read_form
-from dashboard.commands import (ACTIONS, START_COMMANDS, FieldErrors, Forbidden, Unavailable, available_actions,
-                                load_process, may_record, parse, record, start)
+from dashboard.commands import (ACTIONS, START_COMMANDS, available_actions, form_data, load_process, may_record, parse,
+                                record, start)
 from dashboard.context import PROCESS_LABELS, Web, get_web
 from dashboard.render import render
 from workflows.models.review import Invitee
@@ -139,6 +141,15 @@ def start_index(request: Request, user: User = Depends(senco_only)) -> HTMLRespo
     return render(request, "start_index.html", {"kinds": PROCESS_LABELS})
 
 
+def shown(err: Refused, fields: list[FieldSpec]) -> dict[str, str]:
+    """A refusal's reasons, each next to its field on the page; a problem with no field there goes at the top."""
+    names = {f.name for f in fields}
+    errors: dict[str, str] = {}
+    for problem in err.problems:
+        errors.setdefault(problem.field if problem.field in names else FORM, problem.reason)
+    return errors
+
+
 def _start_page(request: Request, web: Web, kind: str, values: dict, errors: dict, status_code: int = 200):
     return render(request, "form.html", {
         "title": f"Start: {PROCESS_LABELS[kind]}", "intro": START_COMMANDS[kind].__doc__, "fields":
@@ -161,9 +172,9 @@ async def start_submit(request: Request, kind: str, web: Web = Depends(get_web),
     if kind not in START_COMMANDS:
         raise HTTPException(status_code=404, detail=f"no process {kind}")
     try:
-        outcome = await start(web, user, kind, parse(START_COMMANDS[kind], values))
-    except FieldErrors as err:
-        return _start_page(request, web, kind, values, err.errors, status_code=err.status)
+        outcome = await start(web, user, kind, starting.parse(kind, form_data(START_COMMANDS[kind], values)))
+    except Refused as err:
+        return _start_page(request, web, kind, values, shown(err, start_fields(web, kind)), status_code=err.status)
     except Unavailable:
         return _start_page(request, web, kind, values, {"form": "Temporal cannot be reached; nothing was started. "
                                                                "Try again in a minute."}, status_code=503)
@@ -199,7 +210,7 @@ def record_form(request: Request, workflow_id: str, name: str, web: Web = Depend
     action, process, _, fields = _record_context(request, web, user, workflow_id, name)
     values = {"rule_id": request.query_params.get("rule", "")}
     # "Record it as done" from a notice lands here: the date it was done is most often today (the user may change it).
-    values |= {f.name: web.clock().isoformat() for f in fields if f.name in DONE_TODAY}
+    values |= {f.name: web.clock.today().isoformat() for f in fields if f.name in DONE_TODAY}
     return _record_page(request, web, action, process, fields, values, {})
 
 
@@ -216,8 +227,8 @@ async def record_submit(request: Request, workflow_id: str, name: str, web: Web 
         if not may_record(user, action, steps, getattr(cmd, "rule_id", None)):
             raise Forbidden()
         outcome = await record(web, user, workflow_id, name, cmd, via="web")
-    except FieldErrors as err:
-        return _record_page(request, web, action, process, fields, values, err.errors, status_code=err.status)
+    except Refused as err:
+        return _record_page(request, web, action, process, fields, values, shown(err, fields), status_code=err.status)
     except Forbidden:
         raise HTTPException(status_code=403, detail="rule_id: you may record only your own steps") from None
     except Unavailable:

@@ -57,7 +57,7 @@ def case(request: Request, case_ref: str, web: Web = Depends(get_web), user: Use
     views = case_timeline(web, user, case_ref)
     if not views:  # no such case, or (staff) none of its steps is theirs: the same answer
         raise HTTPException(status_code=404, detail=f"case_ref: no processes for case {case_ref}")
-    today = web.clock()
+    today = web.clock.today()
     actions = {v.process.workflow_id: available_actions(user, v.process, v.steps) for v in views}
     return render(request, "case.html", {"case_ref": case_ref, "views": views, "today": today, "actions": actions,
                                          "state_text": step_state_text, "event_label": event_label,

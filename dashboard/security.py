@@ -41,7 +41,9 @@ class SessionCodec:
         return hmac.new(self.secret.encode(), f"csrf:{sid}".encode(), hashlib.sha256).hexdigest()
 
     def csrf_ok(self, sid: str, token: str | None) -> bool:
-        return bool(token) and hmac.compare_digest(self.csrf_token(sid), token)
+        if not token or not token.isascii():  # the token is hex; compare_digest raises on a non-ASCII str
+            return False
+        return hmac.compare_digest(self.csrf_token(sid), token)
 
 
 @dataclass

@@ -184,13 +184,13 @@ def _response(upstream: httpx.Response, body: bytes | AsyncIterator[bytes] | Non
     """The UI's answer: `body` bytes (read and perhaps rewritten: decoded, its length recomputed), a stream of the
     raw bytes, or None (HEAD)."""
     rewritten = isinstance(body, bytes)
-    if body is None or rewritten:
+    if body is None or isinstance(body, bytes):
         response = Response(status_code=upstream.status_code, content=body or b"")
     else:
         response = StreamingResponse(body, status_code=upstream.status_code,
                                      background=BackgroundTask(upstream.aclose))
     headers = _returned_headers(upstream, ui_origin, rewritten=rewritten)
-    if rewritten:
+    if isinstance(body, bytes):  # rewritten
         headers.append((b"content-length", str(len(body)).encode()))
     headers.append((b"content-security-policy", (csp or CSP.format(hashes="")).encode()))
     if immutable and upstream.status_code == 200 and "cache-control" not in upstream.headers:

@@ -103,7 +103,7 @@ class StepList:
 
 
 def step_list(web: Web, user: User, view: str, filters: Filters) -> StepList:
-    today = web.clock()
+    today = web.clock.today()
     soon = web.web.due_soon_days
     scope = scope_of(user)
     with web.sessionmaker() as session:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
 
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import (
@@ -20,10 +19,11 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from commands import checks
+from commands.errors import CONFLICT, Problem
 from config.settings import Settings
 from starter.requests import RequestError, check_staff, consume_start_error, step_options, update
 from workflows import search_attributes as sa
-from statutory import get_rule
 from workflows.ehc_advice import RULE, EhcAdviceRequest
 from workflows.registry import ADVICE
 from workflows.models import (
@@ -42,15 +42,10 @@ class Started:
     created: bool  # False: the request already existed (duplicate start)
 
 
-def check_request(settings: Settings, request: AdviceRequest, today: date | None = None) -> None:
-    """Refuse, before anything starts, a request no workflow could plan; with `today`, one dated in the future."""
+def check_request(settings: Settings, request: AdviceRequest) -> None:
+    """Refuse a request no workflow could plan (the command layer checks the rest before: commands/start.py)."""
     check_staff(settings, owner=request.owner, escalate_to=request.escalate_to)
-    if today is not None and request.received_on > today:
-        raise RequestError(f"received_on: {request.received_on} is in the future (today is {today})")
-    try:
-        get_rule(RULE, on=request.received_on)
-    except ValueError as err:
-        raise RequestError(f"received_on: {err}") from err
+    checks.in_force("received_on", RULE, request.received_on)
 
 
 async def start_advice_request(client: Client, settings: Settings, request: AdviceRequest) -> Started:
@@ -85,10 +80,9 @@ async def start_advice_request(client: Client, settings: Settings, request: Advi
 def _checked(started: Started, request: AdviceRequest) -> Started:
     existing = started.state.request
     if (existing.la, existing.case_ref, existing.received_on) != (request.la, request.case_ref, request.received_on):
-        raise RequestError(
-            f"la: this case already has a request received on {existing.received_on} from {existing.la!r}; "
-            f"not starting another from {request.la!r}"
-        )
+        raise RequestError(Problem(
+            "la", f"this case already has a request received on {existing.received_on} from {existing.la!r}; "
+                  f"not starting another from {request.la!r}", CONFLICT))
     return started
 
 

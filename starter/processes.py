@@ -20,10 +20,12 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from commands.errors import CONFLICT, Problem
 from config.settings import Settings
 from starter.requests import RequestError, check_staff, consume_start_error, update
 from workflows import search_attributes as sa
-from workflows.models import Cancellation, ProcessHeader, ProcessState, Reassignment, StepDone, StepExemption
+from workflows.models import (Cancellation, LaDecision, ProcessHeader, ProcessState, Reassignment, Replan, StepDone,
+                              StepExemption)
 from workflows.process import StatutoryProcess
 
 
@@ -61,8 +63,8 @@ async def start_process(client: Client, settings: Settings, run: Any, run_input:
         consume_start_error(operation)
         state = await process_state(client, workflow_id)
     if state.header.la != run_input.header.la:
-        raise RequestError(f"la: this case already has this process with {state.header.la!r}; "
-                           f"not starting another with {run_input.header.la!r}")
+        raise RequestError(Problem("la", f"this case already has this process with {state.header.la!r}; "
+                                         f"not starting another with {run_input.header.la!r}", CONFLICT))
     # Created by this call if its update is the one that came with the start (workflows/process.py).
     return StartedProcess(state=state, created=state.start_update_id == update_id)
 
@@ -94,3 +96,12 @@ async def replan_steps(client: Client, settings: Settings, workflow_id: str, req
 async def cancel_step(client: Client, settings: Settings, workflow_id: str, cancellation: Cancellation) -> ProcessState:
     check_staff(settings, by=cancellation.by)
     return await update(client, workflow_id, StatutoryProcess.cancel_step, cancellation)
+
+
+async def reassessment_decided(client: Client, settings: Settings, workflow_id: str,
+                               decision: LaDecision) -> ProcessState:
+    """The LA's decision on a request to re-assess (workflows/reassessment.py)."""
+    from workflows.reassessment import Reassessment
+
+    check_staff(settings, by=decision.by)
+    return await update(client, workflow_id, Reassessment.la_decided, decision)

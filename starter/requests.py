@@ -1,5 +1,5 @@
 """What every starter shares: the bad-input error, staff checks, step options from settings, and updates that
-turn a rejection into that error."""
+turn a rejection into that error, with the field and code the workflow gave (workflows/refusal.py)."""
 
 from __future__ import annotations
 
@@ -7,21 +7,22 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from commands import checks
+from commands.errors import NOT_OPEN, Problem, Refused
 from config.settings import Settings
 from workflows.models import StepOptions
+from workflows.refusal import INVALID_REQUEST
 
-
-class RequestError(ValueError):
-    """Bad input that names the field and the reason (the CLI exits non-zero, the API answers 4xx)."""
+# Bad input that names the field and the reason (the CLI exits 2, the API answers 422): the command layer's Refused,
+# under the name the starters have always raised. RequestError("field: reason") still reads the text form.
+RequestError = Refused
 
 
 def check_staff(settings: Settings, **fields: str) -> None:
-    for field, staff_id in fields.items():
-        if staff_id not in settings.staff:
-            known = ", ".join(sorted(settings.staff)) or "none configured"
-            raise RequestError(f"{field}: no staff member with id {staff_id!r} (known: {known})")
+    checks.staff(settings, **fields)
 
 
 def step_options(settings: Settings) -> StepOptions:
@@ -36,12 +37,21 @@ async def update(client: Client, workflow_id: str, handler: Any, argument: Any) 
     try:
         return await client.get_workflow_handle(workflow_id).execute_update(handler, argument)
     except WorkflowUpdateFailedError as err:
-        cause = err.cause
-        raise RequestError(getattr(cause, "message", None) or str(cause or err)) from err
+        raise Refused(refusal(err.cause or err)) from err
     except RPCError as err:
         if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            raise RequestError(await _ended(client, workflow_id)) from err
+            raise Refused(Problem("workflow_id", await _ended(client, workflow_id), NOT_OPEN)) from err
         raise
+
+
+def refusal(cause: BaseException) -> Problem:
+    """What a workflow's rejection of an update says: the field and code it gave (workflows/refusal.py), or, from a
+    workflow version that raised ValueError("field: reason"), the field read from the text."""
+    if isinstance(cause, ApplicationError) and cause.type == INVALID_REQUEST and cause.details \
+            and isinstance(cause.details[0], dict):
+        given = cause.details[0]
+        return Problem(str(given.get("field") or "form"), cause.message, str(given.get("code") or "invalid"))
+    return Problem.from_text(getattr(cause, "message", None) or str(cause))
 
 
 ENDED = {WorkflowExecutionStatus.COMPLETED: "already completed", WorkflowExecutionStatus.FAILED: "failed",
@@ -56,10 +66,10 @@ async def _ended(client: Client, workflow_id: str) -> str:
     except RPCError as err:
         if err.status != RPCStatusCode.NOT_FOUND:
             raise
-        return f"workflow_id: {workflow_id} does not exist"
+        return f"{workflow_id} does not exist"
     if status in ENDED:
-        return f"workflow_id: {workflow_id} has {ENDED[status]}: nothing more can be recorded on it"
-    return f"workflow_id: {workflow_id} has ended, or does not exist"
+        return f"{workflow_id} has {ENDED[status]}: nothing more can be recorded on it"
+    return f"{workflow_id} has ended, or does not exist"
 
 
 def consume_start_error(operation: WithStartWorkflowOperation) -> None:

@@ -42,7 +42,8 @@ class Resumed:
 
 async def resume(client: Client, sessions: sessionmaker[Session], process: Process, *, by: str) -> Resumed:
     seen = await view(client, process.workflow_id)
-    if seen.status == NOT_FOUND:
+    run_id = seen.run_id  # every view but NOT_FOUND names the latest run
+    if seen.status == NOT_FOUND or run_id is None:
         raise CannotResume(f"Temporal no longer holds the history of {process.case_ref}'s process, so it cannot be "
                            "resumed: start the process again with the dates from its record.")
     if seen.status == "completed":
@@ -50,24 +51,24 @@ async def resume(client: Client, sessions: sessionmaker[Session], process: Proce
     engine = sessions.kw["bind"]
     now = datetime.now(timezone.utc)
     if seen.running:  # reset already (by an earlier resume, or in Temporal): bring the record up to date
-        from_run = _stopped_run(sessions, process) or seen.run_id
+        from_run = _stopped_run(sessions, process) or run_id
         write(engine, lambda c: record_resumed(c, process.workflow_id, at=now, from_run_id=from_run,
-                                               run_id=seen.run_id, by=by))
-        return Resumed(process.workflow_id, from_run, seen.run_id, already=True)
-    history = await client.get_workflow_handle(process.workflow_id, run_id=seen.run_id).fetch_history()
+                                               run_id=run_id, by=by))
+        return Resumed(process.workflow_id, from_run, run_id, already=True)
+    history = await client.get_workflow_handle(process.workflow_id, run_id=run_id).fetch_history()
     completed = [e.event_id for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED]
     if not completed:
         raise CannotResume(f"{process.case_ref}'s process stopped before it recorded anything: start it again.")
     response = await client.workflow_service.reset_workflow_execution(ResetWorkflowExecutionRequest(
         namespace=client.namespace,
-        workflow_execution=WorkflowExecution(workflow_id=process.workflow_id, run_id=seen.run_id),
+        workflow_execution=WorkflowExecution(workflow_id=process.workflow_id, run_id=run_id),
         reason=f"sendclock process resume by {by}", workflow_task_finish_event_id=completed[-1],
-        request_id=str(uuid.uuid5(RESET_NAMESPACE, seen.run_id)),
+        request_id=str(uuid.uuid5(RESET_NAMESPACE, run_id)),
         reset_reapply_type=ResetReapplyType.RESET_REAPPLY_TYPE_SIGNAL,
     ))
-    write(engine, lambda c: record_resumed(c, process.workflow_id, at=now, from_run_id=seen.run_id,
+    write(engine, lambda c: record_resumed(c, process.workflow_id, at=now, from_run_id=run_id,
                                            run_id=response.run_id, by=by))
-    return Resumed(process.workflow_id, seen.run_id, response.run_id, already=False)
+    return Resumed(process.workflow_id, run_id, response.run_id, already=False)
 
 
 def _stopped_run(sessions: sessionmaker[Session], process: Process) -> str | None:

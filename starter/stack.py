@@ -33,6 +33,7 @@ import traceback
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.error import URLError
 from urllib.parse import urlsplit
 from urllib.request import urlopen
@@ -42,6 +43,9 @@ from config.temporal_ui import PUBLIC_PATH, ui_base
 from starter.binaries import temporal_cli
 from starter.var_dir import private_umask, secure_var_dir
 from workflows.search_attributes import REGISTRATION
+
+if TYPE_CHECKING:
+    from temporalio.api.enums.v1 import IndexedValueType
 
 STARTUP_TIMEOUT = 30.0  # seconds, for each of: Temporal accepting connections, the dashboard, the worker
 # Closed histories are kept this long by the embedded server (its namespace default is 24 hours). Measured with
@@ -146,7 +150,7 @@ else:  # pragma: no cover
     _die_with_parent = None  # type: ignore[assignment]
 
 
-def _idx_type(name: str) -> int:
+def _idx_type(name: str) -> IndexedValueType.ValueType:
     from temporalio.api.enums.v1 import IndexedValueType
 
     return IndexedValueType.Value("INDEXED_VALUE_TYPE_" + re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper())

@@ -31,6 +31,7 @@ the law as above. tests/histories/ keeps recordings of both.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
 from temporalio import workflow
 
@@ -47,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewInput,
         StepStatus,
     )
+    from workflows.refusal import refusal
     from workflows.process import StatutoryProcess
     from workflows.step import StatutoryStep, today, with_recorded_by
 
@@ -162,13 +164,13 @@ class AnnualReview(StatutoryProcess):
         self._validate_before("held_on", "meeting_on", "this cycle's meeting was already held")
         notice = (meeting.meeting_on - today()).days
         if notice < 0:
-            raise ValueError(f"meeting_on: {fmt(meeting.meeting_on)} is in the past")
+            raise refusal("meeting_on", f"{fmt(meeting.meeting_on)} is in the past", "in_past")
         if self.facts.get("meeting_on") == meeting.meeting_on.isoformat():
-            raise ValueError(f"meeting_on: the meeting is already on {fmt(meeting.meeting_on)}")
+            raise refusal("meeting_on", f"the meeting is already on {fmt(meeting.meeting_on)}", "conflict")
         if notice < NOTICE_DAYS and not meeting.short_notice:
-            raise ValueError(f"meeting_on: {fmt(meeting.meeting_on)} leaves {notice} days' notice, "
+            raise refusal("meeting_on", f"{fmt(meeting.meeting_on)} leaves {notice} days' notice, "
                              f"{max(0, notice - 1)} clear days; reg 20(3) requires at least two weeks (14 clear days): "
-                             f"choose a later date, or confirm short notice")
+                             f"choose a later date, or confirm short notice", "short_notice")
 
     @workflow.update
     async def meeting_held(self, held: MeetingHeld) -> ProcessState:
@@ -190,7 +192,7 @@ class AnnualReview(StatutoryProcess):
     @meeting_held.validator
     def _validate_held(self, held: MeetingHeld) -> None:
         if "meeting_on" not in self.facts:
-            raise ValueError("held_on: no meeting date has been set for this cycle")
+            raise refusal("held_on", "no meeting date has been set for this cycle", "not_open")
         self._validate_before("held_on", "held_on", "this cycle's meeting was already held")
         self.validate_date("held_on", held.held_on)
 
@@ -229,11 +231,12 @@ class AnnualReview(StatutoryProcess):
     @la_decision.validator
     def _validate_decision(self, decision: ReviewDecision) -> None:
         if "held_on" not in self.facts:
-            raise ValueError("decided_on: the review meeting has not been recorded as held")
+            raise refusal("decided_on", "the review meeting has not been recorded as held", "not_open")
         self._validate_before("decision", "decided_on", "the LA's decision is already recorded")
         self.validate_date("decided_on", decision.decided_on)
         if decision.decided_on < date.fromisoformat(self.facts["held_on"]):
-            raise ValueError(f"decided_on: {decision.decided_on} is before the meeting ({self.facts['held_on']})")
+            raise refusal("decided_on", f"{decision.decided_on} is before the meeting ({self.facts['held_on']})",
+                          "before_received")
 
     @workflow.update
     async def final_plan(self, plan: FinalPlan) -> ProcessState:
@@ -254,15 +257,15 @@ class AnnualReview(StatutoryProcess):
         self._validate_before("ceased_on", "issued_on", "the plan has ceased")
         met = self._final_plan_steps()
         if not met:
-            raise ValueError(f"issued_on: no open transfer review ({', '.join(TRANSFER.values())}) or "
-                             f"{AMENDED_FINAL} for a final plan to meet")
+            raise refusal("issued_on", f"no open transfer review ({', '.join(TRANSFER.values())}) or "
+                             f"{AMENDED_FINAL} for a final plan to meet", "not_open")
         for step in met:
             step.validate_change()
         self.validate_date("issued_on", plan.issued_on)
         amendment = next((s for s in met if s.state.rule_id == AMENDED_FINAL), None)
         if amendment is not None and plan.issued_on < amendment.state.anchor:
-            raise ValueError(f"issued_on: {fmt(plan.issued_on)} is before the amendment notice "
-                             f"({fmt(amendment.state.anchor)})")
+            raise refusal("issued_on", f"{fmt(plan.issued_on)} is before the amendment notice "
+                             f"({fmt(amendment.state.anchor)})", "before_received")
 
     @workflow.update
     async def appeal(self, change: AppealChange) -> ProcessState:
@@ -277,9 +280,10 @@ class AnnualReview(StatutoryProcess):
                 {"lodged_on": change.lodged_on.isoformat(), "by": change.by, "note": change.note}, change.recorded_by),
                                       key=f"appeal/{self.facts['cease_decided_on']}/lodged")
         else:
-            self.facts.update(appeal_decided_on=change.decided_on.isoformat(), appeal_outcome=change.outcome)
+            decided_on = cast(date, change.decided_on)  # an AppealChange is lodged or decided (its validator)
+            self.facts.update(appeal_decided_on=decided_on.isoformat(), appeal_outcome=change.outcome)
             await self.record_process("appeal-decided", with_recorded_by(
-                {"decided_on": change.decided_on.isoformat(), "outcome": change.outcome, "by": change.by,
+                {"decided_on": decided_on.isoformat(), "outcome": change.outcome, "by": change.by,
                  "note": change.note}, change.recorded_by),
                                       key=f"appeal/{self.facts['cease_decided_on']}/decided")
         return self.process_state()
@@ -289,27 +293,30 @@ class AnnualReview(StatutoryProcess):
         field = "lodged_on" if change.lodged_on is not None else "decided_on"
         self._validate_before("ceased_on", field, "the plan has ceased")
         if "cease_decided_on" not in self.facts:
-            raise ValueError(f"{field}: no decision to cease the plan is recorded (review decision --decision cease)")
+            raise refusal(field, "no decision to cease the plan is recorded (review decision --decision cease)",
+                          "not_open")
         cease = date.fromisoformat(self.facts["cease_decided_on"])
         lodged = self.facts.get("appeal_lodged_on")
         if change.lodged_on is not None:
             if lodged:
-                raise ValueError(f"lodged_on: an appeal was already lodged on {fmt(date.fromisoformat(lodged))}")
+                raise refusal("lodged_on", f"an appeal was already lodged on {fmt(date.fromisoformat(lodged))}",
+                              "conflict")
             self.validate_date("lodged_on", change.lodged_on)
             if change.lodged_on < cease:
-                raise ValueError(f"lodged_on: {fmt(change.lodged_on)} is before the decision to cease "
-                                 f"({fmt(cease)})")
+                raise refusal("lodged_on", f"{fmt(change.lodged_on)} is before the decision to cease "
+                                 f"({fmt(cease)})", "before_received")
             return
         if not lodged:
-            raise ValueError("decided_on: no appeal has been lodged: record it as lodged first")
+            raise refusal("decided_on", "no appeal has been lodged: record it as lodged first", "not_open")
         if "appeal_decided_on" in self.facts:
-            raise ValueError(f"decided_on: the appeal was already decided on "
+            raise refusal("decided_on", f"the appeal was already decided on "
                              f"{fmt(date.fromisoformat(self.facts['appeal_decided_on']))} "
-                             f"({self.facts['appeal_outcome']})")
-        self.validate_date("decided_on", change.decided_on)
-        if change.decided_on < date.fromisoformat(lodged):
-            raise ValueError(f"decided_on: {fmt(change.decided_on)} is before the appeal was lodged "
-                             f"({fmt(date.fromisoformat(lodged))})")
+                             f"({self.facts['appeal_outcome']})", "conflict")
+        decided_on = cast(date, change.decided_on)  # an AppealChange is lodged or decided (its validator)
+        self.validate_date("decided_on", decided_on)
+        if decided_on < date.fromisoformat(lodged):
+            raise refusal("decided_on", f"{fmt(decided_on)} is before the appeal was lodged "
+                             f"({fmt(date.fromisoformat(lodged))})", "before_received")
 
     @workflow.update
     async def plan_ceased(self, ceased: PlanCeased) -> ProcessState:
@@ -327,7 +334,7 @@ class AnnualReview(StatutoryProcess):
         self._validate_before("ceased_on", "ceased_on", "the plan has ceased")
         self.validate_date("ceased_on", ceased.ceased_on)
         if not ceased.reason:
-            raise ValueError("reason: say why the plan ceased")
+            raise refusal("reason", "say why the plan ceased", "missing")
         self._validate_cease_allowed(ceased.ceased_on)
 
     # --- internals --------------------------------------------------------------------------------------------
@@ -340,18 +347,18 @@ class AnnualReview(StatutoryProcess):
         if "cease_decided_on" not in self.facts or outcome == "plan-maintained":
             return  # no decision to cease pending: the plan ended for another reason
         if lodged and outcome is None:
-            raise ValueError(f"ceased_on: the plan is maintained until the appeal lodged on "
-                             f"{fmt(date.fromisoformat(lodged))} is decided ({COP_9_208})")
+            raise refusal("ceased_on", f"the plan is maintained until the appeal lodged on "
+                             f"{fmt(date.fromisoformat(lodged))} is decided ({COP_9_208})", "conflict")
         if outcome is not None:
             decided = date.fromisoformat(self.facts["appeal_decided_on"])
             if ceased_on < decided:
-                raise ValueError(f"ceased_on: the plan is maintained until the appeal ended on {fmt(decided)} "
-                                 f"({COP_9_208})")
+                raise refusal("ceased_on", f"the plan is maintained until the appeal ended on {fmt(decided)} "
+                                 f"({COP_9_208})", "conflict")
             return
         closes = date.fromisoformat(self.facts["appeal_window_due"])
         if ceased_on <= closes:
-            raise ValueError(f"ceased_on: the plan is maintained until the appeal window closes on {fmt(closes)} "
-                             f"({COP_9_208})")
+            raise refusal("ceased_on", f"the plan is maintained until the appeal window closes on {fmt(closes)} "
+                             f"({COP_9_208})", "conflict")
 
     def _final_plan_steps(self) -> list[StatutoryStep]:
         """What a final plan meets: the latest open reg 18 step (this cycle's or carried from an earlier one) and
@@ -363,12 +370,12 @@ class AnnualReview(StatutoryProcess):
                 met.append(open_steps[-1])
         return met
 
-    async def _complete_this_cycle(self, rule_id: str, decision: ReviewDecision, data: dict) -> None:
+    async def _complete_this_cycle(self, rule_id: str, decision: ReviewDecision, data: dict[str, Any]) -> None:
         step = self._this_cycle(rule_id)
         if step is not None and not step.closed:
             await step.complete(decision.decided_on, actor=decision.by, data=data)
 
-    def _this_cycle(self, rule_id: str):
+    def _this_cycle(self, rule_id: str) -> StatutoryStep | None:
         """The latest step for a rule opened in this cycle (not one carried over from the last)."""
         step = self.find(rule_id)
         before = self.facts.get("_instances_before", {}).get(rule_id, 0)
@@ -376,6 +383,6 @@ class AnnualReview(StatutoryProcess):
 
     def _validate_before(self, fact: str, field: str, message: str) -> None:
         if self.facts.get("ceased_on"):
-            raise ValueError(f"{field}: the plan has ceased")
+            raise refusal(field, "the plan has ceased", "not_open")
         if fact in self.facts:
-            raise ValueError(f"{field}: {message}")
+            raise refusal(field, message, "conflict")

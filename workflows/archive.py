@@ -9,16 +9,21 @@ moves the watermark. Short and deterministic: no timers, nothing to continue as 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+
+if TYPE_CHECKING:
+    from workflows.calls import ActivityOptions
 
 with workflow.unsafe.imports_passed_through():
     import workflows.activity_names as activity_names
     from workflows.models import ArchivedRun, ArchiveResult, ArchiveRunInput, ClosedRuns, ListClosedInput
 
-OPTIONS = dict(start_to_close_timeout=timedelta(minutes=5),
-               retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1), maximum_attempts=5))
+OPTIONS: ActivityOptions = dict(
+    start_to_close_timeout=timedelta(minutes=5),
+    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1), maximum_attempts=5))
 
 
 @workflow.defn(name="ArchiveClosedRuns")
@@ -27,12 +32,12 @@ class ArchiveClosedRuns:
     async def run(self, input: ArchiveRunInput) -> ArchiveResult:
         result = ArchiveResult()
         for _ in range(input.max_batches):
-            batch = await workflow.execute_activity(activity_names.ARCHIVE_LIST_CLOSED,
-                                                    ListClosedInput(limit=input.batch_size), result_type=ClosedRuns,
-                                                    **OPTIONS)
+            batch: ClosedRuns = await workflow.execute_activity(activity_names.ARCHIVE_LIST_CLOSED,
+                                                                ListClosedInput(limit=input.batch_size),
+                                                                result_type=ClosedRuns, **OPTIONS)
             for ref in batch.runs:
-                done = await workflow.execute_activity(activity_names.ARCHIVE_RUN, ref, result_type=ArchivedRun,
-                                                       **OPTIONS)
+                done: ArchivedRun = await workflow.execute_activity(activity_names.ARCHIVE_RUN, ref,
+                                                                    result_type=ArchivedRun, **OPTIONS)
                 if done.new:
                     result.archived += 1
                 else:

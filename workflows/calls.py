@@ -16,10 +16,20 @@ when such a history is replayed, and they go on as they began (tests/histories/ 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict, TypeVar, overload
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+
+T = TypeVar("T")
+
+
+class ActivityOptions(TypedDict):
+    """The options a workflow module passes to every call of one activity (`**OPTIONS`): typed, so that mypy checks
+    them against execute_activity's keywords. At run time a plain dict."""
+
+    start_to_close_timeout: timedelta
+    retry_policy: RetryPolicy
 
 LOCAL_ACTIVITIES = "local-activities"
 # A retry that waits longer than this waits on a server timer (durable, and skipped by the time-skipping test server)
@@ -31,6 +41,16 @@ def local() -> bool:
     """Whether this run calls its activities as local activities (memoised per run by the SDK: the first call, before
     the run's first activity, decides and records the patch marker)."""
     return workflow.patched(LOCAL_ACTIVITIES)
+
+
+@overload
+async def call(name: str, arg: Any, *, start_to_close_timeout: timedelta, retry_policy: RetryPolicy,
+               result_type: type[T]) -> T: ...
+
+
+@overload
+async def call(name: str, arg: Any, *, start_to_close_timeout: timedelta, retry_policy: RetryPolicy,
+               result_type: None = None) -> Any: ...
 
 
 async def call(name: str, arg: Any, *, start_to_close_timeout: timedelta, retry_policy: RetryPolicy,

@@ -13,9 +13,13 @@ the next working day's, whose fingerprint covers the whole record up to then.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+
+if TYPE_CHECKING:
+    from workflows.calls import ActivityOptions
 
 with workflow.unsafe.imports_passed_through():
     import workflows.activity_names as activity_names
@@ -23,15 +27,17 @@ with workflow.unsafe.imports_passed_through():
 
 # Idempotent by date and recipient: a retried attempt records nothing new and resends nothing delivered. Like the
 # digest's, ten attempts over about ten minutes outlast the notifier's own count before its fallback.
-OPTIONS = dict(start_to_close_timeout=timedelta(minutes=5),
-               retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=2), maximum_attempts=10))
+OPTIONS: ActivityOptions = dict(
+    start_to_close_timeout=timedelta(minutes=5),
+    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=2), maximum_attempts=10))
 
 
 @workflow.defn(name="PublishChainHead")
 class PublishChainHead:
     @workflow.run
     async def run(self, run: HousekeepingRun) -> ChainHeadResult:
-        return await workflow.execute_activity(
+        result: ChainHeadResult = await workflow.execute_activity(
             activity_names.PUBLISH_CHAIN_HEAD, ChainHeadInput(now=run.as_of or workflow.now()),
             result_type=ChainHeadResult, **OPTIONS,
         )
+        return result

@@ -7,11 +7,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from workflows.models import DraftConsultationInput, ProcessState, StepStatus
     from workflows.process import StatutoryProcess
+    from workflows.step import StatutoryStep
 
 SCHOOL = "naming-consultation"
 PARENT = "draft-plan-representations"
@@ -39,7 +42,7 @@ class DraftPlanConsultation(StatutoryProcess):
             await self.open_step(PARENT, self.served_on)
             self.mark_opened()
         await self.wait_for(lambda: all(step.closed for step in self.steps))
-        school = self.find(SCHOOL).state
+        school = cast(StatutoryStep, self.find(SCHOOL)).state  # opened first (or carried over)
         if school.status == StepStatus.COMPLETED:
             outcome = "views sent on time" if school.on_time else f"views sent {school.days_late} day(s) late"
         else:

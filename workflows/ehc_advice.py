@@ -13,9 +13,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, time, timezone
+from datetime import date, datetime, time, timezone
+from typing import TYPE_CHECKING, Any, cast
 
 from temporalio import workflow
+
+if TYPE_CHECKING:
+    from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     import workflows.search_attributes as sa
@@ -92,7 +96,7 @@ class EhcAdviceRequest(StatutoryProcess):
         if self._la_steps():  # carried over from the previous run: restart their reminder loops
             self._loops += [asyncio.create_task(s.run(lambda: self._yielding)) for s in self._la_steps() if not s.closed]
             return
-        anchor = self.request.assessment_requested_on
+        anchor = cast(date, self.request.assessment_requested_on)  # run() opens the LA's clock only when there is one
         shown = []
         for rule_id in LA_SHOWN:
             plan = await plan_step(PlanStepInput(
@@ -164,7 +168,7 @@ class EhcAdviceRequest(StatutoryProcess):
 
     # --- internals --------------------------------------------------------------------------------------------
 
-    async def _record_process(self, kind: str, data: dict) -> None:
+    async def _record_process(self, kind: str, data: dict[str, Any]) -> None:
         status = self.step.state.status
         await record(RecordInput(
             key=f"{workflow.info().workflow_id}/{kind}", workflow_id=workflow.info().workflow_id, kind=kind,
@@ -187,7 +191,7 @@ class EhcAdviceRequest(StatutoryProcess):
         """Keep the opaque search attributes current, so the Temporal UI can filter by status and due date."""
         if self._la_steps():
             return self.publish()  # every open step, the LA's included
-        updates = [sa.STATUS.value_set(self.step.state.status.value)]
+        updates: list[SearchAttributeUpdate[Any]] = [sa.STATUS.value_set(self.step.state.status.value)]
         if self.step.planned:
             due = self.step.outcome().due
             updates.append(sa.DUE.value_set(datetime.combine(due, time(), tzinfo=timezone.utc)))

@@ -14,9 +14,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime, time, timezone
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from temporalio import workflow
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     from statutory.exemptions import get_ground
@@ -36,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         StepState,
         StepStatus,
     )
+    from workflows.refusal import refusal
     from workflows.step import ProcessIdentity, StatutoryStep, record, today, with_recorded_by
 
 
@@ -53,7 +59,7 @@ class StatutoryProcess:
                                         header.initials)
         self.steps: list[StatutoryStep] = [StatutoryStep(self.identity, state, options) for state in carried]
         self.status = StepStatus.OPEN
-        self._loops: list[asyncio.Task] = []
+        self._loops: list[asyncio.Task[str]] = []  # each step's run(): "closed" or "continue-as-new"
         self._yielding = False
         self._opened = bool(carried)
         self.start_update_id: str | None = None  # see note_start_update
@@ -99,7 +105,7 @@ class StatutoryProcess:
         """The steps that start the process are planned: the starter's update-with-start may return."""
         self._opened = True
 
-    async def wait_for(self, condition) -> None:
+    async def wait_for(self, condition: Callable[[], bool]) -> None:
         """Wait for a turn of the flowchart; continue as new meanwhile if history grows long."""
         while True:
             await workflow.wait_condition(lambda: condition() or workflow.info().is_continue_as_new_suggested())
@@ -143,8 +149,10 @@ class StatutoryProcess:
     def publish(self) -> None:
         """Opaque search attributes: the status, and the earliest due date among open steps."""
         open_steps = [s for s in self.steps if s.planned and not s.closed]
-        updates = [sa.STATUS.value_set(self.status.value),
-                   sa.OPEN_RULES.value_set(sorted({s.state.rule_id for s in open_steps}))]
+        updates: list[SearchAttributeUpdate[Any]] = [
+            sa.STATUS.value_set(self.status.value),
+            sa.OPEN_RULES.value_set(sorted({s.state.rule_id for s in open_steps})),
+        ]
         dues = [s.outcome().due for s in open_steps]
         if dues:
             updates.append(sa.DUE.value_set(datetime.combine(min(dues), time(), tzinfo=timezone.utc)))
@@ -190,14 +198,17 @@ class StatutoryProcess:
         """An exemption only on an open step, once, on a ground the step's rule has, with the dates it needs."""
         step.validate_change()
         if step.state.exemption is not None:
-            raise ValueError(f"exemption: already recorded ({step.state.exemption.ground})")
-        ground = get_ground(step.state.rule_id, exemption.ground)
+            raise refusal("exemption", f"already recorded ({step.state.exemption.ground})", "conflict")
+        try:
+            ground = get_ground(step.state.rule_id, exemption.ground)
+        except ValueError as err:
+            raise refusal("ground", str(err), "unknown_ground") from None
         if ground.needs_period and exemption.start is None:
-            raise ValueError(f"start: ground {exemption.ground} needs the date the circumstances began")
+            raise refusal("start", f"ground {exemption.ground} needs the date the circumstances began", "missing")
         if exemption.start is not None:
             self.validate_date("start", exemption.start)
         if exemption.start and exemption.end and exemption.end < exemption.start:
-            raise ValueError(f"end: {exemption.end} is before start {exemption.start}")
+            raise refusal("end", f"{exemption.end} is before start {exemption.start}", "before_received")
 
     @workflow.update
     async def reassign_step(self, change: Reassignment) -> ProcessState:
@@ -210,7 +221,7 @@ class StatutoryProcess:
         step = self._open_step(change.rule_id)
         step.validate_change()
         if change.owner == step.state.owner:
-            raise ValueError(f"owner: the step is already {change.owner}'s")
+            raise refusal("owner", f"the step is already {change.owner}'s", "conflict")
 
     @workflow.update
     async def cancel_step(self, cancellation: Cancellation) -> ProcessState:
@@ -224,7 +235,7 @@ class StatutoryProcess:
         self._open_step(cancellation.rule_id).validate_change()
         self.validate_date("cancelled_on", cancellation.cancelled_on)
         if not cancellation.reason:
-            raise ValueError("reason: say why the step is cancelled")
+            raise refusal("reason", "say why the step is cancelled", "missing")
 
     @workflow.update
     async def replan_steps(self, request: Replan) -> ProcessState:
@@ -238,19 +249,19 @@ class StatutoryProcess:
     @replan_steps.validator
     def _validate_replan(self, request: Replan) -> None:
         if self.status != StepStatus.OPEN:
-            raise ValueError("by: the process is closed: nothing to plan again")
+            raise refusal("by", "the process is closed: nothing to plan again", "not_open")
         if self._yielding:
-            raise ValueError("by: the process is moving to its next run: try again in a minute")
+            raise refusal("by", "the process is moving to its next run: try again in a minute", "not_open")
 
     def validate_date(self, field: str, value: date) -> None:
         if value < self.header.received_on:
-            raise ValueError(f"{field}: {value} is before {self.BEGAN} ({self.header.received_on})")
+            raise refusal(field, f"{value} is before {self.BEGAN} ({self.header.received_on})", "before_received")
         if value > today():
-            raise ValueError(f"{field}: {value} is in the future (today is {today()})")
+            raise refusal(field, f"{value} is in the future (today is {today()})", "in_future")
 
     def _open_step(self, rule_id: str) -> StatutoryStep:
         step = self.find(rule_id)
         if step is None or step.closed:
             open_ids = ", ".join(s.state.rule_id for s in self.steps if not s.closed) or "none"
-            raise ValueError(f"rule_id: no open step {rule_id!r} in this process (open: {open_ids})")
+            raise refusal("rule_id", f"no open step {rule_id!r} in this process (open: {open_ids})", "not_open")
         return step

@@ -20,13 +20,18 @@ Each turn is resumable: after continue-as-new the run finds the steps already op
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING, cast
 
 from temporalio import workflow
 
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
 with workflow.unsafe.imports_passed_through():
-    from workflows.models import LaDecision, ProcessState, ReassessmentInput, StepDone, StepState, StepStatus
+    from workflows.models import LaDecision, ProcessState, ReassessmentInput, StepDone, StepPlan, StepState, StepStatus
     from workflows.process import StatutoryProcess
-    from workflows.step import with_recorded_by
+    from workflows.refusal import refusal
+    from workflows.step import StatutoryStep, with_recorded_by
 
 EARLIEST = "reassessment-earliest"
 DECISION = "reassessment-decision"
@@ -59,7 +64,7 @@ class Reassessment(StatutoryProcess):
             return await self.finish(StepStatus.CANCELLED, "cancelled before the request was sent")
         if self.find(DECISION) is None:
             await self._request_sent(earliest)
-            await self.open_step(DECISION, earliest.completed_on)
+            await self.open_step(DECISION, cast(date, earliest.completed_on))  # a completed step has its date
 
         decision = await self._closed(DECISION)
         if decision.status != StepStatus.COMPLETED:
@@ -67,7 +72,7 @@ class Reassessment(StatutoryProcess):
         if self.facts["la_decision"] == "refused":
             return await self.finish(StepStatus.COMPLETED, f"LA decided not to re-assess ({_timing('decided', decision)})")
         if self.find(FINAL) is None:
-            await self.open_step(FINAL, decision.completed_on)
+            await self.open_step(FINAL, cast(date, decision.completed_on))
 
         final = await self._closed(FINAL)
         if final.status != StepStatus.COMPLETED:
@@ -75,16 +80,16 @@ class Reassessment(StatutoryProcess):
         return await self.finish(StepStatus.COMPLETED, f"final plan {_timing('issued', final)}")
 
     async def _closed(self, rule_id: str) -> StepState:
-        step = self.find(rule_id)
+        step = cast(StatutoryStep, self.find(rule_id))  # run() opened it (or carried it over) before waiting on it
         await self.wait_for(lambda: step.closed)
         return step.state
 
     async def _request_sent(self, earliest: StepState) -> None:
-        sent_on = earliest.completed_on
-        too_soon = sent_on < earliest.plan.due  # reg 24: the LA may refuse it on that ground; kept, and flagged
+        sent_on, plan = cast(date, earliest.completed_on), cast(StepPlan, earliest.plan)  # completed, so planned
+        too_soon = sent_on < plan.due  # reg 24: the LA may refuse it on that ground; kept, and flagged
         self.facts.update(request_sent_on=sent_on.isoformat(), sent_before_earliest=too_soon)
         await self.record_process("request-sent", {"sent_on": sent_on.isoformat(), "sent_before_earliest": too_soon,
-                                                   "earliest": earliest.plan.due.isoformat()})
+                                                   "earliest": plan.due.isoformat()})
 
     def next_run_input(self) -> ReassessmentInput:
         return ReassessmentInput(header=self.header, options=self.options, facts=self.facts,
@@ -96,7 +101,8 @@ class Reassessment(StatutoryProcess):
     async def la_decided(self, decision: LaDecision) -> ProcessState:
         outcome = "reassess" if decision.reassess else "refused"
         self.facts.update(la_decision=outcome, decided_on=decision.decided_on.isoformat())  # before the step closes
-        await self.find(DECISION).complete(decision.decided_on, actor=decision.by, data=with_recorded_by(
+        step = cast(StatutoryStep, self.find(DECISION))  # checked by _validate_decided
+        await step.complete(decision.decided_on, actor=decision.by, data=with_recorded_by(
             {"decision": outcome, "evidence": decision.evidence}, decision.recorded_by))
         await self.record_process("la-decided", with_recorded_by(
             {"decision": outcome, "decided_on": decision.decided_on.isoformat(), "by": decision.by,
@@ -107,28 +113,30 @@ class Reassessment(StatutoryProcess):
     def _validate_decided(self, decision: LaDecision) -> None:
         step = self.find(DECISION)
         if step is None:
-            raise ValueError("decided_on: the request to re-assess has not been recorded as sent yet")
+            raise refusal("decided_on", "the request to re-assess has not been recorded as sent yet", "not_open")
         step.validate_change()
         self.validate_date("decided_on", decision.decided_on)
         self._not_before("decided_on", decision.decided_on, "request_sent_on", "the request was sent")
 
     # The generic "done" accepts every step but the decision, which must say whether the LA will re-assess.
+    # temporalio types an update handler as a Protocol whose first parameter is the class it was defined in, so an
+    # override (and a call through super()) does not type-check as a method: both are typed by hand.
     @workflow.update
-    async def complete_step(self, done: StepDone) -> ProcessState:
-        return await super().complete_step(done)
+    async def complete_step(self, done: StepDone) -> ProcessState:  # type: ignore[override]
+        return await cast("Callable[[StepDone], Awaitable[ProcessState]]", super().complete_step)(done)
 
     @complete_step.validator
     def _validate_complete_here(self, done: StepDone) -> None:
         if done.rule_id == DECISION:
-            raise ValueError(f"rule_id: {DECISION} is completed by recording the LA's decision (re-assess or not): "
-                             f"use la_decided")
+            raise refusal("rule_id", f"{DECISION} is completed by recording the LA's decision (re-assess or not): "
+                             f"use la_decided", "not_open")
         self._validate_complete(done)
         if done.rule_id == FINAL:
             self._not_before("done_on", done.done_on, "decided_on", "the LA decided to re-assess")
 
     def _not_before(self, field: str, value: date, fact: str, event: str) -> None:
         if fact in self.facts and value < date.fromisoformat(self.facts[fact]):
-            raise ValueError(f"{field}: {value} is before {event} ({self.facts[fact]})")
+            raise refusal(field, f"{value} is before {event} ({self.facts[fact]})", "before_received")
 
 
 def _timing(verb: str, step: StepState) -> str:

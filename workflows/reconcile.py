@@ -14,23 +14,29 @@ followed by the next one.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+
+if TYPE_CHECKING:
+    from workflows.calls import ActivityOptions
 
 with workflow.unsafe.imports_passed_through():
     import workflows.activity_names as activity_names
     from workflows.models import ReconcileInput, ReconcileResult, ReconcileRun
 
-OPTIONS = dict(start_to_close_timeout=timedelta(minutes=5),
-               retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1), maximum_attempts=3))
+OPTIONS: ActivityOptions = dict(
+    start_to_close_timeout=timedelta(minutes=5),
+    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1), maximum_attempts=3))
 
 
 @workflow.defn(name="ReconcileProcesses")
 class ReconcileProcesses:
     @workflow.run
     async def run(self, run: ReconcileRun) -> ReconcileResult:
-        return await workflow.execute_activity(
+        result: ReconcileResult = await workflow.execute_activity(
             activity_names.RECONCILE_PROCESSES, ReconcileInput(now=run.as_of or workflow.now()),
             result_type=ReconcileResult, **OPTIONS,
         )
+        return result

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -21,7 +21,8 @@ from temporalio.exceptions import FailureError
 with workflow.unsafe.imports_passed_through():
     from statutory.clock import local_date
     import workflows.activity_names as activity_names
-    from workflows.calls import call
+    from workflows.calls import ActivityOptions, call
+    from workflows.refusal import refusal
     from workflows.models import (
         Exemption,
         Notice,
@@ -41,15 +42,15 @@ with workflow.unsafe.imports_passed_through():
 
 # Rules whose plan may depend on the process's LA (an LA's own date replaces the derived one).
 LA_DATED = ("phase-transfer-meeting-by",)
-PLAN_OPTIONS = dict(start_to_close_timeout=timedelta(seconds=30),
-                    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)))
+PLAN_OPTIONS: ActivityOptions = dict(start_to_close_timeout=timedelta(seconds=30),
+                                     retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)))
 # A record must land: retried until the database answers (the workflow waits, durably).
 # Notices whose day has passed are never sent late, one by one: a step sends one catch-up with its current state, then
 # goes on at its normal cadence from today (docs: engineering notes, "Never send a notice whose moment has passed").
 # Runs that planned notices before this patch keep their behaviour on replay.
 CATCH_UP = "notice-catch-up"
-RECORD_OPTIONS = dict(start_to_close_timeout=timedelta(seconds=30),
-                      retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)))
+RECORD_OPTIONS: ActivityOptions = dict(start_to_close_timeout=timedelta(seconds=30),
+                                       retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)))
 
 
 class ProcessIdentity:
@@ -74,7 +75,7 @@ def today() -> date:
     return local_date(workflow.now())
 
 
-def with_recorded_by(data: dict, recorded_by: str | None) -> dict:
+def with_recorded_by(data: dict[str, Any], recorded_by: str | None) -> dict[str, Any]:
     """A record's data with the account that recorded the change (web:NAME, cli:as:NAME, ...; see
     workflows/models/common.py), when the change came with one. Only the record's data differs: the workflow's
     commands are the same with or without it, so histories from before it replay unchanged."""
@@ -149,10 +150,10 @@ class StatutoryStep:
                 await self._plan_asap()
                 continue
             if self._reschedule_to is not None:
-                await self._reschedule()
+                await self._reschedule(self._reschedule_to)
                 continue
             if self._replan_for is not None:
-                await self._plan_again()
+                await self._plan_again(*self._replan_for)
                 continue
             if should_yield():
                 return "continue-as-new"
@@ -186,9 +187,10 @@ class StatutoryStep:
 
     def validate_change(self) -> None:
         if not self.accepting_changes:
-            raise ValueError(f"step {self.state.rule_id} is already {self.state.status.value if self.closed else 'closing'}")
+            raise refusal(None, f"step {self.state.rule_id} is already "
+                                f"{self.state.status.value if self.closed else 'closing'}", "not_open")
 
-    async def complete(self, completed_on: date, *, actor: str, data: dict) -> StepOutcome:
+    async def complete(self, completed_on: date, *, actor: str, data: dict[str, Any]) -> StepOutcome:
         self._closing = True
         await workflow.wait_condition(lambda: self.planned)
         plan = self._plan()
@@ -268,14 +270,15 @@ class StatutoryStep:
     def _with_escalation(self, recipients: list[str]) -> list[str]:
         return list(dict.fromkeys([*recipients, self.state.escalate_to]))
 
-    def _plan_input(self, **fields) -> PlanStepInput:
+    def _plan_input(self, **fields: Any) -> PlanStepInput:
         """What the plan_step activity needs, from the step's state (the fields that are not set stay out of the
         activity's input, as they were before they existed)."""
         s = self.state
-        extra = {name: value for name, value in (("la", self.process.la if s.derived_from or s.rule_id in LA_DATED
-                                                          else None),
-                                                  ("derived_from", s.derived_from), ("promised_from", s.promised_from))
-                 if value is not None}
+        extra: dict[str, Any] = {
+            name: value for name, value in (("la", self.process.la if s.derived_from or s.rule_id in LA_DATED
+                                                    else None),
+                                            ("derived_from", s.derived_from), ("promised_from", s.promised_from))
+            if value is not None}
         return PlanStepInput(rule_id=s.rule_id, anchor=s.anchor, owner=s.owner, escalate_to=s.escalate_to,
                              today=today(), **extra, **fields)
 
@@ -296,8 +299,8 @@ class StatutoryStep:
         caught_up = self._schedule(plan.notices, catch_up=True)
         self.state.pending = caught_up if caught_up is not None else plan.notices
 
-    async def _reschedule(self) -> None:
-        anchor = self._reschedule_to
+    async def _reschedule(self, anchor: date) -> None:
+        """Plan again from `anchor` (self._reschedule_to, as run() found it set)."""
         previous = self._plan()
         self.state.anchor = anchor
         plan = await self._plan_notices(self._plan_input())
@@ -313,10 +316,10 @@ class StatutoryStep:
         if self._reschedule_to == anchor:  # done (unless it moved again meanwhile: then plan once more)
             self._reschedule_to = None
 
-    async def _plan_again(self) -> None:
-        """See replan. Nothing changes, and nothing is recorded or sent, unless a date moved. A step under an
-        exemption keeps its "as soon as practicable" nudges (the time limit no longer binds it)."""
-        actor, reason, recorded_by = self._replan_for
+    async def _plan_again(self, actor: str, reason: str, recorded_by: str | None) -> None:
+        """See replan (self._replan_for, as run() found it set). Nothing changes, and nothing is recorded or sent,
+        unless a date moved. A step under an exemption keeps its "as soon as practicable" nudges (the time limit no
+        longer binds it)."""
         previous = self._plan()
         plan = await plan_step(self._plan_input())
         if self.state.exemption is None and (plan.due, plan.target) != (previous.due, previous.target):
@@ -420,7 +423,7 @@ class StatutoryStep:
         )
 
     async def _record(self, kind: str, *, key_suffix: str | None = None, actor: str | None = None,
-                      data: dict | None = None, process: ProcessRecord | None = None) -> None:
+                      data: dict[str, Any] | None = None, process: ProcessRecord | None = None) -> None:
         await record(RecordInput(
             key=f"{self.key}/{key_suffix or kind}",
             workflow_id=self.process.workflow_id, kind=kind, occurred_at=workflow.now(), rule_id=self.state.rule_id,

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import typer
 
 from starter.cli import advice, audit, config, keys, listing, processes, retention, review, rules, stack, users
+from starter.cli.command_log import command_done, command_path, start_log
 from starter.cli.common import temporal_used
 from starter.var_dir import private_umask
 
@@ -42,11 +44,16 @@ app.add_typer(processes.process_app, name="process")
 
 def main() -> None:
     private_umask()  # what it writes (databases, keys, exports of case data) is private (starter/var_dir.py)
+    path = command_path(typer.main.get_command(app), sys.argv[1:])
+    logged = bool(path) and start_log()  # var/log/cli.log: one line per command (starter/cli/command_log.py)
+    started = time.monotonic()
     try:
         app(prog_name="sendclock")
         code = 0
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    if logged:
+        command_done(path, code, time.monotonic() - started)
     if temporal_used():
         # The SDK's core runtime threads can crash the interpreter at shutdown (PyGILState_Release,
         # temporalio/sdk-python#300): with the work done and output flushed, leave without finalizing.

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
 from typing import Annotated
 
 import typer
 
 import starter.cli.format as out
-from starter.cli.common import (AsOption, ByOption, CaseOption, InitialsOption, ReceivedOption, build, db_session, fail,
-                                fail_request, load_settings, not_future, parse_date, recording_account, run_async)
+from commands.base import Actor
+from starter.cli.common import (AsOption, ByOption, CaseOption, InitialsOption, ReceivedOption, build, checked, context,
+                                db_session, fail, load_settings, parse_date, recording_account, run_async, send)
+
+# The command fields of `sendclock advice ...`, and their flags (common.FLAGS covers the rest).
+ADVICE_FLAGS = {"received_on": "--received", "assessment_requested_on": "--assessment-requested",
+                "requested_on": "--requested-on", "sent_on": "--date", "withdrawn_on": "--date", "ground": "--ground",
+                "start": "--start", "end": "--end"}
 
 advice_app = typer.Typer(help="EHC advice requests (SEND Regulations 2014 reg 8): six weeks to send advice to the LA.",
                          no_args_is_help=True)
@@ -38,34 +43,18 @@ def advice_start(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Start an EHC advice request (idempotent: the same case and date give the same workflow)."""
-    from starter.advice import RequestError, check_request, start_advice_request
-    from starter.client import connect
-    from statutory.clock import local_date
-    from workflows.models import AdviceRequest
+    from commands import start
+    from workflows.registry import ADVICE
 
     settings = load_settings()
-    received_on = parse_date("--received", received)
-    try:  # the rule book's own reason first: a request from before the SEND Regulations 2014 has no deadline
-        from statutory import get_rule
-        from workflows.ehc_advice import RULE
-
-        get_rule(RULE, on=received_on)
-    except ValueError as err:
-        fail(f"--received: {err}")
-    request = build(AdviceRequest, case_ref=case, la=la, received_on=received_on,
-                    owner=owner, channel=channel, escalate_to=settings.reminders.escalate_to,
-                    assessment_requested_on=parse_date("--assessment-requested", assessment_requested),
-                    requested_on=parse_date("--requested-on", requested_on), initials=initials)
-    try:
-        # Bad input fails before Temporal is contacted.
-        check_request(settings, request, today=local_date(datetime.now(timezone.utc), settings.timezone))
-    except RequestError as err:
-        fail_request(err)
-
-    async def work():
-        return await start_advice_request(await connect(settings), settings, request)
-
-    started = run_async(work)
+    ctx = context(settings)
+    values = dict(case_ref=case, la=la, received_on=parse_date("--received", received), owner=owner, channel=channel,
+                  assessment_requested_on=parse_date("--assessment-requested", assessment_requested),
+                  requested_on=parse_date("--requested-on", requested_on))
+    # Bad input fails before Temporal is contacted (a date no rule was in force on says so first).
+    cmd = checked(ADVICE_FLAGS, lambda: start.parse(ADVICE.kind, values))
+    ready = checked(ADVICE_FLAGS, lambda: start.prepare(ctx, ADVICE.kind, cmd, initials=initials))
+    started = run_async(lambda: start.launch(ctx, ready), ADVICE_FLAGS)
     typer.echo(json.dumps(out.state_json(started.state, created=started.created)) if as_json
                else out.started_text(started.state, started.created, settings))
 
@@ -90,15 +79,10 @@ def _workflow_for_case(settings, case: str, received: str | None) -> str:
     return found[0].workflow_id
 
 
-def _change(settings, case: str, received: str | None, call) -> None:
-    from starter.client import connect
-
+def _change(settings, ctx, case: str, received: str | None, change) -> None:
+    """Send a checked change to the case's advice request, and print where it stands."""
     workflow_id = _workflow_for_case(settings, case, received)
-
-    async def work():
-        return await call(await connect(settings), workflow_id)
-
-    typer.echo(out.state_text(run_async(work), settings))
+    typer.echo(out.state_text(send(ctx, workflow_id, change, ADVICE_FLAGS), settings))
 
 
 @advice_app.command("sent")
@@ -112,14 +96,14 @@ def advice_sent_command(
     as_: AsOption = None,
 ) -> None:
     """Record that the advice was sent to the LA: reports on time or late."""
-    from starter.advice import advice_sent
-    from workflows.models import AdviceSent
+    from commands import advice
 
     settings = load_settings()
-    sent = build(AdviceSent, sent_on=parse_date("--date", date_), by=by, method=method, note=note,
-                 recorded_by=recording_account(settings, as_))
-    not_future(settings, "--date", sent.sent_on)
-    _change(settings, case, received, lambda client, wid: advice_sent(client, settings, wid, sent))
+    ctx = context(settings)
+    cmd = build(advice.AdviceSentIn, ADVICE_FLAGS, sent_on=parse_date("--date", date_), method=method, note=note)
+    actor = Actor(by, recording_account(settings, as_))
+    change = checked(ADVICE_FLAGS, lambda: advice.sent(ctx, cmd, actor))
+    _change(settings, ctx, case, received, change)
 
 
 @advice_app.command("exempt")
@@ -134,13 +118,15 @@ def advice_exempt_command(
     as_: AsOption = None,
 ) -> None:
     """Record a reg 8(2) exemption: the duty becomes "as soon as practicable"."""
-    from starter.advice import record_exemption
-    from workflows.models import Exemption
+    from commands import advice, steps
 
     settings = load_settings()
-    exemption = build(Exemption, ground=ground, start=parse_date("--start", start), end=parse_date("--end", end),
-                      note=note, claimed_by=by, recorded_by=recording_account(settings, as_))
-    _change(settings, case, received, lambda client, wid: record_exemption(client, settings, wid, exemption))
+    ctx = context(settings)
+    cmd = build(steps.ExemptionIn, ADVICE_FLAGS, rule_id=advice.rule(), ground=ground,
+                start=parse_date("--start", start), end=parse_date("--end", end), note=note)
+    actor = Actor(by, recording_account(settings, as_))
+    change = checked(ADVICE_FLAGS, lambda: advice.exempt(ctx, cmd, actor))
+    _change(settings, ctx, case, received, change)
 
 
 @advice_app.command("withdraw")
@@ -153,14 +139,14 @@ def advice_withdraw_command(
     as_: AsOption = None,
 ) -> None:
     """Record that the LA withdrew its request: the process ends."""
-    from starter.advice import withdraw
-    from workflows.models import Withdrawal
+    from commands import advice
 
     settings = load_settings()
-    withdrawal = build(Withdrawal, withdrawn_on=parse_date("--date", date_), by=by, reason=reason,
-                       recorded_by=recording_account(settings, as_))
-    not_future(settings, "--date", withdrawal.withdrawn_on)
-    _change(settings, case, received, lambda client, wid: withdraw(client, settings, wid, withdrawal))
+    ctx = context(settings)
+    cmd = build(advice.WithdrawalIn, ADVICE_FLAGS, withdrawn_on=parse_date("--date", date_), reason=reason)
+    actor = Actor(by, recording_account(settings, as_))
+    change = checked(ADVICE_FLAGS, lambda: advice.withdraw(ctx, cmd, actor))
+    _change(settings, ctx, case, received, change)
 
 
 @advice_app.command("show")
@@ -170,6 +156,12 @@ def advice_show_command(
 ) -> None:
     """Show where an open advice request stands, with the explanation of its dates."""
     from starter.advice import state
+    from starter.client import connect
 
     settings = load_settings()
-    _change(settings, case, received, state)
+    workflow_id = _workflow_for_case(settings, case, received)
+
+    async def work():
+        return await state(await connect(settings), workflow_id)
+
+    typer.echo(out.state_text(run_async(work), settings))

@@ -1,5 +1,6 @@
-"""What every `sendclock` command module shares: the common options, the flag for each model field, failing with one
-line and an exit code, reading dates, settings and the database, and running a coroutine against Temporal.
+"""What every `sendclock` command module shares: the common options, the flag for each command field, failing with
+one line and an exit code, reading dates, settings and the database, the clock (the one place the CLI builds it), and
+running a command of the command layer (commands/) or a coroutine against Temporal.
 
 The command modules (starter/cli/*.py) import from here, never from the package (starter/cli/__init__.py builds
 the root app from them), so the modules form no cycle.
@@ -9,17 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
-from typing import Annotated, Any, NoReturn, TypeVar
+from datetime import date
+from typing import Annotated, Any, NoReturn, TypeVar, overload
 
 import typer
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 import starter.cli.format as out
+from commands.clock import Clock, SchoolClock
+from commands.errors import FORM, Problem, Refused, Unavailable
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 EXIT_BAD_INPUT = 2
 EXIT_UNAVAILABLE = 1
 
@@ -33,12 +37,11 @@ AsOption = Annotated[str | None, typer.Option(
                  "the operating-system user (cli:os:USER). --by stays who did it.", show_default=False)]
 ReceivedOption = Annotated[str | None, typer.Option("--received", help="Which request, if the case has several (YYYY-MM-DD).")]
 
-# CLI flag for each model field, so an error names what the user typed.
-FLAGS = {"case_ref": "--case", "initials": "--initials", "la": "--la", "received_on": "--received", "owner": "--owner", "channel": "--channel",
-         "escalate_to": "--escalate-to", "sent_on": "--date", "method": "--method", "by": "--by", "note": "--note",
-         "ground": "--ground", "start": "--start", "end": "--end", "claimed_by": "--by", "withdrawn_on": "--date",
-         "reason": "--reason", "assessment_requested_on": "--assessment-requested",
-         "requested_on": "--requested-on", "recorded_by": "--as"}
+# The CLI flag of each command field most commands share, so an error names what the user typed; a command adds its
+# own (its dates: --date, --received, ...) in the flags it passes to `checked` and `send`.
+FLAGS = {"case_ref": "--case", "initials": "--initials", "la": "--la", "received_on": "--received", "owner": "--owner",
+         "channel": "--channel", "method": "--method", "by": "--by", "claimed_by": "--by", "note": "--note",
+         "reason": "--reason", "evidence": "--evidence", "recorded_by": "--as"}
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -46,10 +49,69 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     raise typer.Exit(code)
 
 
-def fail_request(err: Exception) -> NoReturn:
-    """A RequestError names a model field; say the flag the user typed instead."""
-    field, sep, reason = str(err).partition(":")
-    fail(f"{FLAGS.get(field, field)}:{reason}" if sep else str(err))
+def said(problem: Problem, flags: Mapping[str, str] | None = None) -> str:
+    """A problem as the user typed it: "--flag: reason" (a field with no flag keeps its name; the request as a whole
+    is its reason alone)."""
+    if problem.field == FORM:
+        return problem.reason
+    flag = (flags or {}).get(problem.field) or FLAGS.get(problem.field) or problem.field
+    return f"{flag}: {problem.reason}"
+
+
+def refused(err: Refused, flags: Mapping[str, str] | None = None) -> NoReturn:
+    """A command refused: its first problem, one line on stderr naming the flag, exit 2."""
+    fail(said(err.first, flags))
+
+
+# --- the clock: the one place the CLI builds it -------------------------------------------------------------------
+
+_clock: Clock | None = None
+
+
+def set_clock(clock: Clock | None) -> None:
+    """Run the CLI on `clock` (a FixedClock in tests); None: the wall clock in the school's time zone again."""
+    global _clock
+    _clock = clock
+
+
+def clock(settings: Any) -> Clock:
+    """Today and now for every command (commands/clock.py): the school's time zone, unless a test set the clock."""
+    return _clock if _clock is not None else SchoolClock.of(settings)
+
+
+def context(settings: Any) -> Any:
+    """What a command of commands/ runs with: these settings, the clock, a Temporal client connected when needed."""
+    from commands.base import Context
+
+    async def client() -> Any:
+        import starter.client
+
+        return await starter.client.connect(settings)
+
+    return Context(settings=settings, clock=clock(settings), client=client)
+
+
+def checked(flags: Mapping[str, str], check: Callable[[], T]) -> T:
+    """Run a command's checks (before Temporal is contacted); a refusal names the flag and exits 2."""
+    try:
+        return check()
+    except Refused as err:
+        refused(err, flags)
+
+
+def send(ctx: Any, workflow_id: str, change: Any, flags: Mapping[str, str]) -> Any:
+    """Send a checked change (commands.base.Change) to a process; its state after it."""
+    from commands.base import send as send_change
+
+    return run_async(lambda: send_change(ctx, workflow_id, change), flags)
+
+
+@overload
+def parse_date(flag: str, value: str) -> date: ...
+
+
+@overload
+def parse_date(flag: str, value: str | None) -> date | None: ...
 
 
 def parse_date(flag: str, value: str | None) -> date | None:
@@ -63,34 +125,11 @@ def parse_date(flag: str, value: str | None) -> date | None:
         fail(f"{flag}: {value!r} is not a date (use YYYY-MM-DD)")
 
 
-def build(model: type[T], **fields: Any) -> T:
-    try:
-        return model(**fields)
-    except ValidationError as err:
-        first = err.errors()[0]
-        if not first["loc"]:  # a whole-model rule: its message starts with the field it is about
-            fail_request(ValueError(first["msg"].removeprefix("Value error, ")))
-        field = str(first["loc"][0])
-        fail(f"{FLAGS.get(field, field)}: {first['msg'].removeprefix('Value error, ')}")
+def build(model: type[M], flags: Mapping[str, str] | None = None, /, **fields: Any) -> M:
+    """A command's input (commands/) from the flags' values; a bad one names its flag and exits 2."""
+    from commands.checks import build as build_checked
 
-
-def in_send_era(flag: str, value: date | None) -> date | None:
-    """A date sendclock accepts (workflows.models.common.SendDate), said as the flag the user typed."""
-    from workflows.models.common import FIRST_DATE, LAST_DATE
-
-    if value is not None and not FIRST_DATE <= value <= LAST_DATE:
-        fail(f"{flag}: {value} is outside the dates sendclock accepts: from {FIRST_DATE} (the SEND Regulations 2014 "
-             f"came into force) to {LAST_DATE}")
-    return value
-
-
-def not_future(settings, flag: str, value: date | None) -> None:
-    """Something that happened cannot have happened after today (in the school's time zone)."""
-    from statutory.clock import local_date
-
-    today = local_date(datetime.now(timezone.utc), settings.timezone)
-    if value is not None and value > today:
-        fail(f"{flag}: {value} is in the future (today is {today})")
+    return checked(flags or {}, lambda: build_checked(model, None, **fields))
 
 
 def recording_account(settings, name: str | None) -> str:
@@ -166,18 +205,20 @@ def temporal_used() -> bool:
     return _used_temporal
 
 
-def run_async(work: Callable[[], Awaitable[T]]) -> T:
-    from starter.advice import RequestError
+def run_async(work: Callable[[], Coroutine[Any, Any, T]], flags: Mapping[str, str] | None = None) -> T:
+    """Run `work` against Temporal: a refusal names the flag (`flags`, else the common ones) and exits 2; a Temporal
+    that cannot be reached, or refuses these settings, exits 1."""
     from starter.client import wrong_settings
 
     mark_temporal_used()
     try:
         return asyncio.run(work())
-    except RequestError as err:
-        fail_request(err)
-    except RuntimeError as err:
-        if (why := wrong_settings(err, load_settings())) is not None:
+    except Refused as err:
+        refused(err, flags)
+    except (RuntimeError, Unavailable) as err:
+        cause = err.__cause__ if isinstance(err, Unavailable) and err.__cause__ is not None else err
+        if (why := wrong_settings(cause, load_settings())) is not None:
             fail(why, EXIT_UNAVAILABLE)
-        if "connect" in str(err).lower() or "transport" in str(err).lower():
-            fail(f"cannot reach Temporal ({err}); is `make up` running?", EXIT_UNAVAILABLE)
+        if isinstance(err, Unavailable) or "connect" in str(err).lower() or "transport" in str(err).lower():
+            fail(f"cannot reach Temporal ({cause}); is `make up` running?", EXIT_UNAVAILABLE)
         raise

@@ -25,7 +25,7 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 
 def problems(err: ValidationError) -> list[str]:
     """One line per problem: a channel problem names the staff id and the masked URL already."""
-    lines = []
+    lines: list[str] = []
     for error in err.errors():
         where = ".".join(str(part) for part in error["loc"])
         message = str(error["msg"]).removeprefix("Value error, ")

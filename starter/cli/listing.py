@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from typing import Annotated
 
 import typer
 
 import starter.cli.format as out
-from starter.cli.common import db_session, fail, load_settings
+from starter.cli.common import clock, db_session, fail, load_settings
 
 # A top-level command: starter/cli/__init__.py merges it into the root app.
 commands = typer.Typer()
@@ -22,14 +21,13 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """One line per open statutory step, overdue first."""
-    from statutory.clock import local_date
     from store.queries import open_steps
     from store.reconcile import stopped_processes
 
     if overdue and due_within is not None:
         fail("--overdue and --due-within cannot be used together")
     settings = load_settings()
-    today = local_date(datetime.now(timezone.utc), settings.timezone)
+    today = clock(settings).today()
     with db_session(settings) as session:
         steps = open_steps(session, today, overdue_only=overdue, due_within=due_within)
         stopped = stopped_processes(session)

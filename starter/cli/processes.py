@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from datetime import date, datetime, timezone
-from typing import Annotated, Any, TypeVar
+from datetime import date
+from typing import Annotated, Any
 
 import typer
 
 import starter.cli.format as out
-from starter.cli.common import (FLAGS, AsOption, ByOption, CaseOption, InitialsOption, db_session, fail, in_send_era,
-                                load_settings, parse_date, recording_account, run_async)
+from commands.base import Actor
+from starter.cli.common import (AsOption, ByOption, CaseOption, InitialsOption, build, checked, context, db_session,
+                                fail, load_settings, parse_date, recording_account, run_async, send)
 from statutory.clock import fmt
 
 draft_app = typer.Typer(help="Draft plan consultations: the school's views (15 days) beside the parent's 15 days.",
@@ -28,8 +28,6 @@ reassessment_app = typer.Typer(help="Re-assessment (SEND Regulations 2014 regs 2
 step_app = typer.Typer(help="Change one step of any process: done, exemption, reassignment, cancellation.",
                        no_args_is_help=True)
 process_app = typer.Typer(help="The statutory processes of a case.", no_args_is_help=True)
-
-T = TypeVar("T")
 
 LaOption = Annotated[str, typer.Option("--la", help="The local authority.")]
 OwnerOption = Annotated[str, typer.Option("--owner", help="Staff id who owns the process's steps (see config).")]
@@ -46,75 +44,7 @@ EvidenceOption = Annotated[str, typer.Option("--evidence", help="A reference to 
 NeedsChangedWhich = Annotated[str | None, typer.Option(
     "--needs-changed", help="Which re-assessment, if the case has several (YYYY-MM-DD).")]
 
-# The model fields of these commands, and the flags that set them (starter.FLAGS covers the rest).
-STEP_FLAGS = {"rule_id": "--rule", "done_on": "--date", "cancelled_on": "--date", "owner": "--to",
-              "evidence": "--evidence", "method": "--method", "decided_on": "--date", "start": "--start",
-              "end": "--end", "note": "--note", "ground": "--ground", "claimed_by": "--by", "reason": "--reason"}
-
-
 # --- shared --------------------------------------------------------------------------------------------------
-
-
-def _flagged(message: str, flags: dict[str, str]) -> str:
-    field, sep, reason = message.partition(":")
-    flag = flags.get(field) or FLAGS.get(field)
-    return f"{flag}:{reason}" if sep and flag else message
-
-
-def _build(model: type[T], flags: dict[str, str], **fields: Any) -> T:
-    from pydantic import ValidationError
-
-    try:
-        return model(**fields)
-    except ValidationError as err:
-        first = err.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else ""
-        fail(f"{flags.get(field) or FLAGS.get(field, field)}: {first['msg'].removeprefix('Value error, ')}")
-
-
-def _check(flags: dict[str, str], check: Callable[[], None]) -> None:
-    """Run a starter check before Temporal is contacted; its RequestError names a field: say the flag."""
-    from starter.advice import RequestError
-
-    try:
-        check()
-    except RequestError as err:
-        fail(_flagged(str(err), flags))
-
-
-def _run(work: Callable[[], Any], flags: dict[str, str]) -> Any:
-    """run_async, with the workflow's field names (done_on, owner, ...) said as this command's flags."""
-    from starter.advice import RequestError
-
-    async def flagged():
-        try:
-            return await work()
-        except RequestError as err:
-            raise RequestError(_flagged(str(err), flags)) from err
-
-    return run_async(flagged)
-
-
-def _today(settings) -> date:
-    from statutory.clock import local_date
-
-    return local_date(datetime.now(timezone.utc), settings.timezone)
-
-
-def _not_future(settings, flag: str, value: date) -> None:
-    today = _today(settings)
-    if value > today:
-        fail(f"{flag}: {value} is in the future (today is {today})")
-
-
-def _in_force(flag: str, rule_id: str, anchor: date) -> None:
-    """A rule no version of which was in force on the anchor could never be planned: refuse before starting."""
-    from statutory import get_rule
-
-    try:
-        get_rule(rule_id, on=anchor)
-    except ValueError as err:
-        fail(f"{flag}: {err}")
 
 
 def _case(case: str) -> str:
@@ -125,14 +55,6 @@ def _case(case: str) -> str:
     if not re.fullmatch(CASE_REF_PATTERN, case):
         fail(f"--case: {case!r} is not a case reference (letters, digits, '.', '_', '-')")
     return case
-
-
-def _rule(rule: str) -> str:
-    from statutory import rule_ids
-
-    if rule not in rule_ids():
-        fail(f"--rule: unknown rule {rule!r} (see `sendclock rules`)")
-    return rule
 
 
 def _find(settings, case: str, rule: str, kind: str | None = None, began: date | None = None,
@@ -174,40 +96,21 @@ def _wait_for_step(settings, workflow_id: str, rule_id: str, timeout: float = 20
         time.sleep(0.2)
 
 
-def _start(settings, run, run_input, workflow_id: str, kind: str, flags: dict[str, str], as_json: bool) -> None:
-    from starter.client import connect
-    from starter.processes import start_process
+def _start(settings, kind: str, flags: dict[str, str], as_json: bool, initials: str | None, **values: Any) -> None:
+    """Start a process of `kind` through the command layer (commands/start.py): its checks, then Temporal."""
+    from commands import start
 
-    async def work():
-        return await start_process(await connect(settings), settings, run, run_input, workflow_id, kind)
-
-    started = _run(work, flags)
+    ctx = context(settings)
+    cmd = checked(flags, lambda: start.parse(kind, values))
+    ready = checked(flags, lambda: start.prepare(ctx, kind, cmd, initials=initials))
+    started = run_async(lambda: start.launch(ctx, ready), flags)
     typer.echo(json.dumps(out.process_json(started.state, created=started.created)) if as_json
                else out.process_started_text(started.state, started.created, settings))
 
 
-def _header(settings, flags: dict[str, str], *, case: str, la: str, began: date, owner: str, channel: str,
-            initials: str | None = None):
-    from starter.processes import check_header
-    from workflows.models import ProcessHeader
-
-    header = _build(ProcessHeader, flags, case_ref=_case(case), la=la, received_on=began, owner=owner, channel=channel,
-                    escalate_to=settings.reminders.escalate_to, initials=initials)
-    _check(flags, lambda: check_header(settings, header))
-    _not_future(settings, flags["received_on"], began)
-    return header
-
-
-def _change(settings, workflow_id: str, call: Callable[[Any], Any], flags: dict[str, str]):
-    from starter.client import connect
-
-    async def work():
-        return await call(await connect(settings))
-
-    return _run(work, flags)
-
-
 # --- draft plan consultation ---------------------------------------------------------------------------------
+
+DRAFT_FLAGS = {"received_on": "--received", "served_on": "--served"}
 
 
 @draft_app.command("start")
@@ -224,39 +127,18 @@ def draft_start(
 ) -> None:
     """Start a draft plan consultation: the school's views within 15 days, the parent's 15 days tracked beside them
     (idempotent: the same case and date give the same workflow)."""
-    from starter.advice import step_options
-    from workflows.draft_consultation import PARENT, SCHOOL, DraftPlanConsultation
     from workflows.registry import DRAFT
-    from workflows.models import DraftConsultationInput
 
     settings = load_settings()
-    received_on = parse_date("--received", received)
-    served_on = in_send_era("--served", parse_date("--served", served)) or received_on
-    flags = {"received_on": "--received"}
-    header = _header(settings, flags, case=case, la=la, began=received_on, owner=owner, channel=channel,
-                     initials=initials)
-    if served_on < received_on:
-        fail(f"--served: {served_on} is before --received {received_on}")
-    _in_force("--received", SCHOOL, received_on)
-    _in_force("--served", PARENT, served_on)
-    run_input = DraftConsultationInput(header=header, options=step_options(settings), served_on=served_on)
-    _start(settings, DraftPlanConsultation.run, run_input, DRAFT.workflow_id(header.case_ref, received_on),
-           DRAFT.kind, flags, as_json)
+    _start(settings, DRAFT.kind, DRAFT_FLAGS, as_json, initials, case_ref=case, la=la,
+           received_on=parse_date("--received", received), owner=owner, channel=channel,
+           served_on=parse_date("--served", served))
 
 
 # --- re-assessment -------------------------------------------------------------------------------------------
 
-REASSESS_FLAGS = {**STEP_FLAGS, "owner": "--owner", "received_on": "--needs-changed",
-                  "last_assessment_on": "--last-assessment"}
-
-
-def check_reassessment(last_assessment_on: date, needs_changed_on: date) -> None:
-    """The last assessment comes before the change of needs that prompts a new one."""
-    from starter.advice import RequestError
-
-    if last_assessment_on > needs_changed_on:
-        raise RequestError(f"last_assessment_on: {last_assessment_on} is after the date the needs changed "
-                           f"({needs_changed_on}); the last assessment comes first")
+REASSESS_FLAGS = {"needs_changed_on": "--needs-changed", "last_assessment_on": "--last-assessment",
+                  "done_on": "--date", "decided_on": "--date", "decision": "--reassess/--refused"}
 
 
 @reassessment_app.command("start")
@@ -273,21 +155,12 @@ def reassessment_start(
 ) -> None:
     """Start a re-assessment: prompted from the earliest request date, then the LA's decision and final plan chased
     (idempotent: the same case and date give the same workflow)."""
-    from starter.advice import step_options
     from workflows.registry import REASSESSMENT
-    from workflows.models import ReassessmentInput
-    from workflows.reassessment import EARLIEST, Reassessment
 
     settings = load_settings()
-    needs_changed_on = parse_date("--needs-changed", needs_changed)
-    last_assessment_on = parse_date("--last-assessment", last_assessment)
-    header = _header(settings, REASSESS_FLAGS, case=case, la=la, began=needs_changed_on, owner=owner, channel="email",
-                     initials=initials)
-    _check(REASSESS_FLAGS, lambda: check_reassessment(last_assessment_on, needs_changed_on))
-    _in_force("--last-assessment", EARLIEST, last_assessment_on)
-    run_input = ReassessmentInput(header=header, options=step_options(settings), last_assessment_on=last_assessment_on)
-    _start(settings, Reassessment.run, run_input, REASSESSMENT.workflow_id(header.case_ref, needs_changed_on),
-           REASSESSMENT.kind, REASSESS_FLAGS, as_json)
+    _start(settings, REASSESSMENT.kind, REASSESS_FLAGS, as_json, initials, case_ref=case, la=la,
+           needs_changed_on=parse_date("--needs-changed", needs_changed),
+           last_assessment_on=parse_date("--last-assessment", last_assessment), owner=owner)
 
 
 def _reassessment(settings, case: str, rule: str, needs_changed: str | None, hint: str) -> str:
@@ -314,23 +187,20 @@ def reassessment_sent(
     as_: AsOption = None,
 ) -> None:
     """Record that the request to re-assess went to the LA: the LA's 15 days to decide start (reg 25)."""
-    from starter.advice import check_staff
-    from starter.processes import complete_step
-    from workflows.models import StepDone
+    from commands import reassessment
     from workflows.reassessment import DECISION, EARLIEST
 
     settings = load_settings()
-    done = _build(StepDone, REASSESS_FLAGS, rule_id=EARLIEST, done_on=parse_date("--date", date_), by=by,
-                  evidence=evidence, recorded_by=recording_account(settings, as_))
-    _check(REASSESS_FLAGS, lambda: check_staff(settings, by=by))
-    _not_future(settings, "--date", done.done_on)
+    ctx = context(settings)
+    cmd = build(reassessment.RequestSentIn, REASSESS_FLAGS, done_on=parse_date("--date", date_), evidence=evidence)
+    actor = Actor(by, recording_account(settings, as_))
+    change = checked(REASSESS_FLAGS, lambda: reassessment.request_sent(ctx, cmd, actor))
     workflow_id = _reassessment(settings, case, EARLIEST, needs_changed,
                                 " (is a re-assessment started, and its request not yet recorded as sent?)")
-    state = _change(settings, workflow_id, lambda client: complete_step(client, settings, workflow_id, done),
-                    REASSESS_FLAGS)
+    state = send(ctx, workflow_id, change, REASSESS_FLAGS)
     earliest = state.step(EARLIEST).plan
-    lines = [f"Request to re-assess sent on {fmt(done.done_on)}: {workflow_id}"]
-    if done.done_on < earliest.due:
+    lines = [f"Request to re-assess sent on {fmt(cmd.done_on)}: {workflow_id}"]
+    if cmd.done_on < earliest.due:
         lines.append(f"  WARNING: before the earliest date {fmt(earliest.due)}: the LA may refuse it as made "
                      f"within six months of the last assessment ({earliest.basis})")
     lines.append(_next_step_text(settings, workflow_id, DECISION, "LA's decision"))
@@ -350,30 +220,32 @@ def reassessment_decided(
 ) -> None:
     """Record the LA's decision on the request: re-assess (the 14 weeks for the final plan start) or not (the
     process ends)."""
-    from starter.advice import check_staff
-    from starter.processes import update
-    from workflows.models import LaDecision
-    from workflows.reassessment import DECISION, FINAL, Reassessment
+    from commands import reassessment
+    from workflows.reassessment import DECISION, FINAL
 
     settings = load_settings()
     if reassess is None:
         fail("--reassess/--refused: say what the LA decided")
-    decision = _build(LaDecision, REASSESS_FLAGS, decided_on=parse_date("--date", date_), reassess=reassess,
-                      by=by, evidence=evidence, recorded_by=recording_account(settings, as_))
-    _check(REASSESS_FLAGS, lambda: check_staff(settings, by=by))
-    _not_future(settings, "--date", decision.decided_on)
+    ctx = context(settings)
+    cmd = build(reassessment.ReassessmentDecisionIn, REASSESS_FLAGS, decided_on=parse_date("--date", date_),
+                decision="reassess" if reassess else "refused", evidence=evidence)
+    actor = Actor(by, recording_account(settings, as_))
+    change = checked(REASSESS_FLAGS, lambda: reassessment.decided(ctx, cmd, actor))
     workflow_id = _reassessment(settings, case, DECISION, needs_changed,
                                 " (has the request to re-assess been recorded as sent?)")
-    _change(settings, workflow_id, lambda client: update(client, workflow_id, Reassessment.la_decided, decision),
-            REASSESS_FLAGS)
+    send(ctx, workflow_id, change, REASSESS_FLAGS)
     if reassess:
-        typer.echo(f"LA decided to re-assess on {fmt(decision.decided_on)}: {workflow_id}\n"
+        typer.echo(f"LA decided to re-assess on {fmt(cmd.decided_on)}: {workflow_id}\n"
                    + _next_step_text(settings, workflow_id, FINAL, "Final plan"))
     else:
-        typer.echo(f"LA decided not to re-assess on {fmt(decision.decided_on)}: {workflow_id} ends")
+        typer.echo(f"LA decided not to re-assess on {fmt(cmd.decided_on)}: {workflow_id} ends")
 
 
 # --- any step of any process ---------------------------------------------------------------------------------
+
+# The command fields of `sendclock step ...`, and the flags that set them (common.FLAGS covers the rest).
+STEP_FLAGS = {"rule_id": "--rule", "done_on": "--date", "cancelled_on": "--date", "owner": "--to",
+              "start": "--start", "end": "--end", "ground": "--ground"}
 
 
 def _kind(process: str | None) -> str | None:
@@ -387,11 +259,10 @@ def _kind(process: str | None) -> str | None:
     return process
 
 
-def _step_change(settings, case: str, rule: str, process: str | None, received: str | None,
-                 call: Callable[[Any, str], Any]) -> None:
+def _step_change(settings, ctx, case: str, rule: str, process: str | None, received: str | None, change) -> None:
+    """Send a checked change to the one open process of the case with this step, and print where it stands."""
     workflow_id = _find(settings, case, rule, kind=_kind(process), began=parse_date("--received", received))
-    state = _change(settings, workflow_id, lambda client: call(client, workflow_id), STEP_FLAGS)
-    typer.echo(out.process_text(state))
+    typer.echo(out.process_text(send(ctx, workflow_id, change, STEP_FLAGS)))
 
 
 @step_app.command("done")
@@ -407,21 +278,15 @@ def step_done(
     as_: AsOption = None,
 ) -> None:
     """Record a step done: reports on time or late (an earliest date is neither)."""
-    from starter.advice import check_staff
-    from starter.processes import complete_step
-    from workflows.models import StepDone
-
-    from workflows.reassessment import DECISION
+    from commands import steps
 
     settings = load_settings()
-    if rule == DECISION:
-        fail(f"--rule: {DECISION} is done when the LA's decision is recorded: `sendclock reassessment decided`")
-    done = _build(StepDone, STEP_FLAGS, rule_id=_rule(rule), done_on=parse_date("--date", date_), by=by,
-                  method=method, evidence=evidence, recorded_by=recording_account(settings, as_))
-    _check(STEP_FLAGS, lambda: check_staff(settings, by=by))
-    _not_future(settings, "--date", done.done_on)
-    _step_change(settings, case, rule, process, received,
-                 lambda client, workflow_id: complete_step(client, settings, workflow_id, done))
+    ctx = context(settings)
+    cmd = build(steps.StepDoneIn, STEP_FLAGS, rule_id=rule, done_on=parse_date("--date", date_), method=method,
+                evidence=evidence)
+    actor = Actor(by, recording_account(settings, as_))
+    change = checked(STEP_FLAGS, lambda: steps.done(ctx, cmd, actor))
+    _step_change(settings, ctx, case, rule, process, received, change)
 
 
 @step_app.command("exempt")
@@ -438,29 +303,15 @@ def step_exempt(
     as_: AsOption = None,
 ) -> None:
     """Record an exemption on a step whose rule has grounds: the duty becomes "as soon as practicable"."""
-    from starter.advice import check_staff
-    from starter.processes import exempt_step
-    from statutory import get_ground
-    from workflows.models import Exemption, StepExemption
+    from commands import steps
 
     settings = load_settings()
-    try:
-        found = get_ground(_rule(rule), ground)
-    except ValueError as err:
-        fail(f"--ground: {err}")
-    exemption = _build(Exemption, STEP_FLAGS, ground=ground, start=parse_date("--start", start),
-                       end=parse_date("--end", end), note=note, claimed_by=by,
-                       recorded_by=recording_account(settings, as_))
-    if found.needs_period and exemption.start is None:
-        fail(f"--start: ground {ground} needs the date the circumstances began")
-    if exemption.start is not None:
-        _not_future(settings, "--start", exemption.start)
-    if exemption.start and exemption.end and exemption.end < exemption.start:
-        fail(f"--end: {exemption.end} is before --start {exemption.start}")
-    _check(STEP_FLAGS, lambda: check_staff(settings, by=by))
-    request = StepExemption(rule_id=rule, exemption=exemption)
-    _step_change(settings, case, rule, process, received,
-                 lambda client, workflow_id: exempt_step(client, settings, workflow_id, request))
+    ctx = context(settings)
+    cmd = build(steps.ExemptionIn, STEP_FLAGS, rule_id=rule, ground=ground, start=parse_date("--start", start),
+                end=parse_date("--end", end), note=note)
+    actor = Actor(by, recording_account(settings, as_))
+    change = checked(STEP_FLAGS, lambda: steps.exempt(ctx, cmd, actor))
+    _step_change(settings, ctx, case, rule, process, received, change)
 
 
 @step_app.command("reassign")
@@ -475,16 +326,14 @@ def step_reassign(
     as_: AsOption = None,
 ) -> None:
     """Hand a step to someone else: they are told, and its reminders go to them."""
-    from starter.advice import check_staff
-    from starter.processes import reassign_step
-    from workflows.models import Reassignment
+    from commands import steps
 
     settings = load_settings()
-    change = _build(Reassignment, STEP_FLAGS, rule_id=_rule(rule), owner=to, by=by, reason=reason,
-                    recorded_by=recording_account(settings, as_))
-    _check(STEP_FLAGS, lambda: check_staff(settings, by=by, owner=to))
-    _step_change(settings, case, rule, process, received,
-                 lambda client, workflow_id: reassign_step(client, settings, workflow_id, change))
+    ctx = context(settings)
+    cmd = build(steps.ReassignmentIn, STEP_FLAGS, rule_id=rule, owner=to, reason=reason)
+    actor = Actor(by, recording_account(settings, as_))
+    change = checked(STEP_FLAGS, lambda: steps.reassign(ctx, cmd, actor))
+    _step_change(settings, ctx, case, rule, process, received, change)
 
 
 @step_app.command("cancel")
@@ -499,19 +348,15 @@ def step_cancel(
     as_: AsOption = None,
 ) -> None:
     """Cancel a step that is no longer needed (entered in error, the plan ceased, ...); some processes end with it."""
-    from starter.advice import check_staff
-    from starter.processes import cancel_step
-    from workflows.models import Cancellation
+    from commands import steps
 
     settings = load_settings()
-    cancellation = _build(Cancellation, STEP_FLAGS, rule_id=_rule(rule), cancelled_on=parse_date("--date", date_),
-                          by=by, reason=reason, recorded_by=recording_account(settings, as_))
-    if not cancellation.reason:
-        fail("--reason: say why the step is cancelled")
-    _check(STEP_FLAGS, lambda: check_staff(settings, by=by))
-    _not_future(settings, "--date", cancellation.cancelled_on)
-    _step_change(settings, case, rule, process, received,
-                 lambda client, workflow_id: cancel_step(client, settings, workflow_id, cancellation))
+    ctx = context(settings)
+    cmd = build(steps.CancellationIn, STEP_FLAGS, rule_id=rule, cancelled_on=parse_date("--date", date_),
+                reason=reason)
+    actor = Actor(by, recording_account(settings, as_))
+    change = checked(STEP_FLAGS, lambda: steps.cancel(ctx, cmd, actor))
+    _step_change(settings, ctx, case, rule, process, received, change)
 
 
 # --- the processes of a case ---------------------------------------------------------------------------------
@@ -546,34 +391,33 @@ def process_replan(
     """Plan every open step again with the rule book and the school calendar as they are now (after upgrading
     sendclock, or editing term dates or an LA's own dates): each step whose dates move is recorded and its owner
     told; nothing else changes."""
-    from starter.client import connect
-    from starter.processes import process_state, replan_steps
-    from starter.requests import check_staff
+    import starter.processes
+    from commands.base import call
+    from commands.steps import ReplanIn, replan
     from store.queries import open_process_ids
-    from workflows.models import Replan
 
     if (case is None) == (not every):
         fail("--case: give a case reference, or --all for every open process (not both)")
     settings = load_settings()
-    request = _build(Replan, {"by": "--by", "reason": "--reason"}, by=by, reason=reason,
-                     recorded_by=recording_account(settings, as_))
-    _check({"by": "--by"}, lambda: check_staff(settings, by=by))
+    ctx = context(settings)
+    cmd = build(ReplanIn, {}, reason=reason)
+    actor = Actor(by, recording_account(settings, as_))
+    change = checked({}, lambda: replan(ctx, cmd, actor))
     with db_session(settings) as session:
-        workflow_ids = open_process_ids(session, None if every else _case(case))
+        workflow_ids = open_process_ids(session, None if every else _case(case or ""))
     if not workflow_ids:
         typer.echo(f"No open processes{'' if every else f' for case {case!r}'}: nothing to plan again.")
         return
 
-    async def work():
-        client = await connect(settings)
+    async def each(client):
         moved = []
         for workflow_id in workflow_ids:
-            before = await process_state(client, workflow_id)
-            after = await replan_steps(client, settings, workflow_id, request)
+            before = await starter.processes.process_state(client, workflow_id)
+            after = await change.send(client, settings, workflow_id, change.request)
             moved.append((after, out.moved_steps(before, after)))
         return moved
 
-    results = _run(work, {"by": "--by", "reason": "--reason"})
+    results = run_async(lambda: call(ctx, each, change.names))
     if as_json:
         typer.echo(json.dumps([{"workflow_id": state.workflow_id, "case": state.header.case_ref,
                                 "moved": [out.moved_json(old, step) for old, step in steps]}
@@ -592,8 +436,8 @@ def process_resume(
     """Restart a process stopped outside sendclock (terminated or reset in Temporal, failed, timed out) from its
     last recorded state: a new run carries its open steps, their dates and notices, and links to the stopped run's
     history. Processes still running are left as they are."""
+    from commands import checks
     from starter.client import connect
-    from starter.requests import check_staff
     from starter.resume import CannotResume, resume
     from statutory import get_rule
     from store.db import make_engine, make_sessionmaker
@@ -604,7 +448,7 @@ def process_resume(
 
     case = _case(case)
     settings = load_settings()
-    _check({"by": "--by"}, lambda: check_staff(settings, by=by))
+    checked({}, lambda: checks.staff(settings, by=by))
     with db_session(settings) as session:
         candidates = list(session.scalars(select(Process).where(Process.case_ref == case,
                                                                 Process.status.in_((OPEN, STOPPED)))))
@@ -614,7 +458,7 @@ def process_resume(
         fail(f"--case: no open or stopped process for case {case!r}", 1)
 
     async def work():
-        from audit.divergence import view
+        from starter.client.visibility import view
 
         client = await connect(settings)
         engine = make_engine(settings.resolved_database_url)
@@ -631,7 +475,7 @@ def process_resume(
         finally:
             engine.dispose()
 
-    done, refused = _run(work, {"by": "--by"})
+    done, refused = run_async(work)
     with db_session(settings) as session:
         steps = {p.workflow_id: [(get_rule(s.rule_id).title, s.due) for s in session.get(Process, p.workflow_id).steps
                                  if s.status == OPEN] for p, _ in done}

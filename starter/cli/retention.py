@@ -9,21 +9,14 @@ the flag); 1 the database or Temporal unreachable (then nothing was removed from
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated
 
 import typer
 
-from starter.cli.common import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, fail, load_settings, parse_date
+from starter.cli.common import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, clock, fail, load_settings, parse_date
 
 retention_app = typer.Typer(help="Retention: remove processes closed longer ago than retention.keep_closed_years.",
                             no_args_is_help=True)
-
-
-def _today(settings):
-    from statutory.clock import local_date
-
-    return local_date(datetime.now(timezone.utc), settings.timezone)
 
 
 def _archive_runs(archive, workflow_ids: set[str]) -> int:
@@ -52,7 +45,7 @@ def purge_command(
     if dry_run == apply:
         fail("--dry-run/--apply: give exactly one of them")
     settings = load_settings()
-    today = _today(settings)
+    today = clock(settings).today()
     day = parse_date("--as-of", as_of) or today
     if day > today:
         fail(f"--as-of: {day} is in the future (today is {today}); a purge counts back from today or earlier")
@@ -102,9 +95,9 @@ def purge_command(
     if purged is None:
         typer.echo(f"Purged nothing from the database; removed {runs} archived run(s) left from an earlier purge.")
         return
-    c = purged.plan.counts
-    typer.echo(f"Purged {c['processes']} process(es): {c['steps']} step(s), {c['events']} event row(s), "
-               f"{c['outbox']} outbox row(s), {digests} old digest row(s), {runs} archived run(s)"
+    n = purged.plan.counts
+    typer.echo(f"Purged {n['processes']} process(es): {n['steps']} step(s), {n['events']} event row(s), "
+               f"{n['outbox']} outbox row(s), {digests} old digest row(s), {runs} archived run(s)"
                + ("" if skip_temporal else f", {len(deleted | done)} Temporal history(ies) asked to be deleted")
                + f". Recorded in the audit log as event row {purged.event_id} (purge), after chain head "
                  f"{purged.head[:12]}…; `sendclock audit verify` shows it.")

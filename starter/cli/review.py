@@ -9,33 +9,31 @@ from typing import Annotated
 import typer
 
 import starter.cli.format as out
-from starter.cli.common import (FLAGS, AsOption, ByOption, CaseOption, InitialsOption, build, fail_request, in_send_era,
-                                load_settings, not_future, parse_date, recording_account, run_async)
+from commands.base import Actor
+from starter.cli.common import (AsOption, ByOption, CaseOption, InitialsOption, build, checked, context, fail,
+                                load_settings, parse_date, recording_account, run_async, send)
 
 review_app = typer.Typer(help="Annual reviews of EHC plans (s44; regs 18, 20-22): one review cycle a year per plan.",
                          no_args_is_help=True)
-FLAGS.update({"meeting_on": "--date", "held_on": "--date", "decided_on": "--date", "ceased_on": "--date",
-              "decision": "--decision", "short_notice": "--short-notice", "year_group": "--year-group",
-              "transfer_on": "--transfer-on", "transfer_kind": "--transfer-kind", "attended": "--attended",
-              "evidence": "--evidence", "issued_on": "--date", "names_setting": "--names-setting",
-              "already_named": "--already-named", "lodged_on": "--lodged", "outcome": "--outcome"})
-# decided_on is --date for `review decision` and --decided for `review appeal`: each of them sets it before use.
+# The command fields of `sendclock review ...`, and their flags (common.FLAGS covers the rest); an appeal's
+# decided_on is --decided (APPEAL_FLAGS), the LA's decision's --date.
+REVIEW_FLAGS = {"plan_date": "--plan-date", "meeting_on": "--date", "held_on": "--date", "decided_on": "--date",
+                "ceased_on": "--date", "decision": "--decision", "short_notice": "--short-notice",
+                "year_group": "--year-group", "transfer_on": "--transfer-on", "transfer_kind": "--transfer-kind",
+                "attended": "--attended", "issued_on": "--date", "names_setting": "--names-setting",
+                "already_named": "--already-named"}
+APPEAL_FLAGS = {"lodged_on": "--lodged", "decided_on": "--decided", "outcome": "--outcome"}
 DateOption = Annotated[str, typer.Option("--date", help="YYYY-MM-DD.")]
 
 
-def _call(settings, case: str, call) -> None:
-    """Run one change against the case's review workflow and print where it stands."""
-    from starter.client import connect
+def _call(settings, ctx, case: str, change, flags: dict[str, str] = REVIEW_FLAGS) -> None:
+    """Send a checked change to the case's review workflow and print where it stands."""
     from workflows.registry import REVIEW
     from workflows.models import CASE_REF_PATTERN
 
     if not re.fullmatch(CASE_REF_PATTERN, case):
-        fail_request(ValueError(f"case_ref: {case!r} is not a case reference (letters, digits, '.', '_', '-')"))
-
-    async def work():
-        return await call(await connect(settings), REVIEW.workflow_id(case))
-
-    typer.echo(out.process_text(run_async(work)))
+        fail(f"--case: {case!r} is not a case reference (letters, digits, '.', '_', '-')")
+    typer.echo(out.process_text(send(ctx, REVIEW.workflow_id(case), change, flags)))
 
 
 @review_app.command("start")
@@ -53,28 +51,18 @@ def review_start(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Start the annual review cycle of an EHC plan (idempotent: one per case)."""
-    from starter.client import connect
-    from starter.requests import RequestError
-    from starter.review import start_review, transfer_warnings
-    from workflows.models import ProcessHeader, ReviewInput
+    from commands import start
+    from starter.review import transfer_warnings
+    from workflows.registry import REVIEW
 
     settings = load_settings()
-    header = build(ProcessHeader, case_ref=case, la=la, received_on=in_send_era("--plan-date", parse_date("--plan-date", plan_date)), owner=owner,
-                   escalate_to=settings.reminders.escalate_to, initials=initials)
-    not_future(settings, "--plan-date", header.received_on)
-    review = build(ReviewInput, header=header, year_group=year_group, transfer_on=parse_date("--transfer-on", transfer_on),
-                   transfer_kind=transfer_kind)
-
-    async def work():
-        return await start_review(await connect(settings), settings, review)
-
-    try:
-        from starter.processes import check_header
-
-        check_header(settings, header)
-    except RequestError as err:
-        fail_request(err)
-    started = run_async(work)
+    ctx = context(settings)
+    values = dict(case_ref=case, la=la, plan_date=parse_date("--plan-date", plan_date), owner=owner,
+                  year_group=year_group, transfer_on=parse_date("--transfer-on", transfer_on),
+                  transfer_kind=transfer_kind)
+    cmd = checked(REVIEW_FLAGS, lambda: start.parse(REVIEW.kind, values))
+    ready = checked(REVIEW_FLAGS, lambda: start.prepare(ctx, REVIEW.kind, cmd, initials=initials))
+    started = run_async(lambda: start.launch(ctx, ready), REVIEW_FLAGS)
     warnings = transfer_warnings(started.state)
     if as_json:
         typer.echo(json.dumps(out.process_json(started.state, created=started.created, warnings=warnings)))
@@ -94,13 +82,14 @@ def review_meeting(
     as_: AsOption = None,
 ) -> None:
     """Set or move the review meeting (at least 14 clear days' notice, reg 20(3))."""
-    from starter.review import set_meeting
-    from workflows.models import MeetingDate
+    from commands import review
 
     settings = load_settings()
-    meeting = build(MeetingDate, meeting_on=parse_date("--date", date_), short_notice=short_notice, by=by, note=note,
-                    recorded_by=recording_account(settings, as_))
-    _call(settings, case, lambda client, wid: set_meeting(client, settings, wid, meeting))
+    ctx = context(settings)
+    cmd = build(review.MeetingIn, REVIEW_FLAGS, meeting_on=parse_date("--date", date_), short_notice=short_notice,
+                note=note)
+    actor = Actor(by, recording_account(settings, as_))
+    _call(settings, ctx, case, checked(REVIEW_FLAGS, lambda: review.meeting(ctx, cmd, actor)))
 
 
 @review_app.command("held")
@@ -112,14 +101,13 @@ def review_held(
     as_: AsOption = None,
 ) -> None:
     """Record the review meeting as held: the report and the LA's decision are due from it."""
-    from starter.review import meeting_held
-    from workflows.models import MeetingHeld
+    from commands import review
 
     settings = load_settings()
-    held = build(MeetingHeld, held_on=parse_date("--date", date_), by=by, attended=attended or [],
-                 recorded_by=recording_account(settings, as_))
-    not_future(settings, "--date", held.held_on)
-    _call(settings, case, lambda client, wid: meeting_held(client, settings, wid, held))
+    ctx = context(settings)
+    cmd = build(review.MeetingHeldIn, REVIEW_FLAGS, held_on=parse_date("--date", date_), attended=attended or [])
+    actor = Actor(by, recording_account(settings, as_))
+    _call(settings, ctx, case, checked(REVIEW_FLAGS, lambda: review.held(ctx, cmd, actor)))
 
 
 @review_app.command("decision")
@@ -132,15 +120,14 @@ def review_decision(
     as_: AsOption = None,
 ) -> None:
     """Record the LA's decision after the review: the next cycle starts."""
-    from starter.review import la_decision
-    from workflows.models import ReviewDecision
+    from commands import review
 
     settings = load_settings()
-    FLAGS["decided_on"] = "--date"
-    answer = build(ReviewDecision, decided_on=parse_date("--date", date_), decision=decision, by=by, evidence=evidence,
-                   recorded_by=recording_account(settings, as_))
-    not_future(settings, "--date", answer.decided_on)
-    _call(settings, case, lambda client, wid: la_decision(client, settings, wid, answer))
+    ctx = context(settings)
+    cmd = build(review.ReviewDecisionIn, REVIEW_FLAGS, decided_on=parse_date("--date", date_), decision=decision,
+                evidence=evidence)
+    actor = Actor(by, recording_account(settings, as_))
+    _call(settings, ctx, case, checked(REVIEW_FLAGS, lambda: review.decision(ctx, cmd, actor)))
 
 
 @review_app.command("ceased")
@@ -152,14 +139,13 @@ def review_ceased(
     as_: AsOption = None,
 ) -> None:
     """Record that the plan ceased: the review cycle ends."""
-    from starter.review import plan_ceased
-    from workflows.models import PlanCeased
+    from commands import review
 
     settings = load_settings()
-    ceased = build(PlanCeased, ceased_on=parse_date("--date", date_), by=by, reason=reason,
-                   recorded_by=recording_account(settings, as_))
-    not_future(settings, "--date", ceased.ceased_on)
-    _call(settings, case, lambda client, wid: plan_ceased(client, settings, wid, ceased))
+    ctx = context(settings)
+    cmd = build(review.PlanCeasedIn, REVIEW_FLAGS, ceased_on=parse_date("--date", date_), reason=reason)
+    actor = Actor(by, recording_account(settings, as_))
+    _call(settings, ctx, case, checked(REVIEW_FLAGS, lambda: review.ceased(ctx, cmd, actor)))
 
 
 @review_app.command("final-plan")
@@ -175,14 +161,14 @@ def review_final_plan(
     as_: AsOption = None,
 ) -> None:
     """Record the LA's final plan: it meets a transfer year's reg 18 step and an amended plan (reg 22(3))."""
-    from starter.review import final_plan
-    from workflows.models import FinalPlan
+    from commands import review
 
     settings = load_settings()
-    plan = build(FinalPlan, issued_on=parse_date("--date", date_), names_setting=names_setting,
-                 already_named=already_named, by=by, evidence=evidence, recorded_by=recording_account(settings, as_))
-    not_future(settings, "--date", plan.issued_on)
-    _call(settings, case, lambda client, wid: final_plan(client, settings, wid, plan))
+    ctx = context(settings)
+    cmd = build(review.FinalPlanIn, REVIEW_FLAGS, issued_on=parse_date("--date", date_), names_setting=names_setting,
+                already_named=already_named, evidence=evidence)
+    actor = Actor(by, recording_account(settings, as_))
+    _call(settings, ctx, case, checked(REVIEW_FLAGS, lambda: review.final_plan(ctx, cmd, actor)))
 
 
 @review_app.command("appeal")
@@ -197,13 +183,11 @@ def review_appeal(
     as_: AsOption = None,
 ) -> None:
     """Record an appeal against a decision to cease: lodged, then decided (the plan is maintained meanwhile)."""
-    from starter.review import appeal
-    from workflows.models import AppealChange
+    from commands import review
 
     settings = load_settings()
-    FLAGS["decided_on"] = "--decided"
-    change = build(AppealChange, lodged_on=parse_date("--lodged", lodged), decided_on=parse_date("--decided", decided),
-                   outcome=outcome, by=by, note=note, recorded_by=recording_account(settings, as_))
-    not_future(settings, "--lodged", change.lodged_on)
-    not_future(settings, "--decided", change.decided_on)
-    _call(settings, case, lambda client, wid: appeal(client, settings, wid, change))
+    ctx = context(settings)
+    cmd = build(review.AppealIn, APPEAL_FLAGS, lodged_on=parse_date("--lodged", lodged),
+                decided_on=parse_date("--decided", decided), outcome=outcome, note=note)
+    actor = Actor(by, recording_account(settings, as_))
+    _call(settings, ctx, case, checked(APPEAL_FLAGS, lambda: review.appeal(ctx, cmd, actor)), APPEAL_FLAGS)

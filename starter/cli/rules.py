@@ -27,8 +27,9 @@ def rules_command(as_json: Annotated[bool, typer.Option("--json", help="Print JS
         typer.echo(f"{rule.id:<28} {rule.title}\n{'':<28} {rule.basis}")
         for old in earlier:
             if old.period != rule.period:
-                typer.echo(f"{'':<28} for {fmt(old.effective_from)} to {fmt(old.effective_to)}: {old.period} "
-                           f"({old.basis})")
+                span = (f"from {fmt(old.effective_from)}" if old.effective_to is None
+                        else f"for {fmt(old.effective_from)} to {fmt(old.effective_to)}")
+                typer.echo(f"{'':<28} {span}: {old.period} ({old.basis})")
 
 
 @commands.command("deadline")
@@ -45,8 +46,8 @@ def deadline_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Compute the due (statutory) and target (working) dates of a rule from an anchor date."""
+    from commands.errors import Refused
     from starter.deadline import explain_deadline
-    from starter.requests import RequestError
     from statutory import Closure, get_rule
 
     anchor = parse_date("--from", from_)
@@ -62,9 +63,8 @@ def deadline_command(
     settings = load_settings()
     try:
         deadline = explain_deadline(settings, rule, anchor, post16=post16, la=la, reading=reading, closures=extra)
-    except RequestError as err:
-        field, _, reason = str(err).partition(": ")
-        fail(f"{DEADLINE_FLAGS[field]}: {reason}")
+    except Refused as err:
+        fail(f"{DEADLINE_FLAGS.get(err.first.field, err.first.field)}: {err.first.reason}")
     typer.echo(json.dumps(out.deadline_json(deadline)) if as_json
                else out.deadline_text(deadline, get_rule(rule, on=anchor)))
 

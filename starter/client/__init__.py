@@ -127,7 +127,8 @@ class Temporal:
     """One connection, made when first needed, for many look-ups; a failure to connect is remembered."""
 
     def __init__(self, settings: Any, client: Client | None = None) -> None:
-        self.settings, self._client, self._error = settings, client, None
+        self.settings, self._client = settings, client
+        self._error: RuntimeError | None = None
 
     async def client(self) -> Client:
         if self._client is None:

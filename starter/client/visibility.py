@@ -24,7 +24,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from audit.divergence import NOT_FOUND, PROCESS_FILTER, RUNNING, WorkflowView
 from starter.client import temporal_errors
 
-STATUS_WORDS = {
+STATUS_WORDS: dict[WorkflowExecutionStatus | None, str] = {  # a status describe() leaves out (None) is str(None)
     WorkflowExecutionStatus.RUNNING: RUNNING,
     WorkflowExecutionStatus.COMPLETED: "completed",
     WorkflowExecutionStatus.FAILED: "failed",

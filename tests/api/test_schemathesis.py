@@ -25,6 +25,7 @@ Set-up, and why:
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -159,4 +160,7 @@ def test_the_document_declares_security_and_bounds(api_key) -> None:
     received = doc["components"]["schemas"]["StartAdvice"]["properties"]["received_on"]
     assert "2014-09-01" in received["description"] and received["pattern"].startswith("^(?:2014-")
     [param] = doc["paths"]["/api/processes/{workflow_id}/step-done"]["post"]["parameters"]
-    assert param["schema"]["pattern"].startswith("^(?:(?:ehc-advice-request|")
+    # the process registry's id pattern (workflows/registry.py): every kind's ids, nothing else (no "..")
+    pattern = re.compile(param["schema"]["pattern"])
+    assert pattern.match("ehc-advice-request-EHC-0042-20270104") and pattern.match("annual-review-EHC-0042")
+    assert not pattern.match("ehc-advice-request-..-20270104") and not pattern.match("annual-review-../x")

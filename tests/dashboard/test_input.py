@@ -122,7 +122,7 @@ def test_api_bad_input_is_422_by_field(client: TestClient) -> None:
                     json={"case_ref": "EHC-1", "la": "Kent", "received_on": "2027-04-01", "owner": "senco"})
     assert r.status_code == 422
     assert r.json()["detail"] == [{"loc": ["body", "received_on"], "msg": "2027-04-01 is in the future (today is "
-                                   "2027-03-10)", "type": "value_error"}]
+                                   "2027-03-10)", "type": "in_future"}]  # the code: commands/errors.py
     r = client.post("/api/processes/ehc-advice-request", headers={"x-csrf-token": csrf},
                     json={"case_ref": "EHC-1", "la": "Kent", "received_on": "2027-03-01", "owner": "senco",
                           "extra": "no"})

@@ -29,17 +29,19 @@ pytestmark = pytest.mark.databases
 def cli(settings, monkeypatch):
     """Run `sendclock ...` in-process with these settings."""
     import config.settings
-    import starter.cli.retention
+    from commands.clock import FixedClock
+    from starter.cli.common import set_clock
 
     monkeypatch.setattr(config.settings, "get_settings", lambda: settings)
     # The recorded histories are of 2026-2027: the purge runs "today" = 1 June 2028.
-    monkeypatch.setattr(starter.cli.retention, "_today", lambda settings: date(2028, 6, 1))
+    set_clock(FixedClock(date(2028, 6, 1)))
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None):
         return runner.invoke(app, list(args), input=input)
 
-    return run
+    yield run
+    set_clock(None)
 
 
 def outbox_of(sessions, workflow_ids: set[str]) -> set[str]:

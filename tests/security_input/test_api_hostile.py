@@ -12,14 +12,15 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from tests.dashboard.seed import seed
 from workflows.models.common import CASE_REF_PATTERN
+from tests.helpers import examples
 from tests.security_input.conftest import snapshot
 from tests.security_input.hostile import (INJECTIONS, bad_any_date, bad_case_ref, bad_la, bad_past_date, bad_rule_id,
                                           bad_staff_id, hostile_text, non_string)
 
-FEW = hsettings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                     HealthCheck.too_slow])
-EXAMPLES = hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                          HealthCheck.too_slow])
+FEW = hsettings(max_examples=examples(20), deadline=None,
+                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+EXAMPLES = hsettings(max_examples=examples(40), deadline=None,
+                      suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 KENT = "ehc-advice-request-EHC-0042-20270111"  # seeded: an open advice request (step ehc-advice, the SENCO's)
 REVIEW = "annual-review-EHC-0007"  # seeded: an open annual review (steps review-report, review-notice)
 

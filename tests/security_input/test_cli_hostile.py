@@ -12,13 +12,16 @@ from typer.testing import CliRunner
 from starter.cli import app
 from store.migrate import upgrade
 from tests.dashboard.seed import seed
+from tests.helpers import examples
 from tests.security_input.conftest import snapshot
 from tests.security_input.hostile import (INJECTIONS, bad_any_date, bad_case_ref, bad_la, bad_past_date, bad_rule_id,
                                           bad_staff_id, hostile_text)
 
-FEW = hsettings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                     HealthCheck.too_slow])
-# Real today is used by the CLI: these dates are in the past, and after the SEND Regulations 2014.
+FEW = hsettings(max_examples=examples(20), deadline=None,
+                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+# The CLI runs on a fixed clock (starter.cli.common.set_clock): these dates are in the past, and after the SEND
+# Regulations 2014; every date from 2027 on is in its future.
+TODAY = __import__("datetime").date(2026, 12, 1)
 RECEIVED, EARLIER = "2026-11-02", "2026-03-02"
 past = bad_past_date.filter(lambda v: isinstance(v, str) and not re.fullmatch(r"20(2[7-9]|[3-9]\d)-\d\d-\d\d", v))
 past = past | st.dates(min_value=__import__("datetime").date(2100, 1, 1)).map(lambda d: d.isoformat())
@@ -74,15 +77,19 @@ COMMANDS = {  # command: (good flags, {flag: strategy of bad values})
 def cli(settings, db, guard, monkeypatch):
     """`sendclock ...` in-process, on the dashboard tests' settings and seeded database."""
     import config.settings
+    from commands.clock import FixedClock
+    from starter.cli.common import set_clock
 
     seed(db)
     monkeypatch.setattr(config.settings, "get_settings", lambda: settings)
+    set_clock(FixedClock(TODAY))
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None):
         return runner.invoke(app, list(args), input=input)
 
-    return run, db, guard
+    yield run, db, guard
+    set_clock(None)
 
 
 def assert_refused(result, flag: str, guard, db, before) -> None:

@@ -10,13 +10,14 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from tests.dashboard.conftest import csrf_of
 from tests.dashboard.seed import seed
+from tests.helpers import examples
 from tests.security_input.conftest import snapshot
 from tests.security_input.hostile import (bad_any_date, bad_case_ref, bad_la, bad_past_date, bad_rule_id,
                                           bad_staff_id, hostile_text)
 from tests.security_input.test_api_hostile import GOOD_RECORD, GOOD_START
 
-FEW = hsettings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                     HealthCheck.too_slow])
+FEW = hsettings(max_examples=examples(20), deadline=None,
+                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 form_text = hostile_text.filter(lambda s: "\ud800" not in s)
 FIELDS = {
     "case_ref": bad_case_ref, "la": bad_la.filter(str.strip), "owner": bad_staff_id.filter(str.strip),
