@@ -25,8 +25,12 @@ from config.logging import setup_logging
 from config.settings import Settings, get_settings
 from starter.client import TemporalConfigError, connect, wrong_settings
 from starter.sandbox import workflow_runner
-from starter.schedules import (ensure_archive_schedule, ensure_chain_head_schedule, ensure_reconcile_schedule,
-                               ensure_schedules)
+from starter.schedules import (
+    ensure_archive_schedule,
+    ensure_chain_head_schedule,
+    ensure_reconcile_schedule,
+    ensure_schedules,
+)
 from starter.var_dir import private_umask
 from store.db import make_engine, make_sessionmaker
 from workflows.registry import WORKFLOWS as REGISTERED
@@ -55,9 +59,13 @@ def freeze_startup_objects() -> int:
     return gc.get_freeze_count()
 
 
-def build_worker(client: Client, settings: Settings, activities: SendclockActivities | None = None,
-                 executor: ThreadPoolExecutor | None = None,
-                 housekeeping: HousekeepingActivities | None = None) -> Worker:
+def build_worker(
+    client: Client,
+    settings: Settings,
+    activities: SendclockActivities | None = None,
+    executor: ThreadPoolExecutor | None = None,
+    housekeeping: HousekeepingActivities | None = None,
+) -> Worker:
     """The worker for settings.temporal.task_queue (tests pass their own activities instances; the housekeeping
     activities share the process activities' database and notifier unless given)."""
     if activities is None:
@@ -69,9 +77,13 @@ def build_worker(client: Client, settings: Settings, activities: SendclockActivi
         task_queue=settings.temporal.task_queue,
         workflows=WORKFLOWS,
         workflow_runner=workflow_runner(WORKFLOWS),  # each module loaded once per process (starter/sandbox.py)
-        activities=(activities.all() + housekeeping.all() + ArchiveActivities(settings, client).all()
-                    + ChainHeadActivities(settings, housekeeping.sessions, housekeeping.notifier).all()
-                    + ReconcileActivities(settings, activities.sessions, client, activities.notifier).all()),
+        activities=(
+            activities.all()
+            + housekeeping.all()
+            + ArchiveActivities(settings, client).all()
+            + ChainHeadActivities(settings, housekeeping.sessions, housekeeping.notifier).all()
+            + ReconcileActivities(settings, activities.sessions, client, activities.notifier).all()
+        ),
         activity_executor=executor or ThreadPoolExecutor(max_workers=8),
     )
 
@@ -90,8 +102,12 @@ async def connect_when_ready(settings: Settings) -> Client:
         except RuntimeError as err:
             if (why := wrong_settings(err, settings)) is not None:
                 raise CannotStart(why) from None
-            logging.warning("cannot reach Temporal at %s (%s); trying again in %.0f s", settings.temporal.address,
-                            str(err).splitlines()[0], delay)
+            logging.warning(
+                "cannot reach Temporal at %s (%s); trying again in %.0f s",
+                settings.temporal.address,
+                str(err).splitlines()[0],
+                delay,
+            )
         await asyncio.sleep(delay)
         delay = min(2 * delay, CONNECT_LONGEST_RETRY_S)
 
@@ -109,20 +125,25 @@ async def run(settings: Settings) -> None:
     try:
         logging.info("chain head schedule ready: %s", await ensure_chain_head_schedule(client, settings))
     except Exception:  # the statutory processes must run even when the fingerprint cannot be scheduled
-        logging.exception("could not create or update the chain head schedule (the audit record's fingerprint to "
-                          "the SENCO and auditors)")
+        logging.exception(
+            "could not create or update the chain head schedule (the audit record's fingerprint to "
+            "the SENCO and auditors)"
+        )
     try:  # and one comparison now: a process ended outside sendclock while the worker was down is found at once
         logging.info("reconcile schedule ready: %s", await ensure_reconcile_schedule(client, settings))
     except Exception:  # the statutory processes must run even when reconciliation cannot be scheduled
-        logging.exception("could not create, update or trigger the reconcile schedule (processes stopped outside "
-                          "sendclock)")
+        logging.exception(
+            "could not create, update or trigger the reconcile schedule (processes stopped outside sendclock)"
+        )
     worker = build_worker(client, settings)
     freeze_startup_objects()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    logging.info("sendclock worker polling task queue %s on %s", settings.temporal.task_queue, settings.temporal.address)
+    logging.info(
+        "sendclock worker polling task queue %s on %s", settings.temporal.task_queue, settings.temporal.address
+    )
     async with worker:
         await stop.wait()
     logging.info("sendclock worker stopped")

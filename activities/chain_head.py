@@ -42,28 +42,49 @@ class ChainHeadActivities:
         skipped then, and after notifications.retry_attempts tries the notifier falls back to the SENCO's e-mail."""
         today = local_date(request.now, self.settings.timezone)
         if not school_calendar(self.settings).is_working_day(today):
-            return ChainHeadResult(on=today, published=False,
-                                   reason=f"{fmt(today)} is not a working day: the next working day's fingerprint "
-                                          "covers the record up to then")
+            return ChainHeadResult(
+                on=today,
+                published=False,
+                reason=f"{fmt(today)} is not a working day: the next working day's fingerprint "
+                "covers the record up to then",
+            )
         recipients = chain_head_recipients(self.settings)
-        published, new = write(self.engine, lambda connection: publish(connection, on=today, at=request.now,
-                                                                       recipients=recipients))
+        published, new = write(
+            self.engine, lambda connection: publish(connection, on=today, at=request.now, recipients=recipients)
+        )
         head = head_of(published)
         deliveries = []
         for recipient in published.recipients:
             if recipient not in self.settings.staff:
                 continue  # left the staff directory since the day's head was recorded
             message = chain_head_message(self.settings, head, today, self.settings.staff[recipient].name)
-            deliveries.append(self.notifier.deliver(
-                key=f"chain-head/{recipient}/{today.isoformat()}", recipient=recipient, kind="chain-head",
-                subject=message.subject, text=message.text, scheduled_for=request.now, now=request.now))
+            deliveries.append(
+                self.notifier.deliver(
+                    key=f"chain-head/{recipient}/{today.isoformat()}",
+                    recipient=recipient,
+                    kind="chain-head",
+                    subject=message.subject,
+                    text=message.text,
+                    scheduled_for=request.now,
+                    now=request.now,
+                )
+            )
         failed = [d for d in deliveries if d.status == "failed"]
         if failed:
             raise ApplicationError(
                 f"audit record fingerprint for {today} not delivered: "
-                + "; ".join(f"{d.recipient}: {d.error}" for d in failed), type="ChainHeadNotDelivered")
-        return ChainHeadResult(on=today, published=True, new=new, event_id=head.event_id, rows=head.rows,
-                               hash=head.hash, deliveries=deliveries)
+                + "; ".join(f"{d.recipient}: {d.error}" for d in failed),
+                type="ChainHeadNotDelivered",
+            )
+        return ChainHeadResult(
+            on=today,
+            published=True,
+            new=new,
+            event_id=head.event_id,
+            rows=head.rows,
+            hash=head.hash,
+            deliveries=deliveries,
+        )
 
     def all(self) -> list:
         return [self.publish_chain_head]
@@ -92,31 +113,35 @@ def chain_head_message(settings: Settings, head: Head, on: date, name: str) -> C
     if prefix:
         subject = f"{prefix} {subject}"
     if len(subject) > SUBJECT_MAX:
-        subject = subject[:SUBJECT_MAX - 1].rstrip() + "…"
+        subject = subject[: SUBJECT_MAX - 1].rstrip() + "…"
     if head.event_id is None or head.hash == GENESIS:
         covers = "The record has no entries yet; this is its starting fingerprint."
     else:
-        covers = (f"It covers the record's {head.rows:,} entr{'y' if head.rows == 1 else 'ies'}, up to and including "
-                  f"entry no. {head.event_id:,}.")
-    text = "\n".join([
-        f"Dear {name},",
-        "",
-        f"This is the fingerprint of {settings.school_name}'s audit record in sendclock on {fmt(on)}.",
-        "",
-        "The audit record is the list of everything sendclock has recorded about the school's statutory SEND "
-        "processes. It is tamper-evident: each entry is sealed together with the entry before it, so the seal of "
-        "the last entry is a fingerprint of the whole record up to that point. Changing, removing or adding any "
-        "earlier entry changes it, even if whoever did so had every later seal worked out again.",
-        "",
-        f"Fingerprint: {fingerprint(head.hash)}",
-        f"In full: {head.hash}",
-        covers,
-        "",
-        "What to do with it: keep this e-mail; nothing else is needed. If an auditor ever finds that the school's "
-        "record gives a different fingerprint for this date, the record was changed after this e-mail was sent. "
-        "(`sendclock audit verify` compares the record with every fingerprint sent; `sendclock audit heads` lists "
-        "them.)",
-        "",
-        f"{settings.dashboard_url.rstrip('/')}/audit",
-    ])
+        covers = (
+            f"It covers the record's {head.rows:,} entr{'y' if head.rows == 1 else 'ies'}, up to and including "
+            f"entry no. {head.event_id:,}."
+        )
+    text = "\n".join(
+        [
+            f"Dear {name},",
+            "",
+            f"This is the fingerprint of {settings.school_name}'s audit record in sendclock on {fmt(on)}.",
+            "",
+            "The audit record is the list of everything sendclock has recorded about the school's statutory SEND "
+            "processes. It is tamper-evident: each entry is sealed together with the entry before it, so the seal of "
+            "the last entry is a fingerprint of the whole record up to that point. Changing, removing or adding any "
+            "earlier entry changes it, even if whoever did so had every later seal worked out again.",
+            "",
+            f"Fingerprint: {fingerprint(head.hash)}",
+            f"In full: {head.hash}",
+            covers,
+            "",
+            "What to do with it: keep this e-mail; nothing else is needed. If an auditor ever finds that the school's "
+            "record gives a different fingerprint for this date, the record was changed after this e-mail was sent. "
+            "(`sendclock audit verify` compares the record with every fingerprint sent; `sendclock audit heads` lists "
+            "them.)",
+            "",
+            f"{settings.dashboard_url.rstrip('/')}/audit",
+        ]
+    )
     return ChainHeadMessage(subject=subject, text=text)

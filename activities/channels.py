@@ -58,8 +58,11 @@ def send(url: str, *, subject: str, text: str, html: str | None = None, card: di
 def _reason(result: Any) -> str:
     """The warnings apprise recorded for this call (apprise >= 2 returns them on the result)."""
     logs = getattr(result, "logs", None)
-    lines = [str(entry.message) for entry in (logs() if logs else ())
-             if str(getattr(entry, "level", "")).upper() in ("WARNING", "ERROR", "CRITICAL")]
+    lines = [
+        str(entry.message)
+        for entry in (logs() if logs else ())
+        if str(getattr(entry, "level", "")).upper() in ("WARNING", "ERROR", "CRITICAL")
+    ]
     return ("; ".join(dict.fromkeys(lines)) or "the channel refused the message or could not be reached")[:1000]
 
 

@@ -107,8 +107,17 @@ def report(status: DeliveryStatus, channel: str = "", error: str | None = None) 
 # --- before any row exists -------------------------------------------------------------------------------------
 
 
-def kept_reason(*, recipient: str, actor: str | None, style: str, kind: str, on: date, target: date,
-                digest_completed: bool, assigned_after_days: int | None) -> str | None:
+def kept_reason(
+    *,
+    recipient: str,
+    actor: str | None,
+    style: str,
+    kind: str,
+    on: date,
+    target: date,
+    digest_completed: bool,
+    assigned_after_days: int | None,
+) -> str | None:
     """Why a notice is kept rather than sent to `recipient` (the kept row's channel), or None: it is sent.
     "own-action": they made the change it announces; "dashboard": a period given to the parent (shown there,
     nothing asked of staff); "digest": a "done" confirmation, or an assignment whose target is more than
@@ -165,8 +174,9 @@ def before_sending(rows: Sequence[Row], *, fresh: bool) -> Decision | None:
     if fallback is not None:  # it went to the fallback: only a failed fallback is tried again
         if fallback.status == OutboxStatus.FAILED:
             return Decision(Action.FALL_BACK, rows=tuple(r for r in rows if r.fallback_for is None))
-        return report("fallback" if fallback.status in DELIVERED else "held", f"fallback:{fallback.channel}",
-                      fallback.error)
+        return report(
+            "fallback" if fallback.status in DELIVERED else "held", f"fallback:{fallback.channel}", fallback.error
+        )
     if not fresh and all(r.status in DELIVERED for r in rows):
         return report("skipped", labels(rows))
     return None
@@ -188,8 +198,9 @@ def after_sending(rows: Sequence[Row], *, final: bool | None, retry_attempts: in
         if not final:
             return report("failed", labels(failed), errors)
     if delivered:
-        return report("sent" if any(r.status == OutboxStatus.SENT for r in delivered) else "accepted",
-                      labels(delivered), errors)
+        return report(
+            "sent" if any(r.status == OutboxStatus.SENT for r in delivered) else "accepted", labels(delivered), errors
+        )
     if waiting:  # held for quiet hours (or being sent by another worker): the dispatcher sends it
         return report("held", labels(waiting), errors)
     return Decision(Action.FALL_BACK, rows=tuple(failed))
@@ -198,8 +209,9 @@ def after_sending(rows: Sequence[Row], *, final: bool | None, retry_attempts: in
 # --- the fallback ----------------------------------------------------------------------------------------------
 
 
-def fallback_channel(senco_channels: Mapping[str, bool], *, failed: Iterable[Row], recipient_is_senco: bool
-                     ) -> str | None:
+def fallback_channel(
+    senco_channels: Mapping[str, bool], *, failed: Iterable[Row], recipient_is_senco: bool
+) -> str | None:
     """The SENCO's channel to fall back to: the first e-mail one (`senco_channels`: label -> is it e-mail), not one
     that just failed when the notice was the SENCO's own. None: there is none."""
     tried = {r.channel for r in failed} if recipient_is_senco else set()
@@ -225,8 +237,15 @@ def retry_delay(attempts: int, initial_seconds: float, max_seconds: float) -> fl
     return float(min(initial_seconds * 2 ** max(0, attempts - 1), max_seconds))
 
 
-def after_dispatch(row: Row, status: str, *, notice_rows: Sequence[Row], retry_attempts: int,
-                   retry_initial_seconds: float, retry_max_seconds: float) -> Decision:
+def after_dispatch(
+    row: Row,
+    status: str,
+    *,
+    notice_rows: Sequence[Row],
+    retry_attempts: int,
+    retry_initial_seconds: float,
+    retry_max_seconds: float,
+) -> Decision:
     """The dispatcher sent a held or failed row (now `attempts` tries) and it came out `status`. Delivered: done.
     Failed with tries left: again after a backoff. Out of tries: the fallback, unless the row is a fallback itself or
     another row of its notice (`notice_rows`: all of them, as they stand) delivered or is still waiting."""
@@ -241,8 +260,11 @@ def after_dispatch(row: Row, status: str, *, notice_rows: Sequence[Row], retry_a
 
 def _alive(row: Row) -> bool:
     """Delivered, or still to be sent (waiting, or failed with a retry set)."""
-    return (row.status in DELIVERED or row.status in WAITING
-            or (row.status == OutboxStatus.FAILED and row.not_before is not None))
+    return (
+        row.status in DELIVERED
+        or row.status in WAITING
+        or (row.status == OutboxStatus.FAILED and row.not_before is not None)
+    )
 
 
 def labels(rows: Iterable[Row]) -> str:

@@ -86,12 +86,23 @@ def build_digest(session: Session, settings: Settings, today: date) -> Digest:
 
     def item(step: OpenStep) -> DigestItem:
         member = settings.staff.get(step.owner)
-        return DigestItem(case_ref=step.case_ref, la=step.la, rule_id=step.rule_id, rule_title=_title(step.rule_id),
-                          owner=member.name if member else step.owner, due=step.due, target=step.target,
-                          days=-step.days_left if step.overdue else step.days_left, exempt=step.exempt)
+        return DigestItem(
+            case_ref=step.case_ref,
+            la=step.la,
+            rule_id=step.rule_id,
+            rule_title=_title(step.rule_id),
+            owner=member.name if member else step.owner,
+            due=step.due,
+            target=step.target,
+            days=-step.days_left if step.overdue else step.days_left,
+            exempt=step.exempt,
+        )
 
     return Digest(
-        school_name=settings.school_name, today=today, week=iso_week(today), due_within_days=window,
+        school_name=settings.school_name,
+        today=today,
+        week=iso_week(today),
+        due_within_days=window,
         open_count=len(steps),
         overdue=[item(s) for s in steps if s.overdue],
         due_soon=[item(s) for s in steps if not s.overdue and s.days_left <= window],

@@ -18,8 +18,13 @@ from workflows.models import DigestInput, DigestResult, DispatchHeldInput, Dispa
 
 
 class HousekeepingActivities:
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session], notifier: Notifier | None = None,
-                 renderer: DigestRenderer | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        notifier: Notifier | None = None,
+        renderer: DigestRenderer | None = None,
+    ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.notifier = notifier or Notifier(settings, sessions)
@@ -45,19 +50,35 @@ class HousekeepingActivities:
         deliveries = []
         for recipient in digest_recipients(self.settings):
             message = self.renderer.render(digest, self.settings.staff[recipient].name)
-            deliveries.append(self.notifier.deliver(
-                key=f"digest/{recipient}/{week}", recipient=recipient, kind="digest", subject=message.subject,
-                text=message.text, html=message.html, scheduled_for=request.now, now=request.now,
-            ))
+            deliveries.append(
+                self.notifier.deliver(
+                    key=f"digest/{recipient}/{week}",
+                    recipient=recipient,
+                    kind="digest",
+                    subject=message.subject,
+                    text=message.text,
+                    html=message.html,
+                    scheduled_for=request.now,
+                    now=request.now,
+                )
+            )
         failed = [d for d in deliveries if d.status == "failed"]
         if failed:
             # Temporal retries the activity with backoff; delivered keys are skipped, the failed ones tried again,
             # and after notifications.retry_attempts tries the notifier falls back to the SENCO's e-mail.
             raise ApplicationError(
                 f"weekly digest {week} not delivered: " + "; ".join(f"{d.recipient}: {d.error}" for d in failed),
-                type="DigestNotDelivered")
-        return DigestResult(on=today, week=week, due=True, open=digest.open_count, overdue=len(digest.overdue),
-                            due_soon=len(digest.due_soon), deliveries=deliveries)
+                type="DigestNotDelivered",
+            )
+        return DigestResult(
+            on=today,
+            week=week,
+            due=True,
+            open=digest.open_count,
+            overdue=len(digest.overdue),
+            due_soon=len(digest.due_soon),
+            deliveries=deliveries,
+        )
 
     @activity.defn(name=activity_names.DISPATCH_HELD)
     def dispatch_held(self, request: DispatchHeldInput) -> DispatchHeldResult:

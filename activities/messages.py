@@ -63,7 +63,10 @@ def template_environment(templates: Path = TEMPLATES) -> Environment:
     env = Environment(
         # Templates are read once per process, not checked for changes at every notice (a stat of each file per
         # render): a school that rewords one restarts the worker, as for any other setting.
-        loader=FileSystemLoader(templates), undefined=StrictUndefined, keep_trailing_newline=False, auto_reload=False,
+        loader=FileSystemLoader(templates),
+        undefined=StrictUndefined,
+        keep_trailing_newline=False,
+        auto_reload=False,
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
     )
     env.filters["day"] = lambda d: fmt(d) if isinstance(d, date) else ""
@@ -84,8 +87,10 @@ def case_url(dashboard_url: str, context: NoticeContext) -> str:
 def record_url(dashboard_url: str, context: NoticeContext) -> str:
     """The step's record form ("Record a step as done", dashboard/forms.py), the rule preselected. A path and a query,
     no #anchor: the sign-in page carries it in `next=` and lands there after sign-in."""
-    return (f"{dashboard_url.rstrip('/')}/processes/{quote(context.workflow_id, safe='')}/step-done"
-            f"?rule={quote(context.rule_id, safe='')}")
+    return (
+        f"{dashboard_url.rstrip('/')}/processes/{quote(context.workflow_id, safe='')}/step-done"
+        f"?rule={quote(context.rule_id, safe='')}"
+    )
 
 
 def days_left_text(context: NoticeContext) -> str:
@@ -119,8 +124,15 @@ def holder_of(context: NoticeContext) -> str:
 
 
 class MessageRenderer:
-    def __init__(self, dashboard_url: str, templates: Path = TEMPLATES, *, include_initials: bool = False,
-                 staff_names: Mapping[str, str] | None = None, subject_prefix: str | None = None) -> None:
+    def __init__(
+        self,
+        dashboard_url: str,
+        templates: Path = TEMPLATES,
+        *,
+        include_initials: bool = False,
+        staff_names: Mapping[str, str] | None = None,
+        subject_prefix: str | None = None,
+    ) -> None:
         self.dashboard_url = dashboard_url
         self.include_initials = include_initials
         self.staff_names = dict(staff_names or {})
@@ -140,19 +152,26 @@ class MessageRenderer:
     def values(self, notice: NotifyInput, audience: Audience = "owner") -> dict[str, Any]:
         context = notice.context
         action = notice.kind in ACTION_KINDS and context.style != "window"
-        return {"kind": notice.kind, "context": context, "dashboard_url": self.dashboard_url,
-                "audience": audience, "owner_name": self.name_of(context.owner), "holder": holder_of(context),
-                "step_url": step_url(self.dashboard_url, context),
-                "button_url": record_url(self.dashboard_url, context) if action else case_url(self.dashboard_url,
-                                                                                                context),
-                "button_label": "Record it as done" if action else "Open the case in sendclock",
-                "target_when": when(context.target, context.on), "due_when": when(context.due, context.on),
-                "target_passed": context.target < context.on, "due_passed": context.due < context.on,
-                "days_left_text": days_left_text(context),
-                "initials": context.initials if self.include_initials else None}
+        return {
+            "kind": notice.kind,
+            "context": context,
+            "dashboard_url": self.dashboard_url,
+            "audience": audience,
+            "owner_name": self.name_of(context.owner),
+            "holder": holder_of(context),
+            "step_url": step_url(self.dashboard_url, context),
+            "button_url": record_url(self.dashboard_url, context) if action else case_url(self.dashboard_url, context),
+            "button_label": "Record it as done" if action else "Open the case in sendclock",
+            "target_when": when(context.target, context.on),
+            "due_when": when(context.due, context.on),
+            "target_passed": context.target < context.on,
+            "due_passed": context.due < context.on,
+            "days_left_text": days_left_text(context),
+            "initials": context.initials if self.include_initials else None,
+        }
 
     def subject(self, values: dict[str, Any]) -> str:
-        """"{ref}: {action and date}", then the step's title as far as SUBJECT_MAX allows."""
+        """ "{ref}: {action and date}", then the step's title as far as SUBJECT_MAX allows."""
         head = " ".join(self.env.get_template("subject.txt.j2").render(values).split())
         if self.subject_prefix:
             head = f"{self.subject_prefix} {head}"
@@ -161,8 +180,8 @@ class MessageRenderer:
         if room >= len(title):
             return f"{head} - {title}"
         if room >= 12:
-            return f"{head} - {title[:room - 1].rstrip()}…"
-        return head if len(head) <= SUBJECT_MAX else head[:SUBJECT_MAX - 1].rstrip() + "…"
+            return f"{head} - {title[: room - 1].rstrip()}…"
+        return head if len(head) <= SUBJECT_MAX else head[: SUBJECT_MAX - 1].rstrip() + "…"
 
     def message(self, notice: NotifyInput, *, rich: bool = True, audience: Audience = "owner") -> Message:
         """The notice's subject and plain text, and with `rich` its HTML e-mail body and Teams card (only a channel
@@ -180,5 +199,9 @@ class MessageRenderer:
         return Message(subject=subject, text=text, html=html, card=card)
 
     def fallback_note(self, *, recipient_name: str, channels: str, error: str) -> str:
-        return self.env.get_template("fallback.txt.j2").render(
-            recipient_name=recipient_name, channels=channels, error=error).strip() + "\n\n"
+        return (
+            self.env.get_template("fallback.txt.j2")
+            .render(recipient_name=recipient_name, channels=channels, error=error)
+            .strip()
+            + "\n\n"
+        )

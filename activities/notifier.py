@@ -62,16 +62,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from activities import channels
-from activities.delivery_decision import (SENDING_STALE, Action, Decision, after_dispatch, after_fallback,  # noqa: F401
-                                          after_sending, before_sending, claimable, fallback_channel, final_attempt,
-                                          kept_reason, labels, opening, stale_cutoff)
+from activities.delivery_decision import (  # noqa: F401
+    SENDING_STALE,
+    Action,
+    Decision,
+    after_dispatch,
+    after_fallback,
+    after_sending,
+    before_sending,
+    claimable,
+    fallback_channel,
+    final_attempt,
+    kept_reason,
+    labels,
+    opening,
+    stale_cutoff,
+)
 from activities.messages import Message, MessageRenderer
 from activities.quiet_hours import next_window
 from config.channels import is_email, kind_of, scheme_of, with_sender
@@ -111,14 +124,21 @@ class NoticeOutcome(NotifyResult):
 
 
 class Notifier:
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session], renderer: MessageRenderer | None = None,
-                 sender: Sender = channels.send):
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        renderer: MessageRenderer | None = None,
+        sender: Sender = channels.send,
+    ):
         self.settings = settings
         self.sessions = sessions
         self.renderer = renderer or MessageRenderer(
-            settings.dashboard_url, include_initials=settings.notifications.include_initials,
+            settings.dashboard_url,
+            include_initials=settings.notifications.include_initials,
             staff_names={staff_id: member.name for staff_id, member in settings.staff.items()},
-            subject_prefix=settings.notifications.subject_prefix)
+            subject_prefix=settings.notifications.subject_prefix,
+        )
         self.sender = sender
         self.calendar = school_calendar(settings)
         self.outbox = OutboxRepository(sessions)
@@ -138,52 +158,127 @@ class Notifier:
         messages: dict[tuple[str, bool], Message] = {}
         deliveries = []
         for recipient in recipients:
-            audience: Literal["owner", "copy"] = "owner" if context.owner is None or recipient == context.owner \
-                else "copy"
-            reason = kept_reason(recipient=recipient, actor=context.actor, style=context.style, kind=notice.kind,
-                                 on=context.on, target=context.target, digest_completed=rules.completed,
-                                 assigned_after_days=rules.assigned_after_days)
+            audience: Literal["owner", "copy"] = (
+                "owner" if context.owner is None or recipient == context.owner else "copy"
+            )
+            reason = kept_reason(
+                recipient=recipient,
+                actor=context.actor,
+                style=context.style,
+                kind=notice.kind,
+                on=context.on,
+                target=context.target,
+                digest_completed=rules.completed,
+                assigned_after_days=rules.assigned_after_days,
+            )
             rich = reason is None and bool(self._channels(recipient))
             if (audience, rich) not in messages:
                 messages[audience, rich] = self.renderer.message(notice, rich=rich, audience=audience)
             message = messages[audience, rich]
             key = f"{notice.key}/{recipient}"
             if reason is not None:
-                deliveries.append(self._keep(key=key, recipient=recipient, reason=reason, kind=notice.kind,
-                                             message=message, process_id=context.workflow_id,
-                                             rule_id=context.rule_id, scheduled_for=notice.scheduled_for))
+                deliveries.append(
+                    self._keep(
+                        key=key,
+                        recipient=recipient,
+                        reason=reason,
+                        kind=notice.kind,
+                        message=message,
+                        process_id=context.workflow_id,
+                        rule_id=context.rule_id,
+                        scheduled_for=notice.scheduled_for,
+                    )
+                )
                 continue
-            deliveries.append(self._deliver(
-                key=key, recipient=recipient, kind=notice.kind, subject=message.subject, text=message.text,
-                html=message.html, card=message.card, process_id=context.workflow_id, rule_id=context.rule_id,
-                scheduled_for=notice.scheduled_for, now=notice.scheduled_for, final=final))
+            deliveries.append(
+                self._deliver(
+                    key=key,
+                    recipient=recipient,
+                    kind=notice.kind,
+                    subject=message.subject,
+                    text=message.text,
+                    html=message.html,
+                    card=message.card,
+                    process_id=context.workflow_id,
+                    rule_id=context.rule_id,
+                    scheduled_for=notice.scheduled_for,
+                    now=notice.scheduled_for,
+                    final=final,
+                )
+            )
         failed = [d for d in deliveries if d.status == "failed"]
         if failed:
             raise DeliveryError("; ".join(f"{d.recipient} via {d.channel}: {d.error}" for d in failed))
-        return NoticeOutcome(deliveries=deliveries, key=notice.key, kind=notice.kind, rule_id=context.rule_id,
-                             scheduled_for=notice.scheduled_for,
-                             rows=self._seen([f"{notice.key}/{recipient}" for recipient in recipients]))
+        return NoticeOutcome(
+            deliveries=deliveries,
+            key=notice.key,
+            kind=notice.kind,
+            rule_id=context.rule_id,
+            scheduled_for=notice.scheduled_for,
+            rows=self._seen([f"{notice.key}/{recipient}" for recipient in recipients]),
+        )
 
     def _seen(self, notice_keys: list[str]) -> list[OutboxRowSeen]:
         """The outbox rows of these notices, as they stand now (one read per notice)."""
-        return [OutboxRowSeen(key=r.key, status=r.status, fingerprint=fingerprint(r))
-                for r in self.outbox.rows_of_notices(notice_keys)]
+        return [
+            OutboxRowSeen(key=r.key, status=r.status, fingerprint=fingerprint(r))
+            for r in self.outbox.rows_of_notices(notice_keys)
+        ]
 
-    def _keep(self, *, key: str, recipient: str, reason: str, kind: str, message: Message, process_id: str | None,
-              rule_id: str | None, scheduled_for: datetime) -> Delivery:
+    def _keep(
+        self,
+        *,
+        key: str,
+        recipient: str,
+        reason: str,
+        kind: str,
+        message: Message,
+        process_id: str | None,
+        rule_id: str | None,
+        scheduled_for: datetime,
+    ) -> Delivery:
         """The outbox row is the record of a notice nobody is sent (status "kept", channel `reason`)."""
-        created = self.outbox.ensure([dict(
-            key=f"{key}/{reason}", notice_key=key, process_id=process_id, rule_id=rule_id, kind=kind,
-            recipient=recipient, channel=reason, subject=message.subject[:300], body=message.text, html=None,
-            card=None, status=OutboxStatus.KEPT, attempts=0, scheduled_for=scheduled_for, created_at=_now(),
-            sent_at=_now())])
+        created = self.outbox.ensure(
+            [
+                dict(
+                    key=f"{key}/{reason}",
+                    notice_key=key,
+                    process_id=process_id,
+                    rule_id=rule_id,
+                    kind=kind,
+                    recipient=recipient,
+                    channel=reason,
+                    subject=message.subject[:300],
+                    body=message.text,
+                    html=None,
+                    card=None,
+                    status=OutboxStatus.KEPT,
+                    attempts=0,
+                    scheduled_for=scheduled_for,
+                    created_at=_now(),
+                    sent_at=_now(),
+                )
+            ]
+        )
         return Delivery(recipient=recipient, channel=reason, status="kept" if created else "skipped")
 
     # --- public API (the weekly digest and the held-notice dispatcher use these) --------------------------------
 
-    def deliver(self, *, key: str, recipient: str, kind: str, subject: str, text: str, html: str | None = None,
-                card: dict[str, Any] | None = None, process_id: str | None = None, rule_id: str | None = None,
-                scheduled_for: datetime | None = None, now: datetime | None = None) -> Delivery:
+    def deliver(
+        self,
+        *,
+        key: str,
+        recipient: str,
+        kind: str,
+        subject: str,
+        text: str,
+        html: str | None = None,
+        card: dict[str, Any] | None = None,
+        process_id: str | None = None,
+        rule_id: str | None = None,
+        scheduled_for: datetime | None = None,
+        now: datetime | None = None,
+    ) -> Delivery:
         """Deliver one notification to one staff member on each of their channels; idempotent by `key`.
 
         Returns the outcome over their channels: sent / accepted (Teams) / kept (no channel: outbox only) / held
@@ -191,8 +286,20 @@ class Notifier:
         go; it falls back after `notifications.retry_attempts` tries) / fallback (it went to the SENCO's e-mail)
         / skipped (delivered before). Channel failures are returned, never raised. `now` (default: the wall clock)
         is when the notice is asked for, for quiet hours; `scheduled_for` defaults to it."""
-        return self._deliver(key=key, recipient=recipient, kind=kind, subject=subject, text=text, html=html, card=card,
-                             process_id=process_id, rule_id=rule_id, scheduled_for=scheduled_for, now=now, final=None)
+        return self._deliver(
+            key=key,
+            recipient=recipient,
+            kind=kind,
+            subject=subject,
+            text=text,
+            html=html,
+            card=card,
+            process_id=process_id,
+            rule_id=rule_id,
+            scheduled_for=scheduled_for,
+            now=now,
+            final=None,
+        )
 
     def dispatch_held(self, now: datetime) -> int:
         """Send the held rows whose `not_before` has passed (and failed rows due a retry); return how many were
@@ -210,9 +317,14 @@ class Notifier:
             notice_rows: list[Outbox] = []  # read only when it may fall back: is the notice still going another way?
             if outcome.status not in DELIVERED and row.notice_key and row.attempts >= note.retry_attempts:
                 notice_rows = self.outbox.notice_rows(row.notice_key)
-            decision = after_dispatch(row, outcome.status, notice_rows=notice_rows, retry_attempts=note.retry_attempts,
-                                      retry_initial_seconds=note.retry_initial_seconds,
-                                      retry_max_seconds=note.retry_max_seconds)
+            decision = after_dispatch(
+                row,
+                outcome.status,
+                notice_rows=notice_rows,
+                retry_attempts=note.retry_attempts,
+                retry_initial_seconds=note.retry_initial_seconds,
+                retry_max_seconds=note.retry_max_seconds,
+            )
             if decision.action is Action.REPORT:
                 delivered += 1
             elif decision.action is Action.RETRY_LATER:
@@ -223,22 +335,69 @@ class Notifier:
 
     # --- one notification to one person -------------------------------------------------------------------------
 
-    def _deliver(self, *, key: str, recipient: str, kind: str, subject: str, text: str, html: str | None,
-                 card: dict[str, Any] | None, process_id: str | None, rule_id: str | None,
-                 scheduled_for: datetime | None, now: datetime | None, final: bool | None) -> Delivery:
+    def _deliver(
+        self,
+        *,
+        key: str,
+        recipient: str,
+        kind: str,
+        subject: str,
+        text: str,
+        html: str | None,
+        card: dict[str, Any] | None,
+        process_id: str | None,
+        rule_id: str | None,
+        scheduled_for: datetime | None,
+        now: datetime | None,
+        final: bool | None,
+    ) -> Delivery:
         now = now or _now()
         targets = self._channels(recipient)
-        fields = dict(notice_key=key, process_id=process_id, rule_id=rule_id, kind=kind, recipient=recipient,
-                      subject=subject[:300], body=text, html=html, card=card, scheduled_for=scheduled_for or now)
+        fields = dict(
+            notice_key=key,
+            process_id=process_id,
+            rule_id=rule_id,
+            kind=kind,
+            recipient=recipient,
+            subject=subject[:300],
+            body=text,
+            html=html,
+            card=card,
+            scheduled_for=scheduled_for or now,
+        )
         if not targets:
-            created = self.outbox.ensure([dict(fields, key=f"{key}/outbox", channel="outbox", status=OutboxStatus.KEPT,
-                                               attempts=0, created_at=_now(), sent_at=_now(), html=None,
-                                               card=None)])  # never sent
+            created = self.outbox.ensure(
+                [
+                    dict(
+                        fields,
+                        key=f"{key}/outbox",
+                        channel="outbox",
+                        status=OutboxStatus.KEPT,
+                        attempts=0,
+                        created_at=_now(),
+                        sent_at=_now(),
+                        html=None,
+                        card=None,
+                    )
+                ]
+            )  # never sent
             return Delivery(recipient=recipient, channel="outbox", status="kept" if created else "skipped")
 
         status, not_before = opening(now, self._window(now))
-        created = self.outbox.ensure([dict(key=f"{key}/{label}", channel=label, status=status, not_before=not_before,
-                                           attempts=0, created_at=_now(), **fields) for label in targets])
+        created = self.outbox.ensure(
+            [
+                dict(
+                    key=f"{key}/{label}",
+                    channel=label,
+                    status=status,
+                    not_before=not_before,
+                    attempts=0,
+                    created_at=_now(),
+                    **fields,
+                )
+                for label in targets
+            ]
+        )
         rows = self.outbox.notice_rows(key)
         if status is OutboxStatus.HELD:
             for row in rows:
@@ -248,8 +407,9 @@ class Notifier:
         if decision is None:
             for row in rows:
                 self._send_if_free(row, targets.get(row.channel))
-            decision = after_sending(self.outbox.notice_rows(key), final=final,
-                                     retry_attempts=self.settings.notifications.retry_attempts)
+            decision = after_sending(
+                self.outbox.notice_rows(key), final=final, retry_attempts=self.settings.notifications.retry_attempts
+            )
         if decision.action is Action.FALL_BACK:
             return self._fall_back(key, recipient, list(decision.rows), process_id)
         return _delivery(recipient, decision)
@@ -259,24 +419,44 @@ class Notifier:
         failed = [r for r in self.outbox.notice_rows(key) if r.key in {f.key for f in failed}] or failed  # final errors
         senco = self.settings.reminders.escalate_to
         routes = self._channels(senco)
-        label = fallback_channel({name: is_email(url) for name, url in routes.items()}, failed=failed,
-                                 recipient_is_senco=recipient == senco)
+        label = fallback_channel(
+            {name: is_email(url) for name, url in routes.items()}, failed=failed, recipient_is_senco=recipient == senco
+        )
         if label is None:
             return _delivery(recipient, after_fallback(failed, senco=senco, channel=None))
         source = failed[0]
         member = self.settings.staff.get(recipient)
-        note = self.renderer.fallback_note(recipient_name=member.name if member else recipient,
-                                           channels=labels(failed), error=source.error or "failed")
-        self.outbox.ensure([dict(
-            key=f"{key}/fallback", notice_key=key, process_id=process_id, rule_id=source.rule_id, kind=source.kind,
-            recipient=senco, channel=label, subject=f"Not delivered to {recipient}: {source.subject}"[:300],
-            body=note + source.body, html=None, card=None, status=OutboxStatus.QUEUED, attempts=0,
-            scheduled_for=source.scheduled_for, created_at=_now(), fallback_for=source.key)])
+        note = self.renderer.fallback_note(
+            recipient_name=member.name if member else recipient, channels=labels(failed), error=source.error or "failed"
+        )
+        self.outbox.ensure(
+            [
+                dict(
+                    key=f"{key}/fallback",
+                    notice_key=key,
+                    process_id=process_id,
+                    rule_id=source.rule_id,
+                    kind=source.kind,
+                    recipient=senco,
+                    channel=label,
+                    subject=f"Not delivered to {recipient}: {source.subject}"[:300],
+                    body=note + source.body,
+                    html=None,
+                    card=None,
+                    status=OutboxStatus.QUEUED,
+                    attempts=0,
+                    scheduled_for=source.scheduled_for,
+                    created_at=_now(),
+                    fallback_for=source.key,
+                )
+            ]
+        )
         row = self.outbox.by_key(f"{key}/fallback")  # this one, or one a concurrent attempt inserted
         if row is not None:
             self._send_if_free(row, routes[label])
-        return _delivery(recipient, after_fallback(failed, senco=senco, channel=label,
-                                                   row=self.outbox.by_key(f"{key}/fallback")))
+        return _delivery(
+            recipient, after_fallback(failed, senco=senco, channel=label, row=self.outbox.by_key(f"{key}/fallback"))
+        )
 
     # --- sending one row ------------------------------------------------------------------------------------------
 
@@ -305,9 +485,22 @@ class Notifier:
     def _log(row: Outbox, url: str | None, outcome: str) -> None:
         """The log line of one row sent, held or failed (see the module docstring: what it never says)."""
         channel = kind_of(url) if url else "none"
-        log.info("%s notice %s via %s", row.kind, outcome, channel, extra={
-            "workflow_id": row.process_id, "outbox_id": row.id, "rule_id": row.rule_id, "kind": row.kind, "channel": channel,
-            "outcome": str(outcome), "attempt": row.attempts, "fallback": row.fallback_for is not None})
+        log.info(
+            "%s notice %s via %s",
+            row.kind,
+            outcome,
+            channel,
+            extra={
+                "workflow_id": row.process_id,
+                "outbox_id": row.id,
+                "rule_id": row.rule_id,
+                "kind": row.kind,
+                "channel": channel,
+                "outcome": str(outcome),
+                "attempt": row.attempts,
+                "fallback": row.fallback_for is not None,
+            },
+        )
 
     # --- settings ------------------------------------------------------------------------------------------------
 
@@ -316,8 +509,10 @@ class Notifier:
         member = self.settings.staff.get(staff_id)
         if member is None:
             return {}
-        return _label(with_sender(url, from_name=self._from_name(), reply_to=self._reply_to())
-                      for url in member.channel_urls(self.settings.notifications.email_url))
+        return _label(
+            with_sender(url, from_name=self._from_name(), reply_to=self._reply_to())
+            for url in member.channel_urls(self.settings.notifications.email_url)
+        )
 
     def _from_name(self) -> str:
         return self.settings.notifications.from_name or f"{self.settings.school_name} (sendclock)"
@@ -333,8 +528,9 @@ class Notifier:
         note = self.settings.notifications
         if not note.quiet_hours:
             return instant
-        return next_window(instant, self.calendar, note.working_hours.start, note.working_hours.end,
-                           self.settings.timezone)
+        return next_window(
+            instant, self.calendar, note.working_hours.start, note.working_hours.end, self.settings.timezone
+        )
 
 
 def _delivery(recipient: str, decision: Decision) -> Delivery:
@@ -380,4 +576,4 @@ def _final_attempt(default_attempts: int) -> bool:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -21,8 +21,13 @@ from workflows.models import Notice, PlanStepInput, StepPlan, StepStyle
 BATCH = 8
 
 
-_STYLES: dict[Holder, StepStyle] = {Holder.REQUESTER: "prompt", Holder.PARENT: "window", Holder.LA: "chase",
-                                    Holder.SCHOOL: "duty", Holder.SHARED: "duty"}
+_STYLES: dict[Holder, StepStyle] = {
+    Holder.REQUESTER: "prompt",
+    Holder.PARENT: "window",
+    Holder.LA: "chase",
+    Holder.SCHOOL: "duty",
+    Holder.SHARED: "duty",
+}
 # The rules whose reminders start with the autumn term (the transfer year's planning), not a fixed time before.
 AUTUMN_TERM_FIRST = ("phase-transfer-meeting-by",)
 
@@ -55,23 +60,34 @@ def plan_step(settings: Settings, request: PlanStepInput) -> StepPlan:
         if rule.id in AUTUMN_TERM_FIRST:  # the first on the autumn term's first day; none in the holiday before it
             start = autumn_term_start(settings, deadline.target, calendar)
             days = sorted({start, *(d for d in days if d > start)}) if start <= deadline.target else days
-        return [notice(day, kind="reminder", recipients=[request.owner], days_to_target=(deadline.target - day).days)
-                for day in days]
+        return [
+            notice(day, kind="reminder", recipients=[request.owner], days_to_target=(deadline.target - day).days)
+            for day in days
+        ]
 
     def escalations() -> list[Notice]:
         after = request.after or deadline.due
         weeks_gone = max(0, (after - deadline.due).days // policy.escalate_every_days + 1)
         days = escalation_dates(deadline.due, calendar, policy.escalate_every_days, count=BATCH + weeks_gone)
-        return [notice(day, kind="overdue", recipients=owner_and_senco, days_overdue=(day - deadline.due).days)
-                for day in days if request.after is None or day > request.after][:BATCH]
+        return [
+            notice(day, kind="overdue", recipients=owner_and_senco, days_overdue=(day - deadline.due).days)
+            for day in days
+            if request.after is None or day > request.after
+        ][:BATCH]
 
     notices: list[Notice] = []
     first = request.after is None
     if request.mode == "asap":
         start = request.asap_from or request.after or request.anchor
-        notices = [notice(day, kind="asap", recipients=[request.owner],
-                          days_overdue=(day - deadline.due).days if day > deadline.due else None)
-                   for day in recurring_dates(start, calendar, policy.asap_every_days, count=BATCH)]
+        notices = [
+            notice(
+                day,
+                kind="asap",
+                recipients=[request.owner],
+                days_overdue=(day - deadline.due).days if day > deadline.due else None,
+            )
+            for day in recurring_dates(start, calendar, policy.asap_every_days, count=BATCH)
+        ]
     elif style == "duty":
         notices = (reminders(policy.offsets_for(rule.id)) if first else []) + escalations()
     elif style == "chase":  # a look-out on the other body's target day, then "chase them"
@@ -79,17 +95,30 @@ def plan_step(settings: Settings, request: PlanStepInput) -> StepPlan:
     elif style == "window":  # reminders, then the window closes by itself after its last day
         if first:
             notices = reminders(policy.offsets_for(rule.id))
-            notices.append(notice(deadline.due + timedelta(days=1), time(0, 0), kind="closes", recipients=[request.owner]))
+            notices.append(
+                notice(deadline.due + timedelta(days=1), time(0, 0), kind="closes", recipients=[request.owner])
+            )
     else:  # prompt: when the earliest date comes (at once if it has passed), then nudges until done
         start = max(deadline.target, request.today or deadline.target)
         if first:
             notices = [notice(start, kind="prompt", recipients=owner_and_senco, days_to_target=0)]
         since = request.after or start
-        notices += [notice(day, kind="prompt", recipients=owner_and_senco)
-                    for day in recurring_dates(since, calendar, policy.escalate_every_days, count=BATCH)]
+        notices += [
+            notice(day, kind="prompt", recipients=owner_and_senco)
+            for day in recurring_dates(since, calendar, policy.escalate_every_days, count=BATCH)
+        ]
     notices.sort(key=lambda n: n.at)
     return StepPlan(
-        rule_id=rule.id, rule_title=rule.title, rule_version=deadline.rule_version, basis=deadline.basis,
-        anchor=deadline.anchor, due=deadline.due, target=deadline.target, explanation=list(deadline.explanation),
-        notices=notices, style=style, duty_holder=rule.duty_holder, warning=deadline.warning,
+        rule_id=rule.id,
+        rule_title=rule.title,
+        rule_version=deadline.rule_version,
+        basis=deadline.basis,
+        anchor=deadline.anchor,
+        due=deadline.due,
+        target=deadline.target,
+        explanation=list(deadline.explanation),
+        notices=notices,
+        style=style,
+        duty_holder=rule.duty_holder,
+        warning=deadline.warning,
     )

@@ -8,6 +8,7 @@ key) naming the case, what happened, the steps that no longer send reminders, an
 
 from __future__ import annotations
 
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,13 +30,14 @@ from store.models import Process
 from store.reconcile import closed_processes, open_processes, record_reopened, record_stopped
 from store.writer import write
 from workflows import activity_names
-from workflows.registry import PROCESS_LABELS
 from workflows.models import ReconcileInput, ReconcileResult, StoppedProcess
+from workflows.registry import PROCESS_LABELS
 
 
 class ReconcileActivities:
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session], client: Client,
-                 notifier: Notifier | None = None) -> None:
+    def __init__(
+        self, settings: Settings, sessions: sessionmaker[Session], client: Client, notifier: Notifier | None = None
+    ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.client = client
@@ -68,13 +70,33 @@ class ReconcileActivities:
         for seen in found:
             process = processes[seen.workflow_id]
             sentence = seen.sentence(self.settings.timezone)
-            new = write(self.engine, lambda connection: record_stopped(
-                connection, seen.workflow_id, found_at=request.now, temporal_status=seen.status, run_id=seen.run_id,
-                closed_at=seen.closed_at, reason=seen.reason, identity=seen.identity, sentence=sentence))
+            new = write(
+                self.engine,
+                partial(  # run now, by the writer: the loop's values bound here
+                    record_stopped,
+                    workflow_id=seen.workflow_id,
+                    found_at=request.now,
+                    temporal_status=seen.status,
+                    run_id=seen.run_id,
+                    closed_at=seen.closed_at,
+                    reason=seen.reason,
+                    identity=seen.identity,
+                    sentence=sentence,
+                ),
+            )
             self._tell_sencos(process, seen, sentence, request)
-            result.stopped.append(StoppedProcess(
-                workflow_id=seen.workflow_id, case_ref=process.case_ref, temporal_status=seen.status,
-                run_id=seen.run_id, closed_at=seen.closed_at, reason=seen.reason, identity=seen.identity, new=new))
+            result.stopped.append(
+                StoppedProcess(
+                    workflow_id=seen.workflow_id,
+                    case_ref=process.case_ref,
+                    temporal_status=seen.status,
+                    run_id=seen.run_id,
+                    closed_at=seen.closed_at,
+                    reason=seen.reason,
+                    identity=seen.identity,
+                    new=new,
+                )
+            )
             activity.logger.warning("process %s stopped outside sendclock: %s", seen.workflow_id, seen.status)
         return result
 
@@ -87,28 +109,44 @@ class ReconcileActivities:
             if not seen.running or run_id is None:
                 continue  # visibility lagged: it has closed again
             when = seen.last_reset_at.astimezone(ZoneInfo(self.settings.timezone)) if seen.last_reset_at else None
-            sentence = (f"was closed ({process.outcome or process.status}) but runs again in Temporal"
-                        + (f" after a reset on {fmt(when.date())} at {when:%H:%M}" if when else ""))
-            new = write(self.engine, lambda c: record_reopened(c, process.workflow_id, found_at=request.now,
-                                                                run_id=run_id, reset_at=seen.last_reset_at,
-                                                                sentence=sentence))
+            sentence = f"was closed ({process.outcome or process.status}) but runs again in Temporal" + (
+                f" after a reset on {fmt(when.date())} at {when:%H:%M}" if when else ""
+            )
+            new = write(
+                self.engine,
+                partial(  # run now, by the writer: the loop's values bound here
+                    record_reopened,
+                    workflow_id=process.workflow_id,
+                    found_at=request.now,
+                    run_id=run_id,
+                    reset_at=seen.last_reset_at,
+                    sentence=sentence,
+                ),
+            )
             if not new:
                 continue
             label = PROCESS_LABELS.get(process.kind, process.kind)
-            text = "\n".join([
-                f"The {label.lower()} for {process.case_ref} ({process.la}) {sentence}, outside sendclock.",
-                "Its record in sendclock stands as it was written (what was done, and when); Temporal's current "
-                "history no longer contains all of it, and the process may send reminders again.",
-                "An auditor will see this: `sendclock audit verify` lists what the reset removed. If it was a "
-                "mistake, tell whoever runs Temporal; if it was meant, record why in the case notes.",
-                f"{self.settings.dashboard_url.rstrip('/')}/cases/{process.case_ref}",
-            ])
+            text = "\n".join(
+                [
+                    f"The {label.lower()} for {process.case_ref} ({process.la}) {sentence}, outside sendclock.",
+                    "Its record in sendclock stands as it was written (what was done, and when); Temporal's current "
+                    "history no longer contains all of it, and the process may send reminders again.",
+                    "An auditor will see this: `sendclock audit verify` lists what the reset removed. If it was a "
+                    "mistake, tell whoever runs Temporal; if it was meant, record why in the case notes.",
+                    f"{self.settings.dashboard_url.rstrip('/')}/cases/{process.case_ref}",
+                ]
+            )
             for recipient in sencos(self.settings):
-                self.notifier.deliver(key=f"reset-outside/{process.workflow_id}/{run_id}/{recipient}",
-                                      recipient=recipient, kind="stopped",
-                                      subject=f"{process.case_ref}: process reset outside sendclock"[:SUBJECT_MAX],
-                                      text=text, process_id=process.workflow_id, scheduled_for=request.now,
-                                      now=request.now)
+                self.notifier.deliver(
+                    key=f"reset-outside/{process.workflow_id}/{run_id}/{recipient}",
+                    recipient=recipient,
+                    kind="stopped",
+                    subject=f"{process.case_ref}: process reset outside sendclock"[:SUBJECT_MAX],
+                    text=text,
+                    process_id=process.workflow_id,
+                    scheduled_for=request.now,
+                    now=request.now,
+                )
             activity.logger.warning("process %s reset outside sendclock after it closed", process.workflow_id)
 
     def _tell_sencos(self, process: Process, seen: WorkflowView, sentence: str, request: ReconcileInput) -> None:
@@ -118,20 +156,29 @@ class ReconcileActivities:
             lines = [f"- {get_rule(s.rule_id).title}: due {fmt(s.due)}" for s in steps]
         label = PROCESS_LABELS.get(process.kind, process.kind)
         subject = f"{process.case_ref}: process stopped outside sendclock"
-        text = "\n".join([
-            f"The {label.lower()} for {process.case_ref} ({process.la}) was {sentence}, outside sendclock.",
-            "Its open steps no longer send reminders or escalations:" if lines else "It has no open steps.",
-            *lines,
-            "",
-            f"To carry on from where it stopped, resume it: sendclock process resume --case {process.case_ref}",
-            "If it was stopped on purpose, record why in the case notes; the dashboard lists it first until it is "
-            "resumed.",
-            f"{self.settings.dashboard_url.rstrip('/')}/cases/{process.case_ref}",
-        ])
+        text = "\n".join(
+            [
+                f"The {label.lower()} for {process.case_ref} ({process.la}) was {sentence}, outside sendclock.",
+                "Its open steps no longer send reminders or escalations:" if lines else "It has no open steps.",
+                *lines,
+                "",
+                f"To carry on from where it stopped, resume it: sendclock process resume --case {process.case_ref}",
+                "If it was stopped on purpose, record why in the case notes; the dashboard lists it first until it is "
+                "resumed.",
+                f"{self.settings.dashboard_url.rstrip('/')}/cases/{process.case_ref}",
+            ]
+        )
         for recipient in sencos(self.settings):
-            self.notifier.deliver(key=f"stopped-outside/{process.workflow_id}/{seen.run_id or 'gone'}/{recipient}",
-                                  recipient=recipient, kind="stopped", subject=subject[:SUBJECT_MAX], text=text,
-                                  process_id=process.workflow_id, scheduled_for=request.now, now=request.now)
+            self.notifier.deliver(
+                key=f"stopped-outside/{process.workflow_id}/{seen.run_id or 'gone'}/{recipient}",
+                recipient=recipient,
+                kind="stopped",
+                subject=subject[:SUBJECT_MAX],
+                text=text,
+                process_id=process.workflow_id,
+                scheduled_for=request.now,
+                now=request.now,
+            )
 
     def all(self) -> list:
         return [self.reconcile_processes]

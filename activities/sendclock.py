@@ -14,7 +14,7 @@ from config.settings import Settings
 from store.recorder import hash_of, record_event
 from store.writer import write
 from workflows import activity_names
-from workflows.models import NotifyInput, NotifyResult, PlanStepInput, RecordInput, Recorded, StepPlan
+from workflows.models import NotifyInput, NotifyResult, PlanStepInput, Recorded, RecordInput, StepPlan
 
 
 class SendclockActivities:
@@ -36,11 +36,20 @@ class SendclockActivities:
         try:
             process = entry.process.model_dump() if entry.process else None
             step = entry.step.model_dump() if entry.step else None
+
             def work(connection) -> tuple[bool, str | None]:
                 written = record_event(
-                    connection, key=entry.key, process_id=entry.workflow_id, kind=entry.kind,
-                    occurred_at=entry.occurred_at, rule_id=entry.rule_id, actor=entry.actor, data=entry.data,
-                    process=process, step=step)
+                    connection,
+                    key=entry.key,
+                    process_id=entry.workflow_id,
+                    kind=entry.kind,
+                    occurred_at=entry.occurred_at,
+                    rule_id=entry.rule_id,
+                    actor=entry.actor,
+                    data=entry.data,
+                    process=process,
+                    step=step,
+                )
                 return written, hash_of(connection, entry.key)
 
             written, row_hash = write(self.engine, work)

@@ -18,7 +18,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -67,7 +67,7 @@ class Archive:
         self.root = Path(root)
 
     @classmethod
-    def for_settings(cls, settings: Any) -> "Archive":
+    def for_settings(cls, settings: Any) -> Archive:
         return cls(archive_dir(settings))
 
     def path(self, workflow_id: str, run_id: str) -> Path:
@@ -85,11 +85,20 @@ class Archive:
         data = json.dumps(run.document(), separators=(",", ":")).encode()
         digest = hashlib.sha256(data).hexdigest()
         _atomic_write(path, gzip.compress(data, mtime=0))
-        self._index({"workflow_id": run.workflow_id, "run_id": run.run_id, "workflow_type": run.workflow_type,
-                     "case_ref": case_ref, "started_at": run.started_at.isoformat(),
-                     "closed_at": run.closed_at.isoformat() if run.closed_at else None, "closed_as": run.closed_as,
-                     "events": len(run.events), "sha256": digest,
-                     "archived_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+        self._index(
+            {
+                "workflow_id": run.workflow_id,
+                "run_id": run.run_id,
+                "workflow_type": run.workflow_type,
+                "case_ref": case_ref,
+                "started_at": run.started_at.isoformat(),
+                "closed_at": run.closed_at.isoformat() if run.closed_at else None,
+                "closed_as": run.closed_as,
+                "events": len(run.events),
+                "sha256": digest,
+                "archived_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        )
         return Archived(run.workflow_id, run.run_id, path, len(run.events), digest, True)
 
     def _index(self, line: dict[str, Any]) -> None:
@@ -144,8 +153,11 @@ class Archive:
             with path.open("r+", encoding="utf-8") as f:
                 fcntl.flock(f, fcntl.LOCK_EX)
                 lines = f.read().splitlines(keepends=True)
-                kept = [line for line in lines
-                        if not line.strip() or json.loads(line).get("workflow_id") not in workflow_ids]
+                kept = [
+                    line
+                    for line in lines
+                    if not line.strip() or json.loads(line).get("workflow_id") not in workflow_ids
+                ]
                 if len(kept) != len(lines):
                     f.seek(0)
                     f.write("".join(kept))
@@ -179,5 +191,5 @@ def closed_runs_query(since: datetime | None, overlap: timedelta) -> str:
     is eventually consistent; archived runs are skipped), sendclock's own archiving runs left out."""
     query = f'ExecutionStatus != "Running" AND WorkflowType != "{ARCHIVE_WORKFLOW_TYPE}"'
     if since is not None:
-        query += f' AND CloseTime > "{(since - overlap).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}"'
+        query += f' AND CloseTime > "{(since - overlap).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}"'
     return query

@@ -48,8 +48,13 @@ def working_days_after(given: date, recorded: date, calendar: SchoolCalendar) ->
     return count
 
 
-def backdated(given: date, recorded: date, overdue_notices: Iterable[date], calendar: SchoolCalendar,
-              working_days: int = DEFAULT_WORKING_DAYS) -> str | None:
+def backdated(
+    given: date,
+    recorded: date,
+    overdue_notices: Iterable[date],
+    calendar: SchoolCalendar,
+    working_days: int = DEFAULT_WORKING_DAYS,
+) -> str | None:
     """None, or why a completion dated `given` and recorded on `recorded` (both Europe/London dates) was backdated.
 
     `overdue_notices`: the days the step's overdue notices went out before it was recorded (notices on or before the
@@ -62,8 +67,9 @@ def backdated(given: date, recorded: date, overdue_notices: Iterable[date], cale
     over = late > working_days
     if not after and not over:
         return None
-    sentence = (f"Recorded {_days((recorded - given).days)} after the date given "
-                f"(given {fmt(given)}, recorded {fmt(recorded)}")
+    sentence = (
+        f"Recorded {_days((recorded - given).days)} after the date given (given {fmt(given)}, recorded {fmt(recorded)}"
+    )
     if over:
         sentence += f"; {_days(late, 'working day')}, over the limit of {working_days}"
     sentence += ")"
@@ -89,12 +95,18 @@ def notice_days(escalations: Iterable[tuple[datetime, Mapping[str, Any]]], befor
     return days
 
 
-def completion_flag(*, given: date | None, recorded_at: datetime, actor: str | None,
-                    escalations: Iterable[tuple[datetime, Mapping[str, Any]]], calendar: SchoolCalendar,
-                    working_days: int = DEFAULT_WORKING_DAYS, tz: str = LONDON) -> str | None:
+def completion_flag(
+    *,
+    given: date | None,
+    recorded_at: datetime,
+    actor: str | None,
+    escalations: Iterable[tuple[datetime, Mapping[str, Any]]],
+    calendar: SchoolCalendar,
+    working_days: int = DEFAULT_WORKING_DAYS,
+    tz: str = LONDON,
+) -> str | None:
     """The flag of one completion, from the records as written: its date given (completed_on), its time and actor,
     and the step's escalation records (time, data). None for a completion sendclock made itself."""
     if given is None or actor == SYSTEM_ACTOR:
         return None
-    return backdated(given, local_date(recorded_at, tz), notice_days(escalations, recorded_at), calendar,
-                     working_days)
+    return backdated(given, local_date(recorded_at, tz), notice_days(escalations, recorded_at), calendar, working_days)

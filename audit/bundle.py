@@ -29,7 +29,7 @@ import os
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,9 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from audit import render, replay, report as report_mod, source, timeline as timeline_mod
+from audit import render, replay, source
+from audit import report as report_mod
+from audit import timeline as timeline_mod
 from audit.converter import data_converter
 from audit.history import RunHistory
 from audit.verify import Finding, Report, check_chain, compare
@@ -69,8 +71,8 @@ def history_name(workflow_id: str, run_id: str) -> str:
 def instant(value: datetime) -> str:
     """A UTC instant as the hash chain writes it (store/recorder.py): 2026-11-22T09:30:00.000000Z."""
     if value.tzinfo is None:  # a naive-UTC column read back
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def plain(value: Any) -> Any:
@@ -94,27 +96,77 @@ def dump(document: Any) -> bytes:
 
 def timeline_json(t: timeline_mod.Timeline) -> dict[str, Any]:
     """One process's timeline as plain JSON (check_bundle rebuilds it from the histories and compares)."""
-    return plain({
-        "workflow_id": t.workflow_id, "workflow_type": t.workflow_type, "case_ref": t.case_ref,
-        "process": t.process_kind, "la": t.la, "received_on": t.received_on, "status": t.status,
-        "outcome": t.outcome, "closed": t.closed, "closed_at": t.closed_at, "runs": t.runs, "events": t.events,
-        "steps": [{"rule_id": s.rule_id, "instance": s.instance, "title": s.title, "basis": s.basis,
-                   "anchor": s.anchor, "due": s.due, "target": s.target, "explanation": s.explanation,
-                   "owner": s.owner, "status": s.status, "exempt": s.exempt,
-                   "exemption_ground": s.exemption_ground, "completed_on": s.completed_on, "on_time": s.on_time,
-                   "days_late": s.days_late, "reminders": [r.key for r in s.reminders]} for s in t.steps],
-        "entries": [{"key": e.key, "on": e.on, "at": e.at, "kind": e.kind, "rule_id": e.rule_id, "actor": e.actor,
-                     "data": e.data, "run_id": e.run_id, "history_event": e.event_id,
-                     "rewritten_by_reset": getattr(e, "rewritten", False), "chain_hash": getattr(e, "hash", None)}
-                    for e in t.entries],
-        "resets": [vars(r) for r in getattr(t, "resets", [])],
-        # who was told what, and how it went then (audit/notices.py), with the outbox rows each notice wrote
-        "notices": [{"on": n.on, "at": n.at, "kind": n.kind, "rule_id": n.rule_id, "key": n.key, "failed": n.failed,
-                     "run_id": n.run_id, "history_event": n.event_id, "rewritten_by_reset": n.rewritten,
-                     "deliveries": [vars(d) for d in n.told],
-                     "outbox_rows": [vars(r) for r in n.rows] if n.rows is not None else None}
-                    for n in getattr(t, "notices", [])],
-    })
+    return plain(
+        {
+            "workflow_id": t.workflow_id,
+            "workflow_type": t.workflow_type,
+            "case_ref": t.case_ref,
+            "process": t.process_kind,
+            "la": t.la,
+            "received_on": t.received_on,
+            "status": t.status,
+            "outcome": t.outcome,
+            "closed": t.closed,
+            "closed_at": t.closed_at,
+            "runs": t.runs,
+            "events": t.events,
+            "steps": [
+                {
+                    "rule_id": s.rule_id,
+                    "instance": s.instance,
+                    "title": s.title,
+                    "basis": s.basis,
+                    "anchor": s.anchor,
+                    "due": s.due,
+                    "target": s.target,
+                    "explanation": s.explanation,
+                    "owner": s.owner,
+                    "status": s.status,
+                    "exempt": s.exempt,
+                    "exemption_ground": s.exemption_ground,
+                    "completed_on": s.completed_on,
+                    "on_time": s.on_time,
+                    "days_late": s.days_late,
+                    "reminders": [r.key for r in s.reminders],
+                }
+                for s in t.steps
+            ],
+            "entries": [
+                {
+                    "key": e.key,
+                    "on": e.on,
+                    "at": e.at,
+                    "kind": e.kind,
+                    "rule_id": e.rule_id,
+                    "actor": e.actor,
+                    "data": e.data,
+                    "run_id": e.run_id,
+                    "history_event": e.event_id,
+                    "rewritten_by_reset": getattr(e, "rewritten", False),
+                    "chain_hash": getattr(e, "hash", None),
+                }
+                for e in t.entries
+            ],
+            "resets": [vars(r) for r in getattr(t, "resets", [])],
+            # who was told what, and how it went then (audit/notices.py), with the outbox rows each notice wrote
+            "notices": [
+                {
+                    "on": n.on,
+                    "at": n.at,
+                    "kind": n.kind,
+                    "rule_id": n.rule_id,
+                    "key": n.key,
+                    "failed": n.failed,
+                    "run_id": n.run_id,
+                    "history_event": n.event_id,
+                    "rewritten_by_reset": n.rewritten,
+                    "deliveries": [vars(d) for d in n.told],
+                    "outbox_rows": [vars(r) for r in n.rows] if n.rows is not None else None,
+                }
+                for n in getattr(t, "notices", [])
+            ],
+        }
+    )
 
 
 def timelines_document(case_ref: str | None, timelines: list[timeline_mod.Timeline]) -> dict[str, Any]:
@@ -130,12 +182,19 @@ def chain_document(session: Session, case_ref: str, workflow_ids: list[str]) -> 
     whole chain (a row removed by a retention purge stands in by the link its purge record lists), which its
     `prev_hash` must equal; and the chain's head now."""
     links: list[tuple[int, str]] = [
-        (row_id, row_hash) for row_id, row_hash in
-        session.execute(select(Event.id, Event.hash).where(Event.hash.is_not(None)).order_by(Event.id))
-        if row_hash is not None]  # (the query's filter, said to the type checker)
+        (row_id, row_hash)
+        for row_id, row_hash in session.execute(
+            select(Event.id, Event.hash).where(Event.hash.is_not(None)).order_by(Event.id)
+        )
+        if row_hash is not None
+    ]  # (the query's filter, said to the type checker)
     head = links[-1] if links else (None, GENESIS)
-    links += [(event_id, link_hash) for record in purge_records(session)
-              for event_id, _, _, link_hash in record.links if link_hash]
+    links += [
+        (event_id, link_hash)
+        for record in purge_records(session)
+        for event_id, _, _, link_hash in record.links
+        if link_hash
+    ]
     links.sort()
     before: dict[int, tuple[int | None, str]] = {}
     previous: tuple[int | None, str] = (None, GENESIS)
@@ -145,20 +204,41 @@ def chain_document(session: Session, case_ref: str, workflow_ids: list[str]) -> 
     rows = []
     for event in session.scalars(select(Event).where(Event.process_id.in_(workflow_ids)).order_by(Event.id)):
         prior = before.get(event.id, (None, None))  # (None, None): a row without a hash, outside the chain
-        rows.append({"id": event.id, "key": event.key, "process_id": event.process_id, "kind": event.kind,
-                     "occurred_at": instant(event.occurred_at), "rule_id": event.rule_id, "actor": event.actor,
-                     "data": event.data or {}, "prev_hash": event.prev_hash, "hash": event.hash,
-                     "before": {"id": prior[0], "hash": prior[1]}})
+        rows.append(
+            {
+                "id": event.id,
+                "key": event.key,
+                "process_id": event.process_id,
+                "kind": event.kind,
+                "occurred_at": instant(event.occurred_at),
+                "rule_id": event.rule_id,
+                "actor": event.actor,
+                "data": event.data or {},
+                "prev_hash": event.prev_hash,
+                "hash": event.hash,
+                "before": {"id": prior[0], "hash": prior[1]},
+            }
+        )
     total = session.scalar(select(Event.id).order_by(Event.id.desc()).limit(1))
-    return {"case_ref": case_ref, "processes": workflow_ids, "genesis": GENESIS, "rows": rows,
-            "head": {"id": head[0], "hash": head[1], "last_row_id": total}}
+    return {
+        "case_ref": case_ref,
+        "processes": workflow_ids,
+        "genesis": GENESIS,
+        "rows": rows,
+        "head": {"id": head[0], "hash": head[1], "last_row_id": total},
+    }
 
 
 # --- `audit verify`, for one case ------------------------------------------------------------------------------
 
 
-async def verify_case(settings: Any, session: Session, timelines: list[timeline_mod.Timeline],
-                      runs: dict[str, list[RunHistory]], temporal: Temporal) -> Report:
+async def verify_case(
+    settings: Any,
+    session: Session,
+    timelines: list[timeline_mod.Timeline],
+    runs: dict[str, list[RunHistory]],
+    temporal: Temporal,
+) -> Report:
     """What `sendclock audit verify` checks, for this case's processes only: each process's rows against its timeline
     (an open one's latest workflow task may still be in flight), the whole hash chain (problems in other cases' rows
     counted, not named), and each open process against its workflow in Temporal."""
@@ -177,24 +257,42 @@ async def verify_case(settings: Any, session: Session, timelines: list[timeline_
     report.findings += [f for f in chain if f.workflow_id in ids]
     elsewhere = len([f for f in chain if f.workflow_id not in ids])
     if elsewhere:
-        report.findings.append(Finding(None, "chain", f"{elsewhere} problem(s) in other cases' rows of the chain "
-                                                      "(not named here: `sendclock audit verify` lists them)"))
+        report.findings.append(
+            Finding(
+                None,
+                "chain",
+                f"{elsewhere} problem(s) in other cases' rows of the chain "
+                "(not named here: `sendclock audit verify` lists them)",
+            )
+        )
     for stopped in stopped_processes(session):
         p = stopped.process
         if p.workflow_id in ids:
-            report.findings.append(Finding(p.workflow_id, STOPPED, f"{p.case_ref}: {stopped.sentence}; its open "
-                                           "steps send no reminders"))
+            report.findings.append(
+                Finding(p.workflow_id, STOPPED, f"{p.case_ref}: {stopped.sentence}; its open steps send no reminders")
+            )
     try:
         for p in [p for p in processes.values() if p.status == OPEN]:
             seen = await view(await temporal.client(), p.workflow_id)
             report.open_checked += 1
             if not seen.running:
-                report.findings.append(Finding(p.workflow_id, STOPPED, f"{p.case_ref}: open in the database, but "
-                                               f"{seen.sentence(settings.timezone)}"))
+                report.findings.append(
+                    Finding(
+                        p.workflow_id,
+                        STOPPED,
+                        f"{p.case_ref}: open in the database, but {seen.sentence(settings.timezone)}",
+                    )
+                )
             elif seen.last_reset_at is not None and not _resume_recorded(session, p.workflow_id, seen.run_id):
-                report.findings.append(Finding(p.workflow_id, "reset", f"{p.case_ref}: reset in Temporal on "
-                                               f"{fmt(seen.last_reset_at.date())} at {seen.last_reset_at:%H:%M} UTC "
-                                               "outside sendclock (no resume is recorded)"))
+                report.findings.append(
+                    Finding(
+                        p.workflow_id,
+                        "reset",
+                        f"{p.case_ref}: reset in Temporal on "
+                        f"{fmt(seen.last_reset_at.date())} at {seen.last_reset_at:%H:%M} UTC "
+                        "outside sendclock (no resume is recorded)",
+                    )
+                )
     except (RuntimeError, TemporalError) as err:  # Temporal unreachable: said, not hidden
         report.skipped.append(f"open processes not compared with Temporal: {err}")
     return report
@@ -206,11 +304,17 @@ def _resume_recorded(session: Session, workflow_id: str, run_id: str | None) -> 
 
 
 def verification_document(case_ref: str, verified: Report) -> dict[str, Any]:
-    return {"case_ref": case_ref, "clean": verified.clean, "text": verified.text().splitlines(),
-            "closed_processes_checked": verified.processes, "open_processes_checked": verified.open_checked,
-            "events_checked": verified.events_checked, "chain_rows_checked": verified.chain_rows,
-            "findings": [{"workflow_id": f.workflow_id, "what": f.what, "detail": f.detail} for f in verified.findings],
-            "not_checked": verified.skipped}
+    return {
+        "case_ref": case_ref,
+        "clean": verified.clean,
+        "text": verified.text().splitlines(),
+        "closed_processes_checked": verified.processes,
+        "open_processes_checked": verified.open_checked,
+        "events_checked": verified.events_checked,
+        "chain_rows_checked": verified.chain_rows,
+        "findings": [{"workflow_id": f.workflow_id, "what": f.what, "detail": f.detail} for f in verified.findings],
+        "not_checked": verified.skipped,
+    }
 
 
 # --- building and writing ------------------------------------------------------------------------------------
@@ -250,15 +354,17 @@ async def build(settings: Any, case_ref: str, key: SigningKey, sessions, client=
         raise report_mod.NoProcesses(f"no process for case {case_ref!r} in the database or the archive")
     converter = data_converter(settings)
     temporal = Temporal(settings, client)
-    bundle = Bundle(case_ref, datetime.now(timezone.utc))
+    bundle = Bundle(case_ref, datetime.now(UTC))
     case = report_mod.CaseReport(case_ref, bundle.created_at)
     by_workflow: dict[str, list[RunHistory]] = {}
     for workflow_id in ids:
         try:
             loaded = await source.decoded(await source.from_workflow(workflow_id, settings, temporal), settings)
         except source.NothingFound:
-            raise NoHistory(f"the database has process {workflow_id}, but neither Temporal nor the archive has its "
-                            "history (`sendclock audit verify` says more)") from None
+            raise NoHistory(
+                f"the database has process {workflow_id}, but neither Temporal nor the archive has its "
+                "history (`sendclock audit verify` says more)"
+            ) from None
         own = [r for r in loaded.runs if r.workflow_id == workflow_id]
         by_workflow[workflow_id] = own
         bundle.runs += own
@@ -272,8 +378,10 @@ async def build(settings: Any, case_ref: str, key: SigningKey, sessions, client=
     roles = render.Roles(settings.staff)
     bundle.files[REPORT_HTML] = report_mod.html(case, roles).encode()
     if report_mod.chromium() is None:
-        bundle.pdf_note = (f"not included: Chromium, which prints it, is not installed where the bundle was made; "
-                           f"{REPORT_HTML} prints from any browser")
+        bundle.pdf_note = (
+            f"not included: Chromium, which prints it, is not installed where the bundle was made; "
+            f"{REPORT_HTML} prints from any browser"
+        )
     else:
         with tempfile.TemporaryDirectory() as tmp:
             try:
@@ -295,13 +403,23 @@ async def build(settings: Any, case_ref: str, key: SigningKey, sessions, client=
 
 def manifest_document(bundle: Bundle, key: SigningKey) -> dict[str, Any]:
     return {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "case_ref": bundle.case_ref,
-        "created_at": instant(bundle.created_at), "sendclock_version": sendclock_version(),
-        "signing_key": {"algorithm": "Ed25519", "id": key.key_id, "fingerprint": key.fingerprint,
-                        "public_key": key.public_b64},
-        "processes": bundle.processes, "report_pdf": bundle.pdf_note,
-        "files": [{"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-                  for name, data in bundle.files.items()],
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "case_ref": bundle.case_ref,
+        "created_at": instant(bundle.created_at),
+        "sendclock_version": sendclock_version(),
+        "signing_key": {
+            "algorithm": "Ed25519",
+            "id": key.key_id,
+            "fingerprint": key.fingerprint,
+            "public_key": key.public_b64,
+        },
+        "processes": bundle.processes,
+        "report_pdf": bundle.pdf_note,
+        "files": [
+            {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+            for name, data in bundle.files.items()
+        ],
     }
 
 

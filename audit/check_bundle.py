@@ -39,7 +39,8 @@ from urllib.parse import unquote
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from audit import bundle as b
-from audit import history, replay, timeline as timeline_mod
+from audit import history, replay
+from audit import timeline as timeline_mod
 from security import signing
 from statutory.clock import fmt
 from store.reconcile import OUTSIDE_KINDS
@@ -48,8 +49,10 @@ from store.recorder import event_hash
 EXIT_OK, EXIT_CANNOT_RUN, EXIT_BAD_INPUT, EXIT_FAILED = 0, 1, 2, 3
 REQUIRED = (b.TIMELINE, b.REPORT_HTML, b.CHAIN, b.VERIFICATION, b.PUBLIC_KEY)
 _WHEN = re.compile(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) UTC")  # audit/replay.py's instants, in the product's format
-MEANING = ("A valid signature proves only that the bundle is unchanged since it was signed by whoever holds that key: "
-           "compare the fingerprint {fingerprint} with the one the school publishes.")
+MEANING = (
+    "A valid signature proves only that the bundle is unchanged since it was signed by whoever holds that key: "
+    "compare the fingerprint {fingerprint} with the one the school publishes."
+)
 
 
 class NotABundle(ValueError):
@@ -113,8 +116,9 @@ def open_bundle(path: Path) -> Opened:
     try:
         zipped = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as err:
-        raise NotABundle(f"{path} is not a zip file" + (f" ({err.strerror})" if isinstance(err, OSError) else "")) \
-            from None
+        raise NotABundle(
+            f"{path} is not a zip file" + (f" ({err.strerror})" if isinstance(err, OSError) else "")
+        ) from None
     files, damaged = {}, {}
     with zipped:
         names = [info.filename for info in zipped.infolist() if not info.is_dir()]
@@ -124,8 +128,11 @@ def open_bundle(path: Path) -> Opened:
             try:
                 files[info.filename] = zipped.read(info)
             except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as err:
-                damaged[info.filename] = "its checksum in the zip does not match" if "CRC" in str(err) \
+                damaged[info.filename] = (
+                    "its checksum in the zip does not match"
+                    if "CRC" in str(err)
                     else str(err).replace(f" for file '{info.filename}'", "")
+                )
     return Opened(files, damaged, sorted(name for name, n in Counter(names).items() if n > 1))
 
 
@@ -158,8 +165,15 @@ def _signature(opened: Opened, public_key: bytes | None, result: Result) -> dict
     files = opened.files
     for part in (b.MANIFEST, b.SIGNATURE, b.PUBLIC_KEY):
         if part not in files:
-            result.fail(f"{part}: " + (opened.damaged[part] + ": the zip cannot read it" if part in opened.damaged
-                                       else "missing from the bundle") + "; without it nothing can be checked.")
+            result.fail(
+                f"{part}: "
+                + (
+                    opened.damaged[part] + ": the zip cannot read it"
+                    if part in opened.damaged
+                    else "missing from the bundle"
+                )
+                + "; without it nothing can be checked."
+            )
             return None
     try:
         key = signing.parse_public_key(files[b.PUBLIC_KEY].decode("ascii", "replace"), b.PUBLIC_KEY)
@@ -186,9 +200,11 @@ def _signature(opened: Opened, public_key: bytes | None, result: Result) -> dict
         result.signed = True
         result.ok(f"The signature on {b.MANIFEST} is valid for the bundle's public key (fingerprint {print_}).")
     else:
-        result.fail(f"{b.MANIFEST}, {b.SIGNATURE} or {b.PUBLIC_KEY}: the signature does not match {b.MANIFEST} under "
-                    f"the key in {b.PUBLIC_KEY} (fingerprint {print_}): one of them was changed after the bundle was "
-                    "signed.")
+        result.fail(
+            f"{b.MANIFEST}, {b.SIGNATURE} or {b.PUBLIC_KEY}: the signature does not match {b.MANIFEST} under "
+            f"the key in {b.PUBLIC_KEY} (fingerprint {print_}): one of them was changed after the bundle was "
+            "signed."
+        )
     if manifest is None:
         result.fail(f"{b.MANIFEST}: it is not a readable manifest ({unreadable}), so the files cannot be checked.")
         return None
@@ -199,8 +215,10 @@ def _signature(opened: Opened, public_key: bytes | None, result: Result) -> dict
         if public_key == key:
             result.ok(f"The bundle was signed with the key you gave with --public-key (fingerprint {print_}).")
         else:
-            result.fail(f"{b.PUBLIC_KEY}: the bundle was signed with the key of fingerprint {print_}, not the key you "
-                        f"gave with --public-key (fingerprint {signing.fingerprint(public_key)}).")
+            result.fail(
+                f"{b.PUBLIC_KEY}: the bundle was signed with the key of fingerprint {print_}, not the key you "
+                f"gave with --public-key (fingerprint {signing.fingerprint(public_key)})."
+            )
     return manifest
 
 
@@ -213,8 +231,10 @@ def _about(manifest: dict[str, Any] | None, print_: str) -> list[str]:
             made = f", made on {fmt(at.date())} at {at:%H:%M} UTC"
         except ValueError:
             pass
-        lines.append(f"Evidence bundle of case {manifest.get('case_ref')}{made} by sendclock "
-                     f"{manifest.get('sendclock_version')}, signed with the key of fingerprint {print_}.")
+        lines.append(
+            f"Evidence bundle of case {manifest.get('case_ref')}{made} by sendclock "
+            f"{manifest.get('sendclock_version')}, signed with the key of fingerprint {print_}."
+        )
         pdf = manifest.get("report_pdf")
         if pdf and pdf != "included":
             lines.append(f"{b.REPORT_PDF} is not in this bundle ({pdf.removeprefix('not included: ')}).")
@@ -239,23 +259,28 @@ def _files(opened: Opened, manifest: dict[str, Any], result: Result) -> None:
             problems.append(f"{name}: the zip cannot read it ({opened.damaged[name]}): it was damaged or changed.")
         elif name not in opened.files:
             problems.append(f"{name}: the manifest lists it, but it is missing from the bundle.")
-        elif hashlib.sha256(opened.files[name]).hexdigest() != entry.get("sha256") \
-                or len(opened.files[name]) != entry.get("size"):
+        elif hashlib.sha256(opened.files[name]).hexdigest() != entry.get("sha256") or len(
+            opened.files[name]
+        ) != entry.get("size"):
             changed = "it" if result.signed else f"it (or {b.MANIFEST})"
-            problems.append(f"{name}: its SHA-256 does not match the manifest: {changed} was changed after the bundle "
-                            "was made.")
+            problems.append(
+                f"{name}: its SHA-256 does not match the manifest: {changed} was changed after the bundle was made."
+            )
     for name in sorted(set(opened.files) | set(opened.damaged)):
         if name not in listed and name not in (b.MANIFEST, b.SIGNATURE):
-            problems.append(f"{name}: it is in the bundle but not in the manifest: it was added after the bundle "
-                            "was made.")
+            problems.append(
+                f"{name}: it is in the bundle but not in the manifest: it was added after the bundle was made."
+            )
     problems += [f"{name}: the bundle holds two files of this name." for name in opened.twice]
-    problems += [f"{part}: the manifest does not list it; every bundle has one." for part in REQUIRED
-                 if part not in listed]
+    problems += [
+        f"{part}: the manifest does not list it; every bundle has one." for part in REQUIRED if part not in listed
+    ]
     for problem in problems:
         result.fail(problem)
     if not problems:
-        result.ok(f"Every file's SHA-256 and size match the manifest ({len(listed)} files), and no file is missing "
-                  "or added.")
+        result.ok(
+            f"Every file's SHA-256 and size match the manifest ({len(listed)} files), and no file is missing or added."
+        )
 
 
 # --- 3. the chain segment --------------------------------------------------------------------------------------
@@ -292,17 +317,27 @@ def _chain(opened: Opened, manifest: dict[str, Any], result: Result) -> list[dic
             if row["hash"] is None:
                 problems.append(f"{where} has no hash: it was written outside the recorder.")
             else:
-                expected = event_hash(row["prev_hash"] or b.GENESIS, key=row["key"], process_id=row["process_id"],
-                                      kind=row["kind"], occurred_at=datetime.fromisoformat(row["occurred_at"]),
-                                      rule_id=row["rule_id"], actor=row["actor"], data=row["data"])
+                expected = event_hash(
+                    row["prev_hash"] or b.GENESIS,
+                    key=row["key"],
+                    process_id=row["process_id"],
+                    kind=row["kind"],
+                    occurred_at=datetime.fromisoformat(row["occurred_at"]),
+                    rule_id=row["rule_id"],
+                    actor=row["actor"],
+                    data=row["data"],
+                )
                 if expected != row["hash"]:
                     problems.append(f"{where} does not match its hash: its content was changed.")
                 if row["prev_hash"] != before.get("hash"):
                     problems.append(f"{where} does not link to the row before it in the chain.")
                 if before.get("id") is None and before.get("hash") != b.GENESIS:
                     problems.append(f"{where} claims to be the first row of the chain but does not link to its start.")
-                if previous is not None and before.get("id") == previous["id"] \
-                        and before.get("hash") != previous["hash"]:
+                if (
+                    previous is not None
+                    and before.get("id") == previous["id"]
+                    and before.get("hash") != previous["hash"]
+                ):
                     problems.append(f"{where} does not link to event row {previous['id']}, the row before it.")
             previous = row
         if previous is not None and head.get("id") is not None:
@@ -317,9 +352,11 @@ def _chain(opened: Opened, manifest: dict[str, Any], result: Result) -> list[dic
         result.fail(problem)
     if not problems:
         head_text = f"row {head['id']}, hash {str(head.get('hash'))[:12]}…" if head.get("id") else "empty"
-        result.ok(f"The hash chain segment holds: each of the {len(rows)} event rows of the case hashes to its "
-                  f"recorded value and links to the row before it (the chain's head when the bundle was made: "
-                  f"{head_text}).")
+        result.ok(
+            f"The hash chain segment holds: each of the {len(rows)} event rows of the case hashes to its "
+            f"recorded value and links to the row before it (the chain's head when the bundle was made: "
+            f"{head_text})."
+        )
     return rows
 
 
@@ -365,8 +402,9 @@ def _histories(opened: Opened, manifest: dict[str, Any], result: Result) -> Hist
     return found
 
 
-def _records(runs: Histories, rows: list[dict[str, Any]] | None,
-             result: Result) -> dict[str, timeline_mod.Timeline] | None:
+def _records(
+    runs: Histories, rows: list[dict[str, Any]] | None, result: Result
+) -> dict[str, timeline_mod.Timeline] | None:
     """Each record in the histories against its row in chain.json; the rebuilt timelines (None if they could not
     all be rebuilt)."""
     timelines: dict[str, timeline_mod.Timeline] = {}
@@ -377,8 +415,9 @@ def _records(runs: Histories, rows: list[dict[str, Any]] | None,
             first = runs.files.get((workflow_id, own[0].run_id), workflow_id)
             result.fail(f"{first}: its records cannot be read: the history was changed or damaged.")
     if runs.unreadable or len(timelines) != len(runs.by_workflow):
-        result.cannot_run.append(f"comparing the histories' records with {b.CHAIN}, since not every history is "
-                                 "readable.")
+        result.cannot_run.append(
+            f"comparing the histories' records with {b.CHAIN}, since not every history is readable."
+        )
         return None
     if rows is None:
         return timelines
@@ -392,41 +431,70 @@ def _records(runs: Histories, rows: list[dict[str, Any]] | None,
             source_file = runs.files.get((workflow_id, entry.run_id), workflow_id)
             row = by_key.get(key)
             if row is None or row["process_id"] != workflow_id:
-                problems.append(f"{b.CHAIN}: the {entry.kind} record of {fmt(entry.on)} (history event "
-                                f"{entry.event_id} of {source_file}) has no row.")
+                problems.append(
+                    f"{b.CHAIN}: the {entry.kind} record of {fmt(entry.on)} (history event "
+                    f"{entry.event_id} of {source_file}) has no row."
+                )
                 continue
-            have = {"kind": row["kind"], "rule_id": row["rule_id"], "actor": row["actor"], "data": row["data"],
-                    "occurred_at": row["occurred_at"]}
-            want = b.plain({"kind": entry.kind, "rule_id": entry.rule_id, "actor": entry.actor, "data": entry.data,
-                            "occurred_at": entry.at})
+            have = {
+                "kind": row["kind"],
+                "rule_id": row["rule_id"],
+                "actor": row["actor"],
+                "data": row["data"],
+                "occurred_at": row["occurred_at"],
+            }
+            want = b.plain(
+                {
+                    "kind": entry.kind,
+                    "rule_id": entry.rule_id,
+                    "actor": entry.actor,
+                    "data": entry.data,
+                    "occurred_at": entry.at,
+                }
+            )
             differ = [name for name in have if have[name] != want[name]]
             if differ:
-                problems.append(f"{b.CHAIN}: event row {row['id']} ({entry.kind}) differs from {source_file} in "
-                                f"{' and '.join(differ)}.")
+                problems.append(
+                    f"{b.CHAIN}: event row {row['id']} ({entry.kind}) differs from {source_file} in "
+                    f"{' and '.join(differ)}."
+                )
             returned = getattr(entry, "hash", None)  # the row's hash, as the record returned it into history
             if returned is not None and row["hash"] != returned:
-                problems.append(f"{b.CHAIN}: event row {row['id']} ({entry.kind}) has the hash "
-                                f"{str(row['hash'])[:12]}…, but {source_file} recorded {returned[:12]}… when it was "
-                                "written: the chain was recomputed after rows before it were changed.")
+                problems.append(
+                    f"{b.CHAIN}: event row {row['id']} ({entry.kind}) has the hash "
+                    f"{str(row['hash'])[:12]}…, but {source_file} recorded {returned[:12]}… when it was "
+                    "written: the chain was recomputed after rows before it were changed."
+                )
     for row in rows:
         if row["key"] not in wanted:
             if row["kind"] in OUTSIDE_KINDS:  # written by sendclock about the workflow, never by a history
                 outside += 1
             else:
-                problems.append(f"{b.CHAIN}: event row {row['id']} ({row['kind']}) is in no history: it was written "
-                                "behind the engine's back.")
+                problems.append(
+                    f"{b.CHAIN}: event row {row['id']} ({row['kind']}) is in no history: it was written "
+                    "behind the engine's back."
+                )
     for problem in problems:
         result.fail(problem)
     if not problems:
-        extra = (f"; {outside} row(s) that sendclock wrote about a workflow stopped or resumed outside it need no "
-                 "history entry") if outside else ""
-        result.ok(f"Each of the {compared} records in the histories has its row in {b.CHAIN}, unchanged, and "
-                  f"{b.CHAIN} has no row the histories did not write{extra}.")
+        extra = (
+            (
+                f"; {outside} row(s) that sendclock wrote about a workflow stopped or resumed outside it need no "
+                "history entry"
+            )
+            if outside
+            else ""
+        )
+        result.ok(
+            f"Each of the {compared} records in the histories has its row in {b.CHAIN}, unchanged, and "
+            f"{b.CHAIN} has no row the histories did not write{extra}."
+        )
     return timelines
 
 
-def _timeline_file(opened: Opened, manifest: dict[str, Any], timelines: dict[str, timeline_mod.Timeline] | None,
-                   result: Result) -> None:
+def _timeline_file(
+    opened: Opened, manifest: dict[str, Any], timelines: dict[str, timeline_mod.Timeline] | None, result: Result
+) -> None:
     document = _json_part(opened, b.TIMELINE, result)
     if document is None:
         return
@@ -446,8 +514,10 @@ def _timeline_file(opened: Opened, manifest: dict[str, Any], timelines: dict[str
             differences.append(f"it has no timeline of {ours['workflow_id']}.")
         elif other != ours:
             fields = " and ".join(name for name in ours if ours[name] != other.get(name))
-            differences.append(f"its timeline of {ours['workflow_id']} differs from the one the histories give (in "
-                               f"{fields or 'its form'}).")
+            differences.append(
+                f"its timeline of {ours['workflow_id']} differs from the one the histories give (in "
+                f"{fields or 'its form'})."
+            )
     differences += [f"it holds a timeline of {wid}, a process the bundle has no history of." for wid in theirs]
     for difference in differences or ["it does not match the timeline rebuilt from the histories."]:
         result.fail(f"{b.TIMELINE}: {difference}")
@@ -460,12 +530,16 @@ def _verification(opened: Opened, result: Result) -> None:
     if not isinstance(document, dict) or not isinstance(document.get("findings"), list):
         result.fail(f"{b.VERIFICATION}: it is not a verification sendclock writes.")
     elif document.get("clean"):
-        result.ok("When the bundle was made, `sendclock audit verify` found the school's database in agreement with "
-                  "these histories, and its hash chain intact.")
+        result.ok(
+            "When the bundle was made, `sendclock audit verify` found the school's database in agreement with "
+            "these histories, and its hash chain intact."
+        )
     else:
-        result.fail(f"{b.VERIFICATION}: when the bundle was made, `sendclock audit verify` found "
-                    f"{len(document['findings'])} difference(s) between the school's database and the histories "
-                    "(listed in it).")
+        result.fail(
+            f"{b.VERIFICATION}: when the bundle was made, `sendclock audit verify` found "
+            f"{len(document['findings'])} difference(s) between the school's database and the histories "
+            "(listed in it)."
+        )
 
 
 # --- 5. replay --------------------------------------------------------------------------------------------------
@@ -491,12 +565,19 @@ async def _replay(runs: Histories, result: Result) -> None:
     for v in diverged:
         for d in v.divergences:
             detail = _WHEN.sub(lambda m: f"{fmt(date.fromisoformat(m[1]))} at {m[2]} UTC", d.detail or "")
-            where = (f"at history event {d.event_id} ({d.event_type}{', ' + detail if detail else ''})"
-                     if d.event_id else "(the event could not be located)")
-            result.fail(f"{runs.files.get((d.workflow_id, d.run_id), d.workflow_id)}: the current workflow code "
-                        f"(sendclock {b.sendclock_version()}) does not reproduce the recorded decisions: it diverges "
-                        f"{where}.")
+            where = (
+                f"at history event {d.event_id} ({d.event_type}{', ' + detail if detail else ''})"
+                if d.event_id
+                else "(the event could not be located)"
+            )
+            result.fail(
+                f"{runs.files.get((d.workflow_id, d.run_id), d.workflow_id)}: the current workflow code "
+                f"(sendclock {b.sendclock_version()}) does not reproduce the recorded decisions: it diverges "
+                f"{where}."
+            )
     if not diverged:
-        result.ok(f"The current workflow code (sendclock {b.sendclock_version()}) reproduces every recorded "
-                  f"decision of the {len(verdicts)} process(es) ({sum(v.runs for v in verdicts)} run(s), "
-                  f"{sum(v.events for v in verdicts)} history events).")
+        result.ok(
+            f"The current workflow code (sendclock {b.sendclock_version()}) reproduces every recorded "
+            f"decision of the {len(verdicts)} process(es) ({sum(v.runs for v in verdicts)} run(s), "
+            f"{sum(v.events for v in verdicts)} history events)."
+        )

@@ -65,7 +65,8 @@ async def decode_events(events: list[dict[str, Any]], converter: DataConverter) 
         if unknown:
             raise EncryptedHistoryError(
                 f"this history's payloads are encrypted (encoding {', '.join(sorted(unknown))}) and no key is "
-                "configured to decode them: configure the payload key (see docs/auditing.md) and run again")
+                "configured to decode them: configure the payload key (see docs/auditing.md) and run again"
+            )
         return events
     from google.protobuf import json_format
 

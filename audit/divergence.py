@@ -41,6 +41,12 @@ class WorkflowView:
         if self.closed_at is not None:
             local = self.closed_at.astimezone(ZoneInfo(zone))
             when = f" on {fmt(local.date())} at {local:%H:%M}"
-        detail = "; ".join(part for part in (f'reason: "{self.reason}"' if self.reason else "",
-                                             f"by {self.identity}" if self.identity else "") if part)
+        detail = "; ".join(
+            part
+            for part in (
+                f'reason: "{self.reason}"' if self.reason else "",
+                f"by {self.identity}" if self.identity else "",
+            )
+            if part
+        )
         return f"{self.status} in Temporal{when}" + (f" ({detail})" if detail else "")

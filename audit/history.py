@@ -121,8 +121,9 @@ def make_run(workflow_id: str | None, events: list[dict[str, Any]]) -> RunHistor
         raise HistoryFormatError("a history must start with a WorkflowExecutionStarted event")
     attrs = events[0].get("workflowExecutionStartedEventAttributes", {})
     reset = last_reset(events)  # a reset run's start event is its base run's copy: its own id is in the reset
-    run_id = (reset or {}).get("newRunId") or attrs.get("originalExecutionRunId") \
-        or attrs.get("firstExecutionRunId") or ""
+    run_id = (
+        (reset or {}).get("newRunId") or attrs.get("originalExecutionRunId") or attrs.get("firstExecutionRunId") or ""
+    )
     return RunHistory(workflow_id or guess_workflow_id(events) or "unknown-workflow", run_id, events)
 
 
@@ -133,8 +134,11 @@ def last_reset(events: list[dict[str, Any]]) -> dict[str, Any] | None:
     found = None
     for event in events:
         attrs = event.get("workflowTaskFailedEventAttributes")
-        if attrs and attrs.get("cause") in ("WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW", "ResetWorkflow") \
-                and attrs.get("newRunId"):
+        if (
+            attrs
+            and attrs.get("cause") in ("WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW", "ResetWorkflow")
+            and attrs.get("newRunId")
+        ):
             found = attrs
     return found
 
@@ -158,9 +162,11 @@ class Reset:
 
         local = self.at.astimezone(ZoneInfo(zone))
         why = f' (reason given: "{self.reason}")' if self.reason else ""
-        return (f"The history was rewritten from event {self.from_event} on {fmt(local.date())} at {local:%H:%M}"
-                f"{why}: run {self.run_id} replaced run {self.base_run_id} from that event on, and "
-                f"{self.dropped_events} event(s) of the earlier run are not in the current history.")
+        return (
+            f"The history was rewritten from event {self.from_event} on {fmt(local.date())} at {local:%H:%M}"
+            f"{why}: run {self.run_id} replaced run {self.base_run_id} from that event on, and "
+            f"{self.dropped_events} event(s) of the earlier run are not in the current history."
+        )
 
 
 def resets(runs: list[RunHistory]) -> list[Reset]:
@@ -175,8 +181,16 @@ def resets(runs: list[RunHistory]) -> list[Reset]:
             base = by_id.get(attrs["baseRunId"])
             cut = int(event["eventId"])
             dropped = sum(1 for e in base.events if int(e["eventId"]) >= cut) if base else 0
-            found.append(Reset(run.run_id, attrs["baseRunId"], cut, parse_time(event["eventTime"]),
-                               (attrs.get("failure") or {}).get("message", ""), dropped))
+            found.append(
+                Reset(
+                    run.run_id,
+                    attrs["baseRunId"],
+                    cut,
+                    parse_time(event["eventTime"]),
+                    (attrs.get("failure") or {}).get("message", ""),
+                    dropped,
+                )
+            )
     return found
 
 
@@ -207,8 +221,11 @@ def to_document(runs: list[RunHistory]) -> dict[str, Any]:
     """One run: the `temporal workflow show` format itself; several: the bundle (see the module docstring)."""
     if len(runs) == 1:
         return runs[0].document()
-    return {"sendclockAudit": BUNDLE_VERSION, "workflowId": runs[0].workflow_id if runs else None,
-            "runs": [{"workflowId": r.workflow_id, "runId": r.run_id, "events": r.events} for r in runs]}
+    return {
+        "sendclockAudit": BUNDLE_VERSION,
+        "workflowId": runs[0].workflow_id if runs else None,
+        "runs": [{"workflowId": r.workflow_id, "runId": r.run_id, "events": r.events} for r in runs],
+    }
 
 
 def from_document(document: Any, workflow_id: str | None = None) -> list[RunHistory]:
@@ -270,4 +287,3 @@ def local_activity_type(marker: dict[str, Any]) -> str | None:
         return json.loads(base64.b64decode(payloads[0].get("data", ""))).get("activity_type")
     except (IndexError, ValueError, TypeError, AttributeError):
         return None
-

@@ -37,9 +37,16 @@ from statutory.clock import local_date
 from workflows.models import NotifyInput
 
 # Records the step writes before its notice, and the notice's kind.
-PRECEDED_BY = {"step-opened": "assigned", "completed": "completed", "withdrawn": "withdrawn", "cancelled": "cancelled",
-               "reassigned": "assigned", "exemption-recorded": "exemption", "step-rescheduled": "rescheduled",
-               "step-replanned": "rescheduled"}
+PRECEDED_BY = {
+    "step-opened": "assigned",
+    "completed": "completed",
+    "withdrawn": "withdrawn",
+    "cancelled": "cancelled",
+    "reassigned": "assigned",
+    "exemption-recorded": "exemption",
+    "step-rescheduled": "rescheduled",
+    "step-replanned": "rescheduled",
+}
 FOLLOWED_BY = ("reminder-sent", "escalation-sent")  # records the step writes after its notice (data: kind, recipients)
 FAILED = "notification-failed"
 MARKER = "markerRecordedEventAttributes"
@@ -121,7 +128,8 @@ def collect(sent: list[Sent], entries: list[Any], converter: DataConverter) -> l
         notices.append(notice)
         if notice.source == "unknown":
             legacy.setdefault(run.run_id, []).append(
-                _Pending(notice, tasks[run.run_id].get(call.event_id), frozenset(notice.recipients)))
+                _Pending(notice, tasks[run.run_id].get(call.event_id), frozenset(notice.recipients))
+            )
     for run_id, pending in legacy.items():
         _pair(pending, [e for e in entries if e.run_id == run_id], tasks[run_id])
     for entry in entries:
@@ -137,18 +145,34 @@ def _from_call(item: Sent, at: datetime, converter: DataConverter) -> Notice:
     call, run = item.call, item.run
     result = decode_payload(call.result, None, converter) if call.result else {}
     result = result if isinstance(result, dict) else {}
-    told = [Told(str(d.get("recipient", "")), str(d.get("channel", "")), str(d.get("status", "")), d.get("error"))
-            for d in result.get("deliveries") or [] if isinstance(d, dict)]
-    notice = Notice(at=at, on=local_date(at), kind=None, rule_id=None, key=None, told=told, run_id=run.run_id,
-                    event_id=call.event_id, source="unknown", rewritten=item.rewritten)
+    told = [
+        Told(str(d.get("recipient", "")), str(d.get("channel", "")), str(d.get("status", "")), d.get("error"))
+        for d in result.get("deliveries") or []
+        if isinstance(d, dict)
+    ]
+    notice = Notice(
+        at=at,
+        on=local_date(at),
+        kind=None,
+        rule_id=None,
+        key=None,
+        told=told,
+        run_id=run.run_id,
+        event_id=call.event_id,
+        source="unknown",
+        rewritten=item.rewritten,
+    )
     if call.input is not None:  # an ordinary activity: its input names the notice
         asked: NotifyInput = decode_payload(call.input, NotifyInput, converter)
         _name(notice, asked.key, asked.kind, asked.context.rule_id, asked.scheduled_for, "input")
     elif result.get("key"):  # a NoticeOutcome: the result names it, and lists its outbox rows
         at = parse_time(result["scheduled_for"]) if isinstance(result.get("scheduled_for"), str) else notice.at
         _name(notice, result["key"], result.get("kind"), result.get("rule_id"), at, "result")
-        notice.rows = [RowSeen(str(r.get("key")), str(r.get("status")), str(r.get("fingerprint")))
-                       for r in result.get("rows") or [] if isinstance(r, dict)]
+        notice.rows = [
+            RowSeen(str(r.get("key")), str(r.get("status")), str(r.get("fingerprint")))
+            for r in result.get("rows") or []
+            if isinstance(r, dict)
+        ]
     return notice
 
 
@@ -160,17 +184,29 @@ def _name(notice: Notice, key: str, kind: str | None, rule_id: str | None, at: d
 def _pair(pending: list[_Pending], records: list[Any], tasks: dict[int, str | None]) -> None:
     """Name each unnamed result by the record the step wrote beside it (see the module docstring)."""
     used: set[int] = set()
-    calls = sorted([(p.notice.event_id, "notice", p) for p in pending]
-                   + [(e.event_id, "record", e) for e in records], key=lambda item: item[0])
+    calls = sorted(
+        [(p.notice.event_id, "notice", p) for p in pending] + [(e.event_id, "record", e) for e in records],
+        key=lambda item: item[0],
+    )
 
     def fits_before(entry: Any, p: _Pending) -> bool:  # a record the step writes before its notice
-        return (entry.kind in PRECEDED_BY and id(entry) not in used and tasks.get(entry.event_id) == p.task
-                and entry.event_id < p.notice.event_id and _addressed(entry, p.recipients))
+        return (
+            entry.kind in PRECEDED_BY
+            and id(entry) not in used
+            and tasks.get(entry.event_id) == p.task
+            and entry.event_id < p.notice.event_id
+            and _addressed(entry, p.recipients)
+        )
 
     def fits_after(entry: Any, p: _Pending) -> bool:  # a record the step writes after its notice
-        return (entry.kind in FOLLOWED_BY and id(entry) not in used and entry.data.get("delivered", True)
-                and tasks.get(entry.event_id) == p.task and entry.event_id > p.notice.event_id
-                and frozenset(entry.data.get("recipients") or []) == p.recipients)
+        return (
+            entry.kind in FOLLOWED_BY
+            and id(entry) not in used
+            and entry.data.get("delivered", True)
+            and tasks.get(entry.event_id) == p.task
+            and entry.event_id > p.notice.event_id
+            and frozenset(entry.data.get("recipients") or []) == p.recipients
+        )
 
     def take(p: _Pending, entry: Any) -> None:
         used.add(id(entry))
@@ -190,8 +226,9 @@ def _pair(pending: list[_Pending], records: list[Any], tasks: dict[int, str | No
         elif after and after[1] == "record" and fits_after(after[2], item):
             take(item, after[2])
     for p in [p for p in pending if p.notice.source == "unknown"]:  # 2. the earliest unpaired record that fits
-        entry = next((e for e in records if fits_before(e, p)), None) \
-            or next((e for e in records if fits_after(e, p)), None)
+        entry = next((e for e in records if fits_before(e, p)), None) or next(
+            (e for e in records if fits_after(e, p)), None
+        )
         if entry is not None:
             take(p, entry)
 
@@ -215,12 +252,25 @@ def _failed(entry: Any) -> Notice:
     failed; for the others history does not say (the last attempt failed for someone else)."""
     data, error = entry.data, str(entry.data.get("error") or "")
     failed = {m.group(1): m.group(2) for m in _VIA.finditer(error)}
-    told = [Told(r, failed.get(r, "-"), "failed" if r in failed or not failed else "unknown", error or None)
-            for r in data.get("recipients") or []]
+    told = [
+        Told(r, failed.get(r, "-"), "failed" if r in failed or not failed else "unknown", error or None)
+        for r in data.get("recipients") or []
+    ]
     head, _, tail = entry.key.partition("/failed/")  # recorded as STEP/failed/SUFFIX, notified as STEP/SUFFIX
-    return Notice(at=entry.at, on=entry.on, kind=data.get("kind"), rule_id=entry.rule_id,
-                  key=f"{head}/{tail}" if tail else None, told=told, run_id=entry.run_id, event_id=entry.event_id,
-                  source="failure", failed=True, error=error or None, rewritten=entry.rewritten)
+    return Notice(
+        at=entry.at,
+        on=entry.on,
+        kind=data.get("kind"),
+        rule_id=entry.rule_id,
+        key=f"{head}/{tail}" if tail else None,
+        told=told,
+        run_id=entry.run_id,
+        event_id=entry.event_id,
+        source="failure",
+        failed=True,
+        error=error or None,
+        rewritten=entry.rewritten,
+    )
 
 
 def _settle(notices: list[Notice]) -> list[Notice]:

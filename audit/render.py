@@ -16,10 +16,20 @@ from statutory.exemptions import EXEMPTION_GROUNDS
 from statutory.rules import Holder, Rule, get_rule
 from workflows.registry import BY_KIND, PROCESS_LABELS
 
-ROLE_NAMES = {"senco": "the SENCO", "head": "the headteacher", "staff": "a member of staff",
-              "leadership": "a member of the leadership team", "auditor": "an auditor"}
-NOTICE_NAMES = {"reminder": "Reminder", "overdue": "Overdue escalation", "asap": "'As soon as practicable' reminder",
-                "prompt": "Prompt", "closes": "Closing notice"}
+ROLE_NAMES = {
+    "senco": "the SENCO",
+    "head": "the headteacher",
+    "staff": "a member of staff",
+    "leadership": "a member of the leadership team",
+    "auditor": "an auditor",
+}
+NOTICE_NAMES = {
+    "reminder": "Reminder",
+    "overdue": "Overdue escalation",
+    "asap": "'As soon as practicable' reminder",
+    "prompt": "Prompt",
+    "closes": "Closing notice",
+}
 
 
 class Roles:
@@ -62,8 +72,9 @@ def lateness(on_time: bool | None, days_late: int | None) -> str:
     return "on time" if on_time else f"late by {days_late} day{'s' if days_late != 1 else ''}"
 
 
-def describe(entry: Entry, roles: Roles, titles: Mapping[str, str] | None = None, *, plain: bool = False,
-             notes: bool = False) -> str:
+def describe(
+    entry: Entry, roles: Roles, titles: Mapping[str, str] | None = None, *, plain: bool = False, notes: bool = False
+) -> str:
     """One record as a sentence. `plain` (the report): no rule ids, grounds or codes, only words; staff's own words
     (notes, reasons, evidence) only with `notes` (the roles that may read them: NOTE_READERS)."""
     if plain:
@@ -75,8 +86,10 @@ def describe(entry: Entry, roles: Roles, titles: Mapping[str, str] | None = None
     if kind == "step-opened":
         s = entry.record.step
         basis = f" Basis: {s.basis}." if s else ""
-        return (f"Step '{step}' opened for {roles(s.owner if s else None)}: statutory due date {d(data.get('due'))}, "
-                f"target {d(data.get('target'))}.{basis}")
+        return (
+            f"Step '{step}' opened for {roles(s.owner if s else None)}: statutory due date {d(data.get('due'))}, "
+            f"target {d(data.get('target'))}.{basis}"
+        )
     if kind in ("reminder-sent", "escalation-sent"):
         name = NOTICE_NAMES.get(data.get("kind", ""), str(data.get("kind", "Notice")).capitalize())
         failed = "" if data.get("delivered", True) else " It could not be delivered (recorded as failed)."
@@ -85,34 +98,55 @@ def describe(entry: Entry, roles: Roles, titles: Mapping[str, str] | None = None
         period = ""
         if data.get("start"):
             period = f" from {d(data['start'])}" + (f" to {d(data['end'])}" if data.get("end") else "")
-        return (f"Exemption recorded on '{step}' by {roles(entry.actor)}: ground {data.get('ground')}{period}. "
-                "The duty became 'as soon as practicable'.")
+        return (
+            f"Exemption recorded on '{step}' by {roles(entry.actor)}: ground {data.get('ground')}{period}. "
+            "The duty became 'as soon as practicable'."
+        )
     if kind == "completed":
         s = entry.record.step
         on_time = data.get("on_time") if "on_time" in data else (s.on_time if s else None)
-        return (f"'{step}' done on {d(data.get('completed_on'))}, recorded by {roles(entry.actor)}: "
-                f"{lateness(on_time, data.get('days_late'))}.")
+        return (
+            f"'{step}' done on {d(data.get('completed_on'))}, recorded by {roles(entry.actor)}: "
+            f"{lateness(on_time, data.get('days_late'))}."
+        )
     if kind in ("withdrawn", "cancelled"):
-        return (f"'{step}' {kind} on {d(data.get(f'{kind}_on'))} by {roles(entry.actor)}"
-                + (f": {data['reason']}" if data.get("reason") else "") + ".")
+        return (
+            f"'{step}' {kind} on {d(data.get(f'{kind}_on'))} by {roles(entry.actor)}"
+            + (f": {data['reason']}" if data.get("reason") else "")
+            + "."
+        )
     if kind == "reassigned":
-        return (f"'{step}' reassigned from {roles(data.get('from'))} to {roles(data.get('to'))} by {roles(entry.actor)}"
-                + (f": {data['reason']}" if data.get("reason") else "") + ".")
+        return (
+            f"'{step}' reassigned from {roles(data.get('from'))} to {roles(data.get('to'))} by {roles(entry.actor)}"
+            + (f": {data['reason']}" if data.get("reason") else "")
+            + "."
+        )
     if kind == "step-rescheduled":
-        return (f"'{step}' planned again from {d(data.get('anchor'))}: due {d(data.get('due'))} "
-                f"(was {d(data.get('previous_due'))}), target {d(data.get('target'))}.")
+        return (
+            f"'{step}' planned again from {d(data.get('anchor'))}: due {d(data.get('due'))} "
+            f"(was {d(data.get('previous_due'))}), target {d(data.get('target'))}."
+        )
     if kind == "step-replanned":
-        return (f"'{step}' planned again by {roles(entry.actor)} ({data.get('reason') or 'no reason given'}): due "
-                f"{d(data.get('due'))} (was {d(data.get('previous_due'))}), target {d(data.get('target'))} "
-                f"(was {d(data.get('previous_target'))}).")
+        return (
+            f"'{step}' planned again by {roles(entry.actor)} ({data.get('reason') or 'no reason given'}): due "
+            f"{d(data.get('due'))} (was {d(data.get('previous_due'))}), target {d(data.get('target'))} "
+            f"(was {d(data.get('previous_target'))})."
+        )
     if kind == "notification-failed":
-        return (f"A '{data.get('kind')}' notice for '{step}' to {roles.many(list(data.get('recipients', [])))} "
-                "failed after every retry.")
+        return (
+            f"A '{data.get('kind')}' notice for '{step}' to {roles.many(list(data.get('recipients', [])))} "
+            "failed after every retry."
+        )
     if kind == "process-closed":
-        return f"Process closed: {data.get('status', '')}" + (f" ({data['outcome']})" if data.get("outcome") else "") + "."
+        return (
+            f"Process closed: {data.get('status', '')}" + (f" ({data['outcome']})" if data.get("outcome") else "") + "."
+        )
     words = kind.replace("-", " ").capitalize()
-    details = ", ".join(f"{k.replace('_', ' ')} {d(v) if k.endswith('_on') and isinstance(v, str) else v}"
-                        for k, v in data.items() if isinstance(v, (str, int, bool)) and v not in ("", None))
+    details = ", ".join(
+        f"{k.replace('_', ' ')} {d(v) if k.endswith('_on') and isinstance(v, str) else v}"
+        for k, v in data.items()
+        if isinstance(v, (str, int, bool)) and v not in ("", None)
+    )
     by = f" by {roles(entry.actor)}" if entry.actor else ""
     return f"{words}{by}" + (f": {details}" if details else "") + "."
 
@@ -136,21 +170,27 @@ def step_lines(step: StepSummary, roles: Roles) -> list[str]:
 
 def timeline_text(timeline: Timeline, roles: Roles) -> str:
     kind = PROCESS_LABELS.get(timeline.process_kind or "", timeline.process_kind or timeline.workflow_type)
-    lines = [f"Case {timeline.case_ref or '?'}: {kind}" + (f", LA {timeline.la}" if timeline.la else ""),
-             f"Workflow {timeline.workflow_id} ({len(timeline.runs)} run{'s' if len(timeline.runs) != 1 else ''}, "
-             f"{timeline.events} history events)"]
+    lines = [
+        f"Case {timeline.case_ref or '?'}: {kind}" + (f", LA {timeline.la}" if timeline.la else ""),
+        f"Workflow {timeline.workflow_id} ({len(timeline.runs)} run{'s' if len(timeline.runs) != 1 else ''}, "
+        f"{timeline.events} history events)",
+    ]
     if timeline.received_on:
         lines.append(f"Received: {d(timeline.received_on)}")
     if timeline.closed:
-        lines.append(f"Closed: {d(timeline.entries[-1].on if timeline.entries else None)}, status {timeline.status}"
-                     + (f" ({timeline.outcome})" if timeline.outcome else ""))
+        lines.append(
+            f"Closed: {d(timeline.entries[-1].on if timeline.entries else None)}, status {timeline.status}"
+            + (f" ({timeline.outcome})" if timeline.outcome else "")
+        )
     else:
         lines.append(f"Still open (status {timeline.status or 'open'})")
     for reset in timeline.resets:
         lines.append(f"WARNING: {reset.sentence()}")
     if timeline.rewritten:
-        lines.append(f"WARNING: {len(timeline.rewritten)} record(s) of an earlier run are not in the current history "
-                     "(marked REMOVED BY A RESET below); the steps below follow the current history.")
+        lines.append(
+            f"WARNING: {len(timeline.rewritten)} record(s) of an earlier run are not in the current history "
+            "(marked REMOVED BY A RESET below); the steps below follow the current history."
+        )
     titles = {s.rule_id: s.title for s in timeline.steps}
     lines += ["", "Statutory steps:"]
     for step in timeline.steps:
@@ -172,13 +212,25 @@ def timeline_text(timeline: Timeline, roles: Roles) -> str:
 
 NOTE_READERS = ("senco", "auditor")  # who may read staff's own words (notes, reasons, evidence) in the report
 WORDS = ("note", "reason", "evidence")  # those words, in a record's data
-NOTICE_KINDS = {"assigned": "Assignment notice", "reminder": "Reminder", "overdue": "Overdue escalation",
-                "asap": "\u2018As soon as practicable\u2019 reminder", "prompt": "Prompt",
-                "completed": "\u2018Done\u2019 confirmation", "exemption": "Exemption notice",
-                "rescheduled": "\u2018Dates changed\u2019 notice", "withdrawn": "\u2018Withdrawn\u2019 notice",
-                "cancelled": "\u2018Cancelled\u2019 notice", "closes": "\u2018Period closing\u2019 notice"}
-CHANNEL_WORDS = {"email": "by e-mail", "o365": "by e-mail (Microsoft 365)", "teams": "in Teams",
-                 "outbox": "in the outbox"}
+NOTICE_KINDS = {
+    "assigned": "Assignment notice",
+    "reminder": "Reminder",
+    "overdue": "Overdue escalation",
+    "asap": "\u2018As soon as practicable\u2019 reminder",
+    "prompt": "Prompt",
+    "completed": "\u2018Done\u2019 confirmation",
+    "exemption": "Exemption notice",
+    "rescheduled": "\u2018Dates changed\u2019 notice",
+    "withdrawn": "\u2018Withdrawn\u2019 notice",
+    "cancelled": "\u2018Cancelled\u2019 notice",
+    "closes": "\u2018Period closing\u2019 notice",
+}
+CHANNEL_WORDS = {
+    "email": "by e-mail",
+    "o365": "by e-mail (Microsoft 365)",
+    "teams": "in Teams",
+    "outbox": "in the outbox",
+}
 # An ISO date (or instant) standing on its own: not one inside a key (".../overdue/2027-01-04T08:00:00+00:00/...").
 _ISO_DATE = re.compile(r"(?<![/\w-])(\d{4}-\d{2}-\d{2})(?:T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?(?![\w:/+-])")
 _CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")  # e.g. cease-upheld, la-sen-officer
@@ -260,8 +312,9 @@ def _words(data: Mapping[str, Any], notes: bool) -> str:
     return "".join(f" {k.capitalize()}: \u201c{v}\u201d." for k, v in said)
 
 
-def describe_plainly(entry: Entry, roles: Roles, titles: Mapping[str, str] | None = None, *,
-                     notes: bool = False) -> str:
+def describe_plainly(
+    entry: Entry, roles: Roles, titles: Mapping[str, str] | None = None, *, notes: bool = False
+) -> str:
     """One record as a sentence, in words only (see describe)."""
     data, kind = entry.data, entry.kind
     step = step_title(entry.rule_id, titles)
@@ -272,8 +325,10 @@ def describe_plainly(entry: Entry, roles: Roles, titles: Mapping[str, str] | Non
         return f"{what} received on {d(data.get('received_on'))}" + (f" ({how})" if how else "") + "."
     if kind == "step-opened":
         s = entry.record.step
-        return (f"Step \u2018{step}\u2019 opened for {roles(s.owner if s else None)}: statutory date "
-                f"{d(data.get('due'))}, target {d(data.get('target'))}.")
+        return (
+            f"Step \u2018{step}\u2019 opened for {roles(s.owner if s else None)}: statutory date "
+            f"{d(data.get('due'))}, target {d(data.get('target'))}."
+        )
     if kind in ("reminder-sent", "escalation-sent"):
         name = NOTICE_KINDS.get(str(data.get("kind")), "Notice")
         failed = "" if data.get("delivered", True) else " It could not be delivered."
@@ -282,48 +337,69 @@ def describe_plainly(entry: Entry, roles: Roles, titles: Mapping[str, str] | Non
         period = ""
         if data.get("start"):
             period = f", from {d(data['start'])}" + (f" to {d(data['end'])}" if data.get("end") else "")
-        return (f"Exemption recorded on \u2018{step}\u2019 by {roles(entry.actor)}: {ground_words(data.get('ground'))}"
-                f"{period}. The time limit no longer binds; the duty is to act as soon as practicable.{words}")
+        return (
+            f"Exemption recorded on \u2018{step}\u2019 by {roles(entry.actor)}: {ground_words(data.get('ground'))}"
+            f"{period}. The time limit no longer binds; the duty is to act as soon as practicable.{words}"
+        )
     if kind == "completed":
         s = entry.record.step
         on_time = data.get("on_time") if "on_time" in data else (s.on_time if s else None)
         how = f" ({CHANNEL_WORDS.get(str(data['method']), 'by ' + str(data['method']))})" if data.get("method") else ""
-        return (f"\u2018{step}\u2019 done on {d(data.get('completed_on'))}{how}, recorded by {roles(entry.actor)}: "
-                f"{lateness(on_time, data.get('days_late'))}.{words}")
+        return (
+            f"\u2018{step}\u2019 done on {d(data.get('completed_on'))}{how}, recorded by {roles(entry.actor)}: "
+            f"{lateness(on_time, data.get('days_late'))}.{words}"
+        )
     if kind in ("withdrawn", "cancelled"):
         return f"\u2018{step}\u2019 {kind} on {d(data.get(f'{kind}_on'))} by {roles(entry.actor)}.{words}"
     if kind == "reassigned":
-        return (f"\u2018{step}\u2019 handed from {roles(data.get('from'))} to {roles(data.get('to'))} by "
-                f"{roles(entry.actor)}.{words}")
+        return (
+            f"\u2018{step}\u2019 handed from {roles(data.get('from'))} to {roles(data.get('to'))} by "
+            f"{roles(entry.actor)}.{words}"
+        )
     if kind == "step-rescheduled":
-        return (f"\u2018{step}\u2019 planned again as its date moved to {d(data.get('anchor'))}: statutory date "
-                f"{d(data.get('due'))} (was {d(data.get('previous_due'))}), target {d(data.get('target'))}.")
+        return (
+            f"\u2018{step}\u2019 planned again as its date moved to {d(data.get('anchor'))}: statutory date "
+            f"{d(data.get('due'))} (was {d(data.get('previous_due'))}), target {d(data.get('target'))}."
+        )
     if kind == "step-replanned":
-        return (f"\u2018{step}\u2019 planned again by {roles(entry.actor)} with the rule book and calendar as they "
-                f"are now: statutory date {d(data.get('due'))} (was {d(data.get('previous_due'))}), target "
-                f"{d(data.get('target'))} (was {d(data.get('previous_target'))}).{words}")
+        return (
+            f"\u2018{step}\u2019 planned again by {roles(entry.actor)} with the rule book and calendar as they "
+            f"are now: statutory date {d(data.get('due'))} (was {d(data.get('previous_due'))}), target "
+            f"{d(data.get('target'))} (was {d(data.get('previous_target'))}).{words}"
+        )
     if kind == "notification-failed":
         name = NOTICE_KINDS.get(str(data.get("kind")), "A notice")
-        return (f"{name} about \u2018{step}\u2019 to {roles.many(list(data.get('recipients', [])))} could not be "
-                "delivered after every retry.")
+        return (
+            f"{name} about \u2018{step}\u2019 to {roles.many(list(data.get('recipients', [])))} could not be "
+            "delivered after every retry."
+        )
     if kind == "process-closed":
         outcome = f" ({plain_text(str(data['outcome']))})" if data.get("outcome") else ""
         return f"Process closed: {plain_text(str(data.get('status', '')))}{outcome}."
     if kind in ("meeting-set", "meeting-rescheduled"):
         verb = "set for" if kind == "meeting-set" else "moved to"
         short = " at short notice" if data.get("short_notice") else ""
-        return (f"Review meeting {verb} {d(data.get('meeting_on'))}{short}, recorded by "
-                f"{roles(data.get('by') or entry.actor)}.{words}")
+        return (
+            f"Review meeting {verb} {d(data.get('meeting_on'))}{short}, recorded by "
+            f"{roles(data.get('by') or entry.actor)}.{words}"
+        )
     if kind in ("la-decision", "la-decided"):
         by = data.get("by") or entry.actor
-        return (f"The LA\u2019s decision, {plain_text(str(data.get('decision', 'recorded')))}, made on "
-                f"{d(data.get('decided_on'))}" + (f", recorded by {roles(by)}" if by else "") + f".{words}")
+        return (
+            f"The LA\u2019s decision, {plain_text(str(data.get('decision', 'recorded')))}, made on "
+            f"{d(data.get('decided_on'))}" + (f", recorded by {roles(by)}" if by else "") + f".{words}"
+        )
     if kind == "meeting-held":
         came = f" Attended: {plain_value('attended', data['attended'], roles)}." if data.get("attended") else ""
-        return (f"Review meeting held on {d(data.get('held_on'))}, recorded by {roles(data.get('by') or entry.actor)}."
-                f"{came}{words}")
-    details = ", ".join(f"{kind_words(k).lower()}: {plain_value(k, v, roles)}" for k, v in data.items()
-                        if k not in WORDS and k != "explanation" and v not in ("", None, [], {}))
+        return (
+            f"Review meeting held on {d(data.get('held_on'))}, recorded by {roles(data.get('by') or entry.actor)}."
+            f"{came}{words}"
+        )
+    details = ", ".join(
+        f"{kind_words(k).lower()}: {plain_value(k, v, roles)}"
+        for k, v in data.items()
+        if k not in WORDS and k != "explanation" and v not in ("", None, [], {})
+    )
     by = f" by {roles(entry.actor)}" if entry.actor and "by" not in data else ""
     return re.sub(r"\bla\b", "LA", f"{kind_words(kind)}{by}" + (f": {details}" if details else "") + ".") + words
 
@@ -339,10 +415,11 @@ def outcome_words(told: Told) -> str:
     """How a notice went for one recipient, at the time (activities/notifier.py says what each status means)."""
     channel, status = told.channel, told.status
     if status == "kept":
-        return {"own-action": "not sent: they made the change themselves (kept in the outbox)",
-                "dashboard": "shown on the dashboard (a period given to the parent; nothing asked of staff)",
-                "digest": "left for the weekly digest (kept in the outbox)"}.get(
-            channel, "kept in the outbox (no e-mail or Teams set up for them)")
+        return {
+            "own-action": "not sent: they made the change themselves (kept in the outbox)",
+            "dashboard": "shown on the dashboard (a period given to the parent; nothing asked of staff)",
+            "digest": "left for the weekly digest (kept in the outbox)",
+        }.get(channel, "kept in the outbox (no e-mail or Teams set up for them)")
     if status == "sent":
         return f"sent {channel_words(channel)}"
     if status == "accepted":
@@ -350,13 +427,18 @@ def outcome_words(told: Told) -> str:
     if status == "held":
         return f"held until working hours, then to be sent {channel_words(channel)}"
     if status == "fallback":
-        return (f"not delivered on their own channels, so sent to the SENCO "
-                f"{channel_words(channel.removeprefix('fallback:'))} instead")
+        return (
+            f"not delivered on their own channels, so sent to the SENCO "
+            f"{channel_words(channel.removeprefix('fallback:'))} instead"
+        )
     if status == "skipped":
         return "already delivered before (not sent twice)"
     if status == "failed":
-        return f"failed {channel_words(channel)} after every retry" if channel not in ("", "-") else \
-            "failed after every retry"
+        return (
+            f"failed {channel_words(channel)} after every retry"
+            if channel not in ("", "-")
+            else "failed after every retry"
+        )
     return "not known (the notice failed for someone else)"
 
 
@@ -375,7 +457,7 @@ def plain_explanation(lines: list[str], rule_id: str, title: str | None = None) 
     for line in lines:
         line = re.sub(rf"^{re.escape(rule_id)}: ", "", line)
         if title and line.startswith(f"{title}. "):
-            line = line[len(title) + 2:]
+            line = line[len(title) + 2 :]
         line = re.sub(r"Counting convention C\d+ \(([^()]*)\)", r"How it is counted (\1)", line)
         line = re.sub(r" ?\(C\d+\)", "", line)
         line = line.replace("Duty-holder:", "Whose duty:").replace("; anchor:", "; counted from:")
@@ -385,7 +467,7 @@ def plain_explanation(lines: list[str], rule_id: str, title: str | None = None) 
 
 def received_words(process_kind: str | None) -> str:
     """What a process's first date is (Timeline.received_on): an annual review's is its cycle's opening."""
-    return (BY_KIND[process_kind].began if process_kind in BY_KIND else "received")
+    return BY_KIND[process_kind].began if process_kind in BY_KIND else "received"
 
 
 def is_window(rule: Rule | None) -> bool:

@@ -20,18 +20,27 @@ from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
-from audit.history import RunHistory, local_activity_type, parse_time, resets as find_resets
+from audit.history import RunHistory, local_activity_type, parse_time
+from audit.history import resets as find_resets
 
 TASK_STARTED = "EVENT_TYPE_WORKFLOW_TASK_STARTED"
 TASK_COMPLETED = "EVENT_TYPE_WORKFLOW_TASK_COMPLETED"
 COMMAND_EVENTS = {
-    "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED", "EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED", "EVENT_TYPE_TIMER_STARTED",
-    "EVENT_TYPE_TIMER_CANCELED", "EVENT_TYPE_MARKER_RECORDED", "EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES",
-    "EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED", "EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED",
+    "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED",
+    "EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED",
+    "EVENT_TYPE_TIMER_STARTED",
+    "EVENT_TYPE_TIMER_CANCELED",
+    "EVENT_TYPE_MARKER_RECORDED",
+    "EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES",
+    "EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED",
+    "EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED",
     "EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED",
-    "EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED", "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED",
-    "EVENT_TYPE_WORKFLOW_EXECUTION_FAILED", "EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED",
-    "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW", "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED",
+    "EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_FAILED",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED",
     "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED",
 }
 _EVENT_IN_MESSAGE = re.compile(r"HistoryEvent\(id: (\d+), (\w+)")
@@ -49,10 +58,12 @@ class Divergence:
     message: str  # the SDK's message
 
     def text(self) -> str:
-        where = (f"at event {self.event_id} ({self.event_type}{', ' + self.detail if self.detail else ''})"
-                 if self.event_id else "(the event could not be located)")
-        return (f"run {self.run_id} of {self.workflow_id} diverges {where}.\n"
-                f"    technical detail: {self.message}")
+        where = (
+            f"at event {self.event_id} ({self.event_type}{', ' + self.detail if self.detail else ''})"
+            if self.event_id
+            else "(the event could not be located)"
+        )
+        return f"run {self.run_id} of {self.workflow_id} diverges {where}.\n    technical detail: {self.message}"
 
 
 @dataclass
@@ -83,14 +94,22 @@ class Verdict:
             return "\n".join([f"Replay: the current code reproduces every recorded decision ({scope})."] + rewritten)
         lines = [f"Replay: the current code does NOT reproduce the recorded decisions ({scope}):"]
         lines += ["  " + d.text() for d in self.divergences]
-        lines.append("  The record itself stands: the history is what happened. The code has changed since in a way that "
-                     "is not replay-safe (see workflow.patched in the engineering notes).")
+        lines.append(
+            "  The record itself stands: the history is what happened. The code has changed since in a way that "
+            "is not replay-safe (see workflow.patched in the engineering notes)."
+        )
         return "\n".join(lines + rewritten)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"workflow_id": self.workflow_id, "runs": self.runs, "events": self.events,
-                "reproduced": self.reproduced, "problem": self.problem, "resets": self.resets,
-                "divergences": [vars(d) for d in self.divergences]}
+        return {
+            "workflow_id": self.workflow_id,
+            "runs": self.runs,
+            "events": self.events,
+            "reproduced": self.reproduced,
+            "problem": self.problem,
+            "resets": self.resets,
+            "divergences": [vars(d) for d in self.divergences],
+        }
 
 
 @lru_cache(maxsize=1)
@@ -98,8 +117,11 @@ def _quiet_runtime():
     """A runtime whose core logs only errors: the replayer's warning about the failing task is ours to report."""
     from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 
-    return Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR",
-                                                                                            other_level="ERROR"))))
+    return Runtime(
+        telemetry=TelemetryConfig(
+            logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))
+        )
+    )
 
 
 def default_workflows() -> list[type]:
@@ -108,18 +130,24 @@ def default_workflows() -> list[type]:
     return list(WORKFLOWS)
 
 
-async def verdict(runs: list[RunHistory], converter: DataConverter | None = None,
-                  workflows: Sequence[type] | None = None) -> Verdict:
+async def verdict(
+    runs: list[RunHistory], converter: DataConverter | None = None, workflows: Sequence[type] | None = None
+) -> Verdict:
     """Replay every run (payloads already codec-decoded: see audit.converter.decode_events)."""
     from audit.converter import data_converter
 
     # The runs' payloads are already through the codec (audit.converter.decode_events): replay without it.
     converter = dataclasses.replace(converter or data_converter(), payload_codec=None)
-    replayer = Replayer(workflows=list(workflows or default_workflows()), data_converter=converter,
-                        runtime=_quiet_runtime())
-    result = Verdict(workflow_id=runs[0].workflow_id if runs else "", runs=len(runs),
-                     events=sum(len(r.events) for r in runs), reproduced=True,
-                     resets=[r.sentence() for r in find_resets(runs)])
+    replayer = Replayer(
+        workflows=list(workflows or default_workflows()), data_converter=converter, runtime=_quiet_runtime()
+    )
+    result = Verdict(
+        workflow_id=runs[0].workflow_id if runs else "",
+        runs=len(runs),
+        events=sum(len(r.events) for r in runs),
+        reproduced=True,
+        resets=[r.sentence() for r in find_resets(runs)],
+    )
     for run in runs:
         failure = await _replay(replayer, run.workflow_id, run.events)
         if failure is not None:
@@ -152,8 +180,11 @@ async def _locate(replayer: Replayer, run: RunHistory, failure: Exception) -> Di
     wanted = _SCHEDULED_TYPE.search(message)
     candidates = [e for e in window if e.get("eventType") in COMMAND_EVENTS]
     if wanted:
-        matching = [e for e in candidates if e.get("activityTaskScheduledEventAttributes", {})
-                    .get("activityType", {}).get("name") == wanted.group(1)]
+        matching = [
+            e
+            for e in candidates
+            if e.get("activityTaskScheduledEventAttributes", {}).get("activityType", {}).get("name") == wanted.group(1)
+        ]
         candidates = matching or candidates
     event = candidates[0] if candidates else (window[-1] if window else None)
     return _divergence(run, event, message)
@@ -169,7 +200,7 @@ async def _failing_task(replayer: Replayer, run: RunHistory) -> list[dict[str, A
     lo, hi = 0, len(starts)  # hi == len(starts) stands for the whole history
     while lo < hi:
         mid = (lo + hi) // 2
-        if await _replay(replayer, run.workflow_id, events[:starts[mid] + 1]) is not None:
+        if await _replay(replayer, run.workflow_id, events[: starts[mid] + 1]) is not None:
             hi = mid
         else:
             lo = mid + 1
@@ -192,7 +223,9 @@ def _what(event: dict[str, Any]) -> str:
         name = event["activityTaskScheduledEventAttributes"]["activityType"]["name"]
         return f"the history schedules activity '{name}' at {when}"
     if "timerStartedEventAttributes" in event:
-        return f"the history starts a timer of {event['timerStartedEventAttributes'].get('startToFireTimeout')} at {when}"
+        return (
+            f"the history starts a timer of {event['timerStartedEventAttributes'].get('startToFireTimeout')} at {when}"
+        )
     if "workflowExecutionUpdateAcceptedEventAttributes" in event:
         name = event["workflowExecutionUpdateAcceptedEventAttributes"]["acceptedRequest"]["input"]["name"]
         return f"the history accepts update '{name}' at {when}"

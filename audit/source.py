@@ -49,8 +49,10 @@ async def from_workflow(workflow_id: str, settings: Any, client: Any = None) -> 
             raise TemporalUnavailable(f"cannot reach Temporal at {settings.temporal.address} ({err})") from None
         reason = "Temporal is not reachable"
     if not live and not archived:
-        raise NothingFound(f"no history for workflow {workflow_id!r} in Temporal or in the archive "
-                           f"({Archive.for_settings(settings).root})")
+        raise NothingFound(
+            f"no history for workflow {workflow_id!r} in Temporal or in the archive "
+            f"({Archive.for_settings(settings).root})"
+        )
     merged = {r.run_id: r for r in archived}
     merged.update({r.run_id: r for r in live if r.workflow_id == workflow_id})
     # The process's own runs in the order they ran, then its child workflows' runs (from Temporal).

@@ -16,14 +16,15 @@ from typing import Any
 
 from temporalio.converter import DataConverter
 
-from audit.backdating import DEFAULT_WORKING_DAYS, ESCALATION, completion_flag
 from audit import notices as notices_mod
+from audit.backdating import DEFAULT_WORKING_DAYS, ESCALATION, completion_flag
 from audit.converter import decode_payload
-from audit.history import Reset, RunHistory, local_activity_type, parse_time, resets as find_resets
+from audit.history import Reset, RunHistory, local_activity_type, parse_time
+from audit.history import resets as find_resets
 from statutory.calendar import SchoolCalendar
 from statutory.clock import local_date
 from workflows import activity_names
-from workflows.models import RecordInput, Recorded, StepPlan
+from workflows.models import Recorded, RecordInput, StepPlan
 
 SCHEDULED = "activityTaskScheduledEventAttributes"
 COMPLETED = "activityTaskCompletedEventAttributes"
@@ -50,8 +51,11 @@ def calls(run: RunHistory) -> list[Call]:
         if SCHEDULED in event:
             attrs = event[SCHEDULED]
             payloads = (attrs.get("input") or {}).get("payloads") or []
-            scheduled[event["eventId"]] = (attrs["activityType"]["name"], payloads[0] if payloads else None,
-                                           int(event["eventId"]))
+            scheduled[event["eventId"]] = (
+                attrs["activityType"]["name"],
+                payloads[0] if payloads else None,
+                int(event["eventId"]),
+            )
         elif COMPLETED in event:
             attrs = event[COMPLETED]
             name, input_, event_id = scheduled.get(attrs.get("scheduledEventId"), ("", None, 0))
@@ -143,16 +147,25 @@ class Timeline:
         return found
 
 
-def build(runs: list[RunHistory], converter: DataConverter, *, calendar: SchoolCalendar | None = None,
-          working_days: int = DEFAULT_WORKING_DAYS) -> Timeline:
+def build(
+    runs: list[RunHistory],
+    converter: DataConverter,
+    *,
+    calendar: SchoolCalendar | None = None,
+    working_days: int = DEFAULT_WORKING_DAYS,
+) -> Timeline:
     """The timeline of one process from its runs (all of one workflow ID, oldest first; payloads codec-decoded).
     `calendar` and `working_days` judge backdated completions (StepSummary.backdated): the school's calendar and
     audit.backdating_working_days where the caller has the settings; without them, weekends and England bank
     holidays only, and the default limit (what an outsider can recompute from the histories alone)."""
     backdating = (calendar or SchoolCalendar(), working_days)
     first = runs[0]
-    timeline = Timeline(workflow_id=first.workflow_id, workflow_type=first.workflow_type,
-                        runs=[r.run_id for r in runs], events=sum(len(r.events) for r in runs))
+    timeline = Timeline(
+        workflow_id=first.workflow_id,
+        workflow_type=first.workflow_type,
+        runs=[r.run_id for r in runs],
+        events=sum(len(r.events) for r in runs),
+    )
     titles: dict[tuple[str, date], str] = {}
     steps: dict[tuple[str, int], StepSummary] = {}
     timeline.resets = find_resets(runs)
@@ -175,10 +188,20 @@ def build(runs: list[RunHistory], converter: DataConverter, *, calendar: SchoolC
                 record = recorded_entry(call, converter)
                 if record is None:
                     continue
-                entry = Entry(at=record.occurred_at, on=local_date(record.occurred_at), kind=record.kind,
-                              rule_id=record.rule_id, actor=record.actor, data=record.data, key=record.key,
-                              run_id=run.run_id, event_id=call.event_id, record=record, rewritten=rewritten,
-                              hash=returned_hash(call, converter))
+                entry = Entry(
+                    at=record.occurred_at,
+                    on=local_date(record.occurred_at),
+                    kind=record.kind,
+                    rule_id=record.rule_id,
+                    actor=record.actor,
+                    data=record.data,
+                    key=record.key,
+                    run_id=run.run_id,
+                    event_id=call.event_id,
+                    record=record,
+                    rewritten=rewritten,
+                    hash=returned_hash(call, converter),
+                )
                 timeline.entries.append(entry)
                 if not rewritten:
                     _apply(timeline, steps, titles, entry, backdating)
@@ -229,8 +252,13 @@ def recorded_entry(call: Call, converter: DataConverter) -> RecordInput | None:
     return None
 
 
-def _apply(timeline: Timeline, steps: dict[tuple[str, int], StepSummary], titles: dict[tuple[str, date], str],
-           entry: Entry, backdating: tuple[SchoolCalendar, int] = (SchoolCalendar(), DEFAULT_WORKING_DAYS)) -> None:
+def _apply(
+    timeline: Timeline,
+    steps: dict[tuple[str, int], StepSummary],
+    titles: dict[tuple[str, date], str],
+    entry: Entry,
+    backdating: tuple[SchoolCalendar, int] = (SchoolCalendar(), DEFAULT_WORKING_DAYS),
+) -> None:
     record = entry.record
     if record.process is not None:
         p = record.process
@@ -242,21 +270,38 @@ def _apply(timeline: Timeline, steps: dict[tuple[str, int], StepSummary], titles
         key = (s.rule_id, s.instance)
         previous = steps.get(key)
         summary = StepSummary(
-            rule_id=s.rule_id, instance=s.instance, title=titles.get((s.rule_id, s.anchor), s.rule_id), basis=s.basis,
-            anchor=s.anchor, due=s.due, target=s.target, owner=s.owner,
+            rule_id=s.rule_id,
+            instance=s.instance,
+            title=titles.get((s.rule_id, s.anchor), s.rule_id),
+            basis=s.basis,
+            anchor=s.anchor,
+            due=s.due,
+            target=s.target,
+            owner=s.owner,
             # None: the plan is unchanged, so is its explanation (the first record of each plan carries it)
             explanation=list(s.explanation) if s.explanation is not None else previous.explanation if previous else [],
-            status=s.status.value, exempt=s.exempt, exemption_ground=s.exemption_ground, completed_on=s.completed_on,
-            on_time=s.on_time, days_late=s.days_late, reminders=previous.reminders if previous else [],
-            backdated=previous.backdated if previous else None)
+            status=s.status.value,
+            exempt=s.exempt,
+            exemption_ground=s.exemption_ground,
+            completed_on=s.completed_on,
+            on_time=s.on_time,
+            days_late=s.days_late,
+            reminders=previous.reminders if previous else [],
+            backdated=previous.backdated if previous else None,
+        )
         steps[key] = summary
         if entry.kind in ("reminder-sent", "escalation-sent"):
             summary.reminders.append(entry)
         if entry.kind == "completed":
             escalations = [(r.at, r.data) for r in summary.reminders if r.kind == ESCALATION]
-            summary.backdated = completion_flag(given=s.completed_on, recorded_at=entry.at, actor=entry.actor,
-                                                escalations=escalations, calendar=backdating[0],
-                                                working_days=backdating[1])
+            summary.backdated = completion_flag(
+                given=s.completed_on,
+                recorded_at=entry.at,
+                actor=entry.actor,
+                escalations=escalations,
+                calendar=backdating[0],
+                working_days=backdating[1],
+            )
 
 
 def search_attribute(run: RunHistory, name: str, converter: DataConverter) -> str | None:

@@ -14,19 +14,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from audit import source, timeline as timeline_mod
+from audit import source
+from audit import timeline as timeline_mod
 from audit.archive import Archive
 from audit.converter import data_converter
 from starter.client import Temporal, TemporalError
 from statutory.clock import fmt
-from store.models import Event, Outbox, Process, Step
 from store.chain_heads import check_published
+from store.models import Event, Outbox, Process, Step
 from store.outbox_fingerprint import fingerprint
 from store.reconcile import OUTSIDE_KINDS, RESUMED, STOPPED, open_processes, stopped_processes
 from store.recorder import GENESIS, event_hash
@@ -59,9 +60,11 @@ class Report:
         return not self.findings
 
     def text(self) -> str:
-        lines = [f"Checked {self.processes} process(es), {self.events_checked} recorded event(s) and their notices' "
-                 f"outbox rows against their histories, {self.open_checked} open process(es) against their workflows "
-                 f"in Temporal, and the hash chain over {self.chain_rows} event row(s)."]
+        lines = [
+            f"Checked {self.processes} process(es), {self.events_checked} recorded event(s) and their notices' "
+            f"outbox rows against their histories, {self.open_checked} open process(es) against their workflows "
+            f"in Temporal, and the hash chain over {self.chain_rows} event row(s)."
+        ]
         lines += [f"  not checked: {s}" for s in self.skipped]
         lines += [f"  retention purge: {p}" for p in self.purges]
         if self.clean:
@@ -74,7 +77,7 @@ class Report:
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
+        return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if hasattr(value, "value"):  # enums
@@ -104,31 +107,66 @@ def check_chain(session: Session) -> tuple[int, list[Finding]]:
             (event_id, workflow_id, link_prev, link_hash), record = removed[listed]
             listed += 1
             if workflow_id not in record.workflow_ids or link_prev != prev:
-                findings.append(Finding(workflow_id, "chain", f"purge record (event row {record.event_id}) lists "
-                                        f"event row {event_id} as removed, but it does not link to the row before it"))
+                findings.append(
+                    Finding(
+                        workflow_id,
+                        "chain",
+                        f"purge record (event row {record.event_id}) lists "
+                        f"event row {event_id} as removed, but it does not link to the row before it",
+                    )
+                )
             prev = link_hash or prev
 
     for row in session.scalars(select(Event).order_by(Event.id)):
         count += 1
         stand_in(row.id)
         if listed < len(removed) and removed[listed][0][0] == row.id:
-            findings.append(Finding(row.process_id, "chain", f"event row {row.id} is listed as purged (event row "
-                                    f"{removed[listed][1].event_id}) but is still there"))
+            findings.append(
+                Finding(
+                    row.process_id,
+                    "chain",
+                    f"event row {row.id} is listed as purged (event row "
+                    f"{removed[listed][1].event_id}) but is still there",
+                )
+            )
             listed += 1
         if row.hash is None:
-            findings.append(Finding(row.process_id, "unchained",
-                                    f"event row {row.id} ({row.kind}) has no hash: written outside the recorder"))
+            findings.append(
+                Finding(
+                    row.process_id,
+                    "unchained",
+                    f"event row {row.id} ({row.kind}) has no hash: written outside the recorder",
+                )
+            )
             continue
         if row.prev_hash != prev:
-            findings.append(Finding(row.process_id, "chain",
-                                    f"hash chain broken at event row {row.id} ({row.kind}): it links to "
-                                    f"{(row.prev_hash or '-')[:12]}…, the row before it hashes to {prev[:12]}… "
-                                    "(a row was deleted, inserted or edited before it)"))
-        expected = event_hash(row.prev_hash or GENESIS, key=row.key, process_id=row.process_id, kind=row.kind,
-                              occurred_at=row.occurred_at, rule_id=row.rule_id, actor=row.actor, data=row.data)
+            findings.append(
+                Finding(
+                    row.process_id,
+                    "chain",
+                    f"hash chain broken at event row {row.id} ({row.kind}): it links to "
+                    f"{(row.prev_hash or '-')[:12]}…, the row before it hashes to {prev[:12]}… "
+                    "(a row was deleted, inserted or edited before it)",
+                )
+            )
+        expected = event_hash(
+            row.prev_hash or GENESIS,
+            key=row.key,
+            process_id=row.process_id,
+            kind=row.kind,
+            occurred_at=row.occurred_at,
+            rule_id=row.rule_id,
+            actor=row.actor,
+            data=row.data,
+        )
         if expected != row.hash:
-            findings.append(Finding(row.process_id, "chain",
-                                    f"event row {row.id} ({row.kind}) does not match its hash: its content was edited"))
+            findings.append(
+                Finding(
+                    row.process_id,
+                    "chain",
+                    f"event row {row.id} ({row.kind}) does not match its hash: its content was edited",
+                )
+            )
         prev = row.hash
     stand_in(None)
     return count, findings
@@ -137,8 +175,9 @@ def check_chain(session: Session) -> tuple[int, list[Finding]]:
 # --- timeline against rows --------------------------------------------------------------------------------------
 
 
-def compare(session: Session, timeline: timeline_mod.Timeline,
-            in_flight_from: datetime | None = None) -> tuple[int, list[Finding]]:
+def compare(
+    session: Session, timeline: timeline_mod.Timeline, in_flight_from: datetime | None = None
+) -> tuple[int, list[Finding]]:
     """The timeline against the database's rows. `in_flight_from` (an open process): rows from this instant on may
     belong to a workflow task Temporal has not finished yet, so their absence from history is not a finding (and the
     projection, which they changed, is not compared this time)."""
@@ -146,35 +185,76 @@ def compare(session: Session, timeline: timeline_mod.Timeline,
     findings: list[Finding] = []
     records = timeline.records()
     rows = {e.key: e for e in session.scalars(select(Event).where(Event.process_id == wid))}
-    in_flight = {key for key, row in rows.items() if key not in records and in_flight_from is not None
-                 and row.kind not in OUTSIDE_KINDS and _aware(row.occurred_at) >= in_flight_from}
+    in_flight = {
+        key
+        for key, row in rows.items()
+        if key not in records
+        and in_flight_from is not None
+        and row.kind not in OUTSIDE_KINDS
+        and _aware(row.occurred_at) >= in_flight_from
+    }
     for key, entry in records.items():
         row = rows.get(key)
         if row is None:
-            findings.append(Finding(wid, "deleted", f"the {entry.kind} event of {entry.on} (history event "
-                                                    f"{entry.event_id}) has no row in the database (deleted?)"))
+            findings.append(
+                Finding(
+                    wid,
+                    "deleted",
+                    f"the {entry.kind} event of {entry.on} (history event "
+                    f"{entry.event_id}) has no row in the database (deleted?)",
+                )
+            )
             continue
-        wanted = {"kind": entry.kind, "rule_id": entry.rule_id, "actor": entry.actor, "data": entry.data,
-                  "occurred_at": entry.at}
+        wanted = {
+            "kind": entry.kind,
+            "rule_id": entry.rule_id,
+            "actor": entry.actor,
+            "data": entry.data,
+            "occurred_at": entry.at,
+        }
         for name, value in wanted.items():
             have = getattr(row, name)
             if _jsonable(have) != _jsonable(value):
-                findings.append(Finding(wid, "edited", f"event row {row.id} ({entry.kind}): {name} is "
-                                                       f"{_jsonable(have)!r} in the database, {_jsonable(value)!r} "
-                                                       f"in the history"))
+                findings.append(
+                    Finding(
+                        wid,
+                        "edited",
+                        f"event row {row.id} ({entry.kind}): {name} is "
+                        f"{_jsonable(have)!r} in the database, {_jsonable(value)!r} "
+                        f"in the history",
+                    )
+                )
         if entry.hash is not None and row.hash != entry.hash:
-            findings.append(Finding(wid, "recomputed", f"event row {row.id} ({entry.kind}) has the hash "
-                                    f"{(row.hash or '-')[:12]}…, but when it was written the record returned "
-                                    f"{entry.hash[:12]}… into the history: the chain was recomputed after rows before "
-                                    "it were edited, deleted or inserted"))
+            findings.append(
+                Finding(
+                    wid,
+                    "recomputed",
+                    f"event row {row.id} ({entry.kind}) has the hash "
+                    f"{(row.hash or '-')[:12]}…, but when it was written the record returned "
+                    f"{entry.hash[:12]}… into the history: the chain was recomputed after rows before "
+                    "it were edited, deleted or inserted",
+                )
+            )
     for entry in timeline.rewritten:
-        findings.append(Finding(wid, "rewritten", f"the '{entry.kind}' record of {fmt(entry.on)} (run "
-                                f"{entry.run_id}, history event {entry.event_id}) is not in the current history: a "
-                                f"reset rewrote the history after it. {_reset_for(timeline, entry.run_id)}"))
+        findings.append(
+            Finding(
+                wid,
+                "rewritten",
+                f"the '{entry.kind}' record of {fmt(entry.on)} (run "
+                f"{entry.run_id}, history event {entry.event_id}) is not in the current history: a "
+                f"reset rewrote the history after it. {_reset_for(timeline, entry.run_id)}",
+            )
+        )
     for key, row in rows.items():
         if key not in records and key not in in_flight and row.kind not in OUTSIDE_KINDS:  # sendclock's own
-            findings.append(Finding(wid, "extra", f"event row {row.id} ({row.kind}, key {key}) is not in the history "
-                                                  "(written behind the engine's back)"))
+            findings.append(
+                Finding(
+                    wid,
+                    "extra",
+                    f"event row {row.id} ({row.kind}, key {key}) is not in the history "
+                    "(written behind the engine's back)",
+                )
+            )
     if not in_flight:
         findings += _compare_projection(session, timeline)
     findings += compare_outbox(session, timeline, in_flight_from)
@@ -182,7 +262,7 @@ def compare(session: Session, timeline: timeline_mod.Timeline,
 
 
 def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _reset_for(timeline: timeline_mod.Timeline, base_run_id: str) -> str:
@@ -197,26 +277,49 @@ def _compare_projection(session: Session, timeline: timeline_mod.Timeline) -> li
     if process is None:
         return [Finding(wid, "deleted", "the process row is missing from the database")]
     if p is not None:
-        wanted = {"status": p.status.value, "outcome": p.outcome, "case_ref": p.case_ref, "la": p.la,
-                  "received_on": p.received_on, "kind": p.kind}
+        wanted = {
+            "status": p.status.value,
+            "outcome": p.outcome,
+            "case_ref": p.case_ref,
+            "la": p.la,
+            "received_on": p.received_on,
+            "kind": p.kind,
+        }
         if process.status == STOPPED:  # reported as such (_check_open): the rest must still match
             del wanted["status"], wanted["outcome"]
         for name, value in wanted.items():
             if _jsonable(getattr(process, name)) != _jsonable(value):
-                findings.append(Finding(wid, "edited", f"process row: {name} is {_jsonable(getattr(process, name))!r} "
-                                                       f"in the database, {_jsonable(value)!r} in the history"))
+                findings.append(
+                    Finding(
+                        wid,
+                        "edited",
+                        f"process row: {name} is {_jsonable(getattr(process, name))!r} "
+                        f"in the database, {_jsonable(value)!r} in the history",
+                    )
+                )
     steps = {(s.rule_id, s.instance): s for s in session.scalars(select(Step).where(Step.process_id == wid))}
     for summary in timeline.steps:
         row = steps.get((summary.rule_id, summary.instance))
         if row is None:
-            findings.append(Finding(wid, "deleted", f"step row {summary.rule_id} (occurrence {summary.instance}) is "
-                                                    "missing from the database"))
+            findings.append(
+                Finding(
+                    wid,
+                    "deleted",
+                    f"step row {summary.rule_id} (occurrence {summary.instance}) is missing from the database",
+                )
+            )
             continue
         for name in ("due", "target", "status", "owner", "exempt", "completed_on", "on_time", "days_late", "basis"):
             have, want = getattr(row, name), getattr(summary, name)
             if _jsonable(have) != _jsonable(want):
-                findings.append(Finding(wid, "edited", f"step {summary.rule_id}: {name} is {_jsonable(have)!r} in the "
-                                                       f"database, {_jsonable(want)!r} in the history"))
+                findings.append(
+                    Finding(
+                        wid,
+                        "edited",
+                        f"step {summary.rule_id}: {name} is {_jsonable(have)!r} in the "
+                        f"database, {_jsonable(want)!r} in the history",
+                    )
+                )
     return findings
 
 
@@ -226,23 +329,34 @@ DELIVERED = frozenset({"sent", "accepted"})
 # A row's status after the notify activity saw it, as only the notifier changes it (activities/notifier.py): a held,
 # queued or sending row is sent (dispatch_held when working hours open, or the next attempt), fails, or stays; a
 # failed row is retried (dispatch_held) or stays failed beside its fallback row; a sent, accepted or kept row stays.
-LATER = {"held": frozenset({"held", "queued", "sending", "failed"}) | DELIVERED,
-         "queued": frozenset({"held", "queued", "sending", "failed"}) | DELIVERED,
-         "sending": frozenset({"held", "queued", "sending", "failed"}) | DELIVERED,
-         "failed": frozenset({"failed", "sending"}) | DELIVERED,
-         "kept": frozenset({"kept"}), "sent": frozenset({"sent"}), "accepted": frozenset({"accepted"})}
+LATER = {
+    "held": frozenset({"held", "queued", "sending", "failed"}) | DELIVERED,
+    "queued": frozenset({"held", "queued", "sending", "failed"}) | DELIVERED,
+    "sending": frozenset({"held", "queued", "sending", "failed"}) | DELIVERED,
+    "failed": frozenset({"failed", "sending"}) | DELIVERED,
+    "kept": frozenset({"kept"}),
+    "sent": frozenset({"sent"}),
+    "accepted": frozenset({"accepted"}),
+}
 # The same, from a recipient's delivery (histories from before the notify result listed its rows): the rows of the
 # channels it names.
-LATER_THAN_DELIVERY = {"sent": DELIVERED, "accepted": DELIVERED, "fallback": DELIVERED,
-                       "skipped": DELIVERED | {"kept"}, "kept": frozenset({"kept"}), "held": LATER["held"],
-                       "failed": LATER["failed"]}
+LATER_THAN_DELIVERY = {
+    "sent": DELIVERED,
+    "accepted": DELIVERED,
+    "fallback": DELIVERED,
+    "skipped": DELIVERED | {"kept"},
+    "kept": frozenset({"kept"}),
+    "held": LATER["held"],
+    "failed": LATER["failed"],
+}
 # sendclock's own notices about a process that are not the process's (activities/reconcile.py: it stopped outside
 # sendclock): keyed by these prefixes, never by the process's workflow ID.
 OUTSIDE_NOTICES = ("stopped-outside/", "reset-outside/")
 
 
-def compare_outbox(session: Session, timeline: timeline_mod.Timeline,
-                   in_flight_from: datetime | None = None) -> list[Finding]:
+def compare_outbox(
+    session: Session, timeline: timeline_mod.Timeline, in_flight_from: datetime | None = None
+) -> list[Finding]:
     """The process's outbox rows against the notices its history sent. The rule:
 
     - Each notice's rows must be there. A notice whose result lists its rows (since issue 21: key, status, and the
@@ -278,17 +392,29 @@ def compare_outbox(session: Session, timeline: timeline_mod.Timeline,
         if owner is None:
             if (in_flight_from is not None and _aware(row.scheduled_for) >= in_flight_from) or row.recipient in unknown:
                 continue
-            findings.append(Finding(wid, "outbox-extra", f"outbox row {row.id} ({row.kind} notice to "
-                                    f"{row.recipient} by {row.channel}, key {row.key}) was written by no notice in the "
-                                    "history (inserted, or moved from another process?)"))
+            findings.append(
+                Finding(
+                    wid,
+                    "outbox-extra",
+                    f"outbox row {row.id} ({row.kind} notice to "
+                    f"{row.recipient} by {row.channel}, key {row.key}) was written by no notice in the "
+                    "history (inserted, or moved from another process?)",
+                )
+            )
             continue
         notice, recipient = owner
         fallback = row.fallback_for is not None and row.key == f"{row.notice_key}/fallback"
         if notice.rows is not None:
             if row.key not in {r.key for r in notice.rows} and not fallback:
-                findings.append(Finding(wid, "outbox-extra", f"outbox row {row.id} ({row.kind} notice to "
-                                        f"{row.recipient} by {row.channel}, key {row.key}) is not one of the rows the "
-                                        f"{_what(notice)} wrote (inserted?)"))
+                findings.append(
+                    Finding(
+                        wid,
+                        "outbox-extra",
+                        f"outbox row {row.id} ({row.kind} notice to "
+                        f"{row.recipient} by {row.channel}, key {row.key}) is not one of the rows the "
+                        f"{_what(notice)} wrote (inserted?)",
+                    )
+                )
             continue
         findings += _consistent(wid, notice, recipient, row, fallback)
     return findings
@@ -305,20 +431,37 @@ def _listed_rows(wid: str, notice, rows: dict[str, Outbox]) -> list[Finding]:
     for seen in notice.rows:
         row = rows.get(seen.key)
         if row is None:
-            findings.append(Finding(wid, "outbox-deleted", f"the {_what(notice)} has no outbox row {seen.key} "
-                                    f"({seen.status} when it was sent): deleted?"))
+            findings.append(
+                Finding(
+                    wid,
+                    "outbox-deleted",
+                    f"the {_what(notice)} has no outbox row {seen.key} ({seen.status} when it was sent): deleted?",
+                )
+            )
             continue
         if fingerprint(row) != seen.fingerprint:
-            recipient, _, channel = seen.key[len(notice.key) + 1:].partition("/")  # KEY/RECIPIENT/CHANNEL
+            recipient, _, channel = seen.key[len(notice.key) + 1 :].partition("/")  # KEY/RECIPIENT/CHANNEL
             expected = [("kind", row.kind, notice.kind), ("rule", row.rule_id, notice.rule_id)]
             if channel != "fallback":  # a fallback row goes to the SENCO, on the SENCO's channel
                 expected += [("recipient", row.recipient, recipient), ("channel", row.channel, channel)]
-            changed = [f"{name} is {have!r}, the history's notice says {want!r}" for name, have, want in expected
-                       if want is not None and have != want]
-            findings.append(Finding(wid, "outbox-edited", f"outbox row {row.id} ({seen.key}) was changed after the "
-                                    f"{_what(notice)} wrote it: " + ("; ".join(changed) if changed else
-                                    "its subject, text or another field no longer matches the fingerprint in the "
-                                    "history")))
+            changed = [
+                f"{name} is {have!r}, the history's notice says {want!r}"
+                for name, have, want in expected
+                if want is not None and have != want
+            ]
+            findings.append(
+                Finding(
+                    wid,
+                    "outbox-edited",
+                    f"outbox row {row.id} ({seen.key}) was changed after the "
+                    f"{_what(notice)} wrote it: "
+                    + (
+                        "; ".join(changed)
+                        if changed
+                        else "its subject, text or another field no longer matches the fingerprint in the history"
+                    ),
+                )
+            )
         if row.status not in LATER.get(seen.status, frozenset({seen.status})):
             findings.append(_status(wid, row, seen.status, notice))
     return findings
@@ -335,12 +478,23 @@ def _delivered_rows(wid: str, notice, rows: dict[str, Outbox]) -> list[Finding]:
             key = f"{notice.notice_key(told.recipient)}/{'fallback' if fallback else label}"
             row = rows.get(key)
             if row is None:
-                findings.append(Finding(wid, "outbox-deleted", f"the {_what(notice)} to {told.recipient} by {label} "
-                                        f"({told.status} when it was sent) has no outbox row {key}: deleted?"))
+                findings.append(
+                    Finding(
+                        wid,
+                        "outbox-deleted",
+                        f"the {_what(notice)} to {told.recipient} by {label} "
+                        f"({told.status} when it was sent) has no outbox row {key}: deleted?",
+                    )
+                )
                 continue
             if row.channel != label:
-                findings.append(Finding(wid, "outbox-edited", f"outbox row {row.id} ({key}): channel is "
-                                        f"{row.channel!r}, the history's notice says {label!r}"))
+                findings.append(
+                    Finding(
+                        wid,
+                        "outbox-edited",
+                        f"outbox row {row.id} ({key}): channel is {row.channel!r}, the history's notice says {label!r}",
+                    )
+                )
             allowed = LATER_THAN_DELIVERY.get(told.status, frozenset({told.status}))
             if row.status not in allowed and not (notice.failed and row.status in LATER["failed"]):
                 findings.append(_status(wid, row, told.status, notice))
@@ -349,18 +503,33 @@ def _delivered_rows(wid: str, notice, rows: dict[str, Outbox]) -> list[Finding]:
 
 def _consistent(wid: str, notice, recipient: str, row: Outbox, fallback: bool) -> list[Finding]:
     """A row of an older notice (any channel: one that failed is not in the delivery): to whom and what it says."""
-    wrong = [(name, have, want) for name, have, want in (
-        ("recipient", row.recipient, None if fallback else recipient), ("kind", row.kind, notice.kind),
-        ("rule", row.rule_id, notice.rule_id),
-        ("key", row.key, None if fallback else f"{row.notice_key}/{row.channel}"))
-        if want is not None and have != want]
-    return [Finding(wid, "outbox-edited", f"outbox row {row.id} ({row.key}): {name} is {have!r}, the history's "
-                                          f"{_what(notice)} says {want!r}") for name, have, want in wrong]
+    wrong = [
+        (name, have, want)
+        for name, have, want in (
+            ("recipient", row.recipient, None if fallback else recipient),
+            ("kind", row.kind, notice.kind),
+            ("rule", row.rule_id, notice.rule_id),
+            ("key", row.key, None if fallback else f"{row.notice_key}/{row.channel}"),
+        )
+        if want is not None and have != want
+    ]
+    return [
+        Finding(
+            wid,
+            "outbox-edited",
+            f"outbox row {row.id} ({row.key}): {name} is {have!r}, the history's {_what(notice)} says {want!r}",
+        )
+        for name, have, want in wrong
+    ]
 
 
 def _status(wid: str, row: Outbox, then: str, notice) -> Finding:
-    return Finding(wid, "outbox-status", f"outbox row {row.id} ({row.key}) was {then} when the {_what(notice)} was "
-                   f"sent, and is {row.status} now: the notifier never changes a {then} row to {row.status}")
+    return Finding(
+        wid,
+        "outbox-status",
+        f"outbox row {row.id} ({row.key}) was {then} when the {_what(notice)} was "
+        f"sent, and is {row.status} now: the notifier never changes a {then} row to {row.status}",
+    )
 
 
 # --- the whole check --------------------------------------------------------------------------------------------
@@ -376,19 +545,30 @@ async def verify(settings: Any, sessions, since: date | None = None, client=None
     with sessions() as session:
         query = select(Process).where(Process.closed_at.is_not(None)).order_by(Process.closed_at)
         if since is not None:
-            query = query.where(Process.closed_at >= datetime.combine(since, time(), tzinfo=timezone.utc))
+            query = query.where(Process.closed_at >= datetime.combine(since, time(), tzinfo=UTC))
         processes = list(session.scalars(query))
-        still_open = list(session.scalars(select(Process).where(Process.closed_at.is_(None))
-                                          .where(Process.workflow_id != REGISTER_ID)
-                                          .order_by(Process.opened_at)))
+        still_open = list(
+            session.scalars(
+                select(Process)
+                .where(Process.closed_at.is_(None))
+                .where(Process.workflow_id != REGISTER_ID)
+                .order_by(Process.opened_at)
+            )
+        )
         for process in processes + still_open:
             try:
-                loaded = await source.decoded(await _histories(process.workflow_id, settings, archive, client),
-                                              settings)
+                loaded = await source.decoded(
+                    await _histories(process.workflow_id, settings, archive, client), settings
+                )
             except source.NothingFound:
-                report.findings.append(Finding(process.workflow_id, "no-history",
-                                               f"{'closed' if process.closed_at else 'open'} in the database, but "
-                                               "neither Temporal nor the archive has its history"))
+                report.findings.append(
+                    Finding(
+                        process.workflow_id,
+                        "no-history",
+                        f"{'closed' if process.closed_at else 'open'} in the database, but "
+                        "neither Temporal nor the archive has its history",
+                    )
+                )
                 continue
             except Exception as err:  # noqa: BLE001 - reported, and the other processes are still checked
                 report.skipped.append(f"{process.workflow_id}: {err}")
@@ -402,21 +582,36 @@ async def verify(settings: Any, sessions, since: date | None = None, client=None
         known = {p.workflow_id for p in session.scalars(select(Process))}
         records = purge_records(session)
         purged = {wid for record in records for wid in record.workflow_ids}
-        report.purges = [f"event row {r.event_id} on {r.occurred_at:%Y-%m-%d}: {r.counts.get('processes', 0)} "
-                         f"closed process(es) and {len(r.links)} event row(s) removed after the retention period"
-                         for r in records]
+        report.purges = [
+            f"event row {r.event_id} on {r.occurred_at:%Y-%m-%d}: {r.counts.get('processes', 0)} "
+            f"closed process(es) and {len(r.links)} event row(s) removed after the retention period"
+            for r in records
+        ]
         for entry in archive.index():
             if entry["workflow_id"] in purged and entry["workflow_id"] not in known:
                 known.add(entry["workflow_id"])
-                report.findings.append(Finding(entry["workflow_id"], "purged", "purged under the retention period, "
-                                               "but the archive still holds its history: run `sendclock retention "
-                                               "purge --apply` again"))
-            if entry["workflow_id"] not in known and entry.get("workflow_type") != "ArchiveClosedRuns" \
-                    and (since is None or (entry.get("closed_at") or "") >= since.isoformat()):
+                report.findings.append(
+                    Finding(
+                        entry["workflow_id"],
+                        "purged",
+                        "purged under the retention period, "
+                        "but the archive still holds its history: run `sendclock retention "
+                        "purge --apply` again",
+                    )
+                )
+            if (
+                entry["workflow_id"] not in known
+                and entry.get("workflow_type") != "ArchiveClosedRuns"
+                and (since is None or (entry.get("closed_at") or "") >= since.isoformat())
+            ):
                 known.add(entry["workflow_id"])
-                report.findings.append(Finding(entry["workflow_id"], "deleted",
-                                               "the archive holds its closed history but the database has no process "
-                                               "row (deleted?)"))
+                report.findings.append(
+                    Finding(
+                        entry["workflow_id"],
+                        "deleted",
+                        "the archive holds its closed history but the database has no process row (deleted?)",
+                    )
+                )
         report.chain_rows, chain = check_chain(session)
         report.findings += chain
         report.findings += [Finding(None, "published", problem) for problem in check_published(session)]
@@ -425,8 +620,9 @@ async def verify(settings: Any, sessions, since: date | None = None, client=None
     return report
 
 
-async def _check_visibility(session: Session, temporal: Temporal, report: Report, known: set[str],
-                            task_queue: str) -> None:
+async def _check_visibility(
+    session: Session, temporal: Temporal, report: Report, known: set[str], task_queue: str
+) -> None:
     """Every sendclock process of this school (its task queue) that Temporal lists must have its row: a process
     deleted from the database before its history was archived is found here (the archive check finds the others)."""
     from starter.client.visibility import listed_process_ids
@@ -434,11 +630,14 @@ async def _check_visibility(session: Session, temporal: Temporal, report: Report
     try:
         listed = await listed_process_ids(await temporal.client(), task_queue)
     except (RuntimeError, TemporalError) as err:
-        report.skipped.append(f"the processes Temporal lists were not compared with the database: {_why(err, temporal)}")
+        report.skipped.append(
+            f"the processes Temporal lists were not compared with the database: {_why(err, temporal)}"
+        )
         return
     for workflow_id in sorted(listed - known):
-        report.findings.append(Finding(workflow_id, "deleted", "Temporal has this process, but the database has no "
-                                       "process row (deleted?)"))
+        report.findings.append(
+            Finding(workflow_id, "deleted", "Temporal has this process, but the database has no process row (deleted?)")
+        )
 
 
 async def _check_open(session: Session, temporal: Temporal, report: Report, settings: Any) -> None:
@@ -447,8 +646,14 @@ async def _check_open(session: Session, temporal: Temporal, report: Report, sett
 
     for stopped in stopped_processes(session):
         p = stopped.process
-        report.findings.append(Finding(p.workflow_id, STOPPED, f"{p.case_ref}: {stopped.sentence}; its open steps "
-                                       f"send no reminders (resume it: sendclock process resume --case {p.case_ref})"))
+        report.findings.append(
+            Finding(
+                p.workflow_id,
+                STOPPED,
+                f"{p.case_ref}: {stopped.sentence}; its open steps "
+                f"send no reminders (resume it: sendclock process resume --case {p.case_ref})",
+            )
+        )
     processes = open_processes(session)
     if not processes:
         return
@@ -458,14 +663,26 @@ async def _check_open(session: Session, temporal: Temporal, report: Report, sett
             seen = await view(client, p.workflow_id)
             report.open_checked += 1
             if not seen.running:
-                report.findings.append(Finding(p.workflow_id, STOPPED, f"{p.case_ref}: open in the database, but "
-                                               f"{seen.sentence(settings.timezone)}; its steps send no reminders "
-                                               f"(resume it: sendclock process resume --case {p.case_ref})"))
+                report.findings.append(
+                    Finding(
+                        p.workflow_id,
+                        STOPPED,
+                        f"{p.case_ref}: open in the database, but "
+                        f"{seen.sentence(settings.timezone)}; its steps send no reminders "
+                        f"(resume it: sendclock process resume --case {p.case_ref})",
+                    )
+                )
             elif seen.last_reset_at is not None and not _resume_recorded(session, p.workflow_id, seen.run_id):
-                report.findings.append(Finding(p.workflow_id, "reset", f"{p.case_ref}: reset in Temporal on "
-                                               f"{seen.last_reset_at:%Y-%m-%d %H:%M} UTC outside sendclock (no resume "
-                                               "is recorded): steps after the reset point may have been replayed "
-                                               "or dropped"))
+                report.findings.append(
+                    Finding(
+                        p.workflow_id,
+                        "reset",
+                        f"{p.case_ref}: reset in Temporal on "
+                        f"{seen.last_reset_at:%Y-%m-%d %H:%M} UTC outside sendclock (no resume "
+                        "is recorded): steps after the reset point may have been replayed "
+                        "or dropped",
+                    )
+                )
     except (RuntimeError, TemporalError) as err:  # Temporal unreachable: said, not hidden
         report.skipped.append(f"open processes not compared with Temporal: {_why(err, temporal)}")
 

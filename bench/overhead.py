@@ -36,8 +36,16 @@ from temporalio.worker import Worker
 from activities.sendclock import SendclockActivities
 from bench import bare_workflows
 from bench.bare_workflows import ACTIVITIES, Minimal, SameShape
-from bench.common import (bench_settings, cpu_seconds, gather_limited, london_today, received_for_target_today,
-                          start_dev_server, table, write_json)
+from bench.common import (
+    bench_settings,
+    cpu_seconds,
+    gather_limited,
+    london_today,
+    received_for_target_today,
+    start_dev_server,
+    table,
+    write_json,
+)
 from starter.advice import advice_sent, start_advice_request
 from starter.client import connect
 from starter.sandbox import workflow_runner
@@ -46,8 +54,8 @@ from store.migrate import upgrade
 from worker import build_worker, freeze_startup_objects
 from workflows import activity_names
 from workflows import search_attributes as sa
+from workflows.models import AdviceRequest, AdviceSent, NotifyInput, NotifyResult, Recorded, RecordInput
 from workflows.registry import ADVICE
-from workflows.models import AdviceRequest, AdviceSent, NotifyInput, NotifyResult, RecordInput, Recorded
 
 TARGETS = {"ratio_same_shape": 0.9, "ratio_minimal": 0.5}
 PREFIX = {"sendclock": "S", "same_shape": "B", "minimal": "M", "sendclock_no_db": "N"}  # of each arm's case refs
@@ -102,8 +110,9 @@ def sendclock_lifecycle(client: Client, settings, reminded: Reminded) -> Lifecyc
 
     async def run(ref: str) -> None:
         sent = reminded.expect(ADVICE.workflow_id(ref, received))
-        started = await start_advice_request(client, settings, AdviceRequest(
-            case_ref=ref, la="Kent", received_on=received, owner="senco"))
+        started = await start_advice_request(
+            client, settings, AdviceRequest(case_ref=ref, la="Kent", received_on=received, owner="senco")
+        )
         handle = client.get_workflow_handle(started.state.workflow_id)
         await sent
         await advice_sent(client, settings, handle.id, AdviceSent(sent_on=today, by="senco"))
@@ -116,11 +125,19 @@ def same_shape_lifecycle(client: Client, task_queue: str, reminded: Reminded) ->
     async def run(ref: str) -> None:
         sent = reminded.expect(f"same-{ref}")
         operation = WithStartWorkflowOperation(
-            SameShape.run, ref, id=f"same-{ref}", task_queue=task_queue,
+            SameShape.run,
+            ref,
+            id=f"same-{ref}",
+            task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            search_attributes=TypedSearchAttributes([SearchAttributePair(sa.CASE_REF, ref),
-                                                     SearchAttributePair(sa.PROCESS, "bare"),
-                                                     SearchAttributePair(sa.LA, "Kent")]))
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(sa.CASE_REF, ref),
+                    SearchAttributePair(sa.PROCESS, "bare"),
+                    SearchAttributePair(sa.LA, "Kent"),
+                ]
+            ),
+        )
         await client.execute_update_with_start_workflow(SameShape.opened, start_workflow_operation=operation)
         handle = await operation.workflow_handle()
         await sent
@@ -137,8 +154,9 @@ def minimal_lifecycle(client: Client, task_queue: str) -> Lifecycle:
     return run
 
 
-async def timed(worker: Worker, lifecycle: Lifecycle, n: int, concurrency: int, prefix: str, warmup: int,
-                server_pid: int) -> tuple[float, dict]:
+async def timed(
+    worker: Worker, lifecycle: Lifecycle, n: int, concurrency: int, prefix: str, warmup: int, server_pid: int
+) -> tuple[float, dict]:
     """Lifecycles per second over n (after `warmup` untimed ones, which load the worker's code and caches), and the
     CPU milliseconds per lifecycle of this process (worker and client) and of the dev server."""
     async with worker:
@@ -147,13 +165,22 @@ async def timed(worker: Worker, lifecycle: Lifecycle, n: int, concurrency: int, 
         began = time.perf_counter()
         await gather_limited(concurrency, [lambda i=i: lifecycle(f"EHC-{prefix}{i:05d}") for i in range(n)])
         elapsed = time.perf_counter() - began
-        spent = {"python_worker_and_client": cpu_seconds(os.getpid()) - cpu[0],
-                 "dev_server": cpu_seconds(server_pid) - cpu[1]}
+        spent = {
+            "python_worker_and_client": cpu_seconds(os.getpid()) - cpu[0],
+            "dev_server": cpu_seconds(server_pid) - cpu[1],
+        }
         return n / elapsed, {k: round(1000 * v / n, 1) for k, v in spent.items()}
 
 
-async def bench(n: int, concurrency: int, warmup: int, rounds: int, out: Path | None,
-                profile_only: str | None = None, split: bool = False) -> dict:
+async def bench(
+    n: int,
+    concurrency: int,
+    warmup: int,
+    rounds: int,
+    out: Path | None,
+    profile_only: str | None = None,
+    split: bool = False,
+) -> dict:
     per_round: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="sendclock-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -165,16 +192,30 @@ async def bench(n: int, concurrency: int, warmup: int, rounds: int, out: Path | 
             reminded = Reminded()
             bare_workflows.on_record = reminded.recorded
             sessions = make_sessionmaker(make_engine(settings.resolved_database_url))
-            bare = lambda: Worker(client, task_queue="bench-bare", workflows=[SameShape, Minimal],  # noqa: E731
-                                  workflow_runner=workflow_runner([SameShape, Minimal]),  # as the sendclock worker
-                                  activities=ACTIVITIES, activity_executor=ThreadPoolExecutor(max_workers=8))
+
+            def bare() -> Worker:
+                return Worker(
+                    client,
+                    task_queue="bench-bare",
+                    workflows=[SameShape, Minimal],
+                    workflow_runner=workflow_runner([SameShape, Minimal]),  # as the sendclock worker
+                    activities=ACTIVITIES,
+                    activity_executor=ThreadPoolExecutor(max_workers=8),
+                )
+
             arms = {
-                "sendclock": lambda: (build_worker(client, settings, activities=HookedActivities(
-                    settings, sessions, reminded=reminded)), sendclock_lifecycle(client, settings, reminded)),
+                "sendclock": lambda: (
+                    build_worker(client, settings, activities=HookedActivities(settings, sessions, reminded=reminded)),
+                    sendclock_lifecycle(client, settings, reminded),
+                ),
                 "same_shape": lambda: (bare(), same_shape_lifecycle(client, "bench-bare", reminded)),
                 "minimal": lambda: (bare(), minimal_lifecycle(client, "bench-bare")),
-                "sendclock_no_db": lambda: (build_worker(client, settings, activities=NoDatabaseActivities(
-                    settings, sessions, reminded=reminded)), sendclock_lifecycle(client, settings, reminded)),
+                "sendclock_no_db": lambda: (
+                    build_worker(
+                        client, settings, activities=NoDatabaseActivities(settings, sessions, reminded=reminded)
+                    ),
+                    sendclock_lifecycle(client, settings, reminded),
+                ),
             }
             if not split and profile_only != "sendclock_no_db":
                 del arms["sendclock_no_db"]
@@ -185,22 +226,30 @@ async def bench(n: int, concurrency: int, warmup: int, rounds: int, out: Path | 
                 print(f"{profile_only}: {rate:.2f} lifecycles/s, CPU ms/lifecycle {cpu}")
                 return {"lifecycles_per_s": rate, "cpu_ms_per_lifecycle": cpu}
             for r in range(rounds):  # the arms take turns, so a burst of load on the machine hits all of them
-                per_round.append({name: await timed(*make(), n, concurrency, f"{PREFIX[name]}{r}", warmup,
-                                                    server.pid) for name, make in arms.items()})
+                per_round.append(
+                    {
+                        name: await timed(*make(), n, concurrency, f"{PREFIX[name]}{r}", warmup, server.pid)
+                        for name, make in arms.items()
+                    }
+                )
         finally:
             bare_workflows.on_record = None
             server.stop()
     arms = list(per_round[0])
     rates = {arm: median(r[arm][0] for r in per_round) for arm in arms}
     cpu = {arm: {k: round(median(r[arm][1][k] for r in per_round), 1) for k in per_round[0][arm][1]} for arm in arms}
-    ratios = {"same_shape": [r["sendclock"][0] / r["same_shape"][0] for r in per_round],
-              "minimal": [r["sendclock"][0] / r["minimal"][0] for r in per_round]}
+    ratios = {
+        "same_shape": [r["sendclock"][0] / r["same_shape"][0] for r in per_round],
+        "minimal": [r["sendclock"][0] / r["minimal"][0] for r in per_round],
+    }
     # The same comparison by CPU (Python and dev server) per lifecycle: what throughput tends to when the machine is
     # CPU-bound, and much steadier on a shared VM than lifecycles/s (informative; the targets are on throughput).
     total = lambda r, arm: sum(r[arm][1].values())  # noqa: E731
     cpu_ratios = {arm: [total(r, arm) / total(r, "sendclock") for r in per_round] for arm in ("same_shape", "minimal")}
     figures = {
-        "n": n, "concurrency": concurrency, "rounds": rounds,
+        "n": n,
+        "concurrency": concurrency,
+        "rounds": rounds,
         "lifecycles_per_s": {k: round(v, 2) for k, v in rates.items()},
         "lifecycles_per_s_by_round": [{arm: round(r[arm][0], 2) for arm in arms} for r in per_round],
         "cpu_ms_per_lifecycle": cpu,
@@ -213,30 +262,54 @@ async def bench(n: int, concurrency: int, warmup: int, rounds: int, out: Path | 
     }
     figures["targets"] = {k: {"target": t, "met": figures[k] >= t} for k, t in TARGETS.items()}
     met = {k: v["met"] for k, v in figures["targets"].items()}
-    table(f"Overhead: {n} lifecycles per arm and round, {rounds} round(s), {concurrency} in flight, one dev server "
-          "(SQLite file); medians over rounds",
-          ["arm", "lifecycles/s", "sendclock / arm", "target", "met", "CPU ms/lifecycle: python", "dev server"],
-          [["sendclock", rates["sendclock"], "", "", "", *cpu["sendclock"].values()],
-           ["same-shape bare", rates["same_shape"], figures["ratio_same_shape"], 0.9, met["ratio_same_shape"],
-            *cpu["same_shape"].values()],
-           ["minimal bare", rates["minimal"], figures["ratio_minimal"], 0.5, met["ratio_minimal"],
-            *cpu["minimal"].values()]])
-    print(f"ratios by round: same-shape {figures['ratios_by_round']['same_shape']}, "
-          f"minimal {figures['ratios_by_round']['minimal']}")
-    print(f"by CPU per lifecycle (arm / sendclock, Python + dev server): same-shape {figures['cpu_ratio_same_shape']} "
-          f"{figures['cpu_ratios_by_round']['same_shape']}, minimal {figures['cpu_ratio_minimal']}")
+    table(
+        f"Overhead: {n} lifecycles per arm and round, {rounds} round(s), {concurrency} in flight, one dev server "
+        "(SQLite file); medians over rounds",
+        ["arm", "lifecycles/s", "sendclock / arm", "target", "met", "CPU ms/lifecycle: python", "dev server"],
+        [
+            ["sendclock", rates["sendclock"], "", "", "", *cpu["sendclock"].values()],
+            [
+                "same-shape bare",
+                rates["same_shape"],
+                figures["ratio_same_shape"],
+                0.9,
+                met["ratio_same_shape"],
+                *cpu["same_shape"].values(),
+            ],
+            [
+                "minimal bare",
+                rates["minimal"],
+                figures["ratio_minimal"],
+                0.5,
+                met["ratio_minimal"],
+                *cpu["minimal"].values(),
+            ],
+        ],
+    )
+    print(
+        f"ratios by round: same-shape {figures['ratios_by_round']['same_shape']}, "
+        f"minimal {figures['ratios_by_round']['minimal']}"
+    )
+    print(
+        f"by CPU per lifecycle (arm / sendclock, Python + dev server): same-shape {figures['cpu_ratio_same_shape']} "
+        f"{figures['cpu_ratios_by_round']['same_shape']}, minimal {figures['cpu_ratio_minimal']}"
+    )
     if "sendclock_no_db" in arms:  # --split: how sendclock's own cost divides
         no_db = [r["sendclock_no_db"][0] / r["same_shape"][0] for r in per_round]
         figures["split"] = {
             "ratio_same_shape_without_database": round(median(no_db), 3),
             "ratios_by_round": [round(v, 3) for v in no_db],
-            "cpu_ratio_same_shape_without_database": round(median(
-                total(r, "same_shape") / total(r, "sendclock_no_db") for r in per_round), 3)}
-        print(f"split: sendclock without its database writes and outbox rows {rates['sendclock_no_db']:.1f}/s, "
-              f"CPU ms/lifecycle {cpu['sendclock_no_db']}; same-shape ratio "
-              f"{figures['split']['ratio_same_shape_without_database']} {figures['split']['ratios_by_round']} "
-              f"(by CPU {figures['split']['cpu_ratio_same_shape_without_database']}), against "
-              f"{figures['ratio_same_shape']} with them")
+            "cpu_ratio_same_shape_without_database": round(
+                median(total(r, "same_shape") / total(r, "sendclock_no_db") for r in per_round), 3
+            ),
+        }
+        print(
+            f"split: sendclock without its database writes and outbox rows {rates['sendclock_no_db']:.1f}/s, "
+            f"CPU ms/lifecycle {cpu['sendclock_no_db']}; same-shape ratio "
+            f"{figures['split']['ratio_same_shape_without_database']} {figures['split']['ratios_by_round']} "
+            f"(by CPU {figures['split']['cpu_ratio_same_shape_without_database']}), against "
+            f"{figures['ratio_same_shape']} with them"
+        )
     write_json(f"overhead-n{n}", figures, out)
     return figures
 
@@ -248,10 +321,17 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--warmup", type=int, default=10, help="untimed lifecycles per arm first (default 10)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the arms in turn (default 3)")
     parser.add_argument("--out", type=Path, default=None, help="results directory (default bench/results)")
-    parser.add_argument("--only", choices=list(PREFIX), default=None,
-                        help="run one arm once and print its figures (no ratios, no JSON): for profiling")
-    parser.add_argument("--split", action="store_true",
-                        help="add the arm sendclock_no_db (record and notify write nothing): where the overhead goes")
+    parser.add_argument(
+        "--only",
+        choices=list(PREFIX),
+        default=None,
+        help="run one arm once and print its figures (no ratios, no JSON): for profiling",
+    )
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="add the arm sendclock_no_db (record and notify write nothing): where the overhead goes",
+    )
     args = parser.parse_args(argv)
     return asyncio.run(bench(args.n, args.concurrency, args.warmup, args.rounds, args.out, args.only, args.split))
 

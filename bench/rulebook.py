@@ -48,17 +48,28 @@ def bench(n: int, out: Path | None) -> dict:
 
     rates = {
         "compute_deadline (due, target, explanation), with closures": rate(
-            lambda r, a: compute_deadline(r, a, calendar), cases),
+            lambda r, a: compute_deadline(r, a, calendar), cases
+        ),
         "compute_deadline, bank holidays only": rate(lambda r, a: compute_deadline(r, a, plain), cases),
         "due and target only, with closures": rate(dates_only, cases),
-        "plan_step activity body (dates + notice instants)": rate(lambda r, a: plan_step(settings, PlanStepInput(
-            rule_id=r, anchor=a, owner="senco", escalate_to="senco", today=a)), cases),
+        "plan_step activity body (dates + notice instants)": rate(
+            lambda r, a: plan_step(
+                settings, PlanStepInput(rule_id=r, anchor=a, owner="senco", escalate_to="senco", today=a)
+            ),
+            cases,
+        ),
     }
-    table(f"Rule book: {n} computations over {len(rule_ids())} rules, anchors 2015-2030, one process",
-          ["computation", "per second", "us each"],
-          [[k, round(v), round(1e6 / v, 1)] for k, v in rates.items()])
-    figures = {"n": n, "rules": len(rule_ids()), "closures": len(calendar.closures),
-               "per_second": {k: round(v) for k, v in rates.items()}}
+    table(
+        f"Rule book: {n} computations over {len(rule_ids())} rules, anchors 2015-2030, one process",
+        ["computation", "per second", "us each"],
+        [[k, round(v), round(1e6 / v, 1)] for k, v in rates.items()],
+    )
+    figures = {
+        "n": n,
+        "rules": len(rule_ids()),
+        "closures": len(calendar.closures),
+        "per_second": {k: round(v) for k, v in rates.items()},
+    }
     write_json(f"rulebook-n{n}", figures, out)
     return figures
 

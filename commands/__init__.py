@@ -22,5 +22,18 @@ from commands.base import Actor, Change, Command, Context, send
 from commands.clock import Clock, FixedClock, SchoolClock
 from commands.errors import FORM, Forbidden, Problem, Refused, Unavailable
 
-__all__ = ["FORM", "Actor", "Change", "Clock", "Command", "Context", "FixedClock", "Forbidden", "Problem", "Refused",
-           "SchoolClock", "Unavailable", "send"]
+__all__ = [
+    "FORM",
+    "Actor",
+    "Change",
+    "Clock",
+    "Command",
+    "Context",
+    "FixedClock",
+    "Forbidden",
+    "Problem",
+    "Refused",
+    "SchoolClock",
+    "Unavailable",
+    "send",
+]

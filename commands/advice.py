@@ -32,8 +32,15 @@ def sent(ctx: Context, cmd: AdviceSentIn, actor: Actor) -> Change:
     import starter.advice
     from workflows.models import AdviceSent
 
-    change = checks.build(AdviceSent, NAMES, sent_on=cmd.sent_on, method=cmd.method, by=actor.by, note=cmd.note,
-                          recorded_by=actor.recorded_by)
+    change = checks.build(
+        AdviceSent,
+        NAMES,
+        sent_on=cmd.sent_on,
+        method=cmd.method,
+        by=actor.by,
+        note=cmd.note,
+        recorded_by=actor.recorded_by,
+    )
     actor_checked(ctx, actor)
     checks.not_future("sent_on", cmd.sent_on, ctx.today())
     return Change(change, lambda *a: starter.advice.advice_sent(*a), NAMES)
@@ -52,8 +59,9 @@ def withdraw(ctx: Context, cmd: WithdrawalIn, actor: Actor) -> Change:
     import starter.advice
     from workflows.models import Withdrawal
 
-    change = checks.build(Withdrawal, NAMES, withdrawn_on=cmd.withdrawn_on, reason=cmd.reason, by=actor.by,
-                          recorded_by=actor.recorded_by)
+    change = checks.build(
+        Withdrawal, NAMES, withdrawn_on=cmd.withdrawn_on, reason=cmd.reason, by=actor.by, recorded_by=actor.recorded_by
+    )
     actor_checked(ctx, actor)
     checks.not_future("withdrawn_on", cmd.withdrawn_on, ctx.today())
     return Change(change, lambda *a: starter.advice.withdraw(*a), NAMES)

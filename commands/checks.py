@@ -82,8 +82,11 @@ def known_rule(rule_id: str, open_rules: Collection[str] | None = None) -> None:
     from statutory import rule_ids
 
     if rule_id not in rule_ids():
-        hint = (f"open steps here: {', '.join(sorted(open_rules)) or 'none'}" if open_rules is not None
-                else "see `sendclock rules`")
+        hint = (
+            f"open steps here: {', '.join(sorted(open_rules)) or 'none'}"
+            if open_rules is not None
+            else "see `sendclock rules`"
+        )
         refuse("rule_id", f"unknown rule {rule_id!r} ({hint})", UNKNOWN_RULE)
 
 

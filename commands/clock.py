@@ -8,7 +8,7 @@ from. Tests set the date with a FixedClock instead of patching functions.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Protocol
 
 from statutory.clock import LONDON, at_local, local_date
@@ -36,7 +36,7 @@ class SchoolClock:
         return cls(settings.timezone)
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def today(self) -> date:
         return local_date(self.now(), self.zone)

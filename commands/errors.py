@@ -104,9 +104,6 @@ def problems_of(err: object, names: Mapping[str, str] | None = None) -> list[Pro
     for e in err.errors():  # type: ignore[attr-defined]
         message = str(e["msg"]).removeprefix("Value error, ")
         code = MISSING if e["type"] == "missing" else UNKNOWN_FIELD if e["type"] == "extra_forbidden" else INVALID
-        if e["loc"]:
-            problem = Problem(str(e["loc"][0]), message, code)
-        else:
-            problem = Problem.from_text(message, code)
+        problem = Problem(str(e["loc"][0]), message, code) if e["loc"] else Problem.from_text(message, code)
         found.append(replace(problem, field=names.get(problem.field, problem.field)))
     return found

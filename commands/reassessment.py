@@ -36,8 +36,15 @@ def decided(ctx: Context, cmd: ReassessmentDecisionIn, actor: Actor, **_: object
     import starter.processes
     from workflows.models import LaDecision
 
-    change = checks.build(LaDecision, NAMES, decided_on=cmd.decided_on, reassess=cmd.decision == "reassess",
-                          by=actor.by, evidence=cmd.evidence, recorded_by=actor.recorded_by)
+    change = checks.build(
+        LaDecision,
+        NAMES,
+        decided_on=cmd.decided_on,
+        reassess=cmd.decision == "reassess",
+        by=actor.by,
+        evidence=cmd.evidence,
+        recorded_by=actor.recorded_by,
+    )
     actor_checked(ctx, actor)
     checks.not_future("decided_on", cmd.decided_on, ctx.today())
     return Change(change, lambda *a: starter.processes.reassessment_decided(*a), NAMES)

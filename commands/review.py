@@ -79,8 +79,15 @@ def meeting(ctx: Context, cmd: MeetingIn, actor: Actor) -> Change:
     """Set or move the meeting (the notice it leaves is the workflow's to judge, against its own calendar)."""
     from workflows.models import MeetingDate
 
-    change = checks.build(MeetingDate, NAMES, meeting_on=cmd.meeting_on, short_notice=cmd.short_notice, by=actor.by,
-                          note=cmd.note, recorded_by=actor.recorded_by)
+    change = checks.build(
+        MeetingDate,
+        NAMES,
+        meeting_on=cmd.meeting_on,
+        short_notice=cmd.short_notice,
+        by=actor.by,
+        note=cmd.note,
+        recorded_by=actor.recorded_by,
+    )
     actor_checked(ctx, actor)
     return Change(change, _review("set_meeting"), NAMES)
 
@@ -88,8 +95,15 @@ def meeting(ctx: Context, cmd: MeetingIn, actor: Actor) -> Change:
 def held(ctx: Context, cmd: MeetingHeldIn, actor: Actor) -> Change:
     from workflows.models import MeetingHeld
 
-    change = checks.build(MeetingHeld, NAMES, held_on=cmd.held_on, by=actor.by, attended=cmd.attended, note=cmd.note,
-                          recorded_by=actor.recorded_by)
+    change = checks.build(
+        MeetingHeld,
+        NAMES,
+        held_on=cmd.held_on,
+        by=actor.by,
+        attended=cmd.attended,
+        note=cmd.note,
+        recorded_by=actor.recorded_by,
+    )
     actor_checked(ctx, actor)
     checks.not_future("held_on", cmd.held_on, ctx.today())
     return Change(change, _review("meeting_held"), NAMES)
@@ -105,8 +119,15 @@ def report_sent(ctx: Context, cmd: ReportSentIn, actor: Actor, **_: object) -> C
 def decision(ctx: Context, cmd: ReviewDecisionIn, actor: Actor) -> Change:
     from workflows.models import ReviewDecision
 
-    change = checks.build(ReviewDecision, NAMES, decided_on=cmd.decided_on, decision=cmd.decision, by=actor.by,
-                          evidence=cmd.evidence, recorded_by=actor.recorded_by)
+    change = checks.build(
+        ReviewDecision,
+        NAMES,
+        decided_on=cmd.decided_on,
+        decision=cmd.decision,
+        by=actor.by,
+        evidence=cmd.evidence,
+        recorded_by=actor.recorded_by,
+    )
     actor_checked(ctx, actor)
     checks.not_future("decided_on", cmd.decided_on, ctx.today())
     return Change(change, _review("la_decision"), NAMES)
@@ -115,8 +136,9 @@ def decision(ctx: Context, cmd: ReviewDecisionIn, actor: Actor) -> Change:
 def ceased(ctx: Context, cmd: PlanCeasedIn, actor: Actor) -> Change:
     from workflows.models import PlanCeased
 
-    change = checks.build(PlanCeased, NAMES, ceased_on=cmd.ceased_on, by=actor.by, reason=cmd.reason,
-                          recorded_by=actor.recorded_by)
+    change = checks.build(
+        PlanCeased, NAMES, ceased_on=cmd.ceased_on, by=actor.by, reason=cmd.reason, recorded_by=actor.recorded_by
+    )
     actor_checked(ctx, actor)
     checks.not_future("ceased_on", cmd.ceased_on, ctx.today())
     return Change(change, _review("plan_ceased"), NAMES)
@@ -127,12 +149,23 @@ def final_plan(ctx: Context, cmd: FinalPlanIn, actor: Actor) -> Change:
     from workflows.models import FinalPlan
 
     if bool(cmd.names_setting) == cmd.already_named:
-        checks.refuse("names_setting", "give the school or college the final plan names, or confirm that the plan "
-                                       "already names it (one of the two, not both)", MISSING)
+        checks.refuse(
+            "names_setting",
+            "give the school or college the final plan names, or confirm that the plan "
+            "already names it (one of the two, not both)",
+            MISSING,
+        )
     checks.not_future("issued_on", cmd.issued_on, ctx.today())
-    change = checks.build(FinalPlan, NAMES, issued_on=cmd.issued_on, names_setting=cmd.names_setting or None,
-                          already_named=cmd.already_named, by=actor.by, evidence=cmd.evidence,
-                          recorded_by=actor.recorded_by)
+    change = checks.build(
+        FinalPlan,
+        NAMES,
+        issued_on=cmd.issued_on,
+        names_setting=cmd.names_setting or None,
+        already_named=cmd.already_named,
+        by=actor.by,
+        evidence=cmd.evidence,
+        recorded_by=actor.recorded_by,
+    )
     actor_checked(ctx, actor)
     return Change(change, _review("final_plan"), NAMES)
 
@@ -152,7 +185,15 @@ def appeal(ctx: Context, cmd: AppealIn, actor: Actor) -> Change:
     today = ctx.today()
     checks.not_future("lodged_on", cmd.lodged_on, today)
     checks.not_future("decided_on", cmd.decided_on, today)
-    change = checks.build(AppealChange, NAMES, lodged_on=cmd.lodged_on, decided_on=cmd.decided_on,
-                          outcome=cmd.outcome, by=actor.by, note=cmd.note, recorded_by=actor.recorded_by)
+    change = checks.build(
+        AppealChange,
+        NAMES,
+        lodged_on=cmd.lodged_on,
+        decided_on=cmd.decided_on,
+        outcome=cmd.outcome,
+        by=actor.by,
+        note=cmd.note,
+        recorded_by=actor.recorded_by,
+    )
     actor_checked(ctx, actor)
     return Change(change, _review("appeal"), NAMES)

@@ -37,10 +37,14 @@ class StartAdvice(Command):
     received_on: SendDate = Field(description="Date the LA's request was received")
     owner: StaffId = Field(description="Staff id who prepares the advice")
     channel: Channel = Channel.EMAIL
-    assessment_requested_on: SendDate | None = Field(default=None, description="Date the LA received the request for "
-                                                 "an EHC needs assessment, if its letter says")
-    requested_on: SendDate | None = Field(default=None, description="Date of the LA's request letter, if it is dated "
-                                      "before the day it was received (on or before received_on)")
+    assessment_requested_on: SendDate | None = Field(
+        default=None, description="Date the LA received the request for an EHC needs assessment, if its letter says"
+    )
+    requested_on: SendDate | None = Field(
+        default=None,
+        description="Date of the LA's request letter, if it is dated "
+        "before the day it was received (on or before received_on)",
+    )
 
 
 class StartDraft(Command):
@@ -50,8 +54,9 @@ class StartDraft(Command):
     la: ShortText
     received_on: SendDate
     owner: StaffId
-    served_on: SendDate | None = Field(default=None, description="Date the draft was served on the parent, if not the "
-                                   "day received")
+    served_on: SendDate | None = Field(
+        default=None, description="Date the draft was served on the parent, if not the day received"
+    )
     channel: Channel = Channel.EMAIL
 
 
@@ -79,11 +84,18 @@ class StartReassessment(Command):
 
 # Each process kind's start command (the registry's kinds, in its order).
 START_COMMANDS: dict[str, type[Command]] = {
-    ADVICE.kind: StartAdvice, DRAFT.kind: StartDraft, REVIEW.kind: StartReview, REASSESSMENT.kind: StartReassessment,
+    ADVICE.kind: StartAdvice,
+    DRAFT.kind: StartDraft,
+    REVIEW.kind: StartReview,
+    REASSESSMENT.kind: StartReassessment,
 }
 # The date each process began, as its start command calls it (the header's received_on).
-BEGAN_FIELD = {ADVICE.kind: "received_on", DRAFT.kind: "received_on", REVIEW.kind: "plan_date",
-               REASSESSMENT.kind: "needs_changed_on"}
+BEGAN_FIELD = {
+    ADVICE.kind: "received_on",
+    DRAFT.kind: "received_on",
+    REVIEW.kind: "plan_date",
+    REASSESSMENT.kind: "needs_changed_on",
+}
 
 
 def _anchor_rules() -> dict[str, tuple[tuple[str, str], ...]]:
@@ -92,8 +104,12 @@ def _anchor_rules() -> dict[str, tuple[tuple[str, str], ...]]:
     from workflows.ehc_advice import RULE
     from workflows.reassessment import EARLIEST
 
-    return {ADVICE.kind: (("received_on", RULE),), DRAFT.kind: (("received_on", SCHOOL), ("served_on", PARENT)),
-            REVIEW.kind: (), REASSESSMENT.kind: (("last_assessment_on", EARLIEST),)}
+    return {
+        ADVICE.kind: (("received_on", RULE),),
+        DRAFT.kind: (("received_on", SCHOOL), ("served_on", PARENT)),
+        REVIEW.kind: (),
+        REASSESSMENT.kind: (("last_assessment_on", EARLIEST),),
+    }
 
 
 def _kind(kind: str) -> ProcessKind:
@@ -168,41 +184,73 @@ def prepare(ctx: Context, kind: str, cmd: Command, *, initials: str | None = Non
     assert isinstance(cmd, (StartDraft, StartReview, StartReassessment))
     began = getattr(cmd, began_field)
     channel = getattr(cmd, "channel", Channel.EMAIL)
-    header = checks.build(ProcessHeader, names, case_ref=cmd.case_ref, la=cmd.la, received_on=began, owner=cmd.owner,
-                          channel=channel, escalate_to=escalate_to, initials=initials)
+    header = checks.build(
+        ProcessHeader,
+        names,
+        case_ref=cmd.case_ref,
+        la=cmd.la,
+        received_on=began,
+        owner=cmd.owner,
+        channel=channel,
+        escalate_to=escalate_to,
+        initials=initials,
+    )
     checks.staff(settings, owner=header.owner)
     checks.staff(settings, owner=header.escalate_to)
     checks.not_future(began_field, began, today)
     if isinstance(cmd, StartDraft):
         served = cmd.served_on or cmd.received_on
-        checks.not_before("served_on", served, cmd.received_on,
-                          f"{served} is before the date received ({cmd.received_on})")
+        checks.not_before(
+            "served_on", served, cmd.received_on, f"{served} is before the date received ({cmd.received_on})"
+        )
         run_input: Any = DraftConsultationInput(header=header, options=step_options(settings), served_on=served)
     elif isinstance(cmd, StartReview):
-        run_input = checks.build(ReviewInput, names, header=header, year_group=cmd.year_group,
-                                 transfer_on=cmd.transfer_on, transfer_kind=cmd.transfer_kind)
+        run_input = checks.build(
+            ReviewInput,
+            names,
+            header=header,
+            year_group=cmd.year_group,
+            transfer_on=cmd.transfer_on,
+            transfer_kind=cmd.transfer_kind,
+        )
     else:
         assert isinstance(cmd, StartReassessment)
-        checks.not_before("last_assessment_on", cmd.needs_changed_on, cmd.last_assessment_on,
-                          f"{cmd.last_assessment_on} is after the date the needs changed ({cmd.needs_changed_on}); "
-                          f"the last assessment comes first")
-        run_input = ReassessmentInput(header=header, options=step_options(settings),
-                                      last_assessment_on=cmd.last_assessment_on)
+        checks.not_before(
+            "last_assessment_on",
+            cmd.needs_changed_on,
+            cmd.last_assessment_on,
+            f"{cmd.last_assessment_on} is after the date the needs changed ({cmd.needs_changed_on}); "
+            f"the last assessment comes first",
+        )
+        run_input = ReassessmentInput(
+            header=header, options=step_options(settings), last_assessment_on=cmd.last_assessment_on
+        )
     workflow_id = entry.workflow_id(header.case_ref, began)
     return Launch(entry, workflow_id, header.case_ref, run_input, _starter(ctx, entry, workflow_id, run_input), names)
 
 
-def _advice(ctx: Context, entry: ProcessKind, cmd: StartAdvice, escalate_to: str, initials: str | None,
-            today: date, names: dict[str, str]) -> Launch:
+def _advice(
+    ctx: Context,
+    entry: ProcessKind,
+    cmd: StartAdvice,
+    escalate_to: str,
+    initials: str | None,
+    today: date,
+    names: dict[str, str],
+) -> Launch:
     from workflows.models import AdviceRequest
 
     settings = ctx.settings
     if cmd.requested_on is not None and cmd.requested_on > cmd.received_on:
-        checks.refuse("requested_on", f"{cmd.requested_on} is after the date the request was received "
-                                      f"({cmd.received_on}); the letter is dated on or before the day it arrived",
-                      "after_received")
-    request = checks.build(AdviceRequest, names, **cmd.model_dump(exclude_none=True), escalate_to=escalate_to,
-                           initials=initials)
+        checks.refuse(
+            "requested_on",
+            f"{cmd.requested_on} is after the date the request was received "
+            f"({cmd.received_on}); the letter is dated on or before the day it arrived",
+            "after_received",
+        )
+    request = checks.build(
+        AdviceRequest, names, **cmd.model_dump(exclude_none=True), escalate_to=escalate_to, initials=initials
+    )
     checks.staff(settings, owner=request.owner)
     checks.staff(settings, owner=request.escalate_to)
     checks.not_future("received_on", request.received_on, today)
@@ -228,8 +276,13 @@ def _starter(ctx: Context, entry: ProcessKind, workflow_id: str, run_input: Any)
 async def launch(ctx: Context, ready: Launch) -> Started:
     """Start what `prepare` checked (or return the process already there)."""
     started = await call(ctx, ready.start, ready.names)
-    return Started(workflow_id=ready.workflow_id, case_ref=ready.case_ref, kind=ready.kind.kind,
-                   created=bool(started.created), state=started.state)
+    return Started(
+        workflow_id=ready.workflow_id,
+        case_ref=ready.case_ref,
+        kind=ready.kind.kind,
+        created=bool(started.created),
+        state=started.state,
+    )
 
 
 async def start(ctx: Context, kind: str, cmd: Command, *, initials: str | None = None) -> Started:

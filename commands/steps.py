@@ -67,10 +67,22 @@ def done(ctx: Context, cmd: StepDoneIn, actor: Actor, *, open_rules: Collection[
 
     checks.known_rule(cmd.rule_id, open_rules)
     if cmd.rule_id == DECISION:
-        checks.refuse("rule_id", f"{DECISION} is done when the LA's decision is recorded: `sendclock reassessment "
-                                 f"decided` (on the dashboard: the LA's decision on re-assessing)", NOT_OPEN)
-    done = checks.build(StepDone, NAMES, rule_id=cmd.rule_id, done_on=cmd.done_on, by=actor.by, method=cmd.method,
-                        evidence=cmd.evidence, recorded_by=actor.recorded_by)
+        checks.refuse(
+            "rule_id",
+            f"{DECISION} is done when the LA's decision is recorded: `sendclock reassessment "
+            f"decided` (on the dashboard: the LA's decision on re-assessing)",
+            NOT_OPEN,
+        )
+    done = checks.build(
+        StepDone,
+        NAMES,
+        rule_id=cmd.rule_id,
+        done_on=cmd.done_on,
+        by=actor.by,
+        method=cmd.method,
+        evidence=cmd.evidence,
+        recorded_by=actor.recorded_by,
+    )
     actor_checked(ctx, actor)
     checks.not_future("done_on", cmd.done_on, ctx.today())
     return Change(done, lambda *a: starter.processes.complete_step(*a), NAMES)
@@ -91,8 +103,16 @@ def _exemption(ctx: Context, cmd: ExemptionIn, actor: Actor, open_rules: Collect
 
     checks.known_rule(cmd.rule_id, open_rules)
     checks.ground(cmd.rule_id, cmd.ground, cmd.start)
-    exemption = checks.build(Exemption, NAMES, ground=cmd.ground, start=cmd.start, end=cmd.end, note=cmd.note,
-                             claimed_by=actor.by, recorded_by=actor.recorded_by)
+    exemption = checks.build(
+        Exemption,
+        NAMES,
+        ground=cmd.ground,
+        start=cmd.start,
+        end=cmd.end,
+        note=cmd.note,
+        claimed_by=actor.by,
+        recorded_by=actor.recorded_by,
+    )
     checks.not_future("start", cmd.start, ctx.today())
     checks.not_before("end", cmd.end, cmd.start, f"{cmd.end} is before start {cmd.start}")
     actor_checked(ctx, actor)
@@ -105,8 +125,15 @@ def reassign(ctx: Context, cmd: ReassignmentIn, actor: Actor, *, open_rules: Col
     from workflows.models import Reassignment
 
     checks.known_rule(cmd.rule_id, open_rules)
-    change = checks.build(Reassignment, NAMES, rule_id=cmd.rule_id, owner=cmd.owner, by=actor.by, reason=cmd.reason,
-                          recorded_by=actor.recorded_by)
+    change = checks.build(
+        Reassignment,
+        NAMES,
+        rule_id=cmd.rule_id,
+        owner=cmd.owner,
+        by=actor.by,
+        reason=cmd.reason,
+        recorded_by=actor.recorded_by,
+    )
     actor_checked(ctx, actor)
     checks.staff(ctx.settings, owner=cmd.owner)
     return Change(change, lambda *a: starter.processes.reassign_step(*a), NAMES)
@@ -118,8 +145,15 @@ def cancel(ctx: Context, cmd: CancellationIn, actor: Actor, *, open_rules: Colle
     from workflows.models import Cancellation
 
     checks.known_rule(cmd.rule_id, open_rules)
-    cancellation = checks.build(Cancellation, NAMES, rule_id=cmd.rule_id, cancelled_on=cmd.cancelled_on, by=actor.by,
-                                reason=cmd.reason, recorded_by=actor.recorded_by)
+    cancellation = checks.build(
+        Cancellation,
+        NAMES,
+        rule_id=cmd.rule_id,
+        cancelled_on=cmd.cancelled_on,
+        by=actor.by,
+        reason=cmd.reason,
+        recorded_by=actor.recorded_by,
+    )
     if not cancellation.reason:
         checks.refuse("reason", "say why the step is cancelled", MISSING)
     actor_checked(ctx, actor)

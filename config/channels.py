@@ -54,10 +54,16 @@ def mask(url: str) -> str:
         return url
     path = parts.path
     if scheme_of(url) in GRAPH_SCHEMES | TEAMS_SCHEMES:
-        path = "/".join(segment[:1] + "****" if len(segment) > 4 and "@" not in segment else segment
-                        for segment in path.split("/"))
-    query = urlencode([(k, "****" if k.lower() in SECRET_QUERY_KEYS else v)
-                       for k, v in parse_qsl(parts.query, keep_blank_values=True)], safe="@/:*")
+        path = "/".join(
+            segment[:1] + "****" if len(segment) > 4 and "@" not in segment else segment for segment in path.split("/")
+        )
+    query = urlencode(
+        [
+            (k, "****" if k.lower() in SECRET_QUERY_KEYS else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ],
+        safe="@/:*",
+    )
     return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
 
 

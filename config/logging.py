@@ -26,7 +26,7 @@ import json as jsonlib
 import logging
 import sys
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -37,7 +37,11 @@ QUIET = ("apprise", "httpx", "httpcore", "urllib3")  # kept at WARNING: they wri
 # A LogRecord's own attributes: anything else on a record came from `extra`. uvicorn adds "color_message" (the
 # message again, with terminal colours); Python 3.12 adds "taskName".
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
-    "message", "asctime", "taskName", "color_message"}
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 
 def extra_fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -52,7 +56,8 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")
+            "time": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,

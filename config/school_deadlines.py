@@ -23,9 +23,17 @@ def deadline_for(settings: Settings, request: PlanStepInput, calendar: SchoolCal
     if rule.convention is Convention.C9 and request.la is not None:
         practice = settings.la_practice(request.la)
         if practice is not None and practice.transfer_review_meetings_by:
-            month, day = month_day(practice.transfer_review_meetings_by, f"las.{request.la}.transfer_review_meetings_by")
+            month, day = month_day(
+                practice.transfer_review_meetings_by, f"las.{request.la}.transfer_review_meetings_by"
+            )
             la_date = LaMeetingDate(la=request.la, month=month, day=day)
     promised_from = request.promised_from if settings.law.advice_promise_from == "request" else None
-    return compute_deadline(request.rule_id, request.anchor, calendar, reading=settings.law.notice_reading,
-                            derived_from=request.derived_from, la_date=la_date,
-                            promised_from=promised_from if promised_from != request.anchor else None)
+    return compute_deadline(
+        request.rule_id,
+        request.anchor,
+        calendar,
+        reading=settings.law.notice_reading,
+        derived_from=request.derived_from,
+        la_date=la_date,
+        promised_from=promised_from if promised_from != request.anchor else None,
+    )

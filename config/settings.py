@@ -64,15 +64,14 @@ class TemporalSettings(BaseModel):
     reconcile_seconds: int = Field(default=300, ge=1, le=3600)
 
     @model_validator(mode="after")
-    def _client_cert_and_key(self) -> "TemporalSettings":
+    def _client_cert_and_key(self) -> TemporalSettings:
         if (self.tls_client_cert is None) != (self.tls_client_key is None):
             raise ValueError("temporal.tls_client_cert and temporal.tls_client_key go together (mTLS): set both")
         return self
 
     @property
     def uses_tls(self) -> bool:
-        return bool(self.tls or self.api_key or self.tls_server_root_ca or self.tls_client_cert
-                    or self.tls_server_name)
+        return bool(self.tls or self.api_key or self.tls_server_root_ca or self.tls_client_cert or self.tls_server_name)
 
 
 class ClosureSetting(BaseModel):
@@ -83,7 +82,7 @@ class ClosureSetting(BaseModel):
     label: str = "school closed"
 
     @model_validator(mode="after")
-    def _ordered(self) -> "ClosureSetting":
+    def _ordered(self) -> ClosureSetting:
         if self.end < self.start:
             raise ValueError(f"closure '{self.label}': end {self.end} is before start {self.start}")
         return self
@@ -177,12 +176,15 @@ class ReminderPolicy(BaseModel):
     # Rules that need more warning: an annual review needs a meeting arranged with two weeks' notice and advice
     # gathered before it, so the school hears about it months ahead.
     days_before_target_by_rule: dict[str, list[int]] = Field(
-        default_factory=lambda: {"annual-review-due": [84, 56, 42, 28, 14, 0],
-                                 "phase-transfer-review": [84, 56, 42, 28, 14, 0],
-                                 "post16-transfer-review": [84, 56, 42, 28, 14, 0],
-                                 "post16-move-review": [84, 56, 42, 28, 14, 0],
-                                 # and one on the first day of the autumn term (calendar.autumn_term_starts)
-                                 "phase-transfer-meeting-by": [56, 42, 28, 14, 7, 0]})
+        default_factory=lambda: {
+            "annual-review-due": [84, 56, 42, 28, 14, 0],
+            "phase-transfer-review": [84, 56, 42, 28, 14, 0],
+            "post16-transfer-review": [84, 56, 42, 28, 14, 0],
+            "post16-move-review": [84, 56, 42, 28, 14, 0],
+            # and one on the first day of the autumn term (calendar.autumn_term_starts)
+            "phase-transfer-meeting-by": [56, 42, 28, 14, 7, 0],
+        }
+    )
     send_at: time = time(8, 0)
     escalate_to: str = "senco"
     escalate_every_days: int = Field(default=7, ge=1, le=28)
@@ -266,7 +268,7 @@ class WorkingHours(BaseModel):
     end: time = time(17, 30)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "WorkingHours":
+    def _ordered(self) -> WorkingHours:
         if self.end <= self.start:
             raise ValueError(f"working hours: end {self.end} is not after start {self.start}")
         return self
@@ -311,7 +313,7 @@ class NotificationSettings(BaseModel):
     digest_only: DigestOnly = Field(default_factory=lambda: DigestOnly())
 
     @model_validator(mode="after")
-    def _one_email_route(self) -> "NotificationSettings":
+    def _one_email_route(self) -> NotificationSettings:
         if self.smtp_url and self.graph_url:
             raise ValueError("notifications: set smtp_url or graph_url, not both (one e-mail route per school)")
         return self
@@ -454,13 +456,13 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _escalation_target_exists(self) -> "Settings":
+    def _escalation_target_exists(self) -> Settings:
         if self.staff and self.reminders.escalate_to not in self.staff:
             raise ValueError(f"reminders.escalate_to: no staff member with id {self.reminders.escalate_to!r}")
         return self
 
     @model_validator(mode="after")
-    def _channels_usable(self) -> "Settings":
+    def _channels_usable(self) -> Settings:
         """Every apprise URL is checked now, so a typo fails the worker, the CLI and `sendclock config check` at
         once instead of silently losing a statutory reminder later. All problems are listed, one a line."""
         problems = channel_problems(self)
@@ -498,7 +500,10 @@ def channel_problems(settings: Settings) -> list[str]:
     """Each unusable channel, named by where it is configured, its secrets masked."""
     found: list[str] = []
     note = settings.notifications
-    for name, url, schemes in (("smtp_url", note.smtp_url, EMAIL_SCHEMES), ("graph_url", note.graph_url, GRAPH_SCHEMES)):
+    for name, url, schemes in (
+        ("smtp_url", note.smtp_url, EMAIL_SCHEMES),
+        ("graph_url", note.graph_url, GRAPH_SCHEMES),
+    ):
         if url:
             why = problem(email_url_for(url, "check@example.org"), expect=schemes)
             if why:
@@ -507,9 +512,9 @@ def channel_problems(settings: Settings) -> list[str]:
         for entry in member.notify or []:
             if entry == "email":
                 if not member.email:
-                    found.append(f"staff {staff_id}: \"email\": this person has no e-mail address")
+                    found.append(f'staff {staff_id}: "email": this person has no e-mail address')
                 elif not note.email_url:
-                    found.append(f"staff {staff_id}: \"email\": set notifications.smtp_url or graph_url")
+                    found.append(f'staff {staff_id}: "email": set notifications.smtp_url or graph_url')
                 continue
             why = problem(entry)
             if why:

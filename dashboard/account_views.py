@@ -28,10 +28,15 @@ router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 PATH = "/account/password"
 
 
-def _page(request: Request, *, errors: dict[str, str] | None = None, done: str | None = None,
-          status_code: int = 200) -> HTMLResponse:
-    return render(request, "password.html", {"errors": errors or {}, "done": done, "min_length": MIN_PASSWORD_LENGTH,
-                                             "action": PATH}, status_code=status_code)
+def _page(
+    request: Request, *, errors: dict[str, str] | None = None, done: str | None = None, status_code: int = 200
+) -> HTMLResponse:
+    return render(
+        request,
+        "password.html",
+        {"errors": errors or {}, "done": done, "min_length": MIN_PASSWORD_LENGTH, "action": PATH},
+        status_code=status_code,
+    )
 
 
 @router.get(PATH, response_class=HTMLResponse)
@@ -40,13 +45,22 @@ def password_form(request: Request, user: User = Depends(reader)) -> HTMLRespons
 
 
 def _log(web: Web, request: Request, user: User, now: datetime, outcome: str, detail: str) -> None:
-    write(web, lambda s: log_sign_in(s, at=now, outcome=outcome, username=user.username, account_id=user.id,
-                                     client=client_address(request), detail=detail))
+    write(
+        web,
+        lambda s: log_sign_in(
+            s,
+            at=now,
+            outcome=outcome,
+            username=user.username,
+            account_id=user.id,
+            client=client_address(request),
+            detail=detail,
+        ),
+    )
 
 
 @router.post(PATH, response_class=HTMLResponse)
-async def change_password(request: Request, web: Web = Depends(get_web), user: User = Depends(reader)
-                          ) -> HTMLResponse:
+async def change_password(request: Request, web: Web = Depends(get_web), user: User = Depends(reader)) -> HTMLResponse:
     values = await read_form(request)
     current, new, again = (values.get(name, "") for name in ("current_password", "new_password", "new_password_again"))
     now = moment(request)
@@ -54,8 +68,11 @@ async def change_password(request: Request, web: Web = Depends(get_web), user: U
     wait = web.limiter.attempt(keys)
     if wait > 0:
         _log(web, request, user, now, "throttled", f"changing the password; {in_words(wait)} still to wait")
-        response = _page(request, errors={"current_password": "Too many failed attempts with the current password. "
-                                                              + wait_sentence(wait)}, status_code=429)
+        response = _page(
+            request,
+            errors={"current_password": "Too many failed attempts with the current password. " + wait_sentence(wait)},
+            status_code=429,
+        )
         response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
         return response
     with web.sessionmaker() as session:
@@ -83,11 +100,17 @@ async def change_password(request: Request, web: Web = Depends(get_web), user: U
         assert account is not None  # its password was checked above; an account is disabled, never deleted
         account.password_hash = hashed
         ended = end_sessions(session, user.id, now, "password-changed", keep=keep)
-        log_sign_in(session, at=now, outcome="password-changed", username=user.username, account_id=user.id,
-                    client=client_address(request),
-                    detail=f"changed on the dashboard; {ended} other session{'s' if ended != 1 else ''} ended")
+        log_sign_in(
+            session,
+            at=now,
+            outcome="password-changed",
+            username=user.username,
+            account_id=user.id,
+            client=client_address(request),
+            detail=f"changed on the dashboard; {ended} other session{'s' if ended != 1 else ''} ended",
+        )
         return ended
 
     ended = write(web, change)
-    elsewhere = ("You were signed out everywhere else." if ended else "You were not signed in anywhere else.")
+    elsewhere = "You were signed out everywhere else." if ended else "You were not signed in anywhere else."
     return _page(request, done=f"Your password has been changed. {elsewhere}")

@@ -36,10 +36,10 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Reques
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from dashboard.audit_views import WORKFLOW_ID
-from dashboard.access import CheckedRoute, all_reader, auditor, reader, recording, senco_only
-from dashboard.auth import COOKIE, User, csrf_token
 from commands.errors import INVALID, Forbidden, Problem, Refused, Unavailable
+from dashboard.access import CheckedRoute, all_reader, auditor, reader, recording, senco_only
+from dashboard.audit_views import WORKFLOW_ID
+from dashboard.auth import COOKIE, User, csrf_token
 from dashboard.commands import ACTIONS, START_COMMANDS, Command, record, start
 from dashboard.compliance_view import compliance_for, steps_csv_response
 from dashboard.context import Web, get_web
@@ -50,8 +50,10 @@ from workflows.models.common import CASE_REF_PATTERN, FIRST_DATE, LAST_DATE
 
 # Dates sendclock accepts (workflows.models.common.SendDate: FIRST_DATE..LAST_DATE), as a pattern a client can check.
 assert (FIRST_DATE.isoformat(), LAST_DATE.isoformat()) == ("2014-09-01", "2099-12-31")
-DATE_PATTERN = (r"^(?:2014-(?:09|1[0-2])|20(?:1[5-9]|[2-9][0-9])-(?:0[1-9]|1[0-2]))"
-                r"-(?:0[1-9]|[12][0-9]|3[01])$")
+DATE_PATTERN = (
+    r"^(?:2014-(?:09|1[0-2])|20(?:1[5-9]|[2-9][0-9])-(?:0[1-9]|1[0-2]))"
+    r"-(?:0[1-9]|[12][0-9]|3[01])$"
+)
 DATE_RANGE = f"From {FIRST_DATE} to {LAST_DATE}."
 
 
@@ -90,11 +92,17 @@ class Recorded(BaseModel):
 
 ERRORS: dict[int, dict[str, Any]] = {
     401: {"model": ErrorMessage, "description": "No session and no valid API key (WWW-Authenticate: Bearer)"},
-    403: {"model": ErrorMessage, "description": "The account's role may not do this (or, signed in with the cookie, "
-                                                "the X-CSRF-Token header is missing)"},
+    403: {
+        "model": ErrorMessage,
+        "description": "The account's role may not do this (or, signed in with the cookie, "
+        "the X-CSRF-Token header is missing)",
+    },
     404: {"model": ErrorMessage, "description": "No such case or process (or the change does not apply to it)"},
-    422: {"model": ValidationProblem, "description": "Bad input, by field (also: valid alone but wrong against other "
-                                                    "input or today, e.g. a date in the future)"},
+    422: {
+        "model": ValidationProblem,
+        "description": "Bad input, by field (also: valid alone but wrong against other "
+        "input or today, e.g. a date in the future)",
+    },
     503: {"model": ErrorMessage, "description": "Temporal cannot be reached: nothing was started or changed"},
 }
 
@@ -119,19 +127,31 @@ def refused_response(err: Refused, where: str = "body") -> JSONResponse:
     first: dict[str, Problem] = {}
     for problem in err.problems:
         first.setdefault(problem.field, problem)
-    return JSONResponse(status_code=err.status, content={"detail": [
-        {"loc": [where, name], "msg": p.reason, "type": "value_error" if p.code == INVALID else p.code}
-        for name, p in first.items()]})
+    return JSONResponse(
+        status_code=err.status,
+        content={
+            "detail": [
+                {"loc": [where, name], "msg": p.reason, "type": "value_error" if p.code == INVALID else p.code}
+                for name, p in first.items()
+            ]
+        },
+    )
 
 
 SCHEMES = {
     "apiKey": {"type": "http", "scheme": "bearer", "description": "An API key from `sendclock user api-key`"},
-    "sessionCookie": {"type": "apiKey", "in": "cookie", "name": COOKIE,
-                      "description": "The dashboard's session (after /login); unsafe methods also need X-CSRF-Token"},
+    "sessionCookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": COOKIE,
+        "description": "The dashboard's session (after /login); unsafe methods also need X-CSRF-Token",
+    },
 }
 # Routes under /api/ that other modules declare (dashboard/audit_views.py): the statuses they answer.
-OTHER_ROUTES = {"/api/processes/{workflow_id}/history": (403, 404, 422, 503),
-                "/api/processes/{workflow_id}/replay": (403, 404, 422, 503)}
+OTHER_ROUTES = {
+    "/api/processes/{workflow_id}/history": (403, 404, 422, 503),
+    "/api/processes/{workflow_id}/replay": (403, 404, 422, 503),
+}
 
 
 def complete_document(doc: dict[str, Any], staff_ids: list[str] | None = None) -> dict[str, Any]:
@@ -157,12 +177,16 @@ def complete_document(doc: dict[str, Any], staff_ids: list[str] | None = None) -
             for code in (401, *OTHER_ROUTES.get(path, ())):
                 if str(code) not in responses or "HTTPValidationError" in str(responses[str(code)]):
                     model = ERRORS[code]["model"].__name__
-                    responses[str(code)] = {"description": ERRORS[code]["description"], "content": {
-                        "application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}}}
+                    responses[str(code)] = {
+                        "description": ERRORS[code]["description"],
+                        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}},
+                    }
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "path" and parameter.get("name") == "workflow_id":
-                    parameter["schema"] |= {"pattern": WORKFLOW_ID.pattern,
-                                            "description": "A process's workflow ID (workflows/registry.py)"}
+                    parameter["schema"] |= {
+                        "pattern": WORKFLOW_ID.pattern,
+                        "description": "A process's workflow ID (workflows/registry.py)",
+                    }
     _bound_dates(doc)
     _text_constraints(components)
     if "HTTPValidationError" not in str(doc["paths"]):  # FastAPI's default 422, replaced by ValidationProblem
@@ -193,8 +217,13 @@ def _text_patterns() -> dict[Any, str]:
         return "".join(escape(a) if a == b else f"{escape(a)}-{escape(b)}" for a, b in ranges)
 
     one_line = refused(lambda c: unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp"))
-    note = refused(lambda c: (c not in "\t\n\r" and unicodedata.category(c) in ("Cc", "Cs"))
-                   or "\u202a" <= c <= "\u202e" or "\u2066" <= c <= "\u2069")
+    note = refused(
+        lambda c: (
+            (c not in "\t\n\r" and unicodedata.category(c) in ("Cc", "Cs"))
+            or "\u202a" <= c <= "\u202e"
+            or "\u2066" <= c <= "\u2069"
+        )
+    )
     # ShortText is stripped first and must keep a character: not only white space.
     return {common._no_control_chars: f"^(?=[\\s\\S]*\\S)[^{one_line}]*$", common._plain_note: f"^[^{note}]*$"}
 
@@ -213,9 +242,11 @@ def _text_constraints(components: dict[str, Any]) -> None:
     for model in models:
         properties = components.get("schemas", {}).get(model.__name__, {}).get("properties", {})
         for name, info in model.model_fields.items():
-            found = [patterns[f] for f in _validators(info.annotation) + [getattr(m, "func", None)
-                                                                            for m in info.metadata]
-                     if f in patterns]
+            found = [
+                patterns[f]
+                for f in _validators(info.annotation) + [getattr(m, "func", None) for m in info.metadata]
+                if f in patterns
+            ]
             if not found or name not in properties:
                 continue
             prop = properties[name]
@@ -249,29 +280,48 @@ def document(request: Request, user: User = Depends(reader)) -> JSONResponse:
 
 @router.get("/me", summary="The signed-in account, and the CSRF token for cookie-authenticated changes")
 def me(request: Request, user: User = Depends(reader)) -> dict[str, Any]:
-    return {"username": user.username, "role": user.role, "staff_id": user.staff_id,
-            "csrf_token": csrf_token(request)}
+    return {"username": user.username, "role": user.role, "staff_id": user.staff_id, "csrf_token": csrf_token(request)}
 
 
-@router.get("/steps", summary="Open statutory steps (view: open, overdue or due-soon), with counts per status "
-                              "(staff: their own)",
-            responses=errors(422))
-def steps(view: str = Query("open", pattern="^(open|overdue|due-soon)$"), la: str = "", owner: str = "",
-          rule: str = "", process: str = "", sort: str = Query("", pattern="^(|due|target|case|la|owner|rule|process)$"),
-          desc: bool = False, web: Web = Depends(get_web), user: User = Depends(reader)) -> dict[str, Any]:
-    listing = step_list(web, user, view, Filters(la=la, owner=owner, rule=rule, process=process, sort=sort,
-                                                 desc=desc))
-    return {"view": view, "title": VIEWS[view], "today": listing.today.isoformat(),
-            "due_soon_days": web.web.due_soon_days, "counts": listing.counts,
-            "steps": [r.as_json() for r in listing.rows]}
+@router.get(
+    "/steps",
+    summary="Open statutory steps (view: open, overdue or due-soon), with counts per status (staff: their own)",
+    responses=errors(422),
+)
+def steps(
+    view: str = Query("open", pattern="^(open|overdue|due-soon)$"),
+    la: str = "",
+    owner: str = "",
+    rule: str = "",
+    process: str = "",
+    sort: str = Query("", pattern="^(|due|target|case|la|owner|rule|process)$"),
+    desc: bool = False,
+    web: Web = Depends(get_web),
+    user: User = Depends(reader),
+) -> dict[str, Any]:
+    listing = step_list(web, user, view, Filters(la=la, owner=owner, rule=rule, process=process, sort=sort, desc=desc))
+    return {
+        "view": view,
+        "title": VIEWS[view],
+        "today": listing.today.isoformat(),
+        "due_soon_days": web.web.due_soon_days,
+        "counts": listing.counts,
+        "steps": [r.as_json() for r in listing.rows],
+    }
 
 
-@router.get("/cases/{case_ref}", summary="A case's timeline: every process, step and event (staff: the processes with a "
-                                          "step of theirs, only their steps and their history; owner, outcome and "
-                                          "facts null)",
-            responses=errors(404, 422))
-def case(case_ref: str = Path(pattern=CASE_REF_PATTERN, description="The school's case reference"),
-         web: Web = Depends(get_web), user: User = Depends(reader)) -> dict[str, Any]:
+@router.get(
+    "/cases/{case_ref}",
+    summary="A case's timeline: every process, step and event (staff: the processes with a "
+    "step of theirs, only their steps and their history; owner, outcome and "
+    "facts null)",
+    responses=errors(404, 422),
+)
+def case(
+    case_ref: str = Path(pattern=CASE_REF_PATTERN, description="The school's case reference"),
+    web: Web = Depends(get_web),
+    user: User = Depends(reader),
+) -> dict[str, Any]:
     views = case_timeline(web, user, case_ref)
     if not views:  # no such case, or (staff) none of its steps is theirs: the same answer
         raise HTTPException(status_code=404, detail=f"case_ref: no processes for case {case_ref}")
@@ -283,21 +333,37 @@ def outbox(web: Web = Depends(get_web), user: User = Depends(reader)) -> list[di
     return [r | {"created": r["created"].isoformat()} for r in outbox_rows(web, user)]
 
 
-@router.get("/audit", summary="The event log of every process, newest first (senco and auditor)",
-            responses=errors(403, 422))
-def audit(limit: int = Query(500, ge=1, le=5000), web: Web = Depends(get_web),
-          user: User = Depends(auditor)) -> list[dict[str, Any]]:
+@router.get(
+    "/audit", summary="The event log of every process, newest first (senco and auditor)", responses=errors(403, 422)
+)
+def audit(
+    limit: int = Query(500, ge=1, le=5000), web: Web = Depends(get_web), user: User = Depends(auditor)
+) -> list[dict[str, Any]]:
     with web.sessionmaker() as session:
         events = recent_events(session, limit)
-    return [{"occurred_at": e.occurred_at.isoformat(), "workflow_id": e.workflow_id, "case_ref": e.case_ref,
-             "kind": e.kind, "rule_id": e.rule_id, "actor": e.actor, "data": e.data} for e in events]
+    return [
+        {
+            "occurred_at": e.occurred_at.isoformat(),
+            "workflow_id": e.workflow_id,
+            "case_ref": e.case_ref,
+            "kind": e.kind,
+            "rule_id": e.rule_id,
+            "actor": e.actor,
+            "data": e.data,
+        }
+        for e in events
+    ]
 
 
-@router.get("/compliance", summary="On-time rates per rule and per LA for an academic year, and for annual reviews "
-                                   "the meeting (the school's part) and the review concluded (the LA's decision)",
-            responses=errors(403, 422))
-def compliance(year: int | None = Query(None, ge=2014, le=2100), web: Web = Depends(get_web),
-               user: User = Depends(all_reader)) -> dict[str, Any]:
+@router.get(
+    "/compliance",
+    summary="On-time rates per rule and per LA for an academic year, and for annual reviews "
+    "the meeting (the school's part) and the review concluded (the LA's decision)",
+    responses=errors(403, 422),
+)
+def compliance(
+    year: int | None = Query(None, ge=2014, le=2100), web: Web = Depends(get_web), user: User = Depends(all_reader)
+) -> dict[str, Any]:
     return compliance_for(web, year).as_json()
 
 
@@ -308,16 +374,23 @@ def rules(user: User = Depends(reader)) -> list[dict[str, Any]]:
     return [rule.model_dump(mode="json") | {"holder": rule.holder.value} for rule in RULES]
 
 
-@router.get("/deadline", summary="A rule's statutory date and working target from a date, explained (as `sendclock "
-                                 "deadline`), on the school's calendar and readings",
-            responses=errors(422))
-def deadline(rule: str = Query(..., max_length=40, description="A rule id (GET /api/rules)",
-                               json_schema_extra={"enum": RULE_IDS}),
-             from_: date = Query(..., alias="from", description="The anchor date, YYYY-MM-DD"),
-             post16: bool = Query(False, description="phase-transfer-meeting-by: plan back from the post-16 date"),
-             la: str | None = Query(None, max_length=80, description="phase-transfer-meeting-by: this LA's own date"),
-             reading: str | None = Query(None, pattern="^(clear|inclusive)$", description="Notice periods (C3)"),
-             web: Web = Depends(get_web), user: User = Depends(reader)) -> Any:
+@router.get(
+    "/deadline",
+    summary="A rule's statutory date and working target from a date, explained (as `sendclock "
+    "deadline`), on the school's calendar and readings",
+    responses=errors(422),
+)
+def deadline(
+    rule: str = Query(
+        ..., max_length=40, description="A rule id (GET /api/rules)", json_schema_extra={"enum": RULE_IDS}
+    ),
+    from_: date = Query(..., alias="from", description="The anchor date, YYYY-MM-DD"),
+    post16: bool = Query(False, description="phase-transfer-meeting-by: plan back from the post-16 date"),
+    la: str | None = Query(None, max_length=80, description="phase-transfer-meeting-by: this LA's own date"),
+    reading: str | None = Query(None, pattern="^(clear|inclusive)$", description="Notice periods (C3)"),
+    web: Web = Depends(get_web),
+    user: User = Depends(reader),
+) -> Any:
     from starter.cli.format import deadline_json
     from starter.deadline import explain_deadline
 
@@ -328,16 +401,20 @@ def deadline(rule: str = Query(..., max_length=40, description="A rule id (GET /
     return deadline_json(found)
 
 
-@router.get("/steps.csv", summary="Every step of every process as CSV (the page /steps.csv, for API keys)",
-            response_class=Response, responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
-                                                **errors(403)})
+@router.get(
+    "/steps.csv",
+    summary="Every step of every process as CSV (the page /steps.csv, for API keys)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **errors(403)},
+)
 def steps_export(web: Web = Depends(get_web), user: User = Depends(all_reader)) -> Response:
     return steps_csv_response(web)
 
 
 def _start_route(kind: str, model: type[Command]) -> None:
-    async def start_process(request: Request, body: Command = Body(...), web: Web = Depends(get_web),
-                            user: User = Depends(senco_only)):
+    async def start_process(
+        request: Request, body: Command = Body(...), web: Web = Depends(get_web), user: User = Depends(senco_only)
+    ):
         try:
             outcome = await start(web, user, kind, body)
         except Refused as err:
@@ -346,23 +423,43 @@ def _start_route(kind: str, model: type[Command]) -> None:
             raise HTTPException(status_code=403, detail="role: only the SENCO starts processes") from None
         except Unavailable as err:
             raise HTTPException(status_code=503, detail=f"Temporal cannot be reached: {err}") from None
-        return JSONResponse(status_code=201 if outcome.created else 200, content=Started(
-            workflow_id=outcome.workflow_id, case_ref=outcome.case_ref, process=kind, created=bool(outcome.created),
-            state=outcome.state).model_dump(mode="json"))
+        return JSONResponse(
+            status_code=201 if outcome.created else 200,
+            content=Started(
+                workflow_id=outcome.workflow_id,
+                case_ref=outcome.case_ref,
+                process=kind,
+                created=bool(outcome.created),
+                state=outcome.state,
+            ).model_dump(mode="json"),
+        )
 
     start_process.__name__ = f"start_{kind.replace('-', '_')}"
     start_process.__annotations__["body"] = model  # FastAPI reads (validates, documents) the body as this model
-    router.add_api_route(f"/processes/{kind}", start_process, methods=["POST"], status_code=201,
-                         summary=f"Start: {(model.__doc__ or kind).strip().splitlines()[0]}", response_model=Started,
-                         responses={200: {"model": Started, "description": "It already existed: returned as it stands"},
-                                    **errors(403, 422, 503)})
+    router.add_api_route(
+        f"/processes/{kind}",
+        start_process,
+        methods=["POST"],
+        status_code=201,
+        summary=f"Start: {(model.__doc__ or kind).strip().splitlines()[0]}",
+        response_model=Started,
+        responses={
+            200: {"model": Started, "description": "It already existed: returned as it stands"},
+            **errors(403, 422, 503),
+        },
+    )
 
 
 def _record_route(name: str, model: type[Command], title: str) -> None:
-    async def record_change(request: Request, body: Command = Body(...),
-                            workflow_id: str = Path(pattern=WORKFLOW_ID.pattern,
-                                                    description="A process's workflow ID (workflows/registry.py)"),
-                            web: Web = Depends(get_web), user: User = Depends(recording(name))):
+    async def record_change(
+        request: Request,
+        body: Command = Body(...),
+        workflow_id: str = Path(
+            pattern=WORKFLOW_ID.pattern, description="A process's workflow ID (workflows/registry.py)"
+        ),
+        web: Web = Depends(get_web),
+        user: User = Depends(recording(name)),
+    ):
         try:
             outcome = await record(web, user, workflow_id, name, body, via="api")
         except Refused as err:
@@ -371,13 +468,20 @@ def _record_route(name: str, model: type[Command], title: str) -> None:
             raise HTTPException(status_code=403, detail="rule_id: you may record only your own steps") from None
         except Unavailable as err:
             raise HTTPException(status_code=503, detail=f"Temporal cannot be reached: {err}") from None
-        return Recorded(workflow_id=outcome.workflow_id, case_ref=outcome.case_ref, process=outcome.kind,
-                        state=outcome.state)
+        return Recorded(
+            workflow_id=outcome.workflow_id, case_ref=outcome.case_ref, process=outcome.kind, state=outcome.state
+        )
 
     record_change.__name__ = f"record_{name.replace('-', '_')}"
     record_change.__annotations__["body"] = model
-    router.add_api_route(f"/processes/{{workflow_id}}/{name}", record_change, methods=["POST"], summary=title,
-                         response_model=Recorded, responses=errors(403, 404, 422, 503))
+    router.add_api_route(
+        f"/processes/{{workflow_id}}/{name}",
+        record_change,
+        methods=["POST"],
+        summary=title,
+        response_model=Recorded,
+        responses=errors(403, 404, 422, 503),
+    )
 
 
 for _kind, _model in START_COMMANDS.items():

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -22,16 +22,26 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session, sessionmaker as SessionMaker
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker as SessionMaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from config.logging import format_as_json, setup_logging
 from commands.clock import Clock, FixedClock, SchoolClock
+from config.logging import format_as_json, setup_logging
 from config.settings import Settings, get_settings
-from dashboard import api, auth, feeds, forms, pages, reports
-from dashboard import codec_server, log_redaction, temporal_proxy
-from dashboard import audit_views
-from dashboard import account_views
+from dashboard import (
+    account_views,
+    api,
+    audit_views,
+    auth,
+    codec_server,
+    feeds,
+    forms,
+    log_redaction,
+    pages,
+    reports,
+    temporal_proxy,
+)
 from dashboard.auth import SessionMiddleware, SignInRequired
 from dashboard.context import Web
 from dashboard.render import render
@@ -42,7 +52,7 @@ from store.db import make_engine, make_sessionmaker
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                               "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -77,7 +87,7 @@ def create_app(
     their zone (`clock`, or `today` for a fixed clock: commands/clock.py), a Temporal client connected (on first use)
     with starter.client.connect, web settings from SENDCLOCK_WEB_*, and the wall clock as `now` (aware UTC: sessions
     and the sign-in throttle; tests pass a clock they move)."""
-    now = now or (lambda: datetime.now(timezone.utc))
+    now = now or (lambda: datetime.now(UTC))
     settings = settings or get_settings()
     web_settings = web_settings or settings.web
     setup_logging(settings.logging.level, settings.logging.json_lines)  # config/logging.py
@@ -95,11 +105,17 @@ def create_app(
         return await temporal_connect(settings)
 
     web = Web(
-        settings=settings, web=web_settings, sessionmaker=sessionmaker,
+        settings=settings,
+        web=web_settings,
+        sessionmaker=sessionmaker,
         clock=clock or (FixedClock(today, settings.timezone) if today is not None else SchoolClock.of(settings)),
         codec=SessionCodec(session_secret(web_settings, settings.var_dir), int(web_settings.session_hours * 3600)),
-        limiter=SignInThrottle(web_settings.sign_in_delay_seconds, web_settings.sign_in_max_delay_seconds,
-                               web_settings.sign_in_window_seconds, clock=lambda: now().timestamp()),
+        limiter=SignInThrottle(
+            web_settings.sign_in_delay_seconds,
+            web_settings.sign_in_max_delay_seconds,
+            web_settings.sign_in_window_seconds,
+            clock=lambda: now().timestamp(),
+        ),
         client_factory=client_factory or connect,
     )
 
@@ -111,9 +127,16 @@ def create_app(
             engine.dispose()
 
     # openapi_url None: /api/openapi.json is dashboard.api's route, for signed-in callers and API keys only.
-    app = FastAPI(title="sendclock", version="1", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
-                  description="Statutory SEND deadlines: open steps, case timelines, starting processes and "
-                              "recording changes. Authenticate with an API key (Authorization: Bearer ...).")
+    app = FastAPI(
+        title="sendclock",
+        version="1",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        description="Statutory SEND deadlines: open steps, case timelines, starting processes and "
+        "recording changes. Authenticate with an API key (Authorization: Bearer ...).",
+    )
     app.state.web = web
     app.state.now = now
     app.add_middleware(SessionMiddleware)
@@ -135,8 +158,11 @@ def create_app(
     @app.exception_handler(SignInRequired)
     async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
         if is_api(request):
-            return JSONResponse(status_code=401, content={"detail": "sign in, or send an API key"},
-                                headers={"WWW-Authenticate": "Bearer"})
+            return JSONResponse(
+                status_code=401,
+                content={"detail": "sign in, or send an API key"},
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
@@ -149,8 +175,12 @@ def create_app(
         if request.url.path.startswith("/feeds/"):
             return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers)
         titles = {403: "Not allowed", 404: "Not found", 503: "Not available"}
-        return render(request, "error.html", {"title": titles.get(exc.status_code, "Something went wrong"),
-                                              "detail": str(exc.detail)}, status_code=exc.status_code)
+        return render(
+            request,
+            "error.html",
+            {"title": titles.get(exc.status_code, "Something went wrong"), "detail": str(exc.detail)},
+            status_code=exc.status_code,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def routing_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -161,12 +191,20 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
-        detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-                  for e in exc.errors()]
+        detail = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()
+        ]
         if is_api(request):
             return JSONResponse(status_code=422, content={"detail": detail})
-        return render(request, "error.html", {"title": "Bad request", "detail": "; ".join(
-            f"{'.'.join(str(p) for p in d['loc'][1:])}: {d['msg']}" for d in detail)}, status_code=422)
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "Bad request",
+                "detail": "; ".join(f"{'.'.join(str(p) for p in d['loc'][1:])}: {d['msg']}" for d in detail),
+            },
+            status_code=422,
+        )
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -30,7 +30,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from audit import export, render, replay, report as report_mod, source, timeline as timeline_mod
+from audit import export, render, replay, source
+from audit import report as report_mod
+from audit import timeline as timeline_mod
 from audit.archive import Archive, ArchiveTampered
 from audit.converter import EncryptedHistoryError, data_converter
 from audit.history import HistoryFormatError, RunHistory
@@ -110,11 +112,13 @@ async def _from_sources(web: Web, fetch):
         except TemporalError as err:  # connected, but Temporal failed the call (e.g. it went away)
             return await fetch(_Unreachable(web.settings, err))
     except source.NothingFound:
-        raise HTTPException(status_code=404, detail="workflow_id: no history for this process in Temporal or in "
-                                                    "the archive") from None
+        raise HTTPException(
+            status_code=404, detail="workflow_id: no history for this process in Temporal or in the archive"
+        ) from None
     except source.TemporalUnavailable:
-        raise HTTPException(status_code=503, detail="Temporal cannot be reached, and the archive has no copy of "
-                                                    "this history yet") from None
+        raise HTTPException(
+            status_code=503, detail="Temporal cannot be reached, and the archive has no copy of this history yet"
+        ) from None
     except (ArchiveTampered, HistoryFormatError) as err:
         raise HTTPException(status_code=500, detail=f"the archived history cannot be used: {err}") from None
 
@@ -122,7 +126,8 @@ async def _from_sources(web: Web, fetch):
 def _origin(web: Web, origin: str) -> str:
     """Where the history came from, in words, without the server's file paths."""
     return origin.replace(f"{Archive.for_settings(web.settings).root}; ", "").replace(
-        f" ({Archive.for_settings(web.settings).root})", "")
+        f" ({Archive.for_settings(web.settings).root})", ""
+    )
 
 
 async def history_text(web: Web, workflow_id: str) -> tuple[str, str]:
@@ -152,9 +157,18 @@ async def replayed(web: Web, workflow_id: str) -> Replayed:
     try:
         decoded = await source.decoded(loaded, web.settings)
     except EncryptedHistoryError as err:
-        return Replayed(workflow_id, origin, replay.Verdict(workflow_id=workflow_id, runs=len(loaded.runs),
-                                                            events=sum(len(r.events) for r in loaded.runs),
-                                                            reproduced=False, problem=str(err)), None)
+        return Replayed(
+            workflow_id,
+            origin,
+            replay.Verdict(
+                workflow_id=workflow_id,
+                runs=len(loaded.runs),
+                events=sum(len(r.events) for r in loaded.runs),
+                reproduced=False,
+                problem=str(err),
+            ),
+            None,
+        )
     own = [r for r in decoded.runs if r.workflow_id == workflow_id]
     verdict, timeline = await asyncio.to_thread(_replay_and_build, own, data_converter(web.settings))
     return Replayed(workflow_id, origin, verdict, timeline)
@@ -170,73 +184,153 @@ def _iso(value: Any) -> Any:
 def timeline_json(t: timeline_mod.Timeline, roles: render.Roles) -> dict[str, Any]:
     titles = {s.rule_id: s.title for s in t.steps}
     return {
-        "workflow_id": t.workflow_id, "case_ref": t.case_ref, "process": t.process_kind, "la": t.la,
-        "received_on": _iso(t.received_on), "status": t.status, "outcome": t.outcome, "closed": t.closed,
-        "closed_at": _iso(t.closed_at), "runs": t.runs, "events": t.events,
-        "steps": [{"rule_id": s.rule_id, "instance": s.instance, "title": s.title, "basis": s.basis,
-                   "anchor": _iso(s.anchor), "due": _iso(s.due), "target": _iso(s.target),
-                   "explanation": s.explanation, "owner": s.owner, "status": s.status, "exempt": s.exempt,
-                   "exemption_ground": s.exemption_ground, "completed_on": _iso(s.completed_on),
-                   "on_time": s.on_time, "days_late": s.days_late,
-                   "reminders": [{"on": _iso(r.on), "kind": r.data.get("kind"), "recipients": r.data.get("recipients")}
-                                 for r in s.reminders]} for s in t.steps],
-        "entries": [{"on": _iso(e.on), "at": _iso(e.at), "kind": e.kind, "rule_id": e.rule_id, "actor": e.actor,
-                     "text": render.describe(e, roles, titles), "event_id": e.event_id} for e in t.entries],
-        "notices": [{"on": _iso(n.on), "at": _iso(n.at), "kind": n.kind, "rule_id": n.rule_id, "key": n.key,
-                     "failed": n.failed, "event_id": n.event_id, "text": render.notice_sentence(n, roles, titles),
-                     "deliveries": [{"recipient": d.recipient, "channel": d.channel, "status": d.status}
-                                    for d in n.told]} for n in t.notices],
+        "workflow_id": t.workflow_id,
+        "case_ref": t.case_ref,
+        "process": t.process_kind,
+        "la": t.la,
+        "received_on": _iso(t.received_on),
+        "status": t.status,
+        "outcome": t.outcome,
+        "closed": t.closed,
+        "closed_at": _iso(t.closed_at),
+        "runs": t.runs,
+        "events": t.events,
+        "steps": [
+            {
+                "rule_id": s.rule_id,
+                "instance": s.instance,
+                "title": s.title,
+                "basis": s.basis,
+                "anchor": _iso(s.anchor),
+                "due": _iso(s.due),
+                "target": _iso(s.target),
+                "explanation": s.explanation,
+                "owner": s.owner,
+                "status": s.status,
+                "exempt": s.exempt,
+                "exemption_ground": s.exemption_ground,
+                "completed_on": _iso(s.completed_on),
+                "on_time": s.on_time,
+                "days_late": s.days_late,
+                "reminders": [
+                    {"on": _iso(r.on), "kind": r.data.get("kind"), "recipients": r.data.get("recipients")}
+                    for r in s.reminders
+                ],
+            }
+            for s in t.steps
+        ],
+        "entries": [
+            {
+                "on": _iso(e.on),
+                "at": _iso(e.at),
+                "kind": e.kind,
+                "rule_id": e.rule_id,
+                "actor": e.actor,
+                "text": render.describe(e, roles, titles),
+                "event_id": e.event_id,
+            }
+            for e in t.entries
+        ],
+        "notices": [
+            {
+                "on": _iso(n.on),
+                "at": _iso(n.at),
+                "kind": n.kind,
+                "rule_id": n.rule_id,
+                "key": n.key,
+                "failed": n.failed,
+                "event_id": n.event_id,
+                "text": render.notice_sentence(n, roles, titles),
+                "deliveries": [{"recipient": d.recipient, "channel": d.channel, "status": d.status} for d in n.told],
+            }
+            for n in t.notices
+        ],
     }
 
 
 def replay_json(result: Replayed, roles: render.Roles) -> dict[str, Any]:
-    return {"workflow_id": result.workflow_id, "origin": result.origin,
-            "verdict": result.verdict.as_dict() | {"text": result.verdict.text()},
-            "timeline": timeline_json(result.timeline, roles) if result.timeline else None}
+    return {
+        "workflow_id": result.workflow_id,
+        "origin": result.origin,
+        "verdict": result.verdict.as_dict() | {"text": result.verdict.text()},
+        "timeline": timeline_json(result.timeline, roles) if result.timeline else None,
+    }
 
 
 def _download(text: str, workflow_id: str) -> Response:
-    return Response(text, media_type="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{workflow_id}-history.json"'})
+    return Response(
+        text,
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{workflow_id}-history.json"'},
+    )
 
 
 # --- pages -------------------------------------------------------------------------------------------------------
 
 
 @router.get("/cases/{case_ref}/processes/{workflow_id}/history.json", include_in_schema=False)
-async def history_download(case_ref: str, workflow_id: str, web: Web = Depends(get_web),
-                           user: User = Depends(auditor)) -> Response:
+async def history_download(
+    case_ref: str, workflow_id: str, web: Web = Depends(get_web), user: User = Depends(auditor)
+) -> Response:
     process_of(web, workflow_id, case_ref)
     text, _ = await history_text(web, workflow_id)
     return _download(text, workflow_id)
 
 
 @router.get("/cases/{case_ref}/processes/{workflow_id}/replay", response_class=HTMLResponse, include_in_schema=False)
-async def replay_page(request: Request, case_ref: str, workflow_id: str, web: Web = Depends(get_web),
-                      user: User = Depends(auditor)) -> HTMLResponse:
+async def replay_page(
+    request: Request, case_ref: str, workflow_id: str, web: Web = Depends(get_web), user: User = Depends(auditor)
+) -> HTMLResponse:
     process = process_of(web, workflow_id, case_ref)
     result = await replayed(web, workflow_id)
     roles = render.Roles(web.settings.staff)
     t = result.timeline
     titles = {s.rule_id: s.title for s in t.steps} if t else {}
-    return render_page(request, "audit_replay.html", {
-        "case_ref": case_ref, "process": process, "label": PROCESS_LABELS.get(process.kind, process.kind),
-        "result": result, "verdict": result.verdict, "t": t, "d": render.d,
-        "steps": [render.step_lines(s, roles) for s in t.steps] if t else [],
-        "entries": [{"on": render.d(e.on), "at": e.at.strftime("%H:%M UTC"), "text": render.describe(e, roles, titles),
-                     "event_id": e.event_id} for e in t.entries] if t else [],
-        "notices": [{"on": render.d(n.on), "at": render.local_time(n.at),
-                     "text": render.notice_sentence(n, roles, titles), "event_id": n.event_id}
-                    for n in t.notices] if t else [],
-    })
+    return render_page(
+        request,
+        "audit_replay.html",
+        {
+            "case_ref": case_ref,
+            "process": process,
+            "label": PROCESS_LABELS.get(process.kind, process.kind),
+            "result": result,
+            "verdict": result.verdict,
+            "t": t,
+            "d": render.d,
+            "steps": [render.step_lines(s, roles) for s in t.steps] if t else [],
+            "entries": [
+                {
+                    "on": render.d(e.on),
+                    "at": e.at.strftime("%H:%M UTC"),
+                    "text": render.describe(e, roles, titles),
+                    "event_id": e.event_id,
+                }
+                for e in t.entries
+            ]
+            if t
+            else [],
+            "notices": [
+                {
+                    "on": render.d(n.on),
+                    "at": render.local_time(n.at),
+                    "text": render.notice_sentence(n, roles, titles),
+                    "event_id": n.event_id,
+                }
+                for n in t.notices
+            ]
+            if t
+            else [],
+        },
+    )
 
 
 @router.get("/audit/sign-ins", response_class=HTMLResponse, include_in_schema=False)
 def sign_ins_page(request: Request, web: Web = Depends(get_web), user: User = Depends(auditor)) -> HTMLResponse:
     with web.sessionmaker() as session:
         events = recent_sign_ins(session, limit=SIGN_INS_SHOWN)
-    return render_page(request, "sign_ins.html", {"events": events, "zone": web.zone, "words": OUTCOME_WORDS,
-                                                  "shown": SIGN_INS_SHOWN})
+    return render_page(
+        request, "sign_ins.html", {"events": events, "zone": web.zone, "words": OUTCOME_WORDS, "shown": SIGN_INS_SHOWN}
+    )
 
 
 SIGN_INS_SHOWN = 200
@@ -268,8 +362,9 @@ async def case_report(web: Web, case_ref: str) -> report_mod.CaseReport:
     """The report of the case, from Temporal through the dashboard's client, or the archive."""
     loaded = {}
     for workflow_id in case_processes(web, case_ref):
-        found = await _from_sources(web, lambda temporal, wid=workflow_id: source.from_workflow(wid, web.settings,
-                                                                                                temporal))
+        found = await _from_sources(
+            web, lambda temporal, wid=workflow_id: source.from_workflow(wid, web.settings, temporal)
+        )
         try:
             decoded = await source.decoded(found, web.settings)
         except EncryptedHistoryError as err:
@@ -286,17 +381,22 @@ def _report_name(case_ref: str, extension: str) -> str:
 async def report_page(case_ref: str, web: Web = Depends(get_web), user: User = Depends(auditor)) -> HTMLResponse:
     built = await case_report(web, case_ref)
     base = f"/cases/{quote(case_ref)}"
-    nav = {f"Back to case {case_ref}": base, "Download the report (PDF)": f"{base}/audit-report.pdf",
-           "Download the report (HTML)": f"{base}/audit-report.html"}
+    nav = {
+        f"Back to case {case_ref}": base,
+        "Download the report (PDF)": f"{base}/audit-report.pdf",
+        "Download the report (HTML)": f"{base}/audit-report.html",
+    }
     return HTMLResponse(report_mod.html(built, render.Roles(web.settings.staff), viewer=user.role, nav=nav))
 
 
 @router.get("/cases/{case_ref}/audit-report.html", include_in_schema=False)
 async def report_html(case_ref: str, web: Web = Depends(get_web), user: User = Depends(auditor)) -> Response:
     built = await case_report(web, case_ref)
-    return Response(report_mod.html(built, render.Roles(web.settings.staff), viewer=user.role),
-                    media_type="text/html; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{_report_name(case_ref, "html")}"'})
+    return Response(
+        report_mod.html(built, render.Roles(web.settings.staff), viewer=user.role),
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{_report_name(case_ref, "html")}"'},
+    )
 
 
 def _print(built: report_mod.CaseReport, roles: render.Roles, viewer: str) -> bytes:
@@ -313,25 +413,33 @@ async def report_pdf(case_ref: str, web: Web = Depends(get_web), user: User = De
         data = await asyncio.to_thread(_print, built, render.Roles(web.settings.staff), user.role)
     except report_mod.PdfUnavailable as err:
         raise HTTPException(status_code=503, detail=f"{err}; the HTML report prints from any browser") from None
-    return Response(data, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{_report_name(case_ref, "pdf")}"'})
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{_report_name(case_ref, "pdf")}"'},
+    )
 
 
 # --- the API -------------------------------------------------------------------------------------------------------
 
 
-@router.get("/api/processes/{workflow_id}/history", tags=["api"],
-            summary="A process's full Temporal history (every run), as `sendclock audit export` writes it "
-                    "(senco and auditor)")
+@router.get(
+    "/api/processes/{workflow_id}/history",
+    tags=["api"],
+    summary="A process's full Temporal history (every run), as `sendclock audit export` writes it (senco and auditor)",
+)
 async def api_history(workflow_id: str, web: Web = Depends(get_web), user: User = Depends(auditor)) -> Response:
     process_of(web, workflow_id)
     text, _ = await history_text(web, workflow_id)
     return _download(text, workflow_id)
 
 
-@router.get("/api/processes/{workflow_id}/replay", tags=["api"],
-            summary="Replay a process's history against the current code: the verdict, and the statutory timeline "
-                    "from the history alone (senco and auditor)")
+@router.get(
+    "/api/processes/{workflow_id}/replay",
+    tags=["api"],
+    summary="Replay a process's history against the current code: the verdict, and the statutory timeline "
+    "from the history alone (senco and auditor)",
+)
 async def api_replay(workflow_id: str, web: Web = Depends(get_web), user: User = Depends(auditor)) -> dict[str, Any]:
     process_of(web, workflow_id)
     return replay_json(await replayed(web, workflow_id), render.Roles(web.settings.staff))

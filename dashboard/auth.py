@@ -28,7 +28,7 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -96,8 +96,15 @@ class SessionMiddleware(BaseHTTPMiddleware):
         request.state.session_dirty = False
         response = await call_next(request)
         if request.state.session_dirty:
-            response.set_cookie(COOKIE, web.codec.dumps(request.state.session), httponly=True, samesite="lax",
-                                secure=_secure(request), max_age=int(web.web.session_hours * 3600), path="/")
+            response.set_cookie(
+                COOKIE,
+                web.codec.dumps(request.state.session),
+                httponly=True,
+                samesite="lax",
+                secure=_secure(request),
+                max_age=int(web.web.session_hours * 3600),
+                path="/",
+            )
         return response
 
 
@@ -109,7 +116,7 @@ def _secure(request: Request) -> bool:
 def moment(request: Request) -> datetime:
     """Now (UTC), from the app's clock (create_app(now=...); tests move it instead of sleeping)."""
     clock = getattr(request.app.state, "now", None)
-    return clock() if clock else datetime.now(timezone.utc)
+    return clock() if clock else datetime.now(UTC)
 
 
 def client_address(request: Request) -> str:
@@ -134,15 +141,19 @@ def csrf_token(request: Request) -> str:
 def csrf_ok(request: Request, token: str | UploadFile | None) -> bool:
     """Whether `token` is this session's CSRF token (a file posted in its place is not)."""
     web: Web = request.app.state.web
-    return (isinstance(token, str) and web.codec.csrf_ok(request.state.session["sid"], token)
-            and bool(request.cookies.get(COOKIE)))
+    return (
+        isinstance(token, str)
+        and web.codec.csrf_ok(request.state.session["sid"], token)
+        and bool(request.cookies.get(COOKIE))
+    )
 
 
 def _account_user(account: Account | None, via_api_key: bool = False) -> User | None:
     if account is None or not account.active:
         return None
-    return User(id=account.id, username=account.username, role=account.role, staff_id=account.staff_id,
-                via_api_key=via_api_key)
+    return User(
+        id=account.id, username=account.username, role=account.role, staff_id=account.staff_id, via_api_key=via_api_key
+    )
 
 
 def session_digest(request: Request) -> str:
@@ -176,8 +187,12 @@ def _session_user(request: Request, web: Web, session: Session) -> User | None:
         return None
     if touch(row, now):
         try:
-            write(web, lambda s: s.execute(cast(Table, WebSession.__table__).update().where(WebSession.id == row.id)
-                                           .values(last_seen_at=now)))
+            write(
+                web,
+                lambda s: s.execute(
+                    cast(Table, WebSession.__table__).update().where(WebSession.id == row.id).values(last_seen_at=now)
+                ),
+            )
         except SQLAlchemyError as err:  # the session stays usable; the next request tries again
             log.warning("could not note a session's last request: %s", type(err).__name__)
     return user
@@ -201,8 +216,9 @@ def current_user(request: Request) -> User | None:
     with web.sessionmaker() as session:
         if auth.lower().startswith("bearer ") and request.url.path.startswith("/api/"):  # keys: the API only
             token = live_token(session, token_digest(auth[7:].strip()), ("api",))
-            user = _account_user(session.get(Account, token.account_id) if token and token.account_id else None,
-                                 via_api_key=True)
+            user = _account_user(
+                session.get(Account, token.account_id) if token and token.account_id else None, via_api_key=True
+            )
         else:
             user = _session_user(request, web, session)
     request.state.user = user
@@ -237,7 +253,7 @@ async def read_form(request: Request) -> dict[str, str]:
     if not csrf_ok(request, form.get("csrf_token")):
         raise HTTPException(status_code=403, detail="csrf_token: missing or invalid; reload the page and try again")
     values: dict = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-    values["__lists__"] = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form.keys()}
+    values["__lists__"] = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
     return values
 
 
@@ -274,9 +290,9 @@ def ended_notice(web: Web, reason: str) -> str:
     return {
         "idle": f"You were signed out after {idle} without activity. Please sign in again.",
         "expired": f"You were signed out because a sign-in lasts at most {in_words(web.web.session_hours * 3600)}. "
-                   "Please sign in again.",
+        "Please sign in again.",
         "password-changed": "You were signed out because the password of this account was changed. "
-                            "Please sign in again.",
+        "Please sign in again.",
         "ended-by-operator": "You were signed out by the school's administrator. Please sign in again.",
         "account-disabled": "You were signed out because this account has been disabled.",
     }.get(reason, "You were signed out. Please sign in again.")
@@ -289,14 +305,32 @@ def wait_sentence(seconds: float) -> str:
 router = APIRouter(include_in_schema=False)
 
 
-def _login_page(request: Request, *, error: str | None = None, notice: str | None = None, username: str = "",
-                next_: str = "/", status_code: int = 200) -> HTMLResponse:
+def _login_page(
+    request: Request,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    username: str = "",
+    next_: str = "/",
+    status_code: int = 200,
+) -> HTMLResponse:
     web: Web = request.app.state.web
-    return TEMPLATES.TemplateResponse(request, "login.html", {
-        "school_name": web.settings.school_name, "error": error, "notice": notice, "username": username,
-        "next": safe_next(next_), "csrf_token": csrf_token(request), "user": None, "path": "/login",
-        "temporal_ui_url": web.ui_url,
-    }, status_code=status_code)
+    return TEMPLATES.TemplateResponse(
+        request,
+        "login.html",
+        {
+            "school_name": web.settings.school_name,
+            "error": error,
+            "notice": notice,
+            "username": username,
+            "next": safe_next(next_),
+            "csrf_token": csrf_token(request),
+            "user": None,
+            "path": "/login",
+            "temporal_ui_url": web.ui_url,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -312,8 +346,7 @@ def _devices(web: Web) -> DeviceCookie:
     return DeviceCookie(web.codec.secret, DEVICE_DAYS * 86400)
 
 
-def throttle_keys(web: Web, username: str, client: str, account_id: int | None, device: str | None
-                  ) -> dict[str, int]:
+def throttle_keys(web: Web, username: str, client: str, account_id: int | None, device: str | None) -> dict[str, int]:
     """The throttle's keys for an attempt, each with the failures it allows before delays start: with a valid
     device cookie for the account, that (account, device) alone; otherwise the account (a name as typed, so an
     unknown name is throttled like a known one) and the (account, address)."""
@@ -326,12 +359,31 @@ def throttle_keys(web: Web, username: str, client: str, account_id: int | None, 
 
 def _log(web: Web, request: Request, outcome: str, username: str, account_id: int | None, detail: str = "") -> None:
     now = moment(request)
-    write(web, lambda s: log_sign_in(s, at=now, outcome=outcome, username=username, account_id=account_id,
-                                     client=client_address(request), detail=detail))
+    write(
+        web,
+        lambda s: log_sign_in(
+            s,
+            at=now,
+            outcome=outcome,
+            username=username,
+            account_id=account_id,
+            client=client_address(request),
+            detail=detail,
+        ),
+    )
 
 
-def _throttled(request: Request, web: Web, *, wait: float, error: str, username: str, account_id: int | None,
-               detail: str, page: Callable[[str], HTMLResponse]) -> HTMLResponse:
+def _throttled(
+    request: Request,
+    web: Web,
+    *,
+    wait: float,
+    error: str,
+    username: str,
+    account_id: int | None,
+    detail: str,
+    page: Callable[[str], HTMLResponse],
+) -> HTMLResponse:
     _log(web, request, "throttled", username, account_id, f"{detail}; {in_words(wait)} still to wait")
     response = page(f"{error} {wait_sentence(wait)}")
     response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
@@ -345,8 +397,13 @@ async def login(request: Request, web: Web = Depends(get_web)) -> Response:
     password = str(form.get("password") or "")
     next_ = str(form.get("next") or "/")
     if not csrf_ok(request, form.get("csrf_token")):
-        return _login_page(request, error="Your session expired. Please sign in again.", username=username,
-                           next_=next_, status_code=403)
+        return _login_page(
+            request,
+            error="Your session expired. Please sign in again.",
+            username=username,
+            next_=next_,
+            status_code=403,
+        )
     client = client_address(request)
     now = moment(request)
     with web.sessionmaker() as session:
@@ -359,18 +416,33 @@ async def login(request: Request, web: Web = Depends(get_web)) -> Response:
     wait = web.limiter.attempt(keys)
     if wait > 0:
         return _throttled(
-            request, web, wait=wait, username=username, account_id=account_id,
+            request,
+            web,
+            wait=wait,
+            username=username,
+            account_id=account_id,
             error="Too many failed sign-in attempts for this user name.",
             detail="refused on this device" if device else "refused for this account",
-            page=lambda error: _login_page(request, error=error, username=username, next_=next_, status_code=429))
+            page=lambda error: _login_page(request, error=error, username=username, next_=next_, status_code=429),
+        )
     matches = await asyncio.to_thread(verify_password, account.password_hash if account else None, password)
     if account is None or not (matches and account.active):  # (no account: verify_password said False)
         wait = web.limiter.wait(keys)
-        why = "no account of this name" if account is None else "the password was not right" if not matches \
+        why = (
+            "no account of this name"
+            if account is None
+            else "the password was not right"
+            if not matches
             else "the account is disabled"
+        )
         _log(web, request, "failed", username, account_id, why + (" (on a known device)" if device else ""))
-        response: Response = _login_page(request, error="The user name or password is not right." + (
-            f" {wait_sentence(wait)}" if wait > 0 else ""), username=username, next_=next_, status_code=401)
+        response: Response = _login_page(
+            request,
+            error="The user name or password is not right." + (f" {wait_sentence(wait)}" if wait > 0 else ""),
+            username=username,
+            next_=next_,
+            status_code=401,
+        )
         if wait > 0:
             response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
         return response
@@ -381,21 +453,40 @@ async def login(request: Request, web: Web = Depends(get_web)) -> Response:
     def sign_in(session: Session) -> None:
         if before is not None and (previous := session_by_digest(session, before)) is not None:
             end_session(previous, now, "signed-in-again")  # this browser's earlier session, not the account's others
-        start_session(session, digest=token_digest(sid), account_id=account.id, now=now,
-                      lifetime=timedelta(hours=web.web.session_hours))
+        start_session(
+            session,
+            digest=token_digest(sid),
+            account_id=account.id,
+            now=now,
+            lifetime=timedelta(hours=web.web.session_hours),
+        )
         signed_in = session.get(Account, account.id)
         assert signed_in is not None  # read above; an account is disabled, never deleted
         signed_in.last_sign_in_at = now
-        log_sign_in(session, at=now, outcome="signed-in", username=username, account_id=account.id, client=client,
-                    detail="from a known device" if device else "")
+        log_sign_in(
+            session,
+            at=now,
+            outcome="signed-in",
+            username=username,
+            account_id=account.id,
+            client=client,
+            detail="from a known device" if device else "",
+        )
 
     write(web, sign_in)
     request.state.session = {"sid": sid}  # a new session id on sign-in (no fixation)
     request.state.session_dirty = True
     response = RedirectResponse(safe_next(next_), status_code=303)
     known[account.id] = (new_token(), now.timestamp())
-    response.set_cookie(DEVICE_COOKIE, devices.dumps(known), httponly=True, samesite="lax", secure=_secure(request),
-                        max_age=DEVICE_DAYS * 86400, path="/login")
+    response.set_cookie(
+        DEVICE_COOKIE,
+        devices.dumps(known),
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+        max_age=DEVICE_DAYS * 86400,
+        path="/login",
+    )
     return response
 
 
@@ -410,8 +501,14 @@ async def logout(request: Request) -> Response:
         def sign_out(session: Session) -> None:
             if (row := session_by_digest(session, digest)) is not None:
                 end_session(row, now, "signed-out")
-            log_sign_in(session, at=now, outcome="signed-out", username=user.username, account_id=user.id,
-                        client=client_address(request))
+            log_sign_in(
+                session,
+                at=now,
+                outcome="signed-out",
+                username=user.username,
+                account_id=user.id,
+                client=client_address(request),
+            )
 
         write(web, sign_out)
     _forget_session(request)

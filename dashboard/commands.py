@@ -15,7 +15,8 @@ from typing import Any, Protocol
 
 from sqlalchemy import func, select
 
-from commands import advice, reassessment, review, start as starting, steps
+from commands import advice, reassessment, review, steps
+from commands import start as starting
 from commands.base import Actor, Change, Command, Context, send
 from commands.errors import FORBIDDEN, FORM, NOT_FOUND, Forbidden, Problem, Refused, Unavailable
 from commands.start import START_COMMANDS
@@ -25,9 +26,24 @@ from statutory.rules import TRANSFER_RULES
 from store.models import Event, Process, Step
 from workflows.registry import ADVICE, DRAFT, PROCESS_KINDS, REASSESSMENT, REVIEW
 
-__all__ = ["ACTIONS", "START_COMMANDS", "Action", "Command", "Forbidden", "Outcome", "Refused", "Unavailable",
-           "available_actions", "form_data", "load_process", "may_record", "parse", "record", "recorded_by_of",
-           "start"]
+__all__ = [
+    "ACTIONS",
+    "START_COMMANDS",
+    "Action",
+    "Command",
+    "Forbidden",
+    "Outcome",
+    "Refused",
+    "Unavailable",
+    "available_actions",
+    "form_data",
+    "load_process",
+    "may_record",
+    "parse",
+    "record",
+    "recorded_by_of",
+    "start",
+]
 
 # A change's command: it checks the input and returns the Change to send (commands/).
 Prepare = Callable[..., Change]
@@ -76,8 +92,9 @@ def _final_plan_owed(process: SeenProcess, steps: list[Step]) -> bool:
 def _appeal_possible(process: SeenProcess, steps: list[Step]) -> bool:
     """The appeal window is open, or an appeal was lodged and is not decided yet."""
     facts = process.facts or {}
-    return _any_open(steps, (APPEAL_WINDOW,)) or bool(facts.get("appeal_lodged_on") and
-                                                      not facts.get("appeal_decided_on"))
+    return _any_open(steps, (APPEAL_WINDOW,)) or bool(
+        facts.get("appeal_lodged_on") and not facts.get("appeal_decided_on")
+    )
 
 
 def _exemption(ctx: Context, cmd: steps.ExemptionIn, actor: Actor, *, kind: str, **hints: Any) -> Change:
@@ -89,30 +106,80 @@ def _exemption(ctx: Context, cmd: steps.ExemptionIn, actor: Actor, *, kind: str,
 
 
 ALL = PROCESS_KINDS
-ACTIONS: dict[str, Action] = {a.name: a for a in [
-    Action("advice-sent", "Record the advice as sent", advice.AdviceSentIn, (ADVICE.kind,), advice.sent, True,
-           "ehc-advice"),
-    Action("step-done", "Record a step as done", steps.StepDoneIn, ALL, steps.done, True),
-    Action("meeting", "Set or move the review meeting", review.MeetingIn, (REVIEW.kind,), review.meeting),
-    Action("meeting-held", "Record the review meeting as held", review.MeetingHeldIn, (REVIEW.kind,), review.held),
-    Action("report-sent", "Record the review report as sent", review.ReportSentIn, (REVIEW.kind,), review.report_sent,
-           True, review.REPORT),
-    Action("la-decision", "Record the LA's decision after the review", review.ReviewDecisionIn, (REVIEW.kind,),
-           review.decision),
-    Action("final-plan", "Record the LA's final plan naming the new school or college", review.FinalPlanIn,
-           (REVIEW.kind,), review.final_plan, shown=_final_plan_owed),
-    Action("appeal", "Record an appeal against the decision to cease", review.AppealIn, (REVIEW.kind,), review.appeal,
-           shown=_appeal_possible),
-    Action("plan-ceased", "Record that the plan has ceased", review.PlanCeasedIn, (REVIEW.kind,), review.ceased),
-    Action("reassessment-decision", "Record the LA's decision on re-assessing", reassessment.ReassessmentDecisionIn,
-           (REASSESSMENT.kind,), reassessment.decided, rule="reassessment-decision"),
-    Action("exemption", "Record an exemption", steps.ExemptionIn, ALL, _exemption),
-    Action("withdrawal", "Record that the LA withdrew its request", advice.WithdrawalIn, (ADVICE.kind,),
-           advice.withdraw),
-    Action("cancellation", "Cancel a step", steps.CancellationIn, (DRAFT.kind, REVIEW.kind, REASSESSMENT.kind),
-           steps.cancel),
-    Action("reassignment", "Reassign a step", steps.ReassignmentIn, ALL, steps.reassign),
-]}
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in [
+        Action(
+            "advice-sent",
+            "Record the advice as sent",
+            advice.AdviceSentIn,
+            (ADVICE.kind,),
+            advice.sent,
+            True,
+            "ehc-advice",
+        ),
+        Action("step-done", "Record a step as done", steps.StepDoneIn, ALL, steps.done, True),
+        Action("meeting", "Set or move the review meeting", review.MeetingIn, (REVIEW.kind,), review.meeting),
+        Action("meeting-held", "Record the review meeting as held", review.MeetingHeldIn, (REVIEW.kind,), review.held),
+        Action(
+            "report-sent",
+            "Record the review report as sent",
+            review.ReportSentIn,
+            (REVIEW.kind,),
+            review.report_sent,
+            True,
+            review.REPORT,
+        ),
+        Action(
+            "la-decision",
+            "Record the LA's decision after the review",
+            review.ReviewDecisionIn,
+            (REVIEW.kind,),
+            review.decision,
+        ),
+        Action(
+            "final-plan",
+            "Record the LA's final plan naming the new school or college",
+            review.FinalPlanIn,
+            (REVIEW.kind,),
+            review.final_plan,
+            shown=_final_plan_owed,
+        ),
+        Action(
+            "appeal",
+            "Record an appeal against the decision to cease",
+            review.AppealIn,
+            (REVIEW.kind,),
+            review.appeal,
+            shown=_appeal_possible,
+        ),
+        Action("plan-ceased", "Record that the plan has ceased", review.PlanCeasedIn, (REVIEW.kind,), review.ceased),
+        Action(
+            "reassessment-decision",
+            "Record the LA's decision on re-assessing",
+            reassessment.ReassessmentDecisionIn,
+            (REASSESSMENT.kind,),
+            reassessment.decided,
+            rule="reassessment-decision",
+        ),
+        Action("exemption", "Record an exemption", steps.ExemptionIn, ALL, _exemption),
+        Action(
+            "withdrawal",
+            "Record that the LA withdrew its request",
+            advice.WithdrawalIn,
+            (ADVICE.kind,),
+            advice.withdraw,
+        ),
+        Action(
+            "cancellation",
+            "Cancel a step",
+            steps.CancellationIn,
+            (DRAFT.kind, REVIEW.kind, REASSESSMENT.kind),
+            steps.cancel,
+        ),
+        Action("reassignment", "Reassign a step", steps.ReassignmentIn, ALL, steps.reassign),
+    ]
+}
 
 
 def form_data(model: type[Command], values: dict[str, Any]) -> dict[str, Any]:
@@ -169,8 +236,13 @@ async def start(web: Web, user: User, kind: str, cmd: Command) -> Outcome:
     started = await starting.launch(ctx, ready)
     if started.created:
         await _projected(web, started.workflow_id, before)
-    return Outcome(workflow_id=started.workflow_id, case_ref=started.case_ref, kind=kind, created=started.created,
-                   state=started.state.model_dump(mode="json"))
+    return Outcome(
+        workflow_id=started.workflow_id,
+        case_ref=started.case_ref,
+        kind=kind,
+        created=started.created,
+        state=started.state.model_dump(mode="json"),
+    )
 
 
 # --- recording -----------------------------------------------------------------------------------------------
@@ -206,8 +278,11 @@ def available_actions(user: User, process: SeenProcess, steps: list[Step]) -> li
             continue
         if action.shown is not None and not action.shown(process, steps):
             continue
-        if user.is_senco or may_record(user, action, steps, None) or (
-                action.name == "step-done" and any(s.status == "open" and s.owner == user.staff_id for s in steps)):
+        if (
+            user.is_senco
+            or may_record(user, action, steps, None)
+            or (action.name == "step-done" and any(s.status == "open" and s.owner == user.staff_id for s in steps))
+        ):
             found.append(action)
     return found
 
@@ -230,8 +305,9 @@ def _hints(action: Action, process: Process, steps: list[Step]) -> dict[str, Any
     return hints
 
 
-async def record(web: Web, user: User, workflow_id: str, action_name: str, cmd: Command, *,
-                 via: str | None = None) -> Outcome:
+async def record(
+    web: Web, user: User, workflow_id: str, action_name: str, cmd: Command, *, via: str | None = None
+) -> Outcome:
     """Record a change on a process: 404 for no such process or action, Forbidden for a change the user may not make,
     403 for an account with no staff id, then the command's checks (422), then Temporal."""
     action = ACTIONS.get(action_name)
@@ -245,8 +321,14 @@ async def record(web: Web, user: User, workflow_id: str, action_name: str, cmd: 
         raise Forbidden()
     by = user.staff_id or ""
     if by not in web.settings.staff:
-        raise Refused(Problem(FORM, f"your account has no staff id in the staff directory ({by or 'none'}); ask the "
-                                    f"SENCO to set one", FORBIDDEN), status=403)
+        raise Refused(
+            Problem(
+                FORM,
+                f"your account has no staff id in the staff directory ({by or 'none'}); ask the SENCO to set one",
+                FORBIDDEN,
+            ),
+            status=403,
+        )
     ctx = context(web)
     try:
         change = action.prepare(ctx, cmd, Actor(by, recorded_by_of(user, via)), **_hints(action, process, steps))
@@ -255,5 +337,6 @@ async def record(web: Web, user: User, workflow_id: str, action_name: str, cmd: 
     except Refused as err:  # who did it is the signed-in account's staff id: no field of the form or the body
         raise err.renamed({"by": FORM}) from err
     await _projected(web, workflow_id, before)
-    return Outcome(workflow_id=workflow_id, case_ref=process.case_ref, kind=process.kind,
-                   state=state.model_dump(mode="json"))
+    return Outcome(
+        workflow_id=workflow_id, case_ref=process.case_ref, kind=process.kind, state=state.model_dump(mode="json")
+    )

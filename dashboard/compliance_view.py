@@ -18,8 +18,16 @@ from audit.backdating import completion_flag
 from config.school_calendar import school_calendar
 from config.settings import Settings
 from dashboard.context import Web
-from store.compliance import (CONCLUDED_KEY, MEETING_KEY, Compliance, Rate, academic_year_of, compliance,
-                              meeting_outcome, result_text)
+from store.compliance import (
+    CONCLUDED_KEY,
+    MEETING_KEY,
+    Compliance,
+    Rate,
+    academic_year_of,
+    compliance,
+    meeting_outcome,
+    result_text,
+)
 from store.web_queries import StepFact, all_steps
 
 
@@ -30,17 +38,32 @@ class ComplianceView:
 
     def as_json(self) -> dict[str, Any]:
         def rate(r: Rate) -> dict[str, Any]:
-            return {"key": r.key, "on_time": r.on_time, "counted": r.counted, "percent": r.percent,
-                    "on_time_excluding_exemptions": r.on_time_excl, "counted_excluding_exemptions": r.counted_excl,
-                    "percent_excluding_exemptions": r.percent_excl, "exempt": r.exempt,
-                    "recorded_late_backdated": r.backdated, "backdated_counted_on_time": r.backdated_on_time}
+            return {
+                "key": r.key,
+                "on_time": r.on_time,
+                "counted": r.counted,
+                "percent": r.percent,
+                "on_time_excluding_exemptions": r.on_time_excl,
+                "counted_excluding_exemptions": r.counted_excl,
+                "percent_excluding_exemptions": r.percent_excl,
+                "exempt": r.exempt,
+                "recorded_late_backdated": r.backdated,
+                "backdated_counted_on_time": r.backdated_on_time,
+            }
 
         f = self.figures
-        return {"academic_year": f"{f.year}-{(f.year + 1) % 100:02d}", "year": f.year, "total": rate(f.total),
-                "by_rule": [rate(r) for r in f.by_rule], "by_la": [rate(r) for r in f.by_la],
-                "annual_reviews": {"meeting_within_12_months": rate(f.review(MEETING_KEY)),
-                                   "review_concluded_within_12_months": rate(f.review(CONCLUDED_KEY))},
-                "years_with_steps": self.years}
+        return {
+            "academic_year": f"{f.year}-{(f.year + 1) % 100:02d}",
+            "year": f.year,
+            "total": rate(f.total),
+            "by_rule": [rate(r) for r in f.by_rule],
+            "by_la": [rate(r) for r in f.by_la],
+            "annual_reviews": {
+                "meeting_within_12_months": rate(f.review(MEETING_KEY)),
+                "review_concluded_within_12_months": rate(f.review(CONCLUDED_KEY)),
+            },
+            "years_with_steps": self.years,
+        }
 
 
 def judged(steps: list[StepFact], settings: Settings) -> list[StepFact]:
@@ -48,9 +71,19 @@ def judged(steps: list[StepFact], settings: Settings) -> list[StepFact]:
     calendar, limit = school_calendar(settings), settings.audit.backdating_working_days
     out = []
     for s in steps:
-        flag = None if s.recorded_at is None else completion_flag(
-            given=s.completed_on, recorded_at=s.recorded_at, actor=s.recorded_actor, escalations=s.escalations,
-            calendar=calendar, working_days=limit, tz=settings.timezone)
+        flag = (
+            None
+            if s.recorded_at is None
+            else completion_flag(
+                given=s.completed_on,
+                recorded_at=s.recorded_at,
+                actor=s.recorded_actor,
+                escalations=s.escalations,
+                calendar=calendar,
+                working_days=limit,
+                tz=settings.timezone,
+            )
+        )
         out.append(replace(s, backdated=flag) if flag else s)
     return out
 
@@ -73,13 +106,15 @@ def bar_chart(rates: list[Rate], title: str, chart_id: str) -> str:
     its figure in text, so nothing depends on colour."""
     row_h, label_w, bar_w = 46, 220, 360
     height = 30 + row_h * max(len(rates), 1)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{chart_id}-t" '
-             f'viewBox="0 0 {label_w + bar_w + 190} {height}" width="100%" style="max-width:48rem">',
-             f'<title id="{chart_id}-t">{escape(title)}</title>',
-             f'<text x="0" y="16" font-size="13">Solid: all steps. Hatched: excluding exemptions.</text>',
-             '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
-             'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/>'
-             '<line x1="0" y1="0" x2="0" y2="6" stroke="#1d4f91" stroke-width="3"/></pattern></defs>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{chart_id}-t" '
+        f'viewBox="0 0 {label_w + bar_w + 190} {height}" width="100%" style="max-width:48rem">',
+        f'<title id="{chart_id}-t">{escape(title)}</title>',
+        '<text x="0" y="16" font-size="13">Solid: all steps. Hatched: excluding exemptions.</text>',
+        '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" stroke="#1d4f91" stroke-width="3"/></pattern></defs>',
+    ]
     for i, r in enumerate(rates):
         y = 30 + i * row_h
         parts.append(f'<text x="0" y="{y + 22}" font-size="14">{escape(r.key)}</text>')
@@ -88,8 +123,10 @@ def bar_chart(rates: list[Rate], title: str, chart_id: str) -> str:
             by = y + 4 + j * 19
             parts.append(f'<rect x="{label_w}" y="{by}" width="{bar_w}" height="16" fill="#fff" stroke="#505a5f"/>')
             parts.append(f'<rect x="{label_w}" y="{by}" width="{w:.1f}" height="16" fill="{fill}" stroke="#1d4f91"/>')
-            parts.append(f'<text x="{label_w + bar_w + 8}" y="{by + 13}" font-size="13">'
-                         f'{"all" if j == 0 else "excl."} {escape(percent_text(value))}</text>')
+            parts.append(
+                f'<text x="{label_w + bar_w + 8}" y="{by + 13}" font-size="13">'
+                f"{'all' if j == 0 else 'excl.'} {escape(percent_text(value))}</text>"
+            )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -100,9 +137,32 @@ def bar_chart(rates: list[Rate], title: str, chart_id: str) -> str:
 # recorded_at (UTC), done_by (the staff id given), recorded_by (the account: web:NAME, api:NAME, cli:as:NAME,
 # cli:os:USER; empty for records from before it was kept): the completion's record;
 # backdated: why the completion looks recorded after the fact (a sentence), or empty.
-CSV_FIELDS = ["case_ref", "process_kind", "workflow_id", "la", "rule_id", "instance", "basis", "anchor", "due",
-              "target", "owner", "status", "exempt", "exemption_ground", "completed_on", "on_time", "days_late",
-              "meeting_held_on", "meeting_on_time", "result", "recorded_at", "done_by", "recorded_by", "backdated"]
+CSV_FIELDS = [
+    "case_ref",
+    "process_kind",
+    "workflow_id",
+    "la",
+    "rule_id",
+    "instance",
+    "basis",
+    "anchor",
+    "due",
+    "target",
+    "owner",
+    "status",
+    "exempt",
+    "exemption_ground",
+    "completed_on",
+    "on_time",
+    "days_late",
+    "meeting_held_on",
+    "meeting_on_time",
+    "result",
+    "recorded_at",
+    "done_by",
+    "recorded_by",
+    "backdated",
+]
 
 
 def steps_csv(steps: list[StepFact], today: date) -> str:
@@ -110,8 +170,12 @@ def steps_csv(steps: list[StepFact], today: date) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_FIELDS)
     for s in steps:
-        derived = {"meeting_held_on": s.meeting_on, "meeting_on_time": meeting_outcome(s, today),
-                   "result": result_text(s, today), "done_by": s.recorded_actor}
+        derived = {
+            "meeting_held_on": s.meeting_on,
+            "meeting_on_time": meeting_outcome(s, today),
+            "result": result_text(s, today),
+            "done_by": s.recorded_actor,
+        }
         row = []
         for name in CSV_FIELDS:
             value = derived[name] if name in derived else getattr(s, name)
@@ -127,5 +191,8 @@ def steps_csv_response(web: Web) -> Response:
     """The export of every step, for the page /steps.csv and its API twin /api/steps.csv."""
     with web.sessionmaker() as session:
         steps = judged(all_steps(session), web.settings)
-    return Response(steps_csv(steps, web.clock.today()), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="sendclock-steps.csv"'})
+    return Response(
+        steps_csv(steps, web.clock.today()),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="sendclock-steps.csv"'},
+    )

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session, sessionmaker as SessionMaker
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker as SessionMaker
 
 from commands.clock import Clock
 from config.settings import Settings

@@ -16,7 +16,7 @@ opening when none is recorded); DTSTAMP is when the feed was generated.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
@@ -28,7 +28,8 @@ from dashboard.context import PROCESS_LABELS, Web, get_web
 from dashboard.scope import Scope, feed_scope
 from store.accounts_queries import live_token
 from store.credentials import token_digest
-from store.models import Event as EventRow, Process, Step
+from store.models import Event as EventRow
+from store.models import Process, Step
 from store.queries import open_steps
 
 DATE_MOVES = ("step-rescheduled", "step-replanned")  # each one moved the step's dates: SEQUENCE + 1
@@ -43,7 +44,7 @@ class Revision:
 
 
 def _utc(moment: datetime) -> datetime:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def step_revisions(session: Session, workflow_ids: set[str]) -> dict[tuple[str, str], Revision]:
@@ -51,10 +52,16 @@ def step_revisions(session: Session, workflow_ids: set[str]) -> dict[tuple[str, 
     the event log (a step's events have keys `{workflow_id}/{rule_id}[#n]/...`, n the instance when above 1)."""
     if not workflow_ids:
         return {}
-    rows = session.execute(select(Step.process_id, Step.rule_id, Step.instance, Process.opened_at)
-                           .join(Step.process).where(Step.status == "open", Step.process_id.in_(workflow_ids))).all()
-    events = session.execute(select(EventRow.process_id, EventRow.key, EventRow.kind, EventRow.occurred_at)
-                             .where(EventRow.process_id.in_(workflow_ids), EventRow.kind.in_(STEP_EVENTS))).all()
+    rows = session.execute(
+        select(Step.process_id, Step.rule_id, Step.instance, Process.opened_at)
+        .join(Step.process)
+        .where(Step.status == "open", Step.process_id.in_(workflow_ids))
+    ).all()
+    events = session.execute(
+        select(EventRow.process_id, EventRow.key, EventRow.kind, EventRow.occurred_at).where(
+            EventRow.process_id.in_(workflow_ids), EventRow.kind.in_(STEP_EVENTS)
+        )
+    ).all()
     by_step: dict[tuple[str, str], list[tuple[str, datetime]]] = {}
     for process_id, key, kind, occurred_at in events:
         step_key = key.removeprefix(f"{process_id}/").partition("/")[0]
@@ -65,9 +72,12 @@ def step_revisions(session: Session, workflow_ids: set[str]) -> dict[tuple[str, 
             continue
         mine = by_step.get((process_id, rule_id if instance == 1 else f"{rule_id}#{instance}"), [])
         found[(process_id, rule_id)] = Revision(
-            instance=instance, sequence=sum(1 for kind, _ in mine if kind in DATE_MOVES),
-            last_modified=max((at for _, at in mine), default=_utc(opened_at)).replace(microsecond=0))
+            instance=instance,
+            sequence=sum(1 for kind, _ in mine if kind in DATE_MOVES),
+            last_modified=max((at for _, at in mine), default=_utc(opened_at)).replace(microsecond=0),
+        )
     return found
+
 
 router = APIRouter(include_in_schema=False)
 
@@ -83,7 +93,7 @@ def feed_ics(web: Web, scope: Scope, name: str) -> bytes:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
-    stamp = datetime.now(timezone.utc).replace(microsecond=0)
+    stamp = datetime.now(UTC).replace(microsecond=0)
     base = web.settings.dashboard_url.rstrip("/")
     for s in steps:
         revision = revisions.get((s.workflow_id, s.rule_id)) or Revision(1, 0, stamp)
@@ -95,9 +105,12 @@ def feed_ics(web: Web, scope: Scope, name: str) -> bytes:
         event.add("dtstart", s.target)
         event.add("dtend", s.target + timedelta(days=1))
         event.add("summary", f"{s.case_ref}: {s.rule_id} target (due {s.due:%-d %b %Y})")
-        event.add("description", f"{PROCESS_LABELS.get(s.process_kind, s.process_kind)} from {s.la}. "
-                                 f"Target {s.target:%-d %b %Y}, statutory due date {s.due:%-d %b %Y}. {s.basis}."
-                                 + (" An exemption applies." if s.exempt else ""))
+        event.add(
+            "description",
+            f"{PROCESS_LABELS.get(s.process_kind, s.process_kind)} from {s.la}. "
+            f"Target {s.target:%-d %b %Y}, statutory due date {s.due:%-d %b %Y}. {s.basis}."
+            + (" An exemption applies." if s.exempt else ""),
+        )
         event.add("url", f"{base}/cases/{s.case_ref}")
         event.add("categories", ["sendclock", s.rule_id])
         event.add("transp", "TRANSPARENT")
@@ -116,6 +129,7 @@ def feed(token: str, request: Request, web: Web = Depends(get_web)) -> Response:
     body = feed_ics(web, feed_scope(kind, staff_id), f"sendclock: {name}")
     headers = {"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"}
     if request.method == "HEAD":  # the GET's headers (its length too), no body
-        return Response(b"", media_type="text/calendar; charset=utf-8",
-                        headers=headers | {"Content-Length": str(len(body))})
+        return Response(
+            b"", media_type="text/calendar; charset=utf-8", headers=headers | {"Content-Length": str(len(body))}
+        )
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)

@@ -13,20 +13,35 @@ from commands import start as starting
 from commands.errors import FORM, Forbidden, Refused, Unavailable
 from dashboard.access import CheckedRoute, recording, senco_only
 from dashboard.auth import User, read_form
-from dashboard.commands import (ACTIONS, START_COMMANDS, available_actions, form_data, load_process, may_record, parse,
-                                record, start)
+from dashboard.commands import (
+    ACTIONS,
+    START_COMMANDS,
+    available_actions,
+    form_data,
+    load_process,
+    may_record,
+    parse,
+    record,
+    start,
+)
 from dashboard.context import PROCESS_LABELS, Web, get_web
 from dashboard.render import render
 from workflows.models.review import Invitee
 
 router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 CHANNELS = [(c, c) for c in ("email", "post", "hand", "portal")]
-TRANSFER_KINDS = [("", "no move this year"), ("phase", "to the next phase (e.g. primary to secondary school)"),
-                  ("post16", "from secondary school to a post-16 institution"),
-                  ("post16-move", "from one post-16 institution to another")]
-APPEAL_OUTCOMES = [("", "not decided yet"), ("plan-maintained", "the plan is kept (appeal allowed, or the LA "
-                                                                 "withdrew its decision)"),
-                   ("cease-upheld", "the decision to cease was upheld"), ("withdrawn", "the appeal was withdrawn")]
+TRANSFER_KINDS = [
+    ("", "no move this year"),
+    ("phase", "to the next phase (e.g. primary to secondary school)"),
+    ("post16", "from secondary school to a post-16 institution"),
+    ("post16-move", "from one post-16 institution to another"),
+]
+APPEAL_OUTCOMES = [
+    ("", "not decided yet"),
+    ("plan-maintained", "the plan is kept (appeal allowed, or the LA withdrew its decision)"),
+    ("cease-upheld", "the decision to cease was upheld"),
+    ("withdrawn", "the appeal was withdrawn"),
+]
 
 
 @dataclass
@@ -45,37 +60,75 @@ def staff_choices(web: Web) -> list[tuple[str, str]]:
 
 
 def start_fields(web: Web, kind: str) -> list[FieldSpec]:
-    case = FieldSpec("case_ref", "Case reference", hint="The school's case reference, never a name "
-                     "(letters, digits, '.', '_', '-').", required=True)
+    case = FieldSpec(
+        "case_ref",
+        "Case reference",
+        hint="The school's case reference, never a name (letters, digits, '.', '_', '-').",
+        required=True,
+    )
     la = FieldSpec("la", "Local authority", required=True)
     owner = FieldSpec("owner", "Owner", "select", required=True, choices=staff_choices(web), default="senco")
     channel = FieldSpec("channel", "How it arrived", "select", choices=CHANNELS, default="email")
     if kind == "ehc-advice-request":
-        return [case, la, FieldSpec("received_on", "Date the LA's request was received", "date", required=True),
-                owner, channel,
-                FieldSpec("requested_on", "Date of the LA's request letter (if different)", "date",
-                          hint="If the letter is dated before the day it arrived. The six weeks in law run from the "
-                               "day it was received; a school that promises six weeks from the request aims for "
-                               "the earlier date."),
-                FieldSpec("assessment_requested_on", "Date the LA received the assessment request (optional)", "date",
-                          hint="If the LA's letter says: sendclock then shows the LA's 6, 16 and 20-week dates.")]
+        return [
+            case,
+            la,
+            FieldSpec("received_on", "Date the LA's request was received", "date", required=True),
+            owner,
+            channel,
+            FieldSpec(
+                "requested_on",
+                "Date of the LA's request letter (if different)",
+                "date",
+                hint="If the letter is dated before the day it arrived. The six weeks in law run from the "
+                "day it was received; a school that promises six weeks from the request aims for "
+                "the earlier date.",
+            ),
+            FieldSpec(
+                "assessment_requested_on",
+                "Date the LA received the assessment request (optional)",
+                "date",
+                hint="If the LA's letter says: sendclock then shows the LA's 6, 16 and 20-week dates.",
+            ),
+        ]
     if kind == "draft-plan-consultation":
-        return [case, la, FieldSpec("received_on", "Date the draft plan or consultation was received", "date",
-                                    required=True), owner, channel,
-                FieldSpec("served_on", "Date the draft was served on the parent (optional)", "date",
-                          hint="If not the day the school received it: the parent's 15 days run from it.")]
+        return [
+            case,
+            la,
+            FieldSpec("received_on", "Date the draft plan or consultation was received", "date", required=True),
+            owner,
+            channel,
+            FieldSpec(
+                "served_on",
+                "Date the draft was served on the parent (optional)",
+                "date",
+                hint="If not the day the school received it: the parent's 15 days run from it.",
+            ),
+        ]
     if kind == "annual-review":
-        return [case, la, FieldSpec("plan_date", "Date the plan was made or last reviewed", "date", required=True),
-                owner, FieldSpec("year_group", "Year group this cycle (optional)", "number"),
-                FieldSpec("transfer_on", "Date of a move to a new school or college this year (optional)", "date",
-                          hint="In a transfer year the plan must be reviewed and amended to name the new school or "
-                               "college before the date the law sets."),
-                FieldSpec("transfer_kind", "Kind of move", "select", choices=TRANSFER_KINDS)]
+        return [
+            case,
+            la,
+            FieldSpec("plan_date", "Date the plan was made or last reviewed", "date", required=True),
+            owner,
+            FieldSpec("year_group", "Year group this cycle (optional)", "number"),
+            FieldSpec(
+                "transfer_on",
+                "Date of a move to a new school or college this year (optional)",
+                "date",
+                hint="In a transfer year the plan must be reviewed and amended to name the new school or "
+                "college before the date the law sets.",
+            ),
+            FieldSpec("transfer_kind", "Kind of move", "select", choices=TRANSFER_KINDS),
+        ]
     if kind == "reassessment":
-        return [case, la, FieldSpec("needs_changed_on", "Date the pupil's needs were recorded as changed", "date",
-                                    required=True),
-                FieldSpec("last_assessment_on", "Date of the last EHC needs assessment", "date", required=True),
-                owner]
+        return [
+            case,
+            la,
+            FieldSpec("needs_changed_on", "Date the pupil's needs were recorded as changed", "date", required=True),
+            FieldSpec("last_assessment_on", "Date of the last EHC needs assessment", "date", required=True),
+            owner,
+        ]
     raise HTTPException(status_code=404, detail=f"no process {kind}")
 
 
@@ -84,55 +137,128 @@ def action_fields(web: Web, name: str, open_rules: list[str]) -> list[FieldSpec]
     rule = FieldSpec("rule_id", "Step", "select", required=True, choices=rules)
     note = FieldSpec("note", "Note (optional, no personal details)", "textarea")
     return {
-        "advice-sent": [FieldSpec("sent_on", "Date the advice was sent", "date", required=True),
-                        FieldSpec("method", "How", "select", choices=CHANNELS, default="email"), note],
-        "step-done": [rule, FieldSpec("done_on", "Date done", "date", required=True),
-                      FieldSpec("method", "How", "select", choices=[("", "not recorded")] + CHANNELS),
-                      FieldSpec("evidence", "Evidence reference (optional, no personal details)")],
-        "report-sent": [FieldSpec("done_on", "Date the report was sent", "date", required=True),
-                        FieldSpec("method", "How", "select", choices=CHANNELS, default="email"),
-                        FieldSpec("evidence", "Evidence reference (optional)")],
-        "meeting": [FieldSpec("meeting_on", "Meeting date", "date", required=True),
-                    FieldSpec("short_notice", "Confirm short notice: the meeting is fewer than 15 days away, so "
-                              "invitees get less than two clear weeks' notice", "checkbox"), note],
-        "meeting-held": [FieldSpec("held_on", "Date the meeting was held", "date", required=True),
-                         FieldSpec("attended", "Who attended (roles)", "multi",
-                                   choices=[(i.value, i.value) for i in Invitee]), note],
-        "la-decision": [FieldSpec("decided_on", "Date of the LA's decision", "date", required=True),
-                        FieldSpec("decision", "Decision", "select", required=True,
-                                  choices=[("maintain", "maintain"), ("amend", "amend"), ("cease", "cease")],
-                                  hint="A decision to cease does not end the plan: it stays in place while the "
-                                       "parent or young person may appeal, and until an appeal ends."),
-                        FieldSpec("evidence", "Reference to the LA's letter (optional)")],
-        "final-plan": [FieldSpec("issued_on", "Date of the LA's final plan (or of its letter)", "date", required=True),
-                       FieldSpec("names_setting", "The school or college the final plan names",
-                                 hint="As the plan names it. Leave empty if you tick the box below instead."),
-                       FieldSpec("already_named", "The plan already names the new school or college (the LA "
-                                 "confirmed this in writing)", "checkbox"),
-                       FieldSpec("evidence", "Reference to the LA's letter (optional)")],
-        "appeal": [FieldSpec("lodged_on", "Date the appeal was lodged with the Tribunal", "date",
-                             hint="The plan stays in place while the appeal runs."),
-                   FieldSpec("decided_on", "Date the appeal was decided or withdrawn", "date",
-                             hint="Leave empty until it ends; then say how it ended below."),
-                   FieldSpec("outcome", "How the appeal ended", "select", choices=APPEAL_OUTCOMES), note],
-        "plan-ceased": [FieldSpec("ceased_on", "Date the plan ceased", "date", required=True,
-                                  hint="After a decision to cease: only once the time to appeal has passed with no "
-                                       "appeal, or an appeal has ended."),
-                        FieldSpec("reason", "Reason (e.g. the pupil moved to another LA's area; no personal details)",
-                                  "textarea", required=True)],
-        "reassessment-decision": [FieldSpec("decided_on", "Date of the LA's notice", "date", required=True),
-                                  FieldSpec("decision", "Decision", "select", required=True,
-                                            choices=[("reassess", "re-assess"), ("refused", "refused")]),
-                                  FieldSpec("evidence", "Reference to the LA's notice (optional)")],
-        "exemption": [rule, FieldSpec("ground", "Ground", required=True, hint="e.g. reg8-2-a, reg8-2-b, reg8-2-c"),
-                      FieldSpec("start", "When the circumstances began (if the ground needs it)", "date"),
-                      FieldSpec("end", "When they ended (optional)", "date"), note],
-        "withdrawal": [FieldSpec("withdrawn_on", "Date the LA withdrew its request", "date", required=True),
-                       FieldSpec("reason", "Reason (optional)", "textarea")],
-        "cancellation": [rule, FieldSpec("cancelled_on", "Date", "date", required=True),
-                         FieldSpec("reason", "Reason", "textarea")],
-        "reassignment": [rule, FieldSpec("owner", "New owner", "select", required=True, choices=staff_choices(web)),
-                         FieldSpec("reason", "Reason (optional)", "textarea")],
+        "advice-sent": [
+            FieldSpec("sent_on", "Date the advice was sent", "date", required=True),
+            FieldSpec("method", "How", "select", choices=CHANNELS, default="email"),
+            note,
+        ],
+        "step-done": [
+            rule,
+            FieldSpec("done_on", "Date done", "date", required=True),
+            FieldSpec("method", "How", "select", choices=[("", "not recorded")] + CHANNELS),
+            FieldSpec("evidence", "Evidence reference (optional, no personal details)"),
+        ],
+        "report-sent": [
+            FieldSpec("done_on", "Date the report was sent", "date", required=True),
+            FieldSpec("method", "How", "select", choices=CHANNELS, default="email"),
+            FieldSpec("evidence", "Evidence reference (optional)"),
+        ],
+        "meeting": [
+            FieldSpec("meeting_on", "Meeting date", "date", required=True),
+            FieldSpec(
+                "short_notice",
+                "Confirm short notice: the meeting is fewer than 15 days away, so "
+                "invitees get less than two clear weeks' notice",
+                "checkbox",
+            ),
+            note,
+        ],
+        "meeting-held": [
+            FieldSpec("held_on", "Date the meeting was held", "date", required=True),
+            FieldSpec("attended", "Who attended (roles)", "multi", choices=[(i.value, i.value) for i in Invitee]),
+            note,
+        ],
+        "la-decision": [
+            FieldSpec("decided_on", "Date of the LA's decision", "date", required=True),
+            FieldSpec(
+                "decision",
+                "Decision",
+                "select",
+                required=True,
+                choices=[("maintain", "maintain"), ("amend", "amend"), ("cease", "cease")],
+                hint="A decision to cease does not end the plan: it stays in place while the "
+                "parent or young person may appeal, and until an appeal ends.",
+            ),
+            FieldSpec("evidence", "Reference to the LA's letter (optional)"),
+        ],
+        "final-plan": [
+            FieldSpec("issued_on", "Date of the LA's final plan (or of its letter)", "date", required=True),
+            FieldSpec(
+                "names_setting",
+                "The school or college the final plan names",
+                hint="As the plan names it. Leave empty if you tick the box below instead.",
+            ),
+            FieldSpec(
+                "already_named",
+                "The plan already names the new school or college (the LA confirmed this in writing)",
+                "checkbox",
+            ),
+            FieldSpec("evidence", "Reference to the LA's letter (optional)"),
+        ],
+        "appeal": [
+            FieldSpec(
+                "lodged_on",
+                "Date the appeal was lodged with the Tribunal",
+                "date",
+                hint="The plan stays in place while the appeal runs.",
+            ),
+            FieldSpec(
+                "decided_on",
+                "Date the appeal was decided or withdrawn",
+                "date",
+                hint="Leave empty until it ends; then say how it ended below.",
+            ),
+            FieldSpec("outcome", "How the appeal ended", "select", choices=APPEAL_OUTCOMES),
+            note,
+        ],
+        "plan-ceased": [
+            FieldSpec(
+                "ceased_on",
+                "Date the plan ceased",
+                "date",
+                required=True,
+                hint="After a decision to cease: only once the time to appeal has passed with no "
+                "appeal, or an appeal has ended.",
+            ),
+            FieldSpec(
+                "reason",
+                "Reason (e.g. the pupil moved to another LA's area; no personal details)",
+                "textarea",
+                required=True,
+            ),
+        ],
+        "reassessment-decision": [
+            FieldSpec("decided_on", "Date of the LA's notice", "date", required=True),
+            FieldSpec(
+                "decision",
+                "Decision",
+                "select",
+                required=True,
+                choices=[("reassess", "re-assess"), ("refused", "refused")],
+            ),
+            FieldSpec("evidence", "Reference to the LA's notice (optional)"),
+        ],
+        "exemption": [
+            rule,
+            FieldSpec("ground", "Ground", required=True, hint="e.g. reg8-2-a, reg8-2-b, reg8-2-c"),
+            FieldSpec("start", "When the circumstances began (if the ground needs it)", "date"),
+            FieldSpec("end", "When they ended (optional)", "date"),
+            note,
+        ],
+        "withdrawal": [
+            FieldSpec("withdrawn_on", "Date the LA withdrew its request", "date", required=True),
+            FieldSpec("reason", "Reason (optional)", "textarea"),
+        ],
+        "cancellation": [
+            rule,
+            FieldSpec("cancelled_on", "Date", "date", required=True),
+            FieldSpec("reason", "Reason", "textarea"),
+        ],
+        "reassignment": [
+            rule,
+            FieldSpec("owner", "New owner", "select", required=True, choices=staff_choices(web)),
+            FieldSpec("reason", "Reason (optional)", "textarea"),
+        ],
     }[name]
 
 
@@ -151,23 +277,36 @@ def shown(err: Refused, fields: list[FieldSpec]) -> dict[str, str]:
 
 
 def _start_page(request: Request, web: Web, kind: str, values: dict, errors: dict, status_code: int = 200):
-    return render(request, "form.html", {
-        "title": f"Start: {PROCESS_LABELS[kind]}", "intro": START_COMMANDS[kind].__doc__, "fields":
-        start_fields(web, kind), "values": values, "errors": errors, "action": f"/start/{kind}",
-        "submit": "Start", "back": "/start"}, status_code=status_code)
+    return render(
+        request,
+        "form.html",
+        {
+            "title": f"Start: {PROCESS_LABELS[kind]}",
+            "intro": START_COMMANDS[kind].__doc__,
+            "fields": start_fields(web, kind),
+            "values": values,
+            "errors": errors,
+            "action": f"/start/{kind}",
+            "submit": "Start",
+            "back": "/start",
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/start/{kind}", response_class=HTMLResponse)
-def start_form(request: Request, kind: str, web: Web = Depends(get_web),
-               user: User = Depends(senco_only)) -> HTMLResponse:
+def start_form(
+    request: Request, kind: str, web: Web = Depends(get_web), user: User = Depends(senco_only)
+) -> HTMLResponse:
     if kind not in START_COMMANDS:
         raise HTTPException(status_code=404, detail=f"no process {kind}")
     return _start_page(request, web, kind, {}, {})
 
 
 @router.post("/start/{kind}")
-async def start_submit(request: Request, kind: str, web: Web = Depends(get_web),
-                       user: User = Depends(senco_only)) -> Response:
+async def start_submit(
+    request: Request, kind: str, web: Web = Depends(get_web), user: User = Depends(senco_only)
+) -> Response:
     values = await read_form(request)
     if kind not in START_COMMANDS:
         raise HTTPException(status_code=404, detail=f"no process {kind}")
@@ -176,8 +315,14 @@ async def start_submit(request: Request, kind: str, web: Web = Depends(get_web),
     except Refused as err:
         return _start_page(request, web, kind, values, shown(err, start_fields(web, kind)), status_code=err.status)
     except Unavailable:
-        return _start_page(request, web, kind, values, {"form": "Temporal cannot be reached; nothing was started. "
-                                                               "Try again in a minute."}, status_code=503)
+        return _start_page(
+            request,
+            web,
+            kind,
+            values,
+            {"form": "Temporal cannot be reached; nothing was started. Try again in a minute."},
+            status_code=503,
+        )
     done = "started" if outcome.created else "already-started"
     return RedirectResponse(f"/cases/{outcome.case_ref}?done={done}", status_code=303)
 
@@ -196,17 +341,28 @@ def _record_context(request: Request, web: Web, user: User, workflow_id: str, na
 
 
 def _record_page(request, web, action, process, fields, values, errors, status_code=200):
-    return render(request, "form.html", {
-        "title": f"{action.title}: {process.case_ref}",
-        "intro": f"{PROCESS_LABELS.get(process.kind, process.kind)} from {process.la}, received "
-                 f"{process.received_on:%-d %b %Y}.", "fields": fields, "values": values, "errors": errors,
-        "action": f"/processes/{process.workflow_id}/{action.name}", "submit": "Record",
-        "back": f"/cases/{process.case_ref}"}, status_code=status_code)
+    return render(
+        request,
+        "form.html",
+        {
+            "title": f"{action.title}: {process.case_ref}",
+            "intro": f"{PROCESS_LABELS.get(process.kind, process.kind)} from {process.la}, received "
+            f"{process.received_on:%-d %b %Y}.",
+            "fields": fields,
+            "values": values,
+            "errors": errors,
+            "action": f"/processes/{process.workflow_id}/{action.name}",
+            "submit": "Record",
+            "back": f"/cases/{process.case_ref}",
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/processes/{workflow_id}/{name}", response_class=HTMLResponse)
-def record_form(request: Request, workflow_id: str, name: str, web: Web = Depends(get_web),
-                user: User = Depends(recording())) -> HTMLResponse:
+def record_form(
+    request: Request, workflow_id: str, name: str, web: Web = Depends(get_web), user: User = Depends(recording())
+) -> HTMLResponse:
     action, process, _, fields = _record_context(request, web, user, workflow_id, name)
     values = {"rule_id": request.query_params.get("rule", "")}
     # "Record it as done" from a notice lands here: the date it was done is most often today (the user may change it).
@@ -218,8 +374,9 @@ DONE_TODAY = ("done_on", "sent_on")  # record forms whose date is filled in with
 
 
 @router.post("/processes/{workflow_id}/{name}")
-async def record_submit(request: Request, workflow_id: str, name: str, web: Web = Depends(get_web),
-                        user: User = Depends(recording())) -> Response:
+async def record_submit(
+    request: Request, workflow_id: str, name: str, web: Web = Depends(get_web), user: User = Depends(recording())
+) -> Response:
     values = await read_form(request)
     action, process, steps, fields = _record_context(request, web, user, workflow_id, name)
     try:
@@ -232,7 +389,14 @@ async def record_submit(request: Request, workflow_id: str, name: str, web: Web 
     except Forbidden:
         raise HTTPException(status_code=403, detail="rule_id: you may record only your own steps") from None
     except Unavailable:
-        return _record_page(request, web, action, process, fields, values,
-                            {"form": "Temporal cannot be reached; nothing was recorded. Try again in a minute."},
-                            status_code=503)
+        return _record_page(
+            request,
+            web,
+            action,
+            process,
+            fields,
+            values,
+            {"form": "Temporal cannot be reached; nothing was recorded. Try again in a minute."},
+            status_code=503,
+        )
     return RedirectResponse(f"/cases/{outcome.case_ref}?done={action.name}", status_code=303)

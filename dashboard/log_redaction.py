@@ -18,7 +18,9 @@ LOGGERS = ("uvicorn.access", "uvicorn.error", "uvicorn")
 _FEED = re.compile(r"(/|%2F)feeds(/|%2F)([^?#&\s\"']*)", re.I)
 _SECRET_PARAM = re.compile(
     r"((?:^|[?&;])[^=&;\s\"']*(?:token|key|secret|password|passwd|pwd|session|sid|code|auth|signature|sig|csrf)"
-    r"[^=&;\s\"']*=)[^&;#\s\"']*", re.I)
+    r"[^=&;\s\"']*=)[^&;#\s\"']*",
+    re.I,
+)
 
 
 def _feed(match: re.Match[str]) -> str:

@@ -13,8 +13,17 @@ from dashboard.commands import available_actions
 from dashboard.context import Web, get_web
 from dashboard.render import render
 from dashboard.scope import scope_of
-from dashboard.views import (VIEWS, Filters, case_timeline, event_label, outbox_rows, rule_title, step_list,
-                             step_state_text, transfer_warning)
+from dashboard.views import (
+    VIEWS,
+    Filters,
+    case_timeline,
+    event_label,
+    outbox_rows,
+    rule_title,
+    step_list,
+    step_state_text,
+    transfer_warning,
+)
 from statutory.clock import fmt
 from store.chain_heads import current_head, fingerprint, last_published, published_problem
 from store.web_queries import recent_events
@@ -22,33 +31,56 @@ from store.web_queries import recent_events
 router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 
-def filters_from(la: str = "", owner: str = "", rule: str = "", process: str = "", sort: str = "",
-                 desc: str = "") -> Filters:
+def filters_from(
+    la: str = "", owner: str = "", rule: str = "", process: str = "", sort: str = "", desc: str = ""
+) -> Filters:
     return Filters(la=la, owner=owner, rule=rule, process=process, sort=sort, desc=desc in ("1", "true", "on"))
 
 
 def _steps_page(request: Request, web: Web, user: User, view: str, filters: Filters) -> HTMLResponse:
     listing = step_list(web, user, view, filters)
-    return render(request, "steps.html", {"title": VIEWS[view], "listing": listing, "filters": filters,
-                                          "view": view, "today": listing.today, "rows": listing.rows,
-                                          "counts": listing.counts})
+    return render(
+        request,
+        "steps.html",
+        {
+            "title": VIEWS[view],
+            "listing": listing,
+            "filters": filters,
+            "view": view,
+            "today": listing.today,
+            "rows": listing.rows,
+            "counts": listing.counts,
+        },
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, filters: Filters = Depends(filters_from), web: Web = Depends(get_web),
-          user: User = Depends(reader)) -> HTMLResponse:
+def index(
+    request: Request,
+    filters: Filters = Depends(filters_from),
+    web: Web = Depends(get_web),
+    user: User = Depends(reader),
+) -> HTMLResponse:
     return _steps_page(request, web, user, "open", filters)
 
 
 @router.get("/overdue", response_class=HTMLResponse)
-def overdue(request: Request, filters: Filters = Depends(filters_from), web: Web = Depends(get_web),
-            user: User = Depends(reader)) -> HTMLResponse:
+def overdue(
+    request: Request,
+    filters: Filters = Depends(filters_from),
+    web: Web = Depends(get_web),
+    user: User = Depends(reader),
+) -> HTMLResponse:
     return _steps_page(request, web, user, "overdue", filters)
 
 
 @router.get("/due-soon", response_class=HTMLResponse)
-def due_soon(request: Request, filters: Filters = Depends(filters_from), web: Web = Depends(get_web),
-             user: User = Depends(reader)) -> HTMLResponse:
+def due_soon(
+    request: Request,
+    filters: Filters = Depends(filters_from),
+    web: Web = Depends(get_web),
+    user: User = Depends(reader),
+) -> HTMLResponse:
     return _steps_page(request, web, user, "due-soon", filters)
 
 
@@ -59,11 +91,23 @@ def case(request: Request, case_ref: str, web: Web = Depends(get_web), user: Use
         raise HTTPException(status_code=404, detail=f"case_ref: no processes for case {case_ref}")
     today = web.clock.today()
     actions = {v.process.workflow_id: available_actions(user, v.process, v.steps) for v in views}
-    return render(request, "case.html", {"case_ref": case_ref, "views": views, "today": today, "actions": actions,
-                                         "state_text": step_state_text, "event_label": event_label,
-                                         "transfer_warning": transfer_warning, "rule_title": rule_title,
-                                         "everything": scope_of(user).everything,
-                                         "zone": web.zone, "message": request.query_params.get("done")})
+    return render(
+        request,
+        "case.html",
+        {
+            "case_ref": case_ref,
+            "views": views,
+            "today": today,
+            "actions": actions,
+            "state_text": step_state_text,
+            "event_label": event_label,
+            "transfer_warning": transfer_warning,
+            "rule_title": rule_title,
+            "everything": scope_of(user).everything,
+            "zone": web.zone,
+            "message": request.query_params.get("done"),
+        },
+    )
 
 
 @router.get("/outbox", response_class=HTMLResponse)
@@ -80,6 +124,17 @@ def audit(request: Request, web: Web = Depends(get_web), user: User = Depends(au
         head = current_head(session)  # the audit record's fingerprint now, and the last one sent (issue 21)
         published = last_published(session)
         problem = published_problem(session, published) if published else None
-    return render(request, "audit.html", {"events": events, "event_label": event_label, "zone": web.zone,
-                                          "head": head, "published": published, "problem": problem,
-                                          "fmt": fmt, "fingerprint": fingerprint})
+    return render(
+        request,
+        "audit.html",
+        {
+            "events": events,
+            "event_label": event_label,
+            "zone": web.zone,
+            "head": head,
+            "published": published,
+            "problem": problem,
+            "fmt": fmt,
+            "fingerprint": fingerprint,
+        },
+    )

@@ -22,8 +22,13 @@ TEMPLATES.env.globals["PROCESS_LABELS"] = PROCESS_LABELS
 def render(request: Request, name: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
     web: Web = request.app.state.web
     user: User | None = getattr(request.state, "user", None)
-    base = {"school_name": web.settings.school_name, "path": request.url.path,
-            "temporal_ui_url": web.ui_url if web.sees_temporal(user) else "",  # senco and auditor only
-            "user": user, "csrf_token": csrf_token(request), "due_soon_days": web.web.due_soon_days,
-            "user_name": web.staff_name(user.staff_id) if user and user.staff_id else (user.username if user else "")}
+    base = {
+        "school_name": web.settings.school_name,
+        "path": request.url.path,
+        "temporal_ui_url": web.ui_url if web.sees_temporal(user) else "",  # senco and auditor only
+        "user": user,
+        "csrf_token": csrf_token(request),
+        "due_soon_days": web.web.due_soon_days,
+        "user_name": web.staff_name(user.staff_id) if user and user.staff_id else (user.username if user else ""),
+    }
     return TEMPLATES.TemplateResponse(request, name, base | context, status_code=status_code)

@@ -16,17 +16,31 @@ router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 
 @router.get("/compliance", response_class=HTMLResponse)
-def compliance_page(request: Request, year: int | None = Query(None, ge=2014, le=2100), web: Web = Depends(get_web),
-                    user: User = Depends(all_reader)) -> HTMLResponse:
+def compliance_page(
+    request: Request,
+    year: int | None = Query(None, ge=2014, le=2100),
+    web: Web = Depends(get_web),
+    user: User = Depends(all_reader),
+) -> HTMLResponse:
     view = compliance_for(web, year)
     f = view.figures
-    return render(request, "compliance.html", {
-        "view": view, "figures": f, "pct": percent_text, "label": f"{f.year}-{(f.year + 1) % 100:02d}",
-        "chart_rule": bar_chart(f.by_rule, f"On-time rate per rule, academic year {f.year}-{f.year + 1}", "by-rule"),
-        "chart_la": bar_chart(f.by_la, f"On-time rate per LA, academic year {f.year}-{f.year + 1}", "by-la"),
-        "meeting": f.review(MEETING_KEY), "concluded": f.review(CONCLUDED_KEY),
-        "backdating_days": web.settings.audit.backdating_working_days,
-    })
+    return render(
+        request,
+        "compliance.html",
+        {
+            "view": view,
+            "figures": f,
+            "pct": percent_text,
+            "label": f"{f.year}-{(f.year + 1) % 100:02d}",
+            "chart_rule": bar_chart(
+                f.by_rule, f"On-time rate per rule, academic year {f.year}-{f.year + 1}", "by-rule"
+            ),
+            "chart_la": bar_chart(f.by_la, f"On-time rate per LA, academic year {f.year}-{f.year + 1}", "by-la"),
+            "meeting": f.review(MEETING_KEY),
+            "concluded": f.review(CONCLUDED_KEY),
+            "backdating_days": web.settings.audit.backdating_working_days,
+        },
+    )
 
 
 @router.get("/steps.csv")

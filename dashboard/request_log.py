@@ -54,9 +54,20 @@ class RequestLog:
 def log_request(scope: Scope, status: int, seconds: float) -> None:
     route = route_template(scope)
     duration_ms = round(seconds * 1000, 1)
-    log.info("%s %s %d %.1f ms", scope["method"], route or "(no route)", status, duration_ms, extra={
-        "method": scope["method"], "route": route, "status": status, "duration_ms": duration_ms,
-        "user_id": user_id(scope)})
+    log.info(
+        "%s %s %d %.1f ms",
+        scope["method"],
+        route or "(no route)",
+        status,
+        duration_ms,
+        extra={
+            "method": scope["method"],
+            "route": route,
+            "status": status,
+            "duration_ms": duration_ms,
+            "user_id": user_id(scope),
+        },
+    )
 
 
 def route_template(scope: Scope) -> str | None:

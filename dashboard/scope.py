@@ -22,9 +22,27 @@ from typing import Any, Protocol
 
 NOBODY = "\0"  # no step has this owner
 # The fields of an event's data a staff member sees when someone else made it: dates and states, never words.
-PLAIN_FIELDS = frozenset({"due", "target", "completed_on", "on_time", "days_late", "days_to_target", "days_overdue",
-                          "on", "kind", "method", "withdrawn_on", "cancelled_on", "ground", "start", "end", "from",
-                          "to"})
+PLAIN_FIELDS = frozenset(
+    {
+        "due",
+        "target",
+        "completed_on",
+        "on_time",
+        "days_late",
+        "days_to_target",
+        "days_overdue",
+        "on",
+        "kind",
+        "method",
+        "withdrawn_on",
+        "cancelled_on",
+        "ground",
+        "start",
+        "end",
+        "from",
+        "to",
+    }
+)
 
 
 class HasOwner(Protocol):
@@ -86,8 +104,9 @@ class Scope:
     def sees_notice(self, recipient: str | None) -> bool:
         return self.everything or (bool(self.staff_id) and recipient == self.staff_id)
 
-    def process_view(self, process: Any, steps: list[Any],
-                     events: list[Any]) -> tuple[Any, list[Any], list[Any]] | None:
+    def process_view(
+        self, process: Any, steps: list[Any], events: list[Any]
+    ) -> tuple[Any, list[Any], list[Any]] | None:
         """(process, steps, events) as this scope sees them, or None when it does not see the process at all."""
         if self.everything:
             return process, steps, events
@@ -96,16 +115,28 @@ class Scope:
             return None
         prefixes = tuple(step_key(process.workflow_id, s.rule_id, s.instance) for s in mine)
         history = [self._event(e) for e in events if e.key.startswith(prefixes)]
-        part = ProcessPart(workflow_id=process.workflow_id, kind=process.kind, case_ref=process.case_ref,
-                           la=process.la, status=process.status, received_on=process.received_on)
+        part = ProcessPart(
+            workflow_id=process.workflow_id,
+            kind=process.kind,
+            case_ref=process.case_ref,
+            la=process.la,
+            status=process.status,
+            received_on=process.received_on,
+        )
         return part, mine, history
 
     def _event(self, event: Any) -> EventPart:
         data = dict(event.data or {})
         if event.actor != self.staff_id:
             data = {k: v for k, v in data.items() if k in PLAIN_FIELDS}
-        return EventPart(key=event.key, kind=event.kind, occurred_at=event.occurred_at, rule_id=event.rule_id,
-                         actor=event.actor, data=data)
+        return EventPart(
+            key=event.key,
+            kind=event.kind,
+            occurred_at=event.occurred_at,
+            rule_id=event.rule_id,
+            actor=event.actor,
+            data=data,
+        )
 
 
 EVERYTHING = Scope(everything=True)

@@ -72,14 +72,20 @@ class DeviceCookie:
             return {}
         found: dict[int, tuple[str, float]] = {}
         for entry in data if isinstance(data, list) else []:
-            if (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], int)
-                    and isinstance(entry[1], str) and isinstance(entry[2], (int, float))
-                    and 0 <= now - entry[2] < self.max_age_seconds and entry[0] not in found):
+            if (
+                isinstance(entry, list)
+                and len(entry) == 3
+                and isinstance(entry[0], int)
+                and isinstance(entry[1], str)
+                and isinstance(entry[2], (int, float))
+                and 0 <= now - entry[2] < self.max_age_seconds
+                and entry[0] not in found
+            ):
                 found[entry[0]] = (entry[1], float(entry[2]))
         return found
 
     def dumps(self, entries: dict[int, tuple[str, float]]) -> str:
-        newest = sorted(entries.items(), key=lambda item: item[1][1], reverse=True)[:self.MAX_ACCOUNTS]
+        newest = sorted(entries.items(), key=lambda item: item[1][1], reverse=True)[: self.MAX_ACCOUNTS]
         return self._serializer.dumps([[aid, nonce, issued] for aid, (nonce, issued) in newest])
 
 
@@ -97,8 +103,14 @@ class SignInThrottle:
     The counts live in this web process's memory (a restart forgets them; several processes count apart); `clock`
     (seconds) is injectable, so tests move time instead of sleeping."""
 
-    def __init__(self, first_delay: float, max_delay: float, forget_after: float,
-                 clock: Callable[[], float] = time.time, max_keys: int = 50_000) -> None:
+    def __init__(
+        self,
+        first_delay: float,
+        max_delay: float,
+        forget_after: float,
+        clock: Callable[[], float] = time.time,
+        max_keys: int = 50_000,
+    ) -> None:
         self.first_delay, self.max_delay, self.forget_after = first_delay, max_delay, forget_after
         self.clock, self.max_keys = clock, max_keys
         self._failures: dict[str, tuple[int, float, int]] = {}  # key: (failures, time of the latest, free)
@@ -153,7 +165,7 @@ class SignInThrottle:
             self._wait(key, now)
         if len(self._failures) > self.max_keys:
             oldest = sorted(self._failures, key=lambda k: self._failures[k][1])
-            for key in oldest[:len(self._failures) - self.max_keys]:
+            for key in oldest[: len(self._failures) - self.max_keys]:
                 del self._failures[key]
 
 

@@ -54,25 +54,57 @@ SEGMENT = r"[^/]+"
 # (methods, path) that pass; the path is the raw (still percent-encoded) request path, matched in full.
 ALLOWED: list[tuple[frozenset[str], re.Pattern[str]]] = [
     (frozenset({"GET", "HEAD"}), re.compile(rf"{PUBLIC_PATH}/.*")),
-    (frozenset({"POST"}), re.compile(
-        rf"{PUBLIC_PATH}/api/v1/namespaces/{SEGMENT}/workflows/{SEGMENT}/query/[A-Za-z0-9_.~-]+")),
+    (
+        frozenset({"POST"}),
+        re.compile(rf"{PUBLIC_PATH}/api/v1/namespaces/{SEGMENT}/workflows/{SEGMENT}/query/[A-Za-z0-9_.~-]+"),
+    ),
 ]
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 SETTINGS_PATH = f"{PUBLIC_PATH}/api/v1/settings"
 # The UI's switches (settings document, UI 2.x) that hide what ALLOWED refuses anyway.
-WRITE_SWITCHES = ("WorkflowTerminateDisabled", "WorkflowCancelDisabled", "WorkflowSignalDisabled",
-                  "WorkflowUpdateDisabled", "WorkflowResetDisabled", "WorkflowPauseDisabled", "BatchActionsDisabled",
-                  "StartWorkflowDisabled", "ActivityCommandsDisabled")
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
-              "transfer-encoding", "upgrade"}
-NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length", "cookie", "authorization", "authorization-extras",
-                              "x-http-method-override", "x-http-method", "x-method-override", "forwarded",
-                              "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"}
+WRITE_SWITCHES = (
+    "WorkflowTerminateDisabled",
+    "WorkflowCancelDisabled",
+    "WorkflowSignalDisabled",
+    "WorkflowUpdateDisabled",
+    "WorkflowResetDisabled",
+    "WorkflowPauseDisabled",
+    "BatchActionsDisabled",
+    "StartWorkflowDisabled",
+    "ActivityCommandsDisabled",
+)
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+}
+NOT_FORWARDED = HOP_BY_HOP | {
+    "host",
+    "content-length",
+    "cookie",
+    "authorization",
+    "authorization-extras",
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+}
 NOT_RETURNED = HOP_BY_HOP | {"content-security-policy", "x-frame-options", "set-cookie", "date", "server"}
 IMMUTABLE = f"{PUBLIC_PATH}/_app/immutable/"  # the UI's scripts and styles, content-hashed: cached by the browser
 INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script>", re.S | re.I)
-CSP = ("default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "script-src 'self'{hashes}; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+CSP = (
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "script-src 'self'{hashes}; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
 TIMEOUT = httpx.Timeout(10.0, read=120.0)  # reads: the UI long-polls a running workflow's history
 
 
@@ -152,7 +184,7 @@ def _returned_headers(upstream: httpx.Response, ui_origin: str, *, rewritten: bo
         if lower in NOT_RETURNED or (rewritten and lower in ("content-length", "content-encoding")):
             continue
         if lower == "location" and value.startswith(ui_origin + "/"):  # keep the browser on the dashboard
-            value = value[len(ui_origin):]
+            value = value[len(ui_origin) :]
         headers.append((lower, value))
     for value in upstream.headers.get_list("set-cookie"):
         if (scoped := _set_cookie(value)) is not None:
@@ -174,21 +206,28 @@ def _settings(body: bytes) -> bytes:
 
 def page_csp(html: bytes) -> str:
     """The CSP of a UI page: the dashboard's, plus the hash of each of its inline scripts."""
-    hashes = "".join(f" 'sha256-{base64.b64encode(hashlib.sha256(m.group(1)).digest()).decode()}'"
-                     for m in INLINE_SCRIPT.finditer(html))
+    hashes = "".join(
+        f" 'sha256-{base64.b64encode(hashlib.sha256(m.group(1)).digest()).decode()}'"
+        for m in INLINE_SCRIPT.finditer(html)
+    )
     return CSP.format(hashes=hashes)
 
 
-def _response(upstream: httpx.Response, body: bytes | AsyncIterator[bytes] | None, ui_origin: str,
-              csp: str | None = None, *, immutable: bool = False) -> Response:
+def _response(
+    upstream: httpx.Response,
+    body: bytes | AsyncIterator[bytes] | None,
+    ui_origin: str,
+    csp: str | None = None,
+    *,
+    immutable: bool = False,
+) -> Response:
     """The UI's answer: `body` bytes (read and perhaps rewritten: decoded, its length recomputed), a stream of the
     raw bytes, or None (HEAD)."""
     rewritten = isinstance(body, bytes)
     if body is None or isinstance(body, bytes):
         response = Response(status_code=upstream.status_code, content=body or b"")
     else:
-        response = StreamingResponse(body, status_code=upstream.status_code,
-                                     background=BackgroundTask(upstream.aclose))
+        response = StreamingResponse(body, status_code=upstream.status_code, background=BackgroundTask(upstream.aclose))
     headers = _returned_headers(upstream, ui_origin, rewritten=rewritten)
     if isinstance(body, bytes):  # rewritten
         headers.append((b"content-length", str(len(body)).encode()))
@@ -229,8 +268,10 @@ async def temporal_ui(request: Request, path: str) -> Response:  # noqa: ARG001 
     client = _client(request)
     content = await request.body() if method == "POST" else None
     try:
-        upstream = await client.send(client.build_request(method, url, headers=_forwarded_headers(request, ui_origin),
-                                                          content=content), stream=True)
+        upstream = await client.send(
+            client.build_request(method, url, headers=_forwarded_headers(request, ui_origin), content=content),
+            stream=True,
+        )
     except httpx.HTTPError as err:
         return _refuse(raw_path, 503, f"The Temporal Web UI does not answer at {ui_origin} ({type(err).__name__}).")
 

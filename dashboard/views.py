@@ -63,12 +63,26 @@ class StepRow:
 
     def as_json(self) -> dict[str, Any]:
         s = self.step
-        return {"workflow_id": s.workflow_id, "process": s.process_kind, "case_ref": s.case_ref, "la": s.la,
-                "rule_id": s.rule_id, "basis": s.basis, "owner": s.owner, "owner_name": self.owner_name,
-                "due": s.due.isoformat(), "target": s.target.isoformat(), "days_left": s.days_left,
-                "overdue": s.overdue, "due_soon": self.due_soon, "status": self.status, "exempt": s.exempt,
-                "days_text": self.days_text, "temporal_url": self.workflow_url or None,
-                "stopped_outside_sendclock": s.stopped}
+        return {
+            "workflow_id": s.workflow_id,
+            "process": s.process_kind,
+            "case_ref": s.case_ref,
+            "la": s.la,
+            "rule_id": s.rule_id,
+            "basis": s.basis,
+            "owner": s.owner,
+            "owner_name": self.owner_name,
+            "due": s.due.isoformat(),
+            "target": s.target.isoformat(),
+            "days_left": s.days_left,
+            "overdue": s.overdue,
+            "due_soon": self.due_soon,
+            "status": self.status,
+            "exempt": s.exempt,
+            "days_text": self.days_text,
+            "temporal_url": self.workflow_url or None,
+            "stopped_outside_sendclock": s.stopped,
+        }
 
 
 @dataclass(frozen=True)
@@ -82,12 +96,22 @@ class Filters:
 
     def keep(self, row: StepRow) -> bool:
         s = row.step
-        return ((not self.la or s.la == self.la) and (not self.owner or s.owner == self.owner)
-                and (not self.rule or s.rule_id == self.rule) and (not self.process or s.process_kind == self.process))
+        return (
+            (not self.la or s.la == self.la)
+            and (not self.owner or s.owner == self.owner)
+            and (not self.rule or s.rule_id == self.rule)
+            and (not self.process or s.process_kind == self.process)
+        )
 
     def query(self, **changes: Any) -> dict[str, str]:
-        values = {"la": self.la, "owner": self.owner, "rule": self.rule, "process": self.process, "sort": self.sort,
-                  "desc": "1" if self.desc else ""} | changes
+        values = {
+            "la": self.la,
+            "owner": self.owner,
+            "rule": self.rule,
+            "process": self.process,
+            "sort": self.sort,
+            "desc": "1" if self.desc else "",
+        } | changes
         return {k: v for k, v in values.items() if v}
 
 
@@ -110,13 +134,28 @@ def step_list(web: Web, user: User, view: str, filters: Filters) -> StepList:
         steps = open_steps(session, today, owner=scope.owner)
         stopped = stopped_processes(session)
     mine = {s.workflow_id for s in steps}
-    stopped_views = [{"case_ref": st.process.case_ref, "la": st.process.la, "sentence": st.sentence,
-                      "label": PROCESS_LABELS.get(st.process.kind, st.process.kind),
-                      "workflow_id": st.process.workflow_id}
-                     for st in stopped if scope.everything or st.process.workflow_id in mine]
-    every = [StepRow(step=s, owner_name=web.staff_name(s.owner), days_text=days_text(s),
-                     workflow_url=web.workflow_url(s.workflow_id, user), due_soon=0 <= s.days_left <= soon,
-                     process_label=PROCESS_LABELS.get(s.process_kind, s.process_kind)) for s in steps]
+    stopped_views = [
+        {
+            "case_ref": st.process.case_ref,
+            "la": st.process.la,
+            "sentence": st.sentence,
+            "label": PROCESS_LABELS.get(st.process.kind, st.process.kind),
+            "workflow_id": st.process.workflow_id,
+        }
+        for st in stopped
+        if scope.everything or st.process.workflow_id in mine
+    ]
+    every = [
+        StepRow(
+            step=s,
+            owner_name=web.staff_name(s.owner),
+            days_text=days_text(s),
+            workflow_url=web.workflow_url(s.workflow_id, user),
+            due_soon=0 <= s.days_left <= soon,
+            process_label=PROCESS_LABELS.get(s.process_kind, s.process_kind),
+        )
+        for s in steps
+    ]
     options = {
         "la": [(v, v) for v in sorted({r.step.la for r in every})],
         "owner": sorted({(r.step.owner, r.owner_name) for r in every}, key=lambda o: o[1].lower()),
@@ -124,8 +163,12 @@ def step_list(web: Web, user: User, view: str, filters: Filters) -> StepList:
         "process": sorted({(r.step.process_kind, r.process_label) for r in every}),
     }
     rows = [r for r in every if filters.keep(r)]
-    counts = {"overdue": sum(r.step.overdue for r in rows), "due_soon": sum(r.due_soon for r in rows),
-              "open": len(rows), "exempt": sum(r.step.exempt for r in rows)}
+    counts = {
+        "overdue": sum(r.step.overdue for r in rows),
+        "due_soon": sum(r.due_soon for r in rows),
+        "open": len(rows),
+        "exempt": sum(r.step.exempt for r in rows),
+    }
     if view == "overdue":
         rows = [r for r in rows if r.step.overdue]
     elif view == "due-soon":
@@ -139,10 +182,17 @@ def step_list(web: Web, user: User, view: str, filters: Filters) -> StepList:
 # --- case timeline -------------------------------------------------------------------------------------------
 
 EVENT_LABELS = {
-    "process-opened": "Received", "step-opened": "Step opened", "reminder-sent": "Reminder sent",
-    "escalation-sent": "Escalation sent", "exemption-recorded": "Exemption recorded", "completed": "Completed",
-    "withdrawn": "Withdrawn", "cancelled": "Cancelled", "reassigned": "Reassigned",
-    "step-rescheduled": "Rescheduled", "notification-failed": "Notification failed",
+    "process-opened": "Received",
+    "step-opened": "Step opened",
+    "reminder-sent": "Reminder sent",
+    "escalation-sent": "Escalation sent",
+    "exemption-recorded": "Exemption recorded",
+    "completed": "Completed",
+    "withdrawn": "Withdrawn",
+    "cancelled": "Cancelled",
+    "reassigned": "Reassigned",
+    "step-rescheduled": "Rescheduled",
+    "notification-failed": "Notification failed",
 }
 
 
@@ -173,8 +223,11 @@ class ProcessView:
         key = completion_key(self.process.workflow_id, step.rule_id, step.instance)
         found = next((e for e in self.events if e.key == key), None)
         try:
-            return date.fromisoformat(found.data["meeting_held_on"]) if found and found.data.get(
-                "meeting_held_on") else None
+            return (
+                date.fromisoformat(found.data["meeting_held_on"])
+                if found and found.data.get("meeting_held_on")
+                else None
+            )
         except (TypeError, ValueError):
             return None
 
@@ -214,8 +267,13 @@ def step_state_text(step: Step, today: date, meeting_on: date | None = None) -> 
         return "Completed"
     if step.status == "open":
         left = (step.due - today).days
-        return f"Open, {plural(-left, 'day')} overdue" if left < 0 else "Open, due today" if left == 0 else \
-            f"Open, {plural(left, 'day')} left"
+        return (
+            f"Open, {plural(-left, 'day')} overdue"
+            if left < 0
+            else "Open, due today"
+            if left == 0
+            else f"Open, {plural(left, 'day')} left"
+        )
     return step.status.capitalize()
 
 
@@ -231,10 +289,18 @@ def backdating_flags(web: Web, process: Process, steps: list[Step], events: list
         if s.status != "completed" or completion is None:
             continue
         prefix = step_prefix(process.workflow_id, s.rule_id, s.instance)
-        escalations = [(e.occurred_at, e.data or {}) for e in events
-                       if e.kind == ESCALATION and e.key.startswith(prefix)]
-        flag = completion_flag(given=s.completed_on, recorded_at=completion.occurred_at, actor=completion.actor,
-                               escalations=escalations, calendar=calendar, working_days=limit, tz=settings.timezone)
+        escalations = [
+            (e.occurred_at, e.data or {}) for e in events if e.kind == ESCALATION and e.key.startswith(prefix)
+        ]
+        flag = completion_flag(
+            given=s.completed_on,
+            recorded_at=completion.occurred_at,
+            actor=completion.actor,
+            escalations=escalations,
+            calendar=calendar,
+            working_days=limit,
+            tz=settings.timezone,
+        )
         if flag:
             found[(s.rule_id, s.instance)] = flag
     return found
@@ -256,35 +322,73 @@ def case_timeline(web: Web, user: User, case_ref: str) -> list[ProcessView]:
             if seen is None:
                 continue
             process, steps, events = seen
-            views.append(ProcessView(process=process, label=PROCESS_LABELS.get(p.kind, p.kind), steps=steps,
-                                     events=events, workflow_url=web.workflow_url(p.workflow_id, user),
-                                     backdated=backdating_flags(web, *detail),
-                                     reopened=reopened.get(p.workflow_id)))
+            views.append(
+                ProcessView(
+                    process=process,
+                    label=PROCESS_LABELS.get(p.kind, p.kind),
+                    steps=steps,
+                    events=events,
+                    workflow_url=web.workflow_url(p.workflow_id, user),
+                    backdated=backdating_flags(web, *detail),
+                    reopened=reopened.get(p.workflow_id),
+                )
+            )
     return views
 
 
 def _step_json(v: ProcessView, s: Step, today: date) -> dict[str, Any]:
     meeting = v.meeting_on(s)
-    return {"rule_id": s.rule_id, "title": rule_title(s), "instance": s.instance, "basis": s.basis,
-            "anchor": s.anchor.isoformat(),
-            "due": s.due.isoformat(), "target": s.target.isoformat(), "owner": s.owner, "status": s.status,
-            "state": step_state_text(s, today, meeting), "warning": transfer_warning(s),
-            "meeting_held_on": meeting.isoformat() if meeting else None, "exempt": s.exempt,
-            "exemption_ground": s.exemption_ground,
-            "completed_on": s.completed_on.isoformat() if s.completed_on else None, "on_time": s.on_time,
-            "days_late": s.days_late, "backdated": v.backdated_of(s), "explanation": s.explanation}
+    return {
+        "rule_id": s.rule_id,
+        "title": rule_title(s),
+        "instance": s.instance,
+        "basis": s.basis,
+        "anchor": s.anchor.isoformat(),
+        "due": s.due.isoformat(),
+        "target": s.target.isoformat(),
+        "owner": s.owner,
+        "status": s.status,
+        "state": step_state_text(s, today, meeting),
+        "warning": transfer_warning(s),
+        "meeting_held_on": meeting.isoformat() if meeting else None,
+        "exempt": s.exempt,
+        "exemption_ground": s.exemption_ground,
+        "completed_on": s.completed_on.isoformat() if s.completed_on else None,
+        "on_time": s.on_time,
+        "days_late": s.days_late,
+        "backdated": v.backdated_of(s),
+        "explanation": s.explanation,
+    }
 
 
 def timeline_json(views: list[ProcessView], today: date, web: Web) -> list[dict[str, Any]]:
-    return [{
-        "workflow_id": v.process.workflow_id, "process": v.process.kind, "case_ref": v.process.case_ref,
-        "la": v.process.la, "owner": v.process.owner, "status": v.process.status,
-        "received_on": v.process.received_on.isoformat(), "outcome": v.process.outcome, "facts": v.process.facts,
-        "temporal_url": v.workflow_url or None,  # None: the user may not open the Temporal Web UI
-        "steps": [_step_json(v, s, today) for s in v.steps],
-        "events": [{"occurred_at": e.occurred_at.isoformat(), "kind": e.kind, "label": event_label(e.kind),
-                    "rule_id": e.rule_id, "actor": e.actor, "data": e.data} for e in v.events],
-    } for v in views]
+    return [
+        {
+            "workflow_id": v.process.workflow_id,
+            "process": v.process.kind,
+            "case_ref": v.process.case_ref,
+            "la": v.process.la,
+            "owner": v.process.owner,
+            "status": v.process.status,
+            "received_on": v.process.received_on.isoformat(),
+            "outcome": v.process.outcome,
+            "facts": v.process.facts,
+            "temporal_url": v.workflow_url or None,  # None: the user may not open the Temporal Web UI
+            "steps": [_step_json(v, s, today) for s in v.steps],
+            "events": [
+                {
+                    "occurred_at": e.occurred_at.isoformat(),
+                    "kind": e.kind,
+                    "label": event_label(e.kind),
+                    "rule_id": e.rule_id,
+                    "actor": e.actor,
+                    "data": e.data,
+                }
+                for e in v.events
+            ],
+        }
+        for v in views
+    ]
 
 
 # --- outbox --------------------------------------------------------------------------------------------------
@@ -294,7 +398,19 @@ def outbox_rows(web: Web, user: User) -> list[dict[str, Any]]:
     with web.sessionmaker() as session:
         messages = recent_outbox(session, limit=OUTBOX_LIMIT, recipient=scope_of(user).owner)
     zone = web.zone
-    return [{"created": m.created_at.astimezone(zone), "recipient": web.staff_name(m.recipient),
-             "recipient_id": m.recipient, "kind": m.kind, "channel": m.channel, "status": m.status,
-             "subject": m.subject, "attempts": m.attempts, "error": m.error, "workflow_id": m.process_id,
-             "rule_id": m.rule_id} for m in messages]
+    return [
+        {
+            "created": m.created_at.astimezone(zone),
+            "recipient": web.staff_name(m.recipient),
+            "recipient_id": m.recipient,
+            "kind": m.kind,
+            "channel": m.channel,
+            "status": m.status,
+            "subject": m.subject,
+            "attempts": m.attempts,
+            "error": m.error,
+            "workflow_id": m.process_id,
+            "rule_id": m.rule_id,
+        }
+        for m in messages
+    ]

@@ -3,7 +3,6 @@ session lasts (session_hours, absolute) and how long it may stay idle (session_i
 sign-in throttle (sign_in_*; SECURITY.md, "Sign-in and sessions"). This module keeps the session secret: the
 configured one, or a random one kept under var/."""
 
-
 from __future__ import annotations
 
 import os

@@ -71,10 +71,13 @@ class EncryptionCodec(PayloadCodec):
         if cipher is None:
             raise UnknownKeyError(
                 f"payload encrypted with key id {key_id!r}, which is not configured (configured: "
-                f"{', '.join(self._ciphers)}): add that key to security.payload_keys or the key file")
+                f"{', '.join(self._ciphers)}): add that key to security.payload_keys or the key file"
+            )
         try:
             plain = cipher.decrypt(payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:], key_id.encode())
         except InvalidTag:
-            raise DecryptionError(f"payload under key id {key_id!r} does not decrypt: it was altered, or the key "
-                                  "configured under that id is not the one that encrypted it") from None
+            raise DecryptionError(
+                f"payload under key id {key_id!r} does not decrypt: it was altered, or the key "
+                "configured under that id is not the one that encrypted it"
+            ) from None
         return Payload.FromString(plain)

@@ -8,7 +8,7 @@ import binascii
 import os
 import re
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,10 @@ class BadKey(ValueError):
 def parse_key(entry: str) -> tuple[str, bytes]:
     key_id, sep, encoded = entry.strip().partition(":")
     if not sep or not KEY_ID.fullmatch(key_id):
-        raise BadKey("payload key: write it as KEYID:BASE64 (KEYID of letters, digits, '.', '_', '-'); "
-                     "`sendclock key new` prints one")
+        raise BadKey(
+            "payload key: write it as KEYID:BASE64 (KEYID of letters, digits, '.', '_', '-'); "
+            "`sendclock key new` prints one"
+        )
     try:
         key = base64.b64decode(encoded.strip(), validate=True)
     except (binascii.Error, ValueError):
@@ -63,7 +65,7 @@ def configured_keys(settings: Any) -> list[tuple[str, bytes]]:
 
 def new_key(key_id: str | None = None) -> str:
     """A fresh key entry, "KEYID:base64" (the id defaults to k<UTC date and time>, so newer ids sort later)."""
-    key_id = key_id or datetime.now(timezone.utc).strftime("k%Y%m%dT%H%M%S")
+    key_id = key_id or datetime.now(UTC).strftime("k%Y%m%dT%H%M%S")
     if not KEY_ID.fullmatch(key_id):
         raise BadKey(f"key id {key_id!r}: use letters, digits, '.', '_' or '-' (at most 64)")
     return f"{key_id}:{base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode()}"
@@ -75,9 +77,11 @@ def ensure_key_file(path: Path) -> bool:
     if path.exists():
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = ("# sendclock payload keys (security/keys.py), oldest first: the last one encrypts, all decrypt.\n"
-            "# Back this file up apart from the databases: without it, encrypted histories cannot be read.\n"
-            f"{new_key()}\n")
+    text = (
+        "# sendclock payload keys (security/keys.py), oldest first: the last one encrypts, all decrypt.\n"
+        "# Back this file up apart from the databases: without it, encrypted histories cannot be read.\n"
+        f"{new_key()}\n"
+    )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(text)

@@ -20,7 +20,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ class SigningKeyError(ValueError):
 def fingerprint(public_raw: bytes) -> str:
     """The first 16 hex digits of SHA-256 of the raw public key, in groups of four, for people to compare."""
     digest = hashlib.sha256(public_raw).hexdigest()[:16]
-    return " ".join(digest[i:i + 4] for i in range(0, 16, 4))
+    return " ".join(digest[i : i + 4] for i in range(0, 16, 4))
 
 
 @dataclass(frozen=True)
@@ -68,15 +68,18 @@ class SigningKey:
 
     def pem(self) -> str:
         """The key as written to its file: comment lines (id, fingerprint), then the PKCS#8 PEM block."""
-        block = self.private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()).decode()
-        return (f"# sendclock signing key (Ed25519): it signs evidence bundles. Keep it secret; back it up.\n"
-                f"# key id: {self.key_id}\n# public key fingerprint: {self.fingerprint}\n{block}")
+        block = self.private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        return (
+            f"# sendclock signing key (Ed25519): it signs evidence bundles. Keep it secret; back it up.\n"
+            f"# key id: {self.key_id}\n# public key fingerprint: {self.fingerprint}\n{block}"
+        )
 
 
 def new_signing_key(key_id: str | None = None) -> SigningKey:
     """A fresh key; the id defaults to s<UTC date and time>."""
-    key_id = key_id or datetime.now(timezone.utc).strftime("s%Y%m%dT%H%M%S")
+    key_id = key_id or datetime.now(UTC).strftime("s%Y%m%dT%H%M%S")
     if not KEY_ID.fullmatch(key_id):
         raise SigningKeyError(f"key id {key_id!r}: use letters, digits, '.', '_' or '-' (at most 64)")
     return SigningKey(key_id, Ed25519PrivateKey.generate())

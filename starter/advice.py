@@ -25,7 +25,6 @@ from config.settings import Settings
 from starter.requests import RequestError, check_staff, consume_start_error, step_options, update
 from workflows import search_attributes as sa
 from workflows.ehc_advice import RULE, EhcAdviceRequest
-from workflows.registry import ADVICE
 from workflows.models import (
     AdviceRequest,
     AdviceRunInput,
@@ -34,6 +33,7 @@ from workflows.models import (
     Exemption,
     Withdrawal,
 )
+from workflows.registry import ADVICE
 
 
 @dataclass(frozen=True)
@@ -58,16 +58,19 @@ async def start_advice_request(client: Client, settings: Settings, request: Advi
         task_queue=settings.temporal.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        search_attributes=TypedSearchAttributes([
-            SearchAttributePair(sa.CASE_REF, request.case_ref),
-            SearchAttributePair(sa.PROCESS, ADVICE.kind),
-            SearchAttributePair(sa.LA, request.la),
-        ]),
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(sa.CASE_REF, request.case_ref),
+                SearchAttributePair(sa.PROCESS, ADVICE.kind),
+                SearchAttributePair(sa.LA, request.la),
+            ]
+        ),
     )
     update_id = str(uuid.uuid4())
     try:
-        state = await client.execute_update_with_start_workflow(EhcAdviceRequest.opened, id=update_id,
-                                                                start_workflow_operation=operation)
+        state = await client.execute_update_with_start_workflow(
+            EhcAdviceRequest.opened, id=update_id, start_workflow_operation=operation
+        )
     except (WorkflowAlreadyStartedError, RPCError) as err:  # closed already: report it as it stands
         if isinstance(err, RPCError) and err.status != RPCStatusCode.ALREADY_EXISTS:
             raise
@@ -80,9 +83,14 @@ async def start_advice_request(client: Client, settings: Settings, request: Advi
 def _checked(started: Started, request: AdviceRequest) -> Started:
     existing = started.state.request
     if (existing.la, existing.case_ref, existing.received_on) != (request.la, request.case_ref, request.received_on):
-        raise RequestError(Problem(
-            "la", f"this case already has a request received on {existing.received_on} from {existing.la!r}; "
-                  f"not starting another from {request.la!r}", CONFLICT))
+        raise RequestError(
+            Problem(
+                "la",
+                f"this case already has a request received on {existing.received_on} from {existing.la!r}; "
+                f"not starting another from {request.la!r}",
+                CONFLICT,
+            )
+        )
     return started
 
 
@@ -103,5 +111,3 @@ async def record_exemption(client: Client, settings: Settings, workflow_id: str,
 async def withdraw(client: Client, settings: Settings, workflow_id: str, withdrawal: Withdrawal) -> AdviceState:
     check_staff(settings, by=withdrawal.by)
     return await update(client, workflow_id, EhcAdviceRequest.withdraw, withdrawal)
-
-

@@ -17,8 +17,16 @@ from workflows.models import PlanStepInput
 from workflows.models.common import FIRST_DATE, LAST_DATE
 
 
-def explain_deadline(settings: Settings, rule_id: str, anchor: date, *, post16: bool = False, la: str | None = None,
-                     reading: str | None = None, closures: Iterable[Closure] = ()) -> Deadline:
+def explain_deadline(
+    settings: Settings,
+    rule_id: str,
+    anchor: date,
+    *,
+    post16: bool = False,
+    la: str | None = None,
+    reading: str | None = None,
+    closures: Iterable[Closure] = (),
+) -> Deadline:
     """The due date, target and explanation of `rule_id` from `anchor`, on the school's calendar (plus `closures`),
     with the school's readings unless `reading` is given. `post16` and `la` are for the derived transfer-year
     meeting date: plan back from the post-16 date, or use that LA's own date."""
@@ -29,13 +37,17 @@ def explain_deadline(settings: Settings, rule_id: str, anchor: date, *, post16: 
     except ValueError as err:
         raise RequestError(f"from: {err}") from None
     if not FIRST_DATE <= anchor <= LAST_DATE:  # far-future anchors would overflow the date arithmetic
-        raise RequestError(f"from: {anchor} is outside the dates sendclock accepts: from {FIRST_DATE} (the SEND "
-                           f"Regulations 2014 came into force) to {LAST_DATE}")
+        raise RequestError(
+            f"from: {anchor} is outside the dates sendclock accepts: from {FIRST_DATE} (the SEND "
+            f"Regulations 2014 came into force) to {LAST_DATE}"
+        )
     if rule.convention is not Convention.C9:
         for field, given in (("post16", post16), ("la", la)):
             if given:
-                raise RequestError(f"{field}: only for a planning date derived from the transfer review "
-                                   f"(phase-transfer-meeting-by), not {rule_id}")
+                raise RequestError(
+                    f"{field}: only for a planning date derived from the transfer review "
+                    f"(phase-transfer-meeting-by), not {rule_id}"
+                )
     if reading is not None and reading not in READINGS:
         raise RequestError(f"reading: {reading!r} is not a reading; use clear or inclusive")
     if la is not None and settings.la_practice(la) is None:
@@ -43,6 +55,12 @@ def explain_deadline(settings: Settings, rule_id: str, anchor: date, *, post16: 
         raise RequestError(f"la: no LA named {la!r} in the settings (las.<name>; configured: {known})")
     if reading is not None:
         settings = settings.model_copy(update={"law": settings.law.model_copy(update={"notice_reading": reading})})
-    request = PlanStepInput(rule_id=rule_id, anchor=anchor, owner="-", escalate_to="-", la=la,
-                            derived_from="post16-transfer-review" if post16 else None)
+    request = PlanStepInput(
+        rule_id=rule_id,
+        anchor=anchor,
+        owner="-",
+        escalate_to="-",
+        la=la,
+        derived_from="post16-transfer-review" if post16 else None,
+    )
     return deadline_for(settings, request, school_calendar(settings).with_closures(closures))

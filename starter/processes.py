@@ -24,8 +24,16 @@ from commands.errors import CONFLICT, Problem
 from config.settings import Settings
 from starter.requests import RequestError, check_staff, consume_start_error, update
 from workflows import search_attributes as sa
-from workflows.models import (Cancellation, LaDecision, ProcessHeader, ProcessState, Reassignment, Replan, StepDone,
-                              StepExemption)
+from workflows.models import (
+    Cancellation,
+    LaDecision,
+    ProcessHeader,
+    ProcessState,
+    Reassignment,
+    Replan,
+    StepDone,
+    StepExemption,
+)
 from workflows.process import StatutoryProcess
 
 
@@ -39,32 +47,45 @@ def check_header(settings: Settings, header: ProcessHeader) -> None:
     check_staff(settings, owner=header.owner, escalate_to=header.escalate_to)
 
 
-async def start_process(client: Client, settings: Settings, run: Any, run_input: Any, workflow_id: str,
-                        kind: str) -> StartedProcess:
+async def start_process(
+    client: Client, settings: Settings, run: Any, run_input: Any, workflow_id: str, kind: str
+) -> StartedProcess:
     """Start `run` (a process workflow's run method) with `run_input`, or return the one already there."""
     check_header(settings, run_input.header)
     operation = WithStartWorkflowOperation(
-        run, run_input, id=workflow_id, task_queue=settings.temporal.task_queue,
+        run,
+        run_input,
+        id=workflow_id,
+        task_queue=settings.temporal.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        search_attributes=TypedSearchAttributes([
-            SearchAttributePair(sa.CASE_REF, run_input.header.case_ref),
-            SearchAttributePair(sa.PROCESS, kind),
-            SearchAttributePair(sa.LA, run_input.header.la),
-        ]),
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(sa.CASE_REF, run_input.header.case_ref),
+                SearchAttributePair(sa.PROCESS, kind),
+                SearchAttributePair(sa.LA, run_input.header.la),
+            ]
+        ),
     )
     update_id = str(uuid.uuid4())
     try:
-        state = await client.execute_update_with_start_workflow(StatutoryProcess.process_opened, id=update_id,
-                                                                start_workflow_operation=operation)
+        state = await client.execute_update_with_start_workflow(
+            StatutoryProcess.process_opened, id=update_id, start_workflow_operation=operation
+        )
     except (WorkflowAlreadyStartedError, RPCError) as err:  # closed already: report it as it stands
         if isinstance(err, RPCError) and err.status != RPCStatusCode.ALREADY_EXISTS:
             raise
         consume_start_error(operation)
         state = await process_state(client, workflow_id)
     if state.header.la != run_input.header.la:
-        raise RequestError(Problem("la", f"this case already has this process with {state.header.la!r}; "
-                                         f"not starting another with {run_input.header.la!r}", CONFLICT))
+        raise RequestError(
+            Problem(
+                "la",
+                f"this case already has this process with {state.header.la!r}; "
+                f"not starting another with {run_input.header.la!r}",
+                CONFLICT,
+            )
+        )
     # Created by this call if its update is the one that came with the start (workflows/process.py).
     return StartedProcess(state=state, created=state.start_update_id == update_id)
 
@@ -98,8 +119,9 @@ async def cancel_step(client: Client, settings: Settings, workflow_id: str, canc
     return await update(client, workflow_id, StatutoryProcess.cancel_step, cancellation)
 
 
-async def reassessment_decided(client: Client, settings: Settings, workflow_id: str,
-                               decision: LaDecision) -> ProcessState:
+async def reassessment_decided(
+    client: Client, settings: Settings, workflow_id: str, decision: LaDecision
+) -> ProcessState:
     """The LA's decision on a request to re-assess (workflows/reassessment.py)."""
     from workflows.reassessment import Reassessment
 

@@ -27,9 +27,11 @@ def check_staff(settings: Settings, **fields: str) -> None:
 
 def step_options(settings: Settings) -> StepOptions:
     retry = settings.notifications
-    return StepOptions(notify_attempts=retry.retry_attempts,
-                       notify_initial_interval=timedelta(seconds=retry.retry_initial_seconds),
-                       notify_maximum_interval=timedelta(seconds=retry.retry_max_seconds))
+    return StepOptions(
+        notify_attempts=retry.retry_attempts,
+        notify_initial_interval=timedelta(seconds=retry.retry_initial_seconds),
+        notify_maximum_interval=timedelta(seconds=retry.retry_max_seconds),
+    )
 
 
 async def update(client: Client, workflow_id: str, handler: Any, argument: Any) -> Any:
@@ -47,16 +49,24 @@ async def update(client: Client, workflow_id: str, handler: Any, argument: Any) 
 def refusal(cause: BaseException) -> Problem:
     """What a workflow's rejection of an update says: the field and code it gave (workflows/refusal.py), or, from a
     workflow version that raised ValueError("field: reason"), the field read from the text."""
-    if isinstance(cause, ApplicationError) and cause.type == INVALID_REQUEST and cause.details \
-            and isinstance(cause.details[0], dict):
+    if (
+        isinstance(cause, ApplicationError)
+        and cause.type == INVALID_REQUEST
+        and cause.details
+        and isinstance(cause.details[0], dict)
+    ):
         given = cause.details[0]
         return Problem(str(given.get("field") or "form"), cause.message, str(given.get("code") or "invalid"))
     return Problem.from_text(getattr(cause, "message", None) or str(cause))
 
 
-ENDED = {WorkflowExecutionStatus.COMPLETED: "already completed", WorkflowExecutionStatus.FAILED: "failed",
-         WorkflowExecutionStatus.CANCELED: "been cancelled", WorkflowExecutionStatus.TERMINATED: "been terminated",
-         WorkflowExecutionStatus.TIMED_OUT: "timed out"}
+ENDED = {
+    WorkflowExecutionStatus.COMPLETED: "already completed",
+    WorkflowExecutionStatus.FAILED: "failed",
+    WorkflowExecutionStatus.CANCELED: "been cancelled",
+    WorkflowExecutionStatus.TERMINATED: "been terminated",
+    WorkflowExecutionStatus.TIMED_OUT: "timed out",
+}
 
 
 async def _ended(client: Client, workflow_id: str) -> str:

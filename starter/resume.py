@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session, sessionmaker
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import EventType, ResetReapplyType
 from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
 from temporalio.client import Client
-from sqlalchemy.orm import Session, sessionmaker
 
 from audit.divergence import NOT_FOUND
 from starter.client.visibility import view
@@ -44,30 +44,38 @@ async def resume(client: Client, sessions: sessionmaker[Session], process: Proce
     seen = await view(client, process.workflow_id)
     run_id = seen.run_id  # every view but NOT_FOUND names the latest run
     if seen.status == NOT_FOUND or run_id is None:
-        raise CannotResume(f"Temporal no longer holds the history of {process.case_ref}'s process, so it cannot be "
-                           "resumed: start the process again with the dates from its record.")
+        raise CannotResume(
+            f"Temporal no longer holds the history of {process.case_ref}'s process, so it cannot be "
+            "resumed: start the process again with the dates from its record."
+        )
     if seen.status == "completed":
         raise CannotResume(f"{process.case_ref}'s process completed in Temporal; there is nothing to resume.")
     engine = sessions.kw["bind"]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if seen.running:  # reset already (by an earlier resume, or in Temporal): bring the record up to date
         from_run = _stopped_run(sessions, process) or run_id
-        write(engine, lambda c: record_resumed(c, process.workflow_id, at=now, from_run_id=from_run,
-                                               run_id=run_id, by=by))
+        write(
+            engine, lambda c: record_resumed(c, process.workflow_id, at=now, from_run_id=from_run, run_id=run_id, by=by)
+        )
         return Resumed(process.workflow_id, from_run, run_id, already=True)
     history = await client.get_workflow_handle(process.workflow_id, run_id=run_id).fetch_history()
     completed = [e.event_id for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED]
     if not completed:
         raise CannotResume(f"{process.case_ref}'s process stopped before it recorded anything: start it again.")
-    response = await client.workflow_service.reset_workflow_execution(ResetWorkflowExecutionRequest(
-        namespace=client.namespace,
-        workflow_execution=WorkflowExecution(workflow_id=process.workflow_id, run_id=run_id),
-        reason=f"sendclock process resume by {by}", workflow_task_finish_event_id=completed[-1],
-        request_id=str(uuid.uuid5(RESET_NAMESPACE, run_id)),
-        reset_reapply_type=ResetReapplyType.RESET_REAPPLY_TYPE_SIGNAL,
-    ))
-    write(engine, lambda c: record_resumed(c, process.workflow_id, at=now, from_run_id=run_id,
-                                           run_id=response.run_id, by=by))
+    response = await client.workflow_service.reset_workflow_execution(
+        ResetWorkflowExecutionRequest(
+            namespace=client.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=process.workflow_id, run_id=run_id),
+            reason=f"sendclock process resume by {by}",
+            workflow_task_finish_event_id=completed[-1],
+            request_id=str(uuid.uuid5(RESET_NAMESPACE, run_id)),
+            reset_reapply_type=ResetReapplyType.RESET_REAPPLY_TYPE_SIGNAL,
+        )
+    )
+    write(
+        engine,
+        lambda c: record_resumed(c, process.workflow_id, at=now, from_run_id=run_id, run_id=response.run_id, by=by),
+    )
     return Resumed(process.workflow_id, run_id, response.run_id, already=False)
 
 
@@ -75,5 +83,7 @@ def _stopped_run(sessions: sessionmaker[Session], process: Process) -> str | Non
     from store.reconcile import stopped_processes
 
     with sessions() as session:
-        found = [s for s in stopped_processes(session, process.case_ref) if s.process.workflow_id == process.workflow_id]
+        found = [
+            s for s in stopped_processes(session, process.case_ref) if s.process.workflow_id == process.workflow_id
+        ]
     return found[0].data.get("run_id") if found else None

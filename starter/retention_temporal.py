@@ -31,8 +31,11 @@ async def delete_histories(client: Client, workflow_ids: Iterable[str]) -> dict[
 
 async def _delete(client: Client, workflow_id: str, run_id: str) -> bool:
     try:
-        await client.workflow_service.delete_workflow_execution(DeleteWorkflowExecutionRequest(
-            namespace=client.namespace, workflow_execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id)))
+        await client.workflow_service.delete_workflow_execution(
+            DeleteWorkflowExecutionRequest(
+                namespace=client.namespace, workflow_execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id)
+            )
+        )
         return True
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:

@@ -8,17 +8,26 @@ from config.settings import Settings
 from starter.processes import StartedProcess, start_process
 from starter.requests import check_staff, step_options, update
 from workflows.annual_review import TRANSFER, AnnualReview
+from workflows.models import (
+    AppealChange,
+    FinalPlan,
+    MeetingDate,
+    MeetingHeld,
+    PlanCeased,
+    ProcessState,
+    ReviewDecision,
+    ReviewInput,
+)
 from workflows.registry import REVIEW
-from workflows.models import (AppealChange, FinalPlan, MeetingDate, MeetingHeld, PlanCeased, ProcessState,
-                              ReviewDecision, ReviewInput)
 
 
 async def start_review(client: Client, settings: Settings, review: ReviewInput) -> StartedProcess:
     """Start the review cycle of an EHC plan (one per plan; the same case returns the existing one)."""
     if not review.options.model_fields_set:
         review = review.model_copy(update={"options": step_options(settings)})
-    return await start_process(client, settings, AnnualReview.run, review, REVIEW.workflow_id(review.header.case_ref),
-                               REVIEW.kind)
+    return await start_process(
+        client, settings, AnnualReview.run, review, REVIEW.workflow_id(review.header.case_ref), REVIEW.kind
+    )
 
 
 async def set_meeting(client: Client, settings: Settings, workflow_id: str, meeting: MeetingDate) -> ProcessState:
@@ -56,6 +65,11 @@ async def appeal(client: Client, settings: Settings, workflow_id: str, change: A
 def transfer_warnings(state: ProcessState) -> list[str]:
     """A transfer on or before the date reg 18 sets (a January or mid-year move) is allowed, with a warning (the rule
     book's, statutory.conventions.transfer_warning). One line per open reg 18 step."""
-    return [f"Warning: {step.plan.warning}" for step in state.steps
-            if step.rule_id in TRANSFER.values() and step.plan is not None and step.plan.warning
-            and step.status.value == "open"]
+    return [
+        f"Warning: {step.plan.warning}"
+        for step in state.steps
+        if step.rule_id in TRANSFER.values()
+        and step.plan is not None
+        and step.plan.warning
+        and step.status.value == "open"
+    ]

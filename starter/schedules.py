@@ -60,13 +60,20 @@ def digest_schedule(settings: Settings) -> Schedule:
     first_day = digest.weekday_index + 1  # Monday is 0 in Python, 1 in Temporal
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            WeeklyDigest.run, HousekeepingRun(), id=digest_schedule_id(settings),
-            task_queue=settings.temporal.task_queue, execution_timeout=timedelta(hours=1),
+            WeeklyDigest.run,
+            HousekeepingRun(),
+            id=digest_schedule_id(settings),
+            task_queue=settings.temporal.task_queue,
+            execution_timeout=timedelta(hours=1),
         ),
         spec=ScheduleSpec(
-            calendars=[ScheduleCalendarSpec(day_of_week=[ScheduleRange(first_day, FRIDAY)],
-                                            hour=[ScheduleRange(digest.at.hour)],
-                                            minute=[ScheduleRange(digest.at.minute)])],
+            calendars=[
+                ScheduleCalendarSpec(
+                    day_of_week=[ScheduleRange(first_day, FRIDAY)],
+                    hour=[ScheduleRange(digest.at.hour)],
+                    minute=[ScheduleRange(digest.at.minute)],
+                )
+            ],
             time_zone_name=settings.timezone,
         ),
         # Runs a few hours late after an outage (the same morning), never piles up: the next weekday makes up.
@@ -77,8 +84,11 @@ def digest_schedule(settings: Settings) -> Schedule:
 def dispatch_schedule(settings: Settings) -> Schedule:
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            DispatchHeld.run, HousekeepingRun(), id=dispatch_schedule_id(settings),
-            task_queue=settings.temporal.task_queue, execution_timeout=DISPATCH_EVERY,
+            DispatchHeld.run,
+            HousekeepingRun(),
+            id=dispatch_schedule_id(settings),
+            task_queue=settings.temporal.task_queue,
+            execution_timeout=DISPATCH_EVERY,
         ),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=DISPATCH_EVERY)], time_zone_name=settings.timezone),
         # Each run sends everything due, so a missed run needs no catching up and a slow one no company.
@@ -93,8 +103,11 @@ def archive_schedule_id(settings: Settings) -> str:
 def archive_schedule(settings: Settings) -> Schedule:
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            ArchiveClosedRuns.run, ArchiveRunInput(), id=archive_schedule_id(settings),
-            task_queue=settings.temporal.task_queue, execution_timeout=timedelta(minutes=50),
+            ArchiveClosedRuns.run,
+            ArchiveRunInput(),
+            id=archive_schedule_id(settings),
+            task_queue=settings.temporal.task_queue,
+            execution_timeout=timedelta(minutes=50),
         ),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=ARCHIVE_EVERY)], time_zone_name=settings.timezone),
         # Each run archives everything not archived yet: a missed run needs no catching up.
@@ -110,8 +123,11 @@ def reconcile_schedule(settings: Settings) -> Schedule:
     every = timedelta(seconds=settings.temporal.reconcile_seconds)
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            ReconcileProcesses.run, ReconcileRun(), id=reconcile_schedule_id(settings),
-            task_queue=settings.temporal.task_queue, execution_timeout=timedelta(minutes=10),
+            ReconcileProcesses.run,
+            ReconcileRun(),
+            id=reconcile_schedule_id(settings),
+            task_queue=settings.temporal.task_queue,
+            execution_timeout=timedelta(minutes=10),
         ),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)], time_zone_name=settings.timezone),
         # Each run compares everything: a missed run needs no catching up, a slow one no company.
@@ -127,15 +143,22 @@ def chain_head_schedule(settings: Settings) -> Schedule:
     at = settings.notifications.chain_head.at
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            PublishChainHead.run, HousekeepingRun(), id=chain_head_schedule_id(settings),
+            PublishChainHead.run,
+            HousekeepingRun(),
+            id=chain_head_schedule_id(settings),
             task_queue=settings.temporal.task_queue,
             # A worker down at the hour picks the run up when it starts, the same day: the fingerprint is for the
             # day the run reads the record on, and that day's later run, if any, finds it sent.
             execution_timeout=timedelta(hours=12),
         ),
         spec=ScheduleSpec(
-            calendars=[ScheduleCalendarSpec(day_of_week=[ScheduleRange(1, FRIDAY)], hour=[ScheduleRange(at.hour)],
-                                            minute=[ScheduleRange(at.minute)])],
+            calendars=[
+                ScheduleCalendarSpec(
+                    day_of_week=[ScheduleRange(1, FRIDAY)],
+                    hour=[ScheduleRange(at.hour)],
+                    minute=[ScheduleRange(at.minute)],
+                )
+            ],
             time_zone_name=settings.timezone,
         ),
         # Runs a few hours late after an outage (the same morning), never piles up: the next day's covers it all.
@@ -148,6 +171,7 @@ async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) 
     try:
         await client.create_schedule(schedule_id, schedule)
     except ScheduleAlreadyRunningError:
+
         def updated(current: ScheduleUpdateInput) -> ScheduleUpdate:
             schedule.state = current.description.schedule.state
             return ScheduleUpdate(schedule=schedule)
@@ -157,8 +181,10 @@ async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) 
 
 async def ensure_schedules(client: Client, settings: Settings) -> list[str]:
     """Every housekeeping schedule, created or updated; returns their ids."""
-    wanted = {digest_schedule_id(settings): digest_schedule(settings),
-              dispatch_schedule_id(settings): dispatch_schedule(settings)}
+    wanted = {
+        digest_schedule_id(settings): digest_schedule(settings),
+        dispatch_schedule_id(settings): dispatch_schedule(settings),
+    }
     for schedule_id, schedule in wanted.items():
         await ensure_schedule(client, schedule_id, schedule)
     return list(wanted)

@@ -19,6 +19,7 @@ go to <var>/log/<name>.log (appended to, one header line per start).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import os
 import re
@@ -228,10 +229,8 @@ class Stack:
         if child.proc.poll() is not None:
             return
         print(f"stopping the {child.name}...", flush=True)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             child.proc.send_signal(signal.SIGINT)
-        except ProcessLookupError:
-            pass
         signals_before = self.signals
         deadline = time.monotonic() + STOP_TIMEOUT
         while child.proc.poll() is None:
@@ -335,8 +334,9 @@ class Stack:
         if described.config.workflow_execution_retention_ttl.ToTimedelta() < wanted:
             ttl = Duration()
             ttl.FromTimedelta(wanted)
-            await service.update_namespace(UpdateNamespaceRequest(
-                namespace=ns, config=NamespaceConfig(workflow_execution_retention_ttl=ttl)))
+            await service.update_namespace(
+                UpdateNamespaceRequest(namespace=ns, config=NamespaceConfig(workflow_execution_retention_ttl=ttl))
+            )
 
     async def worker_polling(self, worker: Child) -> None:
         from temporalio.api.enums.v1 import TaskQueueType
@@ -380,12 +380,16 @@ class Stack:
     def check_ui_private(self) -> None:
         """The UI has no sign-in and can terminate any process: loopback only, reached through the dashboard."""
         if not self.settings.temporal.ui_proxy:
-            raise StackError("temporal.ui_proxy is off, but sendclock up serves the Temporal Web UI only through the "
-                             "dashboard (/temporal/): turn it on, or run Temporal yourself (docs/deployment.md)")
+            raise StackError(
+                "temporal.ui_proxy is off, but sendclock up serves the Temporal Web UI only through the "
+                "dashboard (/temporal/): turn it on, or run Temporal yourself (docs/deployment.md)"
+            )
         if not is_loopback(self.ui_host):
-            raise StackError(f"temporal.ui_url {self.settings.temporal.ui_url} is not a loopback address: the Temporal "
-                             "Web UI has no sign-in, so sendclock up binds it to loopback (e.g. "
-                             f"http://127.0.0.1:{self.ui_port}) and the dashboard serves it at /temporal/")
+            raise StackError(
+                f"temporal.ui_url {self.settings.temporal.ui_url} is not a loopback address: the Temporal "
+                "Web UI has no sign-in, so sendclock up binds it to loopback (e.g. "
+                f"http://127.0.0.1:{self.ui_port}) and the dashboard serves it at /temporal/"
+            )
 
     def make_var_private(self) -> None:
         """umask 0o077 from now on (children inherit it), and var/ (and a SQLite database elsewhere) tightened."""
@@ -393,11 +397,15 @@ class Stack:
         try:
             changed = secure_var_dir(self.var_dir, self.settings.resolved_database_url)
         except OSError as exc:
-            raise StackError(f"cannot make {self.var_dir} private ({exc.strerror}: {exc.filename}): it holds case "
-                             "data and keys; give it to the account that runs sendclock") from None
+            raise StackError(
+                f"cannot make {self.var_dir} private ({exc.strerror}: {exc.filename}): it holds case "
+                "data and keys; give it to the account that runs sendclock"
+            ) from None
         if changed:
-            print(f"made {len(changed)} file(s) and folder(s) under {self.var_dir} private to this account "
-                  "(0600/0700)", flush=True)
+            print(
+                f"made {len(changed)} file(s) and folder(s) under {self.var_dir} private to this account (0600/0700)",
+                flush=True,
+            )
 
     def start(self) -> None:
         self.check_ui_private()
@@ -416,8 +424,12 @@ class Stack:
         from security.keys import ensure_default_key  # payloads are encrypted from the first start
 
         if key_file := ensure_default_key(self.settings):
-            print(f"warning: created the payload encryption key {key_file}: back it up now, apart from the "
-                  "databases; without it encrypted histories cannot be read (SECURITY.md)", file=sys.stderr, flush=True)
+            print(
+                f"warning: created the payload encryption key {key_file}: back it up now, apart from the "
+                "databases; without it encrypted histories cannot be read (SECURITY.md)",
+                file=sys.stderr,
+                flush=True,
+            )
 
         print(f"starting Temporal on {self.connect_address} and migrating the database...", flush=True)
         temporal = self.start_temporal()
@@ -478,7 +490,8 @@ def run_stack(settings: Settings) -> int:
             f"  Temporal gRPC:    {s.temporal.address} (namespace {s.temporal.namespace}, "
             f"task queue {s.temporal.task_queue})\n"
             f"  database:         {_display_db(s.resolved_database_url)}\n"
-            f"  Temporal state:   {stack.var_dir / 'temporal.db'} (closed histories kept {DEV_RETENTION_DAYS // 365} years)\n"
+            f"  Temporal state:   {stack.var_dir / 'temporal.db'} "
+            f"(closed histories kept {DEV_RETENTION_DAYS // 365} years)\n"
             f"  history archive:  {stack.var_dir / 'archive'}/ (every closed run, hourly; `sendclock audit`)\n"
             f"  logs:             {stack.log_dir}/\n"
             "Ctrl-C stops everything.",

@@ -41,8 +41,12 @@ def sqlite_files(database_url: str | None) -> list[Path]:
     if not database_url:
         return []
     url = make_url(database_url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
-            or url.database.startswith("file:"):
+    if (
+        url.get_backend_name() != "sqlite"
+        or not url.database
+        or url.database == ":memory:"
+        or url.database.startswith("file:")
+    ):
         return []
     database = Path(url.database).expanduser()
     return [database, *(database.with_name(database.name + suffix) for suffix in SQLITE_SIDE_FILES)]

@@ -31,9 +31,7 @@ class Closure(BaseModel, frozen=True):
     @model_validator(mode="after")
     def _end_not_before_start(self) -> Closure:
         if self.end < self.start:
-            raise ValueError(
-                f"closure '{self.label}' ends on {fmt(self.end)}, before it starts on {fmt(self.start)}"
-            )
+            raise ValueError(f"closure '{self.label}' ends on {fmt(self.end)}, before it starts on {fmt(self.start)}")
         return self
 
     def contains(self, d: date) -> bool:
@@ -96,8 +94,7 @@ def england_bank_holidays(year: int) -> Mapping[date, str]:
         return _TABLE[year]
     except KeyError:
         raise ValueError(
-            f"England bank holidays are known for {BANK_HOLIDAY_YEARS[0]}-{BANK_HOLIDAY_YEARS[-1]} "
-            f"only, not {year}"
+            f"England bank holidays are known for {BANK_HOLIDAY_YEARS[0]}-{BANK_HOLIDAY_YEARS[-1]} only, not {year}"
         ) from None
 
 

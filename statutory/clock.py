@@ -6,7 +6,7 @@ through sandbox passthrough. No wall clock is read here: callers pass dates and 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 LONDON = "Europe/London"
@@ -26,7 +26,7 @@ def at_local(d: date, t: time, tz: str = LONDON) -> datetime:
     if t.tzinfo is not None:
         raise ValueError(f"at_local needs a wall-clock time without tzinfo, got {t!r}")
     local = datetime.combine(d, t).replace(tzinfo=ZoneInfo(tz))
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
 def local_date(instant: datetime, tz: str = LONDON) -> date:

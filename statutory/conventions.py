@@ -21,8 +21,18 @@ Reading = Literal["clear", "inclusive"]
 READINGS: tuple[Reading, ...] = ("clear", "inclusive")
 
 _MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 
@@ -177,8 +187,10 @@ def transfer_warning(rule: Rule, transfer: date, due: date) -> str | None:
     if rule.id not in TRANSFER_RULES or transfer > due:
         return None
     when = "before" if transfer < due else "on"
-    return (f"the transfer on {fmt(transfer)} is {when} the date regulation 18 sets ({fmt(due)}): the plan must still "
-            f"be reviewed and amended, naming the new school or institution, before the transfer.")
+    return (
+        f"the transfer on {fmt(transfer)} is {when} the date regulation 18 sets ({fmt(due)}): the plan must still "
+        f"be reviewed and amended, naming the new school or institution, before the transfer."
+    )
 
 
 def describe_count(rule: Rule, anchor: date, due: date, *, reading: Reading = "clear", base: str | None = None) -> str:
@@ -195,25 +207,25 @@ def describe_count(rule: Rule, anchor: date, due: date, *, reading: Reading = "c
     n, unit = _count(rule)  # every convention but C5 counts an amount of a unit
     if c is Convention.C1:
         return (
-            f"Counting convention C1 (\"within N {unit} of\" an event, Dodds v Walker [1981]): the day "
+            f'Counting convention C1 ("within N {unit} of" an event, Dodds v Walker [1981]): the day '
             f"of the event, {fmt(anchor)}, is not counted, so {_period(n, unit)} after it is "
             f"{fmt(due)}, the statutory due date."
         )
     if c is Convention.C2:
         return (
-            f"Counting convention C2 (\"at least N days beginning with\" a day): {fmt(anchor)} is "
+            f'Counting convention C2 ("at least N days beginning with" a day): {fmt(anchor)} is '
             f"day 1, so day {n} is {fmt(due)}, the statutory due date."
         )
     if c is Convention.C3:
         if reading == "clear":
             return (
-                f"Counting convention C3 (\"at least N {unit}' notice\" before a meeting), read as clear days, "
+                f'Counting convention C3 ("at least N {unit}\' notice" before a meeting), read as clear days, '
                 f"the safe reading (Re Hector Whaling [1936] Ch 208): neither the day the notice is given nor the "
                 f"day of the meeting counts, so {_days(n, unit)} clear days before the meeting on {fmt(anchor)} "
                 f"leave {fmt(due)} as the latest day to act, the statutory due date."
             )
         return (
-            f"Counting convention C3 (\"at least N {unit}' notice\" before a meeting), read inclusively as this "
+            f'Counting convention C3 ("at least N {unit}\' notice" before a meeting), read inclusively as this '
             f"school's settings choose (the safe reading, clear days, would be a day earlier): the day of the "
             f"meeting counts, so the latest day to act is {_period(n, unit)} before the meeting on {fmt(anchor)}: "
             f"{fmt(due)}, the statutory due date."
@@ -227,11 +239,11 @@ def describe_count(rule: Rule, anchor: date, due: date, *, reading: Reading = "c
         )
         if rule.direction == "before":
             return (
-                f"Counting convention C8 (\"at least N months before\" an event, calendar months): {n} months "
+                f'Counting convention C8 ("at least N months before" an event, calendar months): {n} months '
                 f"before {fmt(anchor)} is {how}, {fmt(due)}, the statutory due date."
             )
         return (
-            f"Counting convention C8 (\"within N months of\" an event, calendar months): {n} months after "
+            f'Counting convention C8 ("within N months of" an event, calendar months): {n} months after '
             f"{fmt(anchor)} is {how}, {fmt(due)}, the last day of the period."
         )
     if c is Convention.C9:
@@ -252,7 +264,7 @@ def describe_count(rule: Rule, anchor: date, due: date, *, reading: Reading = "c
             f"so they end on the last day of that month"
         )
         return (
-            f"Counting convention C4 (\"a period of N months starting with\" a day, calendar "
+            f'Counting convention C4 ("a period of N months starting with" a day, calendar '
             f"months under the Interpretation Act 1978): {n} months starting with {fmt(anchor)}; "
             f"{how}: {fmt(due)}, the statutory due date."
         )
@@ -265,7 +277,7 @@ def describe_count(rule: Rule, anchor: date, due: date, *, reading: Reading = "c
             f"{_ordinal(anchor.day)}, so the last day of that month)"
         )
         return (
-            f"Counting convention C7 (\"earliest\", months counted as in Dodds v Walker [1981]): "
+            f'Counting convention C7 ("earliest", months counted as in Dodds v Walker [1981]): '
             f"{n} months from {fmt(anchor)} {how}; the earliest date that cannot be refused on "
             f"this ground is the next day, {fmt(due)}."
         )

@@ -30,7 +30,7 @@ class LaMeetingDate(BaseModel, frozen=True):
     day: int = Field(ge=1, le=31)
 
     @model_validator(mode="after")
-    def _real_day(self) -> "LaMeetingDate":
+    def _real_day(self) -> LaMeetingDate:
         date(2000, self.month, self.day)  # a leap year: 29 February is allowed
         return self
 
@@ -53,9 +53,16 @@ class Deadline(BaseModel, frozen=True):
     warning: str | None = None  # a date the law allows but a SENCO should look at (a transfer before reg 18's date)
 
 
-def compute_deadline(rule_id: str, anchor: date, calendar: SchoolCalendar | None = None, *,
-                     reading: Reading = "clear", derived_from: str | None = None,
-                     la_date: LaMeetingDate | None = None, promised_from: date | None = None) -> Deadline:
+def compute_deadline(
+    rule_id: str,
+    anchor: date,
+    calendar: SchoolCalendar | None = None,
+    *,
+    reading: Reading = "clear",
+    derived_from: str | None = None,
+    la_date: LaMeetingDate | None = None,
+    promised_from: date | None = None,
+) -> Deadline:
     """Apply the version of `rule_id` in force on `anchor`. With no calendar, working days are weekdays that are not
     England bank holidays.
 
@@ -68,8 +75,10 @@ def compute_deadline(rule_id: str, anchor: date, calendar: SchoolCalendar | None
     if rule.convention is not Convention.C9 and (derived_from or la_date):
         raise ValueError(f"rule {rule_id!r} is not derived from another rule: derived_from and la_date do not apply")
     if promised_from is not None and (rule.convention is not Convention.C1 or promised_from > anchor):
-        raise ValueError(f"promised_from ({fmt(promised_from)}) is for a 'within' period counted from an earlier "
-                         f"day than {fmt(anchor)}")
+        raise ValueError(
+            f"promised_from ({fmt(promised_from)}) is for a 'within' period counted from an earlier "
+            f"day than {fmt(anchor)}"
+        )
     due = compute_due(rule, anchor, reading=reading, base=derived_from)
     la_line: list[str] = []  # after the counting sentence
     promise_line: list[str] = []  # after the target sentence

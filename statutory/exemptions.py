@@ -96,8 +96,7 @@ def get_ground(rule_id: str, ground_id: str) -> ExemptionGround:
         if ground.id == ground_id:
             return ground
     raise ValueError(
-        f"ground {ground_id!r} does not apply to rule {rule_id!r}; "
-        f"grounds: {', '.join(g.id for g in grounds)}"
+        f"ground {ground_id!r} does not apply to rule {rule_id!r}; grounds: {', '.join(g.id for g in grounds)}"
     )
 
 

@@ -35,8 +35,11 @@ def _run_text(first: date, last: date, reason: str) -> str:
 def describe_target(rule: Rule, due: date, target: date, calendar: SchoolCalendar) -> str:
     """The C6 sentence: why the target is what it is, in the duty-holder's calendar."""
     own = duty_calendar(rule, calendar)
-    whose = (" in the LA's calendar (the LA works through school holidays, so the school's closures do not move "
-             "its target)" if own is not calendar and calendar.closures else "")
+    whose = (
+        " in the LA's calendar (the LA works through school holidays, so the school's closures do not move its target)"
+        if own is not calendar and calendar.closures
+        else ""
+    )
     calendar = own
     if target == due:
         return f"Target (C6): {fmt(due)} is a working day{whose}, so the target is the due date."
@@ -62,26 +65,32 @@ def describe_exemptions(rule: Rule) -> str:
     listed = "; ".join(f"{g.regulation}: {g.summary}" for g in grounds)
     extra = " A school closure is not a ground under reg 8(2)." if rule.id == "ehc-advice" else ""
     return (
-        f"The time limit need not be met (the duty becomes \"as soon as practicable\") if an "
+        f'The time limit need not be met (the duty becomes "as soon as practicable") if an '
         f"exemption applies: {listed}.{extra}"
     )
 
 
 def describe_la_date(la: str, due: date, derived: date) -> str:
     """An LA's own date for transfer-year review meetings, replacing the derived C9 date."""
-    return (f"{la} sets its own date for holding transfer-year review meetings: {fmt(due)} replaces the derived "
-            f"date, {fmt(derived)}.")
+    return (
+        f"{la} sets its own date for holding transfer-year review meetings: {fmt(due)} replaces the derived "
+        f"date, {fmt(derived)}."
+    )
 
 
 def describe_promise(rule: Rule, promised_from: date, promise_due: date, target: date, statutory_target: date) -> str:
     """The school's published promise, counted from the date of the LA's request rather than its receipt."""
     if target < statutory_target:
-        effect = (f"so the school's target is brought forward to {fmt(target)}; the statutory date is the legal "
-                  f"limit, counted from receipt")
+        effect = (
+            f"so the school's target is brought forward to {fmt(target)}; the statutory date is the legal "
+            f"limit, counted from receipt"
+        )
     else:
         effect = "which does not move the target"
-    return (f"The school's SEND policy promises this within {rule.amount} {rule.unit} of the date of the request, "
-            f"{fmt(promised_from)}: by {fmt(promise_due)}, {effect}.")
+    return (
+        f"The school's SEND policy promises this within {rule.amount} {rule.unit} of the date of the request, "
+        f"{fmt(promised_from)}: by {fmt(promise_due)}, {effect}."
+    )
 
 
 def _version(rule: Rule) -> str:
@@ -92,17 +101,31 @@ def _version(rule: Rule) -> str:
 
 def _moves_nothing(rule: Rule, due: date) -> str:
     if rule.guidance:
-        return (f"This date is guidance for planning, not a time limit in law; the target is the last working day "
-                f"on or before {fmt(due)}.")
+        return (
+            f"This date is guidance for planning, not a time limit in law; the target is the last working day "
+            f"on or before {fmt(due)}."
+        )
     if rule.holder is Holder.LA:
-        return (f"The law moves no deadline for weekends or bank holidays: the statutory date stays {fmt(due)}; "
-                f"only the target moves.")
-    return (f"The law moves no deadline for weekends, bank holidays or school closures: the statutory "
-            f"date stays {fmt(due)}; only the target moves.")
+        return (
+            f"The law moves no deadline for weekends or bank holidays: the statutory date stays {fmt(due)}; "
+            f"only the target moves."
+        )
+    return (
+        f"The law moves no deadline for weekends, bank holidays or school closures: the statutory "
+        f"date stays {fmt(due)}; only the target moves."
+    )
 
 
-def explain(rule: Rule, anchor: date, due: date, target: date, calendar: SchoolCalendar, *,
-            reading: Reading = "clear", base: str | None = None) -> list[str]:
+def explain(
+    rule: Rule,
+    anchor: date,
+    due: date,
+    target: date,
+    calendar: SchoolCalendar,
+    *,
+    reading: Reading = "clear",
+    base: str | None = None,
+) -> list[str]:
     return [
         f"{rule.id}: {rule.title}. Duty-holder: {rule.duty_holder}; period: {rule.period}; "
         f"anchor: {rule.anchor}, {fmt(anchor)}.",

@@ -9,9 +9,7 @@ from datetime import date, timedelta
 from statutory.calendar import SchoolCalendar
 
 
-def reminder_dates(
-    target: date, days_before: Sequence[int], calendar: SchoolCalendar
-) -> list[tuple[int, date]]:
+def reminder_dates(target: date, days_before: Sequence[int], calendar: SchoolCalendar) -> list[tuple[int, date]]:
     """(offset, day) for each offset: `target - offset` days, moved back to the last working day
     on or before it. Sorted by date; one entry per date (the largest offset wins)."""
     by_day: dict[date, int] = {}
@@ -45,9 +43,7 @@ def escalation_dates(due: date, calendar: SchoolCalendar, every_days: int, count
     return _spaced(calendar.next_working_day_after(due), calendar, every_days, count)
 
 
-def recurring_dates(
-    start_after: date, calendar: SchoolCalendar, every_days: int, count: int
-) -> list[date]:
-    """"As soon as practicable" nudges: the first working day on or after
+def recurring_dates(start_after: date, calendar: SchoolCalendar, every_days: int, count: int) -> list[date]:
+    """ "As soon as practicable" nudges: the first working day on or after
     `start_after + every_days`, then every `every_days` (moved forward to working days)."""
     return _spaced(start_after + timedelta(days=every_days), calendar, every_days, count)

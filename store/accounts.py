@@ -23,8 +23,15 @@ from store.models import Base
 ROLES = ("senco", "staff", "leadership", "auditor")
 TOKEN_KINDS = ("feed-staff", "feed-school", "api")
 # Why a session ended (WebSession.ended_reason).
-SESSION_END_REASONS = ("signed-out", "signed-in-again", "password-changed", "ended-by-operator", "account-disabled",
-                       "idle", "expired")
+SESSION_END_REASONS = (
+    "signed-out",
+    "signed-in-again",
+    "password-changed",
+    "ended-by-operator",
+    "account-disabled",
+    "idle",
+    "expired",
+)
 # What a sign-in event records (SignInEvent.outcome).
 SIGN_IN_OUTCOMES = ("failed", "throttled", "signed-in", "signed-out", "password-changed", "sessions-ended")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +11,7 @@ from store.accounts import ROLES, AccessToken, Account
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def account_by_username(session: Session, username: str) -> Account | None:
@@ -23,8 +23,9 @@ def add_account(session: Session, *, username: str, password_hash: str, role: st
         raise ValueError(f"role: {role!r} is not one of {', '.join(ROLES)}")
     if account_by_username(session, username) is not None:
         raise ValueError(f"username: {username!r} already exists")
-    account = Account(username=username, password_hash=password_hash, role=role, staff_id=staff_id, active=True,
-                      created_at=now_utc())
+    account = Account(
+        username=username, password_hash=password_hash, role=role, staff_id=staff_id, active=True, created_at=now_utc()
+    )
     session.add(account)
     session.flush()
     return account
@@ -34,10 +35,18 @@ def list_accounts(session: Session) -> list[Account]:
     return list(session.scalars(select(Account).order_by(Account.username)))
 
 
-def add_token(session: Session, *, digest: str, kind: str, staff_id: str | None = None, account_id: int | None = None,
-              label: str = "") -> AccessToken:
-    token = AccessToken(digest=digest, kind=kind, staff_id=staff_id, account_id=account_id, label=label,
-                        created_at=now_utc())
+def add_token(
+    session: Session,
+    *,
+    digest: str,
+    kind: str,
+    staff_id: str | None = None,
+    account_id: int | None = None,
+    label: str = "",
+) -> AccessToken:
+    token = AccessToken(
+        digest=digest, kind=kind, staff_id=staff_id, account_id=account_id, label=label, created_at=now_utc()
+    )
     session.add(token)
     session.flush()
     return token
@@ -45,8 +54,11 @@ def add_token(session: Session, *, digest: str, kind: str, staff_id: str | None 
 
 def live_token(session: Session, digest: str, kinds: tuple[str, ...]) -> AccessToken | None:
     """The token with this digest, if it is of one of `kinds` and not revoked."""
-    return session.scalar(select(AccessToken).where(AccessToken.digest == digest, AccessToken.kind.in_(kinds),
-                                                    AccessToken.revoked_at.is_(None)))
+    return session.scalar(
+        select(AccessToken).where(
+            AccessToken.digest == digest, AccessToken.kind.in_(kinds), AccessToken.revoked_at.is_(None)
+        )
+    )
 
 
 def list_tokens(session: Session) -> list[AccessToken]:

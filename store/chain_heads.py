@@ -44,14 +44,15 @@ class Head:
 def fingerprint(digest: str) -> str:
     """The first 16 hex digits of a hash, in groups of four, for people to compare ("3f2a 9c1b 77de 0a41"), as the
     signing key's fingerprint is shown (security/signing.py)."""
-    return " ".join(digest[i:i + 4] for i in range(0, 16, 4))
+    return " ".join(digest[i : i + 4] for i in range(0, 16, 4))
 
 
 def current_head(session: Session | Connection) -> Head:
     """The chain's head now. Reads only: appends are serialised by the recorder's lock, so the rows up to the head's
     id are all committed once the head is."""
-    last = session.execute(select(EVENT.c.id, EVENT.c.hash).where(EVENT.c.hash.is_not(None))
-                           .order_by(EVENT.c.id.desc()).limit(1)).first()
+    last = session.execute(
+        select(EVENT.c.id, EVENT.c.hash).where(EVENT.c.hash.is_not(None)).order_by(EVENT.c.id.desc()).limit(1)
+    ).first()
     if last is None:
         return Head(event_id=None, hash=GENESIS, rows=0)
     rows = session.execute(select(func.count()).select_from(EVENT).where(EVENT.c.id <= last.id)).scalar_one()
@@ -70,8 +71,16 @@ def publish(connection: Connection, *, on: date, at: datetime, recipients: list[
     if existing is not None:
         return existing, False
     head = current_head(connection)
-    connection.execute(insert(PUBLISHED).values(published_on=on, published_at=at, event_id=head.event_id,
-                                                hash=head.hash, rows=head.rows, recipients=list(recipients)))
+    connection.execute(
+        insert(PUBLISHED).values(
+            published_on=on,
+            published_at=at,
+            event_id=head.event_id,
+            hash=head.hash,
+            rows=head.rows,
+            recipients=list(recipients),
+        )
+    )
     recorded = _published_on(connection, on)
     assert recorded is not None  # inserted just above, in this transaction
     return recorded, True
@@ -119,24 +128,33 @@ def _purged_links(session: Session) -> dict[int, str | None]:
 def _problem(session: Session, published: PublishedHead, purged: dict[int, str | None]) -> str | None:
     if published.event_id is None:
         return None  # sent when the record had no entries: nothing to compare
-    when = (f"The fingerprint sent on {fmt(published.published_on)} ({fingerprint(published.hash)}, event row "
-            f"{published.event_id})")
+    when = (
+        f"The fingerprint sent on {fmt(published.published_on)} ({fingerprint(published.hash)}, event row "
+        f"{published.event_id})"
+    )
     now = session.execute(select(EVENT.c.hash).where(EVENT.c.id == published.event_id)).first()
     if now is None and published.event_id in purged:
         if purged[published.event_id] != published.hash:
-            return (f"{when} does not match the hash the retention purge recorded for that row "
-                    f"({fingerprint(purged[published.event_id] or '-' * 16)}): the record was changed after it was "
-                    "sent")
+            return (
+                f"{when} does not match the hash the retention purge recorded for that row "
+                f"({fingerprint(purged[published.event_id] or '-' * 16)}): the record was changed after it was "
+                "sent"
+            )
     elif now is None:
-        return (f"{when}: that row is no longer in the record, and no retention purge removed it: the record was "
-                "changed after the fingerprint was sent")
+        return (
+            f"{when}: that row is no longer in the record, and no retention purge removed it: the record was "
+            "changed after the fingerprint was sent"
+        )
     elif now.hash != published.hash:
-        return (f"{when} no longer matches: that row now hashes to {fingerprint(now.hash or '-' * 16)}, so the "
-                "record up to it was changed after the fingerprint was sent (the chain was recomputed)")
-    rows = session.execute(select(func.count()).select_from(EVENT)
-                           .where(EVENT.c.id <= published.event_id)).scalar_one()
+        return (
+            f"{when} no longer matches: that row now hashes to {fingerprint(now.hash or '-' * 16)}, so the "
+            "record up to it was changed after the fingerprint was sent (the chain was recomputed)"
+        )
+    rows = session.execute(select(func.count()).select_from(EVENT).where(EVENT.c.id <= published.event_id)).scalar_one()
     rows += sum(1 for event_id in purged if event_id <= published.event_id)
     if rows != published.rows:
-        return (f"{when} covered {published.rows} row(s); the record now holds {rows} up to that row: rows were "
-                "removed or added before it after the fingerprint was sent")
+        return (
+            f"{when} covered {published.rows} row(s); the record now holds {rows} up to that row: rows were "
+            "removed or added before it after the fingerprint was sent"
+        )
     return None

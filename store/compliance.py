@@ -41,8 +41,11 @@ def academic_year_bounds(year: int) -> tuple[date, date]:
 def outcome(step: StepFact, today: date) -> bool | None:
     """True on time, False late (or open past due), None not counted."""
     if step.status == "completed":
-        return step.on_time if step.on_time is not None else (step.completed_on is not None
-                                                              and step.completed_on <= step.due)
+        return (
+            step.on_time
+            if step.on_time is not None
+            else (step.completed_on is not None and step.completed_on <= step.due)
+        )
     if step.status == "open" and step.due < today:
         return False
     return None
@@ -61,7 +64,7 @@ def meeting_outcome(step: StepFact, today: date) -> bool | None:
 
 
 def result_text(step: StepFact, today: date) -> str:
-    """"on time", "late", or "late (LA)" for an annual review whose meeting was on time and whose conclusion (the
+    """ "on time", "late", or "late (LA)" for an annual review whose meeting was on time and whose conclusion (the
     LA's decision) was not; "" when the step is not counted (yet)."""
     ok = outcome(step, today)
     if ok is None:
@@ -110,9 +113,18 @@ def _rates(groups: dict[str, list[tuple[StepFact, bool]]]) -> list[Rate]:
         decided = groups[key]
         plain = [ok for s, ok in decided if not s.exempt]
         flagged = [ok for s, ok in decided if s.backdated]
-        rates.append(Rate(key=key, on_time=sum(ok for _, ok in decided), counted=len(decided),
-                          on_time_excl=sum(plain), counted_excl=len(plain), exempt=len(decided) - len(plain),
-                          backdated=len(flagged), backdated_on_time=sum(flagged)))
+        rates.append(
+            Rate(
+                key=key,
+                on_time=sum(ok for _, ok in decided),
+                counted=len(decided),
+                on_time_excl=sum(plain),
+                counted_excl=len(plain),
+                exempt=len(decided) - len(plain),
+                backdated=len(flagged),
+                backdated_on_time=sum(flagged),
+            )
+        )
     return rates
 
 
@@ -139,5 +151,10 @@ def compliance(steps: Iterable[StepFact], year: int, today: date) -> Compliance:
             reviews[CONCLUDED_KEY].append((step, ok))
     total = _rates({"all": everything})[0] if everything else Rate("all", 0, 0, 0, 0, 0)
     review_rates = {r.key: r for r in _rates(reviews)}
-    return Compliance(year=year, total=total, by_rule=_rates(by_rule), by_la=_rates(by_la),
-                      reviews=[review_rates[MEETING_KEY], review_rates[CONCLUDED_KEY]])
+    return Compliance(
+        year=year,
+        total=total,
+        by_rule=_rates(by_rule),
+        by_la=_rates(by_la),
+        reviews=[review_rates[MEETING_KEY], review_rates[CONCLUDED_KEY]],
+    )

@@ -28,7 +28,8 @@ def completed_between(session: Session, start: date, end: date) -> CompletedCoun
     """Steps completed on a day from `start` to `end` inclusive (by their `completed_on` date)."""
     late = func.coalesce(func.sum(case((Step.on_time.is_(False), 1), else_=0)), 0)
     done, late_count = session.execute(
-        select(func.count(Step.id), late)
-        .where(Step.status == COMPLETED, Step.completed_on >= start, Step.completed_on <= end)
+        select(func.count(Step.id), late).where(
+            Step.status == COMPLETED, Step.completed_on >= start, Step.completed_on <= end
+        )
     ).one()
     return CompletedCount(done=done, late=int(late_count))

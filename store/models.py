@@ -48,7 +48,7 @@ class Process(Base):
     outcome: Mapped[str | None] = mapped_column(String(200))
     facts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # process-specific: meeting date, decision, ...
 
-    steps: Mapped[list["Step"]] = relationship(back_populates="process", order_by="Step.id")
+    steps: Mapped[list[Step]] = relationship(back_populates="process", order_by="Step.id")
 
 
 class Step(Base):
@@ -128,8 +128,10 @@ class Outbox(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_created_at", "status", "created_at"),
-                      Index("ix_outbox_status_not_before", "status", "not_before"))
+    __table_args__ = (
+        Index("ix_outbox_status_created_at", "status", "created_at"),
+        Index("ix_outbox_status_not_before", "status", "not_before"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(240), unique=True)

@@ -19,7 +19,7 @@ Pure store code: no Temporal, no activities, no web (tests/test_architecture.py)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, cast
 
@@ -93,9 +93,13 @@ class OutboxRepository:
     def due(self, now: datetime) -> list[int]:
         """The ids of the held rows, and failed rows due a retry, whose `not_before` has passed, in that order."""
         with self.sessions() as session:
-            return list(session.scalars(
-                select(Outbox.id).where(Outbox.status.in_(_WAITING), Outbox.not_before.is_not(None),
-                                        Outbox.not_before <= now).order_by(Outbox.not_before, Outbox.id)))
+            return list(
+                session.scalars(
+                    select(Outbox.id)
+                    .where(Outbox.status.in_(_WAITING), Outbox.not_before.is_not(None), Outbox.not_before <= now)
+                    .order_by(Outbox.not_before, Outbox.id)
+                )
+            )
 
     # --- claims -----------------------------------------------------------------------------------------------
 
@@ -109,17 +113,26 @@ class OutboxRepository:
 
     def claim_due(self, row_id: int, now: datetime) -> Outbox | None:
         """Take a held or failed row whose `not_before` has passed (the dispatcher). None: another dispatcher has it."""
-        return self._claim(row_id, Outbox.status.in_(_WAITING), Outbox.not_before.is_not(None),
-                           Outbox.not_before <= now)
+        return self._claim(
+            row_id, Outbox.status.in_(_WAITING), Outbox.not_before.is_not(None), Outbox.not_before <= now
+        )
 
     def _claim(self, row_id: int, *conditions: ColumnElement[bool]) -> Outbox | None:
         """Take a row for sending (status "sending", one more attempt) if it still meets `conditions`."""
         with write_lock(self.engine), self.sessions.begin() as session:
-            taken = cast(CursorResult[Any], session.execute(
-                update(Outbox).where(Outbox.id == row_id, *conditions)
-                .values(status=OutboxStatus.SENDING.value, attempts=Outbox.attempts + 1, attempted_at=_now(),
-                        not_before=None)
-            )).rowcount
+            taken = cast(
+                CursorResult[Any],
+                session.execute(
+                    update(Outbox)
+                    .where(Outbox.id == row_id, *conditions)
+                    .values(
+                        status=OutboxStatus.SENDING.value,
+                        attempts=Outbox.attempts + 1,
+                        attempted_at=_now(),
+                        not_before=None,
+                    )
+                ),
+            ).rowcount
             return session.get(Outbox, row_id) if taken == 1 else None
 
     # --- outcomes ---------------------------------------------------------------------------------------------
@@ -128,14 +141,20 @@ class OutboxRepository:
         """What sending a claimed row did: its status (sent, accepted or failed) and error; `sent_at` if delivered."""
         status = OutboxStatus(status)
         with write_lock(self.engine), self.sessions.begin() as session:
-            session.execute(update(Outbox).where(Outbox.id == row_id).values(
-                status=status.value, error=error, sent_at=_now() if status in DELIVERED else None))
+            session.execute(
+                update(Outbox)
+                .where(Outbox.id == row_id)
+                .values(status=status.value, error=error, sent_at=_now() if status in DELIVERED else None)
+            )
 
     def retry_at(self, row_id: int, not_before: datetime) -> None:
         """A failed row is tried again by the dispatcher at `not_before` (if it is still failed)."""
         with write_lock(self.engine), self.sessions.begin() as session:
-            session.execute(update(Outbox).where(Outbox.id == row_id, Outbox.status == OutboxStatus.FAILED.value)
-                            .values(not_before=not_before))
+            session.execute(
+                update(Outbox)
+                .where(Outbox.id == row_id, Outbox.status == OutboxStatus.FAILED.value)
+                .values(not_before=not_before)
+            )
 
 
 _WAITING = (OutboxStatus.HELD.value, OutboxStatus.FAILED.value)  # what the dispatcher sends once `not_before` passes
@@ -156,4 +175,4 @@ def _stored(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

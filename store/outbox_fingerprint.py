@@ -19,8 +19,18 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-FIELDS = ("key", "notice_key", "process_id", "rule_id", "kind", "recipient", "channel", "subject", "body",
-          "fallback_for")
+FIELDS = (
+    "key",
+    "notice_key",
+    "process_id",
+    "rule_id",
+    "kind",
+    "recipient",
+    "channel",
+    "subject",
+    "body",
+    "fallback_for",
+)
 
 
 def fingerprint(row: Mapping[str, Any] | Any) -> str:

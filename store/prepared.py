@@ -37,7 +37,8 @@ class _Compiled:
         # bind, an IN of tuples, which none of these statements has).
         processors = cast(Mapping[str, Callable[[Any], Any]], compiled._bind_processors)
         self.processors: list[tuple[str, Callable[[Any], Any] | None]] = [
-            (name, processors.get(name)) for name in order]
+            (name, processors.get(name)) for name in order
+        ]
         # Values written in the statement itself (a LIMIT, a literal compared with): taken as compiled.
         self.fixed = {name: bind.effective_value for name, bind in binds.items() if name not in names}
         self.positional = compiled.positional
@@ -45,8 +46,9 @@ class _Compiled:
     def parameters(self, values: Mapping[str, Any]) -> Any:
         if self.fixed:
             values = {**self.fixed, **values}
-        processed = [(name, values[name] if process is None else process(values[name]))
-                     for name, process in self.processors]
+        processed = [
+            (name, values[name] if process is None else process(values[name])) for name, process in self.processors
+        ]
         if self.positional:
             return [value for _, value in processed]
         return dict(processed)
@@ -59,8 +61,11 @@ class Prepared:
         self.statement = statement
         self.defaults: dict[str, Any] = {}
         if isinstance(statement, Insert):  # Python-side defaults, which SQLAlchemy's execution would fill in
-            self.defaults = {column.key: column.default for column in statement.table.columns
-                             if column.default is not None and not column.default.is_sequence}
+            self.defaults = {
+                column.key: column.default
+                for column in statement.table.columns
+                if column.default is not None and not column.default.is_sequence
+            }
         self._compiled: dict[tuple[type, str, frozenset[str]], _Compiled] = {}
 
     def execute(self, connection: Connection, values: Mapping[str, Any]) -> int:
@@ -98,8 +103,15 @@ class Prepared:
             lost = dialect.is_disconnect(err, raw, cursor)
             if lost:
                 connection.invalidate(err)
-            raise DBAPIError.instance(compiled.sql, None, err, dialect.loaded_dbapi.Error, hide_parameters=True,
-                                      connection_invalidated=lost, dialect=dialect) from None
+            raise DBAPIError.instance(
+                compiled.sql,
+                None,
+                err,
+                dialect.loaded_dbapi.Error,
+                hide_parameters=True,
+                connection_invalidated=lost,
+                dialect=dialect,
+            ) from None
         return cursor
 
 

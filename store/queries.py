@@ -135,7 +135,8 @@ def open_processes_with_step(session: Session, case_ref: str, rule_id: str) -> l
     """The open processes of a case that have an open step of `rule_id`, oldest first, with their steps loaded: what
     a change to "the step RULE of case REF" applies to (the caller asks which one when there are several)."""
     has_open_step = (
-        select(Step.id).where(Step.process_id == Process.workflow_id, Step.rule_id == rule_id, Step.status == OPEN)
+        select(Step.id)
+        .where(Step.process_id == Process.workflow_id, Step.rule_id == rule_id, Step.status == OPEN)
         .exists()
     )
     query = (

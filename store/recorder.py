@@ -3,14 +3,15 @@
 The event table is the audit record: append-only (a trigger refuses UPDATE and DELETE, see migration 0005) and
 hash-chained: each row carries `prev_hash`, the hash of the row before it, and `hash`, sha256 over that and a
 canonical JSON of the row's content (`event_hash`). Rows are chained in id order; writers never fork the chain:
-the transaction takes the database's write lock (SQLite) or an advisory lock (PostgreSQL) before it reads the head. `sendclock audit verify` recomputes the chain.
+the transaction takes the database's write lock (SQLite) or an advisory lock (PostgreSQL) before it reads the head.
+`sendclock audit verify` recomputes the chain.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, text, update
@@ -50,8 +51,15 @@ def record_event(
         _upsert_process(connection, process_id, occurred_at, dict(process))
     if step is not None:
         _upsert_step(connection, process_id, dict(step))
-    content = dict(key=key, process_id=process_id, kind=kind, occurred_at=occurred_at, rule_id=rule_id, actor=actor,
-                   data=data or {})
+    content = dict(
+        key=key,
+        process_id=process_id,
+        kind=kind,
+        occurred_at=occurred_at,
+        rule_id=rule_id,
+        actor=actor,
+        data=data or {},
+    )
     _INSERT_EVENT.execute(connection, {**content, "prev_hash": prev_hash, "hash": event_hash(prev_hash, **content)})
     return True
 
@@ -68,16 +76,36 @@ CHAIN_LOCK = 0x5E4DC10C  # the PostgreSQL advisory lock that serialises appends 
 
 def _instant(value: datetime) -> str:
     if value.tzinfo is None:  # read back raw from a naive-UTC column
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical_event(*, key: str, process_id: str, kind: str, occurred_at: datetime, rule_id: str | None,
-                    actor: str | None, data: dict[str, Any] | None) -> str:
+def canonical_event(
+    *,
+    key: str,
+    process_id: str,
+    kind: str,
+    occurred_at: datetime,
+    rule_id: str | None,
+    actor: str | None,
+    data: dict[str, Any] | None,
+) -> str:
     """The row's content as canonical JSON (sorted keys, no spaces, UTC instant with microseconds)."""
-    return json.dumps({"key": key, "process_id": process_id, "kind": kind, "occurred_at": _instant(occurred_at),
-                       "rule_id": rule_id, "actor": actor, "data": data or {}},
-                      sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return json.dumps(
+        {
+            "key": key,
+            "process_id": process_id,
+            "kind": kind,
+            "occurred_at": _instant(occurred_at),
+            "rule_id": rule_id,
+            "actor": actor,
+            "data": data or {},
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
 
 
 def event_hash(prev_hash: str, **content: Any) -> str:
@@ -115,12 +143,19 @@ def _upsert_step(connection: Connection, process_id: str, fields: dict[str, Any]
     fields.setdefault("instance", 1)
     if fields.get("explanation") is None:  # the plan is unchanged: the row keeps its explanation
         fields.pop("explanation", None)
-    if not _UPDATE_STEP.execute(connection, {**fields, "p": process_id, "r": fields["rule_id"],
-                                             "i": fields["instance"]}):
+    if not _UPDATE_STEP.execute(
+        connection, {**fields, "p": process_id, "r": fields["rule_id"], "i": fields["instance"]}
+    ):
         # A step's first record carries its explanation; without one (its rows lost), the row says so, rather than
         # the record failing for ever.
-        _INSERT_STEP.execute(connection, {"explanation": ["(the explanation was recorded with an earlier entry)"],
-                                       **fields, "process_id": process_id})
+        _INSERT_STEP.execute(
+            connection,
+            {
+                "explanation": ["(the explanation was recorded with an earlier entry)"],
+                **fields,
+                "process_id": process_id,
+            },
+        )
 
 
 # Compiled once per dialect and set of parameter names, run on the driver's cursor (store/prepared.py); the values
@@ -133,6 +168,9 @@ _HASH_BY_KEY = Prepared(select(EVENT.c.hash).where(EVENT.c.key == bindparam("k")
 _INSERT_EVENT = Prepared(insert(EVENT))
 _UPDATE_PROCESS = Prepared(update(PROCESS).where(PROCESS.c.workflow_id == bindparam("w")))
 _INSERT_PROCESS = Prepared(insert(PROCESS))
-_UPDATE_STEP = Prepared(update(STEP).where(STEP.c.process_id == bindparam("p"), STEP.c.rule_id == bindparam("r"),
-                                           STEP.c.instance == bindparam("i")))
+_UPDATE_STEP = Prepared(
+    update(STEP).where(
+        STEP.c.process_id == bindparam("p"), STEP.c.rule_id == bindparam("r"), STEP.c.instance == bindparam("i")
+    )
+)
 _INSERT_STEP = Prepared(insert(STEP))

@@ -56,9 +56,23 @@ REVIEW_DUE = "annual-review-due"
 # The columns a StepFact is made of, in its field order: selected as plain columns, not whole ORM objects (at 100k
 # steps this takes the compliance report from about 10 s to about 2 s, bench/dashboard_queries.py).
 STEP_FACT_COLUMNS = (
-    Process.workflow_id, Process.kind, Process.case_ref, Process.la, Step.rule_id, Step.instance, Step.basis,
-    Step.anchor, Step.due, Step.target, Step.owner, Step.status, Step.exempt, Step.exemption_ground,
-    Step.completed_on, Step.on_time, Step.days_late,
+    Process.workflow_id,
+    Process.kind,
+    Process.case_ref,
+    Process.la,
+    Step.rule_id,
+    Step.instance,
+    Step.basis,
+    Step.anchor,
+    Step.due,
+    Step.target,
+    Step.owner,
+    Step.status,
+    Step.exempt,
+    Step.exemption_ground,
+    Step.completed_on,
+    Step.on_time,
+    Step.days_late,
 )
 
 
@@ -78,14 +92,24 @@ ESCALATION = "escalation-sent"  # an overdue notice's record; its key: "{step pr
 # completion_key in SQL: an exact match on the event table's unique key, so the meeting date costs one index
 # look-up per annual review.
 _COMPLETION = Event.__table__.alias("completion")
-_COMPLETION_KEY = (Step.process_id + literal("/") + Step.rule_id
-                   + case((Step.instance == 1, literal("")), else_=literal("#") + cast(Step.instance, String))
-                   + literal("/completed"))
+_COMPLETION_KEY = (
+    Step.process_id
+    + literal("/")
+    + Step.rule_id
+    + case((Step.instance == 1, literal("")), else_=literal("#") + cast(Step.instance, String))
+    + literal("/completed")
+)
 # The meeting of an annual review, where it is written: on the step's completion (the LA's decision, since issue 18);
 # for a step still open, in the process's facts once this cycle's meeting is held. Other rules: NULL, no JSON read.
-_MEETING = case((Step.rule_id == REVIEW_DUE, func.coalesce(
-    _COMPLETION.c.data["meeting_held_on"].as_string(),
-    case((Step.status == "open", Process.facts["held_on"].as_string())))))
+_MEETING = case(
+    (
+        Step.rule_id == REVIEW_DUE,
+        func.coalesce(
+            _COMPLETION.c.data["meeting_held_on"].as_string(),
+            case((Step.status == "open", Process.facts["held_on"].as_string())),
+        ),
+    )
+)
 _RULE, _STATUS, _COMPLETED_ON = (STEP_FACT_COLUMNS.index(c) for c in (Step.rule_id, Step.status, Step.completed_on))
 _RECORDED = (_COMPLETION.c.occurred_at, _COMPLETION.c.actor, _COMPLETION.c.data["recorded_by"].as_string())
 
@@ -107,10 +131,13 @@ def all_steps(session: Session, *, due_from: date | None = None, due_to: date | 
     """Every step (optionally those due in [due_from, due_to]), by due date, case reference and step id; a
     completed step with its completion record (joined by its key), an annual-review-due step with its meeting date,
     and the overdue notices of a step completed after its due date (a second query, by process)."""
-    query = (select(*STEP_FACT_COLUMNS, _MEETING, *_RECORDED).select_from(Step)
-             .join(Process, Process.workflow_id == Step.process_id)
-             .outerjoin(_COMPLETION, and_(Step.status == "completed", _COMPLETION.c.key == _COMPLETION_KEY))
-             .order_by(Step.due, Process.case_ref, Step.id))
+    query = (
+        select(*STEP_FACT_COLUMNS, _MEETING, *_RECORDED)
+        .select_from(Step)
+        .join(Process, Process.workflow_id == Step.process_id)
+        .outerjoin(_COMPLETION, and_(Step.status == "completed", _COMPLETION.c.key == _COMPLETION_KEY))
+        .order_by(Step.due, Process.case_ref, Step.id)
+    )
     if due_from is not None:
         query = query.where(Step.due >= due_from)
     if due_to is not None:
@@ -118,30 +145,42 @@ def all_steps(session: Session, *, due_from: date | None = None, due_to: date | 
     width = len(STEP_FACT_COLUMNS)
     rows: Iterable[Any] = session.execute(query)  # STEP_FACT_COLUMNS in StepFact's order, then the four above
     # *row[:width] fills StepFact's fields up to days_late, and no further (mypy cannot count a slice).
-    facts = [StepFact(*row[:width],  # type: ignore[misc]
-                      meeting_on=_meeting_on(row[_RULE], row[_STATUS], row[_COMPLETED_ON], row[width]),
-                      recorded_at=row[width + 1], recorded_actor=row[width + 2], recorded_by=row[width + 3])
-             for row in rows]
+    facts = [
+        StepFact(
+            *row[:width],  # type: ignore[misc]
+            meeting_on=_meeting_on(row[_RULE], row[_STATUS], row[_COMPLETED_ON], row[width]),
+            recorded_at=row[width + 1],
+            recorded_actor=row[width + 2],
+            recorded_by=row[width + 3],
+        )
+        for row in rows
+    ]
     return _with_escalations(session, facts)
 
 
 def _with_escalations(session: Session, facts: list[StepFact]) -> list[StepFact]:
     """Each step's overdue notices, where they could matter: its completion recorded (on a later day, in Europe/London
     as every date of a step) after its due date (overdue notices come after it) and after its date given."""
-    wanted = {step_prefix(f.workflow_id, f.rule_id, f.instance): i for i, f in enumerate(facts)
-              if f.recorded_at is not None and f.completed_on is not None
-              and f.recorded_at.date() >= max(f.due, f.completed_on)  # cheap first: London is never behind UTC
-              and local_date(f.recorded_at) > max(f.due, f.completed_on)}
+    wanted = {
+        step_prefix(f.workflow_id, f.rule_id, f.instance): i
+        for i, f in enumerate(facts)
+        if f.recorded_at is not None
+        and f.completed_on is not None
+        and f.recorded_at.date() >= max(f.due, f.completed_on)  # cheap first: London is never behind UTC
+        and local_date(f.recorded_at) > max(f.due, f.completed_on)
+    }
     if not wanted:
         return facts
     found: dict[int, list[tuple[datetime, dict]]] = {}
     process_ids = sorted({facts[i].workflow_id for i in wanted.values()})
     for start in range(0, len(process_ids), 500):
-        query = (select(Event.key, Event.occurred_at, Event.data)
-                 .where(Event.kind == ESCALATION, Event.process_id.in_(process_ids[start:start + 500]))
-                 .order_by(Event.occurred_at, Event.id))
+        query = (
+            select(Event.key, Event.occurred_at, Event.data)
+            .where(Event.kind == ESCALATION, Event.process_id.in_(process_ids[start : start + 500]))
+            .order_by(Event.occurred_at, Event.id)
+        )
         for key, at, data in session.execute(query):
-            index = wanted.get(key[:key.rfind("/overdue/") + 1])
+            index = wanted.get(key[: key.rfind("/overdue/") + 1])
             if index is not None:
                 found.setdefault(index, []).append((at, data or {}))
     return [replace(f, escalations=tuple(found[i])) if i in found else f for i, f in enumerate(facts)]
@@ -160,8 +199,21 @@ class EventRow:
 
 def recent_events(session: Session, limit: int = 500) -> list[EventRow]:
     """The newest events of every process (the audit log), newest first."""
-    query = (select(Event, Process.case_ref).join(Process, Process.workflow_id == Event.process_id)
-             .order_by(Event.occurred_at.desc(), Event.id.desc()).limit(limit))
-    return [EventRow(occurred_at=e.occurred_at, workflow_id=e.process_id, case_ref=case_ref, kind=e.kind,
-                     rule_id=e.rule_id, actor=e.actor, data=e.data or {})
-            for e, case_ref in session.execute(query)]
+    query = (
+        select(Event, Process.case_ref)
+        .join(Process, Process.workflow_id == Event.process_id)
+        .order_by(Event.occurred_at.desc(), Event.id.desc())
+        .limit(limit)
+    )
+    return [
+        EventRow(
+            occurred_at=e.occurred_at,
+            workflow_id=e.process_id,
+            case_ref=case_ref,
+            kind=e.kind,
+            rule_id=e.rule_id,
+            actor=e.actor,
+            data=e.data or {},
+        )
+        for e, case_ref in session.execute(query)
+    ]

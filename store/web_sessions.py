@@ -16,15 +16,20 @@ from store.accounts import SESSION_END_REASONS, SIGN_IN_OUTCOMES, Account, SignI
 
 LIVE = "live"
 # Each outcome of the sign-in log in words (the dashboard's /audit/sign-ins and `sendclock user sign-ins`).
-OUTCOME_WORDS = {"failed": "Sign-in failed", "throttled": "Refused: wait after failures", "signed-in": "Signed in",
-                 "signed-out": "Signed out", "password-changed": "Password changed",
-                 "sessions-ended": "Sessions ended"}
+OUTCOME_WORDS = {
+    "failed": "Sign-in failed",
+    "throttled": "Refused: wait after failures",
+    "signed-in": "Signed in",
+    "signed-out": "Signed out",
+    "password-changed": "Password changed",
+    "sessions-ended": "Sessions ended",
+}
 # last_seen_at is moved on at most this often, so reading pages does not write on every request.
 TOUCH_EVERY = timedelta(minutes=1)
 
 
 def session_state(row: WebSession, now: datetime, idle: timedelta) -> str:
-    """"live", or why the session is over: its ended_reason, "expired" (past its absolute expiry) or "idle"."""
+    """ "live", or why the session is over: its ended_reason, "expired" (past its absolute expiry) or "idle"."""
     if row.ended_at is not None:
         return row.ended_reason or "signed-out"
     if now >= row.expires_at:
@@ -34,8 +39,7 @@ def session_state(row: WebSession, now: datetime, idle: timedelta) -> str:
     return LIVE
 
 
-def start_session(session: Session, *, digest: str, account_id: int, now: datetime, lifetime: timedelta
-                  ) -> WebSession:
+def start_session(session: Session, *, digest: str, account_id: int, now: datetime, lifetime: timedelta) -> WebSession:
     row = WebSession(digest=digest, account_id=account_id, created_at=now, last_seen_at=now, expires_at=now + lifetime)
     session.add(row)
     session.flush()
@@ -64,9 +68,16 @@ def touch(row: WebSession, now: datetime) -> bool:
 
 def live_sessions(session: Session, account_id: int, now: datetime, idle: timedelta) -> list[WebSession]:
     """The account's live sessions, oldest first."""
-    rows = session.scalars(select(WebSession).where(
-        WebSession.account_id == account_id, WebSession.ended_at.is_(None), WebSession.expires_at > now,
-        WebSession.last_seen_at > now - idle).order_by(WebSession.id))
+    rows = session.scalars(
+        select(WebSession)
+        .where(
+            WebSession.account_id == account_id,
+            WebSession.ended_at.is_(None),
+            WebSession.expires_at > now,
+            WebSession.last_seen_at > now - idle,
+        )
+        .order_by(WebSession.id)
+    )
     return [row for row in rows if session_state(row, now, idle) == LIVE]
 
 
@@ -74,8 +85,7 @@ def end_sessions(session: Session, account_id: int, now: datetime, reason: str, 
     """End every session of the account not yet ended (but the one whose digest is `keep`); how many were live."""
     if reason not in SESSION_END_REASONS:
         raise ValueError(f"reason: {reason} is not one of {', '.join(SESSION_END_REASONS)}")
-    rows = session.scalars(select(WebSession).where(WebSession.account_id == account_id,
-                                                    WebSession.ended_at.is_(None)))
+    rows = session.scalars(select(WebSession).where(WebSession.account_id == account_id, WebSession.ended_at.is_(None)))
     ended = 0
     for row in rows:
         if row.digest != keep:
@@ -89,13 +99,27 @@ def printable(text: str, limit: int = 64) -> str:
     return "".join(c if c.isprintable() else "\ufffd" for c in text[:limit])
 
 
-def log_sign_in(session: Session, *, at: datetime, outcome: str, username: str, account_id: int | None = None,
-                client: str | None = None, detail: str = "") -> SignInEvent:
+def log_sign_in(
+    session: Session,
+    *,
+    at: datetime,
+    outcome: str,
+    username: str,
+    account_id: int | None = None,
+    client: str | None = None,
+    detail: str = "",
+) -> SignInEvent:
     """Append one entry to the sign-in log."""
     if outcome not in SIGN_IN_OUTCOMES:
         raise ValueError(f"outcome: {outcome} is not one of {', '.join(SIGN_IN_OUTCOMES)}")
-    row = SignInEvent(at=at, outcome=outcome, username=printable(username), account_id=account_id,
-                      client=printable(client) if client is not None else None, detail=printable(detail, 200))
+    row = SignInEvent(
+        at=at,
+        outcome=outcome,
+        username=printable(username),
+        account_id=account_id,
+        client=printable(client) if client is not None else None,
+        detail=printable(detail, 200),
+    )
     session.add(row)
     session.flush()
     return row

@@ -47,8 +47,9 @@ IDLE_S = 2.0  # the writer thread ends after this long without work (the next wr
 
 
 def locked() -> OperationalError:
-    return OperationalError("(queued behind this process's SQLite writer)", None,
-                            sqlite3.OperationalError("database is locked"))
+    return OperationalError(
+        "(queued behind this process's SQLite writer)", None, sqlite3.OperationalError("database is locked")
+    )
 
 
 class WriterQueue:
@@ -135,7 +136,7 @@ class GroupWriter:
             with self.queue.lock, engine.begin() as connection:
                 results: list = []
                 while len(results) < len(group):
-                    results += [unit.work(connection) for unit in group[len(results):]]
+                    results += [unit.work(connection) for unit in group[len(results) :]]
                     if more and len(group) < MAX_GROUP:
                         group += self._take(MAX_GROUP - len(group))
         except OperationalError as err:  # the database, not a unit: every unit's activity retries
@@ -148,7 +149,7 @@ class GroupWriter:
                 for unit in group:
                     self._apply([unit])
         else:
-            for unit, result in zip(group, results):
+            for unit, result in zip(group, results, strict=True):
                 unit.settle(result)
 
 

@@ -48,8 +48,8 @@ with workflow.unsafe.imports_passed_through():
         ReviewInput,
         StepStatus,
     )
-    from workflows.refusal import refusal
     from workflows.process import StatutoryProcess
+    from workflows.refusal import refusal
     from workflows.step import StatutoryStep, today, with_recorded_by
 
 DUE = "annual-review-due"
@@ -102,13 +102,20 @@ class AnnualReview(StatutoryProcess):
 
     async def _open_cycle(self) -> None:
         i = self.input
-        self.facts.update(_opened=True, cycle=self.cycle, invitees=[role.value for role in i.invitees],
-                          preparing_for_adulthood=i.year_group is not None and i.year_group >= 9,
-                          _instances_before=dict(self.instances))
+        self.facts.update(
+            _opened=True,
+            cycle=self.cycle,
+            invitees=[role.value for role in i.invitees],
+            preparing_for_adulthood=i.year_group is not None and i.year_group >= 9,
+            _instances_before=dict(self.instances),
+        )
         if i.year_group is not None:
             self.facts["year_group"] = i.year_group
-        await self.record_process("review-cycle-opened", {k: v for k, v in self.facts.items() if not k.startswith("_")},
-                                  key=f"cycle-{self.cycle}/opened")
+        await self.record_process(
+            "review-cycle-opened",
+            {k: v for k, v in self.facts.items() if not k.startswith("_")},
+            key=f"cycle-{self.cycle}/opened",
+        )
         await self.open_step(DUE, self.header.received_on)
         if i.transfer_on is not None and i.transfer_kind is not None:
             self.facts["transfer_on"] = i.transfer_on.isoformat()
@@ -124,20 +131,30 @@ class AnnualReview(StatutoryProcess):
     async def _next_cycle(self) -> None:
         i = self.input
         anchor = date.fromisoformat(self.facts["held_on" if i.next_cycle_from == "meeting" else "decided_on"])
-        await self.record_process("review-cycle-closed", {"cycle": self.cycle, "next_from": anchor.isoformat()},
-                                  key=f"cycle-{self.cycle}/closed")
-        await self.continue_as_new(ReviewInput(
-            header=self.header.model_copy(update={"received_on": anchor}), options=self.options,
-            carried_steps=[s.state for s in self.steps if not s.closed], cycle=self.cycle + 1,
-            year_group=None if i.year_group is None else i.year_group + 1, invitees=i.invitees,
-            next_cycle_from=i.next_cycle_from, instances=self.instances,
-            facts={k: self.facts[k] for k in PLAN_FACTS if k in self.facts},
-        ))
+        await self.record_process(
+            "review-cycle-closed",
+            {"cycle": self.cycle, "next_from": anchor.isoformat()},
+            key=f"cycle-{self.cycle}/closed",
+        )
+        await self.continue_as_new(
+            ReviewInput(
+                header=self.header.model_copy(update={"received_on": anchor}),
+                options=self.options,
+                carried_steps=[s.state for s in self.steps if not s.closed],
+                cycle=self.cycle + 1,
+                year_group=None if i.year_group is None else i.year_group + 1,
+                invitees=i.invitees,
+                next_cycle_from=i.next_cycle_from,
+                instances=self.instances,
+                facts={k: self.facts[k] for k in PLAN_FACTS if k in self.facts},
+            )
+        )
 
     def next_run_input(self) -> ReviewInput:
         """Continue-as-new inside a cycle (a long history): everything carries over as it is."""
-        return self.input.model_copy(update={"carried_steps": [s.state for s in self.steps], "facts": self.facts,
-                                             "instances": self.instances})
+        return self.input.model_copy(
+            update={"carried_steps": [s.state for s in self.steps], "facts": self.facts, "instances": self.instances}
+        )
 
     # --- the SENCO's and the LA's moves ----------------------------------------------------------------------
 
@@ -146,11 +163,19 @@ class AnnualReview(StatutoryProcess):
         moved = "meeting_on" in self.facts
         self.facts.update(meeting_on=meeting.meeting_on.isoformat(), short_notice=meeting.short_notice)
         stamp = workflow.now().isoformat()
-        await self.record_process("meeting-rescheduled" if moved else "meeting-set",
-                                  with_recorded_by({"meeting_on": meeting.meeting_on.isoformat(),
-                                                    "short_notice": meeting.short_notice, "by": meeting.by,
-                                                    "note": meeting.note}, meeting.recorded_by),
-                                  key=f"cycle-{self.cycle}/meeting/{stamp}")
+        await self.record_process(
+            "meeting-rescheduled" if moved else "meeting-set",
+            with_recorded_by(
+                {
+                    "meeting_on": meeting.meeting_on.isoformat(),
+                    "short_notice": meeting.short_notice,
+                    "by": meeting.by,
+                    "note": meeting.note,
+                },
+                meeting.recorded_by,
+            ),
+            key=f"cycle-{self.cycle}/meeting/{stamp}",
+        )
         for rule in BEFORE_MEETING:
             step = self._this_cycle(rule)
             if step is not None and not step.closed:
@@ -168,23 +193,39 @@ class AnnualReview(StatutoryProcess):
         if self.facts.get("meeting_on") == meeting.meeting_on.isoformat():
             raise refusal("meeting_on", f"the meeting is already on {fmt(meeting.meeting_on)}", "conflict")
         if notice < NOTICE_DAYS and not meeting.short_notice:
-            raise refusal("meeting_on", f"{fmt(meeting.meeting_on)} leaves {notice} days' notice, "
-                             f"{max(0, notice - 1)} clear days; reg 20(3) requires at least two weeks (14 clear days): "
-                             f"choose a later date, or confirm short notice", "short_notice")
+            raise refusal(
+                "meeting_on",
+                f"{fmt(meeting.meeting_on)} leaves {notice} days' notice, "
+                f"{max(0, notice - 1)} clear days; reg 20(3) requires at least two weeks (14 clear days): "
+                f"choose a later date, or confirm short notice",
+                "short_notice",
+            )
 
     @workflow.update
     async def meeting_held(self, held: MeetingHeld) -> ProcessState:
         self.facts.update(held_on=held.held_on.isoformat(), attended=[role.value for role in held.attended])
-        await self.record_process("meeting-held", with_recorded_by(
-            {"held_on": held.held_on.isoformat(), "by": held.by, "attended": self.facts["attended"],
-             "note": held.note}, held.recorded_by),
-                                  key=f"cycle-{self.cycle}/held")
+        await self.record_process(
+            "meeting-held",
+            with_recorded_by(
+                {
+                    "held_on": held.held_on.isoformat(),
+                    "by": held.by,
+                    "attended": self.facts["attended"],
+                    "note": held.note,
+                },
+                held.recorded_by,
+            ),
+            key=f"cycle-{self.cycle}/held",
+        )
         # Before the law of 2026 the meeting met the review's due date; now the LA's decision does (la_decision).
         for rule in (MEETING_BY,) if self._law_2026 else (DUE,):
             step = self._this_cycle(rule)
             if step is not None and not step.closed:
-                await step.complete(held.held_on, actor=held.by,
-                                    data=with_recorded_by({"evidence": "review meeting held"}, held.recorded_by))
+                await step.complete(
+                    held.held_on,
+                    actor=held.by,
+                    data=with_recorded_by({"evidence": "review meeting held"}, held.recorded_by),
+                )
         await self.open_step("review-report", held.held_on)
         await self.open_step("review-la-decision", held.held_on)
         return self.process_state()
@@ -198,15 +239,22 @@ class AnnualReview(StatutoryProcess):
 
     @workflow.update
     async def la_decision(self, decision: ReviewDecision) -> ProcessState:
-        evidence = with_recorded_by({"evidence": decision.evidence, "decision": decision.decision},
-                                    decision.recorded_by)
+        evidence = with_recorded_by(
+            {"evidence": decision.evidence, "decision": decision.decision}, decision.recorded_by
+        )
         if self._law_2026:  # the decision concludes the review; the reg 18 step waits for the final plan
             await self._complete_this_cycle("review-la-decision", decision, evidence)
             held_on = date.fromisoformat(self.facts["held_on"])
             due = self._this_cycle(DUE)
-            await self._complete_this_cycle(DUE, decision, {
-                **evidence, "meeting_held_on": held_on.isoformat(),
-                "meeting_on_time": None if due is None else held_on <= due.outcome().due})
+            await self._complete_this_cycle(
+                DUE,
+                decision,
+                {
+                    **evidence,
+                    "meeting_held_on": held_on.isoformat(),
+                    "meeting_on_time": None if due is None else held_on <= due.outcome().due,
+                },
+            )
         else:
             for rule in ("review-la-decision", *TRANSFER.values()):
                 await self._complete_this_cycle(rule, decision, evidence)
@@ -219,12 +267,16 @@ class AnnualReview(StatutoryProcess):
         if decision.decision == "cease":
             if self._law_2026:  # not the end of the plan: the parent's window to appeal opens (CoP 9.208)
                 window = await self.open_step(CEASE_WINDOW, decision.decided_on)
-                self.facts.update(cease_decided_on=decision.decided_on.isoformat(),
-                                  appeal_window_due=window.outcome().due.isoformat())
+                self.facts.update(
+                    cease_decided_on=decision.decided_on.isoformat(), appeal_window_due=window.outcome().due.isoformat()
+                )
             else:
                 self.facts["ceased_on"] = decision.decided_on.isoformat()
-        await self.record_process("la-decision", {"decided_on": decision.decided_on.isoformat(), **evidence},
-                                  key=f"cycle-{self.cycle}/decision")
+        await self.record_process(
+            "la-decision",
+            {"decided_on": decision.decided_on.isoformat(), **evidence},
+            key=f"cycle-{self.cycle}/decision",
+        )
         self.facts.update(decided_on=decision.decided_on.isoformat(), decision=decision.decision)  # ends the cycle
         return self.process_state()
 
@@ -235,8 +287,11 @@ class AnnualReview(StatutoryProcess):
         self._validate_before("decision", "decided_on", "the LA's decision is already recorded")
         self.validate_date("decided_on", decision.decided_on)
         if decision.decided_on < date.fromisoformat(self.facts["held_on"]):
-            raise refusal("decided_on", f"{decision.decided_on} is before the meeting ({self.facts['held_on']})",
-                          "before_received")
+            raise refusal(
+                "decided_on",
+                f"{decision.decided_on} is before the meeting ({self.facts['held_on']})",
+                "before_received",
+            )
 
     @workflow.update
     async def final_plan(self, plan: FinalPlan) -> ProcessState:
@@ -247,9 +302,11 @@ class AnnualReview(StatutoryProcess):
         for step in met:
             await step.complete(plan.issued_on, actor=plan.by, data=data)
         self.facts.update(final_plan_issued_on=plan.issued_on.isoformat(), **named)
-        await self.record_process("final-plan", {"issued_on": plan.issued_on.isoformat(), "by": plan.by,
-                                                 "steps": [s.state.rule_id for s in met], **data},
-                                  key=f"cycle-{self.cycle}/final-plan/{workflow.now().isoformat()}")
+        await self.record_process(
+            "final-plan",
+            {"issued_on": plan.issued_on.isoformat(), "by": plan.by, "steps": [s.state.rule_id for s in met], **data},
+            key=f"cycle-{self.cycle}/final-plan/{workflow.now().isoformat()}",
+        )
         return self.process_state()
 
     @final_plan.validator
@@ -257,15 +314,21 @@ class AnnualReview(StatutoryProcess):
         self._validate_before("ceased_on", "issued_on", "the plan has ceased")
         met = self._final_plan_steps()
         if not met:
-            raise refusal("issued_on", f"no open transfer review ({', '.join(TRANSFER.values())}) or "
-                             f"{AMENDED_FINAL} for a final plan to meet", "not_open")
+            raise refusal(
+                "issued_on",
+                f"no open transfer review ({', '.join(TRANSFER.values())}) or {AMENDED_FINAL} for a final plan to meet",
+                "not_open",
+            )
         for step in met:
             step.validate_change()
         self.validate_date("issued_on", plan.issued_on)
         amendment = next((s for s in met if s.state.rule_id == AMENDED_FINAL), None)
         if amendment is not None and plan.issued_on < amendment.state.anchor:
-            raise refusal("issued_on", f"{fmt(plan.issued_on)} is before the amendment notice "
-                             f"({fmt(amendment.state.anchor)})", "before_received")
+            raise refusal(
+                "issued_on",
+                f"{fmt(plan.issued_on)} is before the amendment notice ({fmt(amendment.state.anchor)})",
+                "before_received",
+            )
 
     @workflow.update
     async def appeal(self, change: AppealChange) -> ProcessState:
@@ -273,19 +336,36 @@ class AnnualReview(StatutoryProcess):
         if change.lodged_on is not None:
             window = self.find(CEASE_WINDOW)
             if window is not None and not window.closed:
-                await window.complete(change.lodged_on, actor=change.by, data=with_recorded_by(
-                    {"evidence": "appeal lodged", "note": change.note}, change.recorded_by))
+                await window.complete(
+                    change.lodged_on,
+                    actor=change.by,
+                    data=with_recorded_by({"evidence": "appeal lodged", "note": change.note}, change.recorded_by),
+                )
             self.facts["appeal_lodged_on"] = change.lodged_on.isoformat()
-            await self.record_process("appeal-lodged", with_recorded_by(
-                {"lodged_on": change.lodged_on.isoformat(), "by": change.by, "note": change.note}, change.recorded_by),
-                                      key=f"appeal/{self.facts['cease_decided_on']}/lodged")
+            await self.record_process(
+                "appeal-lodged",
+                with_recorded_by(
+                    {"lodged_on": change.lodged_on.isoformat(), "by": change.by, "note": change.note},
+                    change.recorded_by,
+                ),
+                key=f"appeal/{self.facts['cease_decided_on']}/lodged",
+            )
         else:
             decided_on = cast(date, change.decided_on)  # an AppealChange is lodged or decided (its validator)
             self.facts.update(appeal_decided_on=decided_on.isoformat(), appeal_outcome=change.outcome)
-            await self.record_process("appeal-decided", with_recorded_by(
-                {"decided_on": decided_on.isoformat(), "outcome": change.outcome, "by": change.by,
-                 "note": change.note}, change.recorded_by),
-                                      key=f"appeal/{self.facts['cease_decided_on']}/decided")
+            await self.record_process(
+                "appeal-decided",
+                with_recorded_by(
+                    {
+                        "decided_on": decided_on.isoformat(),
+                        "outcome": change.outcome,
+                        "by": change.by,
+                        "note": change.note,
+                    },
+                    change.recorded_by,
+                ),
+                key=f"appeal/{self.facts['cease_decided_on']}/decided",
+            )
         return self.process_state()
 
     @appeal.validator
@@ -293,39 +373,57 @@ class AnnualReview(StatutoryProcess):
         field = "lodged_on" if change.lodged_on is not None else "decided_on"
         self._validate_before("ceased_on", field, "the plan has ceased")
         if "cease_decided_on" not in self.facts:
-            raise refusal(field, "no decision to cease the plan is recorded (review decision --decision cease)",
-                          "not_open")
+            raise refusal(
+                field, "no decision to cease the plan is recorded (review decision --decision cease)", "not_open"
+            )
         cease = date.fromisoformat(self.facts["cease_decided_on"])
         lodged = self.facts.get("appeal_lodged_on")
         if change.lodged_on is not None:
             if lodged:
-                raise refusal("lodged_on", f"an appeal was already lodged on {fmt(date.fromisoformat(lodged))}",
-                              "conflict")
+                raise refusal(
+                    "lodged_on", f"an appeal was already lodged on {fmt(date.fromisoformat(lodged))}", "conflict"
+                )
             self.validate_date("lodged_on", change.lodged_on)
             if change.lodged_on < cease:
-                raise refusal("lodged_on", f"{fmt(change.lodged_on)} is before the decision to cease "
-                                 f"({fmt(cease)})", "before_received")
+                raise refusal(
+                    "lodged_on",
+                    f"{fmt(change.lodged_on)} is before the decision to cease ({fmt(cease)})",
+                    "before_received",
+                )
             return
         if not lodged:
             raise refusal("decided_on", "no appeal has been lodged: record it as lodged first", "not_open")
         if "appeal_decided_on" in self.facts:
-            raise refusal("decided_on", f"the appeal was already decided on "
-                             f"{fmt(date.fromisoformat(self.facts['appeal_decided_on']))} "
-                             f"({self.facts['appeal_outcome']})", "conflict")
+            raise refusal(
+                "decided_on",
+                f"the appeal was already decided on "
+                f"{fmt(date.fromisoformat(self.facts['appeal_decided_on']))} "
+                f"({self.facts['appeal_outcome']})",
+                "conflict",
+            )
         decided_on = cast(date, change.decided_on)  # an AppealChange is lodged or decided (its validator)
         self.validate_date("decided_on", decided_on)
         if decided_on < date.fromisoformat(lodged):
-            raise refusal("decided_on", f"{fmt(decided_on)} is before the appeal was lodged "
-                             f"({fmt(date.fromisoformat(lodged))})", "before_received")
+            raise refusal(
+                "decided_on",
+                f"{fmt(decided_on)} is before the appeal was lodged ({fmt(date.fromisoformat(lodged))})",
+                "before_received",
+            )
 
     @workflow.update
     async def plan_ceased(self, ceased: PlanCeased) -> ProcessState:
         for step in [s for s in self.steps if not s.closed]:
-            await step.cancel(ceased.ceased_on, actor=ceased.by, reason=f"plan ceased: {ceased.reason}",
-                              recorded_by=ceased.recorded_by)
-        await self.record_process("plan-ceased", with_recorded_by(
-            {"ceased_on": ceased.ceased_on.isoformat(), "reason": ceased.reason}, ceased.recorded_by),
-                                  key="plan-ceased")
+            await step.cancel(
+                ceased.ceased_on,
+                actor=ceased.by,
+                reason=f"plan ceased: {ceased.reason}",
+                recorded_by=ceased.recorded_by,
+            )
+        await self.record_process(
+            "plan-ceased",
+            with_recorded_by({"ceased_on": ceased.ceased_on.isoformat(), "reason": ceased.reason}, ceased.recorded_by),
+            key="plan-ceased",
+        )
         self.facts.update(ceased_on=ceased.ceased_on.isoformat(), decision="cease")
         return self.process_state()
 
@@ -347,18 +445,28 @@ class AnnualReview(StatutoryProcess):
         if "cease_decided_on" not in self.facts or outcome == "plan-maintained":
             return  # no decision to cease pending: the plan ended for another reason
         if lodged and outcome is None:
-            raise refusal("ceased_on", f"the plan is maintained until the appeal lodged on "
-                             f"{fmt(date.fromisoformat(lodged))} is decided ({COP_9_208})", "conflict")
+            raise refusal(
+                "ceased_on",
+                f"the plan is maintained until the appeal lodged on "
+                f"{fmt(date.fromisoformat(lodged))} is decided ({COP_9_208})",
+                "conflict",
+            )
         if outcome is not None:
             decided = date.fromisoformat(self.facts["appeal_decided_on"])
             if ceased_on < decided:
-                raise refusal("ceased_on", f"the plan is maintained until the appeal ended on {fmt(decided)} "
-                                 f"({COP_9_208})", "conflict")
+                raise refusal(
+                    "ceased_on",
+                    f"the plan is maintained until the appeal ended on {fmt(decided)} ({COP_9_208})",
+                    "conflict",
+                )
             return
         closes = date.fromisoformat(self.facts["appeal_window_due"])
         if ceased_on <= closes:
-            raise refusal("ceased_on", f"the plan is maintained until the appeal window closes on {fmt(closes)} "
-                             f"({COP_9_208})", "conflict")
+            raise refusal(
+                "ceased_on",
+                f"the plan is maintained until the appeal window closes on {fmt(closes)} ({COP_9_208})",
+                "conflict",
+            )
 
     def _final_plan_steps(self) -> list[StatutoryStep]:
         """What a final plan meets: the latest open reg 18 step (this cycle's or carried from an earlier one) and

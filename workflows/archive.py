@@ -23,7 +23,8 @@ with workflow.unsafe.imports_passed_through():
 
 OPTIONS: ActivityOptions = dict(
     start_to_close_timeout=timedelta(minutes=5),
-    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1), maximum_attempts=5))
+    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1), maximum_attempts=5),
+)
 
 
 @workflow.defn(name="ArchiveClosedRuns")
@@ -32,12 +33,16 @@ class ArchiveClosedRuns:
     async def run(self, input: ArchiveRunInput) -> ArchiveResult:
         result = ArchiveResult()
         for _ in range(input.max_batches):
-            batch: ClosedRuns = await workflow.execute_activity(activity_names.ARCHIVE_LIST_CLOSED,
-                                                                ListClosedInput(limit=input.batch_size),
-                                                                result_type=ClosedRuns, **OPTIONS)
+            batch: ClosedRuns = await workflow.execute_activity(
+                activity_names.ARCHIVE_LIST_CLOSED,
+                ListClosedInput(limit=input.batch_size),
+                result_type=ClosedRuns,
+                **OPTIONS,
+            )
             for ref in batch.runs:
-                done: ArchivedRun = await workflow.execute_activity(activity_names.ARCHIVE_RUN, ref,
-                                                                    result_type=ArchivedRun, **OPTIONS)
+                done: ArchivedRun = await workflow.execute_activity(
+                    activity_names.ARCHIVE_RUN, ref, result_type=ArchivedRun, **OPTIONS
+                )
                 if done.new:
                     result.archived += 1
                 else:

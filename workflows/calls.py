@@ -31,6 +31,7 @@ class ActivityOptions(TypedDict):
     start_to_close_timeout: timedelta
     retry_policy: RetryPolicy
 
+
 LOCAL_ACTIVITIES = "local-activities"
 # A retry that waits longer than this waits on a server timer (durable, and skipped by the time-skipping test server)
 # rather than in the worker's memory.
@@ -44,22 +45,36 @@ def local() -> bool:
 
 
 @overload
-async def call(name: str, arg: Any, *, start_to_close_timeout: timedelta, retry_policy: RetryPolicy,
-               result_type: type[T]) -> T: ...
+async def call(
+    name: str, arg: Any, *, start_to_close_timeout: timedelta, retry_policy: RetryPolicy, result_type: type[T]
+) -> T: ...
 
 
 @overload
-async def call(name: str, arg: Any, *, start_to_close_timeout: timedelta, retry_policy: RetryPolicy,
-               result_type: None = None) -> Any: ...
+async def call(
+    name: str, arg: Any, *, start_to_close_timeout: timedelta, retry_policy: RetryPolicy, result_type: None = None
+) -> Any: ...
 
 
-async def call(name: str, arg: Any, *, start_to_close_timeout: timedelta, retry_policy: RetryPolicy,
-               result_type: type | None = None) -> Any:
+async def call(
+    name: str,
+    arg: Any,
+    *,
+    start_to_close_timeout: timedelta,
+    retry_policy: RetryPolicy,
+    result_type: type | None = None,
+) -> Any:
     """Run activity `name`, locally in runs that have the patch, as an ordinary activity in those that began
     before it."""
     if local():
         return await workflow.execute_local_activity(
-            name, arg, result_type=result_type, start_to_close_timeout=start_to_close_timeout,
-            retry_policy=retry_policy, local_retry_threshold=LOCAL_RETRY_THRESHOLD)
-    return await workflow.execute_activity(name, arg, result_type=result_type,
-                                           start_to_close_timeout=start_to_close_timeout, retry_policy=retry_policy)
+            name,
+            arg,
+            result_type=result_type,
+            start_to_close_timeout=start_to_close_timeout,
+            retry_policy=retry_policy,
+            local_retry_threshold=LOCAL_RETRY_THRESHOLD,
+        )
+    return await workflow.execute_activity(
+        name, arg, result_type=result_type, start_to_close_timeout=start_to_close_timeout, retry_policy=retry_policy
+    )

@@ -29,7 +29,8 @@ with workflow.unsafe.imports_passed_through():
 # digest's, ten attempts over about ten minutes outlast the notifier's own count before its fallback.
 OPTIONS: ActivityOptions = dict(
     start_to_close_timeout=timedelta(minutes=5),
-    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=2), maximum_attempts=10))
+    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=2), maximum_attempts=10),
+)
 
 
 @workflow.defn(name="PublishChainHead")
@@ -37,7 +38,9 @@ class PublishChainHead:
     @workflow.run
     async def run(self, run: HousekeepingRun) -> ChainHeadResult:
         result: ChainHeadResult = await workflow.execute_activity(
-            activity_names.PUBLISH_CHAIN_HEAD, ChainHeadInput(now=run.as_of or workflow.now()),
-            result_type=ChainHeadResult, **OPTIONS,
+            activity_names.PUBLISH_CHAIN_HEAD,
+            ChainHeadInput(now=run.as_of or workflow.now()),
+            result_type=ChainHeadResult,
+            **OPTIONS,
         )
         return result

@@ -1,8 +1,8 @@
 """The draft plan consultation: the LA sends the school a draft EHC plan, or consults it on being named.
 
-    draft / consultation received ─┬─> the school's views (naming-consultation, 15 days) ──> views sent
-                                   └─> the parent's window (draft-plan-representations, 15 days from service),
-                                       tracked beside it; it closes by itself on its last day
+draft / consultation received ─┬─> the school's views (naming-consultation, 15 days) ──> views sent
+                               └─> the parent's window (draft-plan-representations, 15 days from service),
+                                   tracked beside it; it closes by itself on its last day
 """
 
 from __future__ import annotations
@@ -36,8 +36,10 @@ class DraftPlanConsultation(StatutoryProcess):
             self.resume_steps()
         else:
             self.facts["served_on"] = self.served_on.isoformat()
-            await self.record_process("consultation-received", {"received_on": self.header.received_on.isoformat(),
-                                                                "served_on": self.served_on.isoformat()})
+            await self.record_process(
+                "consultation-received",
+                {"received_on": self.header.received_on.isoformat(), "served_on": self.served_on.isoformat()},
+            )
             await self.open_step(SCHOOL, self.header.received_on)
             await self.open_step(PARENT, self.served_on)
             self.mark_opened()
@@ -50,5 +52,10 @@ class DraftPlanConsultation(StatutoryProcess):
         return await self.finish(school.status, outcome)
 
     def next_run_input(self) -> DraftConsultationInput:
-        return DraftConsultationInput(header=self.header, options=self.options, facts=self.facts,
-                                      carried_steps=[s.state for s in self.steps], served_on=self.served_on)
+        return DraftConsultationInput(
+            header=self.header,
+            options=self.options,
+            facts=self.facts,
+            carried_steps=[s.state for s in self.steps],
+            served_on=self.served_on,
+        )

@@ -1,19 +1,19 @@
 """The EHC advice request: the LA asked the school for advice; it must be sent within six weeks (reg 8(1)).
 
-    request received ──> advice due (rule ehc-advice) ──> reminders before the target ──> advice sent: on time / late
-                              │                                 │
-                              │                                 └─> overdue: escalate to the SENCO, then weekly
-                              ├─> exemption (reg 8(2)(a)-(c)): "as soon as practicable" nudges
-                              └─> LA withdraws the request
+request received ──> advice due (rule ehc-advice) ──> reminders before the target ──> advice sent: on time / late
+                          │                                 │
+                          │                                 └─> overdue: escalate to the SENCO, then weekly
+                          ├─> exemption (reg 8(2)(a)-(c)): "as soon as practicable" nudges
+                          └─> LA withdraws the request
 
-    beside it, when the LA's assessment request date is known: the LA's own clock (regs 5, 10, 13) ──> its 6- and
-    16-week dates shown, the 20-week final plan (rule ehc-final-plan) chased until the SENCO records it or cancels it
+beside it, when the LA's assessment request date is known: the LA's own clock (regs 5, 10, 13) ──> its 6- and
+16-week dates shown, the 20-week final plan (rule ehc-final-plan) chased until the SENCO records it or cancels it
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, cast
 
 from temporalio import workflow
@@ -54,19 +54,41 @@ class EhcAdviceRequest(StatutoryProcess):
     @workflow.init
     def __init__(self, input: AdviceRunInput) -> None:
         self.request = r = input.request
-        self.setup(ProcessHeader(case_ref=r.case_ref, la=r.la, received_on=r.received_on, channel=r.channel,
-                                 owner=r.owner, escalate_to=r.escalate_to, initials=r.initials), input.options, input.carried_la_steps,
-                   input.facts)
-        self.step = StatutoryStep(self.identity, input.carried or StepState(
-            rule_id=RULE, owner=r.owner, escalate_to=r.escalate_to, anchor=r.received_on, promised_from=r.requested_on,
-        ), input.options)
+        self.setup(
+            ProcessHeader(
+                case_ref=r.case_ref,
+                la=r.la,
+                received_on=r.received_on,
+                channel=r.channel,
+                owner=r.owner,
+                escalate_to=r.escalate_to,
+                initials=r.initials,
+            ),
+            input.options,
+            input.carried_la_steps,
+            input.facts,
+        )
+        self.step = StatutoryStep(
+            self.identity,
+            input.carried
+            or StepState(
+                rule_id=RULE,
+                owner=r.owner,
+                escalate_to=r.escalate_to,
+                anchor=r.received_on,
+                promised_from=r.requested_on,
+            ),
+            input.options,
+        )
         self.steps.append(self.step)
 
     @workflow.run
     async def run(self, input: AdviceRunInput) -> StepOutcome:
         if input.carried is None:
-            await self._record_process("request-received", data={"received_on": self.request.received_on.isoformat(),
-                                                                 "channel": self.request.channel.value})
+            await self._record_process(
+                "request-received",
+                data={"received_on": self.request.received_on.isoformat(), "channel": self.request.channel.value},
+            )
         await self.step.open()
         la_clock = self.request.assessment_requested_on is not None and workflow.patched(LA_CLOCK_PATCH)
         if la_clock:
@@ -77,7 +99,9 @@ class EhcAdviceRequest(StatutoryProcess):
             if la_clock:
                 await self.continue_as_new()
             await workflow.wait_condition(workflow.all_handlers_finished)
-            workflow.continue_as_new(AdviceRunInput(request=self.request, options=self.options, carried=self.step.state))
+            workflow.continue_as_new(
+                AdviceRunInput(request=self.request, options=self.options, carried=self.step.state)
+            )
         if la_clock:  # the advice is done; the LA's final plan is still chased until recorded or cancelled
             await self._record_process("advice-closed", data={"status": self.step.state.status.value})
             await self.wait_for(lambda: all(s.closed for s in self._la_steps()))
@@ -94,16 +118,25 @@ class EhcAdviceRequest(StatutoryProcess):
     async def _open_la_clock(self) -> None:
         """Plan the LA's dates from its assessment request (an activity: history records what the rule book said)."""
         if self._la_steps():  # carried over from the previous run: restart their reminder loops
-            self._loops += [asyncio.create_task(s.run(lambda: self._yielding)) for s in self._la_steps() if not s.closed]
+            self._loops += [
+                asyncio.create_task(s.run(lambda: self._yielding)) for s in self._la_steps() if not s.closed
+            ]
             return
         anchor = cast(date, self.request.assessment_requested_on)  # run() opens the LA's clock only when there is one
         shown = []
         for rule_id in LA_SHOWN:
-            plan = await plan_step(PlanStepInput(
-                rule_id=rule_id, anchor=anchor, owner=self.header.escalate_to, escalate_to=self.header.escalate_to,
-                today=today()))
-            shown.append({"rule_id": rule_id, "title": plan.rule_title, "due": plan.due.isoformat(),
-                          "basis": plan.basis})
+            plan = await plan_step(
+                PlanStepInput(
+                    rule_id=rule_id,
+                    anchor=anchor,
+                    owner=self.header.escalate_to,
+                    escalate_to=self.header.escalate_to,
+                    today=today(),
+                )
+            )
+            shown.append(
+                {"rule_id": rule_id, "title": plan.rule_title, "due": plan.due.isoformat(), "basis": plan.basis}
+            )
         self.facts.update(assessment_requested_on=anchor.isoformat(), la_clock=shown)
         # Chasing the LA is the SENCO's job, whoever writes the advice.
         await self.open_step(LA_CHASED, anchor, owner=self.header.escalate_to)
@@ -112,19 +145,29 @@ class EhcAdviceRequest(StatutoryProcess):
         return [s for s in self.steps if s is not self.step]
 
     def next_run_input(self) -> AdviceRunInput:
-        return AdviceRunInput(request=self.request, options=self.options, carried=self.step.state,
-                              carried_la_steps=[s.state for s in self._la_steps()], facts=self.facts)
+        return AdviceRunInput(
+            request=self.request,
+            options=self.options,
+            carried=self.step.state,
+            carried_la_steps=[s.state for s in self._la_steps()],
+            facts=self.facts,
+        )
 
     # --- queries and updates ----------------------------------------------------------------------------------
 
     @workflow.query
     def state(self) -> AdviceState:
         la_steps = self._la_steps()
-        return AdviceState(workflow_id=workflow.info().workflow_id, request=self.request,
-                           status=self.step.state.status, step=self.step.state,
-                           closed=self.step.closed and all(s.closed for s in la_steps),
-                           la_steps=[s.state for s in la_steps], facts=self.facts,
-                           start_update_id=self.start_update_id)
+        return AdviceState(
+            workflow_id=workflow.info().workflow_id,
+            request=self.request,
+            status=self.step.state.status,
+            step=self.step.state,
+            closed=self.step.closed and all(s.closed for s in la_steps),
+            la_steps=[s.state for s in la_steps],
+            facts=self.facts,
+            start_update_id=self.start_update_id,
+        )
 
     @workflow.update
     async def opened(self) -> AdviceState:
@@ -137,8 +180,11 @@ class EhcAdviceRequest(StatutoryProcess):
 
     @workflow.update
     async def advice_sent(self, sent: AdviceSent) -> AdviceState:
-        await self.step.complete(sent.sent_on, actor=sent.by, data=with_recorded_by(
-            {"method": sent.method.value, "note": sent.note}, sent.recorded_by))
+        await self.step.complete(
+            sent.sent_on,
+            actor=sent.by,
+            data=with_recorded_by({"method": sent.method.value, "note": sent.note}, sent.recorded_by),
+        )
         return self.state()
 
     @advice_sent.validator
@@ -157,8 +203,9 @@ class EhcAdviceRequest(StatutoryProcess):
 
     @workflow.update
     async def withdraw(self, withdrawal: Withdrawal) -> AdviceState:
-        await self.step.withdraw(withdrawal.withdrawn_on, actor=withdrawal.by, reason=withdrawal.reason,
-                                 recorded_by=withdrawal.recorded_by)
+        await self.step.withdraw(
+            withdrawal.withdrawn_on, actor=withdrawal.by, reason=withdrawal.reason, recorded_by=withdrawal.recorded_by
+        )
         return self.state()
 
     @withdraw.validator
@@ -170,15 +217,27 @@ class EhcAdviceRequest(StatutoryProcess):
 
     async def _record_process(self, kind: str, data: dict[str, Any]) -> None:
         status = self.step.state.status
-        await record(RecordInput(
-            key=f"{workflow.info().workflow_id}/{kind}", workflow_id=workflow.info().workflow_id, kind=kind,
-            occurred_at=workflow.now(), data=data,
-            process=ProcessRecord(kind=self.KIND, case_ref=self.request.case_ref, la=self.request.la,
-                                  owner=self.request.owner, status=status, received_on=self.request.received_on,
-                                  channel=self.request.channel, facts=self.facts,
-                                  closed=self.step.closed and all(s.closed for s in self._la_steps()),
-                                  outcome=self._outcome_text() if self.step.closed else None),
-        ))
+        await record(
+            RecordInput(
+                key=f"{workflow.info().workflow_id}/{kind}",
+                workflow_id=workflow.info().workflow_id,
+                kind=kind,
+                occurred_at=workflow.now(),
+                data=data,
+                process=ProcessRecord(
+                    kind=self.KIND,
+                    case_ref=self.request.case_ref,
+                    la=self.request.la,
+                    owner=self.request.owner,
+                    status=status,
+                    received_on=self.request.received_on,
+                    channel=self.request.channel,
+                    facts=self.facts,
+                    closed=self.step.closed and all(s.closed for s in self._la_steps()),
+                    outcome=self._outcome_text() if self.step.closed else None,
+                ),
+            )
+        )
 
     def _outcome_text(self) -> str:
         s = self.step.state
@@ -194,5 +253,5 @@ class EhcAdviceRequest(StatutoryProcess):
         updates: list[SearchAttributeUpdate[Any]] = [sa.STATUS.value_set(self.step.state.status.value)]
         if self.step.planned:
             due = self.step.outcome().due
-            updates.append(sa.DUE.value_set(datetime.combine(due, time(), tzinfo=timezone.utc)))
+            updates.append(sa.DUE.value_set(datetime.combine(due, time(), tzinfo=UTC)))
         workflow.upsert_search_attributes(updates)

@@ -29,10 +29,12 @@ with workflow.unsafe.imports_passed_through():
 # delivered goes to the fallback; whatever is still left, the next weekday's run tries again.
 DIGEST_OPTIONS: ActivityOptions = dict(
     start_to_close_timeout=timedelta(minutes=5),
-    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=2), maximum_attempts=10))
+    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=2), maximum_attempts=10),
+)
 DISPATCH_OPTIONS: ActivityOptions = dict(
     start_to_close_timeout=timedelta(minutes=5),
-    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1), maximum_attempts=3))
+    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1), maximum_attempts=3),
+)
 
 
 @workflow.defn(name="WeeklyDigest")
@@ -40,7 +42,9 @@ class WeeklyDigest:
     @workflow.run
     async def run(self, run: HousekeepingRun) -> DigestResult:
         result: DigestResult = await workflow.execute_activity(
-            activity_names.SEND_DIGESTS, DigestInput(now=run.as_of or workflow.now()), result_type=DigestResult,
+            activity_names.SEND_DIGESTS,
+            DigestInput(now=run.as_of or workflow.now()),
+            result_type=DigestResult,
             **DIGEST_OPTIONS,
         )
         return result
@@ -51,7 +55,9 @@ class DispatchHeld:
     @workflow.run
     async def run(self, run: HousekeepingRun) -> DispatchHeldResult:
         result: DispatchHeldResult = await workflow.execute_activity(
-            activity_names.DISPATCH_HELD, DispatchHeldInput(now=run.as_of or workflow.now()),
-            result_type=DispatchHeldResult, **DISPATCH_OPTIONS,
+            activity_names.DISPATCH_HELD,
+            DispatchHeldInput(now=run.as_of or workflow.now()),
+            result_type=DispatchHeldResult,
+            **DISPATCH_OPTIONS,
         )
         return result

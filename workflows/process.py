@@ -13,7 +13,7 @@ record in one place, and a step costs no extra workflow, task queue round trip o
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from temporalio import workflow
@@ -24,16 +24,16 @@ if TYPE_CHECKING:
     from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
-    from statutory.exemptions import get_ground
     import workflows.search_attributes as sa
+    from statutory.exemptions import get_ground
     from workflows.models import (
         Cancellation,
         Exemption,
         ProcessHeader,
         ProcessRecord,
         ProcessState,
-        RecordInput,
         Reassignment,
+        RecordInput,
         Replan,
         StepDone,
         StepExemption,
@@ -49,14 +49,21 @@ class StatutoryProcess:
     KIND: ClassVar[str]
     BEGAN: ClassVar[str] = "the request was received"  # how error messages name the header's date
 
-    def setup(self, header: ProcessHeader, options: StepOptions, carried: list[StepState], facts: dict[str, Any],
-              instances: dict[str, int] | None = None) -> None:
+    def setup(
+        self,
+        header: ProcessHeader,
+        options: StepOptions,
+        carried: list[StepState],
+        facts: dict[str, Any],
+        instances: dict[str, int] | None = None,
+    ) -> None:
         """Call from the workflow's @workflow.init. `instances` carries, across runs, how many times each rule has
         been opened (an annual review opens the same rules every cycle: each occurrence is recorded apart)."""
         self.header, self.options, self.facts = header, options, dict(facts)
         self.instances: dict[str, int] = dict(instances or {})
-        self.identity = ProcessIdentity(workflow.info().workflow_id, self.KIND, header.case_ref, header.la,
-                                        header.initials)
+        self.identity = ProcessIdentity(
+            workflow.info().workflow_id, self.KIND, header.case_ref, header.la, header.initials
+        )
         self.steps: list[StatutoryStep] = [StatutoryStep(self.identity, state, options) for state in carried]
         self.status = StepStatus.OPEN
         self._loops: list[asyncio.Task[str]] = []  # each step's run(): "closed" or "continue-as-new"
@@ -71,16 +78,26 @@ class StatutoryProcess:
         matches = [s for s in self.steps if s.state.rule_id == rule_id]
         return matches[-1] if matches else None
 
-    async def open_step(self, rule_id: str, anchor: date, *, owner: str | None = None,
-                        derived_from: str | None = None) -> StatutoryStep:
+    async def open_step(
+        self, rule_id: str, anchor: date, *, owner: str | None = None, derived_from: str | None = None
+    ) -> StatutoryStep:
         """Plan a new step, record it, tell its owner, and start its reminders. `derived_from`: for a planning date
         (C9), the rule it is derived from (see PlanStepInput)."""
         seen = [s.state.instance for s in self.steps if s.state.rule_id == rule_id]
         instance = max([self.instances.get(rule_id, 0), *seen]) + 1
         self.instances[rule_id] = instance
-        step = StatutoryStep(self.identity, StepState(
-            rule_id=rule_id, owner=owner or self.header.owner, escalate_to=self.header.escalate_to, anchor=anchor,
-            instance=instance, derived_from=derived_from), self.options)
+        step = StatutoryStep(
+            self.identity,
+            StepState(
+                rule_id=rule_id,
+                owner=owner or self.header.owner,
+                escalate_to=self.header.escalate_to,
+                anchor=anchor,
+                instance=instance,
+                derived_from=derived_from,
+            ),
+            self.options,
+        )
         self.steps.append(step)
         await step.open()
         self._loops.append(asyncio.create_task(step.run(lambda: self._yielding)))
@@ -135,16 +152,31 @@ class StatutoryProcess:
         self.publish()
         return self.process_state()
 
-    async def record_process(self, kind: str, data: dict[str, Any], *, key: str | None = None,
-                             outcome: str | None = None) -> None:
+    async def record_process(
+        self, kind: str, data: dict[str, Any], *, key: str | None = None, outcome: str | None = None
+    ) -> None:
         h = self.header
-        await record(RecordInput(
-            key=f"{self.identity.workflow_id}/{key or kind}", workflow_id=self.identity.workflow_id, kind=kind,
-            occurred_at=workflow.now(), data=data,
-            process=ProcessRecord(kind=self.KIND, case_ref=h.case_ref, la=h.la, owner=h.owner, status=self.status,
-                                  received_on=h.received_on, channel=h.channel, outcome=outcome,
-                                  closed=self.status != StepStatus.OPEN, facts=self.facts),
-        ))
+        await record(
+            RecordInput(
+                key=f"{self.identity.workflow_id}/{key or kind}",
+                workflow_id=self.identity.workflow_id,
+                kind=kind,
+                occurred_at=workflow.now(),
+                data=data,
+                process=ProcessRecord(
+                    kind=self.KIND,
+                    case_ref=h.case_ref,
+                    la=h.la,
+                    owner=h.owner,
+                    status=self.status,
+                    received_on=h.received_on,
+                    channel=h.channel,
+                    outcome=outcome,
+                    closed=self.status != StepStatus.OPEN,
+                    facts=self.facts,
+                ),
+            )
+        )
 
     def publish(self) -> None:
         """Opaque search attributes: the status, and the earliest due date among open steps."""
@@ -155,16 +187,23 @@ class StatutoryProcess:
         ]
         dues = [s.outcome().due for s in open_steps]
         if dues:
-            updates.append(sa.DUE.value_set(datetime.combine(min(dues), time(), tzinfo=timezone.utc)))
+            updates.append(sa.DUE.value_set(datetime.combine(min(dues), time(), tzinfo=UTC)))
         workflow.upsert_search_attributes(updates)
 
     # --- queries and the changes every step accepts -------------------------------------------------------------
 
     @workflow.query
     def process_state(self) -> ProcessState:
-        return ProcessState(workflow_id=self.identity.workflow_id, kind=self.KIND, header=self.header,
-                            status=self.status, steps=[s.state for s in self.steps], facts=self.facts,
-                            closed=self.status != StepStatus.OPEN, start_update_id=self.start_update_id)
+        return ProcessState(
+            workflow_id=self.identity.workflow_id,
+            kind=self.KIND,
+            header=self.header,
+            status=self.status,
+            steps=[s.state for s in self.steps],
+            facts=self.facts,
+            closed=self.status != StepStatus.OPEN,
+            start_update_id=self.start_update_id,
+        )
 
     @workflow.update
     async def process_opened(self) -> ProcessState:
@@ -175,8 +214,9 @@ class StatutoryProcess:
 
     @workflow.update
     async def complete_step(self, done: StepDone) -> ProcessState:
-        data = with_recorded_by({"method": done.method.value if done.method else None, "evidence": done.evidence},
-                                done.recorded_by)
+        data = with_recorded_by(
+            {"method": done.method.value if done.method else None, "evidence": done.evidence}, done.recorded_by
+        )
         await self._open_step(done.rule_id).complete(done.done_on, actor=done.by, data=data)
         return self.process_state()
 
@@ -212,8 +252,9 @@ class StatutoryProcess:
 
     @workflow.update
     async def reassign_step(self, change: Reassignment) -> ProcessState:
-        await self._open_step(change.rule_id).reassign(change.owner, actor=change.by, reason=change.reason,
-                                                       recorded_by=change.recorded_by)
+        await self._open_step(change.rule_id).reassign(
+            change.owner, actor=change.by, reason=change.reason, recorded_by=change.recorded_by
+        )
         return self.process_state()
 
     @reassign_step.validator
@@ -225,9 +266,12 @@ class StatutoryProcess:
 
     @workflow.update
     async def cancel_step(self, cancellation: Cancellation) -> ProcessState:
-        await self._open_step(cancellation.rule_id).cancel(cancellation.cancelled_on, actor=cancellation.by,
-                                                          reason=cancellation.reason,
-                                                          recorded_by=cancellation.recorded_by)
+        await self._open_step(cancellation.rule_id).cancel(
+            cancellation.cancelled_on,
+            actor=cancellation.by,
+            reason=cancellation.reason,
+            recorded_by=cancellation.recorded_by,
+        )
         return self.process_state()
 
     @cancel_step.validator

@@ -54,8 +54,13 @@ class Reassessment(StatutoryProcess):
             self.resume_steps()
         else:
             self.facts["last_assessment_on"] = self.last_assessment_on.isoformat()
-            await self.record_process("needs-changed", {"needs_changed_on": self.header.received_on.isoformat(),
-                                                        "last_assessment_on": self.last_assessment_on.isoformat()})
+            await self.record_process(
+                "needs-changed",
+                {
+                    "needs_changed_on": self.header.received_on.isoformat(),
+                    "last_assessment_on": self.last_assessment_on.isoformat(),
+                },
+            )
             await self.open_step(EARLIEST, self.last_assessment_on)
             self.mark_opened()
 
@@ -70,7 +75,9 @@ class Reassessment(StatutoryProcess):
         if decision.status != StepStatus.COMPLETED:
             return await self.finish(StepStatus.CANCELLED, "cancelled while the LA's decision was awaited")
         if self.facts["la_decision"] == "refused":
-            return await self.finish(StepStatus.COMPLETED, f"LA decided not to re-assess ({_timing('decided', decision)})")
+            return await self.finish(
+                StepStatus.COMPLETED, f"LA decided not to re-assess ({_timing('decided', decision)})"
+            )
         if self.find(FINAL) is None:
             await self.open_step(FINAL, cast(date, decision.completed_on))
 
@@ -88,12 +95,19 @@ class Reassessment(StatutoryProcess):
         sent_on, plan = cast(date, earliest.completed_on), cast(StepPlan, earliest.plan)  # completed, so planned
         too_soon = sent_on < plan.due  # reg 24: the LA may refuse it on that ground; kept, and flagged
         self.facts.update(request_sent_on=sent_on.isoformat(), sent_before_earliest=too_soon)
-        await self.record_process("request-sent", {"sent_on": sent_on.isoformat(), "sent_before_earliest": too_soon,
-                                                   "earliest": plan.due.isoformat()})
+        await self.record_process(
+            "request-sent",
+            {"sent_on": sent_on.isoformat(), "sent_before_earliest": too_soon, "earliest": plan.due.isoformat()},
+        )
 
     def next_run_input(self) -> ReassessmentInput:
-        return ReassessmentInput(header=self.header, options=self.options, facts=self.facts,
-                                 carried_steps=[s.state for s in self.steps], last_assessment_on=self.last_assessment_on)
+        return ReassessmentInput(
+            header=self.header,
+            options=self.options,
+            facts=self.facts,
+            carried_steps=[s.state for s in self.steps],
+            last_assessment_on=self.last_assessment_on,
+        )
 
     # --- the LA's decision --------------------------------------------------------------------------------------
 
@@ -102,11 +116,23 @@ class Reassessment(StatutoryProcess):
         outcome = "reassess" if decision.reassess else "refused"
         self.facts.update(la_decision=outcome, decided_on=decision.decided_on.isoformat())  # before the step closes
         step = cast(StatutoryStep, self.find(DECISION))  # checked by _validate_decided
-        await step.complete(decision.decided_on, actor=decision.by, data=with_recorded_by(
-            {"decision": outcome, "evidence": decision.evidence}, decision.recorded_by))
-        await self.record_process("la-decided", with_recorded_by(
-            {"decision": outcome, "decided_on": decision.decided_on.isoformat(), "by": decision.by,
-             "evidence": decision.evidence}, decision.recorded_by))
+        await step.complete(
+            decision.decided_on,
+            actor=decision.by,
+            data=with_recorded_by({"decision": outcome, "evidence": decision.evidence}, decision.recorded_by),
+        )
+        await self.record_process(
+            "la-decided",
+            with_recorded_by(
+                {
+                    "decision": outcome,
+                    "decided_on": decision.decided_on.isoformat(),
+                    "by": decision.by,
+                    "evidence": decision.evidence,
+                },
+                decision.recorded_by,
+            ),
+        )
         return self.process_state()
 
     @la_decided.validator
@@ -128,8 +154,11 @@ class Reassessment(StatutoryProcess):
     @complete_step.validator
     def _validate_complete_here(self, done: StepDone) -> None:
         if done.rule_id == DECISION:
-            raise refusal("rule_id", f"{DECISION} is completed by recording the LA's decision (re-assess or not): "
-                             f"use la_decided", "not_open")
+            raise refusal(
+                "rule_id",
+                f"{DECISION} is completed by recording the LA's decision (re-assess or not): use la_decided",
+                "not_open",
+            )
         self._validate_complete(done)
         if done.rule_id == FINAL:
             self._not_before("done_on", done.done_on, "decided_on", "the LA decided to re-assess")

@@ -28,7 +28,8 @@ with workflow.unsafe.imports_passed_through():
 
 OPTIONS: ActivityOptions = dict(
     start_to_close_timeout=timedelta(minutes=5),
-    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1), maximum_attempts=3))
+    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1), maximum_attempts=3),
+)
 
 
 @workflow.defn(name="ReconcileProcesses")
@@ -36,7 +37,9 @@ class ReconcileProcesses:
     @workflow.run
     async def run(self, run: ReconcileRun) -> ReconcileResult:
         result: ReconcileResult = await workflow.execute_activity(
-            activity_names.RECONCILE_PROCESSES, ReconcileInput(now=run.as_of or workflow.now()),
-            result_type=ReconcileResult, **OPTIONS,
+            activity_names.RECONCILE_PROCESSES,
+            ReconcileInput(now=run.as_of or workflow.now()),
+            result_type=ReconcileResult,
+            **OPTIONS,
         )
         return result

@@ -14,5 +14,4 @@ INVALID_REQUEST = "InvalidRequest"
 
 def refusal(field: str | None, reason: str, code: str = "invalid") -> ApplicationError:
     """The error a validator raises to refuse an update: about `field` (None: the change as a whole)."""
-    return ApplicationError(reason, {"field": field or "form", "code": code}, type=INVALID_REQUEST,
-                            non_retryable=True)
+    return ApplicationError(reason, {"field": field or "form", "code": code}, type=INVALID_REQUEST, non_retryable=True)

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from workflows.annual_review import AnnualReview
 from workflows.annual_review import DUE as REVIEW_DUE
+from workflows.annual_review import AnnualReview
 from workflows.archive import ArchiveClosedRuns
 from workflows.chain_head import PublishChainHead
 from workflows.draft_consultation import DraftPlanConsultation
@@ -64,16 +64,51 @@ class ProcessKind:
 
 
 PROCESSES: tuple[ProcessKind, ...] = (
-    ProcessKind("EHC advice request", EhcAdviceRequest, AdviceRunInput, "request received",
-                ("ehc-advice", "ehc-assessment-decision", "ehc-no-plan-notice", "ehc-final-plan"), "advice"),
-    ProcessKind("Draft plan consultation", DraftPlanConsultation, DraftConsultationInput,
-                "draft plan received", ("naming-consultation", "draft-plan-representations"), "draft"),
-    ProcessKind("Annual review", AnnualReview, ReviewInput, "cycle opened",
-                (REVIEW_DUE, "review-notice", "review-advice-circulation", "review-report", "review-la-decision",
-                 "phase-transfer-meeting-by", "phase-transfer-review", "post16-transfer-review", "post16-move-review",
-                 "amended-plan-final", "cease-appeal-window"), "review", dated=False),
-    ProcessKind("Re-assessment", Reassessment, ReassessmentInput, "needs changed",
-                ("reassessment-earliest", "reassessment-decision", "reassessment-final"), "reassessment"),
+    ProcessKind(
+        "EHC advice request",
+        EhcAdviceRequest,
+        AdviceRunInput,
+        "request received",
+        ("ehc-advice", "ehc-assessment-decision", "ehc-no-plan-notice", "ehc-final-plan"),
+        "advice",
+    ),
+    ProcessKind(
+        "Draft plan consultation",
+        DraftPlanConsultation,
+        DraftConsultationInput,
+        "draft plan received",
+        ("naming-consultation", "draft-plan-representations"),
+        "draft",
+    ),
+    ProcessKind(
+        "Annual review",
+        AnnualReview,
+        ReviewInput,
+        "cycle opened",
+        (
+            REVIEW_DUE,
+            "review-notice",
+            "review-advice-circulation",
+            "review-report",
+            "review-la-decision",
+            "phase-transfer-meeting-by",
+            "phase-transfer-review",
+            "post16-transfer-review",
+            "post16-move-review",
+            "amended-plan-final",
+            "cease-appeal-window",
+        ),
+        "review",
+        dated=False,
+    ),
+    ProcessKind(
+        "Re-assessment",
+        Reassessment,
+        ReassessmentInput,
+        "needs changed",
+        ("reassessment-earliest", "reassessment-decision", "reassessment-final"),
+        "reassessment",
+    ),
 )
 ADVICE, DRAFT, REVIEW, REASSESSMENT = PROCESSES
 BY_KIND: dict[str, ProcessKind] = {p.kind: p for p in PROCESSES}

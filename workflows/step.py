@@ -9,7 +9,7 @@ through the notify activity, with idempotency keys derived from the workflow ID.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -19,10 +19,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from statutory.clock import local_date
     import workflows.activity_names as activity_names
+    from statutory.clock import local_date
     from workflows.calls import ActivityOptions, call
-    from workflows.refusal import refusal
     from workflows.models import (
         Exemption,
         Notice,
@@ -30,27 +29,30 @@ with workflow.unsafe.imports_passed_through():
         NoticeKind,
         NotifyInput,
         PlanStepInput,
-        StepOptions,
         ProcessRecord,
         RecordInput,
+        StepOptions,
         StepOutcome,
         StepPlan,
         StepRecord,
         StepState,
         StepStatus,
     )
+    from workflows.refusal import refusal
 
 # Rules whose plan may depend on the process's LA (an LA's own date replaces the derived one).
 LA_DATED = ("phase-transfer-meeting-by",)
-PLAN_OPTIONS: ActivityOptions = dict(start_to_close_timeout=timedelta(seconds=30),
-                                     retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)))
+PLAN_OPTIONS: ActivityOptions = dict(
+    start_to_close_timeout=timedelta(seconds=30), retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1))
+)
 # A record must land: retried until the database answers (the workflow waits, durably).
 # Notices whose day has passed are never sent late, one by one: a step sends one catch-up with its current state, then
 # goes on at its normal cadence from today (docs: engineering notes, "Never send a notice whose moment has passed").
 # Runs that planned notices before this patch keep their behaviour on replay.
 CATCH_UP = "notice-catch-up"
-RECORD_OPTIONS: ActivityOptions = dict(start_to_close_timeout=timedelta(seconds=30),
-                                       retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)))
+RECORD_OPTIONS: ActivityOptions = dict(
+    start_to_close_timeout=timedelta(seconds=30), retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5))
+)
 
 
 class ProcessIdentity:
@@ -87,9 +89,11 @@ class StatutoryStep:
         self.process = process
         self.state = state
         # A message is retried with backoff, then given up and recorded as failed: a broken channel never blocks.
-        self._notify_retry = RetryPolicy(initial_interval=options.notify_initial_interval,
-                                         maximum_interval=options.notify_maximum_interval,
-                                         maximum_attempts=options.notify_attempts)
+        self._notify_retry = RetryPolicy(
+            initial_interval=options.notify_initial_interval,
+            maximum_interval=options.notify_maximum_interval,
+            maximum_attempts=options.notify_attempts,
+        )
         self._closing = False
         self._explained: StepPlan | None = None  # the plan whose explanation this run has recorded (step_record)
         self._replan = False  # an exemption: re-plan as "as soon as practicable"
@@ -168,10 +172,8 @@ class StatutoryStep:
                     continue
             delay = notice.at - workflow.now()
             if delay > timedelta(0):
-                try:
+                with contextlib.suppress(TimeoutError):
                     await workflow.wait_condition(lambda: self._changed() or should_yield(), timeout=delay)
-                except asyncio.TimeoutError:
-                    pass
                 continue
             self.state.pending.pop(0)
             if notice.kind == "closes":  # a window given to someone else ends by itself on its last day
@@ -187,8 +189,11 @@ class StatutoryStep:
 
     def validate_change(self) -> None:
         if not self.accepting_changes:
-            raise refusal(None, f"step {self.state.rule_id} is already "
-                                f"{self.state.status.value if self.closed else 'closing'}", "not_open")
+            raise refusal(
+                None,
+                f"step {self.state.rule_id} is already {self.state.status.value if self.closed else 'closing'}",
+                "not_open",
+            )
 
     async def complete(self, completed_on: date, *, actor: str, data: dict[str, Any]) -> StepOutcome:
         self._closing = True
@@ -199,30 +204,51 @@ class StatutoryStep:
             self.state.days_late = max(0, (completed_on - plan.due).days)
             self.state.on_time = completed_on <= plan.due
         self.state.status = StepStatus.COMPLETED
-        await self._record("completed", actor=actor, data={**data, "completed_on": completed_on.isoformat(),
-                                                          "on_time": self.state.on_time, "days_late": self.state.days_late})
+        await self._record(
+            "completed",
+            actor=actor,
+            data={
+                **data,
+                "completed_on": completed_on.isoformat(),
+                "on_time": self.state.on_time,
+                "days_late": self.state.days_late,
+            },
+        )
         await self._notify("completed", self._with_escalation([self.state.owner]), key_suffix="completed", actor=actor)
         return self.outcome()
 
-    async def withdraw(self, withdrawn_on: date, *, actor: str, reason: str,
-                       recorded_by: str | None = None) -> StepOutcome:
+    async def withdraw(
+        self, withdrawn_on: date, *, actor: str, reason: str, recorded_by: str | None = None
+    ) -> StepOutcome:
         """The body that asked withdrew (an LA withdrawing its request)."""
-        return await self._stop(StepStatus.WITHDRAWN, "withdrawn", withdrawn_on, actor=actor, reason=reason,
-                                recorded_by=recorded_by)
+        return await self._stop(
+            StepStatus.WITHDRAWN, "withdrawn", withdrawn_on, actor=actor, reason=reason, recorded_by=recorded_by
+        )
 
-    async def cancel(self, cancelled_on: date, *, actor: str, reason: str,
-                     recorded_by: str | None = None) -> StepOutcome:
+    async def cancel(
+        self, cancelled_on: date, *, actor: str, reason: str, recorded_by: str | None = None
+    ) -> StepOutcome:
         """No longer needed (the plan ceased, the meeting moved to another cycle, entered in error)."""
-        return await self._stop(StepStatus.CANCELLED, "cancelled", cancelled_on, actor=actor, reason=reason,
-                                recorded_by=recorded_by)
+        return await self._stop(
+            StepStatus.CANCELLED, "cancelled", cancelled_on, actor=actor, reason=reason, recorded_by=recorded_by
+        )
 
-    async def _stop(self, status: StepStatus, kind: Literal["withdrawn", "cancelled"], on: date, *, actor: str,
-                    reason: str, recorded_by: str | None = None) -> StepOutcome:
+    async def _stop(
+        self,
+        status: StepStatus,
+        kind: Literal["withdrawn", "cancelled"],
+        on: date,
+        *,
+        actor: str,
+        reason: str,
+        recorded_by: str | None = None,
+    ) -> StepOutcome:
         self._closing = True
         await workflow.wait_condition(lambda: self.planned)
         self.state.status = status
-        await self._record(kind, actor=actor, data=with_recorded_by({f"{kind}_on": on.isoformat(), "reason": reason},
-                                                                    recorded_by))
+        await self._record(
+            kind, actor=actor, data=with_recorded_by({f"{kind}_on": on.isoformat(), "reason": reason}, recorded_by)
+        )
         await self._notify(kind, [self.state.owner], key_suffix=kind, actor=actor)
         return self.outcome()
 
@@ -233,8 +259,12 @@ class StatutoryStep:
         for notice in self.state.pending:
             notice.recipients = list(dict.fromkeys(owner if r == previous else r for r in notice.recipients))
         stamp = f"reassigned/{workflow.now().isoformat()}"
-        await self._record("reassigned", key_suffix=stamp, actor=actor,
-                           data=with_recorded_by({"from": previous, "to": owner, "reason": reason}, recorded_by))
+        await self._record(
+            "reassigned",
+            key_suffix=stamp,
+            actor=actor,
+            data=with_recorded_by({"from": previous, "to": owner, "reason": reason}, recorded_by),
+        )
         await self._notify("assigned", [owner], key_suffix=stamp, actor=actor)
 
     async def reschedule(self, anchor: date) -> None:
@@ -254,11 +284,15 @@ class StatutoryStep:
         await workflow.wait_condition(lambda: self.planned)
         self.state.exemption = exemption
         stamp = f"exemption/{workflow.now().isoformat()}"
-        await self._record("exemption-recorded", key_suffix=stamp, actor=exemption.claimed_by,
-                           data=with_recorded_by(exemption.model_dump(mode="json", exclude={"recorded_by"}),
-                                                 exemption.recorded_by))
-        await self._notify("exemption", self._with_escalation([self.state.owner]), key_suffix=stamp,
-                           actor=exemption.claimed_by)
+        await self._record(
+            "exemption-recorded",
+            key_suffix=stamp,
+            actor=exemption.claimed_by,
+            data=with_recorded_by(exemption.model_dump(mode="json", exclude={"recorded_by"}), exemption.recorded_by),
+        )
+        await self._notify(
+            "exemption", self._with_escalation([self.state.owner]), key_suffix=stamp, actor=exemption.claimed_by
+        )
         self._replan = True
 
     # --- internals --------------------------------------------------------------------------------------------
@@ -275,12 +309,23 @@ class StatutoryStep:
         activity's input, as they were before they existed)."""
         s = self.state
         extra: dict[str, Any] = {
-            name: value for name, value in (("la", self.process.la if s.derived_from or s.rule_id in LA_DATED
-                                                    else None),
-                                            ("derived_from", s.derived_from), ("promised_from", s.promised_from))
-            if value is not None}
-        return PlanStepInput(rule_id=s.rule_id, anchor=s.anchor, owner=s.owner, escalate_to=s.escalate_to,
-                             today=today(), **extra, **fields)
+            name: value
+            for name, value in (
+                ("la", self.process.la if s.derived_from or s.rule_id in LA_DATED else None),
+                ("derived_from", s.derived_from),
+                ("promised_from", s.promised_from),
+            )
+            if value is not None
+        }
+        return PlanStepInput(
+            rule_id=s.rule_id,
+            anchor=s.anchor,
+            owner=s.owner,
+            escalate_to=s.escalate_to,
+            today=today(),
+            **extra,
+            **fields,
+        )
 
     async def _plan_notices(self, request: PlanStepInput) -> StepPlan:
         plan = await plan_step(request)
@@ -291,9 +336,13 @@ class StatutoryStep:
     async def _extend(self) -> None:
         """The planned notices are used up and the step is still open: plan the next batch."""
         asap = self.state.exemption is not None
-        plan = await self._plan_notices(self._plan_input(
-            mode="asap" if asap else "statutory", after=self.state.last_notice_on,
-            asap_from=self.state.last_notice_on if asap else None))
+        plan = await self._plan_notices(
+            self._plan_input(
+                mode="asap" if asap else "statutory",
+                after=self.state.last_notice_on,
+                asap_from=self.state.last_notice_on if asap else None,
+            )
+        )
         if not plan.notices:  # nothing more to send: wait for the step to close or change
             await workflow.wait_condition(self._changed)
         caught_up = self._schedule(plan.notices, catch_up=True)
@@ -309,9 +358,16 @@ class StatutoryStep:
         caught_up = self._schedule(plan.notices, catch_up=False)
         self.state.pending = caught_up if caught_up is not None else [n for n in plan.notices if n.on >= today()]
         stamp = f"rescheduled/{workflow.now().isoformat()}"
-        await self._record("step-rescheduled", key_suffix=stamp, data={
-            "anchor": anchor.isoformat(), "due": plan.due.isoformat(), "target": plan.target.isoformat(),
-            "previous_due": previous.due.isoformat()})
+        await self._record(
+            "step-rescheduled",
+            key_suffix=stamp,
+            data={
+                "anchor": anchor.isoformat(),
+                "due": plan.due.isoformat(),
+                "target": plan.target.isoformat(),
+                "previous_due": previous.due.isoformat(),
+            },
+        )
         await self._notify("rescheduled", [self.state.owner], key_suffix=stamp)
         if self._reschedule_to == anchor:  # done (unless it moved again meanwhile: then plan once more)
             self._reschedule_to = None
@@ -328,10 +384,21 @@ class StatutoryStep:
             caught_up = self._schedule(plan.notices, catch_up=False)  # the "dates changed" notice says where it stands
             self.state.pending = caught_up if caught_up is not None else [n for n in plan.notices if n.on >= today()]
             stamp = f"replanned/{workflow.now().isoformat()}"
-            await self._record("step-replanned", key_suffix=stamp, actor=actor, data=with_recorded_by({
-                "reason": reason, "due": plan.due.isoformat(), "target": plan.target.isoformat(),
-                "previous_due": previous.due.isoformat(), "previous_target": previous.target.isoformat()},
-                recorded_by))
+            await self._record(
+                "step-replanned",
+                key_suffix=stamp,
+                actor=actor,
+                data=with_recorded_by(
+                    {
+                        "reason": reason,
+                        "due": plan.due.isoformat(),
+                        "target": plan.target.isoformat(),
+                        "previous_due": previous.due.isoformat(),
+                        "previous_target": previous.target.isoformat(),
+                    },
+                    recorded_by,
+                ),
+            )
             await self._notify("rescheduled", [self.state.owner], key_suffix=stamp, actor=actor)
         self._replan_for = None
 
@@ -360,11 +427,16 @@ class StatutoryStep:
         plan, day = self._plan(), today()
         kind = "overdue" if latest.kind == "reminder" and day > plan.due else latest.kind
         recipients = self._with_escalation([self.state.owner]) if kind == "overdue" else latest.recipients
-        return Notice(kind=kind, at=workflow.now(), on=day, recipients=recipients,
-                      days_to_target=None if kind == "overdue" or latest.days_to_target is None
-                      else (plan.target - day).days,
-                      days_overdue=(day - plan.due).days if kind == "overdue" or latest.days_overdue is not None
-                      and day > plan.due else None)
+        return Notice(
+            kind=kind,
+            at=workflow.now(),
+            on=day,
+            recipients=recipients,
+            days_to_target=None if kind == "overdue" or latest.days_to_target is None else (plan.target - day).days,
+            days_overdue=(day - plan.due).days
+            if kind == "overdue" or latest.days_overdue is not None and day > plan.due
+            else None,
+        )
 
     async def _plan_asap(self) -> None:
         """After an exemption the duty is to act "as soon as practicable": regular nudges replace the schedule."""
@@ -372,40 +444,74 @@ class StatutoryStep:
         self.state.pending = plan.notices
 
     async def _send(self, notice: Notice) -> None:
-        ok = await self._notify(notice.kind, notice.recipients, key_suffix=f"{notice.kind}/{notice.at.isoformat()}",
-                                on=notice.on, days_to_target=notice.days_to_target, days_overdue=notice.days_overdue)
+        ok = await self._notify(
+            notice.kind,
+            notice.recipients,
+            key_suffix=f"{notice.kind}/{notice.at.isoformat()}",
+            on=notice.on,
+            days_to_target=notice.days_to_target,
+            days_overdue=notice.days_overdue,
+        )
         self.state.notices_sent += 1
         if notice.kind == "overdue":
             self.state.escalations_sent += 1
-        await self._record("escalation-sent" if notice.kind == "overdue" else "reminder-sent",
-                           key_suffix=f"{notice.kind}/{notice.at.isoformat()}",
-                           data={"kind": notice.kind, "on": notice.on.isoformat(), "recipients": notice.recipients,
-                                 "delivered": ok})
+        await self._record(
+            "escalation-sent" if notice.kind == "overdue" else "reminder-sent",
+            key_suffix=f"{notice.kind}/{notice.at.isoformat()}",
+            data={"kind": notice.kind, "on": notice.on.isoformat(), "recipients": notice.recipients, "delivered": ok},
+        )
 
-    async def _notify(self, kind: NoticeKind, recipients: list[str], *, key_suffix: str, on: date | None = None,
-                      days_to_target: int | None = None, days_overdue: int | None = None, actor: str | None = None) -> bool:
+    async def _notify(
+        self,
+        kind: NoticeKind,
+        recipients: list[str],
+        *,
+        key_suffix: str,
+        on: date | None = None,
+        days_to_target: int | None = None,
+        days_overdue: int | None = None,
+        actor: str | None = None,
+    ) -> bool:
         plan = self._plan()
         context = NoticeContext(
-            workflow_id=self.process.workflow_id, process_kind=self.process.kind, case_ref=self.process.case_ref,
-            la=self.process.la, rule_id=plan.rule_id, rule_title=plan.rule_title, basis=plan.basis, due=plan.due,
-            target=plan.target, on=on or today(), days_to_target=days_to_target, days_overdue=days_overdue,
+            workflow_id=self.process.workflow_id,
+            process_kind=self.process.kind,
+            case_ref=self.process.case_ref,
+            la=self.process.la,
+            rule_id=plan.rule_id,
+            rule_title=plan.rule_title,
+            basis=plan.basis,
+            due=plan.due,
+            target=plan.target,
+            on=on or today(),
+            days_to_target=days_to_target,
+            days_overdue=days_overdue,
             exemption_ground=self.state.exemption.ground if self.state.exemption else None,
-            completed_on=self.state.completed_on, on_time=self.state.on_time, style=plan.style,
-            duty_holder=plan.duty_holder, initials=self.process.initials, owner=self.state.owner, actor=actor,
+            completed_on=self.state.completed_on,
+            on_time=self.state.on_time,
+            style=plan.style,
+            duty_holder=plan.duty_holder,
+            initials=self.process.initials,
+            owner=self.state.owner,
+            actor=actor,
         )
         key = f"{self.key}/{key_suffix}"
         try:
             await call(
                 activity_names.NOTIFY,
                 NotifyInput(key=key, kind=kind, recipients=recipients, scheduled_for=workflow.now(), context=context),
-                start_to_close_timeout=timedelta(minutes=2), retry_policy=self._notify_retry,  # the result is unused
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=self._notify_retry,  # the result is unused
             )
             return True
         except FailureError as err:  # an ActivityError; a local activity's last failure comes unwrapped
             self.state.notices_failed += 1
             workflow.logger.warning("notification %s failed after retries: %s", key, err.cause or err)
-            await self._record("notification-failed", key_suffix=f"failed/{key_suffix}",
-                               data={"kind": kind, "recipients": recipients, "error": str(err.cause or err)})
+            await self._record(
+                "notification-failed",
+                key_suffix=f"failed/{key_suffix}",
+                data={"kind": kind, "recipients": recipients, "error": str(err.cause or err)},
+            )
             return False
 
     def step_record(self) -> StepRecord:
@@ -414,18 +520,42 @@ class StatutoryStep:
         plan = self._plan()
         explained, self._explained = self._explained is plan, plan
         return StepRecord(
-            rule_id=plan.rule_id, instance=self.state.instance, rule_version=plan.rule_version, basis=plan.basis, anchor=plan.anchor, due=plan.due,
-            target=plan.target, explanation=None if explained else plan.explanation, owner=self.state.owner,
+            rule_id=plan.rule_id,
+            instance=self.state.instance,
+            rule_version=plan.rule_version,
+            basis=plan.basis,
+            anchor=plan.anchor,
+            due=plan.due,
+            target=plan.target,
+            explanation=None if explained else plan.explanation,
+            owner=self.state.owner,
             status=self.state.status,
             exempt=self.state.exemption is not None,
             exemption_ground=self.state.exemption.ground if self.state.exemption else None,
-            completed_on=self.state.completed_on, on_time=self.state.on_time, days_late=self.state.days_late,
+            completed_on=self.state.completed_on,
+            on_time=self.state.on_time,
+            days_late=self.state.days_late,
         )
 
-    async def _record(self, kind: str, *, key_suffix: str | None = None, actor: str | None = None,
-                      data: dict[str, Any] | None = None, process: ProcessRecord | None = None) -> None:
-        await record(RecordInput(
-            key=f"{self.key}/{key_suffix or kind}",
-            workflow_id=self.process.workflow_id, kind=kind, occurred_at=workflow.now(), rule_id=self.state.rule_id,
-            actor=actor, data=data or {}, step=self.step_record(), process=process,
-        ))
+    async def _record(
+        self,
+        kind: str,
+        *,
+        key_suffix: str | None = None,
+        actor: str | None = None,
+        data: dict[str, Any] | None = None,
+        process: ProcessRecord | None = None,
+    ) -> None:
+        await record(
+            RecordInput(
+                key=f"{self.key}/{key_suffix or kind}",
+                workflow_id=self.process.workflow_id,
+                kind=kind,
+                occurred_at=workflow.now(),
+                rule_id=self.state.rule_id,
+                actor=actor,
+                data=data or {},
+                step=self.step_record(),
+                process=process,
+            )
+        )

@@ -21,8 +21,12 @@ from starter.cli.command_log import command_done, command_path, start_log
 from starter.cli.common import temporal_used
 from starter.var_dir import private_umask
 
-app = typer.Typer(help="sendclock: statutory SEND deadlines on Temporal.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="sendclock: statutory SEND deadlines on Temporal.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 # The top-level commands (rules, deadline, list, up) first, then the groups, in the order `--help` lists them.
 app.add_typer(rules.commands)
 app.add_typer(listing.commands)

@@ -11,16 +11,39 @@ import typer
 
 import starter.cli.format as out
 from commands.base import Actor
-from starter.cli.common import (AsOption, ByOption, CaseOption, InitialsOption, ReceivedOption, build, checked, context,
-                                db_session, fail, load_settings, parse_date, recording_account, run_async, send)
+from starter.cli.common import (
+    AsOption,
+    ByOption,
+    CaseOption,
+    InitialsOption,
+    ReceivedOption,
+    build,
+    checked,
+    context,
+    db_session,
+    fail,
+    load_settings,
+    parse_date,
+    recording_account,
+    run_async,
+    send,
+)
 
 # The command fields of `sendclock advice ...`, and their flags (common.FLAGS covers the rest).
-ADVICE_FLAGS = {"received_on": "--received", "assessment_requested_on": "--assessment-requested",
-                "requested_on": "--requested-on", "sent_on": "--date", "withdrawn_on": "--date", "ground": "--ground",
-                "start": "--start", "end": "--end"}
+ADVICE_FLAGS = {
+    "received_on": "--received",
+    "assessment_requested_on": "--assessment-requested",
+    "requested_on": "--requested-on",
+    "sent_on": "--date",
+    "withdrawn_on": "--date",
+    "ground": "--ground",
+    "start": "--start",
+    "end": "--end",
+}
 
-advice_app = typer.Typer(help="EHC advice requests (SEND Regulations 2014 reg 8): six weeks to send advice to the LA.",
-                         no_args_is_help=True)
+advice_app = typer.Typer(
+    help="EHC advice requests (SEND Regulations 2014 reg 8): six weeks to send advice to the LA.", no_args_is_help=True
+)
 
 
 @advice_app.command("start")
@@ -30,15 +53,23 @@ def advice_start(
     received: Annotated[str, typer.Option("--received", help="Date the LA's request was received, YYYY-MM-DD.")],
     owner: Annotated[str, typer.Option("--owner", help="Staff id who prepares the advice (see config).")],
     channel: Annotated[str, typer.Option("--channel", help="How it arrived: email, post, hand, portal.")] = "email",
-    assessment_requested: Annotated[str | None, typer.Option(
-        "--assessment-requested",
-        help="Date the LA received the EHC needs assessment request (YYYY-MM-DD), if its letter says: "
-             "shows the LA's 6/16/20-week dates and chases the final plan.")] = None,
-    requested_on: Annotated[str | None, typer.Option(
-        "--requested-on",
-        help="The date on the LA's request letter (YYYY-MM-DD), if earlier than the day it was received: the "
-             "statutory six weeks still run from receipt; a school that promises six weeks from the request "
-             "(law.advice_promise_from) gets the earlier target.")] = None,
+    assessment_requested: Annotated[
+        str | None,
+        typer.Option(
+            "--assessment-requested",
+            help="Date the LA received the EHC needs assessment request (YYYY-MM-DD), if its letter says: "
+            "shows the LA's 6/16/20-week dates and chases the final plan.",
+        ),
+    ] = None,
+    requested_on: Annotated[
+        str | None,
+        typer.Option(
+            "--requested-on",
+            help="The date on the LA's request letter (YYYY-MM-DD), if earlier than the day it was received: the "
+            "statutory six weeks still run from receipt; a school that promises six weeks from the request "
+            "(law.advice_promise_from) gets the earlier target.",
+        ),
+    ] = None,
     initials: InitialsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -48,22 +79,31 @@ def advice_start(
 
     settings = load_settings()
     ctx = context(settings)
-    values = dict(case_ref=case, la=la, received_on=parse_date("--received", received), owner=owner, channel=channel,
-                  assessment_requested_on=parse_date("--assessment-requested", assessment_requested),
-                  requested_on=parse_date("--requested-on", requested_on))
+    values = dict(
+        case_ref=case,
+        la=la,
+        received_on=parse_date("--received", received),
+        owner=owner,
+        channel=channel,
+        assessment_requested_on=parse_date("--assessment-requested", assessment_requested),
+        requested_on=parse_date("--requested-on", requested_on),
+    )
     # Bad input fails before Temporal is contacted (a date no rule was in force on says so first).
     cmd = checked(ADVICE_FLAGS, lambda: start.parse(ADVICE.kind, values))
     ready = checked(ADVICE_FLAGS, lambda: start.prepare(ctx, ADVICE.kind, cmd, initials=initials))
     started = run_async(lambda: start.launch(ctx, ready), ADVICE_FLAGS)
-    typer.echo(json.dumps(out.state_json(started.state, created=started.created)) if as_json
-               else out.started_text(started.state, started.created, settings))
+    typer.echo(
+        json.dumps(out.state_json(started.state, created=started.created))
+        if as_json
+        else out.started_text(started.state, started.created, settings)
+    )
 
 
 def _workflow_for_case(settings, case: str, received: str | None) -> str:
     """The open advice request for a case (or the one received on --received)."""
     from store.queries import processes_for_case
-    from workflows.registry import ADVICE
     from workflows.models import CASE_REF_PATTERN
+    from workflows.registry import ADVICE
 
     if not re.fullmatch(CASE_REF_PATTERN, case):
         fail(f"--case: {case!r} is not a case reference (letters, digits, '.', '_', '-')")
@@ -122,8 +162,15 @@ def advice_exempt_command(
 
     settings = load_settings()
     ctx = context(settings)
-    cmd = build(steps.ExemptionIn, ADVICE_FLAGS, rule_id=advice.rule(), ground=ground,
-                start=parse_date("--start", start), end=parse_date("--end", end), note=note)
+    cmd = build(
+        steps.ExemptionIn,
+        ADVICE_FLAGS,
+        rule_id=advice.rule(),
+        ground=ground,
+        start=parse_date("--start", start),
+        end=parse_date("--end", end),
+        note=note,
+    )
     actor = Actor(by, recording_account(settings, as_))
     change = checked(ADVICE_FLAGS, lambda: advice.exempt(ctx, cmd, actor))
     _change(settings, ctx, case, received, change)

@@ -20,14 +20,20 @@ import typer
 
 from starter.cli.common import db_session, fail, load_settings, parse_date, run_async
 
-audit_app = typer.Typer(help="Auditing: export a process's history, replay it, verify the database, print a report, "
-                             "bundle a case for an outsider and check a bundle.",
-                        no_args_is_help=True)
+audit_app = typer.Typer(
+    help="Auditing: export a process's history, replay it, verify the database, print a report, "
+    "bundle a case for an outsider and check a bundle.",
+    no_args_is_help=True,
+)
 EXIT_FINDING = 3
 EXIT_UNAVAILABLE = 1
 
-TargetArg = Annotated[str, typer.Argument(metavar="FILE|WORKFLOW_ID",
-                                          help="An exported history file, or a workflow ID (Temporal or the archive).")]
+TargetArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="FILE|WORKFLOW_ID", help="An exported history file, or a workflow ID (Temporal or the archive)."
+    ),
+]
 
 
 def _roles(settings):
@@ -92,8 +98,11 @@ def export_command(
         except OSError as err:
             fail(f"--out: cannot write {out} ({err.strerror})")
     events = sum(len(r.events) for r in loaded.runs)
-    typer.echo(f"exported {len(loaded.runs)} run(s), {events} events of {workflow_id} from {loaded.origin}"
-               + (f" to {out}" if out else ""), err=True)
+    typer.echo(
+        f"exported {len(loaded.runs)} run(s), {events} events of {workflow_id} from {loaded.origin}"
+        + (f" to {out}" if out else ""),
+        err=True,
+    )
 
 
 @audit_app.command("replay")
@@ -115,38 +124,82 @@ def replay_command(
         converter = data_converter(settings)
         groups = by_workflow(loaded.runs)
         verdicts = [await replay.verdict(group, converter) for group in groups]
-        timelines = [timeline.build(group, converter, calendar=school_calendar(settings),
-                                    working_days=settings.audit.backdating_working_days) for group in groups]
+        timelines = [
+            timeline.build(
+                group,
+                converter,
+                calendar=school_calendar(settings),
+                working_days=settings.audit.backdating_working_days,
+            )
+            for group in groups
+        ]
         return loaded, verdicts, timelines
 
     loaded, verdicts, timelines = run_async(work)
     if as_json:
-        typer.echo(json.dumps({"origin": loaded.origin, "processes": [
-            {"verdict": v.as_dict(), "timeline": _timeline_json(t)} for v, t in zip(verdicts, timelines)]}, indent=2,
-            default=str))
+        typer.echo(
+            json.dumps(
+                {
+                    "origin": loaded.origin,
+                    "processes": [
+                        {"verdict": v.as_dict(), "timeline": _timeline_json(t)}
+                        for v, t in zip(verdicts, timelines, strict=True)  # one verdict per timeline
+                    ],
+                },
+                indent=2,
+                default=str,
+            )
+        )
     else:
         roles = _roles(settings)
         typer.echo(f"History from {loaded.origin}.")
-        for v, t in zip(verdicts, timelines):
+        for v, t in zip(verdicts, timelines, strict=True):
             typer.echo(f"\n{v.text()}\n\n{render.timeline_text(t, roles)}")
     if not all(v.reproduced for v in verdicts):
         raise typer.Exit(EXIT_FINDING)
 
 
 def _timeline_json(t) -> dict:
-    return {"workflow_id": t.workflow_id, "case_ref": t.case_ref, "process": t.process_kind, "la": t.la,
-            "received_on": t.received_on, "status": t.status, "outcome": t.outcome, "closed": t.closed,
-            "runs": t.runs, "steps": [{k: v for k, v in vars(s).items() if k != "reminders"}
-                                      | {"reminders": [{"on": r.on, "kind": r.data.get("kind"),
-                                                        "recipients": r.data.get("recipients")} for r in s.reminders]}
-                                      for s in t.steps],
-            "entries": [{"on": e.on, "at": e.at, "kind": e.kind, "rule_id": e.rule_id, "actor": e.actor,
-                         "data": e.data, "event_id": e.event_id} for e in t.entries]}
+    return {
+        "workflow_id": t.workflow_id,
+        "case_ref": t.case_ref,
+        "process": t.process_kind,
+        "la": t.la,
+        "received_on": t.received_on,
+        "status": t.status,
+        "outcome": t.outcome,
+        "closed": t.closed,
+        "runs": t.runs,
+        "steps": [
+            {k: v for k, v in vars(s).items() if k != "reminders"}
+            | {
+                "reminders": [
+                    {"on": r.on, "kind": r.data.get("kind"), "recipients": r.data.get("recipients")}
+                    for r in s.reminders
+                ]
+            }
+            for s in t.steps
+        ],
+        "entries": [
+            {
+                "on": e.on,
+                "at": e.at,
+                "kind": e.kind,
+                "rule_id": e.rule_id,
+                "actor": e.actor,
+                "data": e.data,
+                "event_id": e.event_id,
+            }
+            for e in t.entries
+        ],
+    }
 
 
 @audit_app.command("verify")
 def verify_command(
-    since: Annotated[str | None, typer.Option("--since", help="Only processes closed on or after (YYYY-MM-DD).")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only processes closed on or after (YYYY-MM-DD).")
+    ] = None,
 ) -> None:
     """Compare every closed process's timeline (from its history) with the database rows, and check the event
     table's hash chain. Reports rows edited, deleted or missing; exits 3 on any difference."""
@@ -161,8 +214,9 @@ def verify_command(
     try:
         report = run_async(lambda: verify(settings, make_sessionmaker(engine), since_date))
     except OperationalError as err:
-        fail(f"cannot read the database ({str(err.orig).splitlines()[0]}); run `sendclock db upgrade`?",
-             EXIT_UNAVAILABLE)
+        fail(
+            f"cannot read the database ({str(err.orig).splitlines()[0]}); run `sendclock db upgrade`?", EXIT_UNAVAILABLE
+        )
     finally:
         engine.dispose()
     typer.echo(report.text())
@@ -247,8 +301,10 @@ def bundle_command(
     settings = load_settings()
     key = load_signing_key(settings)
     if key is None:
-        fail(f"no signing key at {signing.key_path(settings)}: make one with `sendclock key new --signing` "
-             "(see docs/auditing.md)")
+        fail(
+            f"no signing key at {signing.key_path(settings)}: make one with `sendclock key new --signing` "
+            "(see docs/auditing.md)"
+        )
     engine = make_engine(settings.resolved_database_url)
 
     async def work():
@@ -268,30 +324,40 @@ def bundle_command(
     try:
         made = run_async(work)
     except OperationalError as err:
-        fail(f"cannot read the database ({str(err.orig).splitlines()[0]}); run `sendclock db upgrade`?",
-             EXIT_UNAVAILABLE)
+        fail(
+            f"cannot read the database ({str(err.orig).splitlines()[0]}); run `sendclock db upgrade`?", EXIT_UNAVAILABLE
+        )
     finally:
         engine.dispose()
     try:
         bundle.write(made, out)
     except OSError as err:
         fail(f"--out: cannot write {out} ({err.strerror})")
-    typer.echo(f"Wrote {out}: case {case_ref}, {len(made.processes)} process(es), {len(made.runs)} run(s), signed "
-               f"with the key of fingerprint {key.fingerprint}.")
+    typer.echo(
+        f"Wrote {out}: case {case_ref}, {len(made.processes)} process(es), {len(made.runs)} run(s), signed "
+        f"with the key of fingerprint {key.fingerprint}."
+    )
     if bundle.REPORT_PDF not in made.files:
         typer.echo(f"The bundle has no {bundle.REPORT_PDF} ({made.pdf_note.removeprefix('not included: ')}).")
     if not made.clean:
         typer.echo(f"`sendclock audit verify` found differences for this case: they are in {bundle.VERIFICATION}.")
-    typer.echo("Anyone can check it with `sendclock audit check-bundle`; give them the key's fingerprint by another "
-               "route, to compare.")
+    typer.echo(
+        "Anyone can check it with `sendclock audit check-bundle`; give them the key's fingerprint by another "
+        "route, to compare."
+    )
 
 
 @audit_app.command("check-bundle")
 def check_bundle_command(
     file: Annotated[Path, typer.Argument(metavar="FILE.zip", help="An evidence bundle (`sendclock audit bundle`).")],
-    public_key: Annotated[str | None, typer.Option(
-        "--public-key", metavar="B64", help="The school's public key (base64), to check the bundle was signed with "
-                                            "it.")] = None,
+    public_key: Annotated[
+        str | None,
+        typer.Option(
+            "--public-key",
+            metavar="B64",
+            help="The school's public key (base64), to check the bundle was signed with it.",
+        ),
+    ] = None,
 ) -> None:
     """Check an evidence bundle with nothing but the zip (no database, Temporal or key): its signature, every
     file against the manifest, the hash chain segment, the records against the histories, and a replay of the
@@ -335,8 +401,10 @@ def head_command() -> None:
     if head.event_id is None:
         typer.echo("The audit record has no entries yet.")
         return
-    typer.echo(f"The audit record's fingerprint is now {head.fingerprint}: it has {head.rows:,} "
-               f"entr{'y' if head.rows == 1 else 'ies'}, and the last is entry no. {head.event_id:,}.")
+    typer.echo(
+        f"The audit record's fingerprint is now {head.fingerprint}: it has {head.rows:,} "
+        f"entr{'y' if head.rows == 1 else 'ies'}, and the last is entry no. {head.event_id:,}."
+    )
     typer.echo(f"In full: {head.hash}")
 
 
@@ -355,14 +423,19 @@ def heads_command(
         problems = check_published(session)
     if not heads:
         at = settings.notifications.chain_head.at
-        typer.echo(f"No fingerprint has been sent yet: the worker sends one each working day at {at:%H:%M} "
-                   f"(schedule {settings.temporal.task_queue}-chain-head).")
+        typer.echo(
+            f"No fingerprint has been sent yet: the worker sends one each working day at {at:%H:%M} "
+            f"(schedule {settings.temporal.task_queue}-chain-head)."
+        )
         return
     typer.echo(f"{len(heads)} fingerprint(s) of the audit record sent, newest first:")
     for head in heads:
         shown = head.hash if full else fingerprint(head.hash)
-        entries = (f"{head.rows:,} entr{'y' if head.rows == 1 else 'ies'} up to entry no. {head.event_id:,}"
-                   if head.event_id is not None else "no entries yet")
+        entries = (
+            f"{head.rows:,} entr{'y' if head.rows == 1 else 'ies'} up to entry no. {head.event_id:,}"
+            if head.event_id is not None
+            else "no entries yet"
+        )
         sent_to = ", ".join(head.recipients) or "nobody (no SENCO or auditor in the staff directory)"
         typer.echo(f"  {fmt(head.published_on)}: {shown}, {entries}; sent to {sent_to}.")
     if problems:

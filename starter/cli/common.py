@@ -28,20 +28,44 @@ EXIT_BAD_INPUT = 2
 EXIT_UNAVAILABLE = 1
 
 CaseOption = Annotated[str, typer.Option("--case", help="The school's case reference (never a name).")]
-InitialsOption = Annotated[str | None, typer.Option(
-    "--initials", help="The pupil's initials (e.g. AB), shown in notices only if the school turns that on.")]
+InitialsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--initials", help="The pupil's initials (e.g. AB), shown in notices only if the school turns that on."
+    ),
+]
 ByOption = Annotated[str, typer.Option("--by", help="Staff id of who did it (see config); --as: who records it.")]
 # Every command that records a change takes --as: which account told sendclock (starter/recorded_by.py).
-AsOption = Annotated[str | None, typer.Option(
-    "--as", help="The dashboard account (user name) recording this, kept in the record as cli:as:NAME; without it, "
-                 "the operating-system user (cli:os:USER). --by stays who did it.", show_default=False)]
-ReceivedOption = Annotated[str | None, typer.Option("--received", help="Which request, if the case has several (YYYY-MM-DD).")]
+AsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="The dashboard account (user name) recording this, kept in the record as cli:as:NAME; without it, "
+        "the operating-system user (cli:os:USER). --by stays who did it.",
+        show_default=False,
+    ),
+]
+ReceivedOption = Annotated[
+    str | None, typer.Option("--received", help="Which request, if the case has several (YYYY-MM-DD).")
+]
 
 # The CLI flag of each command field most commands share, so an error names what the user typed; a command adds its
 # own (its dates: --date, --received, ...) in the flags it passes to `checked` and `send`.
-FLAGS = {"case_ref": "--case", "initials": "--initials", "la": "--la", "received_on": "--received", "owner": "--owner",
-         "channel": "--channel", "method": "--method", "by": "--by", "claimed_by": "--by", "note": "--note",
-         "reason": "--reason", "evidence": "--evidence", "recorded_by": "--as"}
+FLAGS = {
+    "case_ref": "--case",
+    "initials": "--initials",
+    "la": "--la",
+    "received_on": "--received",
+    "owner": "--owner",
+    "channel": "--channel",
+    "method": "--method",
+    "by": "--by",
+    "claimed_by": "--by",
+    "note": "--note",
+    "reason": "--reason",
+    "evidence": "--evidence",
+    "recorded_by": "--as",
+}
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -160,7 +184,9 @@ def load_settings():
     try:
         return get_settings()
     except (ValidationError, FileNotFoundError, ValueError) as err:
-        fail(f"configuration: {str(err).splitlines()[0] if not isinstance(err, ValidationError) else out.validation(err)}")
+        fail(
+            "configuration: " + (out.validation(err) if isinstance(err, ValidationError) else str(err).splitlines()[0])
+        )
 
 
 @contextmanager
@@ -188,8 +214,15 @@ def db_session(settings, *, transaction: bool = False) -> Iterator[Any]:
 def _unusable_database(err: Exception) -> NoReturn:
     reason = str(err).splitlines()[0]
     never_upgraded = "no such table" in reason or ("relation" in reason and "does not exist" in reason)
-    fail(f"cannot use the database ({reason}); " + ("has `sendclock db upgrade` been run?" if never_upgraded else
-         "check database_url (SENDCLOCK_DATABASE_URL) and that the database is up"), EXIT_UNAVAILABLE)
+    fail(
+        f"cannot use the database ({reason}); "
+        + (
+            "has `sendclock db upgrade` been run?"
+            if never_upgraded
+            else "check database_url (SENDCLOCK_DATABASE_URL) and that the database is up"
+        ),
+        EXIT_UNAVAILABLE,
+    )
 
 
 _used_temporal = False

@@ -15,12 +15,25 @@ from pydantic import ValidationError
 
 from starter.cli.common import EXIT_BAD_INPUT
 
-config_app = typer.Typer(help="The sendclock configuration (config/sendclock.toml or $SENDCLOCK_CONFIG).",
-                         no_args_is_help=True)
+config_app = typer.Typer(
+    help="The sendclock configuration (config/sendclock.toml or $SENDCLOCK_CONFIG).", no_args_is_help=True
+)
 
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def problems(err: ValidationError) -> list[str]:
@@ -56,37 +69,53 @@ def loopback_host(url: str) -> str | None:
 
 
 @config_app.command("check")
-def check(allow_loopback_links: bool = typer.Option(
-        False, "--allow-loopback-links",
+def check(
+    allow_loopback_links: bool = typer.Option(
+        False,
+        "--allow-loopback-links",
         help="Accept a dashboard_url on this machine (127.0.0.1, localhost) while a channel is configured: for a "
-             "test setup whose readers sit at the same machine.")) -> None:
+        "test setup whose readers sit at the same machine.",
+    ),
+) -> None:
     """Load the configuration and check every notification channel URL with apprise; warn (exit 2) when a channel
     is configured but dashboard_url, the address every link in a message uses, points at this machine."""
-    from config.settings import Settings, config_file
     from config.channels import mask
+    from config.settings import Settings, config_file
 
     try:
         settings = Settings()
     except ValidationError as err:
         for line in problems(err):
             typer.echo(f"sendclock: configuration: {line}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     except (FileNotFoundError, ValueError) as err:
         typer.echo(f"sendclock: configuration: {err}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     note = settings.notifications
     typer.echo(f"configuration: {config_file() or '(defaults and environment only)'}")
     typer.echo(f"e-mail route: {mask(note.email_url) if note.email_url else 'none (notices are kept in the outbox)'}")
     hours = note.working_hours
-    typer.echo(f"quiet hours: {'on' if note.quiet_hours else 'off'}, working hours {hours.start:%H:%M}-{hours.end:%H:%M} "
-               f"{settings.timezone} on working days")
+    typer.echo(
+        f"quiet hours: {'on' if note.quiet_hours else 'off'}, working hours {hours.start:%H:%M}-{hours.end:%H:%M} "
+        f"{settings.timezone} on working days"
+    )
     law = settings.law
-    typer.echo("review notice and advice: " + ("14 clear days before the meeting (the safe reading)"
-                                               if law.notice_reading == "clear" else "two weeks before the meeting, "
-                                               "counted inclusively (the school's choice; clear days are safer)"))
-    typer.echo("advice to the LA: the school aims for six weeks from " + (
-        "the date of the LA's request where it is recorded (the statutory date counts from receipt)"
-        if law.advice_promise_from == "request" else "receipt, as reg 8(1) counts"))
+    typer.echo(
+        "review notice and advice: "
+        + (
+            "14 clear days before the meeting (the safe reading)"
+            if law.notice_reading == "clear"
+            else "two weeks before the meeting, counted inclusively (the school's choice; clear days are safer)"
+        )
+    )
+    typer.echo(
+        "advice to the LA: the school aims for six weeks from "
+        + (
+            "the date of the LA's request where it is recorded (the statutory date counts from receipt)"
+            if law.advice_promise_from == "request"
+            else "receipt, as reg 8(1) counts"
+        )
+    )
     for la, practice in sorted(settings.las.items()):
         if practice.transfer_review_meetings_by:
             month, day = (int(part) for part in practice.transfer_review_meetings_by.split("-"))
@@ -99,9 +128,11 @@ def check(allow_loopback_links: bool = typer.Option(
     typer.echo(f"links in messages: {settings.dashboard_url}")
     host = loopback_host(settings.dashboard_url)
     if channels and host:
-        warning = (f"dashboard_url is {settings.dashboard_url}, on this machine ({host}), but notices are sent: every "
-                   f"link in an e-mail or Teams card would open the reader's own computer. Set dashboard_url "
-                   f"(SENDCLOCK_DASHBOARD_URL) to the dashboard's address as staff reach it")
+        warning = (
+            f"dashboard_url is {settings.dashboard_url}, on this machine ({host}), but notices are sent: every "
+            f"link in an e-mail or Teams card would open the reader's own computer. Set dashboard_url "
+            f"(SENDCLOCK_DASHBOARD_URL) to the dashboard's address as staff reach it"
+        )
         if not allow_loopback_links:
             typer.echo(f"sendclock: configuration: {warning}, or pass --allow-loopback-links.", err=True)
             raise typer.Exit(EXIT_BAD_INPUT)

@@ -42,8 +42,8 @@ def deadline_text(deadline, rule) -> str:
     lines = [
         f"{rule.id}: {rule.title}",
         f"  from    {fmt(deadline.anchor)}",
-        f"  due     {fmt(deadline.due)}   " + ("(a date to plan by: guidance, not law)" if rule.guidance
-                                             else "(the statutory date)"),
+        f"  due     {fmt(deadline.due)}   "
+        + ("(a date to plan by: guidance, not law)" if rule.guidance else "(the statutory date)"),
         f"  target  {fmt(deadline.target)}   (the working day to aim for)",
         f"  basis   {deadline.basis}",
         *([f"  warning {deadline.warning}"] if deadline.warning else []),
@@ -68,24 +68,31 @@ def _describe(state) -> str:
 def started_text(state, created: bool, settings) -> str:
     plan = state.step.plan
     head = "Started" if created else "Already exists (nothing new started)"
-    return "\n".join([
-        f"{head}: {state.workflow_id}",
-        f"  case    {state.request.case_ref} ({state.request.la}), received {fmt(state.request.received_on)}",
-        f"  due     {fmt(plan.due)}   ({plan.basis})",
-        f"  target  {fmt(plan.target)}",
-        f"  owner   {state.request.owner}; status {_describe(state)}",
-        *la_clock_lines(state),
-        f"  Temporal UI: {workflow_link(settings, state.workflow_id)}",
-    ])
+    return "\n".join(
+        [
+            f"{head}: {state.workflow_id}",
+            f"  case    {state.request.case_ref} ({state.request.la}), received {fmt(state.request.received_on)}",
+            f"  due     {fmt(plan.due)}   ({plan.basis})",
+            f"  target  {fmt(plan.target)}",
+            f"  owner   {state.request.owner}; status {_describe(state)}",
+            *la_clock_lines(state),
+            f"  Temporal UI: {workflow_link(settings, state.workflow_id)}",
+        ]
+    )
 
 
 def la_clock_lines(state) -> list[str]:
     """The LA's own clock beside the advice: its dates, and where the chase of its final plan stands."""
     if not state.la_steps and not state.facts.get("la_clock"):
         return []
-    lines = [f"  LA's clock from the assessment request of {fmt(date.fromisoformat(state.facts['assessment_requested_on']))}:"]
-    lines += [f"    {e['rule_id']:<24} due {fmt(date.fromisoformat(e['due']))}   ({e['basis']})"
-              for e in state.facts.get("la_clock", [])]
+    lines = [
+        "  LA's clock from the assessment request of "
+        f"{fmt(date.fromisoformat(state.facts['assessment_requested_on']))}:"
+    ]
+    lines += [
+        f"    {e['rule_id']:<24} due {fmt(date.fromisoformat(e['due']))}   ({e['basis']})"
+        for e in state.facts.get("la_clock", [])
+    ]
     for step in state.la_steps:
         plan = step.plan
         verdict = _verdict(step.status.value, step.completed_on, step.on_time, step.days_late)
@@ -100,7 +107,8 @@ def state_text(state, settings) -> str:
         f"  case    {state.request.case_ref} ({state.request.la}), received {fmt(state.request.received_on)}",
         f"  due     {fmt(plan.due)}   target {fmt(plan.target)}",
         f"  status  {_describe(state)}",
-        f"  notices sent {state.step.notices_sent} (escalations {state.step.escalations_sent}, failed {state.step.notices_failed})",
+        f"  notices sent {state.step.notices_sent} (escalations {state.step.escalations_sent}, "
+        f"failed {state.step.notices_failed})",
     ]
     if state.step.pending and state.step.status.value == "open":
         nxt = state.step.pending[0]
@@ -121,9 +129,14 @@ def state_json(state, **extra: Any) -> dict[str, Any]:
         "target": plan.target.isoformat(),
         "basis": plan.basis,
         "status": state.status.value,
-        "la_clock": [*state.facts.get("la_clock", []), *({"rule_id": s.rule_id, "due": s.plan.due.isoformat(),
-                                                          "basis": s.plan.basis, "status": s.status.value}
-                                                         for s in state.la_steps if s.plan)],
+        "la_clock": [
+            *state.facts.get("la_clock", []),
+            *(
+                {"rule_id": s.rule_id, "due": s.plan.due.isoformat(), "basis": s.plan.basis, "status": s.status.value}
+                for s in state.la_steps
+                if s.plan
+            ),
+        ],
         **extra,
     }
 
@@ -154,8 +167,10 @@ def step_line(step) -> str:
         when = f"{step.days_left}d left"
     exempt = " (exempt)" if step.exempt else ""
     stopped = " (STOPPED outside sendclock: no reminders)" if step.stopped else ""
-    return (f"{when:<13} {step.case_ref:<14} {step.la:<16} {step.rule_id:<22} "
-            f"due {fmt(step.due)}  target {fmt(step.target)}  owner {step.owner}{exempt}{stopped}")
+    return (
+        f"{when:<13} {step.case_ref:<14} {step.la:<16} {step.rule_id:<22} "
+        f"due {fmt(step.due)}  target {fmt(step.target)}  owner {step.owner}{exempt}{stopped}"
+    )
 
 
 def stopped_lines(stopped) -> list[str]:
@@ -192,16 +207,28 @@ def _facts(facts: dict[str, Any]) -> str:
 
 def process_step_lines(state) -> list[str]:
     """One line per planned step of a ProcessState (a step being planned has no dates yet)."""
-    return [_step_line(s.rule_id, _verdict(s.status.value, s.completed_on, s.on_time, s.days_late), s.plan.due,
-                       s.plan.target, s.owner, s.exemption.ground if s.exemption else None)
-            for s in state.steps if s.plan is not None]
+    return [
+        _step_line(
+            s.rule_id,
+            _verdict(s.status.value, s.completed_on, s.on_time, s.days_late),
+            s.plan.due,
+            s.plan.target,
+            s.owner,
+            s.exemption.ground if s.exemption else None,
+        )
+        for s in state.steps
+        if s.plan is not None
+    ]
 
 
 def process_text(state) -> str:
     h = state.header
-    lines = [f"{state.workflow_id}",
-             f"  {state.kind}: case {h.case_ref} ({h.la}), from {fmt(h.received_on)}; {state.status.value}",
-             "  steps:", *process_step_lines(state)]
+    lines = [
+        f"{state.workflow_id}",
+        f"  {state.kind}: case {h.case_ref} ({h.la}), from {fmt(h.received_on)}; {state.status.value}",
+        "  steps:",
+        *process_step_lines(state),
+    ]
     if state.facts:
         lines.append(f"  facts: {_facts(state.facts)}")
     return "\n".join(lines)
@@ -210,12 +237,16 @@ def process_text(state) -> str:
 def process_started_text(state, created: bool, settings) -> str:
     head = "Started" if created else "Already exists (nothing new started)"
     h = state.header
-    return "\n".join([
-        f"{head}: {state.workflow_id}",
-        f"  {state.kind}: case {h.case_ref} ({h.la}), from {fmt(h.received_on)}; owner {h.owner}; {state.status.value}",
-        "  steps:", *process_step_lines(state),
-        f"  Temporal UI: {workflow_link(settings, state.workflow_id)}",
-    ])
+    return "\n".join(
+        [
+            f"{head}: {state.workflow_id}",
+            f"  {state.kind}: case {h.case_ref} ({h.la}), from {fmt(h.received_on)}; owner {h.owner}; "
+            f"{state.status.value}",
+            "  steps:",
+            *process_step_lines(state),
+            f"  Temporal UI: {workflow_link(settings, state.workflow_id)}",
+        ]
+    )
 
 
 def process_json(state, **extra: Any) -> dict[str, Any]:
@@ -229,12 +260,24 @@ def process_json(state, **extra: Any) -> dict[str, Any]:
         "owner": h.owner,
         "status": state.status.value,
         "closed": state.closed,
-        "steps": [{
-            "rule": s.rule_id, "instance": s.instance, "status": s.status.value, "due": s.plan.due.isoformat(),
-            "target": s.plan.target.isoformat(), "basis": s.plan.basis, "style": s.plan.style, "owner": s.owner,
-            "completed_on": s.completed_on.isoformat() if s.completed_on else None, "on_time": s.on_time,
-            "days_late": s.days_late, "exemption": s.exemption.ground if s.exemption else None,
-        } for s in state.steps if s.plan is not None],
+        "steps": [
+            {
+                "rule": s.rule_id,
+                "instance": s.instance,
+                "status": s.status.value,
+                "due": s.plan.due.isoformat(),
+                "target": s.plan.target.isoformat(),
+                "basis": s.plan.basis,
+                "style": s.plan.style,
+                "owner": s.owner,
+                "completed_on": s.completed_on.isoformat() if s.completed_on else None,
+                "on_time": s.on_time,
+                "days_late": s.days_late,
+                "exemption": s.exemption.ground if s.exemption else None,
+            }
+            for s in state.steps
+            if s.plan is not None
+        ],
         "facts": state.facts,
         **extra,
     }
@@ -250,23 +293,44 @@ def process_row_json(process) -> dict[str, Any]:
         "received": process.received_on.isoformat(),
         "owner": process.owner,
         "status": process.status,
-        "steps": [{
-            "rule": s.rule_id, "instance": s.instance, "status": s.status, "due": s.due.isoformat(),
-            "target": s.target.isoformat(), "basis": s.basis, "owner": s.owner,
-            "completed_on": s.completed_on.isoformat() if s.completed_on else None, "on_time": s.on_time,
-            "days_late": s.days_late, "exemption": s.exemption_ground,
-        } for s in process.steps],
+        "steps": [
+            {
+                "rule": s.rule_id,
+                "instance": s.instance,
+                "status": s.status,
+                "due": s.due.isoformat(),
+                "target": s.target.isoformat(),
+                "basis": s.basis,
+                "owner": s.owner,
+                "completed_on": s.completed_on.isoformat() if s.completed_on else None,
+                "on_time": s.on_time,
+                "days_late": s.days_late,
+                "exemption": s.exemption_ground,
+            }
+            for s in process.steps
+        ],
         "facts": process.facts,
     }
 
 
 def process_row_text(process) -> str:
-    lines = [f"{process.workflow_id}",
-             f"  {process.kind}: case {process.case_ref} ({process.la}), from {fmt(process.received_on)}; "
-             f"owner {process.owner}; {process.status}",
-             "  steps:"]
-    lines += [_step_line(s.rule_id, _verdict(s.status, s.completed_on, s.on_time, s.days_late), s.due, s.target,
-                         s.owner, s.exemption_ground) for s in process.steps]
+    lines = [
+        f"{process.workflow_id}",
+        f"  {process.kind}: case {process.case_ref} ({process.la}), from {fmt(process.received_on)}; "
+        f"owner {process.owner}; {process.status}",
+        "  steps:",
+    ]
+    lines += [
+        _step_line(
+            s.rule_id,
+            _verdict(s.status, s.completed_on, s.on_time, s.days_late),
+            s.due,
+            s.target,
+            s.owner,
+            s.exemption_ground,
+        )
+        for s in process.steps
+    ]
     if process.facts:
         lines.append(f"  facts: {_facts(process.facts)}")
     return "\n".join(lines)
@@ -275,16 +339,26 @@ def process_row_text(process) -> str:
 def moved_steps(before, after) -> list[tuple[Any, Any]]:
     """(as it was, as it is) for each step whose due date or target moved between two states of a process."""
     was = {(s.rule_id, s.instance): s for s in before.steps if s.plan is not None}
-    return [(was[(s.rule_id, s.instance)], s) for s in after.steps
-            if s.plan is not None and (s.rule_id, s.instance) in was
-            and (was[(s.rule_id, s.instance)].plan.due, was[(s.rule_id, s.instance)].plan.target)
-            != (s.plan.due, s.plan.target)]
+    return [
+        (was[(s.rule_id, s.instance)], s)
+        for s in after.steps
+        if s.plan is not None
+        and (s.rule_id, s.instance) in was
+        and (was[(s.rule_id, s.instance)].plan.due, was[(s.rule_id, s.instance)].plan.target)
+        != (s.plan.due, s.plan.target)
+    ]
 
 
 def moved_json(old, step) -> dict[str, Any]:
-    return {"rule": step.rule_id, "title": step.plan.rule_title, "due": step.plan.due.isoformat(),
-            "target": step.plan.target.isoformat(), "previous_due": old.plan.due.isoformat(),
-            "previous_target": old.plan.target.isoformat(), "owner": step.owner}
+    return {
+        "rule": step.rule_id,
+        "title": step.plan.rule_title,
+        "due": step.plan.due.isoformat(),
+        "target": step.plan.target.isoformat(),
+        "previous_due": old.plan.due.isoformat(),
+        "previous_target": old.plan.target.isoformat(),
+        "owner": step.owner,
+    }
 
 
 def replanned_text(state, moved) -> str:
@@ -295,6 +369,8 @@ def replanned_text(state, moved) -> str:
     lines = [head]
     for old, step in moved:
         plan = step.plan
-        lines.append(f"  {plan.rule_title}: due {fmt(plan.due)} (was {fmt(old.plan.due)}), target {fmt(plan.target)} "
-                     f"(was {fmt(old.plan.target)}); {step.owner} has been told.")
+        lines.append(
+            f"  {plan.rule_title}: due {fmt(plan.due)} (was {fmt(old.plan.due)}), target {fmt(plan.target)} "
+            f"(was {fmt(old.plan.target)}); {step.owner} has been told."
+        )
     return "\n".join(lines)

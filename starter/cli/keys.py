@@ -11,18 +11,33 @@ import typer
 
 from starter.cli.common import fail, load_settings
 
-key_app = typer.Typer(help="Payload encryption keys and the signing key: make a new one, list the configured ones.",
-                      no_args_is_help=True)
+key_app = typer.Typer(
+    help="Payload encryption keys and the signing key: make a new one, list the configured ones.", no_args_is_help=True
+)
 
 
 @key_app.command("new")
 def key_new_command(
-    key_id: Annotated[str | None, typer.Option("--id", help="The key's id (default: k<UTC date and time>, or "
-                                                           "s<UTC date and time> for a signing key).")] = None,
-    signing: Annotated[bool, typer.Option("--signing", help="Make the school's Ed25519 signing key (for evidence "
-                                                             "bundles) instead of a payload key.")] = False,
-    print_: Annotated[bool, typer.Option("--print", help="With --signing: print the key (PEM) for a secret store "
-                                                         "instead of writing it to <var_dir>/signing-key.")] = False,
+    key_id: Annotated[
+        str | None,
+        typer.Option(
+            "--id", help="The key's id (default: k<UTC date and time>, or s<UTC date and time> for a signing key)."
+        ),
+    ] = None,
+    signing: Annotated[
+        bool,
+        typer.Option(
+            "--signing", help="Make the school's Ed25519 signing key (for evidence bundles) instead of a payload key."
+        ),
+    ] = False,
+    print_: Annotated[
+        bool,
+        typer.Option(
+            "--print",
+            help="With --signing: print the key (PEM) for a secret store "
+            "instead of writing it to <var_dir>/signing-key.",
+        ),
+    ] = False,
 ) -> None:
     """Print a fresh AES-256 key as KEYID:BASE64 (standard output only; nothing is written). With --signing, make
     the signing key instead."""
@@ -38,8 +53,11 @@ def key_new_command(
     except BadKey as err:
         fail(f"--id: {err}")
     typer.echo(entry)
-    typer.echo("Add it LAST to security.payload_keys (or as the last line of the key file) and keep the older keys, "
-               "so older histories stay readable; back it up apart from the databases.", err=True)
+    typer.echo(
+        "Add it LAST to security.payload_keys (or as the last line of the key file) and keep the older keys, "
+        "so older histories stay readable; back it up apart from the databases.",
+        err=True,
+    )
 
 
 def _new_signing_key(key_id: str | None, print_: bool) -> None:
@@ -51,24 +69,32 @@ def _new_signing_key(key_id: str | None, print_: bool) -> None:
         fail(f"--id: {err}")
     if print_:
         typer.echo(key.pem(), nl=False)
-        typer.echo(f"Signing key {key.key_id}, public key fingerprint {key.fingerprint}. Nothing was written: put it "
-                   f"in the school's secret store, name the file it is mounted as in {signing.FILE_ENV}, and back "
-                   "it up.", err=True)
+        typer.echo(
+            f"Signing key {key.key_id}, public key fingerprint {key.fingerprint}. Nothing was written: put it "
+            f"in the school's secret store, name the file it is mounted as in {signing.FILE_ENV}, and back "
+            "it up.",
+            err=True,
+        )
         return
     settings = load_settings()
     path = signing.key_path(settings)
     try:
         signing.write_new(path, key)
     except FileExistsError:
-        fail(f"--signing: a signing key already exists at {path}: sendclock never overwrites it (bundles signed "
-             "with it are checked against its public key). Move it away first only if you mean to replace it.")
+        fail(
+            f"--signing: a signing key already exists at {path}: sendclock never overwrites it (bundles signed "
+            "with it are checked against its public key). Move it away first only if you mean to replace it."
+        )
     except OSError as err:
         fail(f"--signing: cannot write {path} ({err.strerror})")
     typer.echo(f"Signing key {key.key_id} written to {path} (readable only by this account).")
     typer.echo(f"Public key fingerprint: {key.fingerprint}")
     typer.echo(f"Public key: {key.public_b64}")
-    typer.echo("Back the file up apart from the databases (without it, new bundles cannot be signed with this key), "
-               "and publish the fingerprint where people checking a bundle can compare it.", err=True)
+    typer.echo(
+        "Back the file up apart from the databases (without it, new bundles cannot be signed with this key), "
+        "and publish the fingerprint where people checking a bundle can compare it.",
+        err=True,
+    )
 
 
 @key_app.command("list")

@@ -17,7 +17,9 @@ commands = typer.Typer()
 @commands.command("list")
 def list_command(
     overdue: Annotated[bool, typer.Option("--overdue", help="Only steps past their statutory date.")] = False,
-    due_within: Annotated[int | None, typer.Option("--due-within", min=0, max=3650, help="Only steps due in the next N days.")] = None,
+    due_within: Annotated[
+        int | None, typer.Option("--due-within", min=0, max=3650, help="Only steps due in the next N days.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """One line per open statutory step, overdue first."""

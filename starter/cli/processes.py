@@ -17,16 +17,35 @@ import typer
 
 import starter.cli.format as out
 from commands.base import Actor
-from starter.cli.common import (AsOption, ByOption, CaseOption, InitialsOption, build, checked, context, db_session,
-                                fail, load_settings, parse_date, recording_account, run_async, send)
+from starter.cli.common import (
+    AsOption,
+    ByOption,
+    CaseOption,
+    InitialsOption,
+    build,
+    checked,
+    context,
+    db_session,
+    fail,
+    load_settings,
+    parse_date,
+    recording_account,
+    run_async,
+    send,
+)
 from statutory.clock import fmt
 
-draft_app = typer.Typer(help="Draft plan consultations: the school's views (15 days) beside the parent's 15 days.",
-                        no_args_is_help=True)
-reassessment_app = typer.Typer(help="Re-assessment (SEND Regulations 2014 regs 24-27): the earliest request date, "
-                                    "the LA's decision (15 days), the final plan (14 weeks).", no_args_is_help=True)
-step_app = typer.Typer(help="Change one step of any process: done, exemption, reassignment, cancellation.",
-                       no_args_is_help=True)
+draft_app = typer.Typer(
+    help="Draft plan consultations: the school's views (15 days) beside the parent's 15 days.", no_args_is_help=True
+)
+reassessment_app = typer.Typer(
+    help="Re-assessment (SEND Regulations 2014 regs 24-27): the earliest request date, "
+    "the LA's decision (15 days), the final plan (14 weeks).",
+    no_args_is_help=True,
+)
+step_app = typer.Typer(
+    help="Change one step of any process: done, exemption, reassignment, cancellation.", no_args_is_help=True
+)
 process_app = typer.Typer(help="The statutory processes of a case.", no_args_is_help=True)
 
 LaOption = Annotated[str, typer.Option("--la", help="The local authority.")]
@@ -35,14 +54,24 @@ ChannelOption = Annotated[str, typer.Option("--channel", help="How it arrived: e
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 DateOption = Annotated[str, typer.Option("--date", help="The date, YYYY-MM-DD.")]
 RuleOption = Annotated[str, typer.Option("--rule", help="The step's rule id (see `sendclock rules`).")]
-ProcessOption = Annotated[str | None, typer.Option(
-    "--process", help="Which process, if the case has several with this step: draft-plan-consultation, "
-                      "reassessment, annual-review, ehc-advice-request.")]
-WhichOption = Annotated[str | None, typer.Option(
-    "--received", help="Which process, if the case has several of one kind: the date it began (YYYY-MM-DD).")]
+ProcessOption = Annotated[
+    str | None,
+    typer.Option(
+        "--process",
+        help="Which process, if the case has several with this step: draft-plan-consultation, "
+        "reassessment, annual-review, ehc-advice-request.",
+    ),
+]
+WhichOption = Annotated[
+    str | None,
+    typer.Option(
+        "--received", help="Which process, if the case has several of one kind: the date it began (YYYY-MM-DD)."
+    ),
+]
 EvidenceOption = Annotated[str, typer.Option("--evidence", help="A reference to the evidence (no personal details).")]
-NeedsChangedWhich = Annotated[str | None, typer.Option(
-    "--needs-changed", help="Which re-assessment, if the case has several (YYYY-MM-DD).")]
+NeedsChangedWhich = Annotated[
+    str | None, typer.Option("--needs-changed", help="Which re-assessment, if the case has several (YYYY-MM-DD).")
+]
 
 # --- shared --------------------------------------------------------------------------------------------------
 
@@ -57,8 +86,7 @@ def _case(case: str) -> str:
     return case
 
 
-def _find(settings, case: str, rule: str, kind: str | None = None, began: date | None = None,
-          hint: str = "") -> str:
+def _find(settings, case: str, rule: str, kind: str | None = None, began: date | None = None, hint: str = "") -> str:
     """The workflow ID of the one open process of `case` with an open step `rule`."""
     from store.queries import open_processes_with_step
 
@@ -72,12 +100,16 @@ def _find(settings, case: str, rule: str, kind: str | None = None, began: date |
         fail(f"--case: no open step {rule!r} for case {case!r}{hint}")
     kinds = sorted({p.kind for p in found})
     if len(kinds) > 1:
-        fail(f"--case: case {case!r} has {len(found)} open processes with step {rule!r} ({', '.join(kinds)}); "
-                 f"add --process KIND")
+        fail(
+            f"--case: case {case!r} has {len(found)} open processes with step {rule!r} ({', '.join(kinds)}); "
+            f"add --process KIND"
+        )
     if len(found) > 1:
         dates = ", ".join(str(p.received_on) for p in found)
-        fail(f"--case: case {case!r} has {len(found)} open {kinds[0]} processes with step {rule!r} "
-                 f"(from {dates}); add --received")
+        fail(
+            f"--case: case {case!r} has {len(found)} open {kinds[0]} processes with step {rule!r} "
+            f"(from {dates}); add --received"
+        )
     return found[0].workflow_id
 
 
@@ -104,8 +136,11 @@ def _start(settings, kind: str, flags: dict[str, str], as_json: bool, initials: 
     cmd = checked(flags, lambda: start.parse(kind, values))
     ready = checked(flags, lambda: start.prepare(ctx, kind, cmd, initials=initials))
     started = run_async(lambda: start.launch(ctx, ready), flags)
-    typer.echo(json.dumps(out.process_json(started.state, created=started.created)) if as_json
-               else out.process_started_text(started.state, started.created, settings))
+    typer.echo(
+        json.dumps(out.process_json(started.state, created=started.created))
+        if as_json
+        else out.process_started_text(started.state, started.created, settings)
+    )
 
 
 # --- draft plan consultation ---------------------------------------------------------------------------------
@@ -119,8 +154,12 @@ def draft_start(
     la: LaOption,
     received: Annotated[str, typer.Option("--received", help="Date the draft plan or consultation was received.")],
     owner: OwnerOption,
-    served: Annotated[str | None, typer.Option(
-        "--served", help="Date the draft was served on the parent, if not the day received (their 15 days).")] = None,
+    served: Annotated[
+        str | None,
+        typer.Option(
+            "--served", help="Date the draft was served on the parent, if not the day received (their 15 days)."
+        ),
+    ] = None,
     channel: ChannelOption = "email",
     initials: InitialsOption = None,
     as_json: JsonOption = False,
@@ -130,25 +169,46 @@ def draft_start(
     from workflows.registry import DRAFT
 
     settings = load_settings()
-    _start(settings, DRAFT.kind, DRAFT_FLAGS, as_json, initials, case_ref=case, la=la,
-           received_on=parse_date("--received", received), owner=owner, channel=channel,
-           served_on=parse_date("--served", served))
+    _start(
+        settings,
+        DRAFT.kind,
+        DRAFT_FLAGS,
+        as_json,
+        initials,
+        case_ref=case,
+        la=la,
+        received_on=parse_date("--received", received),
+        owner=owner,
+        channel=channel,
+        served_on=parse_date("--served", served),
+    )
 
 
 # --- re-assessment -------------------------------------------------------------------------------------------
 
-REASSESS_FLAGS = {"needs_changed_on": "--needs-changed", "last_assessment_on": "--last-assessment",
-                  "done_on": "--date", "decided_on": "--date", "decision": "--reassess/--refused"}
+REASSESS_FLAGS = {
+    "needs_changed_on": "--needs-changed",
+    "last_assessment_on": "--last-assessment",
+    "done_on": "--date",
+    "decided_on": "--date",
+    "decision": "--reassess/--refused",
+}
 
 
 @reassessment_app.command("start")
 def reassessment_start(
     case: CaseOption,
     la: LaOption,
-    needs_changed: Annotated[str, typer.Option(
-        "--needs-changed", help="Date the school recorded that the pupil's needs changed significantly.")],
-    last_assessment: Annotated[str, typer.Option(
-        "--last-assessment", help="Date of the last EHC needs assessment (the six months of reg 24 run from it).")],
+    needs_changed: Annotated[
+        str,
+        typer.Option("--needs-changed", help="Date the school recorded that the pupil's needs changed significantly."),
+    ],
+    last_assessment: Annotated[
+        str,
+        typer.Option(
+            "--last-assessment", help="Date of the last EHC needs assessment (the six months of reg 24 run from it)."
+        ),
+    ],
     owner: OwnerOption,
     initials: InitialsOption = None,
     as_json: JsonOption = False,
@@ -158,16 +218,26 @@ def reassessment_start(
     from workflows.registry import REASSESSMENT
 
     settings = load_settings()
-    _start(settings, REASSESSMENT.kind, REASSESS_FLAGS, as_json, initials, case_ref=case, la=la,
-           needs_changed_on=parse_date("--needs-changed", needs_changed),
-           last_assessment_on=parse_date("--last-assessment", last_assessment), owner=owner)
+    _start(
+        settings,
+        REASSESSMENT.kind,
+        REASSESS_FLAGS,
+        as_json,
+        initials,
+        case_ref=case,
+        la=la,
+        needs_changed_on=parse_date("--needs-changed", needs_changed),
+        last_assessment_on=parse_date("--last-assessment", last_assessment),
+        owner=owner,
+    )
 
 
 def _reassessment(settings, case: str, rule: str, needs_changed: str | None, hint: str) -> str:
     from workflows.registry import REASSESSMENT
 
-    return _find(settings, case, rule, kind=REASSESSMENT.kind, began=parse_date("--needs-changed", needs_changed),
-                 hint=hint)
+    return _find(
+        settings, case, rule, kind=REASSESSMENT.kind, began=parse_date("--needs-changed", needs_changed), hint=hint
+    )
 
 
 def _next_step_text(settings, workflow_id: str, rule_id: str, what: str) -> str:
@@ -195,14 +265,21 @@ def reassessment_sent(
     cmd = build(reassessment.RequestSentIn, REASSESS_FLAGS, done_on=parse_date("--date", date_), evidence=evidence)
     actor = Actor(by, recording_account(settings, as_))
     change = checked(REASSESS_FLAGS, lambda: reassessment.request_sent(ctx, cmd, actor))
-    workflow_id = _reassessment(settings, case, EARLIEST, needs_changed,
-                                " (is a re-assessment started, and its request not yet recorded as sent?)")
+    workflow_id = _reassessment(
+        settings,
+        case,
+        EARLIEST,
+        needs_changed,
+        " (is a re-assessment started, and its request not yet recorded as sent?)",
+    )
     state = send(ctx, workflow_id, change, REASSESS_FLAGS)
     earliest = state.step(EARLIEST).plan
     lines = [f"Request to re-assess sent on {fmt(cmd.done_on)}: {workflow_id}"]
     if cmd.done_on < earliest.due:
-        lines.append(f"  WARNING: before the earliest date {fmt(earliest.due)}: the LA may refuse it as made "
-                     f"within six months of the last assessment ({earliest.basis})")
+        lines.append(
+            f"  WARNING: before the earliest date {fmt(earliest.due)}: the LA may refuse it as made "
+            f"within six months of the last assessment ({earliest.basis})"
+        )
     lines.append(_next_step_text(settings, workflow_id, DECISION, "LA's decision"))
     typer.echo("\n".join(lines))
 
@@ -211,8 +288,10 @@ def reassessment_sent(
 def reassessment_decided(
     case: CaseOption,
     date_: Annotated[str, typer.Option("--date", help="Date of the LA's notice of its decision, YYYY-MM-DD.")],
-    reassess: Annotated[bool | None, typer.Option(
-        "--reassess/--refused", help="The LA decided to re-assess, or refused to.", show_default=False)] = None,
+    reassess: Annotated[
+        bool | None,
+        typer.Option("--reassess/--refused", help="The LA decided to re-assess, or refused to.", show_default=False),
+    ] = None,
     by: ByOption = "senco",
     evidence: EvidenceOption = "",
     needs_changed: NeedsChangedWhich = None,
@@ -227,16 +306,24 @@ def reassessment_decided(
     if reassess is None:
         fail("--reassess/--refused: say what the LA decided")
     ctx = context(settings)
-    cmd = build(reassessment.ReassessmentDecisionIn, REASSESS_FLAGS, decided_on=parse_date("--date", date_),
-                decision="reassess" if reassess else "refused", evidence=evidence)
+    cmd = build(
+        reassessment.ReassessmentDecisionIn,
+        REASSESS_FLAGS,
+        decided_on=parse_date("--date", date_),
+        decision="reassess" if reassess else "refused",
+        evidence=evidence,
+    )
     actor = Actor(by, recording_account(settings, as_))
     change = checked(REASSESS_FLAGS, lambda: reassessment.decided(ctx, cmd, actor))
-    workflow_id = _reassessment(settings, case, DECISION, needs_changed,
-                                " (has the request to re-assess been recorded as sent?)")
+    workflow_id = _reassessment(
+        settings, case, DECISION, needs_changed, " (has the request to re-assess been recorded as sent?)"
+    )
     send(ctx, workflow_id, change, REASSESS_FLAGS)
     if reassess:
-        typer.echo(f"LA decided to re-assess on {fmt(cmd.decided_on)}: {workflow_id}\n"
-                   + _next_step_text(settings, workflow_id, FINAL, "Final plan"))
+        typer.echo(
+            f"LA decided to re-assess on {fmt(cmd.decided_on)}: {workflow_id}\n"
+            + _next_step_text(settings, workflow_id, FINAL, "Final plan")
+        )
     else:
         typer.echo(f"LA decided not to re-assess on {fmt(cmd.decided_on)}: {workflow_id} ends")
 
@@ -244,8 +331,15 @@ def reassessment_decided(
 # --- any step of any process ---------------------------------------------------------------------------------
 
 # The command fields of `sendclock step ...`, and the flags that set them (common.FLAGS covers the rest).
-STEP_FLAGS = {"rule_id": "--rule", "done_on": "--date", "cancelled_on": "--date", "owner": "--to",
-              "start": "--start", "end": "--end", "ground": "--ground"}
+STEP_FLAGS = {
+    "rule_id": "--rule",
+    "done_on": "--date",
+    "cancelled_on": "--date",
+    "owner": "--to",
+    "start": "--start",
+    "end": "--end",
+    "ground": "--ground",
+}
 
 
 def _kind(process: str | None) -> str | None:
@@ -282,8 +376,14 @@ def step_done(
 
     settings = load_settings()
     ctx = context(settings)
-    cmd = build(steps.StepDoneIn, STEP_FLAGS, rule_id=rule, done_on=parse_date("--date", date_), method=method,
-                evidence=evidence)
+    cmd = build(
+        steps.StepDoneIn,
+        STEP_FLAGS,
+        rule_id=rule,
+        done_on=parse_date("--date", date_),
+        method=method,
+        evidence=evidence,
+    )
     actor = Actor(by, recording_account(settings, as_))
     change = checked(STEP_FLAGS, lambda: steps.done(ctx, cmd, actor))
     _step_change(settings, ctx, case, rule, process, received, change)
@@ -307,8 +407,15 @@ def step_exempt(
 
     settings = load_settings()
     ctx = context(settings)
-    cmd = build(steps.ExemptionIn, STEP_FLAGS, rule_id=rule, ground=ground, start=parse_date("--start", start),
-                end=parse_date("--end", end), note=note)
+    cmd = build(
+        steps.ExemptionIn,
+        STEP_FLAGS,
+        rule_id=rule,
+        ground=ground,
+        start=parse_date("--start", start),
+        end=parse_date("--end", end),
+        note=note,
+    )
     actor = Actor(by, recording_account(settings, as_))
     change = checked(STEP_FLAGS, lambda: steps.exempt(ctx, cmd, actor))
     _step_change(settings, ctx, case, rule, process, received, change)
@@ -352,8 +459,7 @@ def step_cancel(
 
     settings = load_settings()
     ctx = context(settings)
-    cmd = build(steps.CancellationIn, STEP_FLAGS, rule_id=rule, cancelled_on=parse_date("--date", date_),
-                reason=reason)
+    cmd = build(steps.CancellationIn, STEP_FLAGS, rule_id=rule, cancelled_on=parse_date("--date", date_), reason=reason)
     actor = Actor(by, recording_account(settings, as_))
     change = checked(STEP_FLAGS, lambda: steps.cancel(ctx, cmd, actor))
     _step_change(settings, ctx, case, rule, process, received, change)
@@ -383,8 +489,9 @@ def process_replan(
     case: Annotated[str | None, typer.Option("--case", help="The case whose open processes to plan again.")] = None,
     every: Annotated[bool, typer.Option("--all", help="Every open process of the school.")] = False,
     by: ByOption = "senco",
-    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the record).")] =
-        "the rule book or the school calendar changed",
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why (kept in the record).")
+    ] = "the rule book or the school calendar changed",
     as_json: JsonOption = False,
     as_: AsOption = None,
 ) -> None:
@@ -419,9 +526,19 @@ def process_replan(
 
     results = run_async(lambda: call(ctx, each, change.names))
     if as_json:
-        typer.echo(json.dumps([{"workflow_id": state.workflow_id, "case": state.header.case_ref,
-                                "moved": [out.moved_json(old, step) for old, step in steps]}
-                               for state, steps in results], indent=2))
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "workflow_id": state.workflow_id,
+                        "case": state.header.case_ref,
+                        "moved": [out.moved_json(old, step) for old, step in steps],
+                    }
+                    for state, steps in results
+                ],
+                indent=2,
+            )
+        )
         return
     for state, steps in results:
         typer.echo(out.replanned_text(state, steps))
@@ -436,6 +553,8 @@ def process_resume(
     """Restart a process stopped outside sendclock (terminated or reset in Temporal, failed, timed out) from its
     last recorded state: a new run carries its open steps, their dates and notices, and links to the stopped run's
     history. Processes still running are left as they are."""
+    from sqlalchemy import select
+
     from commands import checks
     from starter.client import connect
     from starter.resume import CannotResume, resume
@@ -443,15 +562,15 @@ def process_resume(
     from store.db import make_engine, make_sessionmaker
     from store.models import Process
     from store.reconcile import OPEN, STOPPED
-    from sqlalchemy import select
     from workflows.registry import PROCESS_LABELS
 
     case = _case(case)
     settings = load_settings()
     checked({}, lambda: checks.staff(settings, by=by))
     with db_session(settings) as session:
-        candidates = list(session.scalars(select(Process).where(Process.case_ref == case,
-                                                                Process.status.in_((OPEN, STOPPED)))))
+        candidates = list(
+            session.scalars(select(Process).where(Process.case_ref == case, Process.status.in_((OPEN, STOPPED))))
+        )
         for p in candidates:
             session.expunge(p)
     if not candidates:
@@ -477,27 +596,47 @@ def process_resume(
 
     done, refused = run_async(work)
     with db_session(settings) as session:
-        steps = {p.workflow_id: [(get_rule(s.rule_id).title, s.due) for s in session.get(Process, p.workflow_id).steps
-                                 if s.status == OPEN] for p, _ in done}
+        steps = {
+            p.workflow_id: [
+                (get_rule(s.rule_id).title, s.due)
+                for s in session.get(Process, p.workflow_id).steps
+                if s.status == OPEN
+            ]
+            for p, _ in done
+        }
     if as_json:
-        typer.echo(json.dumps({
-            "resumed": [{"workflow_id": r.workflow_id, "from_run_id": r.from_run_id, "run_id": r.run_id,
-                         "already_running": r.already} for _, r in done],
-            "refused": [{"workflow_id": p.workflow_id, "reason": why} for p, why in refused]}, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "resumed": [
+                        {
+                            "workflow_id": r.workflow_id,
+                            "from_run_id": r.from_run_id,
+                            "run_id": r.run_id,
+                            "already_running": r.already,
+                        }
+                        for _, r in done
+                    ],
+                    "refused": [{"workflow_id": p.workflow_id, "reason": why} for p, why in refused],
+                },
+                indent=2,
+            )
+        )
     else:
         if not done and not refused:
             typer.echo(f"Nothing to resume: every open process of case {case} is running.")
-        for p, r in done:
+        for p, _run in done:
             label = PROCESS_LABELS.get(p.kind, p.kind)
             open_steps = steps[p.workflow_id]
-            typer.echo(f"Resumed the {label.lower()} for {case} ({p.la}): it carries on from its last recorded state "
-                       f"in a new run linked to the stopped one.")
+            typer.echo(
+                f"Resumed the {label.lower()} for {case} ({p.la}): it carries on from its last recorded state "
+                f"in a new run linked to the stopped one."
+            )
             if open_steps:
                 typer.echo("Its open steps send reminders again:")
                 for title, due in open_steps:
                     typer.echo(f"  - {title}: due {fmt(due)}")
         for p, why in refused:
-            typer.echo(f"Could not resume the {PROCESS_LABELS.get(p.kind, p.kind).lower()} for {case}: {why}",
-                       err=True)
+            typer.echo(f"Could not resume the {PROCESS_LABELS.get(p.kind, p.kind).lower()} for {case}: {why}", err=True)
     if refused:
         raise typer.Exit(1)

@@ -15,8 +15,9 @@ import typer
 
 from starter.cli.common import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, clock, fail, load_settings, parse_date
 
-retention_app = typer.Typer(help="Retention: remove processes closed longer ago than retention.keep_closed_years.",
-                            no_args_is_help=True)
+retention_app = typer.Typer(
+    help="Retention: remove processes closed longer ago than retention.keep_closed_years.", no_args_is_help=True
+)
 
 
 def _archive_runs(archive, workflow_ids: set[str]) -> int:
@@ -27,12 +28,21 @@ def _archive_runs(archive, workflow_ids: set[str]) -> int:
 def purge_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be removed; change nothing.")] = False,
     apply: Annotated[bool, typer.Option("--apply", help="Remove it (asks first, unless --yes).")] = False,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Count the period back from this date (YYYY-MM-DD; "
-                                                               "default today, never in the future).")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Count the period back from this date (YYYY-MM-DD; default today, never in the future)."
+        ),
+    ] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Confirm --apply without asking.")] = False,
-    skip_temporal: Annotated[bool, typer.Option(
-        "--skip-temporal", help="Do not ask Temporal to delete histories (its namespace retention has long deleted "
-                                "them, or it is not running).")] = False,
+    skip_temporal: Annotated[
+        bool,
+        typer.Option(
+            "--skip-temporal",
+            help="Do not ask Temporal to delete histories (its namespace retention has long deleted "
+            "them, or it is not running).",
+        ),
+    ] = False,
 ) -> None:
     """List (--dry-run) or remove (--apply) processes closed more than retention.keep_closed_years ago: database
     rows, Temporal histories, archived histories. The purge is recorded in the audit log."""
@@ -58,11 +68,15 @@ def purge_command(
             plan = plan_purge(session, day, years)
             leftovers = purged_workflow_ids(session) & {e.get("workflow_id") for e in archive.index()}
         ids = set(plan.workflow_ids)
-        typer.echo(f"Retention: closed processes are kept {years} year(s); as of {day}, those closed before "
-                   f"{plan.cutoff:%Y-%m-%d} go.")
+        typer.echo(
+            f"Retention: closed processes are kept {years} year(s); as of {day}, those closed before "
+            f"{plan.cutoff:%Y-%m-%d} go."
+        )
         counts = plan.counts
-        summary = (f"{counts['processes']} process(es): {counts['steps']} step(s), {counts['events']} event row(s), "
-                   f"{counts['outbox']} outbox row(s), {_archive_runs(archive, ids)} archived run(s)")
+        summary = (
+            f"{counts['processes']} process(es): {counts['steps']} step(s), {counts['events']} event row(s), "
+            f"{counts['outbox']} outbox row(s), {_archive_runs(archive, ids)} archived run(s)"
+        )
         if not ids and not leftovers:
             typer.echo("Nothing to purge.")
             return
@@ -88,19 +102,24 @@ def purge_command(
         runs = archive.remove(done | leftovers)
     except SQLAlchemyError as err:
         done_note = "; nothing more was purged" if apply else ""
-        fail(f"cannot use the database ({str(getattr(err, 'orig', err)).splitlines()[0]}){done_note}; has "
-             f"`sendclock db upgrade` been run?", EXIT_UNAVAILABLE)
+        fail(
+            f"cannot use the database ({str(getattr(err, 'orig', err)).splitlines()[0]}){done_note}; has "
+            f"`sendclock db upgrade` been run?",
+            EXIT_UNAVAILABLE,
+        )
     finally:
         engine.dispose()
     if purged is None:
         typer.echo(f"Purged nothing from the database; removed {runs} archived run(s) left from an earlier purge.")
         return
     n = purged.plan.counts
-    typer.echo(f"Purged {n['processes']} process(es): {n['steps']} step(s), {n['events']} event row(s), "
-               f"{n['outbox']} outbox row(s), {digests} old digest row(s), {runs} archived run(s)"
-               + ("" if skip_temporal else f", {len(deleted | done)} Temporal history(ies) asked to be deleted")
-               + f". Recorded in the audit log as event row {purged.event_id} (purge), after chain head "
-                 f"{purged.head[:12]}…; `sendclock audit verify` shows it.")
+    typer.echo(
+        f"Purged {n['processes']} process(es): {n['steps']} step(s), {n['events']} event row(s), "
+        f"{n['outbox']} outbox row(s), {digests} old digest row(s), {runs} archived run(s)"
+        + ("" if skip_temporal else f", {len(deleted | done)} Temporal history(ies) asked to be deleted")
+        + f". Recorded in the audit log as event row {purged.event_id} (purge), after chain head "
+        f"{purged.head[:12]}…; `sendclock audit verify` shows it."
+    )
 
 
 def _delete_from_temporal(settings, workflow_ids: set[str], after_database: bool = False) -> set[str]:
@@ -120,8 +139,11 @@ def _delete_from_temporal(settings, workflow_ids: set[str], after_database: bool
         asyncio.run(work())
     except Exception as err:  # noqa: BLE001 - any failure: stop before the database is touched
         reason = f"{type(err).__name__}: {(str(err).splitlines() or [''])[0]}"
-        where = ("the database rows are purged; delete these with `temporal workflow delete`" if after_database
-                 else "nothing was removed from the database; try again, or use --skip-temporal")
+        where = (
+            "the database rows are purged; delete these with `temporal workflow delete`"
+            if after_database
+            else "nothing was removed from the database; try again, or use --skip-temporal"
+        )
         fail(f"cannot delete the Temporal histories ({reason}); {where}", EXIT_UNAVAILABLE)
     return set(workflow_ids)
 

@@ -10,26 +10,51 @@ import typer
 
 import starter.cli.format as out
 from commands.base import Actor
-from starter.cli.common import (AsOption, ByOption, CaseOption, InitialsOption, build, checked, context, fail,
-                                load_settings, parse_date, recording_account, run_async, send)
+from starter.cli.common import (
+    AsOption,
+    ByOption,
+    CaseOption,
+    InitialsOption,
+    build,
+    checked,
+    context,
+    fail,
+    load_settings,
+    parse_date,
+    recording_account,
+    run_async,
+    send,
+)
 
-review_app = typer.Typer(help="Annual reviews of EHC plans (s44; regs 18, 20-22): one review cycle a year per plan.",
-                         no_args_is_help=True)
+review_app = typer.Typer(
+    help="Annual reviews of EHC plans (s44; regs 18, 20-22): one review cycle a year per plan.", no_args_is_help=True
+)
 # The command fields of `sendclock review ...`, and their flags (common.FLAGS covers the rest); an appeal's
 # decided_on is --decided (APPEAL_FLAGS), the LA's decision's --date.
-REVIEW_FLAGS = {"plan_date": "--plan-date", "meeting_on": "--date", "held_on": "--date", "decided_on": "--date",
-                "ceased_on": "--date", "decision": "--decision", "short_notice": "--short-notice",
-                "year_group": "--year-group", "transfer_on": "--transfer-on", "transfer_kind": "--transfer-kind",
-                "attended": "--attended", "issued_on": "--date", "names_setting": "--names-setting",
-                "already_named": "--already-named"}
+REVIEW_FLAGS = {
+    "plan_date": "--plan-date",
+    "meeting_on": "--date",
+    "held_on": "--date",
+    "decided_on": "--date",
+    "ceased_on": "--date",
+    "decision": "--decision",
+    "short_notice": "--short-notice",
+    "year_group": "--year-group",
+    "transfer_on": "--transfer-on",
+    "transfer_kind": "--transfer-kind",
+    "attended": "--attended",
+    "issued_on": "--date",
+    "names_setting": "--names-setting",
+    "already_named": "--already-named",
+}
 APPEAL_FLAGS = {"lodged_on": "--lodged", "decided_on": "--decided", "outcome": "--outcome"}
 DateOption = Annotated[str, typer.Option("--date", help="YYYY-MM-DD.")]
 
 
 def _call(settings, ctx, case: str, change, flags: dict[str, str] = REVIEW_FLAGS) -> None:
     """Send a checked change to the case's review workflow and print where it stands."""
-    from workflows.registry import REVIEW
     from workflows.models import CASE_REF_PATTERN
+    from workflows.registry import REVIEW
 
     if not re.fullmatch(CASE_REF_PATTERN, case):
         fail(f"--case: {case!r} is not a case reference (letters, digits, '.', '_', '-')")
@@ -43,10 +68,17 @@ def review_start(
     plan_date: Annotated[str, typer.Option("--plan-date", help="Date the plan was made or last reviewed.")],
     owner: Annotated[str, typer.Option("--owner", help="Staff id who runs the review (usually senco).")] = "senco",
     year_group: Annotated[int | None, typer.Option("--year-group", help="The pupil's year group this cycle.")] = None,
-    transfer_on: Annotated[str | None, typer.Option("--transfer-on", help="The date of a transfer this year (reg 18).")] = None,
-    transfer_kind: Annotated[str | None, typer.Option(
-        "--transfer-kind", help="phase (reg 18(1)(b)), post16 (school to post-16, reg 18(1)(a)) or post16-move "
-                                "(between post-16 institutions, reg 18(2)).")] = None,
+    transfer_on: Annotated[
+        str | None, typer.Option("--transfer-on", help="The date of a transfer this year (reg 18).")
+    ] = None,
+    transfer_kind: Annotated[
+        str | None,
+        typer.Option(
+            "--transfer-kind",
+            help="phase (reg 18(1)(b)), post16 (school to post-16, reg 18(1)(a)) or post16-move "
+            "(between post-16 institutions, reg 18(2)).",
+        ),
+    ] = None,
     initials: InitialsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -57,9 +89,15 @@ def review_start(
 
     settings = load_settings()
     ctx = context(settings)
-    values = dict(case_ref=case, la=la, plan_date=parse_date("--plan-date", plan_date), owner=owner,
-                  year_group=year_group, transfer_on=parse_date("--transfer-on", transfer_on),
-                  transfer_kind=transfer_kind)
+    values = dict(
+        case_ref=case,
+        la=la,
+        plan_date=parse_date("--plan-date", plan_date),
+        owner=owner,
+        year_group=year_group,
+        transfer_on=parse_date("--transfer-on", transfer_on),
+        transfer_kind=transfer_kind,
+    )
     cmd = checked(REVIEW_FLAGS, lambda: start.parse(REVIEW.kind, values))
     ready = checked(REVIEW_FLAGS, lambda: start.prepare(ctx, REVIEW.kind, cmd, initials=initials))
     started = run_async(lambda: start.launch(ctx, ready), REVIEW_FLAGS)
@@ -76,7 +114,9 @@ def review_start(
 def review_meeting(
     case: CaseOption,
     date_: DateOption,
-    short_notice: Annotated[bool, typer.Option("--short-notice", help="Confirm less than 14 clear days' notice.")] = False,
+    short_notice: Annotated[
+        bool, typer.Option("--short-notice", help="Confirm less than 14 clear days' notice.")
+    ] = False,
     by: ByOption = "senco",
     note: Annotated[str, typer.Option("--note", help="Optional note.")] = "",
     as_: AsOption = None,
@@ -86,8 +126,9 @@ def review_meeting(
 
     settings = load_settings()
     ctx = context(settings)
-    cmd = build(review.MeetingIn, REVIEW_FLAGS, meeting_on=parse_date("--date", date_), short_notice=short_notice,
-                note=note)
+    cmd = build(
+        review.MeetingIn, REVIEW_FLAGS, meeting_on=parse_date("--date", date_), short_notice=short_notice, note=note
+    )
     actor = Actor(by, recording_account(settings, as_))
     _call(settings, ctx, case, checked(REVIEW_FLAGS, lambda: review.meeting(ctx, cmd, actor)))
 
@@ -124,8 +165,13 @@ def review_decision(
 
     settings = load_settings()
     ctx = context(settings)
-    cmd = build(review.ReviewDecisionIn, REVIEW_FLAGS, decided_on=parse_date("--date", date_), decision=decision,
-                evidence=evidence)
+    cmd = build(
+        review.ReviewDecisionIn,
+        REVIEW_FLAGS,
+        decided_on=parse_date("--date", date_),
+        decision=decision,
+        evidence=evidence,
+    )
     actor = Actor(by, recording_account(settings, as_))
     _call(settings, ctx, case, checked(REVIEW_FLAGS, lambda: review.decision(ctx, cmd, actor)))
 
@@ -152,10 +198,12 @@ def review_ceased(
 def review_final_plan(
     case: CaseOption,
     date_: Annotated[str, typer.Option("--date", help="The date the LA issued the final plan, YYYY-MM-DD.")],
-    names_setting: Annotated[str | None, typer.Option(
-        "--names-setting", help="The school or institution the final plan names.")] = None,
-    already_named: Annotated[bool, typer.Option(
-        "--already-named", help="The LA confirmed in writing that the plan already names it.")] = False,
+    names_setting: Annotated[
+        str | None, typer.Option("--names-setting", help="The school or institution the final plan names.")
+    ] = None,
+    already_named: Annotated[
+        bool, typer.Option("--already-named", help="The LA confirmed in writing that the plan already names it.")
+    ] = False,
     by: ByOption = "senco",
     evidence: Annotated[str, typer.Option("--evidence", help="Reference to the LA's letter.")] = "",
     as_: AsOption = None,
@@ -165,8 +213,14 @@ def review_final_plan(
 
     settings = load_settings()
     ctx = context(settings)
-    cmd = build(review.FinalPlanIn, REVIEW_FLAGS, issued_on=parse_date("--date", date_), names_setting=names_setting,
-                already_named=already_named, evidence=evidence)
+    cmd = build(
+        review.FinalPlanIn,
+        REVIEW_FLAGS,
+        issued_on=parse_date("--date", date_),
+        names_setting=names_setting,
+        already_named=already_named,
+        evidence=evidence,
+    )
     actor = Actor(by, recording_account(settings, as_))
     _call(settings, ctx, case, checked(REVIEW_FLAGS, lambda: review.final_plan(ctx, cmd, actor)))
 
@@ -176,8 +230,9 @@ def review_appeal(
     case: CaseOption,
     lodged: Annotated[str | None, typer.Option("--lodged", help="The date the appeal was lodged, YYYY-MM-DD.")] = None,
     decided: Annotated[str | None, typer.Option("--decided", help="The date the appeal was decided.")] = None,
-    outcome: Annotated[str | None, typer.Option(
-        "--outcome", help="With --decided: plan-maintained, cease-upheld or withdrawn.")] = None,
+    outcome: Annotated[
+        str | None, typer.Option("--outcome", help="With --decided: plan-maintained, cease-upheld or withdrawn.")
+    ] = None,
     by: ByOption = "senco",
     note: Annotated[str, typer.Option("--note", help="Optional note (no personal details).")] = "",
     as_: AsOption = None,
@@ -187,7 +242,13 @@ def review_appeal(
 
     settings = load_settings()
     ctx = context(settings)
-    cmd = build(review.AppealIn, APPEAL_FLAGS, lodged_on=parse_date("--lodged", lodged),
-                decided_on=parse_date("--decided", decided), outcome=outcome, note=note)
+    cmd = build(
+        review.AppealIn,
+        APPEAL_FLAGS,
+        lodged_on=parse_date("--lodged", lodged),
+        decided_on=parse_date("--decided", decided),
+        outcome=outcome,
+        note=note,
+    )
     actor = Actor(by, recording_account(settings, as_))
     _call(settings, ctx, case, checked(APPEAL_FLAGS, lambda: review.appeal(ctx, cmd, actor)), APPEAL_FLAGS)

@@ -27,8 +27,11 @@ def rules_command(as_json: Annotated[bool, typer.Option("--json", help="Print JS
         typer.echo(f"{rule.id:<28} {rule.title}\n{'':<28} {rule.basis}")
         for old in earlier:
             if old.period != rule.period:
-                span = (f"from {fmt(old.effective_from)}" if old.effective_to is None
-                        else f"for {fmt(old.effective_from)} to {fmt(old.effective_to)}")
+                span = (
+                    f"from {fmt(old.effective_from)}"
+                    if old.effective_to is None
+                    else f"for {fmt(old.effective_from)} to {fmt(old.effective_to)}"
+                )
                 typer.echo(f"{'':<28} {span}: {old.period} ({old.basis})")
 
 
@@ -36,13 +39,27 @@ def rules_command(as_json: Annotated[bool, typer.Option("--json", help="Print JS
 def deadline_command(
     rule: Annotated[str, typer.Argument(help="Rule id, e.g. ehc-advice (see `sendclock rules`).")],
     from_: Annotated[str, typer.Option("--from", help="The anchor date, YYYY-MM-DD.")],
-    closed: Annotated[list[str] | None, typer.Option("--closed", help="A school closure START:END (inclusive); repeatable.")] = None,
-    post16: Annotated[bool, typer.Option(
-        "--post16", help="phase-transfer-meeting-by: plan back from the post-16 date (31 March), not 15 February.")] = False,
-    la: Annotated[str | None, typer.Option(
-        "--la", help="phase-transfer-meeting-by: use this LA's own date for transfer-year meetings (settings: las).")] = None,
-    reading: Annotated[str | None, typer.Option(
-        "--reading", help="Notice periods (C3): clear (the safe reading) or inclusive; default from settings.")] = None,
+    closed: Annotated[
+        list[str] | None, typer.Option("--closed", help="A school closure START:END (inclusive); repeatable.")
+    ] = None,
+    post16: Annotated[
+        bool,
+        typer.Option(
+            "--post16", help="phase-transfer-meeting-by: plan back from the post-16 date (31 March), not 15 February."
+        ),
+    ] = False,
+    la: Annotated[
+        str | None,
+        typer.Option(
+            "--la", help="phase-transfer-meeting-by: use this LA's own date for transfer-year meetings (settings: las)."
+        ),
+    ] = None,
+    reading: Annotated[
+        str | None,
+        typer.Option(
+            "--reading", help="Notice periods (C3): clear (the safe reading) or inclusive; default from settings."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Compute the due (statutory) and target (working) dates of a rule from an anchor date."""
@@ -65,8 +82,9 @@ def deadline_command(
         deadline = explain_deadline(settings, rule, anchor, post16=post16, la=la, reading=reading, closures=extra)
     except Refused as err:
         fail(f"{DEADLINE_FLAGS.get(err.first.field, err.first.field)}: {err.first.reason}")
-    typer.echo(json.dumps(out.deadline_json(deadline)) if as_json
-               else out.deadline_text(deadline, get_rule(rule, on=anchor)))
+    typer.echo(
+        json.dumps(out.deadline_json(deadline)) if as_json else out.deadline_text(deadline, get_rule(rule, on=anchor))
+    )
 
 
 DEADLINE_FLAGS = {"rule": "RULE", "from": "--from", "post16": "--post16", "la": "--la", "reading": "--reading"}

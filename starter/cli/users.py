@@ -1,9 +1,9 @@
 """`sendclock user ...` and `sendclock feed ...`: dashboard accounts, their sessions and sign-in log, API keys and
 secret ICS feed URLs.
 
-The conventions of starter/cli/__init__.py: bad input prints one line naming the flag and exits 2. Passwords are read from a
-hidden prompt (or one line of stdin with --password-stdin), never from a flag, and stored as argon2 hashes. Secrets
-(API keys, feed URLs) are printed once and stored only as SHA-256 digests; session ids are never printed (a
+The conventions of starter/cli/__init__.py: bad input prints one line naming the flag and exits 2. Passwords are read
+from a hidden prompt (or one line of stdin with --password-stdin), never from a flag, and stored as argon2 hashes.
+Secrets (API keys, feed URLs) are printed once and stored only as SHA-256 digests; session ids are never printed (a
 session is shown by its short number).
 
 `user password NAME` is the operator's (or the SENCO's) reset of another account: it ends all of that account's
@@ -21,8 +21,9 @@ import typer
 from starter.cli.common import db_session, fail, load_settings
 
 user_app = typer.Typer(help="Dashboard accounts: roles senco, staff, leadership, auditor.", no_args_is_help=True)
-feed_app = typer.Typer(help="Secret calendar (ICS) feed URLs for Outlook: one per staff member or the school.",
-                       no_args_is_help=True)
+feed_app = typer.Typer(
+    help="Secret calendar (ICS) feed URLs for Outlook: one per staff member or the school.", no_args_is_help=True
+)
 
 
 def _staff(settings, staff: str | None, flag: str = "--staff") -> None:
@@ -34,8 +35,10 @@ def _staff(settings, staff: str | None, flag: str = "--staff") -> None:
 def user_add(
     username: Annotated[str, typer.Argument(help="Sign-in name (not a pupil's name; e.g. the staff id).")],
     role: Annotated[str, typer.Option("--role", help="senco, staff, leadership or auditor.")],
-    staff: Annotated[str | None, typer.Option("--staff", help="Staff id from the config (needed to record "
-                                                              "changes: senco and staff).")] = None,
+    staff: Annotated[
+        str | None,
+        typer.Option("--staff", help="Staff id from the config (needed to record changes: senco and staff)."),
+    ] = None,
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
 ) -> None:
     """Create a dashboard account."""
@@ -64,8 +67,11 @@ def user_add(
 def _read_password(password_stdin: bool) -> str:
     from store.credentials import hash_password
 
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt(
-        "Password", hide_input=True, confirmation_prompt=True)
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if password_stdin
+        else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    )
     try:
         return hash_password(password)
     except ValueError as err:
@@ -90,8 +96,14 @@ def _set_active(username: str, active: bool) -> None:
         if not active:
             now = now_utc()
             ended = end_sessions(session, account.id, now, "account-disabled")
-            log_sign_in(session, at=now, outcome="sessions-ended", username=account.username, account_id=account.id,
-                        detail=f"account disabled with sendclock user disable; {_sessions(ended)} ended")
+            log_sign_in(
+                session,
+                at=now,
+                outcome="sessions-ended",
+                username=account.username,
+                account_id=account.id,
+                detail=f"account disabled with sendclock user disable; {_sessions(ended)} ended",
+            )
     signed_out = f" {_sessions(ended).capitalize()} signed out." if ended else ""
     typer.echo(f"Account {username} {'enabled' if active else 'disabled'}.{signed_out}")
 
@@ -123,10 +135,17 @@ def user_password(
         now = now_utc()
         account.password_hash = hashed
         ended = end_sessions(session, account.id, now, "password-changed")
-        log_sign_in(session, at=now, outcome="password-changed", username=account.username, account_id=account.id,
-                    detail=f"set with sendclock user password; {_sessions(ended)} ended")
-    typer.echo(f"Password of {username} changed; {_sessions(ended)} ended: {username} signs in again with the "
-               "new password.")
+        log_sign_in(
+            session,
+            at=now,
+            outcome="password-changed",
+            username=account.username,
+            account_id=account.id,
+            detail=f"set with sendclock user password; {_sessions(ended)} ended",
+        )
+    typer.echo(
+        f"Password of {username} changed; {_sessions(ended)} ended: {username} signs in again with the new password."
+    )
 
 
 @user_app.command("sessions")
@@ -150,21 +169,30 @@ def user_sessions(
         now = now_utc()
         if end_all:
             ended = end_sessions(session, account.id, now, "ended-by-operator")
-            log_sign_in(session, at=now, outcome="sessions-ended", username=account.username, account_id=account.id,
-                        detail=f"with sendclock user sessions --end-all; {_sessions(ended)} ended")
-            typer.echo(f"Ended {_sessions(ended)} of {username}." if ended
-                       else f"{username} had no session to end.")
+            log_sign_in(
+                session,
+                at=now,
+                outcome="sessions-ended",
+                username=account.username,
+                account_id=account.id,
+                detail=f"with sendclock user sessions --end-all; {_sessions(ended)} ended",
+            )
+            typer.echo(f"Ended {_sessions(ended)} of {username}." if ended else f"{username} had no session to end.")
             return
         rows = live_sessions(session, account.id, now, idle)
         if not rows:
             typer.echo(f"{username} has no live session.")
             return
-        typer.echo(f"{username} has {_sessions(len(rows))} (each ends at the time shown, or after "
-                   f"{settings.web.session_idle_minutes} minutes without activity):")
+        typer.echo(
+            f"{username} has {_sessions(len(rows))} (each ends at the time shown, or after "
+            f"{settings.web.session_idle_minutes} minutes without activity):"
+        )
         for row in rows:
-            typer.echo(f"  session {row.id:<6} signed in {moment(row.created_at, settings.timezone)}   "
-                       f"last seen {moment(row.last_seen_at, settings.timezone)}   "
-                       f"ends {moment(row.expires_at, settings.timezone)}")
+            typer.echo(
+                f"  session {row.id:<6} signed in {moment(row.created_at, settings.timezone)}   "
+                f"last seen {moment(row.last_seen_at, settings.timezone)}   "
+                f"ends {moment(row.expires_at, settings.timezone)}"
+            )
 
 
 @user_app.command("sign-ins")
@@ -186,8 +214,10 @@ def user_sign_ins(
                 fail(f"USERNAME: no account {username!r}")
         events = recent_sign_ins(session, limit=limit, account=account)
         for e in events:
-            line = (f"{moment(e.at, settings.timezone)}  {OUTCOME_WORDS.get(e.outcome, e.outcome):<29} "
-                    f"{e.username:<24} {e.client or 'command line':<16}")
+            line = (
+                f"{moment(e.at, settings.timezone)}  {OUTCOME_WORDS.get(e.outcome, e.outcome):<29} "
+                f"{e.username:<24} {e.client or 'command line':<16}"
+            )
             typer.echo(f"{line} {e.detail}".rstrip())
     if not events:
         typer.echo("The sign-in log is empty." if username is None else f"No sign-in entries for {username}.")
@@ -249,8 +279,13 @@ def feed_new(
     _staff(settings, staff)
     secret = new_token()
     with db_session(settings, transaction=True) as session:
-        token = add_token(session, digest=token_digest(secret), kind="feed-school" if school else "feed-staff",
-                          staff_id=staff, label=label[:80])
+        token = add_token(
+            session,
+            digest=token_digest(secret),
+            kind="feed-school" if school else "feed-staff",
+            staff_id=staff,
+            label=label[:80],
+        )
         token_id = token.id
     url = f"{settings.dashboard_url.rstrip('/')}/feeds/{secret}.ics"
     typer.echo(f"Feed {token_id} ({'school' if school else staff}); subscribe in Outlook with (shown once):\n{url}")

@@ -64,8 +64,9 @@ def _read(setting: str, path: Path | None) -> bytes | None:
     try:
         return Path(path).read_bytes()
     except OSError as err:
-        raise TemporalConfigError(f"cannot connect to Temporal: temporal.{setting}: cannot read {path} "
-                                  f"({err.strerror})") from None
+        raise TemporalConfigError(
+            f"cannot connect to Temporal: temporal.{setting}: cannot read {path} ({err.strerror})"
+        ) from None
 
 
 def tls_options(temporal: TemporalSettings) -> bool | TLSConfig:
@@ -109,11 +110,15 @@ def tls_to_a_plain_server(err: BaseException) -> bool:
 def wrong_settings(err: BaseException, settings: Settings) -> str | None:
     """Why connecting failed, when waiting cannot mend it (the settings must change); None otherwise."""
     if refused(err):
-        return (f"Temporal at {settings.temporal.address} refused this client ({err}); check temporal.api_key "
-                "(SENDCLOCK_TEMPORAL__API_KEY), the TLS client certificate and temporal.namespace")
+        return (
+            f"Temporal at {settings.temporal.address} refused this client ({err}); check temporal.api_key "
+            "(SENDCLOCK_TEMPORAL__API_KEY), the TLS client certificate and temporal.namespace"
+        )
     if tls_to_a_plain_server(err):
-        return (f"Temporal at {settings.temporal.address} does not speak TLS, and this client does (temporal.tls, "
-                "temporal.api_key or a temporal.tls_* setting is set): check the address and those settings")
+        return (
+            f"Temporal at {settings.temporal.address} does not speak TLS, and this client does (temporal.tls, "
+            "temporal.api_key or a temporal.tls_* setting is set): check the address and those settings"
+        )
     return None
 
 

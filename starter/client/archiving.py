@@ -41,11 +41,17 @@ class ClosedRunArchiver:
                 if ex.close_time is not None and (newest is None or ex.close_time > newest):
                     newest = ex.close_time
                 if not self.archive.has(ex.id, ex.run_id):
-                    found.append(RunRef(workflow_id=ex.id, run_id=ex.run_id, workflow_type=ex.workflow_type,
-                                        close_time=ex.close_time))
+                    found.append(
+                        RunRef(
+                            workflow_id=ex.id,
+                            run_id=ex.run_id,
+                            workflow_type=ex.workflow_type,
+                            close_time=ex.close_time,
+                        )
+                    )
         found.sort(key=lambda r: (r.close_time is None, r.close_time))
         if len(found) > request.limit:
-            batch = found[:request.limit]
+            batch = found[: request.limit]
             return ClosedRuns(runs=batch, watermark=batch[-1].close_time, more=True)
         return ClosedRuns(runs=found, watermark=newest, more=False)
 
@@ -55,8 +61,14 @@ class ClosedRunArchiver:
             raise RuntimeError(f"run {ref.run_id} of {ref.workflow_id} is still open: only closed runs are archived")
         case_ref = search_attribute(run, "SendclockCaseRef", data_converter(self.settings))
         done = self.archive.store(run, case_ref=case_ref)
-        return ArchivedRun(workflow_id=done.workflow_id, run_id=done.run_id, path=str(done.path), events=done.events,
-                           sha256=done.sha256, new=done.new)
+        return ArchivedRun(
+            workflow_id=done.workflow_id,
+            run_id=done.run_id,
+            path=str(done.path),
+            events=done.events,
+            sha256=done.sha256,
+            new=done.new,
+        )
 
     async def advance(self, watermark: datetime) -> None:
         self.archive.set_watermark(watermark)

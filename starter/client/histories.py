@@ -4,6 +4,8 @@ its links and listed in visibility) and, recursively, every child workflow a run
 
 from __future__ import annotations
 
+import contextlib
+
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -23,8 +25,9 @@ async def fetch_run(client: Client, workflow_id: str, run_id: str | None = None)
             history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
-                raise HistoryNotFound(f"Temporal has no history for {workflow_id}"
-                                      + (f" run {run_id}" if run_id else "")) from None
+                raise HistoryNotFound(
+                    f"Temporal has no history for {workflow_id}" + (f" run {run_id}" if run_id else "")
+                ) from None
             raise
     return from_workflow_history(history)
 
@@ -60,8 +63,6 @@ async def fetch_process(client: Client, workflow_id: str, *, children: bool = Tr
             for child_id, _ in run.children():
                 if child_id and child_id not in seen:
                     seen.add(child_id)
-                    try:
+                    with contextlib.suppress(HistoryNotFound):
                         result += await fetch_process(client, child_id, children=True)
-                    except HistoryNotFound:
-                        pass
     return result

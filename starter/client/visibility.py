@@ -13,7 +13,7 @@ An error Temporal answers with is raised as starter.client.TemporalError.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timezone
+from datetime import UTC
 
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import EventType, HistoryEventFilterType
@@ -58,8 +58,7 @@ async def view(client: Client, workflow_id: str) -> WorkflowView:
                 return WorkflowView(workflow_id, NOT_FOUND)
             raise
         extended = described.raw_description.workflow_extended_info
-        reset_at = extended.last_reset_time.ToDatetime(tzinfo=timezone.utc) \
-            if extended.HasField("last_reset_time") else None
+        reset_at = extended.last_reset_time.ToDatetime(tzinfo=UTC) if extended.HasField("last_reset_time") else None
         status = STATUS_WORDS.get(described.status, str(described.status))
         if status == RUNNING:
             return WorkflowView(workflow_id, status, described.run_id, last_reset_at=reset_at)
@@ -70,9 +69,13 @@ async def view(client: Client, workflow_id: str) -> WorkflowView:
 async def _close_reason(client: Client, workflow_id: str, run_id: str) -> tuple[str | None, str | None]:
     """The reason and identity Temporal recorded with the run's close event (terminations carry both; a failure
     its message, which is encrypted when payload keys are configured, so only its type is said)."""
-    response = await client.workflow_service.get_workflow_execution_history(GetWorkflowExecutionHistoryRequest(
-        namespace=client.namespace, execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id),
-        history_event_filter_type=HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT))
+    response = await client.workflow_service.get_workflow_execution_history(
+        GetWorkflowExecutionHistoryRequest(
+            namespace=client.namespace,
+            execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id),
+            history_event_filter_type=HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+        )
+    )
     if not response.history.events:
         return None, None
     event = response.history.events[-1]
@@ -90,8 +93,9 @@ async def _close_reason(client: Client, workflow_id: str, run_id: str) -> tuple[
     return None, None
 
 
-async def stopped_outside(client: Client, open_ids: Iterable[str], running: set[str] | None = None
-                          ) -> list[WorkflowView]:
+async def stopped_outside(
+    client: Client, open_ids: Iterable[str], running: set[str] | None = None
+) -> list[WorkflowView]:
     """Of the processes the database holds open (`open_ids`), those whose workflow Temporal no longer runs
     (`running`: running_ids, if the caller has it)."""
     open_ids = list(open_ids)

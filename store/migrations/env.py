@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from store.db import make_engine
 from store import accounts as _accounts  # noqa: F401  (registers the account tables on Base.metadata)
+from store.db import make_engine
 from store.models import Base
 from store.types import UTCDateTime
 

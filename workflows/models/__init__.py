@@ -9,9 +9,9 @@ from workflows.models.advice import *  # noqa: F403
 from workflows.models.archive import *  # noqa: F403
 from workflows.models.chain_head import *  # noqa: F403
 from workflows.models.common import *  # noqa: F403
+from workflows.models.common import CASE_REF_PATTERN, STAFF_ID_PATTERN  # noqa: F401
 from workflows.models.draft import *  # noqa: F403
 from workflows.models.housekeeping import *  # noqa: F403
-from workflows.models.common import CASE_REF_PATTERN, STAFF_ID_PATTERN  # noqa: F401
 from workflows.models.process import *  # noqa: F403
 from workflows.models.reassessment import *  # noqa: F403
 from workflows.models.reconcile import *  # noqa: F403

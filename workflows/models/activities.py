@@ -9,9 +9,16 @@ from pydantic import Field, StringConstraints
 
 from workflows.models.common import Channel, Model, NoticeKind, StepStatus
 
-
-__all__ = ['ProcessRecord', 'StepRecord', 'RecordInput', 'NoticeContext', 'NotifyInput', 'Delivery', 'NotifyResult',
-           'Recorded']
+__all__ = [
+    "ProcessRecord",
+    "StepRecord",
+    "RecordInput",
+    "NoticeContext",
+    "NotifyInput",
+    "Delivery",
+    "NotifyResult",
+    "Recorded",
+]
 
 
 class ProcessRecord(Model):

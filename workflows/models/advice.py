@@ -6,12 +6,21 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from workflows.models.common import (CaseRef, Channel, Initials, Model, Note, RecordedBy, SendDate, ShortText, StaffId,
-                                     StepStatus)
+from workflows.models.common import (
+    CaseRef,
+    Channel,
+    Initials,
+    Model,
+    Note,
+    RecordedBy,
+    SendDate,
+    ShortText,
+    StaffId,
+    StepStatus,
+)
 from workflows.models.step import StepOptions, StepState
 
-
-__all__ = ['AdviceRequest', 'AdviceSent', 'Withdrawal', 'AdviceState', 'AdviceRunInput']
+__all__ = ["AdviceRequest", "AdviceSent", "Withdrawal", "AdviceState", "AdviceRunInput"]
 
 
 class AdviceRequest(Model):
@@ -33,17 +42,21 @@ class AdviceRequest(Model):
     requested_on: SendDate | None = None
 
     @model_validator(mode="after")
-    def _requested_before_received(self) -> "AdviceRequest":
+    def _requested_before_received(self) -> AdviceRequest:
         if self.requested_on is not None and self.requested_on > self.received_on:
-            raise ValueError(f"requested_on: {self.requested_on} is after the request was received "
-                             f"({self.received_on}); give the date on the LA's letter, or leave it out")
+            raise ValueError(
+                f"requested_on: {self.requested_on} is after the request was received "
+                f"({self.received_on}); give the date on the LA's letter, or leave it out"
+            )
         return self
 
     @model_validator(mode="after")
-    def _assessment_before_advice(self) -> "AdviceRequest":
+    def _assessment_before_advice(self) -> AdviceRequest:
         if self.assessment_requested_on is not None and self.assessment_requested_on > self.received_on:
-            raise ValueError(f"assessment_requested_on: {self.assessment_requested_on} is after the request for "
-                             f"advice was received ({self.received_on}); the LA asks for advice during its assessment")
+            raise ValueError(
+                f"assessment_requested_on: {self.assessment_requested_on} is after the request for "
+                f"advice was received ({self.received_on}); the LA asks for advice during its assessment"
+            )
         return self
 
 

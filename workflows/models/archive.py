@@ -6,7 +6,7 @@ from datetime import datetime
 
 from workflows.models.common import Model
 
-__all__ = ['ArchiveRunInput', 'ListClosedInput', 'RunRef', 'ClosedRuns', 'ArchivedRun', 'ArchiveResult']
+__all__ = ["ArchiveRunInput", "ListClosedInput", "RunRef", "ClosedRuns", "ArchivedRun", "ArchiveResult"]
 
 
 class ArchiveRunInput(Model):

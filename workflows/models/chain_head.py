@@ -10,7 +10,7 @@ from pydantic import Field
 from workflows.models.activities import Delivery
 from workflows.models.common import Model
 
-__all__ = ['ChainHeadInput', 'ChainHeadResult']
+__all__ = ["ChainHeadInput", "ChainHeadResult"]
 
 
 class ChainHeadInput(Model):

@@ -13,9 +13,27 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 if TYPE_CHECKING:
     from pydantic.fields import FieldInfo
 
-__all__ = ['CASE_REF_PATTERN', 'STAFF_ID_PATTERN', 'RULE_ID_PATTERN', 'RECORDED_BY_PATTERN', 'CaseRef', 'StaffId',
-           'ShortText', 'Note', 'RuleId', 'SendDate', 'Initials', 'RecordedBy', 'FIRST_DATE', 'LAST_DATE', 'Model',
-           'Channel', 'StepStatus', 'NoticeKind', 'StepStyle']
+__all__ = [
+    "CASE_REF_PATTERN",
+    "STAFF_ID_PATTERN",
+    "RULE_ID_PATTERN",
+    "RECORDED_BY_PATTERN",
+    "CaseRef",
+    "StaffId",
+    "ShortText",
+    "Note",
+    "RuleId",
+    "SendDate",
+    "Initials",
+    "RecordedBy",
+    "FIRST_DATE",
+    "LAST_DATE",
+    "Model",
+    "Channel",
+    "StepStatus",
+    "NoticeKind",
+    "StepStyle",
+]
 
 
 CASE_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
@@ -65,8 +83,10 @@ def _date_input(value: Any) -> Any:
 
 def _in_send_era(value: date) -> date:
     if not FIRST_DATE <= value <= LAST_DATE:
-        raise ValueError(f"{value} is outside the dates sendclock accepts: from {FIRST_DATE} (the SEND Regulations "
-                         f"2014 came into force) to {LAST_DATE}")
+        raise ValueError(
+            f"{value} is outside the dates sendclock accepts: from {FIRST_DATE} (the SEND Regulations "
+            f"2014 came into force) to {LAST_DATE}"
+        )
     return value
 
 
@@ -86,13 +106,20 @@ def _shaped(pattern: str, reason: str) -> tuple[AfterValidator, FieldInfo]:
 CaseRef = Annotated[
     str,
     StringConstraints(strip_whitespace=True),
-    *_shaped(CASE_REF_PATTERN, "not a case reference: 1 to 40 letters, digits, '.', '_' or '-', starting with a "
-                               "letter or digit (the school's reference, never a name)"),
+    *_shaped(
+        CASE_REF_PATTERN,
+        "not a case reference: 1 to 40 letters, digits, '.', '_' or '-', starting with a "
+        "letter or digit (the school's reference, never a name)",
+    ),
     Field(description="The school's opaque case reference (letters, digits, '.', '_', '-'; never a name)"),
 ]
-StaffId = Annotated[str, StringConstraints(strip_whitespace=True),
-                    *_shaped(STAFF_ID_PATTERN, "not a staff id: 1 to 32 lower-case letters, digits, '_' or '-', "
-                                               "as in the staff directory")]
+StaffId = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True),
+    *_shaped(
+        STAFF_ID_PATTERN, "not a staff id: 1 to 32 lower-case letters, digits, '_' or '-', as in the staff directory"
+    ),
+]
 
 
 def _initials(value: str) -> str:
@@ -104,22 +131,33 @@ def _initials(value: str) -> str:
 # A pupil's initials, for staff to recognise a case in a notice; shown only when the school turns
 # notifications.include_initials on, and kept only in (encrypted) payloads: never in IDs, search attributes or logs.
 Initials = Annotated[
-    str, StringConstraints(strip_whitespace=True), AfterValidator(_initials),
+    str,
+    StringConstraints(strip_whitespace=True),
+    AfterValidator(_initials),
     Field(description="The pupil's initials, one to three capital letters (optional)"),
 ]
 ShortText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), AfterValidator(_no_control_chars)
 ]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(_plain_note)]
-RuleId = Annotated[str, StringConstraints(strip_whitespace=True),
-                   *_shaped(RULE_ID_PATTERN, "not a rule id: lower-case letters, digits, '.' and '-', e.g. "
-                                             "ehc-advice")]
+RuleId = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True),
+    *_shaped(RULE_ID_PATTERN, "not a rule id: lower-case letters, digits, '.' and '-', e.g. ehc-advice"),
+]
 SendDate = Annotated[date, BeforeValidator(_date_input), AfterValidator(_in_send_era)]
-RecordedBy = Annotated[str, StringConstraints(strip_whitespace=True),
-                       *_shaped(RECORDED_BY_PATTERN, "not an account: web:, api:, cli:as: or cli:os: and a sign-in "
-                                                     "name (letters, digits, '.', '_', '@', '-')"),
-                       Field(description="Which account recorded the change (web:NAME, api:NAME, cli:as:NAME, "
-                                         "cli:os:USER); set by sendclock, not by the caller")]
+RecordedBy = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True),
+    *_shaped(
+        RECORDED_BY_PATTERN,
+        "not an account: web:, api:, cli:as: or cli:os: and a sign-in name (letters, digits, '.', '_', '@', '-')",
+    ),
+    Field(
+        description="Which account recorded the change (web:NAME, api:NAME, cli:as:NAME, "
+        "cli:os:USER); set by sendclock, not by the caller"
+    ),
+]
 
 
 class Model(BaseModel):
@@ -142,8 +180,19 @@ class StepStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-NoticeKind = Literal["assigned", "reminder", "overdue", "asap", "exemption", "completed", "withdrawn", "cancelled",
-                     "rescheduled", "prompt", "closes"]
+NoticeKind = Literal[
+    "assigned",
+    "reminder",
+    "overdue",
+    "asap",
+    "exemption",
+    "completed",
+    "withdrawn",
+    "cancelled",
+    "rescheduled",
+    "prompt",
+    "closes",
+]
 
 # How a step behaves, from its rule (the planning activity decides):
 #   duty   - the school's own deadline: reminders before the target, escalation after the due date

@@ -5,7 +5,7 @@ from __future__ import annotations
 from workflows.models.common import SendDate
 from workflows.models.process import ProcessRunInput
 
-__all__ = ['DraftConsultationInput']
+__all__ = ["DraftConsultationInput"]
 
 
 class DraftConsultationInput(ProcessRunInput):

@@ -13,7 +13,7 @@ from pydantic import Field
 from workflows.models.activities import Delivery
 from workflows.models.common import Model
 
-__all__ = ['HousekeepingRun', 'DigestInput', 'DigestResult', 'DispatchHeldInput', 'DispatchHeldResult']
+__all__ = ["HousekeepingRun", "DigestInput", "DigestResult", "DispatchHeldInput", "DispatchHeldResult"]
 
 
 class HousekeepingRun(Model):

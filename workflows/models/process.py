@@ -6,12 +6,31 @@ from typing import Any
 
 from pydantic import Field
 
-from workflows.models.common import (CaseRef, Channel, Initials, Model, Note, RecordedBy, RuleId, SendDate, ShortText,
-                                     StaffId, StepStatus)
+from workflows.models.common import (
+    CaseRef,
+    Channel,
+    Initials,
+    Model,
+    Note,
+    RecordedBy,
+    RuleId,
+    SendDate,
+    ShortText,
+    StaffId,
+    StepStatus,
+)
 from workflows.models.step import Exemption, StepOptions, StepState
 
-__all__ = ['ProcessHeader', 'ProcessState', 'StepDone', 'StepExemption', 'Reassignment', 'Cancellation',
-           'ProcessRunInput', 'Replan']
+__all__ = [
+    "ProcessHeader",
+    "ProcessState",
+    "StepDone",
+    "StepExemption",
+    "Reassignment",
+    "Cancellation",
+    "ProcessRunInput",
+    "Replan",
+]
 
 
 class ProcessHeader(Model):

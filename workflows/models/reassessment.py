@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-
 from workflows.models.common import Model, Note, RecordedBy, SendDate, StaffId
 from workflows.models.process import ProcessRunInput
 
-__all__ = ['ReassessmentInput', 'LaDecision']
+__all__ = ["ReassessmentInput", "LaDecision"]
 
 
 class ReassessmentInput(ProcessRunInput):

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from workflows.models.common import Model
 
-__all__ = ['ReconcileRun', 'ReconcileInput', 'StoppedProcess', 'ReconcileResult']
+__all__ = ["ReconcileRun", "ReconcileInput", "StoppedProcess", "ReconcileResult"]
 
 
 class ReconcileRun(Model):

@@ -10,8 +10,18 @@ from pydantic import Field, model_validator
 from workflows.models.common import Model, Note, RecordedBy, SendDate, ShortText, StaffId
 from workflows.models.process import ProcessRunInput
 
-__all__ = ['Invitee', 'ReviewInput', 'MeetingDate', 'MeetingHeld', 'ReviewDecision', 'PlanCeased', 'FinalPlan',
-           'AppealChange', 'TransferKind', 'AppealOutcome']
+__all__ = [
+    "Invitee",
+    "ReviewInput",
+    "MeetingDate",
+    "MeetingHeld",
+    "ReviewDecision",
+    "PlanCeased",
+    "FinalPlan",
+    "AppealChange",
+    "TransferKind",
+    "AppealOutcome",
+]
 
 # phase: reg 18(1)(b), before 15 February; post16: reg 18(1)(a), before 31 March (school to post-16);
 # post16-move: reg 18(2), between post-16 institutions at any other time, five months before.
@@ -37,16 +47,26 @@ class ReviewInput(ProcessRunInput):
     year_group: int | None = Field(default=None, ge=-1, le=14)  # national curriculum year during this cycle
     transfer_on: SendDate | None = None  # a transfer in this cycle's year (reg 18)
     transfer_kind: TransferKind | None = None
-    invitees: list[Invitee] = Field(default_factory=lambda: [Invitee.PARENTS, Invitee.PUPIL, Invitee.LA_SEN_OFFICER,
-                                                             Invitee.HEALTH, Invitee.SOCIAL_CARE, Invitee.SCHOOL_STAFF])
+    invitees: list[Invitee] = Field(
+        default_factory=lambda: [
+            Invitee.PARENTS,
+            Invitee.PUPIL,
+            Invitee.LA_SEN_OFFICER,
+            Invitee.HEALTH,
+            Invitee.SOCIAL_CARE,
+            Invitee.SCHOOL_STAFF,
+        ]
+    )
     # The anchor of the next 12 months: the meeting (default) or the LA's decision (docs/law.md, known ambiguities).
     next_cycle_from: Literal["meeting", "la-decision"] = "meeting"
     instances: dict[str, int] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _transfer_pair(self) -> "ReviewInput":
+    def _transfer_pair(self) -> ReviewInput:
         if (self.transfer_on is None) != (self.transfer_kind is None):
-            raise ValueError("transfer_kind: give both the transfer date and its kind (phase, post16 or post16-move), or neither")
+            raise ValueError(
+                "transfer_kind: give both the transfer date and its kind (phase, post16 or post16-move), or neither"
+            )
         return self
 
 
@@ -100,13 +120,17 @@ class FinalPlan(Model):
     recorded_by: RecordedBy | None = None  # which account recorded it (common.RECORDED_BY_PATTERN)
 
     @model_validator(mode="after")
-    def _one_of(self) -> "FinalPlan":
+    def _one_of(self) -> FinalPlan:
         if self.names_setting is None and not self.already_named:
-            raise ValueError("names_setting: say which school or institution the final plan names, or confirm that "
-                             "the plan already names it")
+            raise ValueError(
+                "names_setting: say which school or institution the final plan names, or confirm that "
+                "the plan already names it"
+            )
         if self.names_setting is not None and self.already_named:
-            raise ValueError("already_named: give the school or institution the plan names, or confirm that it "
-                             "already names it, not both")
+            raise ValueError(
+                "already_named: give the school or institution the plan names, or confirm that it "
+                "already names it, not both"
+            )
         return self
 
 
@@ -123,13 +147,16 @@ class AppealChange(Model):
     recorded_by: RecordedBy | None = None  # which account recorded it (common.RECORDED_BY_PATTERN)
 
     @model_validator(mode="after")
-    def _lodged_or_decided(self) -> "AppealChange":
+    def _lodged_or_decided(self) -> AppealChange:
         if self.lodged_on is not None and self.decided_on is not None:
-            raise ValueError("decided_on: give the date the appeal was lodged, or the date it was decided, not both: "
-                             "one change at a time")
+            raise ValueError(
+                "decided_on: give the date the appeal was lodged, or the date it was decided, not both: "
+                "one change at a time"
+            )
         if self.lodged_on is None and self.decided_on is None:
-            raise ValueError("lodged_on: give the date the appeal was lodged, or the date it was decided with its "
-                             "outcome")
+            raise ValueError(
+                "lodged_on: give the date the appeal was lodged, or the date it was decided with its outcome"
+            )
         if self.decided_on is not None and self.outcome is None:
             raise ValueError("outcome: a decided appeal needs its outcome (plan-maintained, cease-upheld or withdrawn)")
         if self.lodged_on is not None and self.outcome is not None:

@@ -7,11 +7,19 @@ from typing import Literal
 
 from pydantic import Field
 
-from workflows.models.common import (Model, Note, NoticeKind, RecordedBy, RuleId, SendDate, StaffId, StepStatus,
-                                     StepStyle)
+from workflows.models.common import (
+    Model,
+    Note,
+    NoticeKind,
+    RecordedBy,
+    RuleId,
+    SendDate,
+    StaffId,
+    StepStatus,
+    StepStyle,
+)
 
-
-__all__ = ['Notice', 'PlanStepInput', 'StepPlan', 'Exemption', 'StepState', 'StepOutcome', 'StepOptions']
+__all__ = ["Notice", "PlanStepInput", "StepPlan", "Exemption", "StepState", "StepOutcome", "StepOptions"]
 
 
 class Notice(Model):

@@ -16,16 +16,16 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0006'
-down_revision: str | None = '0005'
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     # A plain CREATE INDEX: no batch (table rebuild) is needed on SQLite, so the step table keeps everything it has.
-    op.create_index('ix_step_status_due', 'step', ['status', 'due'], unique=False)
+    op.create_index("ix_step_status_due", "step", ["status", "due"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_step_status_due', table_name='step')
+    op.drop_index("ix_step_status_due", table_name="step")

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0008'
-down_revision: str | None = '0007'
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -28,40 +28,44 @@ REFUSAL = "published_head rows are append-only: they are the fingerprints sent o
 
 def upgrade() -> None:
     op.create_table(
-        'published_head',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('published_on', sa.Date(), nullable=False),
-        sa.Column('published_at', sa.DateTime(), nullable=False),
-        sa.Column('event_id', sa.Integer(), nullable=True),
-        sa.Column('hash', sa.String(length=64), nullable=False),
-        sa.Column('rows', sa.Integer(), nullable=False),
-        sa.Column('recipients', sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint('id', name=op.f('pk_published_head')),
-        sa.UniqueConstraint('published_on', name=op.f('uq_published_head_published_on')),
+        "published_head",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("published_on", sa.Date(), nullable=False),
+        sa.Column("published_at", sa.DateTime(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=True),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("recipients", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_published_head")),
+        sa.UniqueConstraint("published_on", name=op.f("uq_published_head_published_on")),
     )
     create_triggers()
 
 
 def downgrade() -> None:
     drop_triggers()
-    op.drop_table('published_head')
+    op.drop_table("published_head")
 
 
 def create_triggers() -> None:
-    if op.get_bind().dialect.name == 'postgresql':
+    if op.get_bind().dialect.name == "postgresql":
         op.execute(f"""
             CREATE OR REPLACE FUNCTION published_head_append_only() RETURNS trigger AS $$
             BEGIN RAISE EXCEPTION '{REFUSAL} (% refused)', TG_OP; END $$ LANGUAGE plpgsql""")
-        op.execute("CREATE TRIGGER published_head_append_only BEFORE UPDATE OR DELETE ON published_head "
-                   "FOR EACH ROW EXECUTE FUNCTION published_head_append_only()")
+        op.execute(
+            "CREATE TRIGGER published_head_append_only BEFORE UPDATE OR DELETE ON published_head "
+            "FOR EACH ROW EXECUTE FUNCTION published_head_append_only()"
+        )
     else:
-        for action in ('UPDATE', 'DELETE'):
-            op.execute(f"CREATE TRIGGER published_head_no_{action.lower()} BEFORE {action} ON published_head "
-                       f"BEGIN SELECT RAISE(ABORT, '{REFUSAL} ({action} refused)'); END")
+        for action in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER published_head_no_{action.lower()} BEFORE {action} ON published_head "
+                f"BEGIN SELECT RAISE(ABORT, '{REFUSAL} ({action} refused)'); END"
+            )
 
 
 def drop_triggers() -> None:
-    if op.get_bind().dialect.name == 'postgresql':
+    if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS published_head_append_only ON published_head")
         op.execute("DROP FUNCTION IF EXISTS published_head_append_only()")
     else:
