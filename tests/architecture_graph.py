@@ -14,8 +14,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The project's top-level packages and modules (pyproject.toml [tool.setuptools]), besides the tests.
-PROJECT = ("statutory", "workflows", "activities", "store", "config", "security", "audit", "dashboard", "starter",
-           "commands", "bench", "worker")
+PROJECT = (
+    "statutory",
+    "workflows",
+    "activities",
+    "store",
+    "config",
+    "security",
+    "audit",
+    "dashboard",
+    "starter",
+    "commands",
+    "bench",
+    "worker",
+)
 
 
 @dataclass(frozen=True)
@@ -26,8 +38,11 @@ class Arrow:
     line: int
 
     def __str__(self) -> str:
-        return f"{self.source} -> {self.target}" + (f" ({', '.join(self.names)})" if self.names else "") + \
-            f" [{self.source.replace('.', '/')}.py:{self.line}]"
+        return (
+            f"{self.source} -> {self.target}"
+            + (f" ({', '.join(self.names)})" if self.names else "")
+            + f" [{self.source.replace('.', '/')}.py:{self.line}]"
+        )
 
 
 def module_name(path: Path) -> str:

@@ -1,7 +1,9 @@
 """Which database a test runs on: SQLite (a file under tmp_path) or the local PostgreSQL (a schema of its own).
 
 A test (or module, with `pytestmark`) marked `@pytest.mark.databases` and using `database_url` (directly or through
-a fixture such as `settings`) runs twice, `[sqlite]` and `[postgresql]`; unmarked tests get SQLite only.
+a fixture such as `settings`) runs twice, `[sqlite]` and `[postgresql]`; unmarked tests get SQLite only. The
+`[postgresql]` variant is marked `postgres` as well (so is any test that takes a schema with `postgres_schema`
+itself: mark it by hand), so `-m "not postgres"` leaves PostgreSQL out.
 
 PostgreSQL: the server at $SENDCLOCK_TEST_POSTGRES_URL (default 127.0.0.1:5432, user postgres, database `test`).
 Each test gets a fresh schema, made the connection's `search_path` (and `application_name`, so the test can find
@@ -9,18 +11,25 @@ its own connections), dropped afterwards: tests never touch `public` and can run
 When the server does not answer, the PostgreSQL variants are skipped with the reason, and fail instead when $CI
 is set (.ci/run sets it and starts the server).
 
+`database_url` is an empty database (tests/store/test_migrations.py migrates it itself); fixtures that want the
+schema call `migrate(url)`: store.migrate.upgrade, except that a new SQLite file is a copy of one this process
+migrated once (the file `upgrade` writes, without running every migration again for every test).
+
 Loaded by tests/conftest.py (`pytest_plugins`)."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 POSTGRES_SERVER = os.environ.get("SENDCLOCK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -33,7 +42,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "database_backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("databases"):
-        metafunc.parametrize("database_backend", BACKENDS, indirect=True)
+        metafunc.parametrize(
+            "database_backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+        )
 
 
 def unavailable(reason: str) -> None:
@@ -53,9 +64,15 @@ def terminate_connections(schema: str) -> int:
     admin = create_engine(POSTGRES_SERVER, poolclass=NullPool)
     try:
         with admin.begin() as connection:
-            return len(connection.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name "
-                "AND pid <> pg_backend_pid()"), {"name": schema}).all())
+            return len(
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name "
+                        "AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": schema},
+                ).all()
+            )
     finally:
         admin.dispose()
 
@@ -75,22 +92,77 @@ def postgres_schema(prefix: str = "t") -> Iterator[str]:
         yield schema_url(schema)
     finally:
         try:
-            terminate_connections(schema)  # a leftover idle-in-transaction connection would block the DROP
-            with admin.begin() as connection:
+            with admin.begin() as connection:  # a leftover idle-in-transaction connection would block the DROP
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name "
+                        "AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": schema},
+                )
                 connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         finally:
             admin.dispose()
 
 
+# --- migrated databases ------------------------------------------------------------------------------------------
+
+_template: Path | None = None
+_template_lock = threading.Lock()
+
+
+def _sqlite_template() -> Path:
+    """A SQLite file at the newest revision, migrated once per process by store.migrate.upgrade."""
+    global _template
+    with _template_lock:
+        if _template is None:
+            from store.migrate import upgrade
+
+            path = Path(tempfile.mkdtemp(prefix="sendclock-template-")) / "sendclock.db"
+            upgrade(f"sqlite:///{path}")  # disposes of its engine: the WAL is checkpointed into the file
+            assert not path.with_name(path.name + "-wal").exists(), "the template's WAL was not checkpointed"
+            _template = path
+        return _template
+
+
+def migrate(url: str) -> None:
+    """store.migrate.upgrade(url), quicker for a SQLite file that does not exist yet: a copy of a migrated one."""
+    from store.migrate import upgrade
+
+    parsed = make_url(url)
+    database = parsed.database
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and database
+        and database != ":memory:"
+        and not database.startswith("file:")
+        and not Path(database).expanduser().exists()
+    ):
+        target = Path(database).expanduser()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_sqlite_template(), target)
+        return
+    upgrade(url)
+
+
+def _remove_template() -> None:
+    if _template is not None:
+        shutil.rmtree(_template.parent, ignore_errors=True)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:  # noqa: ARG001
+    _remove_template()
+
+
 @pytest.fixture
 def database_backend(request: pytest.FixtureRequest) -> str:
-    """"sqlite" unless the test is marked `databases` (then both, one after the other)."""
+    """ "sqlite" unless the test is marked `databases` (then both, one after the other)."""
     return getattr(request, "param", "sqlite")
 
 
 @pytest.fixture
 def database_url(database_backend: str, tmp_path: Path) -> Iterator[str]:
-    """An empty database for this test (not migrated: the fixtures that use it call store.migrate.upgrade)."""
+    """An empty database for this test (not migrated: the fixtures that use it call migrate(url), above)."""
     if database_backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'sendclock.db'}"
     else:

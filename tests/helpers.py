@@ -50,8 +50,9 @@ class WorkerProcess:
 
     def start(self) -> None:
         with self.log.open("a") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "worker"], cwd=REPO, env=self.env, stdout=out,
-                                         stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "worker"], cwd=REPO, env=self.env, stdout=out, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + 30
         while "polling task queue" not in self.log.read_text():
             assert self.proc.poll() is None, self.log.read_text()
@@ -75,5 +76,11 @@ class WorkerProcess:
 
 def sendclock(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """Run the CLI as a user would."""
-    return subprocess.run([str(Path(sys.executable).parent / "sendclock"), *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "sendclock"), *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

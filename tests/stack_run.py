@@ -19,8 +19,12 @@ from tests.test_stack import Up, alive, children_of
 
 PASSWORD = "correct horse battery staple 7"
 # username: (role, staff id)
-ACCOUNTS = {"senco": ("senco", "senco"), "head": ("leadership", "head"), "ta": ("staff", "ta"),
-            "auditor": ("auditor", None)}
+ACCOUNTS = {
+    "senco": ("senco", "senco"),
+    "head": ("leadership", "head"),
+    "ta": ("staff", "ta"),
+    "auditor": ("auditor", None),
+}
 
 
 @dataclass
@@ -44,13 +48,14 @@ class RunningStack:
         try:
             with make_sessionmaker(engine).begin() as session:
                 for username, (role, staff_id) in ACCOUNTS.items():
-                    account = add_account(session, username=username, password_hash=hashed, role=role,
-                                          staff_id=staff_id)
+                    account = add_account(
+                        session, username=username, password_hash=hashed, role=role, staff_id=staff_id
+                    )
                     if username == "senco":
-                        add_token(session, digest=token_digest(self.secrets["api_key"]), kind="api",
-                                  account_id=account.id)
-                add_token(session, digest=token_digest(self.secrets["feed_token"]), kind="feed-staff",
-                          staff_id="senco")
+                        add_token(
+                            session, digest=token_digest(self.secrets["api_key"]), kind="api", account_id=account.id
+                        )
+                add_token(session, digest=token_digest(self.secrets["feed_token"]), kind="feed-staff", staff_id="senco")
         finally:
             engine.dispose()
 
@@ -67,8 +72,7 @@ def sign_in(http: httpx.Client, username: str, password: str = PASSWORD) -> http
     page = http.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token, page.text
-    response = http.post("/login", data={"username": username, "password": password,
-                                         "csrf_token": token.group(1)})
+    response = http.post("/login", data={"username": username, "password": password, "csrf_token": token.group(1)})
     assert response.status_code == 303 and not response.headers["location"].startswith("/login"), response.text[:500]
     return response
 
@@ -90,8 +94,13 @@ def stack_running(var: Path, timeout: float = 120) -> Iterator[RunningStack]:
         up.ready.wait(timeout)
         assert up.proc.poll() is None and "Ctrl-C stops everything" in up.output, f"not ready:\n{up.output}"
         up.child_pids = children_of(up.proc.pid)
-        yield RunningStack(up=up, var=var, dashboard=f"http://127.0.0.1:{web_port}",
-                           temporal=f"127.0.0.1:{temporal_port}", ui=f"http://127.0.0.1:{ui_port}")
+        yield RunningStack(
+            up=up,
+            var=var,
+            dashboard=f"http://127.0.0.1:{web_port}",
+            temporal=f"127.0.0.1:{temporal_port}",
+            ui=f"http://127.0.0.1:{ui_port}",
+        )
         up.proc.send_signal(signal.SIGINT)
         assert up.proc.wait(timeout=30) == 0, up.output
     finally:

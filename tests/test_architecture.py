@@ -47,25 +47,52 @@ HOUSE: dict[str, tuple[str, ...]] = {
     # The worker process wires workflows, activities, the schedules and the connection.
     "worker": ("statutory", "workflows", "activities", "store", "config", "security", "audit", "starter"),
     # Benchmarks measure the real parts, the worker included.
-    "bench": ("statutory", "workflows", "activities", "store", "config", "security", "audit", "starter", "commands",
-              "worker"),
+    "bench": (
+        "statutory",
+        "workflows",
+        "activities",
+        "store",
+        "config",
+        "security",
+        "audit",
+        "starter",
+        "commands",
+        "worker",
+    ),
 }
 # Third-party walls: what a layer must never import (anywhere in it).
 NEVER: dict[str, tuple[str, ...]] = {
     "statutory": ("temporalio", "sqlalchemy", "apprise", "fastapi", "typer", "httpx", "alembic", "pydantic_settings"),
-    "workflows": ("sqlalchemy", "apprise", "fastapi", "typer", "httpx", "alembic", "pydantic_settings", "holidays",
-                  "cryptography"),
+    "workflows": (
+        "sqlalchemy",
+        "apprise",
+        "fastapi",
+        "typer",
+        "httpx",
+        "alembic",
+        "pydantic_settings",
+        "holidays",
+        "cryptography",
+    ),
     "store": ("temporalio", "apprise", "fastapi", "starlette", "typer", "httpx"),
     "commands": ("typer", "fastapi", "starlette", "apprise"),
     "audit": ("fastapi", "starlette", "typer", "apprise"),
     # The dashboard reaches Temporal only through starter/ (and the codec server reads payload messages only).
-    "dashboard": ("temporalio.client", "temporalio.service", "temporalio.worker", "temporalio.testing", "typer",
-                  "apprise"),
+    "dashboard": (
+        "temporalio.client",
+        "temporalio.service",
+        "temporalio.worker",
+        "temporalio.testing",
+        "typer",
+        "apprise",
+    ),
 }
 # Where a Temporal connection is made or used: nowhere else imports the client or the service's errors.
 TEMPORAL_GATEWAY = ("starter", "activities", "worker", "bench")
-GATEWAY_NAMES = {"temporalio.client": {"Client", "WorkflowHandle", "WorkflowExecutionStatus", "ScheduleHandle"},
-                 "temporalio.service": None}  # None: any name
+GATEWAY_NAMES = {
+    "temporalio.client": {"Client", "WorkflowHandle", "WorkflowExecutionStatus", "ScheduleHandle"},
+    "temporalio.service": None,
+}  # None: any name
 
 
 def broken_walls(arrows: Iterable[Arrow] | None = None) -> list[str]:
@@ -73,8 +100,11 @@ def broken_walls(arrows: Iterable[Arrow] | None = None) -> list[str]:
     for arrow in graph() if arrows is None else arrows:
         source = top(arrow.source)
         if in_project(arrow.target):
-            if top(arrow.target) != source and not within(arrow.target, HOUSE[source]) and not any(
-                    within(f"{arrow.target}.{n}", HOUSE[source]) for n in arrow.names):
+            if (
+                top(arrow.target) != source
+                and not within(arrow.target, HOUSE[source])
+                and not any(within(f"{arrow.target}.{n}", HOUSE[source]) for n in arrow.names)
+            ):
                 broken.append(f"not in the house: {arrow}")
         elif within(arrow.target, NEVER.get(source, ())):
             broken.append(f"never in {source}: {arrow}")
@@ -100,21 +130,28 @@ def test_nothing_imports_the_worker_but_the_benchmarks():
 def test_activities_live_in_activities():
     """A Temporal activity is an adapter of activities/: `@activity.defn` appears nowhere else (the benchmarks'
     bare workflows bring their own, to measure Temporal without sendclock)."""
-    found = [str(path.relative_to(ROOT)) for path in project_files()
-             if "@activity.defn" in path.read_text(encoding="utf-8") and top(path.relative_to(ROOT).parts[0])
-             not in ("activities", "bench")]
+    found = [
+        str(path.relative_to(ROOT))
+        for path in project_files()
+        if "@activity.defn" in path.read_text(encoding="utf-8")
+        and top(path.relative_to(ROOT).parts[0]) not in ("activities", "bench")
+    ]
     assert found == []
 
 
 def test_the_walls_name_a_broken_arrow_with_its_file_and_line():
-    arrows = [Arrow("store.example", "dashboard.views", ("render",), 7), Arrow("store.example", "statutory", (), 8),
-              Arrow("workflows.x", "sqlalchemy.orm", ("Session",), 3), Arrow("audit.x", "temporalio.client",
-                                                                             ("Client",), 4),
-              Arrow("audit.x", "temporalio.client", ("WorkflowHistory",), 5)]
+    arrows = [
+        Arrow("store.example", "dashboard.views", ("render",), 7),
+        Arrow("store.example", "statutory", (), 8),
+        Arrow("workflows.x", "sqlalchemy.orm", ("Session",), 3),
+        Arrow("audit.x", "temporalio.client", ("Client",), 4),
+        Arrow("audit.x", "temporalio.client", ("WorkflowHistory",), 5),
+    ]
     assert broken_walls(arrows) == [
         "not in the house: store.example -> dashboard.views (render) [store/example.py:7]",
         "never in workflows: workflows.x -> sqlalchemy.orm (Session) [workflows/x.py:3]",
-        "Temporal outside the gateway: audit.x -> temporalio.client (Client) [audit/x.py:4]"]
+        "Temporal outside the gateway: audit.x -> temporalio.client (Client) [audit/x.py:4]",
+    ]
 
 
 @pytest.mark.parametrize("layer", ["workflows", "statutory"])
@@ -122,14 +159,30 @@ def test_workflow_code_loads_no_io_or_settings_even_indirectly(layer):
     """What the sandbox would load: every module of the layer, and everything those load in turn."""
     for module in sorted(m for m in modules() if top(m) == layer):
         loaded = reachable(module)
-        assert not {top(m) for m in loaded} & {"config", "store", "activities", "dashboard", "starter", "audit",
-                                               "sqlalchemy", "apprise", "fastapi", "alembic"}, module
+        assert not {top(m) for m in loaded} & {
+            "config",
+            "store",
+            "activities",
+            "dashboard",
+            "starter",
+            "audit",
+            "sqlalchemy",
+            "apprise",
+            "fastapi",
+            "alembic",
+        }, module
 
 
 def test_the_store_knows_neither_the_engine_nor_the_web_even_indirectly():
     for module in sorted(m for m in modules() if top(m) == "store"):
-        assert not {top(m) for m in reachable(module)} & {"workflows", "activities", "dashboard", "starter",
-                                                         "temporalio", "commands"}, module
+        assert not {top(m) for m in reachable(module)} & {
+            "workflows",
+            "activities",
+            "dashboard",
+            "starter",
+            "temporalio",
+            "commands",
+        }, module
 
 
 def test_the_rule_book_imports_nothing_of_the_project():
@@ -139,8 +192,20 @@ def test_the_rule_book_imports_nothing_of_the_project():
 # Workflow code must replay identically: time, randomness and I/O come from `workflow.now()`, `workflow.uuid4()` and
 # activities. Temporal's sandbox catches such calls only in the modules it loads itself, and the worker passes every
 # workflow module through (starter/sandbox.py; step.py and process.py always were): so this wall reads the source.
-NON_DETERMINISTIC_MODULES = {"random", "secrets", "time", "uuid", "os", "socket", "threading", "subprocess",
-                             "urllib", "http", "requests", "httpx"}
+NON_DETERMINISTIC_MODULES = {
+    "random",
+    "secrets",
+    "time",
+    "uuid",
+    "os",
+    "socket",
+    "threading",
+    "subprocess",
+    "urllib",
+    "http",
+    "requests",
+    "httpx",
+}
 WALL_CLOCK = {"now", "utcnow", "today", "fromtimestamp", "utcfromtimestamp"}
 IO_BUILTINS = {"open", "input"}
 
@@ -148,6 +213,7 @@ IO_BUILTINS = {"open", "input"}
 def non_deterministic_calls(source: str) -> list[str]:
     """What in `source` reads the wall clock, randomness or I/O, as "line: what"."""
     import ast
+
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -161,20 +227,33 @@ def non_deterministic_calls(source: str) -> list[str]:
             func = node.func
             if isinstance(func, ast.Name) and func.id in IO_BUILTINS:
                 found.append(f"{node.lineno}: {func.id}()")
-            elif (isinstance(func, ast.Attribute) and func.attr in WALL_CLOCK
-                  and ast.unparse(func.value).split(".")[-1] in ("date", "datetime")):
+            elif (
+                isinstance(func, ast.Attribute)
+                and func.attr in WALL_CLOCK
+                and ast.unparse(func.value).split(".")[-1] in ("date", "datetime")
+            ):
                 found.append(f"{node.lineno}: {ast.unparse(func)}()")
     return found
 
 
 def test_the_determinism_wall_sees_the_wall_clock_randomness_and_io():
-    source = ("import random\nfrom uuid import uuid4\nimport datetime as dt\nfrom datetime import date\n"
-              "a = dt.datetime.now()\nb = date.today()\nc = open('x')\nd = workflow.now()\n")
-    assert non_deterministic_calls(source) == ["1: import random", "2: import uuid", "5: dt.datetime.now()",
-                                               "6: date.today()", "7: open()"]
+    source = (
+        "import random\nfrom uuid import uuid4\nimport datetime as dt\nfrom datetime import date\n"
+        "a = dt.datetime.now()\nb = date.today()\nc = open('x')\nd = workflow.now()\n"
+    )
+    assert non_deterministic_calls(source) == [
+        "1: import random",
+        "2: import uuid",
+        "5: dt.datetime.now()",
+        "6: date.today()",
+        "7: open()",
+    ]
 
 
-@pytest.mark.parametrize("path", [p for p in project_files() if top(p.relative_to(ROOT).as_posix().replace("/", "."))
-                                  in ("workflows", "statutory")], ids=lambda p: p.relative_to(ROOT).as_posix())
+@pytest.mark.parametrize(
+    "path",
+    [p for p in project_files() if top(p.relative_to(ROOT).as_posix().replace("/", ".")) in ("workflows", "statutory")],
+    ids=lambda p: p.relative_to(ROOT).as_posix(),
+)
 def test_workflow_code_reads_no_wall_clock_randomness_or_io(path):
     assert non_deterministic_calls(path.read_text(encoding="utf-8")) == [], path

@@ -46,9 +46,14 @@ def test_closed_moves_only_the_target():
         (["deadline", "no-such-rule", "--from", "2026-02-02"], "unknown rule 'no-such-rule'"),
         (["deadline", "ehc-advice", "--from", "2026-02-30"], "--from: '2026-02-30' is not a date"),
         (["deadline", "ehc-advice", "--from", "02/02/2026"], "--from: '02/02/2026' is not a date"),
-        (["deadline", "ehc-advice", "--from", "2026-02-02", "--closed", "2026-03-05:2026-03-01"],
-         "--closed: end 2026-03-01 is before start 2026-03-05"),
-        (["deadline", "ehc-advice", "--from", "2026-02-02", "--closed", "2026-03-05"], "--closed: '2026-03-05' is not START:END"),
+        (
+            ["deadline", "ehc-advice", "--from", "2026-02-02", "--closed", "2026-03-05:2026-03-01"],
+            "--closed: end 2026-03-01 is before start 2026-03-05",
+        ),
+        (
+            ["deadline", "ehc-advice", "--from", "2026-02-02", "--closed", "2026-03-05"],
+            "--closed: '2026-03-05' is not START:END",
+        ),
         (["deadline", "ehc-advice", "--from", "2010-01-04"], "not in force"),
     ],
 )
@@ -71,18 +76,35 @@ def test_rules_lists_every_rule_with_its_basis():
 
 def test_advice_start_rejects_bad_input_before_reaching_temporal():
     # Temporal is not running in this test: bad input must fail first, naming the flag.
-    result = run("advice", "start", "--case", "Jane Smith", "--la", "Kent", "--received", "2026-02-02", "--owner", "senco")
+    result = run(
+        "advice", "start", "--case", "Jane Smith", "--la", "Kent", "--received", "2026-02-02", "--owner", "senco"
+    )
     assert result.exit_code == 2 and "--case:" in result.stderr
     result = run("advice", "start", "--case", "EHC-1", "--la", "Kent", "--received", "2026-13-02", "--owner", "senco")
     assert result.exit_code == 2 and "--received:" in result.stderr
-    result = run("advice", "start", "--case", "EHC-1", "--la", "Kent", "--received", "2026-02-02", "--owner", "senco",
-                 "--channel", "pigeon")
+    result = run(
+        "advice",
+        "start",
+        "--case",
+        "EHC-1",
+        "--la",
+        "Kent",
+        "--received",
+        "2026-02-02",
+        "--owner",
+        "senco",
+        "--channel",
+        "pigeon",
+    )
     assert result.exit_code == 2 and "--channel:" in result.stderr
 
 
 @pytest.mark.parametrize(
     ("received", "message"),
-    [("2099-01-05", "--received: 2099-01-05 is in the future"), ("2012-01-05", "--received: rule 'ehc-advice' is not in force")],
+    [
+        ("2099-01-05", "--received: 2099-01-05 is in the future"),
+        ("2012-01-05", "--received: rule 'ehc-advice' is not in force"),
+    ],
 )
 def test_advice_start_refuses_a_date_no_workflow_could_plan(received, message):
     result = run("advice", "start", "--case", "EHC-1", "--la", "Kent", "--received", received, "--owner", "senco")
@@ -123,7 +145,9 @@ def no_demo_calendar(tmp_path, monkeypatch):
     get_settings.cache_clear()
 
 
-@pytest.mark.parametrize(("args", "due", "target"), WORKED_EXAMPLES, ids=[" ".join(a[:3]) for a, _, _ in WORKED_EXAMPLES])
+@pytest.mark.parametrize(
+    ("args", "due", "target"), WORKED_EXAMPLES, ids=[" ".join(a[:3]) for a, _, _ in WORKED_EXAMPLES]
+)
 def test_every_worked_example_of_the_rule_book(no_demo_calendar, args, due, target):
     result = run("deadline", *args, "--json")
     assert result.exit_code == 0, result.output
@@ -133,24 +157,45 @@ def test_every_worked_example_of_the_rule_book(no_demo_calendar, args, due, targ
 
 def test_the_variants_the_rule_book_names(no_demo_calendar):
     # C9 --post16: 12 weeks before 30 March 2027 (the post-16 reg 18 date) is Tue 5 Jan 2027.
-    post16 = json.loads(run("deadline", "phase-transfer-meeting-by", "--from", "2027-09-01", "--post16", "--json").stdout)
+    post16 = json.loads(
+        run("deadline", "phase-transfer-meeting-by", "--from", "2027-09-01", "--post16", "--json").stdout
+    )
     assert (post16["due"], post16["target"]) == ("2027-01-05", "2027-01-05")
     # An LA's own date replaces the derived one, and the explanation says so.
-    kent = json.loads(run("deadline", "phase-transfer-meeting-by", "--from", "2027-09-01", "--la", "Kent", "--json").stdout)
+    kent = json.loads(
+        run("deadline", "phase-transfer-meeting-by", "--from", "2027-09-01", "--la", "Kent", "--json").stdout
+    )
     assert kent["due"] == "2026-11-30" and any("Kent sets its own date" in line for line in kent["explanation"])
     # C3: clear days by default; the inclusive reading on request, named in the explanation.
-    inclusive = json.loads(run("deadline", "review-notice", "--from", "2026-11-04", "--reading", "inclusive", "--json").stdout)
+    inclusive = json.loads(
+        run("deadline", "review-notice", "--from", "2026-11-04", "--reading", "inclusive", "--json").stdout
+    )
     assert inclusive["due"] == "2026-10-21" and "read inclusively" in " ".join(inclusive["explanation"])
     clear = run("deadline", "review-notice", "--from", "2026-11-04")
     assert "clear days, the safe reading" in clear.stdout
     # C8 with no corresponding date; reg 18(3): transfers in 2015 had until 31 May.
-    assert json.loads(run("deadline", "post16-move-review", "--from", "2027-07-31", "--json").stdout)["due"] == "2027-02-28"
-    assert json.loads(run("deadline", "post16-transfer-review", "--from", "2015-09-01", "--json").stdout)["due"] == "2015-05-30"
-    assert json.loads(run("deadline", "post16-transfer-review", "--from", "2016-09-01", "--json").stdout)["due"] == "2016-03-30"
-    assert json.loads(run("deadline", "cease-appeal-window", "--from", "2026-12-31", "--json").stdout)["due"] == "2027-02-28"
+    assert (
+        json.loads(run("deadline", "post16-move-review", "--from", "2027-07-31", "--json").stdout)["due"]
+        == "2027-02-28"
+    )
+    assert (
+        json.loads(run("deadline", "post16-transfer-review", "--from", "2015-09-01", "--json").stdout)["due"]
+        == "2015-05-30"
+    )
+    assert (
+        json.loads(run("deadline", "post16-transfer-review", "--from", "2016-09-01", "--json").stdout)["due"]
+        == "2016-03-30"
+    )
+    assert (
+        json.loads(run("deadline", "cease-appeal-window", "--from", "2026-12-31", "--json").stdout)["due"]
+        == "2027-02-28"
+    )
     # A January transfer is allowed, with a warning.
     january = run("deadline", "phase-transfer-review", "--from", "2027-01-04")
-    assert january.exit_code == 0 and "warning The transfer on Mon 4 Jan 2027 is before the date regulation 18" in january.stdout
+    assert (
+        january.exit_code == 0
+        and "warning The transfer on Mon 4 Jan 2027 is before the date regulation 18" in january.stdout
+    )
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ error that names the cause and carries neither the SQL nor its parameters (notes
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from temporalio.exceptions import ApplicationError
@@ -20,8 +20,13 @@ def test_an_unreachable_database_gives_a_short_retryable_failure(tmp_path):
     settings = Settings(var_dir=tmp_path, database_url=url)
     activities = SendclockActivities(settings, make_sessionmaker(make_engine(url)))
     workflow_id = "ehc-advice-request-EHC-0001-20270111"
-    entry = RecordInput(key=f"{workflow_id}/note", workflow_id=workflow_id, kind="note", occurred_at=datetime(2027, 1, 11, 9, tzinfo=timezone.utc),
-                        data={"note": "Fictional Pupil has dyslexia"})
+    entry = RecordInput(
+        key=f"{workflow_id}/note",
+        workflow_id=workflow_id,
+        kind="note",
+        occurred_at=datetime(2027, 1, 11, 9, tzinfo=UTC),
+        data={"note": "Fictional Pupil has dyslexia"},
+    )
     with pytest.raises(ApplicationError) as raised:
         ActivityEnvironment().run(activities.record, entry)
     failure = raised.value

@@ -24,11 +24,25 @@ LAW = ROOT / "docs" / "law.md"
 RULE_HEADING = re.compile(r"^### (?P<id>\S+?): (?P<title>.+)$")
 ID_LIKE_HEADING = re.compile(r"^###\s+`?[a-z0-9]+(?:-[a-z0-9]+)+`?\s*:")  # a heading that names a rule id
 DATE_TEXT = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}"
-EXAMPLE = re.compile(rf"^- \*\*Example:\*\* from (?P<anchor>{DATE_TEXT}) -> due (?P<due>{DATE_TEXT}), "
-                     rf"target (?P<target>{DATE_TEXT})$")
+EXAMPLE = re.compile(
+    rf"^- \*\*Example:\*\* from (?P<anchor>{DATE_TEXT}) -> due (?P<due>{DATE_TEXT}), "
+    rf"target (?P<target>{DATE_TEXT})$"
+)
 COUNTING = re.compile(r"^- \*\*Counting:\*\* (?P<convention>C\d), (?P<rest>.+)$")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def parse_date(text: str) -> date:
@@ -60,7 +74,7 @@ def blocks(lines) -> dict[str, list[str]]:
     start, end = _section(lines, "The rules")
     found: dict[str, list[str]] = {}
     current: list[str] | None = None
-    for line in lines[start + 1:end]:
+    for line in lines[start + 1 : end]:
         if line.startswith("#"):
             match = RULE_HEADING.match(line)
             assert match, f"a heading in '## The rules' that is not '### <rule id>: <title>': {line!r}"
@@ -74,7 +88,7 @@ def blocks(lines) -> dict[str, list[str]]:
 
 def _one(block: list[str], label: str, rule_id: str) -> str:
     prefix = f"- **{label}:** "
-    found = [line[len(prefix):] for line in block if line.startswith(prefix)]
+    found = [line[len(prefix) :] for line in block if line.startswith(prefix)]
     assert len(found) == 1, f"{rule_id}: needs exactly one '{prefix.strip()}' line, found {len(found)}"
     return found[0]
 
@@ -108,7 +122,7 @@ def test_every_rule_has_one_section_in_rule_book_order_with_its_title(lines, blo
     assert not unknown, f"sections for rules the code does not have: {unknown}"
     assert list(blocks) == rule_ids(), "the rule sections must be exactly statutory.rule_ids(), in that order"
     start, end = _section(lines, "The rules")
-    headings = [line for line in lines[start + 1:end] if line.startswith("#")]
+    headings = [line for line in lines[start + 1 : end] if line.startswith("#")]
     assert headings == [f"### {rule_id}: {get_rule(rule_id).title}" for rule_id in rule_ids()]
 
 
@@ -128,8 +142,9 @@ def test_basis_duty_holder_and_counting_are_the_codes(blocks, rule_id):
     assert counting, f"{rule_id}: the Counting line must read '<convention>, <counting>'"
     assert counting["convention"] == rule.convention.value, f"{rule_id}: convention"
     rest, expected = counting["rest"], expected_counting(rule)
-    assert rest.startswith(expected) and not rest[len(expected):][:1].isalnum(), (
-        f"{rule_id}: the Counting line says {rest!r}, the code counts {expected!r}")
+    assert rest.startswith(expected) and not rest[len(expected) :][:1].isalnum(), (
+        f"{rule_id}: the Counting line says {rest!r}, the code counts {expected!r}"
+    )
 
 
 @pytest.mark.parametrize("rule_id", rule_ids())
@@ -159,7 +174,8 @@ def test_every_older_version_has_a_version_line(blocks, rule_id):
         if rule.convention is Convention.C5:
             keys.append(law_day(rule))
         assert any(all(key in line for key in keys) for line in lines_), (
-            f"{rule_id}: no Version line mentions {', '.join(keys)}")
+            f"{rule_id}: no Version line mentions {', '.join(keys)}"
+        )
 
 
 def test_every_date_on_the_page_is_a_real_date(lines):
@@ -195,7 +211,7 @@ def test_nothing_cites_the_rule_book_file_as_a_project_document():
             path = Path(folder, name)
             text = path.read_text(encoding="utf-8", errors="replace")
             for match in RULE_BOOK.finditer(text):
-                if not SHARED_PREFIX.search(text[max(0, match.start() - 20):match.start()]):
+                if not SHARED_PREFIX.search(text[max(0, match.start() - 20) : match.start()]):
                     line = text.count("\n", 0, match.start()) + 1
                     offending.append(f"{path.relative_to(ROOT)}:{line}")
     assert not offending, f"cite docs/law.md instead: {offending}"

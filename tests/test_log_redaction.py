@@ -46,31 +46,48 @@ def test_logs_carry_no_feed_token_api_key_password_or_session(tmp_path: Path) ->
     assert "token=<redacted>&api_key=<redacted>&password=<redacted>&view=open" in dashboard
     assert "next=%2Ffeeds%2F<redacted>.ics" in dashboard
     assert '"POST /login HTTP/1.1" 303' in dashboard and '"GET /api/me HTTP/1.1" 200' in dashboard
-    secrets = {"feed token": feed, "API key": key, "password": PASSWORD, "session cookie": session,
-               **{f"session cookie part {i}": part for i, part in enumerate(session.split(".")) if len(part) >= 12}}
+    secrets = {
+        "feed token": feed,
+        "API key": key,
+        "password": PASSWORD,
+        "session cookie": session,
+        **{f"session cookie part {i}": part for i, part in enumerate(session.split(".")) if len(part) >= 12},
+    }
     for name, text in logs.items():
         for what, secret in secrets.items():
             assert secret not in text, f"{what} in {name}"
             assert quote(secret, safe="") not in text, f"{what} (percent-encoded) in {name}"
 
 
-@pytest.mark.parametrize(("line", "redacted"), [
-    ("GET /feeds/abcDEF_-123.ics", "GET /feeds/<redacted>.ics"),
-    ("GET /feeds/abc", "GET /feeds/<redacted>"),
-    ("/login?next=%2Ffeeds%2Fabc.ics&x=1", "/login?next=%2Ffeeds%2F<redacted>.ics&x=1"),
-    ("/x?access_token=a&Session=b&sid=c&view=open&api-key=d", "/x?access_token=<redacted>&Session=<redacted>"
-                                                              "&sid=<redacted>&view=open&api-key=<redacted>"),
-    ("/steps?view=overdue&sort=due", "/steps?view=overdue&sort=due"),
-    ("Application startup complete.", "Application startup complete."),
-])
+@pytest.mark.parametrize(
+    ("line", "redacted"),
+    [
+        ("GET /feeds/abcDEF_-123.ics", "GET /feeds/<redacted>.ics"),
+        ("GET /feeds/abc", "GET /feeds/<redacted>"),
+        ("/login?next=%2Ffeeds%2Fabc.ics&x=1", "/login?next=%2Ffeeds%2F<redacted>.ics&x=1"),
+        (
+            "/x?access_token=a&Session=b&sid=c&view=open&api-key=d",
+            "/x?access_token=<redacted>&Session=<redacted>&sid=<redacted>&view=open&api-key=<redacted>",
+        ),
+        ("/steps?view=overdue&sort=due", "/steps?view=overdue&sort=due"),
+        ("Application startup complete.", "Application startup complete."),
+    ],
+)
 def test_redact(line: str, redacted: str) -> None:
     assert redact(line) == redacted
 
 
 def test_the_access_record_keeps_its_shape() -> None:
     """uvicorn's access formatter unpacks the record's arguments: they stay five, the path redacted in place."""
-    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-                               ("127.0.0.1:5", "GET", "/feeds/secret.ics", "1.1", 200), None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", "/feeds/secret.ics", "1.1", 200),
+        None,
+    )
     assert RedactSecrets().filter(record)
     assert record.args == ("127.0.0.1:5", "GET", "/feeds/<redacted>.ics", "1.1", 200)
     assert record.getMessage() == '127.0.0.1:5 - "GET /feeds/<redacted>.ics HTTP/1.1" 200'

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import typing
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -17,8 +17,12 @@ from statutory.clock import fmt
 from statutory.rules import RULES
 from workflows.models import NoticeContext, NoticeKind, NotifyInput, StepStyle
 
-HOLDERS = {"duty": "school", "chase": "LA (school chases it)", "window": "parent / young person (school tracks it)",
-           "prompt": "school"}
+HOLDERS = {
+    "duty": "school",
+    "chase": "LA (school chases it)",
+    "window": "parent / young person (school tracks it)",
+    "prompt": "school",
+}
 KINDS = [k for k in typing.get_args(NoticeKind) if k != "closes"]
 RULE_IDS = {rule.id for rule in RULES}
 GROUNDS = {ground for rule in RULES for ground in rule.exemption_grounds} | {"reg8-2-a", "reg8-2-b", "reg8-2-c"}
@@ -31,10 +35,16 @@ RENDERER = MessageRenderer("http://127.0.0.1:8000", staff_names=STAFF)  # templa
 
 def render(kind, context, *, audience="owner", renderer=None):
     renderer = renderer or RENDERER
-    return renderer.message(NotifyInput(
-        key="k", kind=kind, recipients=["teacher", "senco"],
-        scheduled_for=datetime.combine(context.on, datetime.min.time(), timezone.utc), context=context),
-        audience=audience)
+    return renderer.message(
+        NotifyInput(
+            key="k",
+            kind=kind,
+            recipients=["teacher", "senco"],
+            scheduled_for=datetime.combine(context.on, datetime.min.time(), UTC),
+            context=context,
+        ),
+        audience=audience,
+    )
 
 
 def preview(message) -> str:
@@ -46,14 +56,33 @@ def preview(message) -> str:
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_kind_renders(kind, style):
     context = NoticeContext(
-        workflow_id="wf", process_kind="annual-review", case_ref="EHC-0042", la="Kent", rule_id="review-report",
-        rule_title="Review report to everyone invited", basis="reg 20", due=date(2026, 11, 18),
-        target=date(2026, 11, 18), on=date(2026, 11, 20), days_to_target=3, days_overdue=2,
-        exemption_ground="reg8-2-a", completed_on=date(2026, 11, 20), on_time=False, style=style,
-        duty_holder=HOLDERS[style])
-    subject, body = MessageRenderer("http://127.0.0.1:8000").render(NotifyInput(
-        key="k", kind=kind, recipients=["senco"], scheduled_for=datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
-        context=context))
+        workflow_id="wf",
+        process_kind="annual-review",
+        case_ref="EHC-0042",
+        la="Kent",
+        rule_id="review-report",
+        rule_title="Review report to everyone invited",
+        basis="reg 20",
+        due=date(2026, 11, 18),
+        target=date(2026, 11, 18),
+        on=date(2026, 11, 20),
+        days_to_target=3,
+        days_overdue=2,
+        exemption_ground="reg8-2-a",
+        completed_on=date(2026, 11, 20),
+        on_time=False,
+        style=style,
+        duty_holder=HOLDERS[style],
+    )
+    subject, body = MessageRenderer("http://127.0.0.1:8000").render(
+        NotifyInput(
+            key="k",
+            kind=kind,
+            recipients=["senco"],
+            scheduled_for=datetime(2026, 11, 20, 8, tzinfo=UTC),
+            context=context,
+        )
+    )
     # (was: a "[sendclock] " prefix; issue 19: no prefix unless configured, the reference first, <= 60 characters)
     assert subject.startswith("EHC-0042: ") and 20 < len(subject) <= SUBJECT_MAX
     assert "Case reference: EHC-0042" in body and "reg 20" in body
@@ -61,9 +90,18 @@ def test_every_kind_renders(kind, style):
 
 def test_a_configured_prefix_leads_and_the_subject_still_fits():
     context = NoticeContext(
-        workflow_id="wf", process_kind="annual-review", case_ref="EHC-0042", la="Kent", rule_id="review-report",
-        rule_title="Annual review report to everyone invited", basis="reg 20", due=date(2026, 11, 18),
-        target=date(2026, 11, 18), on=date(2026, 11, 2), days_to_target=16)
+        workflow_id="wf",
+        process_kind="annual-review",
+        case_ref="EHC-0042",
+        la="Kent",
+        rule_id="review-report",
+        rule_title="Annual review report to everyone invited",
+        basis="reg 20",
+        due=date(2026, 11, 18),
+        target=date(2026, 11, 18),
+        on=date(2026, 11, 2),
+        days_to_target=16,
+    )
     message = render("reminder", context, renderer=MessageRenderer("http://x", subject_prefix="[sendclock]"))
     assert message.subject.startswith("[sendclock] EHC-0042: Target 18 Nov") and len(message.subject) <= SUBJECT_MAX
 
@@ -74,14 +112,33 @@ def test_every_kind_renders_as_html_and_a_teams_card(kind, style):
     """The HTML is escaped and the card is JSON whatever an LA is called (quotes, ampersands, angle brackets)."""
     la = 'Brighton & Hove "<LA>"'
     context = NoticeContext(
-        workflow_id="wf", process_kind="annual-review", case_ref="EHC-0042", la=la, rule_id="review-report",
-        rule_title="Review report to everyone invited", basis="reg 20", due=date(2026, 11, 18),
-        target=date(2026, 11, 18), on=date(2026, 11, 20), days_to_target=3, days_overdue=2,
-        exemption_ground="reg8-2-a", completed_on=date(2026, 11, 20), on_time=False, style=style,
-        duty_holder=HOLDERS[style])
-    message = MessageRenderer("http://127.0.0.1:8000").message(NotifyInput(
-        key="k", kind=kind, recipients=["senco"], scheduled_for=datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
-        context=context))
+        workflow_id="wf",
+        process_kind="annual-review",
+        case_ref="EHC-0042",
+        la=la,
+        rule_id="review-report",
+        rule_title="Review report to everyone invited",
+        basis="reg 20",
+        due=date(2026, 11, 18),
+        target=date(2026, 11, 18),
+        on=date(2026, 11, 20),
+        days_to_target=3,
+        days_overdue=2,
+        exemption_ground="reg8-2-a",
+        completed_on=date(2026, 11, 20),
+        on_time=False,
+        style=style,
+        duty_holder=HOLDERS[style],
+    )
+    message = MessageRenderer("http://127.0.0.1:8000").message(
+        NotifyInput(
+            key="k",
+            kind=kind,
+            recipients=["senco"],
+            scheduled_for=datetime(2026, 11, 20, 8, tzinfo=UTC),
+            context=context,
+        )
+    )
     assert "Brighton &amp; Hove &#34;&lt;LA&gt;&#34;" in message.html and la not in message.html
     assert f"Local authority: {la}" in message.text
     [attachment] = message.card["attachments"]
@@ -90,8 +147,15 @@ def test_every_kind_renders_as_html_and_a_teams_card(kind, style):
     # #anchor; issue 19: a plain heading, the LA and the owner among the facts, one button to the record form)
     assert card["type"] == "AdaptiveCard" and card["body"][0]["text"] == message.text.split("\n")[0]
     facts = {f["title"]: f["value"] for e in card["body"] if e["type"] == "FactSet" for f in e["facts"]}
-    assert set(facts) == {"Case reference", "Local authority", "Step", "Legal basis", "Target", "Legal limit",
-                          "Days left"}  # no owner given here: no "Owner" fact
+    assert set(facts) == {
+        "Case reference",
+        "Local authority",
+        "Step",
+        "Legal basis",
+        "Target",
+        "Legal limit",
+        "Days left",
+    }  # no owner given here: no "Owner" fact
     assert facts["Case reference"] == "EHC-0042" and facts["Legal limit"] == "Wed 18 Nov 2026, 2 days ago"
     assert facts["Local authority"] == la
     [action] = card["actions"]
@@ -104,11 +168,25 @@ def test_every_kind_renders_as_html_and_a_teams_card(kind, style):
 def test_a_plain_message_has_subject_and_text_only():
     """For staff with no channel (the outbox row is the delivery) the HTML and the card are not rendered."""
     context = NoticeContext(
-        workflow_id="wf", process_kind="ehc-advice-request", case_ref="EHC-0042", la="Kent", rule_id="ehc-advice",
-        rule_title="Advice to the LA", basis="reg 8", due=date(2026, 11, 18), target=date(2026, 11, 18),
-        on=date(2026, 11, 18), days_to_target=0)
-    notice = NotifyInput(key="k", kind="reminder", recipients=["senco"],
-                         scheduled_for=datetime(2026, 11, 18, 8, tzinfo=timezone.utc), context=context)
+        workflow_id="wf",
+        process_kind="ehc-advice-request",
+        case_ref="EHC-0042",
+        la="Kent",
+        rule_id="ehc-advice",
+        rule_title="Advice to the LA",
+        basis="reg 8",
+        due=date(2026, 11, 18),
+        target=date(2026, 11, 18),
+        on=date(2026, 11, 18),
+        days_to_target=0,
+    )
+    notice = NotifyInput(
+        key="k",
+        kind="reminder",
+        recipients=["senco"],
+        scheduled_for=datetime(2026, 11, 18, 8, tzinfo=UTC),
+        context=context,
+    )
     renderer = MessageRenderer("http://127.0.0.1:8000")
     plain, rich = renderer.message(notice, rich=False), renderer.message(notice)
     assert (plain.subject, plain.text) == (rich.subject, rich.text)
@@ -132,14 +210,31 @@ def contexts():
             continue
         seen.add(rule.id)
         for scenario, (on, target, due) in SCENARIOS.items():
-            yield scenario, rule, NoticeContext(
-                workflow_id=f"wf-{rule.id}", process_kind="ehc-advice-request", case_ref="EHC-0042",
-                la="Brighton & Hove", rule_id=rule.id, rule_title=rule.title, basis=rule.basis, due=due,
-                target=target, on=on, style=style_of(rule), duty_holder=rule.duty_holder,
-                days_to_target=(target - on).days if target >= on else None,
-                days_overdue=(on - due).days if on > due else None,
-                exemption_ground=(rule.exemption_grounds or ("reg8-2-c",))[-1], completed_on=on,
-                on_time=on <= due, owner="teacher", actor=None)
+            yield (
+                scenario,
+                rule,
+                NoticeContext(
+                    workflow_id=f"wf-{rule.id}",
+                    process_kind="ehc-advice-request",
+                    case_ref="EHC-0042",
+                    la="Brighton & Hove",
+                    rule_id=rule.id,
+                    rule_title=rule.title,
+                    basis=rule.basis,
+                    due=due,
+                    target=target,
+                    on=on,
+                    style=style_of(rule),
+                    duty_holder=rule.duty_holder,
+                    days_to_target=(target - on).days if target >= on else None,
+                    days_overdue=(on - due).days if on > due else None,
+                    exemption_ground=(rule.exemption_grounds or ("reg8-2-c",))[-1],
+                    completed_on=on,
+                    on_time=on <= due,
+                    owner="teacher",
+                    actor=None,
+                ),
+            )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -229,10 +324,19 @@ def test_a_catch_up_reminder_after_the_target_says_it_passed_and_gives_the_legal
     """A step that catches up (workflows/step.py, CATCH_UP) between its target and its statutory date: the reminder
     is recounted for today, so its days to the target are negative. It says the target passed, never "in -3 days"."""
     context = NoticeContext(
-        workflow_id="ehc-advice-request-EHC-0042-20261001", process_kind="ehc-advice-request", case_ref="EHC-0042",
-        la="Kent", rule_id="ehc-advice", rule_title="Advice to the LA for an EHC needs assessment",
-        basis="SEND Regulations 2014 reg 8(1)", due=date(2026, 11, 22), target=date(2026, 11, 20),
-        on=date(2026, 11, 21), days_to_target=-1, owner="teacher")
+        workflow_id="ehc-advice-request-EHC-0042-20261001",
+        process_kind="ehc-advice-request",
+        case_ref="EHC-0042",
+        la="Kent",
+        rule_id="ehc-advice",
+        rule_title="Advice to the LA for an EHC needs assessment",
+        basis="SEND Regulations 2014 reg 8(1)",
+        due=date(2026, 11, 22),
+        target=date(2026, 11, 20),
+        on=date(2026, 11, 21),
+        days_to_target=-1,
+        owner="teacher",
+    )
     message = render("reminder", context)
     assert "-1" not in message.subject and "-1" not in message.text
     assert message.subject.startswith("EHC-0042: Target passed, due ") and len(message.subject) <= SUBJECT_MAX

@@ -13,8 +13,9 @@ from workflows.models import AdviceSent, Exemption, StepDone
 from workflows.models.common import RecordedBy
 
 
-@pytest.mark.parametrize("value", ["web:alice", "api:alice", "cli:as:alice.smith@school", "cli:os:jsmith",
-                                   "cli:os:uid1000"])
+@pytest.mark.parametrize(
+    "value", ["web:alice", "api:alice", "cli:as:alice.smith@school", "cli:os:jsmith", "cli:os:uid1000"]
+)
 def test_the_scheme_accepts_each_door(value) -> None:
     assert TypeAdapter(RecordedBy).validate_python(value) == value
 
@@ -23,8 +24,10 @@ def test_the_scheme_accepts_each_door(value) -> None:
 def test_anything_else_is_refused_without_repeating_it(value) -> None:
     with pytest.raises(ValidationError) as caught:
         TypeAdapter(RecordedBy).validate_python(value)
-    assert caught.value.errors()[0]["msg"] == ("Value error, not an account: web:, api:, cli:as: or cli:os: and a "
-                                               "sign-in name (letters, digits, '.', '_', '@', '-')")  # not the value
+    assert caught.value.errors()[0]["msg"] == (
+        "Value error, not an account: web:, api:, cli:as: or cli:os: and a "
+        "sign-in name (letters, digits, '.', '_', '@', '-')"
+    )  # not the value
 
 
 def test_it_is_optional_on_the_changes_and_kept_apart_from_by() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -70,10 +71,8 @@ class Up:
     def kill_everything(self) -> None:
         """Clean up after a failed test: the stack and whatever children it left."""
         for pid in [self.proc.pid, *self.child_pids]:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self.proc.wait(timeout=10)
 
 
@@ -118,8 +117,10 @@ async def test_up_stop_and_restart_on_the_same_var_dir(tmp_path: Path) -> None:
         SENDCLOCK_TEMPORAL__UI_URL=f"http://127.0.0.1:{ui_port}",
         SENDCLOCK_DASHBOARD_URL=f"http://127.0.0.1:{web_port}",
     )
-    wanted = {name: IndexedValueType.Value("INDEXED_VALUE_TYPE_" + re.sub(r"(?<!^)(?=[A-Z])", "_", kind).upper())
-              for name, kind in REGISTRATION.items()}
+    wanted = {
+        name: IndexedValueType.Value("INDEXED_VALUE_TYPE_" + re.sub(r"(?<!^)(?=[A-Z])", "_", kind).upper())
+        for name, kind in REGISTRATION.items()
+    }
 
     for run in ("cold", "warm (existing temporal.db)"):
         up = Up(env)

@@ -61,8 +61,16 @@ def test_after_sendclock_up_everything_under_var_is_private(tmp_path: Path) -> N
         while not (var / "sendclock.db-wal").exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         present = set(modes(var))
-        for name in ("sendclock.db", "sendclock.db-wal", "temporal.db", "payload-keys", "web-secret",
-                     "log/temporal.log", "log/worker.log", "log/dashboard.log"):
+        for name in (
+            "sendclock.db",
+            "sendclock.db-wal",
+            "temporal.db",
+            "payload-keys",
+            "web-secret",
+            "log/temporal.log",
+            "log/worker.log",
+            "log/dashboard.log",
+        ):
             assert name in present, f"{name} missing: {sorted(present)}"
         assert not_private(var) == {}, "while running"
         assert "made 6 file(s) and folder(s)" in stack.up.output  # what the earlier version left, tightened
@@ -75,8 +83,14 @@ def test_after_sendclock_up_everything_under_var_is_private(tmp_path: Path) -> N
 def test_the_cli_creates_a_private_database(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENDCLOCK_")}
     env.update(SENDCLOCK_VAR_DIR=str(tmp_path / "var"), SENDCLOCK_DATABASE_URL=f"sqlite:///{tmp_path}/var/db/s.db")
-    done = subprocess.run([str(Path(sys.executable).parent / "sendclock"), "db", "upgrade"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "sendclock"), "db", "upgrade"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert oct(stat.S_IMODE((tmp_path / "var" / "db" / "s.db").stat().st_mode)) == "0o600"
     assert oct(stat.S_IMODE((tmp_path / "var" / "db").stat().st_mode)) == "0o700"
@@ -93,6 +107,7 @@ def test_a_sqlite_database_outside_var_is_tightened_with_its_wal(tmp_path: Path)
     changed = secure_var_dir(var, url)
     assert {p.name for p in changed} == {"s.db", "s.db-wal", "s.db-shm"}  # var/ is new: made 0700
     assert oct(stat.S_IMODE(var.stat().st_mode)) == "0o700"
-    assert {name: oct(stat.S_IMODE((elsewhere / name).stat().st_mode)) for name in ("s.db", "s.db-wal", "other.txt")} \
-        == {"s.db": "0o600", "s.db-wal": "0o600", "other.txt": "0o644"}  # only the database's own files
+    assert {
+        name: oct(stat.S_IMODE((elsewhere / name).stat().st_mode)) for name in ("s.db", "s.db-wal", "other.txt")
+    } == {"s.db": "0o600", "s.db-wal": "0o600", "other.txt": "0o644"}  # only the database's own files
     assert sqlite_files("postgresql+psycopg://u@h/db") == [] and sqlite_files("sqlite://") == []

@@ -103,13 +103,25 @@ def clients(make_client, db):
     with db.begin() as session:
         for role, username in USERS.items():
             keys[role] = new_token()
-            add_token(session, digest=token_digest(keys[role]), kind="api",
-                      account_id=account_by_username(session, username).id, label="check order")
+            add_token(
+                session,
+                digest=token_digest(keys[role]),
+                kind="api",
+                account_id=account_by_username(session, username).id,
+                label="check order",
+            )
     return make_client(), signed_in, keys
 
 
-def send(client, method: str, path: str, *, csrf: str | None = None, malformed: bool = False,
-         headers: dict[str, str] | None = None):
+def send(
+    client,
+    method: str,
+    path: str,
+    *,
+    csrf: str | None = None,
+    malformed: bool = False,
+    headers: dict[str, str] | None = None,
+):
     """`method` on `path` with input that is wrong for every route: an unknown field (JSON on the API, a form on the
     pages), or JSON that does not parse; `csrf`, when given, as the route kind expects it."""
     headers = dict(headers or {})
@@ -117,8 +129,13 @@ def send(client, method: str, path: str, *, csrf: str | None = None, malformed: 
         if csrf is not None:
             headers["x-csrf-token"] = csrf
         if malformed:
-            return client.request(method, path, content=b"{", headers=headers | {"content-type": "application/json"},
-                                  follow_redirects=False)
+            return client.request(
+                method,
+                path,
+                content=b"{",
+                headers=headers | {"content-type": "application/json"},
+                follow_redirects=False,
+            )
         return client.request(method, path, json={NOT_A_FIELD: 1}, headers=headers, follow_redirects=False)
     data = {NOT_A_FIELD: "1"} | ({"csrf_token": csrf} if csrf is not None else {})
     return client.request(method, path, data=data, headers=headers, follow_redirects=False)
@@ -173,24 +190,33 @@ def test_every_mutating_route_authenticates_then_authorises_then_validates(clien
             expect(r.status_code == 403, f"{method} {path} as {role}", r)
             if api:
                 for malformed in (False, True):
-                    r = send(anonymous, method, target, malformed=malformed,
-                             headers={"authorization": f"Bearer {keys[role]}"})
+                    r = send(
+                        anonymous,
+                        method,
+                        target,
+                        malformed=malformed,
+                        headers={"authorization": f"Bearer {keys[role]}"},
+                    )
                     expect(r.status_code == 403, f"{method} {path} as {role} with a key", r)
         # 3. A role that may act, by cookie, without the CSRF token or with a forged one: 403.
         client, token = signed_in["senco"]
         for forged in (None, "forged"):
             for malformed in (False, True) if api else (False,):
                 r = send(client, method, target, csrf=forged, malformed=malformed)
-                expect(r.status_code == 403 and "csrf" in r.text.lower(),
-                       f"{method} {path} as senco, CSRF {forged}{' malformed' if malformed else ''}", r)
+                expect(
+                    r.status_code == 403 and "csrf" in r.text.lower(),
+                    f"{method} {path} as senco, CSRF {forged}{' malformed' if malformed else ''}",
+                    r,
+                )
         # 4. Only now the input: 422 (the API: a list by field; the pages: the form again).
         for malformed in (False, True) if api else (False,):
             r = send(client, method, target, csrf=token if api else page_csrf(client), malformed=malformed)
             expect(r.status_code == 422, f"{method} {path} as senco, bad input{' malformed' if malformed else ''}", r)
             if api:
                 expect(isinstance(r.json().get("detail"), list), f"{method} {path}: 422 as a list", r)
-                r = send(anonymous, method, target, malformed=malformed,
-                         headers={"authorization": f"Bearer {keys['senco']}"})
+                r = send(
+                    anonymous, method, target, malformed=malformed, headers={"authorization": f"Bearer {keys['senco']}"}
+                )
                 expect(r.status_code == 422, f"{method} {path} with the SENCO's key, bad input", r)
     assert not wrong, "\n".join(wrong)
 
@@ -200,7 +226,7 @@ def test_every_read_authenticates_then_authorises_before_its_parameters(clients)
     page without credentials, and 403 for a role that may not read, never a 422."""
     anonymous, signed_in, keys = clients
     wrong: list[str] = []
-    for route, path, method in guarded(anonymous.app, {"GET"}):
+    for route, path, _method in guarded(anonymous.app, {"GET"}):
         junk = dict.fromkeys(query_names(route.dependant), "!bad!")
         target = url(path, {})
         r = anonymous.get(target, params=junk, follow_redirects=False)

@@ -41,8 +41,11 @@ def is_sentence(body) -> bool:
 
 def test_a_process_that_does_not_exist_is_a_404_sentence(api) -> None:
     client, headers = api
-    r = client.post("/api/processes/ehc-advice-request-NOPE-20270101/step-done", headers=headers,
-                    json={"rule_id": "ehc-advice", "done_on": "2027-03-01"})
+    r = client.post(
+        "/api/processes/ehc-advice-request-NOPE-20270101/step-done",
+        headers=headers,
+        json={"rule_id": "ehc-advice", "done_on": "2027-03-01"},
+    )
     assert r.status_code == 404 and is_sentence(r.json()) and r.json()["detail"].startswith("form: no such process")
     documented(client, "/api/processes/{workflow_id}/step-done", "post", r)
     r = client.post(f"/api/processes/{KENT}/meeting", headers=headers, json={"meeting_on": "2027-06-01"})
@@ -57,8 +60,11 @@ def test_an_account_without_a_staff_id_is_a_403_sentence(make_client, db) -> Non
     with db.begin() as session:
         add_account(session, username="nostaff", password_hash=_HASH, role="senco", staff_id=None)
     client = make_client("nostaff")
-    r = client.post(f"/api/processes/{KENT}/step-done", headers={"x-csrf-token": client.get("/api/me").json()[
-        "csrf_token"]}, json={"rule_id": "ehc-advice", "done_on": "2027-03-01"})
+    r = client.post(
+        f"/api/processes/{KENT}/step-done",
+        headers={"x-csrf-token": client.get("/api/me").json()["csrf_token"]},
+        json={"rule_id": "ehc-advice", "done_on": "2027-03-01"},
+    )
     assert r.status_code == 403 and is_sentence(r.json()) and "staff id" in r.json()["detail"]
     documented(client, "/api/processes/{workflow_id}/step-done", "post", r)
 
@@ -69,16 +75,20 @@ def test_a_malformed_workflow_id_is_a_422_list_everywhere(api) -> None:
     assert r.status_code == 422 and is_list_shape(r.json())
     assert r.json()["detail"][0]["loc"] == ["path", "workflow_id"]
     documented(client, "/api/processes/{workflow_id}/history", "get", r)
-    r = client.post("/api/processes/not-a-process/step-done", headers=headers,
-                    json={"rule_id": "ehc-advice", "done_on": "2027-03-01"})
+    r = client.post(
+        "/api/processes/not-a-process/step-done",
+        headers=headers,
+        json={"rule_id": "ehc-advice", "done_on": "2027-03-01"},
+    )
     assert r.status_code == 422 and is_list_shape(r.json()) and r.json()["detail"][0]["loc"] == ["path", "workflow_id"]
 
 
 def test_a_body_that_cannot_be_parsed_is_a_422_list_not_a_400(api) -> None:
     client, headers = api
     for raw in (b"[" * 5000, b"{"):  # too deep for the parser; not JSON
-        r = client.post("/api/processes/ehc-advice-request", content=raw,
-                        headers=headers | {"content-type": "application/json"})
+        r = client.post(
+            "/api/processes/ehc-advice-request", content=raw, headers=headers | {"content-type": "application/json"}
+        )
         assert r.status_code == 422 and is_list_shape(r.json()), (raw[:5], r.text)
         documented(client, "/api/processes/ehc-advice-request", "post", r)
 
@@ -112,7 +122,10 @@ def test_an_api_key_works_and_a_bad_one_is_a_401(make_client, db) -> None:
 
 def test_a_refusal_beyond_the_schema_is_a_422_list_naming_the_field(api) -> None:
     client, headers = api
-    r = client.post("/api/processes/ehc-advice-request", headers=headers,
-                    json={"case_ref": "EHC-1", "la": "Kent", "received_on": "2027-04-01", "owner": "senco"})
+    r = client.post(
+        "/api/processes/ehc-advice-request",
+        headers=headers,
+        json={"case_ref": "EHC-1", "la": "Kent", "received_on": "2027-04-01", "owner": "senco"},
+    )
     assert r.status_code == 422 and is_list_shape(r.json()) and r.json()["detail"][0]["loc"] == ["body", "received_on"]
     documented(client, "/api/processes/ehc-advice-request", "post", r)

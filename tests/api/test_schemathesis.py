@@ -33,7 +33,8 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings as hsettings
+from hypothesis import HealthCheck
+from hypothesis import settings as hsettings
 from pydantic import ValidationError
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy.orm import Session, sessionmaker
@@ -56,15 +57,19 @@ pytestmark = pytest.mark.schemathesis
 # does not work with pytest 9); nothing touches the database until the fixture below migrates and seeds it.
 _VAR = Path(tempfile.mkdtemp(prefix="sendclock-schemathesis-"))
 SETTINGS = Settings(
-    var_dir=_VAR, database_url=f"sqlite:///{_VAR}/t.db",
-    staff={"senco": StaffMember(name="Alex Example (SENCO)", role="senco", email="senco@example.org"),
-           "ta": StaffMember(name="Sam Example (TA)", role="staff", email="ta@example.org")},
+    var_dir=_VAR,
+    database_url=f"sqlite:///{_VAR}/t.db",
+    staff={
+        "senco": StaffMember(name="Alex Example (SENCO)", role="senco", email="senco@example.org"),
+        "ta": StaffMember(name="Sam Example (TA)", role="staff", email="ta@example.org"),
+    },
     temporal={"address": "127.0.0.1:9", "namespace": "school-ns"},  # nothing listens there: Temporal is unreachable
 )
 _ENGINE = make_engine(SETTINGS.resolved_database_url)
 _MAKER: sessionmaker[Session] = make_sessionmaker(_ENGINE)
-APP = create_app(SETTINGS, sessionmaker=_MAKER, today=lambda: LAST_DATE,
-                 web_settings=WebSettings(session_secret="s" * 40))
+APP = create_app(
+    SETTINGS, sessionmaker=_MAKER, today=lambda: LAST_DATE, web_settings=WebSettings(session_secret="s" * 40)
+)
 # A 503 is what the document promises when Temporal cannot be reached (and what this set-up provokes): every other
 # 5xx still fails the run.
 CONFIG = schemathesis.Config.from_str("""
@@ -98,7 +103,8 @@ def api_key() -> Iterator[str]:
 
 
 BODIES = {f"/api/processes/{kind}": model for kind, model in START_COMMANDS.items()} | {
-    f"/api/processes/{{workflow_id}}/{action.name}": action.model for action in ACTIONS.values()}
+    f"/api/processes/{{workflow_id}}/{action.name}": action.model for action in ACTIONS.values()
+}
 
 
 @schemathesis.check
@@ -127,8 +133,11 @@ def valid_data_is_accepted(ctx, response, case) -> None:
 @schema.parametrize()
 @hsettings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_api_matches_its_document(case, api_key) -> None:
-    case.call_and_validate(headers={"Authorization": f"Bearer {api_key}"},
-                           excluded_checks=[positive_data_acceptance], additional_checks=[valid_data_is_accepted])
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {api_key}"},
+        excluded_checks=[positive_data_acceptance],
+        additional_checks=[valid_data_is_accepted],
+    )
 
 
 def test_the_document_declares_security_and_bounds(api_key) -> None:
@@ -144,8 +153,10 @@ def test_the_document_declares_security_and_bounds(api_key) -> None:
     assert doc == served_document()
     schemes = doc["components"]["securitySchemes"]
     assert schemes["apiKey"] == schemes["apiKey"] | {"type": "http", "scheme": "bearer"}
-    assert schemes["sessionCookie"] | {"type": "apiKey", "in": "cookie", "name": "sendclock_session"} \
+    assert (
+        schemes["sessionCookie"] | {"type": "apiKey", "in": "cookie", "name": "sendclock_session"}
         == schemes["sessionCookie"]
+    )
     for path, operations in doc["paths"].items():
         if path.startswith("/api/"):
             for op in operations.values():

@@ -21,10 +21,16 @@ def history_path(name: str) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(var_dir=tmp_path / "var", database_url=f"sqlite:///{tmp_path / 'sendclock.db'}",
-                    temporal={"address": "127.0.0.1:1"},  # no Temporal: histories come from files and the archive
-                    staff={"senco": StaffMember(name="S", role="senco"), "teacher": StaffMember(name="T", role="staff"),
-                           "head": StaffMember(name="H", role="head")})
+    return Settings(
+        var_dir=tmp_path / "var",
+        database_url=f"sqlite:///{tmp_path / 'sendclock.db'}",
+        temporal={"address": "127.0.0.1:1"},  # no Temporal: histories come from files and the archive
+        staff={
+            "senco": StaffMember(name="S", role="senco"),
+            "teacher": StaffMember(name="T", role="staff"),
+            "head": StaffMember(name="H", role="head"),
+        },
+    )
 
 
 def apply_history(sessions, runs, *, outbox: bool = True) -> None:
@@ -34,10 +40,18 @@ def apply_history(sessions, runs, *, outbox: bool = True) -> None:
     for entry in t.entries:
         r = entry.record
         with sessions.begin() as session:
-            record_event(session, key=r.key, process_id=r.workflow_id, kind=r.kind, occurred_at=r.occurred_at,
-                         rule_id=r.rule_id, actor=r.actor, data=r.data,
-                         process=r.process.model_dump() if r.process else None,
-                         step=r.step.model_dump() if r.step else None)
+            record_event(
+                session,
+                key=r.key,
+                process_id=r.workflow_id,
+                kind=r.kind,
+                occurred_at=r.occurred_at,
+                rule_id=r.rule_id,
+                actor=r.actor,
+                data=r.data,
+                process=r.process.model_dump() if r.process else None,
+                step=r.step.model_dump() if r.step else None,
+            )
     if outbox:
         with sessions.begin() as session:
             session.add_all(outbox_rows(t))
@@ -54,12 +68,22 @@ def outbox_rows(t: timeline.Timeline) -> list[Outbox]:
             fallback = told.channel.startswith("fallback:")
             for label in told.channel.removeprefix("fallback:").split("+"):
                 notice_key = notice.notice_key(told.recipient)
-                rows.append(Outbox(
-                    key=f"{notice_key}/{'fallback' if fallback else label}", notice_key=notice_key,
-                    process_id=t.workflow_id, rule_id=notice.rule_id, kind=notice.kind or "reminder",
-                    recipient="senco" if fallback else told.recipient, channel=label,
-                    subject=f"{t.case_ref}: {notice.kind}", body="(as rendered)",
-                    status={"fallback": "sent", "skipped": "sent"}.get(told.status, told.status), attempts=0,
-                    scheduled_for=notice.at, created_at=notice.at,
-                    fallback_for=f"{notice_key}/email" if fallback else None))
+                rows.append(
+                    Outbox(
+                        key=f"{notice_key}/{'fallback' if fallback else label}",
+                        notice_key=notice_key,
+                        process_id=t.workflow_id,
+                        rule_id=notice.rule_id,
+                        kind=notice.kind or "reminder",
+                        recipient="senco" if fallback else told.recipient,
+                        channel=label,
+                        subject=f"{t.case_ref}: {notice.kind}",
+                        body="(as rendered)",
+                        status={"fallback": "sent", "skipped": "sent"}.get(told.status, told.status),
+                        attempts=0,
+                        scheduled_for=notice.at,
+                        created_at=notice.at,
+                        fallback_for=f"{notice_key}/email" if fallback else None,
+                    )
+                )
     return rows

@@ -4,7 +4,7 @@ calendar (weekends, England bank holidays, closures); exactly at the limit is no
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -19,21 +19,25 @@ def d(text: str) -> date:
 
 
 def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def test_the_finding_recorded_after_an_overdue_notice_and_over_the_limit_says_both():
     assert backdated(d("2026-03-02"), d("2026-03-11"), [d("2026-03-05")], PLAIN) == (
         "Recorded 9 days after the date given (given Mon 2 Mar 2026, recorded Wed 11 Mar 2026; 7 working days, over "
-        "the limit of 5), after an overdue notice was sent on Thu 5 Mar 2026.")
+        "the limit of 5), after an overdue notice was sent on Thu 5 Mar 2026."
+    )
 
 
-@pytest.mark.parametrize(("recorded", "flagged"), [
-    ("2026-03-02", False),  # the same day
-    ("2026-03-03", False),  # the next working day
-    ("2026-03-09", False),  # exactly 5 working days after (Tue-Fri, Mon): at the limit, not over it
-    ("2026-03-10", True),  # 6
-])
+@pytest.mark.parametrize(
+    ("recorded", "flagged"),
+    [
+        ("2026-03-02", False),  # the same day
+        ("2026-03-03", False),  # the next working day
+        ("2026-03-09", False),  # exactly 5 working days after (Tue-Fri, Mon): at the limit, not over it
+        ("2026-03-10", True),  # 6
+    ],
+)
 def test_exactly_at_the_limit_is_not_flagged_one_more_working_day_is(recorded, flagged):
     assert (backdated(d("2026-03-02"), d(recorded), [], PLAIN) is not None) is flagged
 
@@ -41,7 +45,8 @@ def test_exactly_at_the_limit_is_not_flagged_one_more_working_day_is(recorded, f
 def test_the_limit_is_the_schools_setting():
     assert backdated(d("2026-03-02"), d("2026-03-03"), [], PLAIN, working_days=0) == (
         "Recorded 1 day after the date given (given Mon 2 Mar 2026, recorded Tue 3 Mar 2026; 1 working day, over the "
-        "limit of 0).")
+        "limit of 0)."
+    )
     assert backdated(d("2026-03-02"), d("2026-03-02"), [], PLAIN, working_days=0) is None
     assert backdated(d("2026-03-02"), d("2026-03-17"), [], PLAIN, working_days=11) is None
 
@@ -56,12 +61,14 @@ def test_weekends_do_not_count():
 def test_month_ends_and_a_leap_day():
     assert backdated(d("2026-01-30"), d("2026-02-09"), [], PLAIN) == (
         "Recorded 10 days after the date given (given Fri 30 Jan 2026, recorded Mon 9 Feb 2026; 6 working days, over "
-        "the limit of 5).")
+        "the limit of 5)."
+    )
     assert working_days_after(d("2028-02-28"), d("2028-03-06"), PLAIN) == 5  # Tue 29 Feb counts
     assert backdated(d("2028-02-28"), d("2028-03-06"), [], PLAIN) is None
     assert backdated(d("2028-02-28"), d("2028-03-07"), [], PLAIN) == (
         "Recorded 8 days after the date given (given Mon 28 Feb 2028, recorded Tue 7 Mar 2028; 6 working days, over "
-        "the limit of 5).")
+        "the limit of 5)."
+    )
 
 
 def test_bank_holidays_do_not_count():
@@ -83,19 +90,24 @@ def test_school_closures_do_not_count():
 def test_a_date_given_before_an_overdue_notice_sent_before_the_record_is_flagged_within_the_limit():
     assert backdated(d("2026-03-04"), d("2026-03-06"), [d("2026-03-05")], PLAIN) == (
         "Recorded 2 days after the date given (given Wed 4 Mar 2026, recorded Fri 6 Mar 2026), after an overdue "
-        "notice was sent on Thu 5 Mar 2026.")
+        "notice was sent on Thu 5 Mar 2026."
+    )
     assert backdated(d("2026-03-04"), d("2026-03-06"), [d("2026-03-05"), d("2026-03-06")], PLAIN) == (
         "Recorded 2 days after the date given (given Wed 4 Mar 2026, recorded Fri 6 Mar 2026), after 2 overdue "
-        "notices were sent, the first on Thu 5 Mar 2026.")
+        "notices were sent, the first on Thu 5 Mar 2026."
+    )
     # the notice went out on the morning of the day it was recorded: still after the date given
     assert backdated(d("2026-03-04"), d("2026-03-05"), [d("2026-03-05")], PLAIN) is not None
 
 
-@pytest.mark.parametrize("notices", [
-    ["2026-03-04"],  # on the date given: the step was overdue that day, nothing contradicts it
-    ["2026-02-25", "2026-03-03"],  # before it
-    [],
-])
+@pytest.mark.parametrize(
+    "notices",
+    [
+        ["2026-03-04"],  # on the date given: the step was overdue that day, nothing contradicts it
+        ["2026-02-25", "2026-03-03"],  # before it
+        [],
+    ],
+)
 def test_notices_on_or_before_the_date_given_are_no_sign(notices):
     assert backdated(d("2026-03-04"), d("2026-03-06"), [d(n) for n in notices], PLAIN) is None
 
@@ -116,15 +128,24 @@ def test_only_notices_that_went_out_before_the_record_and_reached_someone_count(
 
 def test_a_completion_from_its_records_in_the_schools_time_zone():
     # 23:30 UTC on Mon 8 Jun 2026 is 00:30 on Tue 9 Jun in London (BST): six working days after Mon 1 Jun, not five
-    flag = completion_flag(given=d("2026-06-01"), recorded_at=at("2026-06-08T23:30:00"), actor="senco",
-                           escalations=[], calendar=PLAIN)
+    flag = completion_flag(
+        given=d("2026-06-01"), recorded_at=at("2026-06-08T23:30:00"), actor="senco", escalations=[], calendar=PLAIN
+    )
     assert flag is not None and "recorded Tue 9 Jun 2026" in flag
-    assert completion_flag(given=d("2026-06-01"), recorded_at=at("2026-06-08T22:30:00"), actor="senco",
-                           escalations=[], calendar=PLAIN) is None
+    assert (
+        completion_flag(
+            given=d("2026-06-01"), recorded_at=at("2026-06-08T22:30:00"), actor="senco", escalations=[], calendar=PLAIN
+        )
+        is None
+    )
     late_notice = [(at("2026-06-03T07:00:00"), {"kind": "overdue", "on": "2026-06-03", "delivered": True})]
     assert "after an overdue notice was sent on Wed 3 Jun 2026" in completion_flag(
-        given=d("2026-06-02"), recorded_at=at("2026-06-03T09:00:00"), actor="teacher", escalations=late_notice,
-        calendar=PLAIN)
+        given=d("2026-06-02"),
+        recorded_at=at("2026-06-03T09:00:00"),
+        actor="teacher",
+        escalations=late_notice,
+        calendar=PLAIN,
+    )
 
 
 def test_completions_sendclock_makes_itself_and_steps_not_done_are_never_flagged():

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,20 +30,22 @@ from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
 from store.recorder import event_hash
 from tests.audit.conftest import apply_history, history_path
-from tests.devserver.conftest import devserver, sendclock, stack_env, worker_process  # noqa: F401
+from tests.devserver.conftest import sendclock
 from tests.security.keys import entry
 
 REPO = Path(__file__).resolve().parents[2]
 SENDCLOCK = str(Path(sys.executable).parent / "sendclock")
 # What an outsider sees when every check passes: one sentence a check.
-PASSED = ["Passed: The signature on manifest.json is valid for the bundle's public key",
-          "Passed: Every file's SHA-256 and size match the manifest",
-          "Passed: The hash chain segment holds: each of the",
-          "has its row in chain.json, unchanged, and chain.json has no row the histories did not write",
-          "Passed: timeline.json says what the histories say",
-          "found the school's database in agreement with these histories",
-          "reproduces every recorded decision",
-          "Every check passed."]
+PASSED = [
+    "Passed: The signature on manifest.json is valid for the bundle's public key",
+    "Passed: Every file's SHA-256 and size match the manifest",
+    "Passed: The hash chain segment holds: each of the",
+    "has its row in chain.json, unchanged, and chain.json has no row the histories did not write",
+    "Passed: timeline.json says what the histories say",
+    "found the school's database in agreement with these histories",
+    "reproduces every recorded decision",
+    "Every check passed.",
+]
 
 
 def outsider_env(var_dir: Path) -> dict[str, str]:
@@ -54,8 +56,14 @@ def outsider_env(var_dir: Path) -> dict[str, str]:
 
 
 def check_cli(zip_path: Path, cwd: Path, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([SENDCLOCK, "audit", "check-bundle", str(zip_path), *extra], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [SENDCLOCK, "audit", "check-bundle", str(zip_path), *extra],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def one_byte_changed(data: bytes) -> bytes:
@@ -64,7 +72,7 @@ def one_byte_changed(data: bytes) -> bytes:
     while not chr(data[i]).isalnum():
         i += 1
     replacement = {"9": "8", "z": "y", "Z": "Y"}.get(chr(data[i]), chr(data[i] + 1))
-    return data[:i] + replacement.encode() + data[i + 1:]
+    return data[:i] + replacement.encode() + data[i + 1 :]
 
 
 def tampered_copy(source: Path, part: str, target: Path) -> Path:
@@ -101,7 +109,7 @@ def test_a_signature_verifies_only_with_its_key_and_only_over_the_exact_bytes():
     # The public key as people exchange it, and its fingerprint as they compare it.
     assert signing.parse_public_key(key.public_b64) == key.public_raw and len(key.public_raw) == 32
     digest = hashlib.sha256(key.public_raw).hexdigest()
-    assert key.fingerprint == " ".join(digest[i:i + 4] for i in range(0, 16, 4))
+    assert key.fingerprint == " ".join(digest[i : i + 4] for i in range(0, 16, 4))
     with pytest.raises(signing.SigningKeyError, match="is not base64"):
         signing.parse_public_key("not a key!")
     with pytest.raises(signing.SigningKeyError, match="16 bytes; an Ed25519 public key is 32"):
@@ -135,8 +143,10 @@ def test_the_key_file_is_private_never_overwritten_and_read_from_the_configured_
 
 def test_sendclock_key_new_signing_writes_it_once_and_key_list_shows_its_fingerprint(tmp_path: Path):
     env = outsider_env(tmp_path / "var")
-    run = lambda *args: subprocess.run([SENDCLOCK, *args], cwd=REPO, env=env, capture_output=True, text=True,
-                                       timeout=60)  # noqa: E731
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([SENDCLOCK, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+
     made = run("key", "new", "--signing", "--id", "school-2026")
     assert made.returncode == 0, made.stderr
     path = tmp_path / "var" / "signing-key"
@@ -149,8 +159,9 @@ def test_sendclock_key_new_signing_writes_it_once_and_key_list_shows_its_fingerp
     assert signing.load_file(path).public_raw == key.public_raw
     listed = run("key", "list")
     assert listed.returncode == 0
-    assert listed.stdout.splitlines()[-1] == \
-        f"Signing key school-2026 (Ed25519), fingerprint {key.fingerprint}, in {path}"
+    assert (
+        listed.stdout.splitlines()[-1] == f"Signing key school-2026 (Ed25519), fingerprint {key.fingerprint}, in {path}"
+    )
     # For a secret store: printed, nothing written.
     env["SENDCLOCK_VAR_DIR"] = str(tmp_path / "elsewhere")
     printed = run("key", "new", "--signing", "--print")
@@ -182,8 +193,12 @@ def rewrite(files: dict[str, bytes], key: signing.SigningKey, target: Path) -> P
     parts = {n: d for n, d in files.items() if n not in (bundle.MANIFEST, bundle.SIGNATURE)}
     parts[bundle.PUBLIC_KEY] = (key.public_b64 + "\n").encode()
     manifest["files"] = [{"path": n, "sha256": hashlib.sha256(d).hexdigest(), "size": len(d)} for n, d in parts.items()]
-    manifest["signing_key"] = {"algorithm": "Ed25519", "id": key.key_id, "fingerprint": key.fingerprint,
-                               "public_key": key.public_b64}
+    manifest["signing_key"] = {
+        "algorithm": "Ed25519",
+        "id": key.key_id,
+        "fingerprint": key.fingerprint,
+        "public_key": key.public_b64,
+    }
     signed = bundle.dump(manifest)
     parts |= {bundle.MANIFEST: signed, bundle.SIGNATURE: base64.b64encode(key.sign(signed)) + b"\n"}
     with zipfile.ZipFile(target, "w") as zipped:
@@ -192,8 +207,9 @@ def rewrite(files: dict[str, bytes], key: signing.SigningKey, target: Path) -> P
     return target
 
 
-async def test_a_forger_who_edits_the_chain_and_signs_with_his_own_key_is_caught(archived_case, tmp_path: Path,
-                                                                                monkeypatch):
+async def test_a_forger_who_edits_the_chain_and_signs_with_his_own_key_is_caught(
+    archived_case, tmp_path: Path, monkeypatch
+):
     settings, sessions = archived_case
     monkeypatch.setattr("audit.report.chromium", lambda: None)  # no Chromium here: the manifest says so
     school = signing.new_signing_key("school")
@@ -202,8 +218,10 @@ async def test_a_forger_who_edits_the_chain_and_signs_with_his_own_key_is_caught
     result = await check_bundle.check_async(tmp_path / "EHC-H001.zip", school.public_raw)
     assert result.exit_code == 0, result.lines()
     assert any("signed with the key you gave" in c.text for c in result.checks)
-    assert "report.pdf is not in this bundle (Chromium, which prints it, is not installed where the bundle was made; " \
-           "report.html prints from any browser)." in result.lines()
+    assert (
+        "report.pdf is not in this bundle (Chromium, which prints it, is not installed where the bundle was made; "
+        "report.html prints from any browser)." in result.lines()
+    )
     assert "report.pdf" not in members(tmp_path / "EHC-H001.zip")
 
     # An outcome edited in chain.json, the chain recomputed from there on, the manifest re-signed by another key.
@@ -214,9 +232,16 @@ async def test_a_forger_who_edits_the_chain_and_signs_with_his_own_key_is_caught
         if row["kind"] == "completed":
             row["data"]["days_late"] = 0
         row["prev_hash"] = row["before"]["hash"] = prev
-        row["hash"] = prev = event_hash(prev, key=row["key"], process_id=row["process_id"], kind=row["kind"],
-                                        occurred_at=datetime.fromisoformat(row["occurred_at"]), rule_id=row["rule_id"],
-                                        actor=row["actor"], data=row["data"])
+        row["hash"] = prev = event_hash(
+            prev,
+            key=row["key"],
+            process_id=row["process_id"],
+            kind=row["kind"],
+            occurred_at=datetime.fromisoformat(row["occurred_at"]),
+            rule_id=row["rule_id"],
+            actor=row["actor"],
+            data=row["data"],
+        )
     chain["head"]["hash"] = prev
     files[bundle.CHAIN] = bundle.dump(chain)
     forger = signing.new_signing_key("forger")
@@ -227,13 +252,17 @@ async def test_a_forger_who_edits_the_chain_and_signs_with_his_own_key_is_caught
     assert unchecked_key.exit_code == 3
     # Its own signature holds, and so does its own chain: the histories give it away.
     assert not any(t.startswith("manifest") for t in failed)
-    assert any(t.startswith("chain.json: event row") and "differs from histories/" in t and "in data" in t
-               for t in failed), failed
-    assert f"compare the fingerprint {forger.fingerprint} with the one the school publishes" in \
-        "\n".join(unchecked_key.lines())
+    assert any(
+        t.startswith("chain.json: event row") and "differs from histories/" in t and "in data" in t for t in failed
+    ), failed
+    assert f"compare the fingerprint {forger.fingerprint} with the one the school publishes" in "\n".join(
+        unchecked_key.lines()
+    )
     with_school_key = await check_bundle.check_async(forged, school.public_raw)
-    assert f"public-key.txt: the bundle was signed with the key of fingerprint {forger.fingerprint}, not the key you " \
-           f"gave with --public-key (fingerprint {school.fingerprint})." in [c.text for c in with_school_key.failed]
+    assert (
+        f"public-key.txt: the bundle was signed with the key of fingerprint {forger.fingerprint}, not the key you "
+        f"gave with --public-key (fingerprint {school.fingerprint})." in [c.text for c in with_school_key.failed]
+    )
 
     # A check that cannot run (here: the workflow code cannot replay) is said, and exits 1, not 3.
     async def cannot_replay(*args, **kwargs):
@@ -245,8 +274,9 @@ async def test_a_forger_who_edits_the_chain_and_signs_with_his_own_key_is_caught
     assert "Not checked: replay, since the workflow code could not be run" in "\n".join(unreplayed.lines())
 
 
-async def test_a_history_whose_recorded_input_was_rewritten_is_caught_by_replay_in_words(archived_case, tmp_path: Path,
-                                                                                          monkeypatch, caplog):
+async def test_a_history_whose_recorded_input_was_rewritten_is_caught_by_replay_in_words(
+    archived_case, tmp_path: Path, monkeypatch, caplog
+):
     settings, sessions = archived_case
     monkeypatch.setattr("audit.report.chromium", lambda: None)
     bundle.write(await bundle.build(settings, "EHC-H001", signing.new_signing_key(), sessions), tmp_path / "b.zip")
@@ -259,8 +289,11 @@ async def test_a_history_whose_recorded_input_was_rewritten_is_caught_by_replay_
     result = await check_bundle.check_async(rewrite(files, signing.new_signing_key("forger"), tmp_path / "f.zip"))
     failed = [c.text for c in result.failed]
     assert result.exit_code == 3
-    assert any(t.startswith(f"{name}: the current workflow code (sendclock ") and "does not reproduce the recorded "
-               "decisions: it diverges at history event" in t for t in failed), failed
+    assert any(
+        t.startswith(f"{name}: the current workflow code (sendclock ")
+        and "does not reproduce the recorded decisions: it diverges at history event" in t
+        for t in failed
+    ), failed
     # The SDK's own traceback of the failing workflow task is not shown: the sentence says it.
     assert not [r for r in caplog.records if r.name.startswith("temporalio")]
 
@@ -281,18 +314,31 @@ def test_check_bundle_says_plainly_what_it_cannot_open_and_exits_2(tmp_path: Pat
 
 @pytest.mark.devserver
 async def test_a_case_bundled_on_the_dev_server_passes_every_check_and_any_changed_byte_is_named(
-        devserver, stack_env, worker_process, tmp_path: Path):
+    devserver, stack_env, worker_process, tmp_path: Path
+):
     payload_key = entry("k2026")
     stack_env["SENDCLOCK_SECURITY__PAYLOAD_KEYS"] = json.dumps([payload_key])  # the worker encrypts histories
     made_key = sendclock(stack_env, "key", "new", "--signing", "--id", "school")
     assert made_key.returncode == 0, made_key.stderr
     key = signing.load_file(tmp_path / "signing-key")
 
-    today = local_date(datetime.now(timezone.utc))
+    today = local_date(datetime.now(UTC))
     assert sendclock(stack_env, "db", "upgrade").returncode == 0
     worker_process.start()
-    started = sendclock(stack_env, "advice", "start", "--case", "EHC-0301", "--la", "Kent", "--received",
-                        (today - timedelta(days=10)).isoformat(), "--owner", "head", "--json")
+    started = sendclock(
+        stack_env,
+        "advice",
+        "start",
+        "--case",
+        "EHC-0301",
+        "--la",
+        "Kent",
+        "--received",
+        (today - timedelta(days=10)).isoformat(),
+        "--owner",
+        "head",
+        "--json",
+    )
     assert started.returncode == 0, started.stderr
     workflow_id = json.loads(started.stdout)["workflow_id"]
     done = sendclock(stack_env, "advice", "sent", "--case", "EHC-0301", "--date", today.isoformat(), "--by", "senco")
@@ -316,8 +362,16 @@ async def test_a_case_bundled_on_the_dev_server_passes_every_check_and_any_chang
 
     files = members(target)
     history_file = bundle.history_name(workflow_id, run.run_id)
-    expected = {history_file, "timeline.json", "report.html", "chain.json", "verification.json", "public-key.txt",
-                "manifest.json", "manifest.sig"} | ({"report.pdf"} if chromium() else set())
+    expected = {
+        history_file,
+        "timeline.json",
+        "report.html",
+        "chain.json",
+        "verification.json",
+        "public-key.txt",
+        "manifest.json",
+        "manifest.sig",
+    } | ({"report.pdf"} if chromium() else set())
     assert set(files) == expected
     manifest = json.loads(files["manifest.json"])
     assert manifest["case_ref"] == "EHC-0301" and manifest["signing_key"]["fingerprint"] == key.fingerprint
@@ -340,7 +394,7 @@ async def test_a_case_bundled_on_the_dev_server_passes_every_check_and_any_chang
     assert checked.returncode == 0, checked.stdout + checked.stderr
     for sentence in PASSED:
         assert sentence in checked.stdout, checked.stdout
-    assert (f"compare the fingerprint {key.fingerprint} with the one the school publishes" in checked.stdout)
+    assert f"compare the fingerprint {key.fingerprint} with the one the school publishes" in checked.stdout
     assert "Traceback" not in checked.stderr and list((outsider / "var").iterdir()) == []
     assert sorted(p.name for p in outsider.iterdir()) == ["EHC-0301.zip", "var"]  # nothing written beside it
 
@@ -351,11 +405,16 @@ async def test_a_case_bundled_on_the_dev_server_passes_every_check_and_any_chang
         results = list(pool.map(lambda path: check_cli(path, outsider, env), copies))
         given = pool.submit(check_cli, copy, outsider, env, "--public-key", key.public_b64)
         other = pool.submit(check_cli, copy, outsider, env, "--public-key", signing.new_signing_key().public_b64)
-    for part, result in zip(parts, results):
+    for part, result in zip(parts, results, strict=False):
         assert result.returncode == 3, (part, result.stdout, result.stderr)
         assert any(part in line for line in failed_lines(result)), (part, result.stdout)
         assert "Traceback" not in result.stderr and "problem(s) found" in result.stdout
     assert given.result().returncode == 0 and "signed with the key you gave" in given.result().stdout
     assert other.result().returncode == 3
-    assert any(line.startswith("FAILED: public-key.txt: the bundle was signed with the key of fingerprint "
-                               f"{key.fingerprint}, not the key you gave") for line in failed_lines(other.result()))
+    assert any(
+        line.startswith(
+            "FAILED: public-key.txt: the bundle was signed with the key of fingerprint "
+            f"{key.fingerprint}, not the key you gave"
+        )
+        for line in failed_lines(other.result())
+    )

@@ -8,13 +8,12 @@ import asyncio
 import json
 import subprocess
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from temporalio.worker import Worker
-
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.worker import Worker
 
 from activities.archive import ArchiveActivities
 from audit import history
@@ -24,20 +23,23 @@ from starter.binaries import temporal_cli
 from starter.client.histories import fetch_process
 from starter.stack import DEV_RETENTION_DAYS, Stack
 from statutory.clock import local_date
+from tests.audit.chain_workflow import Chain
+from tests.devserver.conftest import sendclock
 from workflows import search_attributes as sa
 from workflows.archive import ArchiveClosedRuns
 from workflows.ehc_advice import EhcAdviceRequest
 from workflows.models import ArchiveRunInput
 
-from tests.audit.chain_workflow import Chain
-from tests.devserver.conftest import devserver, sendclock, stack_env, worker_process  # noqa: F401
-
 pytestmark = pytest.mark.devserver
 
 
 def temporal(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(temporal_cli()), *args, "--address", env["SENDCLOCK_TEMPORAL__ADDRESS"]],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [str(temporal_cli()), *args, "--address", env["SENDCLOCK_TEMPORAL__ADDRESS"]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def timeline_of(env, target: str) -> dict:
@@ -49,16 +51,32 @@ def timeline_of(env, target: str) -> dict:
 
 
 async def test_export_replay_archive_verify_round_trip(devserver, stack_env, worker_process, tmp_path: Path):
-    today = local_date(datetime.now(timezone.utc))
+    today = local_date(datetime.now(UTC))
     received = today - timedelta(days=10)
     assert sendclock(stack_env, "db", "upgrade").returncode == 0
     worker_process.start()
-    started = sendclock(stack_env, "advice", "start", "--case", "EHC-0201", "--la", "Kent", "--received",
-                        received.isoformat(), "--owner", "head", "--json")
+    started = sendclock(
+        stack_env,
+        "advice",
+        "start",
+        "--case",
+        "EHC-0201",
+        "--la",
+        "Kent",
+        "--received",
+        received.isoformat(),
+        "--owner",
+        "head",
+        "--json",
+    )
     assert started.returncode == 0, started.stderr
     workflow_id = json.loads(started.stdout)["workflow_id"]
-    assert sendclock(stack_env, "advice", "sent", "--case", "EHC-0201", "--date", today.isoformat(),
-                     "--by", "senco").returncode == 0
+    assert (
+        sendclock(
+            stack_env, "advice", "sent", "--case", "EHC-0201", "--date", today.isoformat(), "--by", "senco"
+        ).returncode
+        == 0
+    )
     await devserver.client.get_workflow_handle_for(EhcAdviceRequest.run, workflow_id).result()
 
     # Export with sendclock and with the temporal CLI: both replay, to the same timeline.
@@ -114,10 +132,18 @@ async def test_a_continue_as_new_chain_is_exported_and_archived_whole(devserver,
     workflow_id = f"audit-chain-{uuid.uuid4().hex[:8]}"
     tagged = TypedSearchAttributes([SearchAttributePair(sa.PROCESS, "audit-test")])  # as every process is
     settings = Settings(var_dir=tmp_path / "var", temporal={"task_queue": queue})
-    async with Worker(devserver.client, task_queue=queue, workflows=[Chain, ArchiveClosedRuns],
-                      activities=ArchiveActivities(settings, devserver.client).all()):
-        assert await devserver.client.execute_workflow(Chain.run, 2, id=workflow_id, task_queue=queue,
-                                                       search_attributes=tagged) == 0
+    async with Worker(
+        devserver.client,
+        task_queue=queue,
+        workflows=[Chain, ArchiveClosedRuns],
+        activities=ArchiveActivities(settings, devserver.client).all(),
+    ):
+        assert (
+            await devserver.client.execute_workflow(
+                Chain.run, 2, id=workflow_id, task_queue=queue, search_attributes=tagged
+            )
+            == 0
+        )
         runs = await fetch_process(devserver.client, workflow_id)
         assert len(runs) == 3
         assert [r.closed_as for r in runs] == ["continued as new", "continued as new", "completed"]
@@ -128,8 +154,9 @@ async def test_a_continue_as_new_chain_is_exported_and_archived_whole(devserver,
         # The hourly archiving workflow, as its schedule starts it (visibility may lag a moment behind).
         archive = Archive.for_settings(settings)
         for _ in range(50):
-            await devserver.client.execute_workflow(ArchiveClosedRuns.run, ArchiveRunInput(), task_queue=queue,
-                                                    id=f"archive-{uuid.uuid4().hex[:8]}")
+            await devserver.client.execute_workflow(
+                ArchiveClosedRuns.run, ArchiveRunInput(), task_queue=queue, id=f"archive-{uuid.uuid4().hex[:8]}"
+            )
             if len(archive.runs(workflow_id)) == 3:
                 break
             await asyncio.sleep(0.2)
@@ -147,8 +174,11 @@ async def test_the_embedded_servers_retention_is_raised(tmp_path: Path):
     from tests.devserver.conftest import SEARCH_ATTRIBUTES
 
     async with await WorkflowEnvironment.start_local(
-            dev_server_existing_path=str(temporal_cli()), search_attributes=SEARCH_ATTRIBUTES, ui=False,
-            dev_server_extra_args=["--db-filename", str(tmp_path / "temporal.db")]) as env:
+        dev_server_existing_path=str(temporal_cli()),
+        search_attributes=SEARCH_ATTRIBUTES,
+        ui=False,
+        dev_server_extra_args=["--db-filename", str(tmp_path / "temporal.db")],
+    ) as env:
         settings = Settings(temporal={"address": env.client.service_client.config.target_host})
         await Stack(settings).raise_retention(env.client)
         await Stack(settings).raise_retention(env.client)  # already raised: nothing to do
@@ -156,6 +186,7 @@ async def test_the_embedded_servers_retention_is_raised(tmp_path: Path):
         assert described.config.workflow_execution_retention_ttl.ToTimedelta() == timedelta(days=DEV_RETENTION_DAYS)
         # The namespace's other configuration is kept: sendclock's search attributes still answer queries.
         listed = await env.client.operator_service.list_search_attributes(
-            ListSearchAttributesRequest(namespace="default"))
+            ListSearchAttributesRequest(namespace="default")
+        )
         assert {a.name for a in SEARCH_ATTRIBUTES} <= set(listed.custom_attributes)
         assert [w async for w in env.client.list_workflows("SendclockProcess IS NOT NULL")] == []

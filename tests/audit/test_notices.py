@@ -30,8 +30,10 @@ def test_assigned_reminder_overdue_and_completed_notices_have_each_recipients_ch
     assert assigned.key == f"{step}/assigned" and completed.key == f"{step}/completed"
     assert reminder.key.startswith(f"{step}/reminder/") and overdue.key.startswith(f"{step}/overdue/")
     assert [(d.recipient, d.channel, d.status) for d in reminder.told] == [("teacher", "outbox", "kept")]
-    assert [(d.recipient, d.channel, d.status) for d in overdue.told] == [("teacher", "outbox", "kept"),
-                                                                         ("senco", "outbox", "kept")]
+    assert [(d.recipient, d.channel, d.status) for d in overdue.told] == [
+        ("teacher", "outbox", "kept"),
+        ("senco", "outbox", "kept"),
+    ]
     assert {n.rule_id for n in t.notices} == {"ehc-advice"} and not any(n.failed or n.rewritten for n in t.notices)
     # The notice's own time: the reminders at 08:00 London, in order with the records that name them.
     assert reminder.at.astimezone().hour in (7, 8) and [n.at for n in t.notices] == sorted(n.at for n in t.notices)
@@ -48,8 +50,16 @@ def test_both_generations_name_the_same_notices(name: str):
     aside: recorded on different days)."""
 
     def notices(t: timeline.Timeline) -> list[tuple]:
-        return sorted({(n.kind, re.sub(r"\d{4}-\d{2}-\d{2}T[0-9:.+]+", "T", n.key.split("/", 1)[1]),
-                        tuple(sorted((d.recipient, d.channel, d.status) for d in n.told))) for n in t.notices})
+        return sorted(
+            {
+                (
+                    n.kind,
+                    re.sub(r"\d{4}-\d{2}-\d{2}T[0-9:.+]+", "T", n.key.split("/", 1)[1]),
+                    tuple(sorted((d.recipient, d.channel, d.status) for d in n.told)),
+                )
+                for n in t.notices
+            }
+        )
 
     before, after = build(name), build(f"{name}@local-activities")
     assert all(n.kind and n.key for n in after.notices)
@@ -74,10 +84,15 @@ def test_exemption_dates_changed_and_reassigned_notices_are_named_too():
 def test_the_cli_timeline_text_says_who_was_told_and_how_it_went(settings):
     text = render.timeline_text(build("ehc_advice_late@local-activities"), render.Roles(settings.staff))
     assert "Who was told, and how it went then (times in Europe/London):" in text
-    assert ("Assignment notice about \u2018Advice to the LA for an EHC needs assessment\u2019. To a member of staff "
-            "('teacher'): kept in the outbox (no e-mail or Teams set up for them).") in text
-    assert re.search(r"\n  \w{3} \d+ \w{3} 2027 08:00  Overdue escalation about .* To a member of staff \('teacher'\): "
-                     r"kept in the outbox .*; the SENCO: kept in the outbox", text)
+    assert (
+        "Assignment notice about \u2018Advice to the LA for an EHC needs assessment\u2019. To a member of staff "
+        "('teacher'): kept in the outbox (no e-mail or Teams set up for them)."
+    ) in text
+    assert re.search(
+        r"\n  \w{3} \d+ \w{3} 2027 08:00  Overdue escalation about .* To a member of staff \('teacher'\): "
+        r"kept in the outbox .*; the SENCO: kept in the outbox",
+        text,
+    )
     assert "\u2018Done\u2019 confirmation about" in text
 
 

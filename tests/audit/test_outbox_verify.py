@@ -24,8 +24,8 @@ from audit.verify import compare
 from config.school_calendar import school_calendar
 from config.settings import CalendarSettings, DigestOnly, NotificationSettings, Settings, StaffMember, TemporalSettings
 from starter.advice import advice_sent, start_advice_request
-from store.models import Outbox
 from statutory.clock import fmt
+from store.models import Outbox
 from store.outbox_fingerprint import fingerprint
 from tests.helpers import free_port
 from tests.workflows import conftest as workflows
@@ -58,16 +58,23 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
 def settings(tmp_path, inbox, database_url) -> Settings:
     """Everyone has e-mail; quiet hours on; "done" and "assigned" notices are mailed (not left for the digest)."""
     return Settings(
-        var_dir=tmp_path, database_url=database_url,
+        var_dir=tmp_path,
+        database_url=database_url,
         temporal=TemporalSettings(task_queue=f"sendclock-test-{uuid.uuid4().hex[:8]}"),
-        staff={"senco": StaffMember(name="Sam Example (SENCO)", role="senco", email="senco@example.org"),
-               "head": StaffMember(name="Priya Example (Head)", role="head", email="head@example.org"),
-               "teacher": StaffMember(name="Jo Example", role="staff", email="jo.teacher@example.org")},
+        staff={
+            "senco": StaffMember(name="Sam Example (SENCO)", role="senco", email="senco@example.org"),
+            "head": StaffMember(name="Priya Example (Head)", role="head", email="head@example.org"),
+            "teacher": StaffMember(name="Jo Example", role="staff", email="jo.teacher@example.org"),
+        },
         notifications=NotificationSettings(
-            smtp_url=f"mailto://127.0.0.1:{inbox[1]}?from=sendclock@example.org&mode=insecure", quiet_hours=True,
-            digest_only=DigestOnly(completed=False, assigned_after_days=None), retry_initial_seconds=0.1,
-            retry_max_seconds=0.2),
-        calendar=CalendarSettings())
+            smtp_url=f"mailto://127.0.0.1:{inbox[1]}?from=sendclock@example.org&mode=insecure",
+            quiet_hours=True,
+            digest_only=DigestOnly(completed=False, assigned_after_days=None),
+            retry_initial_seconds=0.1,
+            retry_max_seconds=0.2,
+        ),
+        calendar=CalendarSettings(),
+    )
 
 
 @pytest.fixture
@@ -107,8 +114,10 @@ async def test_the_history_names_every_notice_with_each_recipients_channel_and_o
     assert assigned.told[0].status in ("sent", "held")  # the test server starts at the real time of day
     assert [(d.recipient, d.channel, d.status) for d in reminder.told] == [("teacher", "email", "sent")]
     # "Done", recorded at night by the head: held for the owner and the SENCO; the head is not told of it twice.
-    assert sorted((d.recipient, d.channel, d.status) for d in completed.told) == [("senco", "email", "held"),
-                                                                                ("teacher", "email", "held")]
+    assert sorted((d.recipient, d.channel, d.status) for d in completed.told) == [
+        ("senco", "email", "held"),
+        ("teacher", "email", "held"),
+    ]
     # Each result lists the outbox rows it wrote, as they were then, with their fingerprints.
     rows = {r.key: r for n in t.notices for r in n.rows}
     assert {r.status for r in completed.rows} == {"held"}
@@ -125,9 +134,15 @@ async def test_verify_ignores_held_then_sent_and_names_a_row_deleted_edited_inse
 
     reminder = next(n for n in t.notices if n.kind == "reminder")
     assigned, completed = t.notices[0], t.notices[-1]
-    keys = {name: f"{notice.key}/{who}/email" for name, notice, who in (
-        ("assigned", assigned, "teacher"), ("reminder", reminder, "teacher"), ("done-teacher", completed, "teacher"),
-        ("done-senco", completed, "senco"))}
+    keys = {
+        name: f"{notice.key}/{who}/email"
+        for name, notice, who in (
+            ("assigned", assigned, "teacher"),
+            ("reminder", reminder, "teacher"),
+            ("done-teacher", completed, "teacher"),
+            ("done-senco", completed, "senco"),
+        )
+    }
     with sessions.begin() as session:
         ids = {name: session.scalar(select(Outbox.id).where(Outbox.key == key)) for name, key in keys.items()}
         session.execute(Outbox.__table__.delete().where(Outbox.key == keys["done-teacher"]))
@@ -136,9 +151,24 @@ async def test_verify_ignores_held_then_sent_and_names_a_row_deleted_edited_inse
         session.execute(update(Outbox).where(Outbox.key == keys["reminder"]).values(status="held"))
         when = session.scalar(select(Outbox.scheduled_for).where(Outbox.key == keys["reminder"]))
         forged = f"{workflow_id}/ehc-advice/reminder/2027-01-01T08:00:00+00:00/senco"
-        session.add(Outbox(key=f"{forged}/email", notice_key=forged, process_id=workflow_id, rule_id="ehc-advice",
-                           kind="reminder", recipient="senco", channel="email", subject="Reminder", body="b",
-                           status="sent", attempts=1, scheduled_for=when, created_at=when, sent_at=when))
+        session.add(
+            Outbox(
+                key=f"{forged}/email",
+                notice_key=forged,
+                process_id=workflow_id,
+                rule_id="ehc-advice",
+                kind="reminder",
+                recipient="senco",
+                channel="email",
+                subject="Reminder",
+                body="b",
+                status="sent",
+                attempts=1,
+                scheduled_for=when,
+                created_at=when,
+                sent_at=when,
+            )
+        )
         forged_id = session.scalar(select(Outbox.id).where(Outbox.key == f"{forged}/email"))
 
     found = findings(sessions, t)
@@ -148,17 +178,26 @@ async def test_verify_ignores_held_then_sent_and_names_a_row_deleted_edited_inse
     text = "\n".join(f.detail for f in found)
     assert sorted(by_what) == ["outbox-deleted", "outbox-edited", "outbox-extra", "outbox-status"], text
     assert len(found) == 5, text
-    assert by_what["outbox-deleted"] == [f"the completed notice of {fmt(completed.on)} has no outbox row "
-                                         f"{keys['done-teacher']} (held when it was sent): deleted?"]
-    assert (f"outbox row {ids['assigned']} ({keys['assigned']}) was changed after the assigned notice of "
-            f"{fmt(assigned.on)} wrote it: its subject, text or another field no longer matches the fingerprint in "
-            "the history") in by_what["outbox-edited"]
-    assert any(f"outbox row {ids['done-senco']} " in d and "recipient is 'head', the history's notice says 'senco'"
-               in d for d in by_what["outbox-edited"])
-    assert by_what["outbox-status"] == [f"outbox row {ids['reminder']} ({keys['reminder']}) was sent when the "
-                                        f"reminder notice of {fmt(reminder.on)} was sent, and is held now: the "
-                                        "notifier never changes a sent row to held"]
-    assert by_what["outbox-extra"] == [f"outbox row {forged_id} (reminder notice to senco by email, key "
-                                       f"{forged}/email) was written by no notice in the history (inserted, or moved "
-                                       "from another process?)"]
-
+    assert by_what["outbox-deleted"] == [
+        f"the completed notice of {fmt(completed.on)} has no outbox row "
+        f"{keys['done-teacher']} (held when it was sent): deleted?"
+    ]
+    assert (
+        f"outbox row {ids['assigned']} ({keys['assigned']}) was changed after the assigned notice of "
+        f"{fmt(assigned.on)} wrote it: its subject, text or another field no longer matches the fingerprint in "
+        "the history"
+    ) in by_what["outbox-edited"]
+    assert any(
+        f"outbox row {ids['done-senco']} " in d and "recipient is 'head', the history's notice says 'senco'" in d
+        for d in by_what["outbox-edited"]
+    )
+    assert by_what["outbox-status"] == [
+        f"outbox row {ids['reminder']} ({keys['reminder']}) was sent when the "
+        f"reminder notice of {fmt(reminder.on)} was sent, and is held now: the "
+        "notifier never changes a sent row to held"
+    ]
+    assert by_what["outbox-extra"] == [
+        f"outbox row {forged_id} (reminder notice to senco by email, key "
+        f"{forged}/email) was written by no notice in the history (inserted, or moved "
+        "from another process?)"
+    ]

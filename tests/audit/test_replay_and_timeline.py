@@ -40,8 +40,12 @@ async def test_every_committed_history_replays_and_has_a_timeline(path: Path):
 
 def test_the_late_advice_timeline_from_history_alone(settings):
     t = timeline.build(load("ehc_advice_late"), data_converter())
-    assert (t.case_ref, t.process_kind, t.la, t.received_on) == ("EHC-H001", "ehc-advice-request", "Kent",
-                                                                  date(2026, 11, 22))
+    assert (t.case_ref, t.process_kind, t.la, t.received_on) == (
+        "EHC-H001",
+        "ehc-advice-request",
+        "Kent",
+        date(2026, 11, 22),
+    )
     assert t.closed and t.status == "completed" and t.outcome == "sent 9 day(s) late"
     [step] = t.steps
     assert (step.rule_id, step.due, step.target) == ("ehc-advice", date(2027, 1, 3), date(2026, 12, 31))
@@ -55,8 +59,10 @@ def test_the_late_advice_timeline_from_history_alone(settings):
     text = render.timeline_text(t, render.Roles(settings.staff))
     assert "Case EHC-H001: EHC advice request, LA Kent" in text
     assert "due Sun 3 Jan 2027, target Thu 31 Dec 2026" in text
-    assert "Overdue escalation for 'Advice to the LA for an EHC needs assessment' sent to a member of staff " \
-           "('teacher') and the SENCO." in text
+    assert (
+        "Overdue escalation for 'Advice to the LA for an EHC needs assessment' sent to a member of staff "
+        "('teacher') and the SENCO." in text
+    )
     assert "done on Tue 12 Jan 2027, late by 9 days" in text
     assert "Kent" in text and "teacher@" not in text  # roles, not names or addresses
 
@@ -80,8 +86,10 @@ async def test_a_non_deterministic_change_is_caught_at_the_diverging_event():
     assert divergence.event_id == closing.event_id
     assert divergence.event_type == "ActivityTaskScheduled"
     assert "Nondeterminism" in divergence.message
-    assert f"diverges at event {closing.event_id} (ActivityTaskScheduled, the history schedules activity 'record'" \
-           in verdict.text()
+    assert (
+        f"diverges at event {closing.event_id} (ActivityTaskScheduled, the history schedules activity 'record'"
+        in verdict.text()
+    )
 
 
 async def test_a_different_first_activity_is_named_even_when_the_sdk_does_not_say_which_event():
@@ -99,8 +107,9 @@ def test_export_formats_round_trip(tmp_path: Path):
     two = runs + load("ehc_advice_withdrawn")
     (tmp_path / "bundle.json").write_text(history.dumps(two))
     again = history.load(tmp_path / "bundle.json")
-    assert [(r.workflow_id, r.run_id, len(r.events)) for r in again] == [(r.workflow_id, r.run_id, len(r.events))
-                                                                         for r in two]
+    assert [(r.workflow_id, r.run_id, len(r.events)) for r in again] == [
+        (r.workflow_id, r.run_id, len(r.events)) for r in two
+    ]
     (tmp_path / "bad.json").write_text('{"runs": []}')
     with pytest.raises(history.HistoryFormatError):
         history.load(tmp_path / "bad.json")
@@ -121,8 +130,14 @@ def cli(var_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`sendclock audit ...` as an auditor runs it, with settings of its own: not the checkout's var/ (where `make
     up` keeps the embedded stack's payload keys) nor the caller's SENDCLOCK_* variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENDCLOCK_")} | {"SENDCLOCK_VAR_DIR": str(var_dir)}
-    return subprocess.run([str(Path(sys.executable).parent / "sendclock"), "audit", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=120, env=env)
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "sendclock"), "audit", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
 
 
 def test_the_cli_replays_a_file_and_explains_bad_input(tmp_path: Path):
@@ -143,10 +158,13 @@ def test_the_cli_replays_a_file_and_explains_bad_input(tmp_path: Path):
 
     encrypted = json.loads(history_path("ehc_advice_withdrawn").read_text())
     encrypted["events"][0]["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]["metadata"][
-        "encoding"] = base64.b64encode(b"binary/encrypted").decode()
+        "encoding"
+    ] = base64.b64encode(b"binary/encrypted").decode()
     (tmp_path / "enc.json").write_text(json.dumps(encrypted))
     refused = cli(tmp_path, "replay", str(tmp_path / "enc.json"))
-    assert refused.returncode == 2 and "encrypted (encoding binary/encrypted) and no key is configured" in refused.stderr
+    assert (
+        refused.returncode == 2 and "encrypted (encoding binary/encrypted) and no key is configured" in refused.stderr
+    )
 
 
 @pytest.mark.parametrize("name", [p.stem for p in ALL if "@" not in p.stem])
@@ -163,10 +181,27 @@ def test_both_generations_tell_the_same_story(name: str):
         shift = lambda d: (d - t.received_on).days if d else None  # noqa: E731 - recorded on different days
         outcome = re.sub(r"\d{4}-\d{2}-\d{2}", lambda m: f"day {shift(date.fromisoformat(m[0]))}", t.outcome or "")
         sent = ("reminder-sent", "escalation-sent")
-        return (t.case_ref, t.process_kind, t.status, outcome, t.closed, 
-                [e.kind for e in sorted(t.entries, key=lambda e: (e.at, e.kind)) if e.kind not in sent],
-                [(s.rule_id, s.instance, s.status, s.completed_on is not None, s.on_time, s.title, s.basis,
-                  sorted({r.data["kind"] for r in s.reminders})) for s in t.steps])
+        return (
+            t.case_ref,
+            t.process_kind,
+            t.status,
+            outcome,
+            t.closed,
+            [e.kind for e in sorted(t.entries, key=lambda e: (e.at, e.kind)) if e.kind not in sent],
+            [
+                (
+                    s.rule_id,
+                    s.instance,
+                    s.status,
+                    s.completed_on is not None,
+                    s.on_time,
+                    s.title,
+                    s.basis,
+                    sorted({r.data["kind"] for r in s.reminders}),
+                )
+                for s in t.steps
+            ],
+        )
 
     assert story(after) == story(before)
     assert after.events < before.events  # the markers ride on workflow tasks: no activity task events

@@ -17,8 +17,7 @@ from audit.archive import Archive
 from audit.render import Roles
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
-from tests.audit.conftest import history_path
-from tests.audit.conftest import apply_history
+from tests.audit.conftest import apply_history, history_path
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -55,16 +54,31 @@ async def test_an_unknown_case_is_a_clear_error(case):
 @pytest.mark.skipif(report.chromium() is None, reason="no Chromium to print with")
 def test_the_cli_prints_a_pdf(case, tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENDCLOCK_")}
-    env.update(SENDCLOCK_VAR_DIR=str(case.var_dir), SENDCLOCK_DATABASE_URL=case.resolved_database_url,
-               SENDCLOCK_TEMPORAL__ADDRESS="127.0.0.1:1")
+    env.update(
+        SENDCLOCK_VAR_DIR=str(case.var_dir),
+        SENDCLOCK_DATABASE_URL=case.resolved_database_url,
+        SENDCLOCK_TEMPORAL__ADDRESS="127.0.0.1:1",
+    )
     sendclock = str(Path(sys.executable).parent / "sendclock")
     target = tmp_path / "EHC-H001.pdf"
-    done = subprocess.run([sendclock, "audit", "report", "EHC-H001", "--format", "pdf", "--out", str(target)],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        [sendclock, "audit", "report", "EHC-H001", "--format", "pdf", "--out", str(target)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stderr
     assert target.read_bytes().startswith(b"%PDF") and "wrote" in done.stdout
-    bad = subprocess.run([sendclock, "audit", "report", "EHC-H001", "--format", "docx"], cwd=REPO, env=env,
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sendclock, "audit", "report", "EHC-H001", "--format", "docx"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "--format: 'docx' is not one of html, pdf, csv" in bad.stderr
 
 
@@ -78,9 +92,12 @@ def cases(settings):
     settings.temporal.address = "127.0.0.1:1"
     upgrade(settings.resolved_database_url)
     engine = make_engine(settings.resolved_database_url)
-    for name, ref in (("ehc_advice_late", "EHC-H001"), ("ehc_advice_exemption", "EHC-H002"),
-                      ("annual_review_cycle@local-activities", "EHC-H007"),
-                      ("reassessment_reassessed@local-activities", "EHC-H005")):
+    for name, ref in (
+        ("ehc_advice_late", "EHC-H001"),
+        ("ehc_advice_exemption", "EHC-H002"),
+        ("annual_review_cycle@local-activities", "EHC-H007"),
+        ("reassessment_reassessed@local-activities", "EHC-H005"),
+    ):
         runs = history.load(history_path(name))
         apply_history(make_sessionmaker(engine), runs)
         Archive.for_settings(settings).store(runs[0], case_ref=ref)
@@ -98,17 +115,30 @@ async def test_page_one_answers_was_every_deadline_met_with_a_table_of_plain_ver
     first = first_page(page)
     assert "Was every statutory deadline met?" in first
     assert "<strong>No.</strong> 1 of 1 statutory date was missed." in first
-    assert ("<caption>EHC advice request from Kent: request received Sun 22 Nov 2026. Closed on Tue 12 Jan 2027: "
-            "completed, sent 9 days late.</caption>") in first
-    row = first.split("<th scope=\"row\">")[1].split("</tr>")[0]
+    assert (
+        "<caption>EHC advice request from Kent: request received Sun 22 Nov 2026. Closed on Tue 12 Jan 2027: "
+        "completed, sent 9 days late.</caption>"
+    ) in first
+    row = first.split('<th scope="row">')[1].split("</tr>")[0]
     cells = [c.split(">", 1)[1].split("</td>")[0] for c in row.split("<td")[1:]]
     assert row.startswith("Advice to the LA for an EHC needs assessment</th>")
     assert cells[:4] == ["Sun 3 Jan 2027", "Thu 31 Dec 2026", "Tue 12 Jan 2027", "9 days late"]
     assert cells[4].startswith("history event 139 (completed)")
     assert "replay reproduces the record" in first and "database matches" in first
     assert "The audit log's hash chain ended at entry" in first and "fingerprint" in first
-    for engineer in ("True", "False", "UTC", "<pre", "<code", "ehc-advice:", "(C1", "(C6", "Counting convention",
-                     "day(s)", "/tmp/"):
+    for engineer in (
+        "True",
+        "False",
+        "UTC",
+        "<pre",
+        "<code",
+        "ehc-advice:",
+        "(C1",
+        "(C6",
+        "Counting convention",
+        "day(s)",
+        "/tmp/",
+    ):
         assert engineer not in page, engineer
     assert "late by 9 days" in page  # in the detail, in a sentence
 
@@ -117,8 +147,10 @@ async def test_exempt_steps_grounds_and_conventions_are_in_words(cases):
     settings, _ = cases
     page = report.html(await report.build(settings, "EHC-H002"), Roles(settings.staff), viewer="auditor")
     assert ("<strong>Yes.</strong> Every statutory date that has come so far was met: 1 exempt.") in first_page(page)
-    assert ("exempt: the child or young person fails to keep an appointment for an examination or test made by the "
-            "body during the 6 weeks (reg 8(2)(c))") in first_page(page)
+    assert (
+        "exempt: the child or young person fails to keep an appointment for an examination or test made by the "
+        "body during the 6 weeks (reg 8(2)(c))"
+    ) in first_page(page)
     assert "reg8-2-c" not in page and "ground reg" not in page
     assert "How it is counted (&#34;within N weeks of&#34; an event, Dodds v Walker [1981])" in page
     assert "which the exemption set aside" in page
@@ -134,13 +166,15 @@ async def test_an_annual_review_is_headed_by_its_cycle_and_times_are_uk_times(ca
     prompt = next(n for n in built.timelines[0].notices if n.kind == "prompt")
     assert prompt.at.hour == 7 and prompt.at.utcoffset().total_seconds() == 0
     page = report.html(built, Roles(settings.staff), viewer="senco")
-    assert (f'<td class="when">{render.d(prompt.on)}</td><td class="when">08:00</td>'
-            '<td><strong>Notice.</strong> Prompt') in page
+    assert (
+        f'<td class="when">{render.d(prompt.on)}</td><td class="when">08:00</td><td><strong>Notice.</strong> Prompt'
+    ) in page
     assert "Re-assessment from Kent: needs changed Thu 12 Aug 2027" in page
 
 
-@pytest.mark.parametrize("viewer, sees", [("senco", True), ("auditor", True), ("leadership", False), ("staff", False),
-                                          (None, False)])
+@pytest.mark.parametrize(
+    "viewer, sees", [("senco", True), ("auditor", True), ("leadership", False), ("staff", False), (None, False)]
+)
 async def test_notes_only_for_the_senco_and_the_auditor(cases, viewer, sees):
     settings, _ = cases
     page = report.html(await report.build(settings, "EHC-H001"), Roles(settings.staff), viewer=viewer)
@@ -157,10 +191,12 @@ async def test_a_database_that_differs_is_said_in_words_and_the_replay_verdict_t
     page = report.html(built, Roles(settings.staff), viewer="auditor")
     assert "database: see below" in first_page(page)
     assert "The school&#39;s database differs from this history in 1 place" in page
-    assert ("the completed notice of Tue 12 Jan 2027 to senco by outbox (kept when it was sent) has no outbox "
-            "row") in page
-    assert ("Replayed against today&#39;s code, the history reproduces every recorded decision (1 run, 160 events)"
-            in page)
+    assert (
+        "the completed notice of Tue 12 Jan 2027 to senco by outbox (kept when it was sent) has no outbox row"
+    ) in page
+    assert (
+        "Replayed against today&#39;s code, the history reproduces every recorded decision (1 run, 160 events)" in page
+    )
 
 
 async def test_a_backdated_completion_is_flagged_in_the_table(cases):
@@ -168,5 +204,7 @@ async def test_a_backdated_completion_is_flagged_in_the_table(cases):
     built = await report.build(settings, "EHC-H001")
     built.timelines[0].steps[0].backdated = "recorded 30 working days after the date it gives"
     page = report.html(built, Roles(settings.staff), viewer="senco")
-    assert ("<span class=\"bad\">Possibly backdated:</span> recorded 30 working days after the date it gives"
-            in first_page(page))
+    assert (
+        '<span class="bad">Possibly backdated:</span> recorded 30 working days after the date it gives'
+        in first_page(page)
+    )

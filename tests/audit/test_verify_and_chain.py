@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import time
-from concurrent.futures import ThreadPoolExecutor
 import subprocess
 import sys
-from datetime import datetime, timezone
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -62,9 +62,8 @@ async def test_an_untouched_database_matches_its_histories(settings, recorded):
 def test_the_event_table_is_append_only(recorded):
     sessions, _ = recorded
     for statement in ("UPDATE event SET actor = 'head' WHERE id = 3", "DELETE FROM event WHERE id = 3"):
-        with pytest.raises(DatabaseError, match="append-only"):
-            with sessions.begin() as session:
-                session.execute(text(statement))
+        with pytest.raises(DatabaseError, match="append-only"), sessions.begin() as session:
+            session.execute(text(statement))
 
 
 async def test_an_edited_row_is_reported_with_the_broken_hash(settings, recorded):
@@ -87,11 +86,19 @@ async def test_deleted_and_inserted_rows_are_reported(settings, recorded):
     sessions, engine = recorded
     drop_triggers(engine)
     with engine.begin() as c:
-        gone = c.execute(text("SELECT id, process_id FROM event WHERE kind = 'reminder-sent' ORDER BY id LIMIT 1")).one()
+        gone = c.execute(
+            text("SELECT id, process_id FROM event WHERE kind = 'reminder-sent' ORDER BY id LIMIT 1")
+        ).one()
         c.execute(text("DELETE FROM event WHERE id = :id"), {"id": gone.id})
     with sessions.begin() as session:  # through the recorder, so it is even chained: still not in the history
-        record_event(session, key=f"{gone.process_id}/ehc-advice/forged", process_id=gone.process_id,
-                     kind="completed", occurred_at=datetime(2027, 1, 1, tzinfo=timezone.utc), data={})
+        record_event(
+            session,
+            key=f"{gone.process_id}/ehc-advice/forged",
+            process_id=gone.process_id,
+            kind="completed",
+            occurred_at=datetime(2027, 1, 1, tzinfo=UTC),
+            data={},
+        )
     report = await verify(settings, sessions)
     texts = [f.text() for f in report.findings]
     assert any("reminder-sent event of" in t and "has no row in the database (deleted?)" in t for t in texts), texts
@@ -106,8 +113,10 @@ async def test_a_deleted_process_is_reported_from_the_archive(settings, recorded
         c.exec_driver_sql("PRAGMA foreign_keys=ON")
         c.execute(text("DELETE FROM process WHERE workflow_id LIKE 'ehc-advice-request-EHC-H002%'"))
     report = await verify(settings, sessions)
-    assert any(f.workflow_id.startswith("ehc-advice-request-EHC-H002") and "no process row" in f.text()
-               for f in report.findings), report.text()
+    assert any(
+        f.workflow_id.startswith("ehc-advice-request-EHC-H002") and "no process row" in f.text()
+        for f in report.findings
+    ), report.text()
 
 
 async def test_a_process_whose_history_cannot_be_read_is_listed_as_not_checked(settings, recorded):
@@ -127,18 +136,36 @@ async def test_a_process_whose_history_cannot_be_read_is_listed_as_not_checked(s
 def record_concurrently(sessions, writers: int = 6, each: int = 10) -> None:
     """Writers racing to append (as the worker's activity threads do): the chain must not fork."""
     with sessions.begin() as session:
-        record_event(session, key="race/open", process_id="race", kind="request-received",
-                     occurred_at=datetime(2027, 1, 4, tzinfo=timezone.utc),
-                     process={"kind": "ehc-advice-request", "case_ref": "EHC-R", "la": "Kent", "owner": "senco",
-                              "status": "open", "received_on": datetime(2027, 1, 4).date(), "channel": "email"})
+        record_event(
+            session,
+            key="race/open",
+            process_id="race",
+            kind="request-received",
+            occurred_at=datetime(2027, 1, 4, tzinfo=UTC),
+            process={
+                "kind": "ehc-advice-request",
+                "case_ref": "EHC-R",
+                "la": "Kent",
+                "owner": "senco",
+                "status": "open",
+                "received_on": datetime(2027, 1, 4).date(),
+                "channel": "email",
+            },
+        )
 
     def write(n: int) -> None:
         for i in range(each):
             for attempt in range(50):  # a locked database is retried, as Temporal retries the record activity
                 try:
                     with sessions.begin() as session:
-                        record_event(session, key=f"race/{n}/{i}", process_id="race", kind="reminder-sent",
-                                     occurred_at=datetime(2027, 1, 5, tzinfo=timezone.utc), data={"n": n, "i": i})
+                        record_event(
+                            session,
+                            key=f"race/{n}/{i}",
+                            process_id="race",
+                            kind="reminder-sent",
+                            occurred_at=datetime(2027, 1, 5, tzinfo=UTC),
+                            data={"n": n, "i": i},
+                        )
                     break
                 except OperationalError:
                     time.sleep(0.01 * attempt)
@@ -161,31 +188,50 @@ def test_the_migration_chains_rows_already_there(tmp_path: Path):
     upgrade(url, "0004")
     engine = make_engine(url)
     with engine.begin() as c:
-        c.execute(text("INSERT INTO process (workflow_id, kind, case_ref, la, owner, status, received_on, channel, "
-                       "opened_at, facts) VALUES ('wf', 'ehc-advice-request', 'EHC-1', 'Kent', 'senco', 'open', "
-                       "'2026-02-02', 'email', '2026-02-02 09:00:00', '{}')"))
+        c.execute(
+            text(
+                "INSERT INTO process (workflow_id, kind, case_ref, la, owner, status, received_on, channel, "
+                "opened_at, facts) VALUES ('wf', 'ehc-advice-request', 'EHC-1', 'Kent', 'senco', 'open', "
+                "'2026-02-02', 'email', '2026-02-02 09:00:00', '{}')"
+            )
+        )
         for i in range(3):
-            c.execute(text("INSERT INTO event (key, process_id, kind, occurred_at, data) VALUES "
-                           f"('k{i}', 'wf', 'step-opened', '2026-02-02 09:00:0{i}.000000', '{{\"n\": {i}}}')"))
+            c.execute(
+                text(
+                    "INSERT INTO event (key, process_id, kind, occurred_at, data) VALUES "
+                    f"('k{i}', 'wf', 'step-opened', '2026-02-02 09:00:0{i}.000000', '{{\"n\": {i}}}')"
+                )
+            )
     upgrade(url)
     with make_sessionmaker(engine)() as session:
         rows, findings = check_chain(session)
         first = session.get(Event, 1)
     assert rows == 3 and not findings
     assert first.prev_hash == GENESIS and first.hash == event_hash(
-        GENESIS, key="k0", process_id="wf", kind="step-opened", occurred_at=first.occurred_at, rule_id=None,
-        actor=None, data={"n": 0})
+        GENESIS,
+        key="k0",
+        process_id="wf",
+        kind="step-opened",
+        occurred_at=first.occurred_at,
+        rule_id=None,
+        actor=None,
+        data={"n": 0},
+    )
     engine.dispose()
 
 
 def test_the_cli_reports_differences_with_exit_3(settings, recorded, tmp_path: Path):
     _, engine = recorded
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENDCLOCK_")}
-    env.update(SENDCLOCK_VAR_DIR=str(settings.var_dir), SENDCLOCK_DATABASE_URL=settings.resolved_database_url,
-               SENDCLOCK_TEMPORAL__ADDRESS="127.0.0.1:1")  # the archive holds the closed histories
+    env.update(
+        SENDCLOCK_VAR_DIR=str(settings.var_dir),
+        SENDCLOCK_DATABASE_URL=settings.resolved_database_url,
+        SENDCLOCK_TEMPORAL__ADDRESS="127.0.0.1:1",
+    )  # the archive holds the closed histories
     sendclock = str(Path(sys.executable).parent / "sendclock")
-    clean = subprocess.run([sendclock, "audit", "verify"], cwd=REPO, env=env, capture_output=True, text=True,
-                           timeout=120)
+    clean = subprocess.run(
+        [sendclock, "audit", "verify"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
     # Nothing differs, but Temporal's list of processes could not be compared with the database: "cannot check
     # everything" (exit 1), not "a check failed" (exit 3).
     assert clean.returncode == 1 and "No differences" in clean.stdout, clean.stdout + clean.stderr
@@ -193,13 +239,25 @@ def test_the_cli_reports_differences_with_exit_3(settings, recorded, tmp_path: P
     drop_triggers(engine)
     with engine.begin() as c:
         c.execute(text("UPDATE event SET actor = 'head' WHERE kind = 'exemption-recorded'"))
-    found = subprocess.run([sendclock, "audit", "verify", "--since", "2026-01-01"], cwd=REPO, env=env,
-                           capture_output=True, text=True, timeout=120)
+    found = subprocess.run(
+        [sendclock, "audit", "verify", "--since", "2026-01-01"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert found.returncode == 3, found.stdout + found.stderr
     assert "actor is 'head' in the database, 'senco' in the history" in found.stdout
     assert "does not match its hash" in found.stdout
-    bad = subprocess.run([sendclock, "audit", "verify", "--since", "last week"], cwd=REPO, env=env,
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sendclock, "audit", "verify", "--since", "last week"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "--since: 'last week' is not a date" in bad.stderr
 
 
@@ -211,6 +269,7 @@ def postgres_url():
         yield url
 
 
+@pytest.mark.postgres
 async def test_postgresql_chain_triggers_and_verify(settings, postgres_url):
     upgrade(postgres_url)
     settings.database_url = postgres_url
@@ -223,9 +282,8 @@ async def test_postgresql_chain_triggers_and_verify(settings, postgres_url):
     record_concurrently(sessions)
     with sessions() as session:
         assert not check_chain(session)[1]
-    with pytest.raises(DatabaseError, match="append-only"):
-        with sessions.begin() as session:
-            session.execute(text("DELETE FROM event"))
+    with pytest.raises(DatabaseError, match="append-only"), sessions.begin() as session:
+        session.execute(text("DELETE FROM event"))
     with engine.begin() as c:
         c.exec_driver_sql("ALTER TABLE event DISABLE TRIGGER event_append_only")
         c.exec_driver_sql("UPDATE event SET kind = 'cancelled' WHERE kind = 'withdrawn'")
@@ -242,21 +300,35 @@ async def test_the_outbox_is_checked_against_the_notices_in_older_histories_too(
     key = f"{wid}/ehc-advice/assigned/teacher/outbox"
     with engine.begin() as c:
         c.execute(text("DELETE FROM outbox WHERE key = :k"), {"k": key})
-        overdue = c.execute(text("SELECT id, key FROM outbox WHERE kind = 'overdue' AND recipient = 'senco' "
-                                 "ORDER BY id LIMIT 1")).one()
+        overdue = c.execute(
+            text("SELECT id, key FROM outbox WHERE kind = 'overdue' AND recipient = 'senco' ORDER BY id LIMIT 1")
+        ).one()
         c.execute(text("UPDATE outbox SET recipient = 'head' WHERE id = :id"), {"id": overdue.id})
-        c.execute(text("INSERT INTO outbox (key, notice_key, process_id, rule_id, kind, recipient, channel, subject, "
-                       "body, status, attempts, scheduled_for, created_at) VALUES ('x/teacher/outbox', 'x/teacher', "
-                       ":p, 'ehc-advice', 'reminder', 'teacher', 'outbox', 's', 'b', 'kept', 0, :t, :t)"),
-                  {"p": wid, "t": datetime(2026, 12, 1, 8)})
+        c.execute(
+            text(
+                "INSERT INTO outbox (key, notice_key, process_id, rule_id, kind, recipient, channel, subject, "
+                "body, status, attempts, scheduled_for, created_at) VALUES ('x/teacher/outbox', 'x/teacher', "
+                ":p, 'ehc-advice', 'reminder', 'teacher', 'outbox', 's', 'b', 'kept', 0, :t, :t)"
+            ),
+            {"p": wid, "t": datetime(2026, 12, 1, 8)},
+        )
         added = c.execute(text("SELECT id FROM outbox WHERE key = 'x/teacher/outbox'")).scalar_one()
     report = await verify(settings, sessions)
     found = sorted((f.what, f.detail) for f in report.findings)
     assert found == [
-        ("outbox-deleted", f"the assigned notice of Sun 22 Nov 2026 to teacher by outbox (kept when it was sent) has "
-                           f"no outbox row {key}: deleted?"),
-        ("outbox-edited", f"outbox row {overdue.id} ({overdue.key}): recipient is 'head', the history's overdue "
-                          f"notice of Mon 4 Jan 2027 says 'senco'"),
-        ("outbox-extra", f"outbox row {added} (reminder notice to teacher by outbox, key x/teacher/outbox) was "
-                         "written by no notice in the history (inserted, or moved from another process?)"),
+        (
+            "outbox-deleted",
+            f"the assigned notice of Sun 22 Nov 2026 to teacher by outbox (kept when it was sent) has "
+            f"no outbox row {key}: deleted?",
+        ),
+        (
+            "outbox-edited",
+            f"outbox row {overdue.id} ({overdue.key}): recipient is 'head', the history's overdue "
+            f"notice of Mon 4 Jan 2027 says 'senco'",
+        ),
+        (
+            "outbox-extra",
+            f"outbox row {added} (reminder notice to teacher by outbox, key x/teacher/outbox) was "
+            "written by no notice in the history (inserted, or moved from another process?)",
+        ),
     ], report.text()

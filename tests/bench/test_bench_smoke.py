@@ -35,8 +35,11 @@ def test_dashboard_queries_on_sqlite(tmp_path) -> None:
 
 @pytest.mark.devserver
 def test_overhead(tmp_path) -> None:
-    figures = _on_a_working_day(lambda: overhead.main(
-        ["--n", "5", "--warmup", "1", "--concurrency", "5", "--rounds", "1", "--split", "--out", str(tmp_path)]))
+    figures = _on_a_working_day(
+        lambda: overhead.main(
+            ["--n", "5", "--warmup", "1", "--concurrency", "5", "--rounds", "1", "--split", "--out", str(tmp_path)]
+        )
+    )
     assert figures["ratio_same_shape"] > 0 and figures["ratio_minimal"] > 0
     assert figures["split"]["ratio_same_shape_without_database"] > 0
     assert figures["cpu_ratio_same_shape"] > 0 and len(figures["cpu_ratios_by_round"]["minimal"]) == 1
@@ -45,7 +48,6 @@ def test_overhead(tmp_path) -> None:
 
 @pytest.mark.devserver
 def test_open_workflows(tmp_path) -> None:
-    figures = _on_a_working_day(lambda: open_workflows.main(
-        ["--n", "5", "--wave-after", "6", "--out", str(tmp_path)]))
+    figures = _on_a_working_day(lambda: open_workflows.main(["--n", "5", "--wave-after", "6", "--out", str(tmp_path)]))
     assert figures["starts_per_s"] > 0 and figures["wave_s"] >= 0
     assert figures["rss_mb"]["with_n_open"]["worker"] > 0

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.settings import NotificationSettings, Settings, StaffMember
 from statutory.clock import at_local
 from store.db import make_engine, make_sessionmaker
-from store.migrate import upgrade
 from store.models import Event
 from store.recorder import GENESIS, event_hash, record_event
+from tests.db import migrate
 
 WEDNESDAY = date(2026, 12, 2)  # an ordinary working day
 THURSDAY = date(2026, 12, 3)
@@ -50,7 +50,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 def engine(settings: Settings) -> Iterator[Engine]:
-    upgrade(settings.resolved_database_url)
+    migrate(settings.resolved_database_url)
     engine = make_engine(settings.resolved_database_url)
     yield engine
     engine.dispose()
@@ -61,19 +61,39 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
     return make_sessionmaker(engine)
 
 
-def add_events(sessions: sessionmaker[Session], count: int, *, process_id: str = PROCESS, first: int = 0,
-               on: date = date(2026, 11, 2), closed: bool = False) -> None:
+def add_events(
+    sessions: sessionmaker[Session],
+    count: int,
+    *,
+    process_id: str = PROCESS,
+    first: int = 0,
+    on: date = date(2026, 11, 2),
+    closed: bool = False,
+) -> None:
     """`count` events of one process, chained by the recorder (the last one closes it when `closed`)."""
     with sessions.begin() as session:
         for n in range(first, first + count):
             last = closed and n == first + count - 1
-            record_event(session, key=f"{process_id}/e{n}", process_id=process_id, kind="step-opened",
-                         occurred_at=at_local(on, time(9, 0)) + timedelta(minutes=n), rule_id="ehc-advice",
-                         actor="senco", data={"n": n},
-                         process={"kind": "ehc-advice-request", "case_ref": process_id.split("-")[3] + "-"
-                                  + process_id.split("-")[4], "la": "Kent", "owner": "senco",
-                                  "status": "completed" if last else "open", "received_on": on, "channel": "email",
-                                  "closed": last})
+            record_event(
+                session,
+                key=f"{process_id}/e{n}",
+                process_id=process_id,
+                kind="step-opened",
+                occurred_at=at_local(on, time(9, 0)) + timedelta(minutes=n),
+                rule_id="ehc-advice",
+                actor="senco",
+                data={"n": n},
+                process={
+                    "kind": "ehc-advice-request",
+                    "case_ref": process_id.split("-")[3] + "-" + process_id.split("-")[4],
+                    "la": "Kent",
+                    "owner": "senco",
+                    "status": "completed" if last else "open",
+                    "received_on": on,
+                    "channel": "email",
+                    "closed": last,
+                },
+            )
 
 
 def drop_triggers(engine: Engine) -> None:
@@ -92,8 +112,17 @@ def recompute_chain(sessions) -> None:
         rows = list(session.scalars(select(Event).order_by(Event.id)))
         prev = GENESIS
         for row in rows:
-            digest = event_hash(prev, key=row.key, process_id=row.process_id, kind=row.kind,
-                                occurred_at=row.occurred_at, rule_id=row.rule_id, actor=row.actor, data=row.data)
-            session.execute(text("UPDATE event SET prev_hash = :p, hash = :h WHERE id = :i"),
-                            {"p": prev, "h": digest, "i": row.id})
+            digest = event_hash(
+                prev,
+                key=row.key,
+                process_id=row.process_id,
+                kind=row.kind,
+                occurred_at=row.occurred_at,
+                rule_id=row.rule_id,
+                actor=row.actor,
+                data=row.data,
+            )
+            session.execute(
+                text("UPDATE event SET prev_hash = :p, hash = :h WHERE id = :i"), {"p": prev, "h": digest, "i": row.id}
+            )
             prev = digest

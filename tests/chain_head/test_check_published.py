@@ -12,13 +12,11 @@ from sqlalchemy import select, text
 
 from activities.chain_head import ChainHeadActivities
 from audit.verify import check_chain
-from store.chain_heads import check_published, fingerprint, published_problem, published_heads
+from store.chain_heads import check_published, fingerprint, published_heads, published_problem
 from store.models import Event
 from store.retention import apply_purge
+from tests.chain_head.conftest import THURSDAY, WEDNESDAY, add_events, drop_triggers, morning, recompute_chain
 from workflows.models import ChainHeadInput
-
-from tests.chain_head.conftest import (THURSDAY, WEDNESDAY, add_events, drop_triggers, morning,
-                                       recompute_chain)
 
 pytestmark = pytest.mark.databases
 
@@ -48,8 +46,7 @@ def test_an_untouched_record_matches_every_fingerprint_sent(sessions, published)
     assert chain_findings(sessions) == []
 
 
-def test_an_edited_row_with_the_chain_recomputed_is_named_by_the_fingerprint_sent_after_it(engine, sessions,
-                                                                                        published):
+def test_an_edited_row_with_the_chain_recomputed_is_named_by_the_fingerprint_sent_after_it(engine, sessions, published):
     drop_triggers(engine)
     with engine.begin() as c:
         c.execute(text("UPDATE event SET actor = 'head' WHERE id = 3"))
@@ -67,7 +64,8 @@ def test_an_edited_row_with_the_chain_recomputed_is_named_by_the_fingerprint_sen
         "sent (the chain was recomputed)",
         f"The fingerprint sent on Thu 3 Dec 2026 ({fingerprint(thursday.hash)}, event row 10) no longer matches: "
         f"that row now hashes to {fingerprint(_hash(sessions, 10))}, so the record up to it was changed after the "
-        "fingerprint was sent (the chain was recomputed)"]
+        "fingerprint was sent (the chain was recomputed)",
+    ]
 
 
 def test_an_edit_after_the_last_fingerprint_waits_for_the_next_one(engine, sessions, published):
@@ -101,8 +99,10 @@ def test_the_published_row_itself_deleted_is_named(engine, sessions, published):
         problems = check_published(session)
         problem = published_problem(session, published[THURSDAY])
     assert problems == [problem]
-    assert problem.endswith("event row 10): that row is no longer in the record, and no retention purge removed "
-                            "it: the record was changed after the fingerprint was sent")
+    assert problem.endswith(
+        "event row 10): that row is no longer in the record, and no retention purge removed "
+        "it: the record was changed after the fingerprint was sent"
+    )
 
 
 def test_a_row_purged_under_the_retention_period_is_not_a_change(settings, engine, sessions):

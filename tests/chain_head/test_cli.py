@@ -12,9 +12,8 @@ from sqlalchemy import text
 
 from activities.chain_head import ChainHeadActivities
 from store.chain_heads import current_head
-from workflows.models import ChainHeadInput
-
 from tests.chain_head.conftest import THURSDAY, add_events, drop_triggers, morning, recompute_chain
+from workflows.models import ChainHeadInput
 
 REPO = Path(__file__).resolve().parents[2]
 SENDCLOCK = str(Path(sys.executable).parent / "sendclock")
@@ -34,15 +33,19 @@ def test_head_prints_the_fingerprint_now(settings, sessions):
         head = current_head(session)
     done = sendclock(settings, "audit", "head")
     assert done.returncode == 0, done.stderr
-    assert done.stdout == (f"The audit record's fingerprint is now {head.fingerprint}: it has 3 entries, and the "
-                           f"last is entry no. 3.\nIn full: {head.hash}\n")
+    assert done.stdout == (
+        f"The audit record's fingerprint is now {head.fingerprint}: it has 3 entries, and the "
+        f"last is entry no. 3.\nIn full: {head.hash}\n"
+    )
 
 
 def test_heads_lists_what_was_sent_and_checks_it(settings, engine, sessions):
     none = sendclock(settings, "audit", "heads")
     assert none.returncode == 0, none.stderr
-    assert none.stdout == ("No fingerprint has been sent yet: the worker sends one each working day at 07:00 "
-                           "(schedule sendclock-chain-head).\n")
+    assert none.stdout == (
+        "No fingerprint has been sent yet: the worker sends one each working day at 07:00 "
+        "(schedule sendclock-chain-head).\n"
+    )
 
     job = ChainHeadActivities(settings, sessions)
     add_events(sessions, 2)
@@ -56,8 +59,9 @@ def test_heads_lists_what_was_sent_and_checks_it(settings, engine, sessions):
     lines = listed.stdout.splitlines()
     assert lines[0] == "2 fingerprint(s) of the audit record sent, newest first:"
     assert lines[1] == f"  Thu 3 Dec 2026: {head.fingerprint}, 3 entries up to entry no. 3; sent to governor, senco."
-    assert lines[2].startswith("  Wed 2 Dec 2026: ") and lines[2].endswith(", 2 entries up to entry no. 2; sent to "
-                                                                           "governor, senco.")
+    assert lines[2].startswith("  Wed 2 Dec 2026: ") and lines[2].endswith(
+        ", 2 entries up to entry no. 2; sent to governor, senco."
+    )
     assert lines[3:] == ["Each still matches the record."]
     assert f"Thu 3 Dec 2026: {head.hash}," in sendclock(settings, "audit", "heads", "--full").stdout
 

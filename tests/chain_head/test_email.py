@@ -15,10 +15,9 @@ from activities.chain_head import ChainHeadActivities
 from activities.notifier import Notifier
 from config.settings import NotificationSettings
 from store.chain_heads import current_head
-from workflows.models import ChainHeadInput
-
 from tests.chain_head.conftest import add_events, morning
 from tests.helpers import free_port
+from workflows.models import ChainHeadInput
 
 
 class Inbox:
@@ -38,7 +37,9 @@ def inbox(settings) -> Iterator[Inbox]:
     controller.start()
     settings.notifications = NotificationSettings(
         smtp_url=f"mailto://127.0.0.1:{port}?from=sendclock@example.org&mode=insecure",
-        retry_initial_seconds=0.1, retry_max_seconds=0.2)
+        retry_initial_seconds=0.1,
+        retry_max_seconds=0.2,
+    )
     yield handler
     controller.stop()
 

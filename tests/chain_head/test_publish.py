@@ -14,9 +14,8 @@ from activities.chain_head import ChainHeadActivities, chain_head_message, chain
 from store.chain_heads import Head, current_head, published_heads
 from store.models import Outbox
 from store.recorder import GENESIS
-from workflows.models import ChainHeadInput
-
 from tests.chain_head.conftest import CHRISTMAS, SATURDAY, THURSDAY, WEDNESDAY, add_events, morning
+from workflows.models import ChainHeadInput
 
 pytestmark = pytest.mark.databases
 RECIPIENTS = ["governor", "senco"]  # the auditor and the SENCO, in id order: not the head or the teacher
@@ -41,12 +40,18 @@ def test_one_notice_per_senco_and_auditor_a_day_and_the_head_recorded(settings, 
     assert (first.event_id, first.rows, first.hash) == (5, 5, head.hash)
     assert [(d.recipient, d.status) for d in first.deliveries] == [("governor", "kept"), ("senco", "kept")]
     sent = notices(sessions)
-    assert sent == [(f"chain-head/{r}/2026-12-02", r, "kept", "Audit record fingerprint for Wed 2 Dec 2026")
-                    for r in RECIPIENTS]
+    assert sent == [
+        (f"chain-head/{r}/2026-12-02", r, "kept", "Audit record fingerprint for Wed 2 Dec 2026") for r in RECIPIENTS
+    ]
     with sessions() as session:
         [published] = published_heads(session)
     assert (published.published_on, published.event_id, published.rows, published.hash, published.recipients) == (
-        WEDNESDAY, 5, 5, head.hash, RECIPIENTS)
+        WEDNESDAY,
+        5,
+        5,
+        head.hash,
+        RECIPIENTS,
+    )
 
     add_events(sessions, 2, first=5)  # the record grows after the morning's run
     again = job.publish_chain_head(ChainHeadInput(now=morning(at=time(11, 0))))
@@ -59,7 +64,8 @@ def test_one_notice_per_senco_and_auditor_a_day_and_the_head_recorded(settings, 
     thursday = job.publish_chain_head(ChainHeadInput(now=morning(THURSDAY)))
     assert (thursday.new, thursday.event_id, thursday.rows) == (True, 7, 7) and thursday.hash != head.hash
     assert [key for key, *_ in notices(sessions)] == sorted(
-        [f"chain-head/{r}/2026-12-02" for r in RECIPIENTS] + [f"chain-head/{r}/2026-12-03" for r in RECIPIENTS])
+        [f"chain-head/{r}/2026-12-02" for r in RECIPIENTS] + [f"chain-head/{r}/2026-12-03" for r in RECIPIENTS]
+    )
 
 
 def test_the_notice_says_what_the_fingerprint_is_and_what_to_do_with_it(settings, sessions):
@@ -68,7 +74,7 @@ def test_the_notice_says_what_the_fingerprint_is_and_what_to_do_with_it(settings
     with sessions() as session:
         body = session.scalar(select(Outbox.body).where(Outbox.notice_key == "chain-head/senco/2026-12-02"))
         head = current_head(session)
-    short = " ".join(head.hash[i:i + 4] for i in range(0, 16, 4))
+    short = " ".join(head.hash[i : i + 4] for i in range(0, 16, 4))
     assert body.startswith("Dear Sam Example (SENCO),\n")
     assert "fingerprint of Example Primary School's audit record in sendclock on Wed 2 Dec 2026" in body
     assert "tamper-evident" in body and "the seal of the last entry is a fingerprint of the whole record" in body
@@ -92,9 +98,8 @@ def test_nothing_is_recorded_or_sent_on_a_weekend_or_bank_holiday(settings, sess
 def test_published_heads_are_append_only(settings, sessions):
     ChainHeadActivities(settings, sessions).publish_chain_head(ChainHeadInput(now=morning()))
     for statement in ("UPDATE published_head SET hash = 'x'", "DELETE FROM published_head"):
-        with pytest.raises(DatabaseError, match="append-only"):
-            with sessions.begin() as session:
-                session.execute(text(statement))
+        with pytest.raises(DatabaseError, match="append-only"), sessions.begin() as session:
+            session.execute(text(statement))
 
 
 def test_an_empty_record_gets_its_starting_fingerprint(settings, sessions):

@@ -7,38 +7,25 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 from temporalio.client import ScheduleActionStartWorkflow, ScheduleOverlapPolicy
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
 from config.school_calendar import school_calendar
 from config.settings import ChainHeadSettings, NotificationSettings, Settings
-from starter.binaries import temporal_cli
 from starter.schedules import chain_head_schedule_id, ensure_chain_head_schedule
 from statutory.clock import local_date
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
 from store.models import PublishedHead
-from workflows.models import ChainHeadResult
-
 from tests.devserver.conftest import WorkerProcess
+from workflows.models import ChainHeadResult
 
 pytestmark = pytest.mark.devserver
 LONDON = ZoneInfo("Europe/London")
-
-
-@pytest.fixture(scope="module")
-async def devserver() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_local(dev_server_existing_path=str(temporal_cli()), ui=False,
-                                                data_converter=pydantic_data_converter)
-    async with env:
-        yield env
 
 
 async def next_local_times(client, schedule_id, until=lambda description, times: len(times) >= 5):
@@ -70,8 +57,9 @@ async def test_it_runs_monday_to_friday_at_the_time_set(devserver, settings):
 
         settings.notifications = NotificationSettings(chain_head=ChainHeadSettings(at=time(6, 45)))
         await ensure_chain_head_schedule(client, settings)  # already there: updated, not an error
-        _, times = await next_local_times(client, schedule_id,
-                                          until=lambda d, times: len(times) >= 5 and times[0].time() == time(6, 45))
+        _, times = await next_local_times(
+            client, schedule_id, until=lambda d, times: len(times) >= 5 and times[0].time() == time(6, 45)
+        )
         assert {t.time() for t in times} == {time(6, 45)} and {t.weekday() for t in times} <= {0, 1, 2, 3, 4}
     finally:
         await client.get_schedule_handle(schedule_id).delete()
@@ -81,9 +69,12 @@ async def test_the_worker_creates_it_when_it_starts_and_runs_what_it_starts(devs
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENDCLOCK_")}
     task_queue = f"sendclock-chain-{uuid.uuid4().hex[:8]}"
     database_url = f"sqlite:///{tmp_path}/sendclock.db"
-    env.update(SENDCLOCK_TEMPORAL__ADDRESS=devserver.client.service_client.config.target_host,
-               SENDCLOCK_TEMPORAL__TASK_QUEUE=task_queue, SENDCLOCK_VAR_DIR=str(tmp_path),
-               SENDCLOCK_DATABASE_URL=database_url)
+    env.update(
+        SENDCLOCK_TEMPORAL__ADDRESS=devserver.client.service_client.config.target_host,
+        SENDCLOCK_TEMPORAL__TASK_QUEUE=task_queue,
+        SENDCLOCK_VAR_DIR=str(tmp_path),
+        SENDCLOCK_DATABASE_URL=database_url,
+    )
     upgrade(database_url)
     worker = WorkerProcess(env, tmp_path / "worker.log")
     handle = devserver.client.get_schedule_handle(f"{task_queue}-chain-head")
@@ -100,11 +91,12 @@ async def test_the_worker_creates_it_when_it_starts_and_runs_what_it_starts(devs
             await asyncio.sleep(0.05)
         started = recent[0].action
         result = await devserver.client.get_workflow_handle(
-            started.workflow_id, run_id=started.first_execution_run_id, result_type=ChainHeadResult).result()
+            started.workflow_id, run_id=started.first_execution_run_id, result_type=ChainHeadResult
+        ).result()
     finally:
         worker.stop()
         await handle.delete()
-    today = local_date(datetime.now(timezone.utc))
+    today = local_date(datetime.now(UTC))
     assert result.on in (today, today.fromordinal(today.toordinal() - 1))  # a run started just before midnight
     assert result.published == school_calendar(Settings()).is_working_day(result.on)
     engine = make_engine(database_url)

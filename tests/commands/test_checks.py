@@ -4,7 +4,7 @@ start gives the same workflow id."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 import pytest
@@ -39,9 +39,14 @@ class NotContacted:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(var_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/t.db", staff={
-        "senco": StaffMember(name="Alex Example (SENCO)", role="senco", email="senco@example.org"),
-        "ta": StaffMember(name="Sam Example (TA)", role="staff", email="ta@example.org")})
+    return Settings(
+        var_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path}/t.db",
+        staff={
+            "senco": StaffMember(name="Alex Example (SENCO)", role="senco", email="senco@example.org"),
+            "ta": StaffMember(name="Sam Example (TA)", role="staff", email="ta@example.org"),
+        },
+    )
 
 
 @pytest.fixture
@@ -84,8 +89,16 @@ def test_a_start_in_the_future_is_refused_on_its_date_field(ctx) -> None:
 def test_each_kind_names_its_own_date_field(ctx) -> None:
     review_cmd = start.parse("annual-review", {"case_ref": "EHC-1", "la": "Kent", "plan_date": "2027-04-01"})
     assert only(refused(lambda: start.prepare(ctx, "annual-review", review_cmd)))[:2] == ("plan_date", "in_future")
-    changed = start.parse("reassessment", {"case_ref": "EHC-1", "la": "Kent", "needs_changed_on": "2027-04-01",
-                                           "last_assessment_on": "2026-01-05", "owner": "senco"})
+    changed = start.parse(
+        "reassessment",
+        {
+            "case_ref": "EHC-1",
+            "la": "Kent",
+            "needs_changed_on": "2027-04-01",
+            "last_assessment_on": "2026-01-05",
+            "owner": "senco",
+        },
+    )
     assert only(refused(lambda: start.prepare(ctx, "reassessment", changed)))[:2] == ("needs_changed_on", "in_future")
 
 
@@ -105,9 +118,20 @@ def test_a_date_no_rule_was_in_force_on_says_so_before_the_model(ctx) -> None:
 def test_dates_in_the_wrong_order(ctx) -> None:
     draft = start.parse("draft-plan-consultation", ADVICE | {"received_on": "2027-03-05", "served_on": "2027-03-01"})
     assert only(refused(lambda: start.prepare(ctx, "draft-plan-consultation", draft))) == (
-        "served_on", "before_received", "2027-03-01 is before the date received (2027-03-05)")
-    backwards = start.parse("reassessment", {"case_ref": "EHC-1", "la": "Kent", "needs_changed_on": "2027-03-01",
-                                             "last_assessment_on": "2027-03-05", "owner": "senco"})
+        "served_on",
+        "before_received",
+        "2027-03-01 is before the date received (2027-03-05)",
+    )
+    backwards = start.parse(
+        "reassessment",
+        {
+            "case_ref": "EHC-1",
+            "la": "Kent",
+            "needs_changed_on": "2027-03-01",
+            "last_assessment_on": "2027-03-05",
+            "owner": "senco",
+        },
+    )
     field, code, reason = only(refused(lambda: start.prepare(ctx, "reassessment", backwards)))
     assert (field, code) == ("last_assessment_on", "before_received") and "the last assessment comes first" in reason
     letter = start.parse("ehc-advice-request", ADVICE | {"requested_on": "2027-03-02"})
@@ -116,13 +140,17 @@ def test_dates_in_the_wrong_order(ctx) -> None:
 
 
 def test_the_models_own_checks_are_problems_too(ctx) -> None:
-    err = refused(lambda: start.parse("ehc-advice-request", {"case_ref": "Jane Smith", "la": "Kent",
-                                                              "received_on": "yesterday", "extra": 1}))
+    err = refused(
+        lambda: start.parse(
+            "ehc-advice-request", {"case_ref": "Jane Smith", "la": "Kent", "received_on": "yesterday", "extra": 1}
+        )
+    )
     by_field = {p.field: p.code for p in err.problems}
     assert by_field == {"case_ref": "invalid", "received_on": "invalid", "owner": "missing", "extra": "unknown_field"}
     assert err.status == 422
-    pair = start.parse("annual-review", {"case_ref": "EHC-1", "la": "Kent", "plan_date": "2027-03-01",
-                                         "transfer_on": "2027-09-01"})
+    pair = start.parse(
+        "annual-review", {"case_ref": "EHC-1", "la": "Kent", "plan_date": "2027-03-01", "transfer_on": "2027-09-01"}
+    )
     field, _, reason = only(refused(lambda: start.prepare(ctx, "annual-review", pair)))
     assert field == "transfer_kind" and reason.startswith("give both")  # a whole-model check names its field
 
@@ -137,8 +165,14 @@ def test_the_same_start_gives_the_same_workflow_id(ctx) -> None:
     first = start.prepare(ctx, "ehc-advice-request", start.parse("ehc-advice-request", ADVICE))
     again = start.prepare(ctx, "ehc-advice-request", start.parse("ehc-advice-request", dict(ADVICE)))
     assert first.workflow_id == again.workflow_id == "ehc-advice-request-EHC-1-20270301"
-    reviews = [start.prepare(ctx, "annual-review", start.parse("annual-review", {
-        "case_ref": "EHC-1", "la": "Kent", "plan_date": plan_date})) for plan_date in ("2026-03-01", "2027-03-01")]
+    reviews = [
+        start.prepare(
+            ctx,
+            "annual-review",
+            start.parse("annual-review", {"case_ref": "EHC-1", "la": "Kent", "plan_date": plan_date}),
+        )
+        for plan_date in ("2026-03-01", "2027-03-01")
+    ]
     assert {r.workflow_id for r in reviews} == {"annual-review-EHC-1"}
     assert first.kind.workflow.__name__ == "EhcAdviceRequest"
 
@@ -173,13 +207,17 @@ def test_step_changes_are_checked_before_temporal(ctx) -> None:
     assert (field, code) == ("rule_id", "unknown_rule") and "open steps here: ehc-advice" in reason
     late = steps.StepDoneIn(rule_id="ehc-advice", done_on=TODAY + timedelta(days=1))
     assert only(refused(lambda: steps.done(ctx, late, SENCO)))[:2] == ("done_on", "in_future")
-    assert only(refused(lambda: steps.done(ctx, steps.StepDoneIn(rule_id="ehc-advice", done_on=TODAY),
-                                           Actor("nobody"))))[:2] == ("by", "unknown_staff")
+    assert only(
+        refused(lambda: steps.done(ctx, steps.StepDoneIn(rule_id="ehc-advice", done_on=TODAY), Actor("nobody")))
+    )[:2] == ("by", "unknown_staff")
     nobody = steps.ReassignmentIn(rule_id="ehc-advice", owner="nobody")
     assert only(refused(lambda: steps.reassign(ctx, nobody, SENCO)))[:2] == ("owner", "unknown_staff")
     silent = steps.CancellationIn(rule_id="review-notice", cancelled_on=TODAY)
-    assert only(refused(lambda: steps.cancel(ctx, silent, SENCO))) == ("reason", "missing",
-                                                                       "say why the step is cancelled")
+    assert only(refused(lambda: steps.cancel(ctx, silent, SENCO))) == (
+        "reason",
+        "missing",
+        "say why the step is cancelled",
+    )
     decision = steps.StepDoneIn(rule_id="reassessment-decision", done_on=TODAY)
     field, code, reason = only(refused(lambda: steps.done(ctx, decision, SENCO)))
     assert field == "rule_id" and "sendclock reassessment decided" in reason
@@ -188,27 +226,41 @@ def test_step_changes_are_checked_before_temporal(ctx) -> None:
 def test_exemptions_need_a_ground_of_the_rule_and_dates_in_order(ctx) -> None:
     none = steps.ExemptionIn(rule_id="draft-plan-representations", ground="la-absence")
     assert only(refused(lambda: steps.exempt(ctx, none, SENCO))) == (
-        "ground", "unknown_ground", "rule 'draft-plan-representations' has no exemption grounds")
+        "ground",
+        "unknown_ground",
+        "rule 'draft-plan-representations' has no exemption grounds",
+    )
     backwards = steps.ExemptionIn(rule_id="ehc-advice", ground="reg8-2-a", start=TODAY, end=TODAY - timedelta(days=1))
     assert only(refused(lambda: steps.exempt(ctx, backwards, SENCO)))[:2] == ("end", "before_received")
     ok = steps.exempt(ctx, steps.ExemptionIn(rule_id="ehc-advice", ground="reg8-2-a", start=TODAY), SENCO)
     assert ok.request.exemption.claimed_by == "senco" and ok.request.exemption.recorded_by == "web:alice"
-    assert advice.exempt(ctx, steps.ExemptionIn(rule_id="ehc-advice", ground="reg8-2-a", start=TODAY),
-                         SENCO).request.ground == "reg8-2-a"
+    assert (
+        advice.exempt(
+            ctx, steps.ExemptionIn(rule_id="ehc-advice", ground="reg8-2-a", start=TODAY), SENCO
+        ).request.ground
+        == "reg8-2-a"
+    )
 
 
 def test_review_moves_one_at_a_time(ctx) -> None:
     assert only(refused(lambda: review.appeal(ctx, review.AppealIn(), SENCO)))[:2] == ("lodged_on", "missing")
     assert only(refused(lambda: review.appeal(ctx, review.AppealIn(decided_on=TODAY), SENCO))) == (
-        "outcome", "missing", "say how the appeal ended")
+        "outcome",
+        "missing",
+        "say how the appeal ended",
+    )
     both = review.FinalPlanIn(issued_on=TODAY, names_setting="Northgate College", already_named=True)
     assert only(refused(lambda: review.final_plan(ctx, both, SENCO)))[0] == "names_setting"
     held = review.MeetingHeldIn(held_on=TODAY + timedelta(days=1))
     assert only(refused(lambda: review.held(ctx, held, SENCO)))[:2] == ("held_on", "in_future")
     sent = review.report_sent(ctx, review.ReportSentIn(done_on=TODAY), SENCO)
     assert sent.request.rule_id == "review-report"
-    assert reassessment.decided(ctx, reassessment.ReassessmentDecisionIn(decided_on=TODAY, decision="refused"),
-                                SENCO).request.reassess is False
+    assert (
+        reassessment.decided(
+            ctx, reassessment.ReassessmentDecisionIn(decided_on=TODAY, decision="refused"), SENCO
+        ).request.reassess
+        is False
+    )
 
 
 # --- the clock -------------------------------------------------------------------------------------------------
@@ -223,11 +275,11 @@ def test_the_fixed_clock_decides_what_is_in_the_future(ctx, clock) -> None:
 
 
 def test_the_school_clock_reads_the_schools_zone() -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     class At(SchoolClock):
         def now(self):
-            return datetime(2027, 3, 27, 23, 30, tzinfo=timezone.utc)  # already the 28th in Auckland
+            return datetime(2027, 3, 27, 23, 30, tzinfo=UTC)  # already the 28th in Auckland
 
     assert At("Europe/London").today() == date(2027, 3, 27)
     assert At("Pacific/Auckland").today() == date(2027, 3, 28)

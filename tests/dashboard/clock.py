@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 class Clock:
-    def __init__(self, start: datetime = datetime(2027, 3, 10, 8, 30, tzinfo=timezone.utc)) -> None:
+    def __init__(self, start: datetime = datetime(2027, 3, 10, 8, 30, tzinfo=UTC)) -> None:
         self.now = start
 
     def __call__(self) -> datetime:

@@ -16,15 +16,19 @@ from config.settings import Settings, StaffMember
 from dashboard.app import create_app
 from dashboard.web_settings import WebSettings
 from store.accounts_queries import add_account
-from store.credentials import hash_password
 from store.db import make_engine, make_sessionmaker
-from store.migrate import upgrade
+from tests.db import migrate
+from tests.helpers import quick_password_hash
 
 PASSWORD = "correct horse battery"
 # username: (role, staff id)
-ACCOUNTS = {"senco": ("senco", "senco"), "head": ("leadership", "head"), "ta": ("staff", "ta"),
-            "auditor": ("auditor", None)}
-_HASH = hash_password(PASSWORD)  # argon2 is deliberately slow: hash once per test session
+ACCOUNTS = {
+    "senco": ("senco", "senco"),
+    "head": ("leadership", "head"),
+    "ta": ("staff", "ta"),
+    "auditor": ("auditor", None),
+}
+_HASH = quick_password_hash(PASSWORD)  # argon2 at its least cost: see tests/helpers.py
 
 
 @pytest.fixture
@@ -49,7 +53,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def db(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    upgrade(settings.resolved_database_url)
+    migrate(settings.resolved_database_url)
     engine = make_engine(settings.resolved_database_url)
     maker = make_sessionmaker(engine)
     with maker.begin() as session:
@@ -77,8 +81,9 @@ def csrf_of(html: str) -> str:
 
 def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> TestClient:
     token = csrf_of(client.get("/login").text)
-    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token},
-                           follow_redirects=False)
+    response = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303, response.text
     return client
 

@@ -9,24 +9,49 @@ from dashboard.web_settings import WebSettings
 from tests.dashboard.conftest import PASSWORD, csrf_of, sign_in
 from tests.dashboard.seed import seed
 
-PAGES = ["/", "/overdue", "/due-soon", "/outbox", "/cases/EHC-0042", "/compliance", "/steps.csv", "/audit",
-         "/start", "/start/ehc-advice-request",
-         "/processes/ehc-advice-request-EHC-0042-20270111/advice-sent"]
-API_GETS = ["/api/me", "/api/steps", "/api/cases/EHC-0042", "/api/outbox", "/api/compliance", "/api/audit",
-            "/api/rules", "/api/deadline?rule=ehc-advice&from=2026-02-02"]
+PAGES = [
+    "/",
+    "/overdue",
+    "/due-soon",
+    "/outbox",
+    "/cases/EHC-0042",
+    "/compliance",
+    "/steps.csv",
+    "/audit",
+    "/start",
+    "/start/ehc-advice-request",
+    "/processes/ehc-advice-request-EHC-0042-20270111/advice-sent",
+]
+API_GETS = [
+    "/api/me",
+    "/api/steps",
+    "/api/cases/EHC-0042",
+    "/api/outbox",
+    "/api/compliance",
+    "/api/audit",
+    "/api/rules",
+    "/api/deadline?rule=ehc-advice&from=2026-02-02",
+]
 # Which roles may open each page (200); the others get 403.
 ALLOWED = {
-    "/compliance": {"senco", "head", "auditor"}, "/steps.csv": {"senco", "head", "auditor"},
-    "/audit": {"senco", "auditor"}, "/start": {"senco"}, "/start/ehc-advice-request": {"senco"},
+    "/compliance": {"senco", "head", "auditor"},
+    "/steps.csv": {"senco", "head", "auditor"},
+    "/audit": {"senco", "auditor"},
+    "/start": {"senco"},
+    "/start/ehc-advice-request": {"senco"},
     "/processes/ehc-advice-request-EHC-0042-20270111/advice-sent": {"senco"},
     "/cases/EHC-0042": {"senco", "head", "auditor"},  # the TA owns no step of EHC-0042
-    "/api/compliance": {"senco", "head", "auditor"}, "/api/audit": {"senco", "auditor"},
+    "/api/compliance": {"senco", "head", "auditor"},
+    "/api/audit": {"senco", "auditor"},
     "/api/cases/EHC-0042": {"senco", "head", "auditor"},
 }
 # A case or process none of whose steps is the TA's does not exist for the TA (dashboard/scope.py): 404, as an
 # unknown reference, not 403, which would confirm it.
-NOT_FOUND = {"/cases/EHC-0042": {"ta"}, "/api/cases/EHC-0042": {"ta"},
-             "/processes/ehc-advice-request-EHC-0042-20270111/advice-sent": {"ta"}}
+NOT_FOUND = {
+    "/cases/EHC-0042": {"ta"},
+    "/api/cases/EHC-0042": {"ta"},
+    "/processes/ehc-advice-request-EHC-0042-20270111/advice-sent": {"ta"},
+}
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -60,9 +85,11 @@ def test_sign_in_sets_a_hardened_cookie_and_rotates_the_session(make_client) -> 
     before = client.cookies.get("sendclock_session")
     set_cookie = page.headers["set-cookie"].lower()
     assert "httponly" in set_cookie and "samesite=lax" in set_cookie and "secure" not in set_cookie
-    response = client.post("/login", data={"username": "senco", "password": PASSWORD,
-                                           "csrf_token": csrf_of(page.text), "next": "/overdue"},
-                           follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"username": "senco", "password": PASSWORD, "csrf_token": csrf_of(page.text), "next": "/overdue"},
+        follow_redirects=False,
+    )
     assert response.status_code == 303 and response.headers["location"] == "/overdue"
     assert client.cookies.get("sendclock_session") != before
     assert "Signed in as Alex Example (SENCO)" in client.get("/overdue").text
@@ -80,8 +107,11 @@ def test_sign_in_only_to_local_pages(make_client) -> None:
     client = make_client()
     token = csrf_of(client.get("/login").text)
     for evil in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
-        response = client.post("/login", data={"username": "senco", "password": PASSWORD, "csrf_token": token,
-                                               "next": evil}, follow_redirects=False)
+        response = client.post(
+            "/login",
+            data={"username": "senco", "password": PASSWORD, "csrf_token": token, "next": evil},
+            follow_redirects=False,
+        )
         assert response.headers["location"] == "/"
         token = csrf_of(client.get("/login").text)
 
@@ -101,16 +131,21 @@ def test_wrong_password_unknown_user_and_disabled_account(make_client, db) -> No
         account_by_username(session, "head").active = False
     assert signed_in.get("/", follow_redirects=False).status_code == 303  # out at once
     token = csrf_of(client.get("/login").text)
-    assert client.post("/login", data={"username": "head", "password": PASSWORD, "csrf_token": token}
-                       ).status_code == 401
+    assert (
+        client.post("/login", data={"username": "head", "password": PASSWORD, "csrf_token": token}).status_code == 401
+    )
 
 
 def test_sign_in_is_rate_limited(make_client) -> None:
     client = make_client(web_settings=WebSettings(session_secret="s" * 40, sign_in_attempts=3))
     for _ in range(3):
         token = csrf_of(client.get("/login").text)
-        assert client.post("/login", data={"username": "senco", "password": "nope-nope-nope",
-                                           "csrf_token": token}).status_code == 401
+        assert (
+            client.post(
+                "/login", data={"username": "senco", "password": "nope-nope-nope", "csrf_token": token}
+            ).status_code
+            == 401
+        )
     token = csrf_of(client.get("/login").text)
     blocked = client.post("/login", data={"username": "senco", "password": PASSWORD, "csrf_token": token})
     assert blocked.status_code == 429 and "Too many failed sign-in attempts" in blocked.text
@@ -125,8 +160,9 @@ def test_sign_in_needs_the_csrf_token(make_client) -> None:
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
-@pytest.mark.parametrize("path", ["/logout", "/start/ehc-advice-request",
-                                  "/processes/ehc-advice-request-EHC-0042-20270111/advice-sent"])
+@pytest.mark.parametrize(
+    "path", ["/logout", "/start/ehc-advice-request", "/processes/ehc-advice-request-EHC-0042-20270111/advice-sent"]
+)
 def test_every_form_post_needs_the_csrf_token(client: TestClient, db, path: str) -> None:
     seed(db)
     for token in (None, "forged"):

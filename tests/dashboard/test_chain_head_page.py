@@ -7,9 +7,8 @@ from sqlalchemy import text
 
 from activities.chain_head import ChainHeadActivities
 from store.chain_heads import current_head
-from workflows.models import ChainHeadInput
-
 from tests.chain_head.conftest import add_events, morning, recompute_chain
+from workflows.models import ChainHeadInput
 
 
 def test_the_senco_and_the_auditor_see_the_fingerprint_now_and_the_last_one_sent(db, settings, client_as):

@@ -6,7 +6,7 @@ accounts and tokens."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar
 from typer.testing import CliRunner
@@ -74,27 +74,70 @@ def test_moved_and_reopened_steps_update_in_merging_clients(make_client, db) -> 
     wf = "annual-review-EHC-0007"
     moved = [OPENED + timedelta(days=20, hours=h) for h in (1, 2)]
     with db.begin() as session:
-        session.add(Event(key=f"{wf}/review-notice/step-opened", process_id=wf, kind="step-opened",
-                          rule_id="review-notice", occurred_at=OPENED, data={}))
-        session.add(Event(key=f"{wf}/review-notice/rescheduled/{moved[0].isoformat()}", process_id=wf,
-                          kind="step-rescheduled", rule_id="review-notice", occurred_at=moved[0], data={}))
-        session.add(Event(key=f"{wf}/review-notice/replanned/{moved[1].isoformat()}", process_id=wf,
-                          kind="step-replanned", rule_id="review-notice", occurred_at=moved[1], data={}))
+        session.add(
+            Event(
+                key=f"{wf}/review-notice/step-opened",
+                process_id=wf,
+                kind="step-opened",
+                rule_id="review-notice",
+                occurred_at=OPENED,
+                data={},
+            )
+        )
+        session.add(
+            Event(
+                key=f"{wf}/review-notice/rescheduled/{moved[0].isoformat()}",
+                process_id=wf,
+                kind="step-rescheduled",
+                rule_id="review-notice",
+                occurred_at=moved[0],
+                data={},
+            )
+        )
+        session.add(
+            Event(
+                key=f"{wf}/review-notice/replanned/{moved[1].isoformat()}",
+                process_id=wf,
+                kind="step-replanned",
+                rule_id="review-notice",
+                occurred_at=moved[1],
+                data={},
+            )
+        )
         # review-report: the first cycle's step completed, the second cycle's open; moves of cycle 1 don't count.
         medway = session.get(Process, wf)
         first = session.query(Step).filter_by(process_id=wf, rule_id="review-report").one()
         first.status, first.completed_on = "completed", d(-1)
         session.add(step(medway, "review-report", due=d(370), target=d(369), owner="ta", instance=2))
-        session.add(Event(key=f"{wf}/review-report/replanned/x", process_id=wf, kind="step-replanned",
-                          rule_id="review-report", occurred_at=moved[0], data={}))
-        reopened = datetime(2027, 3, 9, 12, 0, tzinfo=timezone.utc)
-        session.add(Event(key=f"{wf}/review-report#2/step-opened", process_id=wf, kind="step-opened",
-                          rule_id="review-report", occurred_at=reopened, data={}))
+        session.add(
+            Event(
+                key=f"{wf}/review-report/replanned/x",
+                process_id=wf,
+                kind="step-replanned",
+                rule_id="review-report",
+                occurred_at=moved[0],
+                data={},
+            )
+        )
+        reopened = datetime(2027, 3, 9, 12, 0, tzinfo=UTC)
+        session.add(
+            Event(
+                key=f"{wf}/review-report#2/step-opened",
+                process_id=wf,
+                kind="step-opened",
+                rule_id="review-report",
+                occurred_at=reopened,
+                data={},
+            )
+        )
     secret, _ = feed_token(db, "feed-school")
     raw = make_client().get(f"/feeds/{secret}.ics").content
     events = {str(e["uid"]): e for e in Calendar.from_ical(raw).walk("VEVENT")}
-    assert set(events) == {f"{wf}/review-notice/1@sendclock", f"{wf}/review-report/2@sendclock",
-                           "ehc-advice-request-EHC-0042-20270111/ehc-advice/1@sendclock"}
+    assert set(events) == {
+        f"{wf}/review-notice/1@sendclock",
+        f"{wf}/review-report/2@sendclock",
+        "ehc-advice-request-EHC-0042-20270111/ehc-advice/1@sendclock",
+    }
     notice, report = events[f"{wf}/review-notice/1@sendclock"], events[f"{wf}/review-report/2@sendclock"]
     assert notice.decoded("sequence") == 2 and notice.decoded("last-modified") == moved[1]
     assert report.decoded("sequence") == 0 and report.decoded("last-modified") == reopened
@@ -112,12 +155,14 @@ def test_cli_user_and_feed_commands(settings, db, monkeypatch) -> None:
 
     monkeypatch.setattr("config.settings.get_settings", lambda: settings)
     runner = CliRunner()
-    r = runner.invoke(cli.app, ["user", "add", "ta2", "--role", "staff", "--staff", "ta", "--password-stdin"],
-                      input=PASSWORD + "\n")
+    r = runner.invoke(
+        cli.app, ["user", "add", "ta2", "--role", "staff", "--staff", "ta", "--password-stdin"], input=PASSWORD + "\n"
+    )
     assert r.exit_code == 0, r.output
     assert "ta2" in runner.invoke(cli.app, ["user", "list"]).output
-    r = runner.invoke(cli.app, ["user", "add", "ta2", "--role", "staff", "--staff", "ta", "--password-stdin"],
-                      input=PASSWORD + "\n")
+    r = runner.invoke(
+        cli.app, ["user", "add", "ta2", "--role", "staff", "--staff", "ta", "--password-stdin"], input=PASSWORD + "\n"
+    )
     assert r.exit_code == 2 and "already exists" in r.output
     r = runner.invoke(cli.app, ["user", "add", "x", "--role", "staff", "--password-stdin"], input=PASSWORD + "\n")
     assert r.exit_code == 2 and "--staff" in r.output

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +15,7 @@ from store.models import Outbox, Process, Step
 from tests.dashboard.conftest import sign_in
 
 TODAY = date(2027, 3, 10)
-OPENED = datetime(2027, 1, 11, 9, 30, tzinfo=timezone.utc)
+OPENED = datetime(2027, 1, 11, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -128,14 +128,20 @@ def test_index_has_no_script_and_escapes_data(client: TestClient, db) -> None:
 
 
 def test_outbox_failures_first(client: TestClient, db) -> None:
-    t = datetime(2027, 3, 9, 8, 0, tzinfo=timezone.utc)
+    t = datetime(2027, 3, 9, 8, 0, tzinfo=UTC)
     with db.begin() as session:
         for i, (status, recipient) in enumerate([("kept", "senco"), ("failed", "head"), ("sent", "nobody")]):
             session.add(
                 Outbox(
-                    key=f"k{i}", kind="reminder", recipient=recipient, channel="outbox" if i != 1 else "email",
-                    subject=f"EHC-0042 advice-6wk reminder {i}", body="fictional", status=status,
-                    scheduled_for=t, created_at=t + timedelta(hours=i),
+                    key=f"k{i}",
+                    kind="reminder",
+                    recipient=recipient,
+                    channel="outbox" if i != 1 else "email",
+                    subject=f"EHC-0042 advice-6wk reminder {i}",
+                    body="fictional",
+                    status=status,
+                    scheduled_for=t,
+                    created_at=t + timedelta(hours=i),
                 )  # fmt: skip
             )
     response = client.get("/outbox")

@@ -8,7 +8,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -50,7 +50,9 @@ def test_a_request_logs_the_route_template_not_the_path(client, db, caplog, requ
     [line] = request_lines(caplog)
     assert fields(line) == ("GET", "/cases/{case_ref}", 200, account_id(db, "senco"))
     assert isinstance(line.duration_ms, float) and line.duration_ms >= 0
-    assert line.levelno == logging.INFO and line.getMessage() == f"GET /cases/{{case_ref}} 200 {line.duration_ms:.1f} ms"
+    assert (
+        line.levelno == logging.INFO and line.getMessage() == f"GET /cases/{{case_ref}} 200 {line.duration_ms:.1f} ms"
+    )
     for text in (line.getMessage(), JsonFormatter().format(line), TextFormatter().format(line)):
         assert "EHC-0042" not in text and "senco" not in text, text
 
@@ -66,15 +68,18 @@ def test_the_account_is_an_id_the_path_never_a_secret(make_client, db, caplog, r
     assert anonymous.get(f"/feeds/{feed}.ics").status_code == 200  # the secret URL is the credential
     assert anonymous.get("/overdue", follow_redirects=False).status_code == 303  # not signed in
     assert anonymous.get("/cases-of/EHC-0042").status_code == 404  # no such route
-    assert anonymous.post("/processes/ehc-advice-request-EHC-0042-20270111/exempt",
-                          follow_redirects=False).status_code == 303  # to the sign-in page
+    assert (
+        anonymous.post("/processes/ehc-advice-request-EHC-0042-20270111/exempt", follow_redirects=False).status_code
+        == 303
+    )  # to the sign-in page
 
     lines = request_lines(caplog)
     assert [fields(line) for line in lines][:4] == [
         ("GET", "/api/steps", 200, account_id(db, "head")),  # an API key's account
         ("GET", "/feeds/{token}.ics", 200, None),
         ("GET", "/overdue", 303, None),
-        ("GET", None, 404, None)]
+        ("GET", None, 404, None),
+    ]
     assert lines[3].getMessage().startswith("GET (no route) 404 ")
     assert fields(lines[4]) == ("POST", "/processes/{workflow_id}/{name}", 303, None) and len(lines) == 5
     for line in lines:
@@ -96,8 +101,13 @@ def process_log() -> Iterator[None]:
 def test_with_logging_json_every_line_is_one_json_object(settings, db, today, capsys, process_log):
     seed(db)
     settings = settings.model_copy(update={"logging": LoggingSettings(json=True)})
-    app = create_app(settings, sessionmaker=db, today=lambda: today, client_factory=NoTemporal(),
-                     web_settings=WebSettings(session_secret="s" * 40))
+    app = create_app(
+        settings,
+        sessionmaker=db,
+        today=lambda: today,
+        client_factory=NoTemporal(),
+        web_settings=WebSettings(session_secret="s" * 40),
+    )
     with TestClient(app) as client:
         assert client.get("/healthz").status_code == 200
         assert client.get("/cases/EHC-0042", follow_redirects=False).status_code == 303
@@ -105,19 +115,24 @@ def test_with_logging_json_every_line_is_one_json_object(settings, db, today, ca
 
     err = capsys.readouterr().err
     entries = [json.loads(line) for line in err.splitlines()]  # every line parses: one record each
-    assert [(e["method"], e["route"], e["status"], e["user_id"]) for e in entries
-            if e["logger"] == "dashboard.request_log"] == [("GET", "/healthz", 200, None),
-                                                            ("GET", "/cases/{case_ref}", 303, None)]
+    assert [
+        (e["method"], e["route"], e["status"], e["user_id"]) for e in entries if e["logger"] == "dashboard.request_log"
+    ] == [("GET", "/healthz", 200, None), ("GET", "/cases/{case_ref}", 303, None)]
     [warning] = [e for e in entries if e["logger"] == "dashboard.test"]
     assert warning["message"] == "two\nlines\u2028and a line separator" and warning["case"] == 1
     assert "EHC-0042" not in err
 
 
 def test_the_json_formatter_writes_one_object_a_line_with_time_level_logger_message_and_fields():
-    record = logging.LogRecord("dashboard.request_log", logging.WARNING, __file__, 1, "GET %s %d", ("/x/{y}", 500),
-                               None)
-    record.__dict__.update(route="/x/{y}", status=500, since=datetime(2027, 3, 10, tzinfo=timezone.utc),
-                           level="a field named like a core key is dropped")
+    record = logging.LogRecord(
+        "dashboard.request_log", logging.WARNING, __file__, 1, "GET %s %d", ("/x/{y}", 500), None
+    )
+    record.__dict__.update(
+        route="/x/{y}",
+        status=500,
+        since=datetime(2027, 3, 10, tzinfo=UTC),
+        level="a field named like a core key is dropped",
+    )
     try:
         raise ValueError("boom")
     except ValueError:
@@ -131,5 +146,5 @@ def test_the_json_formatter_writes_one_object_a_line_with_time_level_logger_mess
     assert (entry["route"], entry["status"], entry["since"]) == ("/x/{y}", 500, "2027-03-10 00:00:00+00:00")
     assert entry["exception"].startswith("Traceback") and "ValueError: boom" in entry["exception"]
     written = datetime.fromisoformat(entry["time"].replace("Z", "+00:00"))
-    assert entry["time"].endswith("Z") and written.tzinfo == timezone.utc
-    assert timedelta(0) <= datetime.fromtimestamp(record.created, timezone.utc) - written < timedelta(milliseconds=1)
+    assert entry["time"].endswith("Z") and written.tzinfo == UTC
+    assert timedelta(0) <= datetime.fromtimestamp(record.created, UTC) - written < timedelta(milliseconds=1)

@@ -30,21 +30,52 @@ def completed(session, p, due: date, done: date, meeting: date | None, instance:
     """An annual-review-due step completed on `done`; its completion event carries the meeting (since issue 18) or
     not (a step completed by the meeting, before it)."""
     late = max(0, (done - due).days)
-    session.add(step(p, DUE, due=due, target=due, owner="senco", status="completed", instance=instance,
-                     completed_on=done, on_time=done <= due, days_late=late))
+    session.add(
+        step(
+            p,
+            DUE,
+            due=due,
+            target=due,
+            owner="senco",
+            status="completed",
+            instance=instance,
+            completed_on=done,
+            on_time=done <= due,
+            days_late=late,
+        )
+    )
     data = {"completed_on": done.isoformat(), "on_time": done <= due, "days_late": late, "decision": "maintain"}
     if meeting is not None:
         data["meeting_held_on"] = meeting.isoformat()
     session.flush()  # the process row first (the event refers to it)
-    session.add(Event(key=completion_key(p.workflow_id, DUE, instance), process_id=p.workflow_id, kind="completed",
-                      rule_id=DUE, occurred_at=OPENED, data=data))
+    session.add(
+        Event(
+            key=completion_key(p.workflow_id, DUE, instance),
+            process_id=p.workflow_id,
+            kind="completed",
+            rule_id=DUE,
+            occurred_at=OPENED,
+            data=data,
+        )
+    )
 
 
 def seed_reviews(db) -> None:
     with db.begin() as session:
         a = review(session, "AR-A")  # meeting on time, the LA's decision late: late (LA); its second cycle
-        session.add(step(a, DUE, due=date(2026, 2, 1), target=date(2026, 2, 1), owner="senco", status="completed",
-                         completed_on=date(2026, 1, 20), on_time=True, days_late=0))  # last year's: not counted
+        session.add(
+            step(
+                a,
+                DUE,
+                due=date(2026, 2, 1),
+                target=date(2026, 2, 1),
+                owner="senco",
+                status="completed",
+                completed_on=date(2026, 1, 20),
+                on_time=True,
+                days_late=0,
+            )
+        )  # last year's: not counted
         completed(session, a, due=date(2027, 2, 1), done=date(2027, 2, 20), meeting=date(2027, 1, 20), instance=2)
         b = review(session, "AR-B")  # before issue 18: completed by the meeting itself, on time
         completed(session, b, due=date(2027, 1, 15), done=date(2027, 1, 10), meeting=None)
@@ -58,8 +89,19 @@ def seed_reviews(db) -> None:
         session.add(step(f, DUE, due=date(2027, 6, 1), target=date(2027, 6, 1), owner="senco"))
         g = review(session, "AR-G")  # not due yet, no meeting: counted in neither
         session.add(step(g, DUE, due=date(2027, 7, 1), target=date(2027, 7, 1), owner="senco"))
-        session.add(step(g, "review-report", due=date(2027, 2, 1), target=date(2027, 2, 1), owner="senco",
-                         status="completed", completed_on=date(2027, 2, 3), on_time=False, days_late=2))
+        session.add(
+            step(
+                g,
+                "review-report",
+                due=date(2027, 2, 1),
+                target=date(2027, 2, 1),
+                owner="senco",
+                status="completed",
+                completed_on=date(2027, 2, 3),
+                on_time=False,
+                days_late=2,
+            )
+        )
 
 
 def test_meeting_dates_come_from_the_completion_event_or_the_completion_or_this_cycles_meeting(db) -> None:
@@ -73,11 +115,20 @@ def test_meeting_dates_come_from_the_completion_event_or_the_completion_or_this_
     assert steps[("AR-D", DUE, 1)].meeting_on == date(2027, 2, 20)  # open: this cycle's meeting
     assert steps[("AR-E", DUE, 1)].meeting_on is None
     assert steps[("AR-G", "review-report", 1)].meeting_on is None  # other rules have none
-    results = {k[0]: (meeting_outcome(s, TODAY), result_text(s, TODAY)) for k, s in steps.items()
-               if k[1] == DUE and k[2] == (2 if k[0] == "AR-A" else 1)}
-    assert results == {"AR-A": (True, "late (LA)"), "AR-B": (True, "on time"), "AR-C": (False, "late"),
-                       "AR-D": (True, "late (LA)"), "AR-E": (False, "late"), "AR-F": (True, ""),
-                       "AR-G": (None, "")}
+    results = {
+        k[0]: (meeting_outcome(s, TODAY), result_text(s, TODAY))
+        for k, s in steps.items()
+        if k[1] == DUE and k[2] == (2 if k[0] == "AR-A" else 1)
+    }
+    assert results == {
+        "AR-A": (True, "late (LA)"),
+        "AR-B": (True, "on time"),
+        "AR-C": (False, "late"),
+        "AR-D": (True, "late (LA)"),
+        "AR-E": (False, "late"),
+        "AR-F": (True, ""),
+        "AR-G": (None, ""),
+    }
 
 
 def test_meeting_on_time_and_decision_late_count_on_time_for_the_meeting_and_late_for_the_review(db) -> None:
@@ -121,10 +172,20 @@ def test_csv_has_the_meeting_and_late_la_columns_on_the_page_and_the_api(client_
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(response.text)))
         # appended in this order (readers by position keep working): the review's parts, then the completion's record
-        assert list(rows[0])[-7:] == ["meeting_held_on", "meeting_on_time", "result", "recorded_at", "done_by",
-                                      "recorded_by", "backdated"]
-        got = {(r["case_ref"], r["instance"]): (r["meeting_held_on"], r["meeting_on_time"], r["result"])
-               for r in rows if r["rule_id"] == DUE}
+        assert list(rows[0])[-7:] == [
+            "meeting_held_on",
+            "meeting_on_time",
+            "result",
+            "recorded_at",
+            "done_by",
+            "recorded_by",
+            "backdated",
+        ]
+        got = {
+            (r["case_ref"], r["instance"]): (r["meeting_held_on"], r["meeting_on_time"], r["result"])
+            for r in rows
+            if r["rule_id"] == DUE
+        }
         assert got[("AR-A", "2")] == ("2027-01-20", "True", "late (LA)")
         assert got[("AR-B", "1")] == ("2027-01-10", "True", "on time")
         assert got[("AR-C", "1")] == ("2027-02-12", "False", "late")
@@ -150,7 +211,9 @@ def test_api_csv_takes_an_api_key_and_keeps_the_roles(client_as, make_client, db
 def test_case_page_says_late_la_when_only_the_decision_was_late(client: TestClient, db) -> None:
     seed_reviews(db)
     html = client.get("/cases/AR-A").text
-    assert "Completed 19 days late (LA): the meeting was on time (Wed 20 Jan 2027), the LA&#39;s decision was not" in html
+    assert (
+        "Completed 19 days late (LA): the meeting was on time (Wed 20 Jan 2027), the LA&#39;s decision was not" in html
+    )
     assert "Completed 15 days late (LA)" not in client.get("/cases/AR-C").text
     steps = client.get("/api/cases/AR-A").json()["processes"][0]["steps"]
     assert [s["meeting_held_on"] for s in steps] == [None, "2027-01-20"]
@@ -163,28 +226,33 @@ def test_case_page_says_late_la_when_only_the_decision_was_late(client: TestClie
 def seed_transfers(db) -> None:
     with db.begin() as session:
         january = review(session, "TR-JAN")
-        session.add(step(january, "phase-transfer-review", due=date(2027, 2, 14), target=date(2027, 2, 12),
-                         owner="senco"))
+        session.add(
+            step(january, "phase-transfer-review", due=date(2027, 2, 14), target=date(2027, 2, 12), owner="senco")
+        )
         january.steps[-1].anchor = date(2027, 1, 4)
         september = review(session, "TR-SEP")
-        session.add(step(september, "phase-transfer-review", due=date(2027, 2, 14), target=date(2027, 2, 12),
-                         owner="senco"))
+        session.add(
+            step(september, "phase-transfer-review", due=date(2027, 2, 14), target=date(2027, 2, 12), owner="senco")
+        )
         september.steps[-1].anchor = date(2027, 9, 1)
         college = review(session, "TR-P16")  # reg 18(2): always five months before, never a warning
         session.add(step(college, "post16-move-review", due=date(2027, 4, 1), target=date(2027, 4, 1), owner="senco"))
         college.steps[-1].anchor = date(2027, 9, 1)
         march = review(session, "TR-MAR")  # on the day itself
-        session.add(step(march, "post16-transfer-review", due=date(2027, 3, 30), target=date(2027, 3, 30),
-                         owner="senco"))
+        session.add(
+            step(march, "post16-transfer-review", due=date(2027, 3, 30), target=date(2027, 3, 30), owner="senco")
+        )
         march.steps[-1].anchor = date(2027, 3, 30)
 
 
 def test_case_page_warns_when_the_transfer_is_before_the_reg_18_date(client: TestClient, db) -> None:
     seed_transfers(db)
     html = client.get("/cases/TR-JAN").text
-    assert ("<strong>Warning:</strong> The transfer on Mon 4 Jan 2027 is before the date regulation 18 sets "
-            "(Sun 14 Feb 2027): the plan must still be reviewed and amended, naming the new school or institution, "
-            "before the transfer.") in html
+    assert (
+        "<strong>Warning:</strong> The transfer on Mon 4 Jan 2027 is before the date regulation 18 sets "
+        "(Sun 14 Feb 2027): the plan must still be reviewed and amended, naming the new school or institution, "
+        "before the transfer."
+    ) in html
     step_row = html.split('id="phase-transfer-review"')[1].split("</tr>")[0]
     assert "The transfer on Mon 4 Jan 2027" in step_row  # beside its step
     assert "Warning:" not in client.get("/cases/TR-SEP").text
@@ -226,6 +294,13 @@ def test_the_meeting_join_works_on_sqlite_and_postgresql(database_url: str) -> N
             meetings = {(s.case_ref, s.instance): s.meeting_on for s in all_steps(session) if s.rule_id == DUE}
     finally:
         engine.dispose()
-    assert meetings == {("AR-A", 1): date(2026, 1, 20), ("AR-A", 2): date(2027, 1, 20), ("AR-B", 1): date(2027, 1, 10),
-                        ("AR-C", 1): date(2027, 2, 12), ("AR-D", 1): date(2027, 2, 20), ("AR-E", 1): None,
-                        ("AR-F", 1): date(2027, 3, 1), ("AR-G", 1): None}
+    assert meetings == {
+        ("AR-A", 1): date(2026, 1, 20),
+        ("AR-A", 2): date(2027, 1, 20),
+        ("AR-B", 1): date(2027, 1, 10),
+        ("AR-C", 1): date(2027, 2, 12),
+        ("AR-D", 1): date(2027, 2, 20),
+        ("AR-E", 1): None,
+        ("AR-F", 1): date(2027, 3, 1),
+        ("AR-G", 1): None,
+    }

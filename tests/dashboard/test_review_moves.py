@@ -26,10 +26,12 @@ def seed_reviews(db) -> None:
         transfer = process(TRANSFER, "EHC-0300", "Kent", kind="annual-review")
         cease = process(CEASE, "EHC-0400", "Kent", kind="annual-review")
         session.add_all([transfer, cease])
-        session.add_all([
-            step(transfer, "phase-transfer-review", due=date(2027, 2, 14), target=date(2027, 2, 12), owner="senco"),
-            step(cease, "cease-appeal-window", due=date(2027, 5, 1), target=date(2027, 4, 30), owner="senco"),
-        ])
+        session.add_all(
+            [
+                step(transfer, "phase-transfer-review", due=date(2027, 2, 14), target=date(2027, 2, 12), owner="senco"),
+                step(cease, "cease-appeal-window", due=date(2027, 5, 1), target=date(2027, 4, 30), owner="senco"),
+            ]
+        )
 
 
 def counts(db) -> tuple[int, int, int, int]:
@@ -53,8 +55,15 @@ class Recorded:
 
         self.given.append((workflow_id, change))
         with self.db.begin() as session:
-            session.add(Event(key=f"fake/{len(self.given)}", process_id=workflow_id, kind="final-plan",
-                              occurred_at=OPENED, data={}))
+            session.add(
+                Event(
+                    key=f"fake/{len(self.given)}",
+                    process_id=workflow_id,
+                    kind="final-plan",
+                    occurred_at=OPENED,
+                    data={},
+                )
+            )
         return ProcessState.model_construct(workflow_id=workflow_id)
 
 
@@ -78,15 +87,24 @@ def test_final_plan_is_offered_only_while_a_transfer_review_or_amended_plan_is_o
     assert "phase-transfer-review" not in html  # plain words, no rule ids
 
 
-@pytest.mark.parametrize("data, field, message", [
-    ({"issued_on": "2027-03-01"}, "names_setting", "or confirm that the plan already names it"),
-    ({"issued_on": "2027-03-01", "names_setting": "Northgate College", "already_named": "true"}, "names_setting",
-     "not both"),
-    ({"names_setting": "Northgate College"}, "issued_on", "Field required"),
-    ({"issued_on": "2027-03-11", "names_setting": "Northgate College"}, "issued_on",
-     "is in the future (today is 2027-03-10)"),
-    ({"issued_on": "2027-03-01", "names_setting": "N" * 81}, "names_setting", "at most 80 characters"),
-])
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        ({"issued_on": "2027-03-01"}, "names_setting", "or confirm that the plan already names it"),
+        (
+            {"issued_on": "2027-03-01", "names_setting": "Northgate College", "already_named": "true"},
+            "names_setting",
+            "not both",
+        ),
+        ({"names_setting": "Northgate College"}, "issued_on", "Field required"),
+        (
+            {"issued_on": "2027-03-11", "names_setting": "Northgate College"},
+            "issued_on",
+            "is in the future (today is 2027-03-10)",
+        ),
+        ({"issued_on": "2027-03-01", "names_setting": "N" * 81}, "names_setting", "at most 80 characters"),
+    ],
+)
 def test_final_plan_form_shows_errors_next_to_fields(client: TestClient, db, data, field, message) -> None:
     seed_reviews(db)
     before = counts(db)
@@ -106,12 +124,18 @@ def test_final_plan_through_the_api_refuses_by_field_and_by_role(client_as, db) 
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "already_named"]
     r = api_post(senco, f"/api/processes/{TRANSFER}/final-plan", {"issued_on": "2027-03-01", "named": "X"})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "named"]
-    r = api_post(senco, "/api/processes/ehc-advice-request-EHC-0042-20270111/final-plan",
-                 {"issued_on": "2027-03-01", "already_named": True})
+    r = api_post(
+        senco,
+        "/api/processes/ehc-advice-request-EHC-0042-20270111/final-plan",
+        {"issued_on": "2027-03-01", "already_named": True},
+    )
     assert r.status_code == 404  # not an annual review
     for username in ("head", "ta"):  # the SENCO records the LA's moves, as the other review moves
-        r = api_post(client_as(username), f"/api/processes/{TRANSFER}/final-plan",
-                     {"issued_on": "2027-03-01", "already_named": True})
+        r = api_post(
+            client_as(username),
+            f"/api/processes/{TRANSFER}/final-plan",
+            {"issued_on": "2027-03-01", "already_named": True},
+        )
         # leadership may not record (403); the TA has no step in this review, so it is not there for them (404)
         assert r.status_code == (403 if username == "head" else 404), (username, r.text)
     assert counts(db) == before and NoTemporal.calls == 0
@@ -126,15 +150,30 @@ def test_a_good_final_plan_reaches_the_workflow_as_the_starter_expects(make_clie
     monkeypatch.setattr(starter.review, "final_plan", fake)
     client = make_client("senco", client_factory=fake_client)
     token = csrf_of(client.get(f"/processes/{TRANSFER}/final-plan").text)
-    r = client.post(f"/processes/{TRANSFER}/final-plan", data={"csrf_token": token, "issued_on": "2027-03-01",
-                                                                "names_setting": " Northgate College ",
-                                                                "evidence": "LA-REF-7"}, follow_redirects=False)
+    r = client.post(
+        f"/processes/{TRANSFER}/final-plan",
+        data={
+            "csrf_token": token,
+            "issued_on": "2027-03-01",
+            "names_setting": " Northgate College ",
+            "evidence": "LA-REF-7",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == "/cases/EHC-0300?done=final-plan"
     r = api_post(client, f"/api/processes/{TRANSFER}/final-plan", {"issued_on": "2027-03-02", "already_named": True})
     assert r.status_code == 200, r.text
     assert fake.given == [
-        (TRANSFER, FinalPlan(issued_on=date(2027, 3, 1), names_setting="Northgate College", by="senco",
-                             evidence="LA-REF-7", recorded_by="web:senco")),  # the form: the signed-in account
+        (
+            TRANSFER,
+            FinalPlan(
+                issued_on=date(2027, 3, 1),
+                names_setting="Northgate College",
+                by="senco",
+                evidence="LA-REF-7",
+                recorded_by="web:senco",
+            ),
+        ),  # the form: the signed-in account
         (TRANSFER, FinalPlan(issued_on=date(2027, 3, 2), already_named=True, by="senco", recorded_by="api:senco")),
     ]
 
@@ -157,17 +196,23 @@ def test_appeal_is_offered_only_while_the_appeal_window_is_open_or_an_appeal_run
     assert "cease-appeal-window" not in html
 
 
-@pytest.mark.parametrize("data, field, message", [
-    ({}, "lodged_on", "give the date the appeal was lodged, or the date it was decided"),
-    ({"lodged_on": "2027-03-01", "outcome": "withdrawn"}, "outcome", "not with its lodging"),
-    ({"decided_on": "2027-03-01"}, "outcome", "say how the appeal ended"),
-    ({"lodged_on": "2027-02-01", "decided_on": "2027-03-01", "outcome": "cease-upheld"}, "decided_on",
-     "one date at a time"),
-    ({"lodged_on": "2027-03-11"}, "lodged_on", "is in the future"),
-    ({"decided_on": "2027-04-01", "outcome": "plan-maintained"}, "decided_on", "is in the future"),
-    ({"decided_on": "2027-03-01", "outcome": "won"}, "outcome", "Input should be"),
-    ({"lodged_on": "1 March"}, "lodged_on", "Input should be a valid date"),
-])
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        ({}, "lodged_on", "give the date the appeal was lodged, or the date it was decided"),
+        ({"lodged_on": "2027-03-01", "outcome": "withdrawn"}, "outcome", "not with its lodging"),
+        ({"decided_on": "2027-03-01"}, "outcome", "say how the appeal ended"),
+        (
+            {"lodged_on": "2027-02-01", "decided_on": "2027-03-01", "outcome": "cease-upheld"},
+            "decided_on",
+            "one date at a time",
+        ),
+        ({"lodged_on": "2027-03-11"}, "lodged_on", "is in the future"),
+        ({"decided_on": "2027-04-01", "outcome": "plan-maintained"}, "decided_on", "is in the future"),
+        ({"decided_on": "2027-03-01", "outcome": "won"}, "outcome", "Input should be"),
+        ({"lodged_on": "1 March"}, "lodged_on", "Input should be a valid date"),
+    ],
+)
 def test_appeal_form_shows_errors_next_to_fields(client: TestClient, db, data, field, message) -> None:
     seed_reviews(db)
     before = counts(db)
@@ -187,19 +232,31 @@ def test_appeal_through_the_api(make_client, client_as, db, monkeypatch) -> None
     assert api_post(head, f"/api/processes/{CEASE}/appeal", {"lodged_on": "2027-03-01"}).status_code == 403
     r = api_post(client_as("senco"), f"/api/processes/{CEASE}/appeal", {"decided_on": "2027-03-01"})
     assert r.status_code == 422 and r.json()["detail"] == [
-        {"loc": ["body", "outcome"], "msg": "say how the appeal ended", "type": "missing"}]  # the problem's code
+        {"loc": ["body", "outcome"], "msg": "say how the appeal ended", "type": "missing"}
+    ]  # the problem's code
     assert counts(db) == before and NoTemporal.calls == 0
 
     fake = Recorded(db, CEASE)
     monkeypatch.setattr(starter.review, "appeal", fake)
     senco = make_client("senco", client_factory=fake_client)
     assert api_post(senco, f"/api/processes/{CEASE}/appeal", {"lodged_on": "2027-03-01"}).status_code == 200
-    assert api_post(senco, f"/api/processes/{CEASE}/appeal", {"decided_on": "2027-03-09", "outcome": "withdrawn",
-                                                              "note": "parent withdrew"}).status_code == 200
+    assert (
+        api_post(
+            senco,
+            f"/api/processes/{CEASE}/appeal",
+            {"decided_on": "2027-03-09", "outcome": "withdrawn", "note": "parent withdrew"},
+        ).status_code
+        == 200
+    )
     assert [change for _, change in fake.given] == [
         AppealChange(lodged_on=date(2027, 3, 1), by="senco", recorded_by="api:senco"),
-        AppealChange(decided_on=date(2027, 3, 9), outcome="withdrawn", by="senco", note="parent withdrew",
-                     recorded_by="api:senco"),
+        AppealChange(
+            decided_on=date(2027, 3, 9),
+            outcome="withdrawn",
+            by="senco",
+            note="parent withdrew",
+            recorded_by="api:senco",
+        ),
     ]
 
 
@@ -236,19 +293,46 @@ def test_start_form_offers_a_move_between_post16_institutions(make_client, db, m
     client = make_client("senco", client_factory=fake_client)
     html = client.get("/start/annual-review").text
     assert '<option value="post16-move">from one post-16 institution to another</option>' in html
-    r = post_form(client, "/start/annual-review", {"case_ref": "EHC-0500", "la": "Kent", "plan_date": "2026-11-01",
-                                                   "owner": "senco", "transfer_on": "2027-09-01",
-                                                   "transfer_kind": "post16-move"})
+    r = post_form(
+        client,
+        "/start/annual-review",
+        {
+            "case_ref": "EHC-0500",
+            "la": "Kent",
+            "plan_date": "2026-11-01",
+            "owner": "senco",
+            "transfer_on": "2027-09-01",
+            "transfer_kind": "post16-move",
+        },
+    )
     assert r.status_code == 303, r.text
-    r = api_post(client, "/api/processes/annual-review", {"case_ref": "EHC-0501", "la": "Kent",
-                                                          "plan_date": "2026-11-01", "transfer_on": "2027-09-01",
-                                                          "transfer_kind": "post16-move"})
+    r = api_post(
+        client,
+        "/api/processes/annual-review",
+        {
+            "case_ref": "EHC-0501",
+            "la": "Kent",
+            "plan_date": "2026-11-01",
+            "transfer_on": "2027-09-01",
+            "transfer_kind": "post16-move",
+        },
+    )
     assert r.status_code == 200, r.text
     assert [(i.header.case_ref, i.transfer_kind, i.transfer_on) for i in fake.given] == [
-        ("EHC-0500", "post16-move", date(2027, 9, 1)), ("EHC-0501", "post16-move", date(2027, 9, 1))]
-    r = api_post(client, "/api/processes/annual-review", {"case_ref": "EHC-0502", "la": "Kent",
-                                                          "plan_date": "2026-11-01", "transfer_on": "2027-09-01",
-                                                          "transfer_kind": "college"})
+        ("EHC-0500", "post16-move", date(2027, 9, 1)),
+        ("EHC-0501", "post16-move", date(2027, 9, 1)),
+    ]
+    r = api_post(
+        client,
+        "/api/processes/annual-review",
+        {
+            "case_ref": "EHC-0502",
+            "la": "Kent",
+            "plan_date": "2026-11-01",
+            "transfer_on": "2027-09-01",
+            "transfer_kind": "college",
+        },
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "transfer_kind"]
 
 
@@ -261,11 +345,14 @@ def test_advice_start_form_asks_for_the_request_letter_date_in_plain_words(clien
     assert "reg 8" not in html.split('id="f-requested_on"')[0].rsplit("<label", 1)[1]
 
 
-@pytest.mark.parametrize("requested_on, message", [
-    ("2027-03-02", "is after the date the request was received (2027-03-01)"),
-    ("2027-03-31", "is after the date the request was received"),
-    ("2027-02-30", "Input should be a valid date"),
-])
+@pytest.mark.parametrize(
+    "requested_on, message",
+    [
+        ("2027-03-02", "is after the date the request was received (2027-03-01)"),
+        ("2027-03-31", "is after the date the request was received"),
+        ("2027-02-30", "Input should be a valid date"),
+    ],
+)
 def test_request_letter_date_is_checked_before_anything_starts(client: TestClient, requested_on, message) -> None:
     r = post_form(client, "/start/ehc-advice-request", ADVICE | {"requested_on": requested_on})
     assert r.status_code == 422 and message in error_for(r.text, "requested_on")

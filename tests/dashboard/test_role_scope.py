@@ -11,7 +11,7 @@ decision, every other step and its owner, and the case's whole event log."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -25,8 +25,15 @@ from tests.dashboard.seed import OPENED, d, process, seed, step
 SHARED = "annual-review-EHC-0500"  # the TA owns review-report (cycle 1 done, cycle 2 open); the SENCO the rest
 NOT_THEIRS = "EHC-0600"  # only the SENCO's steps
 # Text only the SENCO, leadership and the auditor may read: each must be on their pages and never on the TA's.
-SECRETS = ("SENCO-NOTE-ON-HER-STEP", "SENCO-REASON-ON-THE-TAS-STEP", "SENCO-MEETING-NOTE", "FACT-LA-DECISION",
-           "OUTCOME-OF-THE-REVIEW", "NOTICE-TO-THE-SENCO", "EHC-0600-NOTICE")
+SECRETS = (
+    "SENCO-NOTE-ON-HER-STEP",
+    "SENCO-REASON-ON-THE-TAS-STEP",
+    "SENCO-MEETING-NOTE",
+    "FACT-LA-DECISION",
+    "OUTCOME-OF-THE-REVIEW",
+    "NOTICE-TO-THE-SENCO",
+    "EHC-0600-NOTICE",
+)
 TAS_OWN = ("TA-OWN-EVIDENCE", "NOTICE-TO-THE-TA")
 
 
@@ -39,37 +46,106 @@ def seed_shared(db) -> None:
         review.outcome = "OUTCOME-OF-THE-REVIEW"
         other = process("ehc-advice-request-EHC-0600-20270111", NOT_THEIRS, "Kent")
         session.add_all([review, other])
-        session.add_all([
-            step(review, "review-report", due=d(-300), target=d(-301), owner="ta", status="completed",
-                 completed_on=d(-302), on_time=True, days_late=0),
-            step(review, "review-report", due=d(6), target=d(5), owner="ta", instance=2),
-            step(review, "review-notice", due=d(20), target=d(18), owner="senco", status="completed",
-                 completed_on=d(-1), on_time=True, days_late=0),
-            step(other, "ehc-advice", due=d(10), target=d(8), owner="senco"),
-        ])
+        session.add_all(
+            [
+                step(
+                    review,
+                    "review-report",
+                    due=d(-300),
+                    target=d(-301),
+                    owner="ta",
+                    status="completed",
+                    completed_on=d(-302),
+                    on_time=True,
+                    days_late=0,
+                ),
+                step(review, "review-report", due=d(6), target=d(5), owner="ta", instance=2),
+                step(
+                    review,
+                    "review-notice",
+                    due=d(20),
+                    target=d(18),
+                    owner="senco",
+                    status="completed",
+                    completed_on=d(-1),
+                    on_time=True,
+                    days_late=0,
+                ),
+                step(other, "ehc-advice", due=d(10), target=d(8), owner="senco"),
+            ]
+        )
         session.flush()
-        session.add_all([
-            Event(key=f"{SHARED}/opened", process_id=SHARED, kind="process-opened", occurred_at=OPENED, data={}),
-            Event(key=f"{SHARED}/review-report/completed", process_id=SHARED, kind="completed", occurred_at=at,
-                  rule_id="review-report", actor="ta", data={"evidence": "TA-OWN-EVIDENCE",
-                                                             "completed_on": d(-302).isoformat()}),
-            Event(key=f"{SHARED}/review-report#2/opened", process_id=SHARED, kind="step-opened", occurred_at=at,
-                  rule_id="review-report", data={"due": d(6).isoformat(), "target": d(5).isoformat()}),
-            Event(key=f"{SHARED}/review-report#2/2027-03-01", process_id=SHARED, kind="step-replanned",
-                  occurred_at=at + timedelta(hours=1), rule_id="review-report", actor="senco",
-                  data={"reason": "SENCO-REASON-ON-THE-TAS-STEP", "due": d(6).isoformat()}),
-            Event(key=f"{SHARED}/review-notice/completed", process_id=SHARED, kind="completed", occurred_at=at,
-                  rule_id="review-notice", actor="senco", data={"note": "SENCO-NOTE-ON-HER-STEP"}),
-            Event(key=f"{SHARED}/cycle-1/meeting/x", process_id=SHARED, kind="meeting-set", occurred_at=at,
-                  actor="senco", data={"note": "SENCO-MEETING-NOTE", "meeting_on": "2027-04-01"}),
-        ])
-        t = datetime(2027, 3, 9, 12, 0, tzinfo=timezone.utc)
-        for i, (recipient, subject) in enumerate([("senco", "EHC-0500 NOTICE-TO-THE-SENCO"),
-                                                  ("ta", "EHC-0500 NOTICE-TO-THE-TA"),
-                                                  ("senco", "EHC-0600-NOTICE")]):
-            session.add(Outbox(key=f"shared-{i}", kind="reminder", recipient=recipient, channel="outbox",
-                               subject=subject, body="fictional", status="kept", attempts=0, scheduled_for=t,
-                               created_at=t + timedelta(minutes=i), process_id=None))
+        session.add_all(
+            [
+                Event(key=f"{SHARED}/opened", process_id=SHARED, kind="process-opened", occurred_at=OPENED, data={}),
+                Event(
+                    key=f"{SHARED}/review-report/completed",
+                    process_id=SHARED,
+                    kind="completed",
+                    occurred_at=at,
+                    rule_id="review-report",
+                    actor="ta",
+                    data={"evidence": "TA-OWN-EVIDENCE", "completed_on": d(-302).isoformat()},
+                ),
+                Event(
+                    key=f"{SHARED}/review-report#2/opened",
+                    process_id=SHARED,
+                    kind="step-opened",
+                    occurred_at=at,
+                    rule_id="review-report",
+                    data={"due": d(6).isoformat(), "target": d(5).isoformat()},
+                ),
+                Event(
+                    key=f"{SHARED}/review-report#2/2027-03-01",
+                    process_id=SHARED,
+                    kind="step-replanned",
+                    occurred_at=at + timedelta(hours=1),
+                    rule_id="review-report",
+                    actor="senco",
+                    data={"reason": "SENCO-REASON-ON-THE-TAS-STEP", "due": d(6).isoformat()},
+                ),
+                Event(
+                    key=f"{SHARED}/review-notice/completed",
+                    process_id=SHARED,
+                    kind="completed",
+                    occurred_at=at,
+                    rule_id="review-notice",
+                    actor="senco",
+                    data={"note": "SENCO-NOTE-ON-HER-STEP"},
+                ),
+                Event(
+                    key=f"{SHARED}/cycle-1/meeting/x",
+                    process_id=SHARED,
+                    kind="meeting-set",
+                    occurred_at=at,
+                    actor="senco",
+                    data={"note": "SENCO-MEETING-NOTE", "meeting_on": "2027-04-01"},
+                ),
+            ]
+        )
+        t = datetime(2027, 3, 9, 12, 0, tzinfo=UTC)
+        for i, (recipient, subject) in enumerate(
+            [
+                ("senco", "EHC-0500 NOTICE-TO-THE-SENCO"),
+                ("ta", "EHC-0500 NOTICE-TO-THE-TA"),
+                ("senco", "EHC-0600-NOTICE"),
+            ]
+        ):
+            session.add(
+                Outbox(
+                    key=f"shared-{i}",
+                    kind="reminder",
+                    recipient=recipient,
+                    channel="outbox",
+                    subject=subject,
+                    body="fictional",
+                    status="kept",
+                    attempts=0,
+                    scheduled_for=t,
+                    created_at=t + timedelta(minutes=i),
+                    process_id=None,
+                )
+            )
 
 
 @pytest.fixture
@@ -93,8 +169,15 @@ def test_staff_see_only_their_steps_of_a_case_on_the_page(client_as, shared) -> 
 @pytest.mark.parametrize("username", ["senco", "head", "auditor"])
 def test_the_senco_leadership_and_the_auditor_see_the_whole_case(client_as, shared, username) -> None:
     html = client_as(username).get("/cases/EHC-0500").text
-    for text in ("SENCO-NOTE-ON-HER-STEP", "SENCO-REASON-ON-THE-TAS-STEP", "SENCO-MEETING-NOTE", "TA-OWN-EVIDENCE",
-                 "OUTCOME-OF-THE-REVIEW", "review-notice", "Owner: senco"):
+    for text in (
+        "SENCO-NOTE-ON-HER-STEP",
+        "SENCO-REASON-ON-THE-TAS-STEP",
+        "SENCO-MEETING-NOTE",
+        "TA-OWN-EVIDENCE",
+        "OUTCOME-OF-THE-REVIEW",
+        "review-notice",
+        "Owner: senco",
+    ):
         assert text in html, (username, text)
     case = client_as(username).get("/api/cases/EHC-0500").json()["processes"][0]
     assert case["owner"] == "senco" and case["facts"]["decision"] == "FACT-LA-DECISION"
@@ -107,8 +190,10 @@ def test_staff_get_only_their_steps_of_a_case_from_the_api(client_as, shared) ->
     [case] = body["processes"]
     assert case["workflow_id"] == SHARED and case["la"] == "Kent" and case["process"] == "annual-review"
     assert case["owner"] is None and case["outcome"] is None and case["facts"] is None  # not "none": not theirs
-    assert [(s["rule_id"], s["instance"], s["owner"]) for s in case["steps"]] == [("review-report", 1, "ta"),
-                                                                                   ("review-report", 2, "ta")]
+    assert [(s["rule_id"], s["instance"], s["owner"]) for s in case["steps"]] == [
+        ("review-report", 1, "ta"),
+        ("review-report", 2, "ta"),
+    ]
     assert case["steps"][1]["title"] == "Annual review report to everyone invited"
     assert [e["kind"] for e in case["events"]] == ["completed", "step-opened", "step-replanned"]
     replanned = case["events"][2]
@@ -139,8 +224,10 @@ def test_staff_get_404_for_the_record_forms_of_a_process_with_none_of_their_step
 def test_steps_lists_and_filters_are_staff_own(client_as, shared) -> None:
     ta = client_as("ta")
     steps = ta.get("/api/steps").json()["steps"]
-    assert {(s["case_ref"], s["rule_id"], s["owner"]) for s in steps} == {("EHC-0007", "review-report", "ta"),
-                                                                          ("EHC-0500", "review-report", "ta")}
+    assert {(s["case_ref"], s["rule_id"], s["owner"]) for s in steps} == {
+        ("EHC-0007", "review-report", "ta"),
+        ("EHC-0500", "review-report", "ta"),
+    }
     assert ta.get("/api/steps?owner=senco").json()["steps"] == []
     html = ta.get("/").text
     assert '<option value="senco"' not in html and "EHC-0600" not in html and "EHC-0042" not in html
@@ -157,9 +244,20 @@ def test_the_outbox_is_staff_own_on_the_page_and_the_api(client_as, shared) -> N
     assert "NOTICE-TO-THE-SENCO" in everyone and "NOTICE-TO-THE-TA" in everyone
 
 
-@pytest.mark.parametrize("path", ["/steps.csv", "/api/steps.csv", "/compliance", "/api/compliance", "/audit",
-                                  "/api/audit", f"/api/processes/{SHARED}/history", f"/api/processes/{SHARED}/replay",
-                                  f"/cases/EHC-0500/processes/{SHARED}/history.json"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/steps.csv",
+        "/api/steps.csv",
+        "/compliance",
+        "/api/compliance",
+        "/audit",
+        "/api/audit",
+        f"/api/processes/{SHARED}/history",
+        f"/api/processes/{SHARED}/replay",
+        f"/cases/EHC-0500/processes/{SHARED}/history.json",
+    ],
+)
 def test_exports_reports_and_the_audit_stay_closed_to_staff(client_as, shared, path) -> None:
     assert client_as("ta").get(path).status_code == 403
 
@@ -194,6 +292,9 @@ def test_one_place_decides_what_a_role_sees() -> None:
 
     import dashboard
 
-    readers = [p.name for p in Path(dashboard.__file__).parent.glob("*.py")
-               if "sees_all" in p.read_text() and p.name not in ("auth.py", "scope.py")]
+    readers = [
+        p.name
+        for p in Path(dashboard.__file__).parent.glob("*.py")
+        if "sees_all" in p.read_text() and p.name not in ("auth.py", "scope.py")
+    ]
     assert readers == [], f"these modules decide what a role sees themselves: {readers}"

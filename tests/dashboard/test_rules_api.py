@@ -17,13 +17,16 @@ def test_rules_lists_every_version_with_its_basis(make_client) -> None:
     assert [r["fixed_day"] for r in rules if r["id"] == "post16-transfer-review"] == [[5, 30], [3, 30], [3, 30]]
 
 
-@pytest.mark.parametrize(("query", "due", "target"), [
-    ("rule=review-notice&from=2026-11-04", "2026-10-20", "2026-10-20"),
-    ("rule=review-notice&from=2026-11-04&reading=inclusive", "2026-10-21", "2026-10-21"),
-    ("rule=phase-transfer-meeting-by&from=2027-09-01", "2026-11-22", "2026-11-20"),
-    ("rule=phase-transfer-meeting-by&from=2027-09-01&post16=true", "2027-01-05", "2027-01-05"),
-    ("rule=ehc-final-plan&from=2027-03-01", "2027-07-19", "2027-07-19"),  # the LA's: no school closure moves it
-])
+@pytest.mark.parametrize(
+    ("query", "due", "target"),
+    [
+        ("rule=review-notice&from=2026-11-04", "2026-10-20", "2026-10-20"),
+        ("rule=review-notice&from=2026-11-04&reading=inclusive", "2026-10-21", "2026-10-21"),
+        ("rule=phase-transfer-meeting-by&from=2027-09-01", "2026-11-22", "2026-11-20"),
+        ("rule=phase-transfer-meeting-by&from=2027-09-01&post16=true", "2027-01-05", "2027-01-05"),
+        ("rule=ehc-final-plan&from=2027-03-01", "2027-07-19", "2027-07-19"),  # the LA's: no school closure moves it
+    ],
+)
 def test_deadline_computes_as_the_cli_does(make_client, query, due, target) -> None:
     response = make_client("ta").get(f"/api/deadline?{query}")
     assert response.status_code == 200, response.text
@@ -36,12 +39,15 @@ def test_a_transfer_before_the_reg_18_date_comes_with_its_warning(make_client) -
     assert body["warning"].startswith("The transfer on Mon 4 Jan 2027 is before the date regulation 18 sets (Sun 14")
 
 
-@pytest.mark.parametrize(("query", "field", "message"), [
-    ("rule=no-such-rule&from=2026-02-02", "rule", "unknown rule 'no-such-rule'"),
-    ("rule=ehc-advice&from=2010-01-04", "from", "not in force"),
-    ("rule=ehc-advice&from=2026-02-02&post16=true", "post16", "only for a planning date derived"),
-    ("rule=phase-transfer-meeting-by&from=2027-09-01&la=Narnia", "la", "no LA named 'Narnia'"),
-])
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("rule=no-such-rule&from=2026-02-02", "rule", "unknown rule 'no-such-rule'"),
+        ("rule=ehc-advice&from=2010-01-04", "from", "not in force"),
+        ("rule=ehc-advice&from=2026-02-02&post16=true", "post16", "only for a planning date derived"),
+        ("rule=phase-transfer-meeting-by&from=2027-09-01&la=Narnia", "la", "no LA named 'Narnia'"),
+    ],
+)
 def test_bad_input_is_a_422_naming_the_parameter(make_client, query, field, message) -> None:
     response = make_client("senco").get(f"/api/deadline?{query}")
     assert response.status_code == 422
@@ -49,7 +55,14 @@ def test_bad_input_is_a_422_naming_the_parameter(make_client, query, field, mess
     assert error["loc"] == ["query", field] and message in error["msg"]
 
 
-@pytest.mark.parametrize("query", ["rule=ehc-advice&from=2026-02-30", "rule=ehc-advice", "from=2026-02-02",
-                                   "rule=review-notice&from=2026-11-04&reading=loose"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "rule=ehc-advice&from=2026-02-30",
+        "rule=ehc-advice",
+        "from=2026-02-02",
+        "rule=review-notice&from=2026-11-04&reading=loose",
+    ],
+)
 def test_malformed_queries_are_refused_by_the_schema(make_client, query) -> None:
     assert make_client("senco").get(f"/api/deadline?{query}").status_code == 422

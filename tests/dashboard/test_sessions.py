@@ -27,11 +27,17 @@ COOKIE = "sendclock_session"
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(var_dir=tmp_path, database_url=database_url,
-                    staff={"senco": StaffMember(name="Alex Example (SENCO)", role="senco"),
-                           "head": StaffMember(name="Jo Example (Head)", role="head"),
-                           "ta": StaffMember(name="Sam Example (TA)", role="staff")},
-                    temporal={"ui_url": "http://127.0.0.1:8233/"}, security={"payload_keys": [entry("k1")]})
+    return Settings(
+        var_dir=tmp_path,
+        database_url=database_url,
+        staff={
+            "senco": StaffMember(name="Alex Example (SENCO)", role="senco"),
+            "head": StaffMember(name="Jo Example (Head)", role="head"),
+            "ta": StaffMember(name="Sam Example (TA)", role="staff"),
+        },
+        temporal={"ui_url": "http://127.0.0.1:8233/"},
+        security={"payload_keys": [entry("k1")]},
+    )
 
 
 @pytest.fixture
@@ -72,14 +78,16 @@ def assert_signed_out(client: TestClient, encrypted: str | None = None) -> None:
 def sessions_of(db, username: str) -> list[WebSession]:
     with db() as session:
         account = account_by_username(session, username)
-        return list(session.scalars(select(WebSession).where(WebSession.account_id == account.id)
-                                    .order_by(WebSession.id)))
+        return list(
+            session.scalars(select(WebSession).where(WebSession.account_id == account.id).order_by(WebSession.id))
+        )
 
 
 def test_a_copied_cookie_stops_working_at_sign_out(browser, make_client, clock) -> None:
     client = browser("senco")
-    encrypted = client.post("/codec/encode", content=body("Fictional Pupil, DOB 2015-03-14"),
-                            headers={"Content-Type": "application/json"}).text
+    encrypted = client.post(
+        "/codec/encode", content=body("Fictional Pupil, DOB 2015-03-14"), headers={"Content-Type": "application/json"}
+    ).text
     thief = copy_of(client, make_client, clock)
     assert thief.get("/api/me").status_code == 200  # while the session is live, a copy works: that is a cookie
     assert decode(thief, encrypted).status_code == 200
@@ -153,8 +161,15 @@ def test_a_new_sign_in_ends_nothing_else(browser, make_client, clock) -> None:
 
 def change_password(client: TestClient, current: str, new: str, again: str | None = None):
     token = csrf_of(client.get("/account/password").text)
-    return client.post("/account/password", data={"csrf_token": token, "current_password": current,
-                                                  "new_password": new, "new_password_again": again or new})
+    return client.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": current,
+            "new_password": new,
+            "new_password_again": again or new,
+        },
+    )
 
 
 def test_changing_the_password_ends_the_other_sessions_and_keeps_this_one(browser, make_client, db, clock) -> None:
@@ -170,8 +185,9 @@ def test_changing_the_password_ends_the_other_sessions_and_keeps_this_one(browse
     assert "the password of this account was changed" in elsewhere.get("/").text
     sign_in(browser(), "senco", "a brand new passphrase")
     other = browser()
-    refused = other.post("/login", data={"username": "senco", "password": PASSWORD,
-                                         "csrf_token": csrf_of(other.get("/login").text)})
+    refused = other.post(
+        "/login", data={"username": "senco", "password": PASSWORD, "csrf_token": csrf_of(other.get("/login").text)}
+    )
     assert refused.status_code == 401
     with db() as session:
         logged = session.scalars(select(SignInEvent).where(SignInEvent.outcome == "password-changed")).all()
@@ -186,9 +202,15 @@ def test_changing_the_password_checks_the_current_one_and_the_new_one(browser) -
     assert short.status_code == 422 and "Use at least 10 characters." in short.text
     differ = change_password(client, PASSWORD, "a brand new passphrase", "another new passphrase")
     assert differ.status_code == 422 and "The two new passwords are not the same." in differ.text
-    forged = client.post("/account/password", data={"csrf_token": "forged", "current_password": PASSWORD,
-                                                     "new_password": "a brand new passphrase",
-                                                     "new_password_again": "a brand new passphrase"})
+    forged = client.post(
+        "/account/password",
+        data={
+            "csrf_token": "forged",
+            "current_password": PASSWORD,
+            "new_password": "a brand new passphrase",
+            "new_password_again": "a brand new passphrase",
+        },
+    )
     assert forged.status_code == 403
     assert PASSWORD not in wrong.text and "a brand new passphrase" not in wrong.text  # never echoed
     assert client.get("/api/me").status_code == 200  # nothing changed
@@ -219,8 +241,7 @@ def test_a_disabled_account_is_out_at_once_and_its_sessions_stay_ended(browser, 
 def test_api_keys_have_no_session_and_keep_working(browser, db) -> None:
     secret = new_token()
     with db.begin() as session:
-        add_token(session, digest=token_digest(secret), kind="api",
-                  account_id=account_by_username(session, "senco").id)
+        add_token(session, digest=token_digest(secret), kind="api", account_id=account_by_username(session, "senco").id)
     client = browser("senco")
     sign_out(client)
     key = browser()
@@ -233,5 +254,7 @@ def test_sign_in_and_sign_out_are_in_the_sign_in_log(browser, db) -> None:
     sign_out(client)
     with db() as session:
         events = session.scalars(select(SignInEvent).order_by(SignInEvent.id)).all()
-    assert [(e.outcome, e.username, e.client) for e in events] == [("signed-in", "senco", "testclient"),
-                                                                   ("signed-out", "senco", "testclient")]
+    assert [(e.outcome, e.username, e.client) for e in events] == [
+        ("signed-in", "senco", "testclient"),
+        ("signed-out", "senco", "testclient"),
+    ]

@@ -32,8 +32,14 @@ def clock() -> Clock:
 
 @pytest.fixture
 def app(settings, db, today, clock) -> FastAPI:
-    return create_app(settings, sessionmaker=db, today=lambda: today, client_factory=NoTemporal(), now=clock,
-                      web_settings=WebSettings(session_secret="s" * 40))
+    return create_app(
+        settings,
+        sessionmaker=db,
+        today=lambda: today,
+        client_factory=NoTemporal(),
+        now=clock,
+        web_settings=WebSettings(session_secret="s" * 40),
+    )
 
 
 @pytest.fixture
@@ -54,8 +60,9 @@ def machine(app) -> Callable[[str], TestClient]:
 
 def attempt(client: TestClient, username: str, password: str):
     token = csrf_of(client.get("/login").text)
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": token},
-                       follow_redirects=False)
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}, follow_redirects=False
+    )
 
 
 def log_of(db) -> list[SignInEvent]:
@@ -91,14 +98,23 @@ def test_a_throttled_attempt_is_429_with_retry_after_and_a_sentence(machine) -> 
         attempt(client, "senco", WRONG)
     refused = attempt(client, "senco", PASSWORD)
     assert refused.status_code == 429 and refused.headers["retry-after"] == "30"
-    assert ("Too many failed sign-in attempts for this user name. Please wait 30 seconds before you try again."
-            in refused.text)
+    assert (
+        "Too many failed sign-in attempts for this user name. Please wait 30 seconds before you try again."
+        in refused.text
+    )
 
 
 def test_delays_double_with_each_further_failure_up_to_the_cap(settings, db, today, clock) -> None:
-    app = create_app(settings, sessionmaker=db, today=lambda: today, client_factory=NoTemporal(), now=clock,
-                     web_settings=WebSettings(session_secret="s" * 40, sign_in_attempts=3, sign_in_delay_seconds=30,
-                                              sign_in_max_delay_seconds=200))
+    app = create_app(
+        settings,
+        sessionmaker=db,
+        today=lambda: today,
+        client_factory=NoTemporal(),
+        now=clock,
+        web_settings=WebSettings(
+            session_secret="s" * 40, sign_in_attempts=3, sign_in_delay_seconds=30, sign_in_max_delay_seconds=200
+        ),
+    )
     with TestClient(app, client=(ELSEWHERE, 1)) as client:
         for _ in range(3):
             assert attempt(client, "senco", WRONG).status_code == 401

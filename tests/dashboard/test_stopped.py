@@ -4,10 +4,9 @@ API's rows saying so. Staff see it only when a step of it is theirs."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from store.reconcile import record_stopped
-
 from tests.dashboard.seed import seed
 
 MEDWAY = "annual-review-EHC-0007"  # the TA owns one of its steps
@@ -16,9 +15,17 @@ KENT = "ehc-advice-request-EHC-0042-20270111"  # none of the TA's
 
 def stop(db, workflow_id: str) -> None:
     with db.begin() as session:
-        record_stopped(session.connection(), workflow_id, found_at=datetime(2027, 3, 10, 9, 5, tzinfo=timezone.utc),
-                       temporal_status="terminated", run_id="run-1", closed_at=None, reason="tidying up",
-                       identity="temporal-ui", sentence='terminated in Temporal (reason: "tidying up"; by temporal-ui)')
+        record_stopped(
+            session.connection(),
+            workflow_id,
+            found_at=datetime(2027, 3, 10, 9, 5, tzinfo=UTC),
+            temporal_status="terminated",
+            run_id="run-1",
+            closed_at=None,
+            reason="tidying up",
+            identity="temporal-ui",
+            sentence='terminated in Temporal (reason: "tidying up"; by temporal-ui)',
+        )
 
 
 def test_the_senco_sees_a_stopped_process_first_with_how_to_resume_it(db, client):
@@ -63,10 +70,14 @@ def test_a_closed_process_running_again_after_a_reset_is_flagged_on_its_case_pag
     seed(db)
     surrey = "ehc-advice-request-EHC-0100-20270111"  # completed
     with db.begin() as session:
-        record_reopened(session.connection(), surrey, found_at=datetime(2027, 3, 10, 9, 5, tzinfo=timezone.utc),
-                        run_id="run-2", reset_at=None,
-                        sentence="was closed (completed) but runs again in Temporal after a reset on Wed 10 Mar 2027 "
-                                 "at 09:01")
+        record_reopened(
+            session.connection(),
+            surrey,
+            found_at=datetime(2027, 3, 10, 9, 5, tzinfo=UTC),
+            run_id="run-2",
+            reset_at=None,
+            sentence="was closed (completed) but runs again in Temporal after a reset on Wed 10 Mar 2027 at 09:01",
+        )
     case = client.get("/cases/EHC-0100").text
     assert "History rewritten in Temporal." in case and "runs again in Temporal after a reset on" in case
     assert "lists what the reset removed" in case

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,10 +26,15 @@ MOMENT = r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(var_dir=tmp_path, database_url=database_url,
-                    staff={"senco": StaffMember(name="Alex Example (SENCO)", role="senco"),
-                           "head": StaffMember(name="Jo Example (Head)", role="head"),
-                           "ta": StaffMember(name="Sam Example (TA)", role="staff")})
+    return Settings(
+        var_dir=tmp_path,
+        database_url=database_url,
+        staff={
+            "senco": StaffMember(name="Alex Example (SENCO)", role="senco"),
+            "head": StaffMember(name="Jo Example (Head)", role="head"),
+            "ta": StaffMember(name="Sam Example (TA)", role="staff"),
+        },
+    )
 
 
 @pytest.fixture
@@ -57,7 +62,7 @@ def test_sessions_lists_live_sessions_in_london_time_without_their_ids(make_clie
     assert len(lines) == 2 and all(len(re.findall(MOMENT, line)) == 3 for line in lines)
     with db() as session:
         rows = session.scalars(select(WebSession).order_by(WebSession.id)).all()
-    for client, row, line in zip((first, second), rows, lines):
+    for client, row, line in zip((first, second), rows, lines, strict=False):
         sid = client.app.state.web.codec.loads(client.cookies.get(COOKIE))["sid"]
         assert sid not in result.output and row.digest not in result.output
         london = row.created_at.astimezone(ZoneInfo("Europe/London"))
@@ -68,7 +73,7 @@ def test_sessions_lists_live_sessions_in_london_time_without_their_ids(make_clie
 
 def test_idle_and_ended_sessions_are_not_listed(make_client, sendclock, monkeypatch) -> None:
     make_client("senco")
-    later = datetime.now(timezone.utc) + timedelta(minutes=31)
+    later = datetime.now(UTC) + timedelta(minutes=31)
     monkeypatch.setattr("store.accounts_queries.now_utc", lambda: later)
     assert sendclock("user", "sessions", "senco").output == "senco has no live session.\n"
 
@@ -96,17 +101,21 @@ def test_user_password_resets_the_password_and_ends_every_session(make_client, s
     assert copied.get("/api/me").status_code == 200  # a refused password changes nothing
     result = sendclock("user", "password", "senco", "--password-stdin", input="a brand new passphrase\n")
     assert result.exit_code == 0, result.output
-    assert result.output == ("Password of senco changed; 1 session ended: senco signs in again with the new "
-                             "password.\n")
+    assert result.output == (
+        "Password of senco changed; 1 session ended: senco signs in again with the new password.\n"
+    )
     assert "a brand new passphrase" not in result.output
     assert copied.get("/api/me").status_code == 401 and client.get("/api/me").status_code == 401
     assert "the password of this account was changed" in client.get("/").text
     sign_in(make_client(), "senco", "a brand new passphrase")
     old = make_client()
-    assert old.post("/login", data={"username": "senco", "password": PASSWORD,
-                                    "csrf_token": csrf_of(old.get("/login").text)}).status_code == 401
-    assert sendclock("user", "password", "nobody", "--password-stdin", input="a brand new passphrase\n"
-                     ).exit_code == 2
+    assert (
+        old.post(
+            "/login", data={"username": "senco", "password": PASSWORD, "csrf_token": csrf_of(old.get("/login").text)}
+        ).status_code
+        == 401
+    )
+    assert sendclock("user", "password", "nobody", "--password-stdin", input="a brand new passphrase\n").exit_code == 2
 
 
 def test_user_password_asks_twice_with_a_hidden_prompt(make_client, sendclock) -> None:
@@ -128,8 +137,10 @@ def test_disabling_an_account_ends_its_sessions(make_client, sendclock) -> None:
 
 def test_sign_ins_prints_the_log(make_client, sendclock) -> None:
     client = make_client()
-    client.post("/login", data={"username": "senco", "password": "not the password",
-                                "csrf_token": csrf_of(client.get("/login").text)})
+    client.post(
+        "/login",
+        data={"username": "senco", "password": "not the password", "csrf_token": csrf_of(client.get("/login").text)},
+    )
     sign_in(client, "senco")
     result = sendclock("user", "sign-ins", "senco")
     assert result.exit_code == 0, result.output

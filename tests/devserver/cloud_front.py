@@ -51,7 +51,8 @@ class CloudFront:
         def serve() -> None:
             asyncio.set_event_loop(self._loop)
             self._server = self._loop.run_until_complete(
-                asyncio.start_server(self._connection, "127.0.0.1", 0, ssl=self._context()))
+                asyncio.start_server(self._connection, "127.0.0.1", 0, ssl=self._context())
+            )
             self.address = f"127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
             ready.set()
             self._loop.run_forever()
@@ -63,6 +64,7 @@ class CloudFront:
 
     def stop(self) -> None:
         """Close the listener and every connection, and end the thread."""
+
         async def shut() -> None:
             self._server.close()
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
@@ -90,8 +92,13 @@ class CloudFront:
         for event in connection.receive_data(data):
             if isinstance(event, h2.events.RequestReceived):
                 headers = dict(event.headers)
-                requests.append(Seen(headers.get(":path", ""),
-                                     headers.get("authorization") == f"Bearer {self.api_key}", event.stream_id))
+                requests.append(
+                    Seen(
+                        headers.get(":path", ""),
+                        headers.get("authorization") == f"Bearer {self.api_key}",
+                        event.stream_id,
+                    )
+                )
             elif isinstance(event, h2.events.DataReceived):  # keep the flow-control windows open
                 connection.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
             elif isinstance(event, h2.events.StreamEnded) and passive:
@@ -121,8 +128,9 @@ class CloudFront:
             upstream_reader, upstream_writer = await asyncio.open_connection(host, int(port))
             upstream_writer.write(first)
             try:
-                await asyncio.gather(self._to_server(reader, client_reader, upstream_writer),
-                                     _pipe(upstream_reader, client_writer))
+                await asyncio.gather(
+                    self._to_server(reader, client_reader, upstream_writer), _pipe(upstream_reader, client_writer)
+                )
             finally:
                 upstream_writer.close()
         except (ConnectionError, ssl.SSLError, h2.exceptions.ProtocolError):
@@ -130,8 +138,12 @@ class CloudFront:
         finally:
             client_writer.close()
 
-    async def _to_server(self, reader: h2.connection.H2Connection, client_reader: asyncio.StreamReader,
-                         upstream_writer: asyncio.StreamWriter) -> None:
+    async def _to_server(
+        self,
+        reader: h2.connection.H2Connection,
+        client_reader: asyncio.StreamReader,
+        upstream_writer: asyncio.StreamWriter,
+    ) -> None:
         try:
             while data := await client_reader.read(65536):
                 requests = self._read(reader, data, passive=True)
@@ -143,8 +155,9 @@ class CloudFront:
         finally:
             upstream_writer.close()  # the server's side ends too, and with it _pipe
 
-    async def _refuse(self, first: bytes, client_reader: asyncio.StreamReader,
-                      client_writer: asyncio.StreamWriter) -> None:
+    async def _refuse(
+        self, first: bytes, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
+    ) -> None:
         """Answer every request on this connection as the Cloud answers a missing or wrong key, until the client
         hangs up: a trailers-only gRPC response with status 16 (UNAUTHENTICATED). `first` is what the client sent so
         far (its requests are already in `seen`)."""
@@ -153,9 +166,16 @@ class CloudFront:
         streams = [request.stream_id for request in self._read(answer, first)]
         while True:
             for stream_id in streams:
-                answer.send_headers(stream_id, [(":status", "200"), ("content-type", "application/grpc"),
-                                                ("grpc-status", "16"), ("grpc-message", UNAUTHORIZED)],
-                                    end_stream=True)
+                answer.send_headers(
+                    stream_id,
+                    [
+                        (":status", "200"),
+                        ("content-type", "application/grpc"),
+                        ("grpc-status", "16"),
+                        ("grpc-message", UNAUTHORIZED),
+                    ],
+                    end_stream=True,
+                )
             client_writer.write(answer.data_to_send())
             await client_writer.drain()
             data = await client_reader.read(65536)
@@ -178,9 +198,12 @@ async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> Non
 def cloud_env(stack_env: dict[str, str], front: CloudFront, tmp_path: Path, api_key: str | None) -> dict[str, str]:
     """SENDCLOCK_* for a process that reaches Temporal through `front`, as through Temporal Cloud."""
     front.ca.cert_pem.write_to_path(str(tmp_path / "cloud-ca.pem"))
-    env = dict(stack_env, SENDCLOCK_TEMPORAL__ADDRESS=front.address,
-               SENDCLOCK_TEMPORAL__TLS_SERVER_ROOT_CA=str(tmp_path / "cloud-ca.pem"),
-               SENDCLOCK_TEMPORAL__TLS_SERVER_NAME=SERVER_NAME)
+    env = dict(
+        stack_env,
+        SENDCLOCK_TEMPORAL__ADDRESS=front.address,
+        SENDCLOCK_TEMPORAL__TLS_SERVER_ROOT_CA=str(tmp_path / "cloud-ca.pem"),
+        SENDCLOCK_TEMPORAL__TLS_SERVER_NAME=SERVER_NAME,
+    )
     if api_key is not None:
         env["SENDCLOCK_TEMPORAL__API_KEY"] = api_key
     return env

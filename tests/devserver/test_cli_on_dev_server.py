@@ -4,33 +4,56 @@ restarted, the advice is recorded as sent. The CLI runs as a separate process, a
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from statutory.clock import local_date
-from workflows.ehc_advice import EhcAdviceRequest
-
 from tests.devserver.conftest import sendclock
+from workflows.ehc_advice import EhcAdviceRequest
 
 pytestmark = pytest.mark.devserver
 
 
 async def test_start_list_crash_restart_and_record_sent(devserver, stack_env, worker_process):
-    today = local_date(datetime.now(timezone.utc))
+    today = local_date(datetime.now(UTC))
     received = today - timedelta(days=3)
     assert sendclock(stack_env, "db", "upgrade").returncode == 0
     worker_process.start()
 
-    started = sendclock(stack_env, "advice", "start", "--case", "EHC-0101", "--la", "Kent",
-                        "--received", received.isoformat(), "--owner", "senco", "--json")
+    started = sendclock(
+        stack_env,
+        "advice",
+        "start",
+        "--case",
+        "EHC-0101",
+        "--la",
+        "Kent",
+        "--received",
+        received.isoformat(),
+        "--owner",
+        "senco",
+        "--json",
+    )
     assert started.returncode == 0, started.stderr
     first = json.loads(started.stdout)
     assert first["created"] is True and first["due"] == (received + timedelta(weeks=6)).isoformat()
     assert first["workflow_id"] == f"ehc-advice-request-EHC-0101-{received:%Y%m%d}"
 
-    again = sendclock(stack_env, "advice", "start", "--case", "EHC-0101", "--la", "Kent",
-                      "--received", received.isoformat(), "--owner", "senco", "--json")
+    again = sendclock(
+        stack_env,
+        "advice",
+        "start",
+        "--case",
+        "EHC-0101",
+        "--la",
+        "Kent",
+        "--received",
+        received.isoformat(),
+        "--owner",
+        "senco",
+        "--json",
+    )
     assert again.returncode == 0 and json.loads(again.stdout)["created"] is False
     assert json.loads(again.stdout)["workflow_id"] == first["workflow_id"]
 
@@ -55,17 +78,42 @@ async def test_start_list_crash_restart_and_record_sent(devserver, stack_env, wo
     # Nothing left open for that case; an unknown case is a clear error.
     missing = sendclock(stack_env, "advice", "sent", "--case", "EHC-0101", "--date", today.isoformat())
     assert missing.returncode == 2 and "no open EHC advice request for case 'EHC-0101'" in missing.stderr
-    future = sendclock(stack_env, "advice", "start", "--case", "EHC-0102", "--la", "Kent",
-                       "--received", received.isoformat(), "--owner", "nobody")
+    future = sendclock(
+        stack_env,
+        "advice",
+        "start",
+        "--case",
+        "EHC-0102",
+        "--la",
+        "Kent",
+        "--received",
+        received.isoformat(),
+        "--owner",
+        "nobody",
+    )
     assert future.returncode == 2 and "--owner: no staff member with id 'nobody'" in future.stderr
 
 
 async def test_future_date_rejected_by_the_workflow(devserver, stack_env, worker_process):
-    today = local_date(datetime.now(timezone.utc))
+    today = local_date(datetime.now(UTC))
     assert sendclock(stack_env, "db", "upgrade").returncode == 0
     worker_process.start()
-    assert sendclock(stack_env, "advice", "start", "--case", "EHC-0103", "--la", "Surrey",
-                     "--received", today.isoformat(), "--owner", "head").returncode == 0
+    assert (
+        sendclock(
+            stack_env,
+            "advice",
+            "start",
+            "--case",
+            "EHC-0103",
+            "--la",
+            "Surrey",
+            "--received",
+            today.isoformat(),
+            "--owner",
+            "head",
+        ).returncode
+        == 0
+    )
     tomorrow = (today + timedelta(days=1)).isoformat()
     result = sendclock(stack_env, "advice", "sent", "--case", "EHC-0103", "--date", tomorrow)
     assert result.returncode == 2 and f"--date: {tomorrow} is in the future" in result.stderr
@@ -74,6 +122,7 @@ async def test_future_date_rejected_by_the_workflow(devserver, stack_env, worker
 
 def test_unreachable_temporal_is_a_clear_error(stack_env):
     env = dict(stack_env, SENDCLOCK_TEMPORAL__ADDRESS="127.0.0.1:1")
-    result = sendclock(env, "advice", "start", "--case", "EHC-0104", "--la", "Kent", "--received", "2026-01-05",
-                       "--owner", "senco")
+    result = sendclock(
+        env, "advice", "start", "--case", "EHC-0104", "--la", "Kent", "--received", "2026-01-05", "--owner", "senco"
+    )
     assert result.returncode == 1 and "cannot reach Temporal" in result.stderr

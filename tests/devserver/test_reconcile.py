@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, select
@@ -15,7 +15,6 @@ from temporalio.client import WorkflowExecutionStatus
 
 from statutory.clock import local_date
 from store.models import Event, Outbox, Process
-
 from tests.devserver.conftest import sendclock
 
 pytestmark = pytest.mark.devserver
@@ -38,10 +37,22 @@ async def test_a_terminated_process_is_found_reported_and_resumed(devserver, sta
     worker_process.env = env
     assert sendclock(env, "db", "upgrade").returncode == 0
     worker_process.start()
-    today = local_date(datetime.now(timezone.utc))
+    today = local_date(datetime.now(UTC))
     received = today - timedelta(days=3)
-    started = sendclock(env, "advice", "start", "--case", "EHC-R0201", "--la", "Kent", "--received",
-                        received.isoformat(), "--owner", "senco", "--json")
+    started = sendclock(
+        env,
+        "advice",
+        "start",
+        "--case",
+        "EHC-R0201",
+        "--la",
+        "Kent",
+        "--received",
+        received.isoformat(),
+        "--owner",
+        "senco",
+        "--json",
+    )
     assert started.returncode == 0, started.stderr
     workflow_id = json.loads(started.stdout)["workflow_id"]
     client = devserver.client
@@ -71,8 +82,9 @@ async def test_a_terminated_process_is_found_reported_and_resumed(devserver, sta
     assert "EHC-R0201: Stopped outside sendclock: terminated in Temporal" in verified.stdout, verified.stdout
 
     with Session(engine) as session:
-        [event] = session.scalars(select(Event).where(Event.process_id == workflow_id,
-                                                      Event.kind == "process-stopped-outside"))
+        [event] = session.scalars(
+            select(Event).where(Event.process_id == workflow_id, Event.kind == "process-stopped-outside")
+        )
         assert event.data["temporal_status"] == "terminated" and event.data["reason"] == "tidying up old workflows"
         assert event.hash is not None  # in the audit chain
         notices = list(session.scalars(select(Outbox).where(Outbox.kind == "stopped")))
@@ -120,9 +132,21 @@ async def test_a_reset_outside_sendclock_is_named_by_audit_verify(devserver, sta
 
     assert sendclock(stack_env, "db", "upgrade").returncode == 0
     worker_process.start()
-    received = local_date(datetime.now(timezone.utc)) - timedelta(days=1)
-    started = sendclock(stack_env, "advice", "start", "--case", "EHC-R0202", "--la", "Kent", "--received",
-                        received.isoformat(), "--owner", "senco", "--json")
+    received = local_date(datetime.now(UTC)) - timedelta(days=1)
+    started = sendclock(
+        stack_env,
+        "advice",
+        "start",
+        "--case",
+        "EHC-R0202",
+        "--la",
+        "Kent",
+        "--received",
+        received.isoformat(),
+        "--owner",
+        "senco",
+        "--json",
+    )
     assert started.returncode == 0, started.stderr
     workflow_id = json.loads(started.stdout)["workflow_id"]
     client = devserver.client
@@ -130,9 +154,15 @@ async def test_a_reset_outside_sendclock_is_named_by_audit_verify(devserver, sta
 
     history = await client.get_workflow_handle(workflow_id).fetch_history()
     task = [e.event_id for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED][-1]
-    await client.workflow_service.reset_workflow_execution(ResetWorkflowExecutionRequest(
-        namespace=client.namespace, workflow_execution=WorkflowExecution(workflow_id=workflow_id),
-        reason="clicked reset", workflow_task_finish_event_id=task, request_id=str(uuid.uuid4())))
+    await client.workflow_service.reset_workflow_execution(
+        ResetWorkflowExecutionRequest(
+            namespace=client.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=workflow_id),
+            reason="clicked reset",
+            workflow_task_finish_event_id=task,
+            request_id=str(uuid.uuid4()),
+        )
+    )
 
     verified = sendclock(stack_env, "audit", "verify")
     assert verified.returncode != 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -19,7 +19,6 @@ from store.accounts_queries import account_by_username, add_account
 from store.db import make_engine, make_sessionmaker
 from store.models import Event
 from store.web_queries import all_steps
-
 from tests.devserver.conftest import sendclock
 
 pytestmark = pytest.mark.devserver
@@ -27,8 +26,9 @@ pytestmark = pytest.mark.devserver
 
 def events(maker, workflow_id: str, kind: str) -> list[Event]:
     with maker() as session:
-        return list(session.scalars(select(Event).where(Event.process_id == workflow_id, Event.kind == kind)
-                                    .order_by(Event.id)))
+        return list(
+            session.scalars(select(Event).where(Event.process_id == workflow_id, Event.kind == kind).order_by(Event.id))
+        )
 
 
 def wait_for(maker, workflow_id: str, kind: str, seconds: float = 30) -> list[Event]:
@@ -40,15 +40,28 @@ def wait_for(maker, workflow_id: str, kind: str, seconds: float = 30) -> list[Ev
 
 
 def start(env: dict[str, str], case: str, received: date) -> dict:
-    started = sendclock(env, "advice", "start", "--case", case, "--la", "Kent", "--received", received.isoformat(),
-                        "--owner", "senco", "--json")
+    started = sendclock(
+        env,
+        "advice",
+        "start",
+        "--case",
+        case,
+        "--la",
+        "Kent",
+        "--received",
+        received.isoformat(),
+        "--owner",
+        "senco",
+        "--json",
+    )
     assert started.returncode == 0, started.stderr
     return json.loads(started.stdout)
 
 
-async def test_as_and_the_os_user_are_recorded_and_a_backdated_completion_is_flagged(devserver, stack_env,
-                                                                                     worker_process, tmp_path):
-    today = local_date(datetime.now(timezone.utc))
+async def test_as_and_the_os_user_are_recorded_and_a_backdated_completion_is_flagged(
+    devserver, stack_env, worker_process, tmp_path
+):
+    today = local_date(datetime.now(UTC))
     assert sendclock(stack_env, "db", "upgrade").returncode == 0
     engine = make_engine(stack_env["SENDCLOCK_DATABASE_URL"])
     maker = make_sessionmaker(engine)
@@ -63,9 +76,11 @@ async def test_as_and_the_os_user_are_recorded_and_a_backdated_completion_is_fla
         given = date.fromisoformat(late["due"]) - timedelta(days=2)
         sent = ["advice", "sent", "--case", "CLI-LATE", "--date", given.isoformat(), "--by", "senco"]
 
-        for name, why in (("nobody", "--as: no account 'nobody' (see `sendclock user list`)"),
-                          ("gone", "--as: the account 'gone' is disabled"),
-                          ("Alice Smith", "--as: 'Alice Smith' is not a user name")):
+        for name, why in (
+            ("nobody", "--as: no account 'nobody' (see `sendclock user list`)"),
+            ("gone", "--as: the account 'gone' is disabled"),
+            ("Alice Smith", "--as: 'Alice Smith' is not a user name"),
+        ):
             refused = sendclock(stack_env, *sent, "--as", name)
             assert refused.returncode == 2 and why in refused.stderr, refused.stderr
         assert events(maker, late["workflow_id"], "completed") == []  # nothing recorded
@@ -78,8 +93,9 @@ async def test_as_and_the_os_user_are_recorded_and_a_backdated_completion_is_fla
         # Without --as: the operating-system user (getpass reads LOGNAME first), on the generic step commands too.
         as_jsmith = {**stack_env, "LOGNAME": "jsmith"}
         prompt = start(stack_env, "CLI-OS", today - timedelta(days=3))
-        moved = sendclock(as_jsmith, "step", "reassign", "--case", "CLI-OS", "--rule", "ehc-advice", "--to", "head",
-                          "--as", "alice")
+        moved = sendclock(
+            as_jsmith, "step", "reassign", "--case", "CLI-OS", "--rule", "ehc-advice", "--to", "head", "--as", "alice"
+        )
         assert moved.returncode == 0, moved.stderr
         [reassigned] = events(maker, prompt["workflow_id"], "reassigned")
         assert reassigned.data["recorded_by"] == "cli:as:alice"

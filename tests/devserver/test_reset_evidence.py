@@ -8,21 +8,19 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import EventType, ResetReapplyExcludeType
 from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
 from temporalio.client import WorkflowExecutionStatus
 
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
-
 from statutory.clock import local_date
 from store.models import Event, Outbox
-
 from tests.devserver.conftest import sendclock
 
 pytestmark = pytest.mark.devserver
@@ -33,10 +31,22 @@ async def test_a_reset_that_undoes_a_late_completion_is_flagged(devserver, stack
     worker_process.env = stack_env
     assert sendclock(stack_env, "db", "upgrade").returncode == 0
     worker_process.start()
-    today = local_date(datetime.now(timezone.utc))
+    today = local_date(datetime.now(UTC))
     received = today - timedelta(days=50)  # six weeks (42 days) have passed: sending today is 8 days late
-    started = sendclock(stack_env, "advice", "start", "--case", "EHC-R0301", "--la", "Kent", "--received",
-                        received.isoformat(), "--owner", "senco", "--json")
+    started = sendclock(
+        stack_env,
+        "advice",
+        "start",
+        "--case",
+        "EHC-R0301",
+        "--la",
+        "Kent",
+        "--received",
+        received.isoformat(),
+        "--owner",
+        "senco",
+        "--json",
+    )
     assert started.returncode == 0, started.stderr
     workflow_id = json.loads(started.stdout)["workflow_id"]
     sent = sendclock(stack_env, "advice", "sent", "--case", "EHC-R0301", "--date", today.isoformat(), "--by", "senco")
@@ -48,15 +58,27 @@ async def test_a_reset_that_undoes_a_late_completion_is_flagged(devserver, stack
 
     # Reset to the workflow task that accepted the "sent" update, without reapplying it: the completion is undone.
     history = await handle.fetch_history()
-    accepted = [e.event_id for e in history.events
-                if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED][-1]
-    task = max(e.event_id for e in history.events
-               if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED and e.event_id < accepted)
-    await client.workflow_service.reset_workflow_execution(ResetWorkflowExecutionRequest(
-        namespace=client.namespace, workflow_execution=WorkflowExecution(workflow_id=workflow_id),
-        reason="tidy the record", workflow_task_finish_event_id=task, request_id=str(uuid.uuid4()),
-        reset_reapply_exclude_types=[ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_SIGNAL,
-                                     ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_UPDATE]))
+    accepted = [
+        e.event_id for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+    ][-1]
+    task = max(
+        e.event_id
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED and e.event_id < accepted
+    )
+    await client.workflow_service.reset_workflow_execution(
+        ResetWorkflowExecutionRequest(
+            namespace=client.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=workflow_id),
+            reason="tidy the record",
+            workflow_task_finish_event_id=task,
+            request_id=str(uuid.uuid4()),
+            reset_reapply_exclude_types=[
+                ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_SIGNAL,
+                ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_UPDATE,
+            ],
+        )
+    )
     assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING  # open again, as if never sent
 
     # The reconcile job finds a closed process running again: recorded once, and the SENCO told.
@@ -64,10 +86,14 @@ async def test_a_reset_that_undoes_a_late_completion_is_flagged(devserver, stack
     deadline = time.monotonic() + 45
     while True:
         with Session(engine) as session:
-            found = list(session.scalars(select(Event).where(Event.process_id == workflow_id,
-                                                             Event.kind == "process-reset-outside")))
-            told = list(session.scalars(select(Outbox).where(Outbox.subject == "EHC-R0301: process reset outside "
-                                                                               "sendclock")))
+            found = list(
+                session.scalars(
+                    select(Event).where(Event.process_id == workflow_id, Event.kind == "process-reset-outside")
+                )
+            )
+            told = list(
+                session.scalars(select(Outbox).where(Outbox.subject == "EHC-R0301: process reset outside sendclock"))
+            )
         if found and told:
             break
         assert time.monotonic() < deadline, "the reset was not found by the reconcile job"
@@ -104,10 +130,21 @@ async def test_edits_to_open_and_unarchived_processes_are_named(devserver, stack
 
     assert sendclock(stack_env, "db", "upgrade").returncode == 0
     worker_process.start()
-    today = local_date(datetime.now(timezone.utc))
+    today = local_date(datetime.now(UTC))
     for case, days in (("EHC-R0401", 10), ("EHC-R0402", 12), ("EHC-R0403", 5)):
-        started = sendclock(stack_env, "advice", "start", "--case", case, "--la", "Kent", "--received",
-                            (today - timedelta(days=days)).isoformat(), "--owner", "senco")
+        started = sendclock(
+            stack_env,
+            "advice",
+            "start",
+            "--case",
+            case,
+            "--la",
+            "Kent",
+            "--received",
+            (today - timedelta(days=days)).isoformat(),
+            "--owner",
+            "senco",
+        )
         assert started.returncode == 0, started.stderr
     done = sendclock(stack_env, "advice", "sent", "--case", "EHC-R0403", "--date", today.isoformat(), "--by", "senco")
     assert done.returncode == 0, done.stderr
@@ -127,10 +164,20 @@ async def test_edits_to_open_and_unarchived_processes_are_named(devserver, stack
     with Session(engine) as session:
         prev = GENESIS
         for row in session.scalars(select(Event).order_by(Event.id)):
-            row_hash = event_hash(prev, key=row.key, process_id=row.process_id, kind=row.kind,
-                                  occurred_at=row.occurred_at, rule_id=row.rule_id, actor=row.actor, data=row.data)
-            session.execute(text("UPDATE event SET prev_hash = :p, hash = :h WHERE id = :i"),
-                            {"p": prev, "h": row_hash, "i": row.id})
+            row_hash = event_hash(
+                prev,
+                key=row.key,
+                process_id=row.process_id,
+                kind=row.kind,
+                occurred_at=row.occurred_at,
+                rule_id=row.rule_id,
+                actor=row.actor,
+                data=row.data,
+            )
+            session.execute(
+                text("UPDATE event SET prev_hash = :p, hash = :h WHERE id = :i"),
+                {"p": prev, "h": row_hash, "i": row.id},
+            )
             prev = row_hash
         session.commit()
 

@@ -14,19 +14,19 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from starter.binaries import temporal_cli
-from worker import EXIT_CONFIG
-
 from tests.devserver.cloud_front import CloudFront, cloud_env
 from tests.devserver.conftest import REPO
 from tests.helpers import free_port
+from worker import EXIT_CONFIG
 
 pytestmark = pytest.mark.devserver
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("a") as out:
-        return subprocess.Popen([sys.executable, "-m", "worker"], cwd=REPO, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "worker"], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
 
 
 def wait_for(log: Path, text: str, proc: subprocess.Popen, within: float) -> None:
@@ -44,8 +44,9 @@ async def test_the_worker_waits_for_temporal_then_polls(stack_env, tmp_path):
     worker = start_worker(env, log)
     try:
         wait_for(log, f"cannot reach Temporal at 127.0.0.1:{port}", worker, within=30)
-        async with await WorkflowEnvironment.start_local(dev_server_existing_path=str(temporal_cli()), port=port,
-                                                         ui=False):
+        async with await WorkflowEnvironment.start_local(
+            dev_server_existing_path=str(temporal_cli()), port=port, ui=False
+        ):
             wait_for(log, "polling task queue", worker, within=45)
             worker.send_signal(signal.SIGTERM)
             assert worker.wait(timeout=20) == 0
@@ -72,8 +73,11 @@ def test_refused_credentials_stop_the_worker_at_once(devserver, stack_env, tmp_p
 
 
 def test_tls_settings_against_a_plain_server_stop_the_worker_at_once(devserver, stack_env, tmp_path):
-    env = dict(stack_env, SENDCLOCK_TEMPORAL__ADDRESS=devserver.client.service_client.config.target_host,
-               SENDCLOCK_TEMPORAL__TLS="true")
+    env = dict(
+        stack_env,
+        SENDCLOCK_TEMPORAL__ADDRESS=devserver.client.service_client.config.target_host,
+        SENDCLOCK_TEMPORAL__TLS="true",
+    )
     log = tmp_path / "worker.log"
     assert start_worker(env, log).wait(timeout=30) == EXIT_CONFIG
     text = log.read_text()

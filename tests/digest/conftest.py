@@ -1,23 +1,22 @@
 """Fixtures for the weekly digest and the held-notification dispatcher: settings built here (no closures unless a
-test adds them), a migrated SQLite file per test, fictional rows, and a notifier fake for the workflow tests."""
+test adds them), a migrated SQLite file per test, fictional rows, and a notifier fake for the workflow tests (on the
+module's time-skipping server, `time_skipping` in tests/conftest.py; schedules are not implemented there: see
+test_schedules.py)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
 from config.settings import CalendarSettings, NotificationSettings, Settings, StaffMember, TemporalSettings
-from starter.binaries import temporal_test_server
 from statutory.clock import at_local
 from store.db import make_engine, make_sessionmaker
-from store.migrate import upgrade
+from tests.db import migrate
 from workflows.models import Delivery
 
 MONDAY = date(2027, 1, 11)  # an ordinary working Monday (ISO week 2027-W02)
@@ -54,7 +53,7 @@ def settings(tmp_path: Path, calendar: CalendarSettings) -> Settings:
 
 @pytest.fixture
 def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    upgrade(settings.resolved_database_url)
+    migrate(settings.resolved_database_url)
     engine = make_engine(settings.resolved_database_url)
     yield make_sessionmaker(engine)
     engine.dispose()
@@ -74,13 +73,3 @@ class RecordingNotifier:
     def dispatch_held(self, now: datetime) -> int:
         self.dispatched.append(now)
         return 3
-
-
-@pytest.fixture(scope="session")
-async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server (schedules are not implemented there: see test_schedules.py)."""
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(temporal_test_server()), data_converter=pydantic_data_converter
-    )
-    async with environment:
-        yield environment

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 
 from activities.digest import build_digest, digest_recipients, iso_week
 from config.settings import DigestSettings, NotificationSettings
-
 from tests.digest.conftest import MONDAY
 from tests.digest.digest_rows import PUPIL_NAME, add_school
 
@@ -23,9 +22,13 @@ def test_overdue_first_then_due_soon_with_counts(settings, sessions):
 
     assert (digest.open_count, len(digest.overdue), len(digest.due_soon), digest.later) == (5, 2, 2, 1)
     assert [(i.case_ref, i.rule_id, i.days) for i in digest.overdue] == [
-        ("EHC-0042", "ehc-advice", 7), ("EHC-0043", "naming-consultation", 3)]
+        ("EHC-0042", "ehc-advice", 7),
+        ("EHC-0043", "naming-consultation", 3),
+    ]
     assert [(i.case_ref, i.rule_id, i.days) for i in digest.due_soon] == [
-        ("EHC-0045", "ehc-final-plan", 0), ("EHC-0044", "review-report", 7)]
+        ("EHC-0045", "ehc-final-plan", 0),
+        ("EHC-0044", "review-report", 7),
+    ]
     advice = digest.overdue[0]
     assert advice.rule_title == "Advice to the LA for an EHC needs assessment"
     assert (advice.la, advice.owner, advice.due) == ("Kent", "Sam Example (SENCO)", date(2027, 1, 4))

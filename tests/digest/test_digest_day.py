@@ -11,23 +11,25 @@ from activities.digest import digest_day
 from activities.housekeeping import HousekeepingActivities
 from config.settings import CalendarSettings, ClosureSetting, DigestSettings, NotificationSettings
 from statutory import Closure, SchoolCalendar
-from workflows.models import DigestInput
-
 from tests.digest.conftest import RecordingNotifier, monday_morning
+from workflows.models import DigestInput
 
 MONDAY, WEDNESDAY = 0, 2
 INSET = Closure(start=date(2027, 1, 4), end=date(2027, 1, 4), label="INSET day")
 HALF_TERM = Closure(start=date(2027, 2, 15), end=date(2027, 2, 19), label="February half term")
 
 
-@pytest.mark.parametrize(("day", "weekday", "expected"), [
-    (date(2027, 1, 13), MONDAY, date(2027, 1, 11)),  # an ordinary week: its Monday
-    (date(2026, 4, 8), MONDAY, date(2026, 4, 7)),  # Easter Monday 2026 is a bank holiday: Tuesday
-    (date(2027, 1, 6), MONDAY, date(2027, 1, 5)),  # an INSET day on the Monday: Tuesday
-    (date(2027, 2, 17), MONDAY, None),  # half term: no working day that week
-    (date(2027, 1, 13), WEDNESDAY, date(2027, 1, 13)),
-    (date(2026, 12, 29), MONDAY, None),  # Christmas: 28 Dec is a substitute bank holiday, the rest is closed
-])
+@pytest.mark.parametrize(
+    ("day", "weekday", "expected"),
+    [
+        (date(2027, 1, 13), MONDAY, date(2027, 1, 11)),  # an ordinary week: its Monday
+        (date(2026, 4, 8), MONDAY, date(2026, 4, 7)),  # Easter Monday 2026 is a bank holiday: Tuesday
+        (date(2027, 1, 6), MONDAY, date(2027, 1, 5)),  # an INSET day on the Monday: Tuesday
+        (date(2027, 2, 17), MONDAY, None),  # half term: no working day that week
+        (date(2027, 1, 13), WEDNESDAY, date(2027, 1, 13)),
+        (date(2026, 12, 29), MONDAY, None),  # Christmas: 28 Dec is a substitute bank holiday, the rest is closed
+    ],
+)
 def test_digest_day(day, weekday, expected):
     calendar = SchoolCalendar([INSET, HALF_TERM, Closure(start=date(2026, 12, 21), end=date(2027, 1, 1))])
     assert digest_day(calendar, day, weekday) == expected
@@ -53,13 +55,20 @@ class TestTheActivityWaitsForTheDay:
 
     def test_nothing_goes_on_the_closed_monday_everything_on_tuesday(self, activities, notifier):
         monday = activities.send_digests(DigestInput(now=monday_morning(date(2027, 1, 4))))
-        assert (monday.due, monday.week, monday.reason) == (False, "2027-W01", "this week's digest goes on Tue 5 Jan 2027")
+        assert (monday.due, monday.week, monday.reason) == (
+            False,
+            "2027-W01",
+            "this week's digest goes on Tue 5 Jan 2027",
+        )
         assert notifier.delivered == []
 
         tuesday = activities.send_digests(DigestInput(now=monday_morning(date(2027, 1, 5))))
         assert tuesday.due and tuesday.on == date(2027, 1, 5)
-        assert [d["key"] for d in notifier.delivered] == ["digest/deputy/2027-W01", "digest/head/2027-W01",
-                                                          "digest/senco/2027-W01"]
+        assert [d["key"] for d in notifier.delivered] == [
+            "digest/deputy/2027-W01",
+            "digest/head/2027-W01",
+            "digest/senco/2027-W01",
+        ]
         assert {d["kind"] for d in notifier.delivered} == {"digest"}
 
     def test_a_week_with_no_working_day_has_no_digest(self, activities, notifier, settings):

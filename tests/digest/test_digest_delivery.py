@@ -16,11 +16,10 @@ from temporalio.exceptions import ApplicationError
 from activities.housekeeping import HousekeepingActivities
 from config.settings import NotificationSettings
 from store.models import Outbox
-from workflows.models import DigestInput
-
 from tests.digest.conftest import monday_morning
 from tests.digest.digest_rows import PUPIL_NAME, add_school
 from tests.helpers import free_port
+from workflows.models import DigestInput
 
 MONDAY_9AM = monday_morning(at=time(9, 0))  # inside school hours: nothing is held
 TUESDAY_9AM = monday_morning(date(2027, 1, 12), time(9, 0))
@@ -57,8 +56,9 @@ class Inbox:
         self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append((list(envelope.rcpt_tos),
-                              email.message_from_bytes(envelope.content, policy=email.policy.default)))
+        self.messages.append(
+            (list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=email.policy.default))
+        )
         return "250 Message accepted for delivery"
 
 
@@ -69,7 +69,9 @@ def inbox(settings) -> Iterator[Inbox]:
     controller.start()
     settings.notifications = NotificationSettings(
         smtp_url=f"mailto://127.0.0.1:{port}?from=sendclock@example.org&mode=insecure",
-        retry_initial_seconds=0.1, retry_max_seconds=0.2)
+        retry_initial_seconds=0.1,
+        retry_max_seconds=0.2,
+    )
     yield handler
     controller.stop()
 
@@ -81,7 +83,10 @@ def test_each_leader_gets_one_e_mail_a_week(settings, sessions, inbox):
     activities.send_digests(DigestInput(now=TUESDAY_9AM))
 
     assert sorted(rcpt for rcpts, _ in inbox.messages for rcpt in rcpts) == [
-        "deputy@example.org", "head@example.org", "senco@example.org"]
+        "deputy@example.org",
+        "head@example.org",
+        "senco@example.org",
+    ]
     _, message = next(m for m in inbox.messages if m[0] == ["head@example.org"])
     assert message["Subject"] == "[sendclock] Weekly digest, Mon 11 Jan 2027: 2 overdue, 2 due in 14 days"
     body = message.get_body(preferencelist=("plain", "html")).get_content()
@@ -91,7 +96,8 @@ def test_each_leader_gets_one_e_mail_a_week(settings, sessions, inbox):
 
 def test_an_undelivered_digest_fails_the_attempt_so_temporal_retries_it(settings, sessions):
     settings.notifications = NotificationSettings(
-        smtp_url=f"mailto://127.0.0.1:{free_port()}?from=sendclock@example.org&mode=insecure")  # nothing listens
+        smtp_url=f"mailto://127.0.0.1:{free_port()}?from=sendclock@example.org&mode=insecure"
+    )  # nothing listens
     activities = HousekeepingActivities(settings, sessions)
     with pytest.raises(ApplicationError, match="weekly digest 2027-W02 not delivered") as raised:
         activities.send_digests(DigestInput(now=MONDAY_9AM))

@@ -7,7 +7,6 @@ import pytest
 
 from activities.digest import build_digest
 from activities.digest_render import DigestRenderer
-
 from tests.digest.conftest import MONDAY
 from tests.digest.digest_rows import PUPIL_NAME, add_school
 
@@ -27,15 +26,24 @@ def test_subject_is_one_line_with_the_counts(rendered):
 def test_plain_text_lists_counts_then_overdue_then_due_soon(rendered):
     text = rendered.text
     assert text.startswith("Dear Sam Example (SENCO),\n")
-    counts = ["Open: 5", "Overdue: 2", "Due in the next 14 days: 2", "Later: 1",
-              "Done in the last 7 days: 2 (1 after the statutory date)"]
-    positions = [text.index(s) for s in [*counts, "OVERDUE\n", "EHC-0042", "EHC-0043", "DUE IN THE NEXT 14 DAYS",
-                                         "EHC-0045", "EHC-0044"]]
+    counts = [
+        "Open: 5",
+        "Overdue: 2",
+        "Due in the next 14 days: 2",
+        "Later: 1",
+        "Done in the last 7 days: 2 (1 after the statutory date)",
+    ]
+    positions = [
+        text.index(s)
+        for s in [*counts, "OVERDUE\n", "EHC-0042", "EHC-0043", "DUE IN THE NEXT 14 DAYS", "EHC-0045", "EHC-0044"]
+    ]
     assert positions == sorted(positions)
     # (was "... assessment [ehc-advice]": issue 19, no rule ids in what staff read)
-    assert ("- EHC-0042 (Kent): Advice to the LA for an EHC needs assessment\n"
-            "  Owner: Sam Example (SENCO). Due Mon 4 Jan 2027. 7 days late.\n"
-            "  https://sendclock.example.org\n") in text
+    assert (
+        "- EHC-0042 (Kent): Advice to the LA for an EHC needs assessment\n"
+        "  Owner: Sam Example (SENCO). Due Mon 4 Jan 2027. 7 days late.\n"
+        "  https://sendclock.example.org\n"
+    ) in text
     assert "- EHC-0043 (Brighton & Hove <East>):" in text and "An exemption applies" in text  # unescaped
     assert "Due Mon 18 Jan 2027 (target Fri 15 Jan 2027). 7 days left." in text
     assert "Due Mon 11 Jan 2027. Due today." in text

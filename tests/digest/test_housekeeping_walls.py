@@ -3,8 +3,8 @@ re-imports non-passthrough modules per run), and the digest query knows neither 
 
 from __future__ import annotations
 
-from tests.audit.test_walls import IO_AND_SETTINGS
 from tests.architecture_graph import reachable, top
+from tests.audit.test_walls import IO_AND_SETTINGS
 
 
 def test_housekeeping_workflows_never_load_io_or_settings():
@@ -12,5 +12,10 @@ def test_housekeeping_workflows_never_load_io_or_settings():
 
 
 def test_the_digest_query_knows_neither_the_engine_nor_the_web():
-    assert not {top(m) for m in reachable("store.digest_queries")} & {"workflows", "activities", "dashboard", "starter",
-                                                                      "temporalio"}
+    assert not {top(m) for m in reachable("store.digest_queries")} & {
+        "workflows",
+        "activities",
+        "dashboard",
+        "starter",
+        "temporalio",
+    }

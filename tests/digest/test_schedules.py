@@ -5,43 +5,30 @@ action times are what the school asked for."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import os
 import uuid
-from collections.abc import AsyncIterator
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from temporalio.client import ScheduleActionStartWorkflow, ScheduleOverlapPolicy
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
 from config.settings import DigestSettings, NotificationSettings
-from starter.binaries import temporal_cli
 from starter.schedules import digest_schedule_id, dispatch_schedule_id, ensure_schedules
-
 from tests.devserver.conftest import WorkerProcess
 
 pytestmark = pytest.mark.devserver
 LONDON = ZoneInfo("Europe/London")
 
 
-@pytest.fixture(scope="module")
-async def devserver() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_local(dev_server_existing_path=str(temporal_cli()), ui=False,
-                                                data_converter=pydantic_data_converter)
-    async with env:
-        yield env
-
-
 @pytest.fixture
 async def client(devserver, settings):
     yield devserver.client
     for schedule_id in (digest_schedule_id(settings), dispatch_schedule_id(settings)):
-        try:
+        with contextlib.suppress(Exception):
             await devserver.client.get_schedule_handle(schedule_id).delete()
-        except Exception:
-            pass
 
 
 async def next_local_times(client, schedule_id, until=lambda description, times: len(times) >= 5):
@@ -64,7 +51,8 @@ async def test_digest_runs_on_weekdays_from_the_digest_day_at_its_time(client, s
     assert len(times) >= 5
     assert {(t.time(), t.weekday() < 5) for t in times} == {(time(7, 30), True)}
     assert len({t.date() for t in times}) == len(times)  # once a day
-    assert all(b.date() - a.date() in (timedelta(days=1), timedelta(days=3)) for a, b in zip(times, times[1:]))
+    gaps = [b.date() - a.date() for a, b in itertools.pairwise(times)]
+    assert all(gap in (timedelta(days=1), timedelta(days=3)) for gap in gaps)
     action = description.schedule.action
     assert isinstance(action, ScheduleActionStartWorkflow)
     assert (action.workflow, action.task_queue) == ("WeeklyDigest", settings.temporal.task_queue)
@@ -75,7 +63,7 @@ async def test_digest_runs_on_weekdays_from_the_digest_day_at_its_time(client, s
 async def test_held_notifications_are_dispatched_every_quarter_hour(client, settings):
     await ensure_schedules(client, settings)
     description, times = await next_local_times(client, dispatch_schedule_id(settings))
-    assert {b - a for a, b in zip(times, times[1:])} == {timedelta(minutes=15)}
+    assert {b - a for a, b in zip(times, times[1:], strict=False)} == {timedelta(minutes=15)}
     assert {(t.minute % 15, t.second) for t in times} == {(0, 0)}
     assert description.schedule.action.workflow == "DispatchHeld"
     assert description.schedule.policy.overlap == ScheduleOverlapPolicy.SKIP
@@ -90,26 +78,33 @@ async def test_a_second_start_updates_the_spec_and_keeps_a_pause(client, setting
     await ensure_schedules(client, settings)  # already exists: updated, not an error
 
     description, _ = await next_local_times(
-        client, digest_schedule_id(settings), until=lambda d, _: d.schedule.spec.calendars[0].hour[0].start == 8)
+        client, digest_schedule_id(settings), until=lambda d, _: d.schedule.spec.calendars[0].hour[0].start == 8
+    )
     assert description.schedule.state.paused
     assert description.schedule.state.note == "paused by the head for the inspection week"
     await handle.unpause()
-    _, times = await next_local_times(client, digest_schedule_id(settings),
-                                      until=lambda d, times: len(times) >= 5 and times[0].time() == time(8, 15))
+    _, times = await next_local_times(
+        client, digest_schedule_id(settings), until=lambda d, times: len(times) >= 5 and times[0].time() == time(8, 15)
+    )
     assert {t.time() for t in times} == {time(8, 15)} and {t.weekday() for t in times} == {2, 3, 4}
 
 
 async def test_the_worker_creates_them_when_it_starts(devserver, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENDCLOCK_")}
     task_queue = f"sendclock-digest-{uuid.uuid4().hex[:8]}"
-    env.update(SENDCLOCK_TEMPORAL__ADDRESS=devserver.client.service_client.config.target_host,
-               SENDCLOCK_TEMPORAL__TASK_QUEUE=task_queue, SENDCLOCK_VAR_DIR=str(tmp_path),
-               SENDCLOCK_DATABASE_URL=f"sqlite:///{tmp_path}/sendclock.db")
+    env.update(
+        SENDCLOCK_TEMPORAL__ADDRESS=devserver.client.service_client.config.target_host,
+        SENDCLOCK_TEMPORAL__TASK_QUEUE=task_queue,
+        SENDCLOCK_VAR_DIR=str(tmp_path),
+        SENDCLOCK_DATABASE_URL=f"sqlite:///{tmp_path}/sendclock.db",
+    )
     worker = WorkerProcess(env, tmp_path / "worker.log")
     try:
         worker.start()
-        assert f"housekeeping schedules ready: {task_queue}-weekly-digest, {task_queue}-dispatch-held" in (
-            tmp_path / "worker.log").read_text()
+        assert (
+            f"housekeeping schedules ready: {task_queue}-weekly-digest, {task_queue}-dispatch-held"
+            in (tmp_path / "worker.log").read_text()
+        )
         for suffix in ("weekly-digest", "dispatch-held"):
             handle = devserver.client.get_schedule_handle(f"{task_queue}-{suffix}")
             assert (await handle.describe()).schedule.action.task_queue == task_queue

@@ -2,8 +2,8 @@
 `python -m worker` processes configured through SENDCLOCK_*, an SMTP server on loopback), then something breaks.
 
 `stack` gives a test its own task queue, database (`database_url`: SQLite, PostgreSQL too for tests marked
-`databases`), var directory and SMTP peer, on the session's dev server; `stack.worker()` starts one more worker
-process. Everything a test starts is stopped by the fixtures, even when it fails."""
+`databases`), var directory and SMTP peer, on the session's dev server (tests/conftest.py); `stack.worker()` starts
+one more worker process. Everything a test starts is stopped by the fixtures, even when it fails."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from config.settings import DigestOnly, NotificationSettings, Settings, StaffMember, TemporalSettings
 from starter.binaries import temporal_cli
 from store.db import make_engine, make_sessionmaker
-from store.migrate import upgrade
 from store.models import Event, Outbox
+from tests.db import migrate
 from tests.devserver.conftest import WorkerProcess
 from tests.helpers import free_port
 from tests.notifications.peers import Inbox
@@ -53,8 +53,20 @@ class DevServer:
         return f"127.0.0.1:{self.port}"
 
     async def start(self, timeout: float = 60) -> None:
-        argv = [str(temporal_cli()), "server", "start-dev", "--db-filename", str(self.db_file), "--ip", "127.0.0.1",
-                "--port", str(self.port), "--headless", "--log-level", "warn"]
+        argv = [
+            str(temporal_cli()),
+            "server",
+            "start-dev",
+            "--db-filename",
+            str(self.db_file),
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--headless",
+            "--log-level",
+            "warn",
+        ]
         for name, kind in REGISTRATION.items():  # registered when the file is created; kept in it afterwards
             argv += ["--search-attribute", f"{name}={kind}"]
         with self.log.open("a") as out:
@@ -80,15 +92,11 @@ class DevServer:
                 self.proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-async def fault_server(tmp_path_factory) -> AsyncIterator[DevServer]:
-    where = tmp_path_factory.mktemp("faults-temporal")
-    server = DevServer(where / "temporal.db", where / "temporal.log")
-    try:
-        await server.start()
-        yield server
-    finally:
-        server.stop()
+@dataclass
+class SharedServer:
+    """The session's dev server (tests/conftest.py `devserver`), as the stack sees a server: its address."""
+
+    address: str
 
 
 class SmtpPeer(Inbox):
@@ -143,7 +151,7 @@ def smtp_peer() -> Iterator[tuple[SmtpPeer, int]]:
 class Stack:
     """One test's sendclock: settings for in-test clients, SENDCLOCK_* for worker processes, its database."""
 
-    server: DevServer
+    server: DevServer | SharedServer
     settings: Settings
     env: dict[str, str]
     sessions: sessionmaker[Session]
@@ -186,51 +194,61 @@ class Stack:
 OFFICE = "office"  # the staff id that records the LA's documents in these tests (client side only)
 
 
-def stack_settings(server: DevServer, tmp: Path, database_url: str, smtp_port: int, task_queue: str) -> Settings:
+def stack_settings(
+    server: DevServer | SharedServer, tmp: Path, database_url: str, smtp_port: int, task_queue: str
+) -> Settings:
     """The settings the test's clients use; the workers get the same through SENDCLOCK_* (stack_env)."""
     return Settings(
         # The shipped demo staff, and the school office, who records what the LA sends: nobody is told of their own
         # act (activities/notifier.py), and these tests count every notice mailed to the owner and the SENCO.
         staff={**Settings().staff, OFFICE: StaffMember(name="School office", role="staff")},
-        var_dir=tmp / "var", database_url=database_url,
+        var_dir=tmp / "var",
+        database_url=database_url,
         temporal=TemporalSettings(address=server.address, task_queue=task_queue),
         # The shipped demo staff (senco, head: e-mail addresses), e-mail to the test's peer, at any hour, fast retries;
         # every notice is mailed (none left for the digest): these tests count deliveries.
-        notifications=NotificationSettings(smtp_url=f"mailto://127.0.0.1:{smtp_port}?from={SENDER}&mode=insecure",
-                                           quiet_hours=False, retry_initial_seconds=1, retry_max_seconds=2,
-                                           digest_only=DigestOnly(completed=False, assigned_after_days=3650)),
+        notifications=NotificationSettings(
+            smtp_url=f"mailto://127.0.0.1:{smtp_port}?from={SENDER}&mode=insecure",
+            quiet_hours=False,
+            retry_initial_seconds=1,
+            retry_max_seconds=2,
+            digest_only=DigestOnly(completed=False, assigned_after_days=3650),
+        ),
     )
 
 
 def stack_env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENDCLOCK_")}
     note = settings.notifications
-    env.update({
-        "SENDCLOCK_TEMPORAL__ADDRESS": settings.temporal.address,
-        "SENDCLOCK_TEMPORAL__TASK_QUEUE": settings.temporal.task_queue,
-        "SENDCLOCK_VAR_DIR": str(settings.var_dir),
-        "SENDCLOCK_DATABASE_URL": settings.resolved_database_url,
-        "SENDCLOCK_NOTIFICATIONS__SMTP_URL": note.smtp_url,
-        "SENDCLOCK_NOTIFICATIONS__QUIET_HOURS": "false",
-        "SENDCLOCK_NOTIFICATIONS__RETRY_INITIAL_SECONDS": str(note.retry_initial_seconds),
-        "SENDCLOCK_NOTIFICATIONS__RETRY_MAX_SECONDS": str(note.retry_max_seconds),
-        "SENDCLOCK_NOTIFICATIONS__DIGEST_ONLY__COMPLETED": "false",
-        "SENDCLOCK_NOTIFICATIONS__DIGEST_ONLY__ASSIGNED_AFTER_DAYS": "3650",
-    })
+    env.update(
+        {
+            "SENDCLOCK_TEMPORAL__ADDRESS": settings.temporal.address,
+            "SENDCLOCK_TEMPORAL__TASK_QUEUE": settings.temporal.task_queue,
+            "SENDCLOCK_VAR_DIR": str(settings.var_dir),
+            "SENDCLOCK_DATABASE_URL": settings.resolved_database_url,
+            "SENDCLOCK_NOTIFICATIONS__SMTP_URL": note.smtp_url,
+            "SENDCLOCK_NOTIFICATIONS__QUIET_HOURS": "false",
+            "SENDCLOCK_NOTIFICATIONS__RETRY_INITIAL_SECONDS": str(note.retry_initial_seconds),
+            "SENDCLOCK_NOTIFICATIONS__RETRY_MAX_SECONDS": str(note.retry_max_seconds),
+            "SENDCLOCK_NOTIFICATIONS__DIGEST_ONLY__COMPLETED": "false",
+            "SENDCLOCK_NOTIFICATIONS__DIGEST_ONLY__ASSIGNED_AFTER_DAYS": "3650",
+        }
+    )
     return env
 
 
 @pytest.fixture
-def server(fault_server: DevServer) -> DevServer:
-    """The dev server the test's stack uses (the session's; a test that stops it overrides this fixture)."""
-    return fault_server
+def server(devserver) -> SharedServer:
+    """The dev server the test's stack uses: the session's, shared with every other test that uses one (each stack
+    has its own task queue, and case references of its own: Stack.ref). A test that stops it overrides this
+    fixture with a DevServer of its own."""
+    return SharedServer(devserver.client.service_client.config.target_host)
 
 
 @pytest.fixture
-async def stack(server: DevServer, tmp_path: Path, database_url: str, smtp_peer) -> AsyncIterator[Stack]:
-    upgrade(database_url)
-    settings = stack_settings(server, tmp_path, database_url, smtp_peer[1],
-                              f"sendclock-faults-{uuid.uuid4().hex[:8]}")
+async def stack(server: DevServer | SharedServer, tmp_path: Path, database_url: str, smtp_peer) -> AsyncIterator[Stack]:
+    migrate(database_url)
+    settings = stack_settings(server, tmp_path, database_url, smtp_peer[1], f"sendclock-faults-{uuid.uuid4().hex[:8]}")
     engine = make_engine(database_url)
     stack = Stack(server, settings, stack_env(settings), make_sessionmaker(engine), tmp_path)
     try:

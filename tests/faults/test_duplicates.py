@@ -1,12 +1,12 @@
 """Two clients at once (two CLIs, or the dashboard and a Power Automate flow): the same request started twice
-together, then the same completion recorded twice together. One process (and one starter told it created it), one completion, one completion event row,
-one completion notice per person."""
+together, then the same completion recorded twice together. One process (and one starter told it created it), one
+completion, one completion event row, one completion notice per person."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from temporalio.client import WorkflowExecutionStatus
@@ -14,23 +14,22 @@ from temporalio.client import WorkflowExecutionStatus
 from starter.advice import advice_sent, start_advice_request
 from starter.requests import RequestError
 from statutory.clock import local_date
-from workflows.models import AdviceRequest, AdviceSent, StepStatus
-
 from tests.faults.conftest import OFFICE, until
+from workflows.models import AdviceRequest, AdviceSent, StepStatus
 
 pytestmark = [pytest.mark.devserver, pytest.mark.databases]
 
 
 async def test_duplicate_starts_and_completions_from_two_clients(stack, smtp_peer) -> None:
     peer, _ = smtp_peer
-    today = local_date(datetime.now(timezone.utc))
+    today = local_date(datetime.now(UTC))
     await stack.worker()
     one, two = await stack.client(), await stack.client()
-    request = AdviceRequest(case_ref=stack.ref("TWICE"), la="Kent", received_on=today - timedelta(days=2),
-                            owner="head")
+    request = AdviceRequest(case_ref=stack.ref("TWICE"), la="Kent", received_on=today - timedelta(days=2), owner="head")
 
-    first, second = await asyncio.gather(start_advice_request(one, stack.settings, request),
-                                         start_advice_request(two, stack.settings, request))
+    first, second = await asyncio.gather(
+        start_advice_request(one, stack.settings, request), start_advice_request(two, stack.settings, request)
+    )
     workflow_id = first.state.workflow_id
     assert second.state.workflow_id == workflow_id and first.state.step.plan == second.state.step.plan
     assert sorted([first.created, second.created]) == [False, True], "exactly one of them created it"
@@ -42,8 +41,11 @@ async def test_duplicate_starts_and_completions_from_two_clients(stack, smtp_pee
     assert (await one.count_workflows(query)).count == 1, "one process, one run"
 
     sent = AdviceSent(sent_on=today, by=OFFICE)
-    answers = await asyncio.gather(advice_sent(one, stack.settings, workflow_id, sent),
-                                   advice_sent(two, stack.settings, workflow_id, sent), return_exceptions=True)
+    answers = await asyncio.gather(
+        advice_sent(one, stack.settings, workflow_id, sent),
+        advice_sent(two, stack.settings, workflow_id, sent),
+        return_exceptions=True,
+    )
     # The first is applied; the second either sees it done or is refused (never a second completion).
     states = [a for a in answers if not isinstance(a, BaseException)]
     refusals = [a for a in answers if isinstance(a, BaseException)]

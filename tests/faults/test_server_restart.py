@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,11 +15,10 @@ import pytest
 
 from starter.processes import cancel_step, process_state, start_process
 from starter.requests import step_options
-from workflows.registry import REASSESSMENT
+from tests.faults.conftest import DevServer, until
 from workflows.models import Cancellation, ProcessHeader, ReassessmentInput
 from workflows.reassessment import EARLIEST, Reassessment
-
-from tests.faults.conftest import DevServer, until
+from workflows.registry import REASSESSMENT
 
 pytestmark = pytest.mark.devserver
 LONDON = ZoneInfo("Europe/London")
@@ -51,26 +50,39 @@ async def test_open_processes_and_timers_survive_a_server_restart(server, stack,
     today = now.date()
     header = ProcessHeader(case_ref="FLT-RESTART", la="Kent", received_on=today - timedelta(days=3), owner="head")
     workflow_id = REASSESSMENT.workflow_id(header.case_ref, header.received_on)
-    await start_process(client, stack.settings, Reassessment.run, ReassessmentInput(
-        header=header, options=step_options(stack.settings), last_assessment_on=today - timedelta(days=365)),
-        workflow_id, REASSESSMENT.kind)
+    await start_process(
+        client,
+        stack.settings,
+        Reassessment.run,
+        ReassessmentInput(
+            header=header, options=step_options(stack.settings), last_assessment_on=today - timedelta(days=365)
+        ),
+        workflow_id,
+        REASSESSMENT.kind,
+    )
     await until(lambda: [o.kind for o in stack.outbox(workflow_id)] == ["assigned"], "the assigned notice")
     before = await process_state(client, workflow_id)
     [prompt] = [n for n in before.step(EARLIEST).pending if n.kind == "prompt" and n.on == today]
-    assert prompt.at == due.astimezone(timezone.utc), (prompt.at, due)
-    assert datetime.now(timezone.utc) < prompt.at - timedelta(seconds=5), "too slow: the prompt is nearly due"
+    assert prompt.at == due.astimezone(UTC), (prompt.at, due)
+    assert datetime.now(UTC) < prompt.at - timedelta(seconds=5), "too slow: the prompt is nearly due"
 
     server.stop()  # the worker stays up and keeps trying to reach it
     stopped = time.monotonic()
-    await asyncio.sleep(max(0.0, (prompt.at - datetime.now(timezone.utc)).total_seconds()) + 3)
+    await asyncio.sleep(max(0.0, (prompt.at - datetime.now(UTC)).total_seconds()) + 3)
     assert not [o for o in stack.outbox(workflow_id) if o.kind == "prompt"], "nothing can fire while it is down"
     await server.start()
     print(f"server down {time.monotonic() - stopped:.0f} s, across the prompt's time")
 
     client = await stack.client()  # the old client's connection went with the server
-    await until(lambda: sorted((o.kind, o.recipient, o.status) for o in stack.outbox(workflow_id)) == [
-        ("assigned", "head", "sent"), ("prompt", "head", "sent"), ("prompt", "senco", "sent")],
-        "the prompt, fired by its timer after the restart", timeout=60, stack=stack)
+    await until(
+        lambda: (
+            sorted((o.kind, o.recipient, o.status) for o in stack.outbox(workflow_id))
+            == [("assigned", "head", "sent"), ("prompt", "head", "sent"), ("prompt", "senco", "sent")]
+        ),
+        "the prompt, fired by its timer after the restart",
+        timeout=60,
+        stack=stack,
+    )
     after = await process_state(client, workflow_id)
     assert after.header == before.header and not after.closed
     assert [s.rule_id for s in after.steps] == [s.rule_id for s in before.steps] == [EARLIEST]
@@ -80,8 +92,12 @@ async def test_open_processes_and_timers_survive_a_server_restart(server, stack,
     assert sorted(r for (_, r) in received) == ["head@example.org", "head@example.org", "senco@example.org"]
     assert set(received.values()) == {1}
 
-    await cancel_step(client, stack.settings, workflow_id, Cancellation(
-        rule_id=EARLIEST, cancelled_on=today, by="senco", reason="fault test over"))
+    await cancel_step(
+        client,
+        stack.settings,
+        workflow_id,
+        Cancellation(rule_id=EARLIEST, cancelled_on=today, by="senco", reason="fault test over"),
+    )
     result = await asyncio.wait_for(client.get_workflow_handle_for(Reassessment.run, workflow_id).result(), 30)
     assert result.closed
     kinds = [e.kind for e in stack.events(workflow_id)]

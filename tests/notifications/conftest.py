@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -17,12 +17,10 @@ from temporalio.testing import ActivityEnvironment
 from activities.notifier import Notifier
 from config.settings import CalendarSettings, NotificationSettings, Settings, StaffMember
 from store.db import make_engine, make_sessionmaker
-from store.migrate import upgrade
 from store.models import Outbox, Process
-from workflows.models import NoticeContext, NotifyInput
-
+from tests.db import migrate
 from tests.notifications.peers import Inbox, Webhook, smtp_server, strict_problems, teams_server
-
+from workflows.models import NoticeContext, NotifyInput
 
 WORKFLOW_ID = "ehc-advice-request-EHC-0042-20260202"
 
@@ -67,23 +65,40 @@ def make_notifier(tmp_path: Path, database_url: str) -> Iterator[Callable[..., N
     given), `staff=` replaces the staff directory, `calendar=` the closures."""
     engines = []
 
-    def build(*, staff_directory: dict[str, StaffMember] | None = None, calendar: CalendarSettings | None = None,
-              **notifications) -> Notifier:
+    def build(
+        *,
+        staff_directory: dict[str, StaffMember] | None = None,
+        calendar: CalendarSettings | None = None,
+        **notifications,
+    ) -> Notifier:
         notifications.setdefault("quiet_hours", False)
         settings = Settings(
-            var_dir=tmp_path, database_url=database_url,
-            dashboard_url="https://sendclock.example.org", staff=staff_directory or staff(),
-            notifications=NotificationSettings(**notifications), calendar=calendar or CalendarSettings(),
+            var_dir=tmp_path,
+            database_url=database_url,
+            dashboard_url="https://sendclock.example.org",
+            staff=staff_directory or staff(),
+            notifications=NotificationSettings(**notifications),
+            calendar=calendar or CalendarSettings(),
         )
-        upgrade(settings.resolved_database_url)
+        migrate(settings.resolved_database_url)
         engine = make_engine(settings.resolved_database_url)
         engines.append(engine)
         sessions = make_sessionmaker(engine)
         with sessions.begin() as session:  # the process the notices are about (the record activity writes it first)
             if session.get(Process, WORKFLOW_ID) is None:
-                session.add(Process(workflow_id=WORKFLOW_ID, kind="ehc-advice-request", case_ref="EHC-0042",
-                                    la="Brighton & Hove", owner="teacher", status="open", received_on=date(2026, 2, 2),
-                                    channel="email", opened_at=datetime(2026, 2, 2, 9, tzinfo=timezone.utc)))
+                session.add(
+                    Process(
+                        workflow_id=WORKFLOW_ID,
+                        kind="ehc-advice-request",
+                        case_ref="EHC-0042",
+                        la="Brighton & Hove",
+                        owner="teacher",
+                        status="open",
+                        received_on=date(2026, 2, 2),
+                        channel="email",
+                        opened_at=datetime(2026, 2, 2, 9, tzinfo=UTC),
+                    )
+                )
         return Notifier(settings, sessions)
 
     yield build
@@ -99,18 +114,37 @@ def rows(notifier: Notifier, **where) -> list[Outbox]:
         return list(session.scalars(query))
 
 
-def notice(kind: str = "reminder", recipients: tuple[str, ...] = ("teacher",), *,
-           key: str = f"{WORKFLOW_ID}/ehc-advice/reminder/2026-03-02T08:00:00+00:00", at: datetime | None = None,
-           **context) -> NotifyInput:
+def notice(
+    kind: str = "reminder",
+    recipients: tuple[str, ...] = ("teacher",),
+    *,
+    key: str = f"{WORKFLOW_ID}/ehc-advice/reminder/2026-03-02T08:00:00+00:00",
+    at: datetime | None = None,
+    **context,
+) -> NotifyInput:
     """A notice about a fictional case, as the step workflow would send it."""
-    values = dict(workflow_id=WORKFLOW_ID, process_kind="ehc-advice-request",
-                  case_ref="EHC-0042", la="Brighton & Hove", rule_id="ehc-advice", rule_title="Advice to the LA",
-                  basis="reg 8(1)", due=date(2026, 3, 16), target=date(2026, 3, 16), on=date(2026, 3, 2),
-                  days_to_target=14, owner="teacher")
+    values = dict(
+        workflow_id=WORKFLOW_ID,
+        process_kind="ehc-advice-request",
+        case_ref="EHC-0042",
+        la="Brighton & Hove",
+        rule_id="ehc-advice",
+        rule_title="Advice to the LA",
+        basis="reg 8(1)",
+        due=date(2026, 3, 16),
+        target=date(2026, 3, 16),
+        on=date(2026, 3, 2),
+        days_to_target=14,
+        owner="teacher",
+    )
     values.update(context)
-    return NotifyInput(key=key, kind=kind, recipients=list(recipients),
-                       scheduled_for=at or datetime(2026, 3, 2, 8, tzinfo=timezone.utc),
-                       context=NoticeContext(**values))
+    return NotifyInput(
+        key=key,
+        kind=kind,
+        recipients=list(recipients),
+        scheduled_for=at or datetime(2026, 3, 2, 8, tzinfo=UTC),
+        context=NoticeContext(**values),
+    )
 
 
 def attempt(number: int, of: int) -> ActivityEnvironment:

@@ -56,8 +56,11 @@ def strict_problems(raw: bytes) -> list[str]:
             problems += [f"{part.get_content_type()}: {defect!r}" for defect in part.defects]
             for name, value in part.items():  # headers are parsed when read: strict raises on a defect
                 problems += [f"{name}: {defect!r}" for defect in getattr(value, "defects", ())]
-        problems += [f"{name}: {message.get(name)!r}, expected {value!r}" for name, value in AUTO_REPLY_HEADERS.items()
-                     if message.get(name) != value]
+        problems += [
+            f"{name}: {message.get(name)!r}, expected {value!r}"
+            for name, value in AUTO_REPLY_HEADERS.items()
+            if message.get(name) != value
+        ]
         return problems
     except Exception as err:  # noqa: BLE001 (strict raises on the first defect)
         return [f"{type(err).__name__}: {err}"]

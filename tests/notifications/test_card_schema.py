@@ -12,19 +12,22 @@ import copy
 import hashlib
 import json
 import typing
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
 import jsonschema
-import pytest
 
 from activities.messages import MessageRenderer
 from workflows.models import NoticeContext, NoticeKind, NotifyInput, StepStyle
 
 SCHEMA_DIR = Path(__file__).parent / "schema"
-HOLDERS = {"duty": "school", "chase": "LA (school chases it)", "window": "parent / young person (school tracks it)",
-           "prompt": "school"}
+HOLDERS = {
+    "duty": "school",
+    "chase": "LA (school chases it)",
+    "window": "parent / young person (school tracks it)",
+    "prompt": "school",
+}
 # The Teams host extension on the card (https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/
 # cards/cards-format#full-width-adaptive-card): not in Microsoft's generic schema, which forbids unknown properties
 # on AdaptiveCard. Allowed explicitly, and only in this shape.
@@ -53,27 +56,49 @@ def test_the_vendored_schema_is_microsofts_and_unedited():
 
 
 def cards():
-    renderer = {initials: MessageRenderer("https://sendclock.example.org", include_initials=initials,
-                                          staff_names={"teacher": 'Jo "JJ" Example & co'})
-                for initials in (False, True)}
+    renderer = {
+        initials: MessageRenderer(
+            "https://sendclock.example.org", include_initials=initials, staff_names={"teacher": 'Jo "JJ" Example & co'}
+        )
+        for initials in (False, True)
+    }
     for kind in typing.get_args(NoticeKind):
         for style in typing.get_args(StepStyle):
             for audience in ("owner", "copy"):
                 for on in (date(2026, 3, 2), date(2026, 12, 2)):  # before the dates, and long after them
                     context = NoticeContext(
-                        workflow_id="ehc-advice-request-EHC-0042-20260202", process_kind="ehc-advice-request",
-                        case_ref="EHC-0042", la='Brighton & Hove "<LA>"', rule_id="ehc-advice",
-                        rule_title="Advice to the LA", basis="reg 8(1)", due=date(2026, 3, 16),
-                        target=date(2026, 3, 13), on=on, days_to_target=(date(2026, 3, 13) - on).days,
-                        days_overdue=max(0, (on - date(2026, 3, 16)).days) or None, exemption_ground="reg8-2-c",
-                        completed_on=on, on_time=on <= date(2026, 3, 16), style=style,
-                        duty_holder=HOLDERS[style], initials="AB", owner="teacher")
+                        workflow_id="ehc-advice-request-EHC-0042-20260202",
+                        process_kind="ehc-advice-request",
+                        case_ref="EHC-0042",
+                        la='Brighton & Hove "<LA>"',
+                        rule_id="ehc-advice",
+                        rule_title="Advice to the LA",
+                        basis="reg 8(1)",
+                        due=date(2026, 3, 16),
+                        target=date(2026, 3, 13),
+                        on=on,
+                        days_to_target=(date(2026, 3, 13) - on).days,
+                        days_overdue=max(0, (on - date(2026, 3, 16)).days) or None,
+                        exemption_ground="reg8-2-c",
+                        completed_on=on,
+                        on_time=on <= date(2026, 3, 16),
+                        style=style,
+                        duty_holder=HOLDERS[style],
+                        initials="AB",
+                        owner="teacher",
+                    )
                     for initials in (False, True):
-                        notice = NotifyInput(key="k", kind=kind, recipients=["teacher", "senco"],
-                                             scheduled_for=datetime.combine(on, datetime.min.time(), timezone.utc),
-                                             context=context)
-                        yield (f"{kind}-{style}-{audience}-{on}-{initials}",
-                               renderer[initials].message(notice, audience=audience).card)
+                        notice = NotifyInput(
+                            key="k",
+                            kind=kind,
+                            recipients=["teacher", "senco"],
+                            scheduled_for=datetime.combine(on, datetime.min.time(), UTC),
+                            context=context,
+                        )
+                        yield (
+                            f"{kind}-{style}-{audience}-{on}-{initials}",
+                            renderer[initials].message(notice, audience=audience).card,
+                        )
 
 
 def test_every_card_is_valid_against_the_schema_of_the_version_it_declares():

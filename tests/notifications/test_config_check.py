@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from config.settings import get_settings
 from starter.cli import app
 
-GOOD = '''
+GOOD = """
 dashboard_url = "https://sendclock.school.example.org"
 [notifications]
 smtp_url = "mailtos://sendclock:hunter2@smtp.example.org:587?from=sendclock@example.org"
@@ -22,9 +22,9 @@ notify = ["email", "workflows://prod-00.westeurope.logic.azure.com/0123456789abc
 [staff.head]
 name = "Priya Example (Head)"
 role = "head"
-'''
+"""
 
-BAD = '''
+BAD = """
 [notifications]
 smtp_url = "mailtos//sendclock:hunter2@smtp.example.org?from=sendclock@example.org"
 [staff.senco]
@@ -34,7 +34,7 @@ email = "senco@example.org"
 [staff.jo]
 name = "Jo Example"
 notify = ["email", "workflows://teams.example.org/", "msteams://outlook.office.com/webhook/abc", "o365://x"]
-'''
+"""
 
 
 @pytest.fixture
@@ -48,6 +48,7 @@ def check(tmp_path: Path, monkeypatch):
             return CliRunner().invoke(app, ["config", "check"])
         finally:
             get_settings.cache_clear()
+
     return run
 
 
@@ -67,7 +68,7 @@ def test_each_bad_url_is_reported_by_name_and_the_check_exits_2(check):
     assert lines == [
         "sendclock: configuration: notifications.smtp_url: mailtos//sendclock:****@smtp.example.org"
         "?from=sendclock@example.org: expected a mailto:// or mailtos:// URL",
-        "sendclock: configuration: staff jo: \"email\": this person has no e-mail address",
+        'sendclock: configuration: staff jo: "email": this person has no e-mail address',
         "sendclock: configuration: staff jo: workflows://teams.example.org/: apprise cannot use this URL",
         "sendclock: configuration: staff jo: msteams://outlook.office.com/webhook/abc: Office 365 connector webhooks "
         "(msteams://) are retired: use a Teams Workflows webhook (workflows://)",
@@ -86,20 +87,28 @@ def test_the_shipped_demo_configuration_is_good(monkeypatch):
 
 
 def test_the_law_readings_and_an_las_own_date_are_shown_and_checked(check):
-    result = check(GOOD + '[law]\nnotice_reading = "inclusive"\nadvice_promise_from = "request"\n'
-                          '[las.Kent]\ntransfer_review_meetings_by = "11-30"\n')
+    result = check(
+        GOOD + '[law]\nnotice_reading = "inclusive"\nadvice_promise_from = "request"\n'
+        '[las.Kent]\ntransfer_review_meetings_by = "11-30"\n'
+    )
     assert result.exit_code == 0, result.output
     assert "two weeks before the meeting, counted inclusively" in result.output
     assert "six weeks from the date of the LA's request" in result.output
     assert "Kent: transfer-year review meetings by 30 November" in result.output
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[law]\nnotice_reading = "loose"\n', "law.notice_reading"),
-    ('[las.Kent]\ntransfer_review_meetings_by = "30-11"\n', "las.<name>.transfer_review_meetings_by: '30-11' is not a day"),
-    ('[las.Kent]\ntransfer_review_meetings_by = "02-30"\n', "02-30 is not a day of the year"),
-    ('[calendar]\nautumn_term_starts = "September"\n', "calendar.autumn_term_starts: 'September' is not a day"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[law]\nnotice_reading = "loose"\n', "law.notice_reading"),
+        (
+            '[las.Kent]\ntransfer_review_meetings_by = "30-11"\n',
+            "las.<name>.transfer_review_meetings_by: '30-11' is not a day",
+        ),
+        ('[las.Kent]\ntransfer_review_meetings_by = "02-30"\n', "02-30 is not a day of the year"),
+        ('[calendar]\nautumn_term_starts = "September"\n', "calendar.autumn_term_starts: 'September' is not a day"),
+    ],
+)
 def test_a_bad_reading_or_day_of_the_year_exits_2_naming_the_key(check, text, message):
     result = check(GOOD + text)
     assert result.exit_code == 2 and message in result.output, result.output
@@ -116,8 +125,10 @@ def test_an_las_practice_is_found_whatever_the_case_of_its_name():
 LOOPBACK = GOOD.replace('dashboard_url = "https://sendclock.school.example.org"', 'dashboard_url = "{url}"')
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8000", "http://localhost:8000/", "http://[::1]:8000",
-                                 "http://127.0.1.1", "http://0.0.0.0:8000"])
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8000", "http://localhost:8000/", "http://[::1]:8000", "http://127.0.1.1", "http://0.0.0.0:8000"],
+)
 def test_links_to_this_machine_with_a_channel_configured_are_refused(check, url):
     """Defect 4: every card and e-mail link would point at the sender's own machine."""
     result = check(LOOPBACK.format(url=url))
@@ -143,12 +154,12 @@ def test_loopback_links_can_be_allowed_for_a_test_setup(check, tmp_path, monkeyp
 
 def test_loopback_links_without_any_channel_are_fine(check):
     """The shipped demo: no channel, the outbox is the delivery, the dashboard on this machine."""
-    result = check('''
+    result = check("""
 [staff.senco]
 name = "Sam Example (SENCO)"
 role = "senco"
 email = "senco@example.org"
-''')
+""")
     assert result.exit_code == 0, result.output
     assert "dashboard_url" not in result.output.replace("links in messages", "")
 

@@ -7,9 +7,8 @@ import pytest
 from pydantic import ValidationError
 
 from config.settings import NotificationSettings
-from workflows.models import NoticeContext
-
 from tests.notifications.conftest import notice, rows
+from workflows.models import NoticeContext
 
 pytestmark = pytest.mark.databases  # SQLite and PostgreSQL (tests/db.py)
 
@@ -37,8 +36,9 @@ def test_an_e_mail_has_headers_plain_and_html_parts_and_only_the_reference(make_
         assert "EHC-0042" in part and "reg 8(1)" in part and "Mon 16 Mar 2026" in part
         assert "Owner: Jo Example" in part.replace("<strong>", "").replace("</strong>", "")
         # one link: the step's record form (a path and query: it survives sign-in's next=, an #anchor did not)
-        assert ("https://sendclock.example.org/processes/ehc-advice-request-EHC-0042-20260202/step-done"
-                "?rule=ehc-advice") in part.replace("&amp;", "&")
+        assert (
+            "https://sendclock.example.org/processes/ehc-advice-request-EHC-0042-20260202/step-done?rule=ehc-advice"
+        ) in part.replace("&amp;", "&")
         assert "ehc-advice (" not in part and "(ehc-advice)" not in part  # no rule id as text
     assert "Case reference: EHC-0042\r\nLocal authority: Brighton & Hove\r\n" in plain
     assert "<strong>Local authority:</strong> Brighton &amp; Hove" in html  # autoescaped
@@ -100,5 +100,6 @@ def test_microsoft_365_graph_addresses_each_person_as_a_target(make_notifier):
 
 def test_one_e_mail_route_per_school():
     with pytest.raises(ValidationError, match="smtp_url or graph_url, not both"):
-        NotificationSettings(smtp_url="mailto://127.0.0.1:25?from=a@example.org",
-                             graph_url="o365://a@example.org/t/c/s/")
+        NotificationSettings(
+            smtp_url="mailto://127.0.0.1:25?from=a@example.org", graph_url="o365://a@example.org/t/c/s/"
+        )

@@ -7,13 +7,14 @@ import pytest
 
 from activities.notifier import DeliveryError
 from activities.sendclock import SendclockActivities
-
 from tests.helpers import free_port
 from tests.notifications.conftest import attempt, notice, rows, staff
 from tests.notifications.peers import smtp_server
 
-pytestmark = [pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),
-              pytest.mark.databases]  # SQLite and PostgreSQL (tests/db.py)
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),
+    pytest.mark.databases,
+]  # SQLite and PostgreSQL (tests/db.py)
 
 
 def dead_smtp() -> str:
@@ -80,8 +81,14 @@ def test_deliver_counts_attempts_in_the_outbox_and_then_falls_back(make_notifier
     notifier = make_notifier(smtp_url=smtp_url, retry_attempts=2, staff_directory=staff(teacher_notify=[teams_url]))
 
     def deliver():
-        return notifier.deliver(key="digest/teacher/2027-W02", recipient="teacher", kind="digest",
-                                subject="[sendclock] Weekly digest", text="3 open steps\n", html="<p>3 open steps</p>")
+        return notifier.deliver(
+            key="digest/teacher/2027-W02",
+            recipient="teacher",
+            kind="digest",
+            subject="[sendclock] Weekly digest",
+            text="3 open steps\n",
+            html="<p>3 open steps</p>",
+        )
 
     assert deliver().status == "failed"
     assert deliver().status == "fallback"
@@ -96,8 +103,11 @@ def test_a_failed_fallback_is_tried_again_by_the_next_call(make_notifier, teams,
     hook, _ = teams
     hook.answers = [500] * 5
     port = free_port()  # the school's SMTP server: down at first
-    notifier = make_notifier(smtp_url=f"mailto://127.0.0.1:{port}?from=sendclock@example.org&mode=insecure",
-                             retry_attempts=1, staff_directory=staff(teacher_notify=[teams_url]))
+    notifier = make_notifier(
+        smtp_url=f"mailto://127.0.0.1:{port}?from=sendclock@example.org&mode=insecure",
+        retry_attempts=1,
+        staff_directory=staff(teacher_notify=[teams_url]),
+    )
 
     def deliver():
         return notifier.deliver(key="k/teacher", recipient="teacher", kind="assigned", subject="s", text="t\n")
@@ -107,7 +117,10 @@ def test_a_failed_fallback_is_tried_again_by_the_next_call(make_notifier, teams,
         assert deliver().status == "fallback"
         assert deliver().status == "fallback"
     assert [m.rcpt_tos for m in inbox.mails] == [["senco@example.org"]] and len(hook.posts) == 1
-    assert [(r.recipient, r.status, r.attempts) for r in rows(notifier)] == [("teacher", "failed", 1), ("senco", "sent", 2)]
+    assert [(r.recipient, r.status, r.attempts) for r in rows(notifier)] == [
+        ("teacher", "failed", 1),
+        ("senco", "sent", 2),
+    ]
 
 
 def test_a_malformed_url_fails_the_configuration_by_staff_id_with_secrets_masked():
@@ -116,10 +129,13 @@ def test_a_malformed_url_fails_the_configuration_by_staff_id_with_secrets_masked
     from config.settings import NotificationSettings, Settings, StaffMember
 
     with pytest.raises(ValidationError) as caught:
-        Settings(staff={
-            "senco": StaffMember(name="S", role="senco", email="senco@example.org"),
-            "jo": StaffMember(name="J", notify=["workflows://teams.example.org/", "msteams://a/b/c"]),
-        }, notifications=NotificationSettings(smtp_url="mailtos://user:hunter2@/?from=x"))
+        Settings(
+            staff={
+                "senco": StaffMember(name="S", role="senco", email="senco@example.org"),
+                "jo": StaffMember(name="J", notify=["workflows://teams.example.org/", "msteams://a/b/c"]),
+            },
+            notifications=NotificationSettings(smtp_url="mailtos://user:hunter2@/?from=x"),
+        )
     message = str(caught.value)
     assert "notifications.smtp_url: mailtos://user:****@/?from=x" in message and "hunter2" not in message
     assert "staff jo: workflows://teams.example.org/: apprise cannot use this URL" in message

@@ -9,11 +9,12 @@ from datetime import date, time
 import pytest
 
 from statutory.clock import at_local
-
 from tests.notifications.conftest import notice, rows, staff
 
-pytestmark = [pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),
-              pytest.mark.databases]  # SQLite and PostgreSQL (tests/db.py)
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),
+    pytest.mark.databases,
+]  # SQLite and PostgreSQL (tests/db.py)
 
 SATURDAY_NIGHT = at_local(date(2026, 3, 7), time(22, 0))
 MONDAY_0800 = at_local(date(2026, 3, 9), time(8, 0))
@@ -24,11 +25,17 @@ def test_a_notice_at_night_is_held_until_the_next_working_morning(make_notifier,
     # "done" confirmations are mailed here (by default they go in the weekly digest: test_noise.py)
     notifier = make_notifier(smtp_url=smtp_url, quiet_hours=True, digest_only={"completed": False})
 
-    result = notifier.notify(notice("completed", ("teacher", "senco", "head"), at=SATURDAY_NIGHT,
-                                    completed_on=date(2026, 3, 7), on_time=True))
+    result = notifier.notify(
+        notice(
+            "completed", ("teacher", "senco", "head"), at=SATURDAY_NIGHT, completed_on=date(2026, 3, 7), on_time=True
+        )
+    )
 
-    assert [(d.recipient, d.status) for d in result.deliveries] == [("teacher", "held"), ("senco", "held"),
-                                                                    ("head", "kept")]  # no channel: nobody pinged
+    assert [(d.recipient, d.status) for d in result.deliveries] == [
+        ("teacher", "held"),
+        ("senco", "held"),
+        ("head", "kept"),
+    ]  # no channel: nobody pinged
     assert inbox.mails == []
     held = rows(notifier, status="held")
     assert [r.not_before for r in held] == [MONDAY_0800, MONDAY_0800]
@@ -65,8 +72,13 @@ def test_a_held_notice_whose_channel_fails_backs_off_then_falls_back(make_notifi
     inbox, _ = smtp
     hook, _ = teams
     hook.answers = [500, 500, 500]
-    notifier = make_notifier(smtp_url=smtp_url, quiet_hours=True, retry_attempts=2, retry_initial_seconds=600,
-                             staff_directory=staff(teacher_notify=[teams_url]))
+    notifier = make_notifier(
+        smtp_url=smtp_url,
+        quiet_hours=True,
+        retry_attempts=2,
+        retry_initial_seconds=600,
+        staff_directory=staff(teacher_notify=[teams_url]),
+    )
     notifier.notify(notice("reminder", ("teacher",), at=SATURDAY_NIGHT))
 
     assert notifier.dispatch_held(MONDAY_0800) == 0

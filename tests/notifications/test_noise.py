@@ -20,7 +20,9 @@ def test_nobody_is_told_of_their_own_action(make_notifier, smtp, smtp_url):
     result = notifier.notify(notice("rescheduled", ("teacher", "senco"), actor="senco", target=date(2026, 3, 20)))
     assert [m.rcpt_tos for m in inbox.mails] == [["jo.teacher@example.org"]]
     assert [(d.recipient, d.channel, d.status) for d in result.deliveries] == [
-        ("teacher", "email", "sent"), ("senco", "own-action", "kept")]
+        ("teacher", "email", "sent"),
+        ("senco", "own-action", "kept"),
+    ]
     kept = rows(notifier, recipient="senco")
     assert [(r.status, r.channel, r.html, r.card) for r in kept] == [("kept", "own-action", None, None)]
     assert "EHC-0042" in kept[0].subject  # the record of the notice is complete
@@ -60,10 +62,17 @@ def test_the_parents_window_is_shown_not_mailed(make_notifier, smtp, smtp_url):
     inbox, _ = smtp
     notifier = make_notifier(smtp_url=smtp_url)
     for kind in ("assigned", "reminder"):
-        result = notifier.notify(notice(kind, ("teacher",), key=f"k/{kind}", style="window",
-                                        duty_holder="parent / young person (school tracks it)",
-                                        rule_id="draft-plan-representations",
-                                        rule_title="Parent's or young person's window for representations"))
+        result = notifier.notify(
+            notice(
+                kind,
+                ("teacher",),
+                key=f"k/{kind}",
+                style="window",
+                duty_holder="parent / young person (school tracks it)",
+                rule_id="draft-plan-representations",
+                rule_title="Parent's or young person's window for representations",
+            )
+        )
         assert [(d.channel, d.status) for d in result.deliveries] == [("dashboard", "kept")]
     assert inbox.mails == []
     assert [(r.status, r.channel) for r in rows(notifier)] == [("kept", "dashboard"), ("kept", "dashboard")]
@@ -73,8 +82,7 @@ def test_the_parents_window_is_shown_not_mailed(make_notifier, smtp, smtp_url):
 def test_the_senco_s_escalation_copy_is_not_the_owner_s_message(make_notifier, smtp, smtp_url):
     inbox, _ = smtp
     notifier = make_notifier(smtp_url=smtp_url)
-    notifier.notify(notice("overdue", ("teacher", "senco"), days_overdue=8, days_to_target=None,
-                           on=date(2026, 3, 24)))
+    notifier.notify(notice("overdue", ("teacher", "senco"), days_overdue=8, days_to_target=None, on=date(2026, 3, 24)))
     [owner] = inbox.to("jo.teacher@example.org")
     [senco] = inbox.to("senco@example.org")
     owner_text = owner.message.get_body(preferencelist=("plain",)).get_content()

@@ -1,31 +1,43 @@
 """The notifier's log (issue 22): one INFO line per outbox row sent, held or failed, saying which process (its
 workflow id: the opaque case reference and a date, as Temporal's own logs already show it), what and how (the
 notice's kind, the rule, the channel's kind, the outcome, the attempt, whether it was the fallback, the row's id),
-never to whom or what about: no address, URL, name, subject or text, not even when the channel's error names them. Real SMTP on loopback, real SQLite and PostgreSQL."""
+never to whom or what about: no address, URL, name, subject or text, not even when the channel's error names them.
+Real SMTP on loopback, real SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from activities.notifier import DeliveryError
 from activities.sendclock import SendclockActivities
 from config.logging import JsonFormatter, TextFormatter, setup_logging
-
 from tests.helpers import free_port
 from tests.notifications.conftest import WORKFLOW_ID, attempt, notice, rows, staff
 
-pytestmark = [pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),
-              pytest.mark.databases]  # SQLite and PostgreSQL (tests/db.py)
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),
+    pytest.mark.databases,
+]  # SQLite and PostgreSQL (tests/db.py)
 
-SATURDAY_NIGHT = datetime(2026, 3, 7, 22, 0, tzinfo=timezone.utc)
-MONDAY_0800 = datetime(2026, 3, 9, 8, 0, tzinfo=timezone.utc)  # GMT: 08:00 in London
+SATURDAY_NIGHT = datetime(2026, 3, 7, 22, 0, tzinfo=UTC)
+MONDAY_0800 = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)  # GMT: 08:00 in London
 # What the notice is about and whom it is for: none of it may be in a log line.
-PERSONAL = ("example.org", "jo.teacher", "senco@", "Jo Example", "Sam Example", "Brighton",
-            "Advice to the LA", "mailto", "127.0.0.1", "sendclock.example.org")
+PERSONAL = (
+    "example.org",
+    "jo.teacher",
+    "senco@",
+    "Jo Example",
+    "Sam Example",
+    "Brighton",
+    "Advice to the LA",
+    "mailto",
+    "127.0.0.1",
+    "sendclock.example.org",
+)
 
 
 def lines(caplog) -> list[logging.LogRecord]:
@@ -65,22 +77,30 @@ def test_a_sent_notice_logs_its_fields_and_no_address(make_notifier, smtp, smtp_
     assert lines(caplog) == []
 
 
-def test_a_held_notice_logs_held_and_then_sent(make_notifier, smtp, smtp_url, teams, teams_url, caplog,
-                                               notifier_log):
-    notifier = make_notifier(smtp_url=smtp_url, quiet_hours=True,
-                             staff_directory=staff(teacher_notify=["email", teams_url]))
-    assert notifier.notify(notice("overdue", ("teacher",), at=SATURDAY_NIGHT, days_to_target=None,
-                                  days_overdue=3)).deliveries[0].status == "held"
+def test_a_held_notice_logs_held_and_then_sent(make_notifier, smtp, smtp_url, teams, teams_url, caplog, notifier_log):
+    notifier = make_notifier(
+        smtp_url=smtp_url, quiet_hours=True, staff_directory=staff(teacher_notify=["email", teams_url])
+    )
+    assert (
+        notifier.notify(notice("overdue", ("teacher",), at=SATURDAY_NIGHT, days_to_target=None, days_overdue=3))
+        .deliveries[0]
+        .status
+        == "held"
+    )
     assert notifier.dispatch_held(MONDAY_0800) == 2
 
     assert [fields(line) for line in lines(caplog)] == [
-        ("overdue", "ehc-advice", "email", "held", 0, False), ("overdue", "ehc-advice", "teams", "held", 0, False),
-        ("overdue", "ehc-advice", "email", "sent", 1, False), ("overdue", "ehc-advice", "teams", "accepted", 1, False)]
+        ("overdue", "ehc-advice", "email", "held", 0, False),
+        ("overdue", "ehc-advice", "teams", "held", 0, False),
+        ("overdue", "ehc-advice", "email", "sent", 1, False),
+        ("overdue", "ehc-advice", "teams", "accepted", 1, False),
+    ]
     assert_nothing_personal(lines(caplog))
 
 
-def test_failures_and_the_fallback_log_their_outcome_never_the_error(make_notifier, smtp, smtp_url, caplog,
-                                                                     notifier_log):
+def test_failures_and_the_fallback_log_their_outcome_never_the_error(
+    make_notifier, smtp, smtp_url, caplog, notifier_log
+):
     dead = f"mailto://127.0.0.1:{free_port()}?from=sendclock@example.org&mode=insecure&to=jo.teacher@example.org"
     notifier = make_notifier(smtp_url=smtp_url, staff_directory=staff(teacher_notify=[dead]))
     activities = SendclockActivities(notifier.settings, notifier.sessions, notifier)
@@ -91,8 +111,10 @@ def test_failures_and_the_fallback_log_their_outcome_never_the_error(make_notifi
     assert [d.status for d in attempt(2, of=2).run(activities.notify, reminder).deliveries] == ["fallback"]
 
     assert [fields(line) for line in lines(caplog)] == [
-        ("reminder", "ehc-advice", "email", "failed", 1, False), ("reminder", "ehc-advice", "email", "failed", 2, False),
-        ("reminder", "ehc-advice", "email", "sent", 1, True)]  # the SENCO's e-mail
+        ("reminder", "ehc-advice", "email", "failed", 1, False),
+        ("reminder", "ehc-advice", "email", "failed", 2, False),
+        ("reminder", "ehc-advice", "email", "sent", 1, True),
+    ]  # the SENCO's e-mail
     failed, fallback = rows(notifier)
     assert [line.outbox_id for line in lines(caplog)] == [failed.id, failed.id, fallback.id]
     assert failed.error  # apprise's words stay in the outbox row ...

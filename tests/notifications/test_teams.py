@@ -9,11 +9,12 @@ import pytest
 
 from activities.notifier import DeliveryError
 from activities.sendclock import SendclockActivities
-
 from tests.notifications.conftest import attempt, notice, rows, staff
 
-pytestmark = [pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),
-              pytest.mark.databases]  # SQLite and PostgreSQL (tests/db.py)
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),
+    pytest.mark.databases,
+]  # SQLite and PostgreSQL (tests/db.py)
 
 ELEMENTS = {"TextBlock", "FactSet", "Image", "Container", "ColumnSet", "ActionSet"}
 
@@ -49,16 +50,27 @@ def test_a_reminder_is_an_adaptive_card_with_the_facts(make_notifier, teams, tea
 
     [post] = hook.posts
     card = card_of(post)
-    assert facts_of(card) == {"Case reference": "EHC-0042", "Local authority": "Brighton & Hove",
-                              "Step": "Advice to the LA", "Owner": "Jo Example", "Legal basis": "reg 8(1)",
-                              "Target": "Mon 16 Mar 2026", "Legal limit": "Mon 16 Mar 2026",
-                              "Days left": "7 days to target"}
+    assert facts_of(card) == {
+        "Case reference": "EHC-0042",
+        "Local authority": "Brighton & Hove",
+        "Step": "Advice to the LA",
+        "Owner": "Jo Example",
+        "Legal basis": "reg 8(1)",
+        "Target": "Mon 16 Mar 2026",
+        "Legal limit": "Mon 16 Mar 2026",
+        "Days left": "7 days to target",
+    }
     assert card["body"][0]["text"] == "Reminder: Advice to the LA (EHC-0042)"  # a plain heading, no rule id
     assert card["body"][-1]["text"] == "This message identifies the case by its reference only."
     # one button: the step's record form, which survives sign-in (login's next= keeps the path and query)
-    assert card["actions"] == [{"type": "Action.OpenUrl", "title": "Record it as done", "url":
-                                "https://sendclock.example.org/processes/ehc-advice-request-EHC-0042-20260202"
-                                "/step-done?rule=ehc-advice"}]
+    assert card["actions"] == [
+        {
+            "type": "Action.OpenUrl",
+            "title": "Record it as done",
+            "url": "https://sendclock.example.org/processes/ehc-advice-request-EHC-0042-20260202"
+            "/step-done?rule=ehc-advice",
+        }
+    ]
     path = urlsplit(hook.paths[0])
     assert path.path == "/workflows/wf0123456789/triggers/manual/paths/invoke"
     assert parse_qs(path.query)["sig"] == ["sig0123456789"]
@@ -108,8 +120,9 @@ def test_teams_answering_500_then_202_is_retried_once_and_never_posted_twice(mak
     assert (row.status, row.attempts, row.error) == ("accepted", 2, None)
 
 
-def test_e_mail_and_teams_are_separate_rows_and_a_failing_one_does_not_resend_the_other(make_notifier, smtp, smtp_url,
-                                                                                        teams, teams_url):
+def test_e_mail_and_teams_are_separate_rows_and_a_failing_one_does_not_resend_the_other(
+    make_notifier, smtp, smtp_url, teams, teams_url
+):
     inbox, _ = smtp
     hook, _ = teams
     hook.answers = [500]
@@ -122,4 +135,7 @@ def test_e_mail_and_teams_are_separate_rows_and_a_failing_one_does_not_resend_th
     attempt(2, of=6).run(activities.notify, reminder)
 
     assert len(inbox.mails) == 1 and len(hook.posts) == 2
-    assert [(r.channel, r.status, r.attempts) for r in rows(notifier)] == [("email", "sent", 1), ("teams", "accepted", 2)]
+    assert [(r.channel, r.status, r.attempts) for r in rows(notifier)] == [
+        ("email", "sent", 1),
+        ("teams", "accepted", 2),
+    ]

@@ -29,15 +29,23 @@ from activities.sendclock import SendclockActivities
 from config.settings import CalendarSettings, ClosureSetting, NotificationSettings, Settings, StaffMember
 from starter.advice import advice_sent, record_exemption, start_advice_request, step_options, withdraw
 from starter.binaries import temporal_test_server
-from starter.processes import (complete_step, exempt_step, process_state, reassign_step, replan_steps, start_process,
-                               update)
+from starter.processes import (
+    complete_step,
+    exempt_step,
+    process_state,
+    reassign_step,
+    replan_steps,
+    start_process,
+    update,
+)
 from starter.review import appeal, final_plan, la_decision, meeting_held, plan_ceased, set_meeting, start_review
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
+from tests.workflows.advice_flow import advice_request, header, london_today, outcome, sleep_until_day
 from worker import build_worker
 from workflows.annual_review import REVIEW_LAW_2026, AnnualReview
+from workflows.calls import LOCAL_ACTIVITIES
 from workflows.draft_consultation import DraftPlanConsultation
-from workflows.registry import DRAFT, REASSESSMENT
 from workflows.models import (
     AdviceSent,
     AppealChange,
@@ -58,16 +66,17 @@ from workflows.models import (
     Withdrawal,
 )
 from workflows.reassessment import DECISION, EARLIEST, FINAL, Reassessment
-from workflows.calls import LOCAL_ACTIVITIES
-from workflows.step import CATCH_UP
+from workflows.registry import DRAFT, REASSESSMENT
 from workflows.search_attributes import REGISTRATION
-
-from tests.workflows.advice_flow import advice_request, header, london_today, outcome, sleep_until_day
+from workflows.step import CATCH_UP
 
 HERE = Path(__file__).resolve().parent.parent / "histories"
 GENERATION = LOCAL_ACTIVITIES  # the newest patch the recordings were made under
-INDEXED = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-           "KeywordList": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST}
+INDEXED = {
+    "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    "KeywordList": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+}
 
 # Each scenario runs one workflow to its end (a workflow left running would hold up the test server's clock for
 # the next) and returns its ID and, where the run to keep is not the last one, that run's ID (or the IDs of the runs
@@ -80,8 +89,12 @@ async def advice_late(env: WorkflowEnvironment, settings: Settings) -> str:
     today = await london_today(env)
     late = await start_advice_request(env.client, settings, advice_request(today, case_ref="EHC-H001"))
     await sleep_until_day(env, late.state.step.plan.due + timedelta(days=9))
-    await advice_sent(env.client, settings, late.state.workflow_id,
-                      AdviceSent(sent_on=await london_today(env), by="teacher", note="sent by e-mail"))
+    await advice_sent(
+        env.client,
+        settings,
+        late.state.workflow_id,
+        AdviceSent(sent_on=await london_today(env), by="teacher", note="sent by e-mail"),
+    )
     await outcome(env, late.state.workflow_id)
     return late.state.workflow_id
 
@@ -91,11 +104,16 @@ async def advice_exemption(env: WorkflowEnvironment, settings: Settings) -> str:
     today = await london_today(env)
     exempt = await start_advice_request(env.client, settings, advice_request(today, case_ref="EHC-H002"))
     await sleep_until_day(env, today + timedelta(days=4))
-    await record_exemption(env.client, settings, exempt.state.workflow_id,
-                           Exemption(ground="reg8-2-c", start=today + timedelta(days=1), claimed_by="senco"))
+    await record_exemption(
+        env.client,
+        settings,
+        exempt.state.workflow_id,
+        Exemption(ground="reg8-2-c", start=today + timedelta(days=1), claimed_by="senco"),
+    )
     await sleep_until_day(env, exempt.state.step.plan.due + timedelta(days=15))
-    await advice_sent(env.client, settings, exempt.state.workflow_id,
-                      AdviceSent(sent_on=await london_today(env), by="teacher"))
+    await advice_sent(
+        env.client, settings, exempt.state.workflow_id, AdviceSent(sent_on=await london_today(env), by="teacher")
+    )
     await outcome(env, exempt.state.workflow_id)
     return exempt.state.workflow_id
 
@@ -105,8 +123,9 @@ async def advice_withdrawn(env: WorkflowEnvironment, settings: Settings) -> str:
     today = await london_today(env)
     gone = await start_advice_request(env.client, settings, advice_request(today, case_ref="EHC-H003"))
     await sleep_until_day(env, today + timedelta(days=2))
-    await withdraw(env.client, settings, gone.state.workflow_id,
-                   Withdrawal(withdrawn_on=await london_today(env), by="senco"))
+    await withdraw(
+        env.client, settings, gone.state.workflow_id, Withdrawal(withdrawn_on=await london_today(env), by="senco")
+    )
     await outcome(env, gone.state.workflow_id)
     return gone.state.workflow_id
 
@@ -114,14 +133,20 @@ async def advice_withdrawn(env: WorkflowEnvironment, settings: Settings) -> str:
 async def advice_la_clock(env: WorkflowEnvironment, settings: Settings) -> str:
     """The LA's clock beside the advice: advice sent on time, the LA's final plan chased, then received late."""
     today = await london_today(env)
-    request = advice_request(today, case_ref="EHC-H009").model_copy(update={"assessment_requested_on": today - timedelta(days=30)})
+    request = advice_request(today, case_ref="EHC-H009").model_copy(
+        update={"assessment_requested_on": today - timedelta(days=30)}
+    )
     started = await start_advice_request(env.client, settings, request)
     workflow_id = started.state.workflow_id
     await sleep_until_day(env, today + timedelta(days=12))
     await advice_sent(env.client, settings, workflow_id, AdviceSent(sent_on=await london_today(env), by="teacher"))
     await sleep_until_day(env, started.state.la_steps[0].plan.due + timedelta(days=10))
-    await complete_step(env.client, settings, workflow_id, StepDone(
-        rule_id="ehc-final-plan", done_on=await london_today(env), by="senco", evidence="final plan received"))
+    await complete_step(
+        env.client,
+        settings,
+        workflow_id,
+        StepDone(rule_id="ehc-final-plan", done_on=await london_today(env), by="senco", evidence="final plan received"),
+    )
     await outcome(env, workflow_id)
     return workflow_id
 
@@ -129,11 +154,13 @@ async def advice_la_clock(env: WorkflowEnvironment, settings: Settings) -> str:
 async def advice_storm(env: WorkflowEnvironment, settings: Settings) -> str:
     """A request entered 300 days after it was received: one catch-up, then weekly escalations; then sent."""
     today = await london_today(env)
-    late = await start_advice_request(env.client, settings, advice_request(today - timedelta(days=300),
-                                                                           case_ref="EHC-H013"))
+    late = await start_advice_request(
+        env.client, settings, advice_request(today - timedelta(days=300), case_ref="EHC-H013")
+    )
     await sleep_until_day(env, today + timedelta(days=15))
-    await advice_sent(env.client, settings, late.state.workflow_id,
-                      AdviceSent(sent_on=await london_today(env), by="teacher"))
+    await advice_sent(
+        env.client, settings, late.state.workflow_id, AdviceSent(sent_on=await london_today(env), by="teacher")
+    )
     await outcome(env, late.state.workflow_id)
     return late.state.workflow_id
 
@@ -159,17 +186,29 @@ async def advice_replanned(env: WorkflowEnvironment, settings: Settings) -> str:
 async def draft_consultation(env: WorkflowEnvironment, settings: Settings) -> str:
     """Both steps side by side: the school's step reassigned, escalated, done late; the parent's window closes."""
     today = await london_today(env)
-    started = await start_process(env.client, settings, DraftPlanConsultation.run,
-                                  DraftConsultationInput(header=header(today, case_ref="EHC-H004"),
-                                                         options=step_options(settings)),
-                                  DRAFT.workflow_id("EHC-H004", today), DRAFT.kind)
+    started = await start_process(
+        env.client,
+        settings,
+        DraftPlanConsultation.run,
+        DraftConsultationInput(header=header(today, case_ref="EHC-H004"), options=step_options(settings)),
+        DRAFT.workflow_id("EHC-H004", today),
+        DRAFT.kind,
+    )
     workflow_id = started.state.workflow_id
     await sleep_until_day(env, today + timedelta(days=2))
-    await reassign_step(env.client, settings, workflow_id,
-                        Reassignment(rule_id="naming-consultation", owner="senco", by="senco", reason="teacher away"))
+    await reassign_step(
+        env.client,
+        settings,
+        workflow_id,
+        Reassignment(rule_id="naming-consultation", owner="senco", by="senco", reason="teacher away"),
+    )
     await sleep_until_day(env, started.state.step("naming-consultation").plan.due + timedelta(days=9))
-    await complete_step(env.client, settings, workflow_id, StepDone(
-        rule_id="naming-consultation", done_on=await london_today(env), by="senco", evidence="views e-mailed"))
+    await complete_step(
+        env.client,
+        settings,
+        workflow_id,
+        StepDone(rule_id="naming-consultation", done_on=await london_today(env), by="senco", evidence="views e-mailed"),
+    )
     await _result(env, workflow_id, DraftPlanConsultation)
     return workflow_id
 
@@ -180,19 +219,40 @@ async def reassessment_reassessed(env: WorkflowEnvironment, settings: Settings) 
     workflow_id = await _start_reassessment(env, settings, "EHC-H005", today, today - relativedelta(months=5))
     earliest = (await process_state(env.client, workflow_id)).step(EARLIEST)
     await sleep_until_day(env, earliest.plan.target + timedelta(days=1))
-    await complete_step(env.client, settings, workflow_id, StepDone(
-        rule_id=EARLIEST, done_on=await london_today(env), by="teacher", evidence="request e-mailed"))
+    await complete_step(
+        env.client,
+        settings,
+        workflow_id,
+        StepDone(rule_id=EARLIEST, done_on=await london_today(env), by="teacher", evidence="request e-mailed"),
+    )
     await _opened(env, workflow_id, DECISION)
     await sleep_until_day(env, await london_today(env) + timedelta(days=10))
-    await update(env.client, workflow_id, Reassessment.la_decided,
-                 LaDecision(decided_on=await london_today(env), reassess=True, by="senco", evidence="LA notice"))
+    await update(
+        env.client,
+        workflow_id,
+        Reassessment.la_decided,
+        LaDecision(decided_on=await london_today(env), reassess=True, by="senco", evidence="LA notice"),
+    )
     await _opened(env, workflow_id, FINAL)
     await sleep_until_day(env, await london_today(env) + timedelta(days=20))
-    await exempt_step(env.client, settings, workflow_id, StepExemption(rule_id=FINAL, exemption=Exemption(
-        ground="la-absence", start=await london_today(env) - timedelta(days=2), claimed_by="senco")))
+    await exempt_step(
+        env.client,
+        settings,
+        workflow_id,
+        StepExemption(
+            rule_id=FINAL,
+            exemption=Exemption(
+                ground="la-absence", start=await london_today(env) - timedelta(days=2), claimed_by="senco"
+            ),
+        ),
+    )
     await sleep_until_day(env, await london_today(env) + timedelta(days=30))
-    await complete_step(env.client, settings, workflow_id, StepDone(
-        rule_id=FINAL, done_on=await london_today(env), by="senco", evidence="final plan received"))
+    await complete_step(
+        env.client,
+        settings,
+        workflow_id,
+        StepDone(rule_id=FINAL, done_on=await london_today(env), by="senco", evidence="final plan received"),
+    )
     await _result(env, workflow_id, Reassessment)
     return workflow_id
 
@@ -202,12 +262,17 @@ async def reassessment_refused(env: WorkflowEnvironment, settings: Settings) -> 
     today = await london_today(env)
     workflow_id = await _start_reassessment(env, settings, "EHC-H006", today, today - relativedelta(months=2))
     await sleep_until_day(env, today + timedelta(days=1))
-    await complete_step(env.client, settings, workflow_id, StepDone(
-        rule_id=EARLIEST, done_on=await london_today(env), by="teacher"))
+    await complete_step(
+        env.client, settings, workflow_id, StepDone(rule_id=EARLIEST, done_on=await london_today(env), by="teacher")
+    )
     await _opened(env, workflow_id, DECISION)
     await sleep_until_day(env, await london_today(env) + timedelta(days=30))
-    await update(env.client, workflow_id, Reassessment.la_decided,
-                 LaDecision(decided_on=await london_today(env), reassess=False, by="senco"))
+    await update(
+        env.client,
+        workflow_id,
+        Reassessment.la_decided,
+        LaDecision(decided_on=await london_today(env), reassess=False, by="senco"),
+    )
     await _result(env, workflow_id, Reassessment)
     return workflow_id
 
@@ -217,30 +282,53 @@ async def annual_review_cycle(env: WorkflowEnvironment, settings: Settings) -> t
 
     The first run is the one kept: it holds the whole cycle and ends by continuing as new."""
     today = await london_today(env)
-    started = await start_review(env.client, settings, ReviewInput(
-        header=header(today - timedelta(days=300), case_ref="EHC-H007", owner="senco"), year_group=8))
+    started = await start_review(
+        env.client,
+        settings,
+        ReviewInput(header=header(today - timedelta(days=300), case_ref="EHC-H007", owner="senco"), year_group=8),
+    )
     workflow_id = started.state.workflow_id
     first_run = (await env.client.get_workflow_handle(workflow_id).describe()).run_id
     await set_meeting(env.client, settings, workflow_id, MeetingDate(meeting_on=today + timedelta(days=30), by="senco"))
     meeting = today + timedelta(days=35)
     await set_meeting(env.client, settings, workflow_id, MeetingDate(meeting_on=meeting, by="senco"))
     await sleep_until_day(env, meeting - timedelta(days=15))
-    await complete_step(env.client, settings, workflow_id, StepDone(
-        rule_id="review-advice-circulation", done_on=await london_today(env), by="senco"))
+    await complete_step(
+        env.client,
+        settings,
+        workflow_id,
+        StepDone(rule_id="review-advice-circulation", done_on=await london_today(env), by="senco"),
+    )
     await sleep_until_day(env, meeting - timedelta(days=10))
-    await complete_step(env.client, settings, workflow_id, StepDone(
-        rule_id="review-notice", done_on=await london_today(env), by="senco", evidence="invitations posted"))
+    await complete_step(
+        env.client,
+        settings,
+        workflow_id,
+        StepDone(rule_id="review-notice", done_on=await london_today(env), by="senco", evidence="invitations posted"),
+    )
     await sleep_until_day(env, meeting)
     await meeting_held(env.client, settings, workflow_id, MeetingHeld(held_on=meeting, by="senco"))
     await sleep_until_day(env, meeting + timedelta(days=10))
-    await complete_step(env.client, settings, workflow_id, StepDone(
-        rule_id="review-report", done_on=await london_today(env), by="senco"))
+    await complete_step(
+        env.client,
+        settings,
+        workflow_id,
+        StepDone(rule_id="review-report", done_on=await london_today(env), by="senco"),
+    )
     await sleep_until_day(env, meeting + timedelta(days=20))
-    await la_decision(env.client, settings, workflow_id, ReviewDecision(
-        decided_on=await london_today(env), decision="maintain", by="senco"))
+    await la_decision(
+        env.client,
+        settings,
+        workflow_id,
+        ReviewDecision(decided_on=await london_today(env), decision="maintain", by="senco"),
+    )
     await sleep_until_day(env, meeting + timedelta(days=25))
-    await plan_ceased(env.client, settings, workflow_id, PlanCeased(
-        ceased_on=await london_today(env), by="senco", reason="recording over"))
+    await plan_ceased(
+        env.client,
+        settings,
+        workflow_id,
+        PlanCeased(ceased_on=await london_today(env), by="senco", reason="recording over"),
+    )
     await _result(env, workflow_id, AnnualReview)
     return workflow_id, first_run
 
@@ -248,14 +336,24 @@ async def annual_review_cycle(env: WorkflowEnvironment, settings: Settings) -> t
 async def annual_review_ceased(env: WorkflowEnvironment, settings: Settings) -> str:
     """A phase-transfer year: the meeting is set, then the plan ceases (the child moved away) and every step ends."""
     today = await london_today(env)
-    started = await start_review(env.client, settings, ReviewInput(
-        header=header(today - timedelta(days=200), case_ref="EHC-H008", owner="senco"),
-        transfer_on=today.replace(month=9, day=1) + relativedelta(years=1), transfer_kind="phase"))
+    started = await start_review(
+        env.client,
+        settings,
+        ReviewInput(
+            header=header(today - timedelta(days=200), case_ref="EHC-H008", owner="senco"),
+            transfer_on=today.replace(month=9, day=1) + relativedelta(years=1),
+            transfer_kind="phase",
+        ),
+    )
     workflow_id = started.state.workflow_id
     await set_meeting(env.client, settings, workflow_id, MeetingDate(meeting_on=today + timedelta(days=40), by="senco"))
     await sleep_until_day(env, today + timedelta(days=7))
-    await plan_ceased(env.client, settings, workflow_id, PlanCeased(
-        ceased_on=await london_today(env), by="senco", reason="moved to another LA's area"))
+    await plan_ceased(
+        env.client,
+        settings,
+        workflow_id,
+        PlanCeased(ceased_on=await london_today(env), by="senco", reason="moved to another LA's area"),
+    )
     await _result(env, workflow_id, AnnualReview)
     return workflow_id
 
@@ -265,22 +363,46 @@ async def annual_review_transfer_year(env: WorkflowEnvironment, settings: Settin
     decision meets annual-review-due and leaves phase-transfer-review open; in the next cycle it is escalated after
     14 February, then met (with the amended plan) by the final plan naming the new school. Both runs are kept."""
     today = await london_today(env)
-    feb14 = date(today.year, 2, 14) if date(today.year, 2, 14) >= today + timedelta(days=40) \
+    feb14 = (
+        date(today.year, 2, 14)
+        if date(today.year, 2, 14) >= today + timedelta(days=40)
         else date(today.year + 1, 2, 14)
-    started = await start_review(env.client, settings, ReviewInput(
-        header=header(today - timedelta(days=300), case_ref="EHC-H010", owner="senco"),
-        transfer_on=date(feb14.year, 9, 1), transfer_kind="phase", year_group=6))
+    )
+    started = await start_review(
+        env.client,
+        settings,
+        ReviewInput(
+            header=header(today - timedelta(days=300), case_ref="EHC-H010", owner="senco"),
+            transfer_on=date(feb14.year, 9, 1),
+            transfer_kind="phase",
+            year_group=6,
+        ),
+    )
     workflow_id = started.state.workflow_id
     first_run = (await env.client.get_workflow_handle(workflow_id).describe()).run_id
     meeting = await _review_meeting(env, settings, workflow_id, today + timedelta(days=16))
-    await la_decision(env.client, settings, workflow_id, ReviewDecision(
-        decided_on=meeting + timedelta(days=20), decision="amend", by="senco", evidence="LA letter"))
+    await la_decision(
+        env.client,
+        settings,
+        workflow_id,
+        ReviewDecision(decided_on=meeting + timedelta(days=20), decision="amend", by="senco", evidence="LA letter"),
+    )
     await sleep_until_day(env, feb14 + timedelta(days=10))
-    await final_plan(env.client, settings, workflow_id, FinalPlan(
-        issued_on=await london_today(env), names_setting="Northgate High School", by="senco", evidence="LA letter"))
+    await final_plan(
+        env.client,
+        settings,
+        workflow_id,
+        FinalPlan(
+            issued_on=await london_today(env), names_setting="Northgate High School", by="senco", evidence="LA letter"
+        ),
+    )
     await sleep_until_day(env, feb14 + timedelta(days=12))
-    await plan_ceased(env.client, settings, workflow_id, PlanCeased(
-        ceased_on=await london_today(env), by="senco", reason="recording over"))
+    await plan_ceased(
+        env.client,
+        settings,
+        workflow_id,
+        PlanCeased(ceased_on=await london_today(env), by="senco", reason="recording over"),
+    )
     await _result(env, workflow_id, AnnualReview)
     return workflow_id, [first_run, (await env.client.get_workflow_handle(workflow_id).describe()).run_id]
 
@@ -289,21 +411,36 @@ async def annual_review_cease_appeal(env: WorkflowEnvironment, settings: Setting
     """A decision to cease under the law of 2026: the appeal window opens and the next cycle begins; an appeal is
     lodged (meeting the window), decided (the cease upheld), and only then is the plan recorded as ceased."""
     today = await london_today(env)
-    started = await start_review(env.client, settings, ReviewInput(
-        header=header(today - timedelta(days=300), case_ref="EHC-H011", owner="senco")))
+    started = await start_review(
+        env.client,
+        settings,
+        ReviewInput(header=header(today - timedelta(days=300), case_ref="EHC-H011", owner="senco")),
+    )
     workflow_id = started.state.workflow_id
     first_run = (await env.client.get_workflow_handle(workflow_id).describe()).run_id
     meeting = await _review_meeting(env, settings, workflow_id, today + timedelta(days=16))
     decided = meeting + timedelta(days=20)
-    await la_decision(env.client, settings, workflow_id, ReviewDecision(
-        decided_on=decided, decision="cease", by="senco", evidence="LA notice to cease"))
+    await la_decision(
+        env.client,
+        settings,
+        workflow_id,
+        ReviewDecision(decided_on=decided, decision="cease", by="senco", evidence="LA notice to cease"),
+    )
     await sleep_until_day(env, decided + timedelta(days=25))
     await appeal(env.client, settings, workflow_id, AppealChange(lodged_on=await london_today(env), by="senco"))
     await sleep_until_day(env, decided + timedelta(days=100))
-    await appeal(env.client, settings, workflow_id, AppealChange(
-        decided_on=await london_today(env), outcome="cease-upheld", by="senco", note="Tribunal decision"))
-    await plan_ceased(env.client, settings, workflow_id, PlanCeased(
-        ceased_on=await london_today(env), by="senco", reason="cease upheld on appeal"))
+    await appeal(
+        env.client,
+        settings,
+        workflow_id,
+        AppealChange(decided_on=await london_today(env), outcome="cease-upheld", by="senco", note="Tribunal decision"),
+    )
+    await plan_ceased(
+        env.client,
+        settings,
+        workflow_id,
+        PlanCeased(ceased_on=await london_today(env), by="senco", reason="cease upheld on appeal"),
+    )
     await _result(env, workflow_id, AnnualReview)
     return workflow_id, [first_run, (await env.client.get_workflow_handle(workflow_id).describe()).run_id]
 
@@ -313,22 +450,35 @@ async def _review_meeting(env, settings, workflow_id: str, meeting):
     await set_meeting(env.client, settings, workflow_id, MeetingDate(meeting_on=meeting, by="senco"))
     await sleep_until_day(env, meeting - timedelta(days=15))
     for rule in ("review-notice", "review-advice-circulation"):
-        await complete_step(env.client, settings, workflow_id, StepDone(
-            rule_id=rule, done_on=await london_today(env), by="senco"))
+        await complete_step(
+            env.client, settings, workflow_id, StepDone(rule_id=rule, done_on=await london_today(env), by="senco")
+        )
     await sleep_until_day(env, meeting)
     await meeting_held(env.client, settings, workflow_id, MeetingHeld(held_on=meeting, by="senco"))
     await sleep_until_day(env, meeting + timedelta(days=10))
-    await complete_step(env.client, settings, workflow_id, StepDone(
-        rule_id="review-report", done_on=await london_today(env), by="senco"))
+    await complete_step(
+        env.client,
+        settings,
+        workflow_id,
+        StepDone(rule_id="review-report", done_on=await london_today(env), by="senco"),
+    )
     await sleep_until_day(env, meeting + timedelta(days=20))
     return meeting
 
 
 async def _start_reassessment(env, settings, case_ref, needs_changed, last_assessment) -> str:
-    started = await start_process(env.client, settings, Reassessment.run,
-                                  ReassessmentInput(header=header(needs_changed, case_ref=case_ref),
-                                                    options=step_options(settings), last_assessment_on=last_assessment),
-                                  REASSESSMENT.workflow_id(case_ref, needs_changed), REASSESSMENT.kind)
+    started = await start_process(
+        env.client,
+        settings,
+        Reassessment.run,
+        ReassessmentInput(
+            header=header(needs_changed, case_ref=case_ref),
+            options=step_options(settings),
+            last_assessment_on=last_assessment,
+        ),
+        REASSESSMENT.workflow_id(case_ref, needs_changed),
+        REASSESSMENT.kind,
+    )
     return started.state.workflow_id
 
 
@@ -348,10 +498,15 @@ async def _result(env, workflow_id: str, workflow) -> None:
 async def advice_recorded_by(env: WorkflowEnvironment, settings: Settings) -> str:
     """Sent on time, recorded through the CLI as an account (issue 21): the record's data carries recorded_by."""
     today = await london_today(env)
-    started = await start_advice_request(env.client, settings, advice_request(today - timedelta(days=20),
-                                                                              case_ref="EHC-H014"))
-    await advice_sent(env.client, settings, started.state.workflow_id,
-                      AdviceSent(sent_on=today, by="teacher", recorded_by="cli:as:senco"))
+    started = await start_advice_request(
+        env.client, settings, advice_request(today - timedelta(days=20), case_ref="EHC-H014")
+    )
+    await advice_sent(
+        env.client,
+        settings,
+        started.state.workflow_id,
+        AdviceSent(sent_on=today, by="teacher", recorded_by="cli:as:senco"),
+    )
     await outcome(env, started.state.workflow_id)
     return started.state.workflow_id
 
@@ -373,8 +528,12 @@ SCENARIOS: dict[str, Scenario] = {
     "ehc_advice_recorded_by": advice_recorded_by,
 }
 # Scenarios new with a later patch of one workflow than GENERATION (named after that patch).
-GENERATIONS = {"annual_review_transfer_year": REVIEW_LAW_2026, "annual_review_cease_appeal": REVIEW_LAW_2026,
-               "ehc_advice_storm": CATCH_UP, "ehc_advice_recorded_by": "recorded-by"}  # no patch: data only
+GENERATIONS = {
+    "annual_review_transfer_year": REVIEW_LAW_2026,
+    "annual_review_cease_appeal": REVIEW_LAW_2026,
+    "ehc_advice_storm": CATCH_UP,
+    "ehc_advice_recorded_by": "recorded-by",
+}  # no patch: data only
 
 
 def path_for(name: str, run: int = 1) -> Path:
@@ -391,17 +550,25 @@ async def main(names: list[str]) -> None:
         return
     tmp = Path(tempfile.mkdtemp())
     settings = Settings(
-        var_dir=tmp, database_url=f"sqlite:///{tmp}/h.db", calendar=CalendarSettings(),
-        staff={"senco": StaffMember(name="Sam Example", role="senco", email="senco@example.org"),
-               "teacher": StaffMember(name="Jo Example", role="staff", email="jo.teacher@example.org")},
+        var_dir=tmp,
+        database_url=f"sqlite:///{tmp}/h.db",
+        calendar=CalendarSettings(),
+        staff={
+            "senco": StaffMember(name="Sam Example", role="senco", email="senco@example.org"),
+            "teacher": StaffMember(name="Jo Example", role="staff", email="jo.teacher@example.org"),
+        },
         notifications=NotificationSettings(retry_initial_seconds=0.1, retry_max_seconds=0.2),
     )
     upgrade(settings.resolved_database_url)
     activities = SendclockActivities(settings, make_sessionmaker(make_engine(settings.resolved_database_url)))
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(temporal_test_server()), data_converter=pydantic_data_converter)
-    await env.client.operator_service.add_search_attributes(AddSearchAttributesRequest(
-        namespace=env.client.namespace, search_attributes={n: INDEXED[k] for n, k in REGISTRATION.items()}))
+        test_server_existing_path=str(temporal_test_server()), data_converter=pydantic_data_converter
+    )
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace, search_attributes={n: INDEXED[k] for n, k in REGISTRATION.items()}
+        )
+    )
     async with env, build_worker(env.client, settings, activities, executor=ThreadPoolExecutor(4)):
         for name in chosen:
             recorded = await SCENARIOS[name](env, settings)

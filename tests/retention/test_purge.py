@@ -6,7 +6,7 @@ PostgreSQL (when it answers)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select, text
@@ -18,8 +18,7 @@ from audit.verify import check_chain, verify
 from config.settings import Settings
 from starter.cli import app
 from store.models import Event, Outbox, Process, Step
-from store.recorder import record_event
-from store.retention import REGISTER_ID, apply_purge, closed_before, plan_purge, purge_records
+from store.retention import REGISTER_ID, apply_purge, closed_before, purge_records
 from tests.retention.conftest import AS_OF, OLD
 
 pytestmark = pytest.mark.databases
@@ -63,15 +62,20 @@ def snapshot(sessions) -> dict[str, set]:
 def triggers(sessions) -> list:
     with sessions() as session:
         if session.get_bind().dialect.name == "sqlite":
-            return session.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                                        "ORDER BY name")).all()
-        return session.execute(text("SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'event'::regclass "
-                                    "AND NOT tgisinternal ORDER BY tgname")).all()
+            return session.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+            ).all()
+        return session.execute(
+            text(
+                "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'event'::regclass "
+                "AND NOT tgisinternal ORDER BY tgname"
+            )
+        ).all()
 
 
 def test_the_cutoff_counts_whole_years_back() -> None:
-    assert closed_before(date(2028, 2, 1), 1) == datetime(2027, 2, 1, tzinfo=timezone.utc)
-    assert closed_before(date(2028, 2, 29), 1) == datetime(2027, 2, 28, tzinfo=timezone.utc)
+    assert closed_before(date(2028, 2, 1), 1) == datetime(2027, 2, 1, tzinfo=UTC)
+    assert closed_before(date(2028, 2, 29), 1) == datetime(2027, 2, 28, tzinfo=UTC)
     with pytest.raises(ValueError, match="at least 1"):
         closed_before(date(2028, 2, 1), 0)
 
@@ -147,18 +151,16 @@ def test_the_event_table_stays_append_only_after_a_purge(recorded) -> None:
     with sessions.begin() as session:
         assert apply_purge(session, date.fromisoformat(AS_OF), 1) is not None
     for statement in ("UPDATE event SET actor = 'head'", "DELETE FROM event"):
-        with pytest.raises(DatabaseError, match="append-only"):
-            with sessions.begin() as session:
-                session.execute(text(statement))
+        with pytest.raises(DatabaseError, match="append-only"), sessions.begin() as session:
+            session.execute(text(statement))
 
 
 def test_a_failed_purge_changes_nothing(recorded) -> None:
     sessions, _ = recorded
     before, guards = snapshot(sessions), triggers(sessions)
-    with pytest.raises(RuntimeError, match="power cut"):
-        with sessions.begin() as session:
-            apply_purge(session, date.fromisoformat(AS_OF), 1)
-            raise RuntimeError("power cut")
+    with pytest.raises(RuntimeError, match="power cut"), sessions.begin() as session:
+        apply_purge(session, date.fromisoformat(AS_OF), 1)
+        raise RuntimeError("power cut")
     assert snapshot(sessions) == before and triggers(sessions) == guards
 
 
@@ -172,8 +174,9 @@ def test_only_the_purge_record_excuses_a_gap(recorded, database_backend) -> None
     from store.retention import append_only_lifted
 
     with sessions.begin() as session:  # what someone with the database owner's rights could do
-        victim = session.scalar(select(Event.id).where(Event.process_id == ids["ehc_advice_withdrawn"])
-                                .order_by(Event.id).limit(1))
+        victim = session.scalar(
+            select(Event.id).where(Event.process_id == ids["ehc_advice_withdrawn"]).order_by(Event.id).limit(1)
+        )
         with append_only_lifted(session):
             session.execute(text("DELETE FROM event WHERE id = :id"), {"id": victim})
     with sessions() as session:
@@ -191,12 +194,15 @@ def test_apply_needs_confirmation(recorded, cli) -> None:
     assert confirmed.exit_code == 0 and "Purged 2 process(es)" in confirmed.output, confirmed.output
 
 
-@pytest.mark.parametrize("args, message", [
-    ((), "--dry-run/--apply: give exactly one of them"),
-    (("--dry-run", "--apply"), "--dry-run/--apply: give exactly one of them"),
-    (("--dry-run", "--as-of", "2999-01-01"), "--as-of: 2999-01-01 is in the future (today is 2028-06-01)"),
-    (("--dry-run", "--as-of", "last year"), "--as-of: 'last year' is not a date"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((), "--dry-run/--apply: give exactly one of them"),
+        (("--dry-run", "--apply"), "--dry-run/--apply: give exactly one of them"),
+        (("--dry-run", "--as-of", "2999-01-01"), "--as-of: 2999-01-01 is in the future (today is 2028-06-01)"),
+        (("--dry-run", "--as-of", "last year"), "--as-of: 'last year' is not a date"),
+    ],
+)
 def test_bad_input_exits_2_naming_the_flag(recorded, cli, args, message) -> None:
     sessions, _ = recorded
     before = snapshot(sessions)

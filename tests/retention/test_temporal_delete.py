@@ -12,7 +12,6 @@ from temporalio.worker import Worker
 
 from starter.retention_temporal import delete_histories
 from tests.audit.chain_workflow import Chain
-from tests.devserver.conftest import devserver  # noqa: F401
 
 pytestmark = pytest.mark.devserver
 

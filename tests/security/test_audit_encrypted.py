@@ -49,9 +49,13 @@ async def test_with_the_key_the_timeline_and_replay_come_back(encrypted, key, tm
 
 
 async def test_without_a_key_or_with_another_one_it_says_so(encrypted, tmp_path: Path):
-    with pytest.raises(EncryptedHistoryError, match="encrypted \\(encoding binary/encrypted\\) and no key is configured"):
+    with pytest.raises(
+        EncryptedHistoryError, match="encrypted \\(encoding binary/encrypted\\) and no key is configured"
+    ):
         await decode_events(encrypted, data_converter(settings(tmp_path)))
-    with pytest.raises(EncryptedHistoryError, match="cannot decrypt this history: .*key id 'k1', which is not configured"):
+    with pytest.raises(
+        EncryptedHistoryError, match="cannot decrypt this history: .*key id 'k1', which is not configured"
+    ):
         await decode_events(encrypted, data_converter(settings(tmp_path, entry("k2"))))
 
 

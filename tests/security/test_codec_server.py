@@ -22,11 +22,17 @@ SECRET = "Fictional Pupil, DOB 2015-03-14, dyslexia"
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(var_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/t.db",
-                    staff={"senco": StaffMember(name="Alex Example (SENCO)", role="senco"),
-                           "head": StaffMember(name="Jo Example (Head)", role="head"),
-                           "ta": StaffMember(name="Sam Example (TA)", role="staff")},
-                    temporal={"ui_url": UI + "/"}, security={"payload_keys": [entry("k1")]})
+    return Settings(
+        var_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path}/t.db",
+        staff={
+            "senco": StaffMember(name="Alex Example (SENCO)", role="senco"),
+            "head": StaffMember(name="Jo Example (Head)", role="head"),
+            "ta": StaffMember(name="Sam Example (TA)", role="staff"),
+        },
+        temporal={"ui_url": UI + "/"},
+        security={"payload_keys": [entry("k1")]},
+    )
 
 
 def body(*texts: str) -> str:
@@ -54,8 +60,10 @@ def test_round_trip_for_senco_and_auditor(make_client, who):
     assert b64decode(payloads[0]["metadata"]["encryption-key-id"]) == b"k1"
     decoded = post(client, "decode", encoded.text)
     assert decoded.status_code == 200
-    texts = [pydantic_data_converter.payload_converter.from_payload(p, str)
-             for p in json_format.Parse(decoded.text, Payloads()).payloads]
+    texts = [
+        pydantic_data_converter.payload_converter.from_payload(p, str)
+        for p in json_format.Parse(decoded.text, Payloads()).payloads
+    ]
     assert texts == [SECRET, "second"]
     plain = post(client, "decode", body("not encrypted"))  # plain payloads come back as they are
     assert json.loads(plain.text) == json.loads(body("not encrypted"))
@@ -72,15 +80,22 @@ def test_anonymous_401_other_roles_403(make_client):
 
 def test_cors_preflight_only_for_the_ui_origin(make_client):
     client = make_client()
-    ok = client.options("/codec/decode", headers={"Origin": UI, "Access-Control-Request-Method": "POST",
-                                                  "Access-Control-Request-Headers": "content-type,x-namespace"})
+    ok = client.options(
+        "/codec/decode",
+        headers={
+            "Origin": UI,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-namespace",
+        },
+    )
     assert ok.status_code == 204
     assert ok.headers["access-control-allow-origin"] == UI
     assert "POST" in ok.headers["access-control-allow-methods"]
     assert "x-namespace" in ok.headers["access-control-allow-headers"]
     assert ok.headers["access-control-allow-credentials"] == "true"
-    evil = client.options("/codec/encode", headers={"Origin": "https://evil.example.org",
-                                                    "Access-Control-Request-Method": "POST"})
+    evil = client.options(
+        "/codec/encode", headers={"Origin": "https://evil.example.org", "Access-Control-Request-Method": "POST"}
+    )
     assert evil.status_code == 403 and "access-control-allow-origin" not in evil.headers
 
 

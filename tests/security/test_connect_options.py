@@ -29,8 +29,16 @@ def test_payload_keys_add_the_codec(tmp_path: Path):
 
 def test_tls_with_the_system_roots_and_an_api_key(tmp_path: Path):
     assert connect_options(Settings(var_dir=tmp_path, temporal={"tls": True}))["tls"] is True
-    cloud = connect_options(Settings(var_dir=tmp_path, temporal={
-        "address": "school.abc12.tmprl.cloud:7233", "namespace": "school.abc12", "api_key": "secret-api-key"}))
+    cloud = connect_options(
+        Settings(
+            var_dir=tmp_path,
+            temporal={
+                "address": "school.abc12.tmprl.cloud:7233",
+                "namespace": "school.abc12",
+                "api_key": "secret-api-key",
+            },
+        )
+    )
     assert cloud["api_key"] == "secret-api-key" and cloud["tls"] is True and cloud["namespace"] == "school.abc12"
     assert "secret-api-key" not in repr(Settings(var_dir=tmp_path, temporal={"api_key": "secret-api-key"}))
 
@@ -38,11 +46,23 @@ def test_tls_with_the_system_roots_and_an_api_key(tmp_path: Path):
 def test_mtls_files_are_read_into_the_tls_config(tmp_path: Path):
     for name in ("ca.pem", "client.pem", "client.key"):
         (tmp_path / name).write_bytes(f"-----{name}-----".encode())
-    tls = connect_options(Settings(var_dir=tmp_path, temporal={
-        "tls_server_root_ca": tmp_path / "ca.pem", "tls_client_cert": tmp_path / "client.pem",
-        "tls_client_key": tmp_path / "client.key", "tls_server_name": "temporal.school.example.org"}))["tls"]
-    assert tls == TLSConfig(server_root_ca_cert=b"-----ca.pem-----", client_cert=b"-----client.pem-----",
-                            client_private_key=b"-----client.key-----", domain="temporal.school.example.org")
+    tls = connect_options(
+        Settings(
+            var_dir=tmp_path,
+            temporal={
+                "tls_server_root_ca": tmp_path / "ca.pem",
+                "tls_client_cert": tmp_path / "client.pem",
+                "tls_client_key": tmp_path / "client.key",
+                "tls_server_name": "temporal.school.example.org",
+            },
+        )
+    )["tls"]
+    assert tls == TLSConfig(
+        server_root_ca_cert=b"-----ca.pem-----",
+        client_cert=b"-----client.pem-----",
+        client_private_key=b"-----client.key-----",
+        domain="temporal.school.example.org",
+    )
     only_ca = connect_options(Settings(var_dir=tmp_path, temporal={"tls_server_root_ca": tmp_path / "ca.pem"}))
     assert only_ca["tls"] == TLSConfig(server_root_ca_cert=b"-----ca.pem-----")
 

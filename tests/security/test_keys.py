@@ -17,9 +17,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from audit.converter import data_converter as audit_converter
 from config.settings import Settings
 from security.codec import EncryptionCodec
-from starter.cli.format import validation
 from security.converter import data_converter
 from security.keys import configured_keys, ensure_default_key, parse_key
+from starter.cli.format import validation
 from tests.security.keys import entry
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,8 +83,9 @@ def test_the_embedded_default_key_file(tmp_path: Path):
 
 
 def sendclock(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(Path(sys.executable).parent / "sendclock"), *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "sendclock"), *args], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_sendclock_key_new_prints_a_fresh_usable_key():
@@ -102,13 +103,26 @@ def test_sendclock_key_list_names_ids_never_keys(tmp_path: Path):
     old, new = entry("k1"), entry("k2")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENDCLOCK_")}
     env.update(SENDCLOCK_VAR_DIR=str(tmp_path), SENDCLOCK_SECURITY__PAYLOAD_KEYS=json.dumps([old, new]))
-    listed = subprocess.run([str(Path(sys.executable).parent / "sendclock"), "key", "list"], cwd=REPO, env=env,
-                            capture_output=True, text=True, timeout=60)
+    listed = subprocess.run(
+        [str(Path(sys.executable).parent / "sendclock"), "key", "list"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert listed.returncode == 0 and listed.stdout.splitlines() == ["k1", "k2  (encrypts)"]
 
 
 def test_the_security_package_imports_nothing_of_the_project():
     from tests.architecture_graph import reachable, top
 
-    assert not {top(m) for m in reachable("security.converter")} & {"config", "store", "starter", "dashboard",
-                                                                     "workflows", "activities", "audit"}
+    assert not {top(m) for m in reachable("security.converter")} & {
+        "config",
+        "store",
+        "starter",
+        "dashboard",
+        "workflows",
+        "activities",
+        "audit",
+    }

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import gzip
 import json
 import subprocess
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from config.settings import Settings
 from starter.binaries import temporal_cli
 from starter.client import connect
 from statutory.clock import local_date
-from tests.devserver.conftest import devserver, sendclock, stack_env, worker_process  # noqa: F401 (fixtures)
+from tests.devserver.conftest import sendclock
 from tests.security.keys import entry
 from workflows.models import RunRef
 
@@ -56,43 +57,81 @@ def leaks_in_json(document: Any) -> list[str]:
             for item in value:
                 walk(item)
         elif isinstance(value, str) and len(value) >= 8:
-            try:
+            with contextlib.suppress(binascii.Error, ValueError):
                 found.update(leaks(base64.b64decode(value, validate=True)))
-            except (binascii.Error, ValueError):
-                pass
 
     walk(document)
     return sorted(found)
 
 
 def temporal(address: str, *args: str) -> Any:
-    done = subprocess.run([str(temporal_cli()), *args, "--address", address, "--output", "json"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [str(temporal_cli()), *args, "--address", address, "--output", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout) if done.stdout.strip().startswith(("{", "[")) else \
-        [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    return (
+        json.loads(done.stdout)
+        if done.stdout.strip().startswith(("{", "["))
+        else [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    )
 
 
 async def test_no_name_dob_or_need_in_plain_text(devserver, stack_env, worker_process, tmp_path):
     key = entry("k1")
     env = stack_env | {"SENDCLOCK_SECURITY__PAYLOAD_KEYS": json.dumps([key])}
     address = env["SENDCLOCK_TEMPORAL__ADDRESS"]
-    today = local_date(datetime.now(timezone.utc))
+    today = local_date(datetime.now(UTC))
     received = today - timedelta(days=3)
     assert sendclock(env, "db", "upgrade").returncode == 0
     worker_process.env = env
     worker_process.start()
 
-    started = sendclock(env, "advice", "start", "--case", CASE, "--la", "Kent", "--received", received.isoformat(),
-                        "--owner", "senco", "--json")
+    started = sendclock(
+        env,
+        "advice",
+        "start",
+        "--case",
+        CASE,
+        "--la",
+        "Kent",
+        "--received",
+        received.isoformat(),
+        "--owner",
+        "senco",
+        "--json",
+    )
     assert started.returncode == 0, started.stderr
     workflow_id = json.loads(started.stdout)["workflow_id"]
-    exempt = sendclock(env, "advice", "exempt", "--case", CASE, "--ground", "reg8-2-a",
-                       "--start", received.isoformat(),
-                       "--note", f"Fictional test pupil {NAME}, born {DOB} (14/03/2015), needs: {NEED}")
+    exempt = sendclock(
+        env,
+        "advice",
+        "exempt",
+        "--case",
+        CASE,
+        "--ground",
+        "reg8-2-a",
+        "--start",
+        received.isoformat(),
+        "--note",
+        f"Fictional test pupil {NAME}, born {DOB} (14/03/2015), needs: {NEED}",
+    )
     assert exempt.returncode == 0, exempt.stderr
-    sent = sendclock(env, "advice", "sent", "--case", CASE, "--date", today.isoformat(), "--by", "senco",
-                     "--note", f"Advice about {NAME} ({NEED}) sent")
+    sent = sendclock(
+        env,
+        "advice",
+        "sent",
+        "--case",
+        CASE,
+        "--date",
+        today.isoformat(),
+        "--by",
+        "senco",
+        "--note",
+        f"Advice about {NAME} ({NEED}) sent",
+    )
     assert sent.returncode == 0, sent.stderr
     assert "on time" in sent.stdout  # the update's result came back through the codec
 
@@ -104,13 +143,20 @@ async def test_no_name_dob_or_need_in_plain_text(devserver, stack_env, worker_pr
     assert leaks(b"".join(event.SerializeToString() for event in history.events)) == []
     shown = temporal(address, "workflow", "show", "--workflow-id", workflow_id)
     assert leaks_in_json(shown) == []
-    plain = {path for path, p in _payloads(history.to_json_dict(), "")
-             if base64.b64decode(p["metadata"]["encoding"]) != b"binary/encrypted"}
+    plain = {
+        path
+        for path, p in _payloads(history.to_json_dict(), "")
+        if base64.b64decode(p["metadata"]["encoding"]) != b"binary/encrypted"
+    }
     # By design in plain text: the opaque search attributes, and what the SDK itself writes: a local activity
     # marker's bookkeeping (sequence, attempt, activity type, times) and the patch markers with their search
     # attribute (the patch ids). Every activity result (the records and notices) is encrypted.
-    by_design = (".searchAttributes.indexedFields.Sendclock", ".markerRecordedEventAttributes.details.data.",
-                 ".markerRecordedEventAttributes.details.patch-data.", ".indexedFields.TemporalChangeVersion")
+    by_design = (
+        ".searchAttributes.indexedFields.Sendclock",
+        ".markerRecordedEventAttributes.details.data.",
+        ".markerRecordedEventAttributes.details.patch-data.",
+        ".indexedFields.TemporalChangeVersion",
+    )
     assert plain and all(any(part in path for part in by_design) for path in plain), plain
     results = [path for path, _ in _payloads(history.to_json_dict(), "") if ".details.result" in path]
     assert results and not [path for path in plain if ".details.result" in path], plain
@@ -125,17 +171,18 @@ async def test_no_name_dob_or_need_in_plain_text(devserver, stack_env, worker_pr
     assert leaks(worker_process.log.read_text()) == []
 
     # Control: decrypted with the key, the history does hold them (so the checks above looked in the right place).
-    settings = Settings(var_dir=tmp_path / "var", temporal={"address": address},
-                        security={"payload_keys": [key]})
+    settings = Settings(var_dir=tmp_path / "var", temporal={"address": address}, security={"payload_keys": [key]})
     decoded = await decode_events(history.to_json_dict()["events"], data_converter(settings))
     assert set(leaks_in_json(decoded)) == set(SECRETS)
 
     # The archive keeps the history as Temporal holds it, still encrypted, even through a client with the codec.
     archived = await ArchiveActivities(settings, await connect(settings)).archive_run(
-        RunRef(workflow_id=workflow_id, run_id=listed.run_id))
+        RunRef(workflow_id=workflow_id, run_id=listed.run_id)
+    )
     document = json.loads(gzip.decompress(Path(archived.path).read_bytes()))
-    assert leaks_in_json(document) == [] and set(leaks_in_json(await decode_events(
-        document["events"], data_converter(settings)))) == set(SECRETS)
+    assert leaks_in_json(document) == [] and set(
+        leaks_in_json(await decode_events(document["events"], data_converter(settings)))
+    ) == set(SECRETS)
     # The audit commands read it with the key, and say plainly that they cannot without it.
     audit_env = env | {"SENDCLOCK_VAR_DIR": str(tmp_path / "var")}
     replayed = sendclock(audit_env, "audit", "replay", workflow_id)

@@ -62,8 +62,11 @@ def server_context(ca: trustme.CA, *, client_certificates: bool) -> ssl.SSLConte
 
 def tls_settings(tmp_path: Path, address: str, ca: trustme.CA, *, client_cert: bool) -> Settings:
     ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-    temporal = {"address": address, "tls_server_root_ca": tmp_path / "ca.pem",
-                "tls_server_name": "temporal.school.example.org"}
+    temporal = {
+        "address": address,
+        "tls_server_root_ca": tmp_path / "ca.pem",
+        "tls_server_name": "temporal.school.example.org",
+    }
     if client_cert:
         issued = ca.issue_cert("sendclock-worker")
         issued.cert_chain_pems[0].write_to_path(str(tmp_path / "client.pem"))

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import inspect, select, text
 
-from tests.dashboard.conftest import client, db, make_client, settings, today  # noqa: F401  (fixtures)
 # Imported before any guard patches them (starter.review binds starter.processes.start_process when first
 # imported: imported under a patch, it would keep the stub for the rest of the session).
 import starter.advice  # noqa: E402,F401
 import starter.client  # noqa: E402,F401
 import starter.processes  # noqa: E402,F401
 import starter.review  # noqa: E402,F401
+from tests.dashboard.conftest import client, db, make_client, settings, today  # noqa: F401  (fixtures)
 
 SENTINEL = "transport: test stub, Temporal not contacted"
 
@@ -35,10 +35,12 @@ class Guard:
         return reached
 
 
-STARTERS = {"starter.advice": ("start_advice_request", "advice_sent", "record_exemption", "withdraw"),
-            "starter.processes": ("start_process", "complete_step", "exempt_step", "reassign_step", "cancel_step"),
-            "starter.review": ("start_review", "set_meeting", "meeting_held", "la_decision", "plan_ceased"),
-            "starter.client": ("connect",)}
+STARTERS = {
+    "starter.advice": ("start_advice_request", "advice_sent", "record_exemption", "withdraw"),
+    "starter.processes": ("start_process", "complete_step", "exempt_step", "reassign_step", "cancel_step"),
+    "starter.review": ("start_review", "set_meeting", "meeting_held", "la_decision", "plan_ceased"),
+    "starter.client": ("connect",),
+}
 
 
 @pytest.fixture
@@ -59,8 +61,11 @@ def snapshot(sessionmaker) -> dict[str, list]:
     """Every row of every table (sorted), to compare before and after."""
     with sessionmaker() as session:
         names = sorted(inspect(session.get_bind()).get_table_names())
-        return {name: sorted(map(repr, session.execute(text(f'SELECT * FROM "{name}"')).all()))
-                for name in names if name != "alembic_version"}
+        return {
+            name: sorted(map(repr, session.execute(text(f'SELECT * FROM "{name}"')).all()))
+            for name in names
+            if name != "alembic_version"
+        }
 
 
 __all__ = ["Guard", "snapshot", "select"]

@@ -8,19 +8,36 @@ import json
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from tests.dashboard.seed import seed
-from workflows.models.common import CASE_REF_PATTERN
 from tests.helpers import examples
 from tests.security_input.conftest import snapshot
-from tests.security_input.hostile import (INJECTIONS, bad_any_date, bad_case_ref, bad_la, bad_past_date, bad_rule_id,
-                                          bad_staff_id, hostile_text, non_string)
+from tests.security_input.hostile import (
+    INJECTIONS,
+    bad_any_date,
+    bad_case_ref,
+    bad_la,
+    bad_past_date,
+    bad_rule_id,
+    bad_staff_id,
+    hostile_text,
+    non_string,
+)
+from workflows.models.common import CASE_REF_PATTERN
 
-FEW = hsettings(max_examples=examples(20), deadline=None,
-                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-EXAMPLES = hsettings(max_examples=examples(40), deadline=None,
-                      suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FEW = hsettings(
+    max_examples=examples(20),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+EXAMPLES = hsettings(
+    max_examples=examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 KENT = "ehc-advice-request-EHC-0042-20270111"  # seeded: an open advice request (step ehc-advice, the SENCO's)
 REVIEW = "annual-review-EHC-0007"  # seeded: an open annual review (steps review-report, review-notice)
 
@@ -28,19 +45,31 @@ GOOD_START = {
     "ehc-advice-request": {"case_ref": "EHC-1", "la": "Kent", "received_on": "2027-03-01", "owner": "senco"},
     "draft-plan-consultation": {"case_ref": "EHC-1", "la": "Kent", "received_on": "2027-03-01", "owner": "senco"},
     "annual-review": {"case_ref": "EHC-1", "la": "Kent", "plan_date": "2027-03-01", "owner": "senco"},
-    "reassessment": {"case_ref": "EHC-1", "la": "Kent", "needs_changed_on": "2027-03-01",
-                     "last_assessment_on": "2026-06-01", "owner": "senco"},
+    "reassessment": {
+        "case_ref": "EHC-1",
+        "la": "Kent",
+        "needs_changed_on": "2027-03-01",
+        "last_assessment_on": "2026-06-01",
+        "owner": "senco",
+    },
 }
 # field -> a strategy of values always wrong for it
 START_FIELDS = {
-    "case_ref": bad_case_ref | non_string, "la": bad_la | non_string, "owner": bad_staff_id | non_string,
-    "received_on": bad_past_date, "plan_date": bad_past_date, "needs_changed_on": bad_past_date,
-    "last_assessment_on": bad_past_date, "assessment_requested_on": bad_past_date, "served_on": bad_past_date,
+    "case_ref": bad_case_ref | non_string,
+    "la": bad_la | non_string,
+    "owner": bad_staff_id | non_string,
+    "received_on": bad_past_date,
+    "plan_date": bad_past_date,
+    "needs_changed_on": bad_past_date,
+    "last_assessment_on": bad_past_date,
+    "assessment_requested_on": bad_past_date,
+    "served_on": bad_past_date,
     "channel": hostile_text.filter(lambda s: s.strip() not in ("email", "post", "hand", "portal")) | non_string,
-    "transfer_on": bad_any_date, "year_group": st.integers(15, 2**70) | st.integers(-2**70, -2) | st.floats(0.5, 0.9),
+    "transfer_on": bad_any_date,
+    "year_group": st.integers(15, 2**70) | st.integers(-(2**70), -2) | st.floats(0.5, 0.9),
     "requested_on": bad_past_date,
     "transfer_kind": hostile_text.filter(lambda s: s.strip() not in ("phase", "post16", "post16-move"))
-                     | non_string.filter(lambda v: v is not None),
+    | non_string.filter(lambda v: v is not None),
 }
 GOOD_RECORD = {  # (workflow, action): a good body
     (KENT, "advice-sent"): {"sent_on": "2027-03-01", "method": "email", "note": "sent"},
@@ -57,24 +86,37 @@ GOOD_RECORD = {  # (workflow, action): a good body
     (REVIEW, "appeal"): {"decided_on": "2027-03-01", "outcome": "withdrawn", "note": "decided"},
 }
 RECORD_FIELDS = {
-    "sent_on": bad_past_date, "done_on": bad_past_date, "withdrawn_on": bad_past_date, "cancelled_on": bad_past_date,
-    "held_on": bad_past_date, "decided_on": bad_past_date, "start": bad_past_date, "meeting_on": bad_any_date,
-    "rule_id": bad_rule_id | non_string, "owner": bad_staff_id | non_string,
+    "sent_on": bad_past_date,
+    "done_on": bad_past_date,
+    "withdrawn_on": bad_past_date,
+    "cancelled_on": bad_past_date,
+    "held_on": bad_past_date,
+    "decided_on": bad_past_date,
+    "start": bad_past_date,
+    "meeting_on": bad_any_date,
+    "rule_id": bad_rule_id | non_string,
+    "owner": bad_staff_id | non_string,
     "ground": bad_rule_id | non_string | st.sampled_from(["reg8-2-z", "la-closure"]),
     "method": hostile_text.filter(lambda s: s.strip() not in ("email", "post", "hand", "portal"))
-              | non_string.filter(lambda v: v is not None),
+    | non_string.filter(lambda v: v is not None),
     "decision": hostile_text.filter(lambda s: s.strip() not in ("maintain", "amend", "cease")) | non_string,
-    "attended": st.lists(hostile_text.filter(lambda s: s.strip() not in ("parents", "pupil", "la-sen-officer", "health",
-                                                                         "social-care", "school-staff")), min_size=1,
-                         max_size=3) | non_string.filter(lambda v: not isinstance(v, list) and v is not None),
+    "attended": st.lists(
+        hostile_text.filter(
+            lambda s: s.strip() not in ("parents", "pupil", "la-sen-officer", "health", "social-care", "school-staff")
+        ),
+        min_size=1,
+        max_size=3,
+    )
+    | non_string.filter(lambda v: not isinstance(v, list) and v is not None),
     "note": st.sampled_from(["x" * 1001, "a\x00b", "\x07bell", "\u202eevil", "\ud800"]),
     "reason": st.sampled_from(["x" * 1001, "a\x00b", "\x1b[31mred", "\u2066x"]),
     "short_notice": st.sampled_from(["maybe", 2, [True], {"a": 1}]),
-    "issued_on": bad_past_date, "lodged_on": bad_past_date,
+    "issued_on": bad_past_date,
+    "lodged_on": bad_past_date,
     "names_setting": bad_la | non_string,
     "already_named": st.sampled_from(["maybe", 2, [True], {"a": 1}]),
     "outcome": hostile_text.filter(lambda s: s.strip() not in ("plan-maintained", "cease-upheld", "withdrawn"))
-               | non_string,
+    | non_string,
 }
 
 
@@ -98,7 +140,7 @@ def post_json(client, path: str, body, headers):
 def assert_refused(response, field: str | None, guard, before, db) -> None:
     assert response.status_code < 500, response.text
     assert 400 <= response.status_code < 500, response.text
-    assert "Traceback" not in response.text and "File \"" not in response.text
+    assert "Traceback" not in response.text and 'File "' not in response.text
     if field is not None:
         assert response.status_code == 422, response.text
         detail = response.json()["detail"]
@@ -113,10 +155,19 @@ def assert_refused(response, field: str | None, guard, before, db) -> None:
 def test_start_routes_refuse_each_hostile_field(api, kind) -> None:
     client, headers, db, guard = api
     before = snapshot(db)
-    fields = sorted(set(START_FIELDS) & (set(GOOD_START[kind]) | {
-        "ehc-advice-request": {"assessment_requested_on", "channel"}, "draft-plan-consultation": {"served_on", "channel"},
-        "annual-review": {"transfer_on", "transfer_kind", "year_group"}, "reassessment": set()}[kind]
-        | ({"requested_on"} if kind == "ehc-advice-request" else set())))
+    fields = sorted(
+        set(START_FIELDS)
+        & (
+            set(GOOD_START[kind])
+            | {
+                "ehc-advice-request": {"assessment_requested_on", "channel"},
+                "draft-plan-consultation": {"served_on", "channel"},
+                "annual-review": {"transfer_on", "transfer_kind", "year_group"},
+                "reassessment": set(),
+            }[kind]
+            | ({"requested_on"} if kind == "ehc-advice-request" else set())
+        )
+    )
 
     @FEW
     @given(field=st.sampled_from(fields), data=st.data())
@@ -155,8 +206,14 @@ def test_record_routes_refuse_each_hostile_field(api, workflow_id, action) -> No
 
 
 @EXAMPLES
-@given(body=st.one_of(non_string, hostile_text, st.lists(hostile_text, max_size=3),
-                      st.dictionaries(hostile_text, hostile_text | non_string, max_size=4)))
+@given(
+    body=st.one_of(
+        non_string,
+        hostile_text,
+        st.lists(hostile_text, max_size=3),
+        st.dictionaries(hostile_text, hostile_text | non_string, max_size=4),
+    )
+)
 def test_whole_bodies_of_the_wrong_shape_are_refused(api, body) -> None:
     client, headers, db, guard = api
     before = snapshot(db)
@@ -164,40 +221,68 @@ def test_whole_bodies_of_the_wrong_shape_are_refused(api, body) -> None:
         assert_refused(post_json(client, path, body, headers), None, guard, before, db)
 
 
-@pytest.mark.parametrize("raw", [b"", b"{", b"{\"case_ref\": }", b"\x00\x01\x02", b"\xff\xfe{}", b"[" * 5000,
-                                 b"{\"a\":" * 2000, b"NaN", b"{\"case_ref\": \"\\ud800\"}", b"{" + b" " * 2_000_000 + b"}"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"{",
+        b'{"case_ref": }',
+        b"\x00\x01\x02",
+        b"\xff\xfe{}",
+        b"[" * 5000,
+        b'{"a":' * 2000,
+        b"NaN",
+        b'{"case_ref": "\\ud800"}',
+        b"{" + b" " * 2_000_000 + b"}",
+    ],
+)
 def test_malformed_json_is_a_4xx(api, raw) -> None:
     client, headers, db, guard = api
     before = snapshot(db)
-    response = client.post("/api/processes/ehc-advice-request", content=raw,
-                           headers=headers | {"content-type": "application/json"})
+    response = client.post(
+        "/api/processes/ehc-advice-request", content=raw, headers=headers | {"content-type": "application/json"}
+    )
     assert_refused(response, None, guard, before, db)
 
 
 @EXAMPLES
-@given(workflow_id=short.filter(lambda s: "/" not in s and s.strip()),
-       action=st.sampled_from(["advice-sent", "step-done", "meeting", "nonsense"]))
+@given(
+    workflow_id=short.filter(lambda s: "/" not in s and s.strip()),
+    action=st.sampled_from(["advice-sent", "step-done", "meeting", "nonsense"]),
+)
 def test_hostile_workflow_ids_in_the_path_are_404(api, workflow_id, action) -> None:
     client, headers, db, guard = api
     before = snapshot(db)
     from urllib.parse import quote
 
-    response = post_json(client, f"/api/processes/{quote(workflow_id, safe='')}/{action}", {"done_on": "2027-03-01"},
-                         headers)
+    response = post_json(
+        client, f"/api/processes/{quote(workflow_id, safe='')}/{action}", {"done_on": "2027-03-01"}, headers
+    )
     assert_refused(response, None, guard, before, db)
     assert response.status_code in (404, 422), response.text
 
 
 @EXAMPLES
-@given(case_ref=short.filter(str.strip), view=short, sort=short,
-       limit=st.one_of(st.integers(-2**70, 2**70).map(str), short), year=st.one_of(st.integers(-2**70, 2**70).map(str), short))
+@given(
+    case_ref=short.filter(str.strip),
+    view=short,
+    sort=short,
+    limit=st.one_of(st.integers(-(2**70), 2**70).map(str), short),
+    year=st.one_of(st.integers(-(2**70), 2**70).map(str), short),
+)
 def test_read_routes_never_fail_on_hostile_parameters(api, case_ref, view, sort, limit, year) -> None:
     client, headers, db, guard = api
     from urllib.parse import quote
 
-    for path, params in ((f"/api/cases/{quote(case_ref, safe='')}", {}), ("/api/steps", {"view": view, "sort": sort,
-                         "la": case_ref, "owner": case_ref, "rule": case_ref, "process": case_ref}),
-                         ("/api/audit", {"limit": limit}), ("/api/compliance", {"year": year})):
+    for path, params in (
+        (f"/api/cases/{quote(case_ref, safe='')}", {}),
+        (
+            "/api/steps",
+            {"view": view, "sort": sort, "la": case_ref, "owner": case_ref, "rule": case_ref, "process": case_ref},
+        ),
+        ("/api/audit", {"limit": limit}),
+        ("/api/compliance", {"year": year}),
+    ):
         response = client.get(path, params=params)
         assert response.status_code < 500 and "Traceback" not in response.text, (path, response.text)
     assert guard.calls == []
@@ -208,8 +293,9 @@ def test_injection_strings_are_data_not_code(api) -> None:
     client, headers, db, guard = api
     before = snapshot(db)
     for text in [t for t in INJECTIONS if not re.fullmatch(CASE_REF_PATTERN, t.strip())]:
-        response = post_json(client, "/api/processes/ehc-advice-request", GOOD_START["ehc-advice-request"] | {
-            "case_ref": text}, headers)
+        response = post_json(
+            client, "/api/processes/ehc-advice-request", GOOD_START["ehc-advice-request"] | {"case_ref": text}, headers
+        )
         assert response.status_code == 422, (text, response.text)
         listing = client.get("/api/steps", params={"la": text, "rule": text})
         assert listing.status_code in (200, 422) and "Traceback" not in listing.text

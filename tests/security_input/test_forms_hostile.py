@@ -6,21 +6,35 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from tests.dashboard.conftest import csrf_of
 from tests.dashboard.seed import seed
 from tests.helpers import examples
 from tests.security_input.conftest import snapshot
-from tests.security_input.hostile import (bad_any_date, bad_case_ref, bad_la, bad_past_date, bad_rule_id,
-                                          bad_staff_id, hostile_text)
+from tests.security_input.hostile import (
+    bad_any_date,
+    bad_case_ref,
+    bad_la,
+    bad_past_date,
+    bad_rule_id,
+    bad_staff_id,
+    hostile_text,
+)
 from tests.security_input.test_api_hostile import GOOD_RECORD, GOOD_START
 
-FEW = hsettings(max_examples=examples(20), deadline=None,
-                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FEW = hsettings(
+    max_examples=examples(20),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 form_text = hostile_text.filter(lambda s: "\ud800" not in s)
 FIELDS = {
-    "case_ref": bad_case_ref, "la": bad_la.filter(str.strip), "owner": bad_staff_id.filter(str.strip),
+    "case_ref": bad_case_ref,
+    "la": bad_la.filter(str.strip),
+    "owner": bad_staff_id.filter(str.strip),
     "received_on": bad_past_date.filter(lambda v: isinstance(v, str) and v.strip()),
     "plan_date": bad_past_date.filter(lambda v: isinstance(v, str) and v.strip()),
     "needs_changed_on": bad_past_date.filter(lambda v: isinstance(v, str) and v.strip()),
@@ -29,7 +43,8 @@ FIELDS = {
     "done_on": bad_past_date.filter(lambda v: isinstance(v, str) and v.strip()),
     "withdrawn_on": bad_past_date.filter(lambda v: isinstance(v, str) and v.strip()),
     "meeting_on": bad_any_date.filter(lambda v: isinstance(v, str) and v.strip()),
-    "rule_id": bad_rule_id.filter(str.strip), "note": st.sampled_from(["x" * 1001, "a\x00b", "\x07", "\u202eevil"]),
+    "rule_id": bad_rule_id.filter(str.strip),
+    "note": st.sampled_from(["x" * 1001, "a\x00b", "\x07", "\u202eevil"]),
     "reason": st.sampled_from(["x" * 1001, "a\x00b", "\x1b[31m"]),
 }
 
@@ -63,27 +78,58 @@ def test_start_forms_show_the_error_next_to_the_field(forms, kind) -> None:
     @FEW
     @given(field=st.sampled_from(fields), data=st.data())
     def run(field, data):
-        check(client, db, guard, f"/start/{kind}", GOOD_START[kind] | {field: data.draw(FIELDS[field], label=field)},
-              field, before)
+        check(
+            client,
+            db,
+            guard,
+            f"/start/{kind}",
+            GOOD_START[kind] | {field: data.draw(FIELDS[field], label=field)},
+            field,
+            before,
+        )
 
     run()
 
 
-@pytest.mark.parametrize("workflow_id, action", [k for k in sorted(GOOD_RECORD) if k[1] in (
-    "advice-sent", "step-done", "withdrawal", "reassignment", "meeting", "cancellation")])
+@pytest.mark.parametrize(
+    "workflow_id, action",
+    [
+        k
+        for k in sorted(GOOD_RECORD)
+        if k[1] in ("advice-sent", "step-done", "withdrawal", "reassignment", "meeting", "cancellation")
+    ],
+)
 def test_record_forms_show_the_error_next_to_the_field(forms, workflow_id, action) -> None:
     client, db, guard = forms
     before = snapshot(db)
     good = {k: v for k, v in GOOD_RECORD[(workflow_id, action)].items() if isinstance(v, str)}
-    fields = sorted(set(FIELDS) & (set(good) | {"note", "reason"} & {
-        "advice-sent": {"note"}, "withdrawal": {"reason"}, "reassignment": {"reason"}, "meeting": {"note"},
-        "cancellation": {"reason"}}.get(action, set())))
+    fields = sorted(
+        set(FIELDS)
+        & (
+            set(good)
+            | {"note", "reason"}
+            & {
+                "advice-sent": {"note"},
+                "withdrawal": {"reason"},
+                "reassignment": {"reason"},
+                "meeting": {"note"},
+                "cancellation": {"reason"},
+            }.get(action, set())
+        )
+    )
 
     @FEW
     @given(field=st.sampled_from(fields), data=st.data())
     def run(field, data):
-        check(client, db, guard, f"/processes/{workflow_id}/{action}",
-              good | {field: data.draw(FIELDS[field], label=field)}, field, before)
+        check(
+            client,
+            db,
+            guard,
+            f"/processes/{workflow_id}/{action}",
+            good | {field: data.draw(FIELDS[field], label=field)},
+            field,
+            before,
+        )
 
     run()
 

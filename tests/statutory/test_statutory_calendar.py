@@ -91,6 +91,8 @@ def test_bank_holiday_table_matches_the_library():
     for year in (2014, 2026, 2040):  # the library's dates, less the weekend dates of holidays it also substitutes
         direct = UnitedKingdom(subdiv="ENG", years=year, language="en_GB")
         assert list(england_bank_holidays(year)) == sorted(d for d in direct if d.weekday() < 5)
-    assert "State Funeral of Queen Elizabeth II" in england_bank_holidays(2022)[date(2022, 9, 19)]  # GOV.UK title: test_govuk_bank_holidays
+    assert (
+        "State Funeral of Queen Elizabeth II" in england_bank_holidays(2022)[date(2022, 9, 19)]
+    )  # GOV.UK title: test_govuk_bank_holidays
     with pytest.raises(ValueError, match="known for 2000-2100 only, not 2101"):
         CAL.is_working_day(date(2101, 1, 3))

@@ -33,8 +33,14 @@ def test_grounds_for_la_rules(rule_id, reg):
 
 @pytest.mark.parametrize(
     "rule_id",
-    ["review-notice", "review-advice-circulation", "review-report", "naming-consultation",
-     "draft-plan-representations", "amended-plan-final"],
+    [
+        "review-notice",
+        "review-advice-circulation",
+        "review-report",
+        "naming-consultation",
+        "draft-plan-representations",
+        "amended-plan-final",
+    ],
 )
 def test_no_exemption_rules(rule_id):
     assert grounds_for(rule_id) == []

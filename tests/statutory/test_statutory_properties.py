@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statutory.rules import Holder
 from statutory import (
     Closure,
     Convention,
@@ -17,6 +16,8 @@ from statutory import (
     reminder_dates,
     rule_ids,
 )
+from statutory.rules import Holder
+from tests.helpers import examples
 
 dates = st.dates(min_value=date(2015, 1, 1), max_value=date(2040, 12, 31))
 
@@ -25,7 +26,11 @@ dates = st.dates(min_value=date(2015, 1, 1), max_value=date(2040, 12, 31))
 def closures(draw):
     start = draw(dates)
     length = draw(st.integers(min_value=0, max_value=60))
-    return Closure(start=start, end=start + timedelta(days=length), label=draw(st.sampled_from(["INSET", "Summer holiday", "school closed"])))
+    return Closure(
+        start=start,
+        end=start + timedelta(days=length),
+        label=draw(st.sampled_from(["INSET", "Summer holiday", "school closed"])),
+    )
 
 
 @st.composite
@@ -41,7 +46,7 @@ def calendars(draw):
     return SchoolCalendar(draw(st.lists(st.one_of(closures(), near), max_size=6)))
 
 
-FAST = settings(max_examples=150, deadline=None)
+FAST = settings(max_examples=examples(150), deadline=None)
 
 
 @FAST
@@ -100,5 +105,5 @@ def test_reminder_properties(target, offsets, calendar):
 def test_escalation_and_recurring_properties(due, calendar, every, count):
     for got in (escalation_dates(due, calendar, every, count), recurring_dates(due, calendar, every, count)):
         assert len(got) == count
-        assert all(a < b for a, b in zip(got, got[1:]))
+        assert all(a < b for a, b in zip(got, got[1:], strict=False))
         assert all(calendar.is_working_day(d) and d > due for d in got)

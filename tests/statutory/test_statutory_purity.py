@@ -8,8 +8,20 @@ import statutory
 from statutory import Deadline, compute_deadline
 
 PACKAGE = Path(statutory.__file__).parent
-ALLOWED = {"statutory", "pydantic", "holidays", "dateutil", "zoneinfo", "__future__", "collections",
-           "datetime", "enum", "functools", "types", "typing"}
+ALLOWED = {
+    "statutory",
+    "pydantic",
+    "holidays",
+    "dateutil",
+    "zoneinfo",
+    "__future__",
+    "collections",
+    "datetime",
+    "enum",
+    "functools",
+    "types",
+    "typing",
+}
 FORBIDDEN_CALLS = {"open", "now", "today", "utcnow", "getenv", "time"}
 
 

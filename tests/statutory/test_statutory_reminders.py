@@ -30,7 +30,9 @@ def test_reminder_dates_rejects_negative_offset():
 def test_escalation_dates():
     # Due Fri 24 Dec 2026 -> next working day Tue 29 Dec; then every 7 days.
     assert escalation_dates(date(2026, 12, 24), CAL, 7, 3) == [
-        date(2026, 12, 29), date(2027, 1, 5), date(2027, 1, 12),
+        date(2026, 12, 29),
+        date(2027, 1, 5),
+        date(2027, 1, 12),
     ]
     assert escalation_dates(date(2026, 3, 16), CAL, 7, 0) == []
 

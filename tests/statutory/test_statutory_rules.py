@@ -18,11 +18,25 @@ from statutory import (
 )
 
 TABLE_ORDER = [
-    "ehc-advice", "naming-consultation", "draft-plan-representations", "review-notice",
-    "review-advice-circulation", "review-report", "review-la-decision", "amended-plan-final",
-    "annual-review-due", "phase-transfer-review", "post16-transfer-review", "post16-move-review",
-    "phase-transfer-meeting-by", "cease-appeal-window", "reassessment-earliest",
-    "reassessment-decision", "reassessment-final", "ehc-assessment-decision", "ehc-no-plan-notice",
+    "ehc-advice",
+    "naming-consultation",
+    "draft-plan-representations",
+    "review-notice",
+    "review-advice-circulation",
+    "review-report",
+    "review-la-decision",
+    "amended-plan-final",
+    "annual-review-due",
+    "phase-transfer-review",
+    "post16-transfer-review",
+    "post16-move-review",
+    "phase-transfer-meeting-by",
+    "cease-appeal-window",
+    "reassessment-earliest",
+    "reassessment-decision",
+    "reassessment-final",
+    "ehc-assessment-decision",
+    "ehc-no-plan-notice",
     "ehc-final-plan",
 ]
 

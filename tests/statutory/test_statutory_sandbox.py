@@ -1,22 +1,13 @@
 """The rule book works inside the Temporal workflow sandbox when imported through passthrough
 (zoneinfo, gettext/locale and late imports are restricted there)."""
 
-import shutil
-import sys
 import uuid
 from datetime import date, time
-from pathlib import Path
 
-import pytest
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     import statutory
-
-
-def _test_server() -> str:
-    # Not at module level: the sandbox re-imports this module, and shutil.which is restricted there.
-    return shutil.which("temporal-test-server") or str(Path(sys.executable).parent / "temporal-test-server")
 
 
 @workflow.defn(sandboxed=True)
@@ -39,18 +30,14 @@ class RuleBookInSandbox:
         ]
 
 
-async def test_rule_book_runs_in_the_workflow_sandbox():
-    server = _test_server()
-    if not Path(server).exists():
-        pytest.skip("temporal-test-server not installed")
-    from temporalio.testing import WorkflowEnvironment
+async def test_rule_book_runs_in_the_workflow_sandbox(time_skipping):
     from temporalio.worker import Worker
 
-    async with await WorkflowEnvironment.start_time_skipping(test_server_existing_path=server) as env:
-        async with Worker(env.client, task_queue="statutory-sandbox", workflows=[RuleBookInSandbox]):
-            result = await env.client.execute_workflow(
-                RuleBookInSandbox.run, id=f"statutory-sandbox-{uuid.uuid4()}", task_queue="statutory-sandbox"
-            )
+    queue = f"statutory-sandbox-{uuid.uuid4()}"
+    async with Worker(time_skipping.client, task_queue=queue, workflows=[RuleBookInSandbox]):
+        result = await time_skipping.client.execute_workflow(
+            RuleBookInSandbox.run, id=f"statutory-sandbox-{uuid.uuid4()}", task_queue=queue
+        )
     assert result[:5] == [
         "2026-07-21",
         "2026-04-02",

@@ -52,9 +52,13 @@ def test_the_worked_examples_are_the_rule_books():
     for row in rows:
         cells = [c.strip() for c in row.strip("|").split("|")]
         for rule_id in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)+", cells[0]):
-            hits = [i for i, (rid, anchor, _cal, due, target) in enumerate(EXAMPLES)
-                    if rid == rule_id and fmt(anchor).split(" ", 1)[1] in cells[1] and (fmt(due), fmt(target)) ==
-                    (cells[2], cells[3])]
+            hits = [
+                i
+                for i, (rid, anchor, _cal, due, target) in enumerate(EXAMPLES)
+                if rid == rule_id
+                and fmt(anchor).split(" ", 1)[1] in cells[1]
+                and (fmt(due), fmt(target)) == (cells[2], cells[3])
+            ]
             assert hits, f"no worked example in this test for {row}"
             matched.update(hits)
     assert matched == set(range(len(EXAMPLES)))
@@ -65,10 +69,7 @@ def test_summer_closure_explanation_names_the_skipped_days():
     text = "\n".join(deadline.explanation)
     assert "SEND Regulations 2014 reg 8(1)" in text
     assert "C1" in text and "Thu 16 Jul 2026" in text and "Thu 27 Aug 2026" in text
-    assert (
-        "Thu 27 Aug 2026 to Wed 22 Jul 2026 are not working days (school closed (Summer holiday))"
-        in text
-    )
+    assert "Thu 27 Aug 2026 to Wed 22 Jul 2026 are not working days (school closed (Summer holiday))" in text
     assert "Tue 21 Jul 2026" in text
     assert "The law moves no deadline for weekends, bank holidays or school closures" in text
     assert "A school closure is not a ground under reg 8(2)" in text

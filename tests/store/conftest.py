@@ -10,12 +10,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.db import make_engine, make_sessionmaker
-from store.migrate import upgrade
+from tests.db import migrate
 
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    upgrade(database_url)
+    migrate(database_url)
     engine = make_engine(database_url)
     yield engine
     engine.dispose()

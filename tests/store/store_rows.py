@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
 from store.models import Process, Step
 
-
-OPENED = datetime(2027, 1, 11, 9, 30, tzinfo=timezone.utc)
+OPENED = datetime(2027, 1, 11, 9, 30, tzinfo=UTC)
 
 
 def add_process(session: Session, workflow_id: str, case_ref: str, *, la: str = "Kent", **fields) -> Process:

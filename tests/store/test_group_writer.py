@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import event, func, insert, select
@@ -20,9 +20,16 @@ from store.models import Event, Outbox, Process
 from store.recorder import record_event
 from store.writer import write, write_lock
 
-WHEN = datetime(2027, 1, 4, 9, tzinfo=timezone.utc)
-PROCESS = dict(kind="ehc-advice-request", case_ref="EHC-G1", la="Kent", owner="senco", status="open",
-               received_on=date(2027, 1, 4), channel="email")
+WHEN = datetime(2027, 1, 4, 9, tzinfo=UTC)
+PROCESS = dict(
+    kind="ehc-advice-request",
+    case_ref="EHC-G1",
+    la="Kent",
+    owner="senco",
+    status="open",
+    received_on=date(2027, 1, 4),
+    channel="email",
+)
 
 
 @pytest.fixture
@@ -41,14 +48,28 @@ def _commits(engine) -> list[int]:
 
 
 def _event(key: str, process: dict | None = None):
-    return lambda connection: record_event(connection, key=key, process_id="p-1", kind="note", occurred_at=WHEN,
-                                           process=process)
+    return lambda connection: record_event(
+        connection, key=key, process_id="p-1", kind="note", occurred_at=WHEN, process=process
+    )
 
 
 def _in_threads(engine, works) -> list:
     """Run each work through `write` on its own thread while this one holds the writer's lock, so they queue up;
-    return each one's result or exception, in order."""
+    return each one's result or exception, in order.
+
+    In order, whatever the machine's load: the first is taken alone by the writer thread (which then waits for the
+    lock), and each later thread starts once the one before it is in the queue behind it. The test waits on the
+    writer's own state (its queue's condition, and an event when it takes the first), never for a guessed time."""
     outcomes: list = [None] * len(works)
+    writer = store.writer._WRITERS[engine]
+    taken = threading.Event()
+    take = writer._take
+
+    def take_and_tell(most: int) -> list:
+        group = take(most)
+        if group:
+            taken.set()
+        return group
 
     def run(i: int) -> None:
         try:
@@ -57,10 +78,19 @@ def _in_threads(engine, works) -> list:
             outcomes[i] = err
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(works))]
-    with write_lock(engine):
-        for thread in threads:
-            thread.start()
-            time.sleep(0.02)  # in order: the first is taken alone, the rest queue behind it
+    writer._take = take_and_tell  # this writer only (an attribute of the instance), removed below
+    try:
+        with write_lock(engine):
+            for i, thread in enumerate(threads):
+                thread.start()
+                if i == 0:
+                    assert taken.wait(10), "the writer thread never took the first write"
+                else:
+                    with writer.changed:  # write() appends to the queue and notifies under this condition
+                        queued = writer.changed.wait_for(lambda i=i: len(writer.waiting) == i, 10)
+                        assert queued, f"write {i} not queued"
+    finally:
+        del writer._take
     for thread in threads:
         thread.join(10)
     return outcomes
@@ -82,12 +112,28 @@ def test_a_unit_that_fails_fails_alone(sqlite_file):
     """A unit's own fault (here an outbox row for a process that does not exist: a foreign key) rolls back the
     group; every other unit is then written in its own transaction."""
     write(sqlite_file, _event("p-1/opened", PROCESS))
-    orphan = dict(key="x/outbox", process_id="no-such-process", kind="reminder", recipient="senco",
-                  channel="outbox", subject="s", body="b", status="kept", attempts=0, scheduled_for=WHEN,
-                  created_at=WHEN)
-    outcomes = _in_threads(sqlite_file, [_event("p-1/a"), _event("p-1/b"),
-                                         lambda connection: connection.execute(insert(Outbox), orphan),
-                                         _event("p-1/c")])
+    orphan = dict(
+        key="x/outbox",
+        process_id="no-such-process",
+        kind="reminder",
+        recipient="senco",
+        channel="outbox",
+        subject="s",
+        body="b",
+        status="kept",
+        attempts=0,
+        scheduled_for=WHEN,
+        created_at=WHEN,
+    )
+    outcomes = _in_threads(
+        sqlite_file,
+        [
+            _event("p-1/a"),
+            _event("p-1/b"),
+            lambda connection: connection.execute(insert(Outbox), orphan),
+            _event("p-1/c"),
+        ],
+    )
     assert outcomes[:2] == [True, True] and outcomes[3] is True
     assert isinstance(outcomes[2], IntegrityError)
     with make_sessionmaker(sqlite_file)() as session:
@@ -148,12 +194,17 @@ def test_other_databases_and_memory_write_in_the_callers_own_transaction(engine,
     if database_backend == "sqlite":
         engine = make_engine("sqlite://")
         from store.models import Base
+
         Base.metadata.create_all(engine)
     assert engine not in store.writer._WRITERS
     seen: list[str] = []
     assert write(engine, lambda connection: seen.append(threading.current_thread().name) or 1) == 1
     assert seen == [threading.current_thread().name]
-    write(engine, lambda connection: connection.execute(insert(Process), dict(
-        workflow_id="p-1", opened_at=WHEN, **{k: v for k, v in PROCESS.items()})))
+    write(
+        engine,
+        lambda connection: connection.execute(
+            insert(Process), dict(workflow_id="p-1", opened_at=WHEN, **{k: v for k, v in PROCESS.items()})
+        ),
+    )
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Process)) == 1

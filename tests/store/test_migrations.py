@@ -11,9 +11,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
+from store import accounts as _accounts  # noqa: F401  (the account tables are part of the schema)
 from store.db import make_engine
 from store.migrate import MIGRATIONS_DIR, alembic_config, current, upgrade
-from store import accounts as _accounts  # noqa: F401  (the account tables are part of the schema)
 from store.models import Base
 
 
@@ -45,14 +45,21 @@ def test_upgrading_a_database_with_data_keeps_every_row(tmp_path: Path) -> None:
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO process (workflow_id, kind, case_ref, la, owner, status, received_on, channel, opened_at) "
-                "VALUES ('ehc-advice-request-EHC-0042-20260202', 'ehc-advice-request', 'EHC-0042', 'Kent', 'senco', "
-                "'open', '2026-02-02', 'email', '2026-02-02 09:00:00')"))
-            connection.execute(text(
-                "INSERT INTO step (process_id, rule_id, rule_version, basis, anchor, due, target, explanation, owner, "
-                "status, exempt) VALUES ('ehc-advice-request-EHC-0042-20260202', 'ehc-advice', '2014-09-01', "
-                "'reg 8(1)', '2026-02-02', '2026-03-16', '2026-03-16', '[]', 'senco', 'open', 0)"))
+            connection.execute(
+                text(
+                    "INSERT INTO process (workflow_id, kind, case_ref, la, owner, status, received_on, channel, "
+                    "opened_at) VALUES ('ehc-advice-request-EHC-0042-20260202', 'ehc-advice-request', 'EHC-0042', "
+                    "'Kent', 'senco', "
+                    "'open', '2026-02-02', 'email', '2026-02-02 09:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO step (process_id, rule_id, rule_version, basis, anchor, due, target, explanation, "
+                    "owner, status, exempt) VALUES ('ehc-advice-request-EHC-0042-20260202', 'ehc-advice', "
+                    "'2014-09-01', 'reg 8(1)', '2026-02-02', '2026-03-16', '2026-03-16', '[]', 'senco', 'open', 0)"
+                )
+            )
         upgrade(url)
         with engine.connect() as connection:
             assert connection.execute(text("SELECT rule_id, instance FROM step")).all() == [("ehc-advice", 1)]
@@ -74,8 +81,18 @@ def test_upgrade_matches_models_and_is_idempotent(database_url: str, database_ba
     engine = make_engine(database_url)
     try:
         tables = set(inspect(engine).get_table_names())
-        assert tables == {"alembic_version", "process", "step", "event", "outbox", "account", "access_token",
-                          "web_session", "sign_in_event", "published_head"}
+        assert tables == {
+            "alembic_version",
+            "process",
+            "step",
+            "event",
+            "outbox",
+            "account",
+            "access_token",
+            "web_session",
+            "sign_in_event",
+            "published_head",
+        }
         if database_backend == "postgresql":
             public = set(inspect(engine).get_table_names(schema="public"))
             assert not public & {"process", "step", "event", "outbox"}, "the test must not touch public"

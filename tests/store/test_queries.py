@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from tests.store.store_rows import add_process, add_step
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.models import Event, Outbox
 from store.queries import open_steps, process_detail, processes_for_case, recent_outbox
+from tests.store.store_rows import add_process, add_step
 
 pytestmark = pytest.mark.databases  # SQLite and PostgreSQL (tests/db.py)
 
@@ -119,7 +119,7 @@ def test_processes_for_case(seeded) -> None:
 
 
 def test_process_detail_orders_events(seeded) -> None:
-    t = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)
+    t = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
     with seeded.begin() as session:
         wf = "ehc-advice-request-a1"
         session.add_all(
@@ -139,7 +139,7 @@ def test_process_detail_orders_events(seeded) -> None:
 
 
 def test_recent_outbox_failures_first_then_newest(session_factory) -> None:
-    t = datetime(2027, 3, 1, 8, 0, tzinfo=timezone.utc)
+    t = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
     with session_factory.begin() as session:
         for i, status in enumerate(["kept", "failed", "kept", "sent", "failed"]):
             session.add(

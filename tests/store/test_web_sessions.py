@@ -3,7 +3,7 @@ ending an account's sessions, and the log refusing UPDATE and DELETE."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
@@ -12,11 +12,19 @@ from sqlalchemy.exc import DatabaseError
 
 from store.accounts_queries import add_account
 from store.migrate import alembic_config, upgrade
-from store.web_sessions import (LIVE, end_sessions, live_sessions, log_sign_in, recent_sign_ins, session_state,
-                                start_session, touch)
+from store.web_sessions import (
+    LIVE,
+    end_sessions,
+    live_sessions,
+    log_sign_in,
+    recent_sign_ins,
+    session_state,
+    start_session,
+    touch,
+)
 
 pytestmark = pytest.mark.databases
-T0 = datetime(2027, 3, 10, 8, 30, tzinfo=timezone.utc)
+T0 = datetime(2027, 3, 10, 8, 30, tzinfo=UTC)
 IDLE = timedelta(minutes=30)
 
 
@@ -54,12 +62,18 @@ def test_ending_an_accounts_sessions_can_keep_one(session_factory, account_id) -
 
 def test_the_sign_in_log_is_append_only(session_factory, account_id) -> None:
     with session_factory.begin() as session:
-        log_sign_in(session, at=T0, outcome="failed", username="senco", account_id=account_id, client="192.0.2.1",
-                    detail="the password was not right")
+        log_sign_in(
+            session,
+            at=T0,
+            outcome="failed",
+            username="senco",
+            account_id=account_id,
+            client="192.0.2.1",
+            detail="the password was not right",
+        )
     for statement in ("UPDATE sign_in_event SET outcome = 'signed-in'", "DELETE FROM sign_in_event"):
-        with pytest.raises(DatabaseError, match="append-only"):
-            with session_factory.begin() as session:
-                session.execute(text(statement))
+        with pytest.raises(DatabaseError, match="append-only"), session_factory.begin() as session:
+            session.execute(text(statement))
     with session_factory() as session:
         assert [e.outcome for e in recent_sign_ins(session)] == ["failed"]
 

@@ -4,7 +4,7 @@ sleeping in SQLite's busy handler (store/writer.write_lock)."""
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -12,12 +12,11 @@ from sqlalchemy.exc import OperationalError
 
 import store.db
 import store.writer
-
 from activities.sendclock import SendclockActivities
 from config.settings import Settings
 from store.db import make_engine
-from store.writer import write_lock
 from store.models import Event
+from store.writer import write_lock
 from workflows.models import ProcessRecord, RecordInput
 
 
@@ -26,18 +25,28 @@ def test_a_sqlite_engine_has_one_write_lock_and_other_databases_none(engine, dat
     if database_backend == "sqlite":
         assert write_lock(engine) is write_lock(engine)
     else:  # PostgreSQL locks rows; the chain has its advisory lock (store/recorder.py)
-        with write_lock(engine):
-            with write_lock(engine):  # nothing is held
-                pass
+        with write_lock(engine), write_lock(engine):  # nothing is held
+            pass
 
 
 @pytest.mark.databases
 def test_the_record_activity_waits_for_the_writer_before_it(engine, session_factory, database_backend, tmp_path):
     activities = SendclockActivities(Settings(var_dir=tmp_path), session_factory)
-    entry = RecordInput(key="w/request-received", workflow_id="w", kind="request-received",
-                        occurred_at=datetime(2027, 1, 4, 9, tzinfo=timezone.utc),
-                        process=ProcessRecord(kind="ehc-advice-request", case_ref="EHC-W1", la="Kent", owner="senco",
-                                              status="open", received_on=date(2027, 1, 4), channel="email"))
+    entry = RecordInput(
+        key="w/request-received",
+        workflow_id="w",
+        kind="request-received",
+        occurred_at=datetime(2027, 1, 4, 9, tzinfo=UTC),
+        process=ProcessRecord(
+            kind="ehc-advice-request",
+            case_ref="EHC-W1",
+            la="Kent",
+            owner="senco",
+            status="open",
+            received_on=date(2027, 1, 4),
+            channel="email",
+        ),
+    )
     lock = write_lock(engine)
     done = threading.Event()
     with lock:

@@ -18,10 +18,11 @@ from config.settings import Settings
 from dashboard.app import create_app
 from dashboard.web_settings import WebSettings
 from store.accounts_queries import add_account, add_token
-from store.credentials import hash_password, new_token, token_digest
+from store.credentials import new_token, token_digest
 from store.db import make_engine, make_sessionmaker
-from store.migrate import upgrade
-from tests.devserver.conftest import WorkerProcess, devserver  # noqa: F401  (the shared dev server fixture)
+from tests.db import migrate
+from tests.devserver.conftest import WorkerProcess
+from tests.helpers import quick_password_hash
 
 PASSWORD = "correct horse battery"
 ACCOUNTS = {"senco": ("senco", "senco"), "head": ("leadership", "head"), "auditor": ("auditor", None)}
@@ -39,15 +40,17 @@ class Live:
 
 
 @pytest.fixture(scope="session")
-def live_env(devserver, tmp_path_factory) -> dict[str, str]:  # noqa: F811
+def live_env(devserver, tmp_path_factory) -> dict[str, str]:
     tmp = tmp_path_factory.mktemp("web")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENDCLOCK_")}
-    env.update({
-        "SENDCLOCK_TEMPORAL__ADDRESS": devserver.client.service_client.config.target_host,
-        "SENDCLOCK_TEMPORAL__TASK_QUEUE": f"sendclock-web-{uuid.uuid4().hex[:8]}",
-        "SENDCLOCK_VAR_DIR": str(tmp),
-        "SENDCLOCK_DATABASE_URL": f"sqlite:///{tmp}/sendclock.db",
-    })
+    env.update(
+        {
+            "SENDCLOCK_TEMPORAL__ADDRESS": devserver.client.service_client.config.target_host,
+            "SENDCLOCK_TEMPORAL__TASK_QUEUE": f"sendclock-web-{uuid.uuid4().hex[:8]}",
+            "SENDCLOCK_VAR_DIR": str(tmp),
+            "SENDCLOCK_DATABASE_URL": f"sqlite:///{tmp}/sendclock.db",
+        }
+    )
     return env
 
 
@@ -55,14 +58,19 @@ def live_env(devserver, tmp_path_factory) -> dict[str, str]:  # noqa: F811
 def live(live_env: dict[str, str]) -> Iterator[Live]:
     """Worker + dashboard on the dev server; accounts senco (senco), head (leadership), auditor; an API key."""
     var = Path(live_env["SENDCLOCK_VAR_DIR"])
-    upgrade(live_env["SENDCLOCK_DATABASE_URL"])
-    settings = Settings(var_dir=var, database_url=live_env["SENDCLOCK_DATABASE_URL"],
-                        temporal={"address": live_env["SENDCLOCK_TEMPORAL__ADDRESS"],
-                                  "task_queue": live_env["SENDCLOCK_TEMPORAL__TASK_QUEUE"]})
+    migrate(live_env["SENDCLOCK_DATABASE_URL"])
+    settings = Settings(
+        var_dir=var,
+        database_url=live_env["SENDCLOCK_DATABASE_URL"],
+        temporal={
+            "address": live_env["SENDCLOCK_TEMPORAL__ADDRESS"],
+            "task_queue": live_env["SENDCLOCK_TEMPORAL__TASK_QUEUE"],
+        },
+    )
     engine = make_engine(settings.resolved_database_url)
     maker = make_sessionmaker(engine)
     api_key = new_token()
-    hashed = hash_password(PASSWORD)
+    hashed = quick_password_hash(PASSWORD)  # argon2 at its least cost: see tests/helpers.py
     with maker.begin() as session:
         for username, (role, staff_id) in ACCOUNTS.items():
             account = add_account(session, username=username, password_hash=hashed, role=role, staff_id=staff_id)

@@ -44,10 +44,15 @@ class Unreachable:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
     """The dashboard on a loopback port: the late advice request in the database and the archive; an auditor."""
-    settings = Settings(var_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/t.db",
-                        temporal={"address": "127.0.0.1:1"},
-                        staff={"senco": StaffMember(name="Alex Example (SENCO)", role="senco"),
-                               "teacher": StaffMember(name="Jo Example", role="staff")})
+    settings = Settings(
+        var_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path}/t.db",
+        temporal={"address": "127.0.0.1:1"},
+        staff={
+            "senco": StaffMember(name="Alex Example (SENCO)", role="senco"),
+            "teacher": StaffMember(name="Jo Example", role="staff"),
+        },
+    )
     upgrade(settings.resolved_database_url)
     engine = make_engine(settings.resolved_database_url)
     sessions = make_sessionmaker(engine)
@@ -56,8 +61,9 @@ def served(tmp_path: Path) -> Iterator[str]:
     runs = history.load(history_path("ehc_advice_late"))
     apply_history(sessions, runs)
     Archive.for_settings(settings).store(runs[0], case_ref=CASE)
-    app = create_app(settings, sessionmaker=sessions, client_factory=Unreachable(),
-                     web_settings=WebSettings(session_secret="w" * 40))
+    app = create_app(
+        settings, sessionmaker=sessions, client_factory=Unreachable(), web_settings=WebSettings(session_secret="w" * 40)
+    )
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -106,15 +112,27 @@ def test_the_auditor_opens_the_case_report_and_page_one_answers_the_question(ser
     answer = page.locator("p.answer").inner_text()
     assert answer.startswith("No. 1 of 1 statutory date was missed")
     table = page.get_by_role("table").first
-    assert table.get_by_role("columnheader").all_inner_texts() == ["Step", "Statutory date", "Target", "Done on",
-                                                                   "Verdict", "Evidence"]
+    assert table.get_by_role("columnheader").all_inner_texts() == [
+        "Step",
+        "Statutory date",
+        "Target",
+        "Done on",
+        "Verdict",
+        "Evidence",
+    ]
     row = table.get_by_role("row").nth(1)
     assert row.get_by_role("rowheader").inner_text() == "Advice to the LA for an EHC needs assessment"
-    assert row.get_by_role("cell").all_inner_texts()[:4] == ["Sun 3 Jan 2027", "Thu 31 Dec 2026", "Tue 12 Jan 2027",
-                                                             "9 days late"]
+    assert row.get_by_role("cell").all_inner_texts()[:4] == [
+        "Sun 3 Jan 2027",
+        "Thu 31 Dec 2026",
+        "Tue 12 Jan 2027",
+        "9 days late",
+    ]
     # The PDF link is there for the same reader; the detail starts on page two when printed.
-    assert page.get_by_role("link", name="Download the report (PDF)").get_attribute("href") == \
-        f"/cases/{CASE}/audit-report.pdf"
+    assert (
+        page.get_by_role("link", name="Download the report (PDF)").get_attribute("href")
+        == f"/cases/{CASE}/audit-report.pdf"
+    )
     target = shots / "audit-report.png"
     page.emulate_media(media="print")  # as printed: no dashboard links, and the detail starts on page two
     end = page.locator("div.detail").bounding_box()["y"]

@@ -20,8 +20,16 @@ from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.devserver
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -84,8 +92,11 @@ def test_senco_starts_sees_overdue_records_and_it_moves(live, browser, shots: Pa
     row = page.locator("tbody tr", has_text="WEB-0001")
     assert row.count() == 1
     assert "overdue" in row.inner_text() and "ehc-advice" in row.inner_text()
-    assert row.get_by_role("link", name="Open in Temporal").get_attribute("href").endswith(
-        f"/workflows/ehc-advice-request-WEB-0001-{received:%Y%m%d}")
+    assert (
+        row.get_by_role("link", name="Open in Temporal")
+        .get_attribute("href")
+        .endswith(f"/workflows/ehc-advice-request-WEB-0001-{received:%Y%m%d}")
+    )
     page.screenshot(path=str(shots / "overdue.png"), full_page=True)
 
     # Record the advice as sent, from the case timeline.

@@ -62,11 +62,16 @@ WRITES = [
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """The UI "listens" on a loopback port where nothing does: anything forwarded would answer 503."""
-    return Settings(var_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/t.db",
-                    staff={"senco": StaffMember(name="Alex Example (SENCO)", role="senco"),
-                           "head": StaffMember(name="Jo Example (Head)", role="head"),
-                           "ta": StaffMember(name="Sam Example (TA)", role="staff")},
-                    temporal={"ui_url": f"http://127.0.0.1:{free_port()}", "namespace": "school-ns"})
+    return Settings(
+        var_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path}/t.db",
+        staff={
+            "senco": StaffMember(name="Alex Example (SENCO)", role="senco"),
+            "head": StaffMember(name="Jo Example (Head)", role="head"),
+            "ta": StaffMember(name="Sam Example (TA)", role="staff"),
+        },
+        temporal={"ui_url": f"http://127.0.0.1:{free_port()}", "namespace": "school-ns"},
+    )
 
 
 @pytest.fixture
@@ -101,7 +106,8 @@ def test_no_session_signs_in_other_roles_are_refused_and_writes_never_leave(make
     anonymous = make_client()
     page = anonymous.get("/temporal/namespaces/default/workflows", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"] == (
-        "/login?next=%2Ftemporal%2Fnamespaces%2Fdefault%2Fworkflows")
+        "/login?next=%2Ftemporal%2Fnamespaces%2Fdefault%2Fworkflows"
+    )
     assert anonymous.get("/temporal/api/v1/namespaces").status_code == 401
     assert anonymous.post("/temporal/api/v1/namespaces/default/workflows/w/terminate").status_code == 401
     for who, role in (("head", "leadership"), ("ta", "staff")):
@@ -116,8 +122,11 @@ def test_no_session_signs_in_other_roles_are_refused_and_writes_never_leave(make
         refused = senco.request(method, url, json=body)
         assert (refused.status_code, refused.json()) == (403, {"detail": READ_ONLY}), (method, url)
     assert senco.get("/temporal/").status_code == 503  # a read is forwarded: nothing listens there
-    evil = senco.post("/temporal/api/v1/namespaces/default/workflows/w/query/__stack_trace",
-                      headers={"Origin": "https://evil.example.org"}, json={})
+    evil = senco.post(
+        "/temporal/api/v1/namespaces/default/workflows/w/query/__stack_trace",
+        headers={"Origin": "https://evil.example.org"},
+        json={},
+    )
     assert evil.status_code == 403 and "evil.example.org" in evil.json()["detail"]
 
 
@@ -129,33 +138,44 @@ def test_without_the_proxy_links_go_to_the_ui_itself(make_client, settings, seed
     assert client.get("/temporal/api/v1/namespaces").status_code == 404
 
 
-@pytest.mark.parametrize(("method", "path", "passes"), [
-    ("GET", "/temporal/", True),
-    ("GET", "/temporal/_app/immutable/entry/start.js", True),
-    ("HEAD", "/temporal/namespaces/default/workflows", True),
-    ("GET", "/temporal/api/v1/namespaces/default/workflows/a%2Fb/history", True),
-    ("POST", "/temporal/api/v1/namespaces/default/workflows/a%2Fb/query/__stack_trace", True),
-    ("POST", "/temporal/api/v1/namespaces/default/workflows/a/query/state", True),
-    ("POST", "/temporal/api/v1/namespaces/default/workflows/a/query/", False),
-    ("POST", "/temporal/api/v1/namespaces/default/workflows/a/query/x/../../terminate", False),
-    ("POST", "/temporal/api/v1/namespaces/default/workflows/a/query/x%252F..%252F..%252Fterminate", False),
-    ("GET", "/temporal/api/v1/namespaces/default/workflows/a/query/%2E%2E", False),
-    ("POST", "/temporal/api/v1/namespaces/default/workflows/a/terminate", False),
-    ("OPTIONS", "/temporal/api/v1/namespaces", False),
-    ("POST", "/temporal/api/v1/settings", False),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "passes"),
+    [
+        ("GET", "/temporal/", True),
+        ("GET", "/temporal/_app/immutable/entry/start.js", True),
+        ("HEAD", "/temporal/namespaces/default/workflows", True),
+        ("GET", "/temporal/api/v1/namespaces/default/workflows/a%2Fb/history", True),
+        ("POST", "/temporal/api/v1/namespaces/default/workflows/a%2Fb/query/__stack_trace", True),
+        ("POST", "/temporal/api/v1/namespaces/default/workflows/a/query/state", True),
+        ("POST", "/temporal/api/v1/namespaces/default/workflows/a/query/", False),
+        ("POST", "/temporal/api/v1/namespaces/default/workflows/a/query/x/../../terminate", False),
+        ("POST", "/temporal/api/v1/namespaces/default/workflows/a/query/x%252F..%252F..%252Fterminate", False),
+        ("GET", "/temporal/api/v1/namespaces/default/workflows/a/query/%2E%2E", False),
+        ("POST", "/temporal/api/v1/namespaces/default/workflows/a/terminate", False),
+        ("OPTIONS", "/temporal/api/v1/namespaces", False),
+        ("POST", "/temporal/api/v1/settings", False),
+    ],
+)
 def test_the_allow_list(method: str, path: str, passes: bool) -> None:
     assert allowed(method, path) is passes
 
 
 def test_the_dashboard_session_and_authorization_are_not_forwarded() -> None:
-    scope = {"type": "http", "method": "GET", "path": "/temporal/", "headers": [
-        (b"cookie", b"_csrf=abc; sendclock_session=SECRET1; other=1; sendclock_device=SECRET2"),
-        (b"authorization", b"Bearer SECRET3"), (b"x-http-method-override", b"DELETE"), (b"origin", b"http://d:1"),
-        (b"accept", b"application/json"), (b"host", b"d:1")]}
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/temporal/",
+        "headers": [
+            (b"cookie", b"_csrf=abc; sendclock_session=SECRET1; other=1; sendclock_device=SECRET2"),
+            (b"authorization", b"Bearer SECRET3"),
+            (b"x-http-method-override", b"DELETE"),
+            (b"origin", b"http://d:1"),
+            (b"accept", b"application/json"),
+            (b"host", b"d:1"),
+        ],
+    }
     headers = dict(_forwarded_headers(Request(scope), "http://127.0.0.1:8233"))
-    assert headers == {"accept": "application/json", "origin": "http://127.0.0.1:8233",
-                       "cookie": "_csrf=abc; other=1"}
+    assert headers == {"accept": "application/json", "origin": "http://127.0.0.1:8233", "cookie": "_csrf=abc; other=1"}
 
 
 # --- on a real `sendclock up` ----------------------------------------------------------------------------------
@@ -170,8 +190,12 @@ def stack(tmp_path_factory) -> Iterator[RunningStack]:
 
 @pytest.fixture(scope="module")
 def workflow_id(stack: RunningStack) -> str:
-    body = {"case_ref": "PRX-0001", "la": "Kent", "received_on": (date.today() - timedelta(days=10)).isoformat(),
-            "owner": "senco"}
+    body = {
+        "case_ref": "PRX-0001",
+        "la": "Kent",
+        "received_on": (date.today() - timedelta(days=10)).isoformat(),
+        "owner": "senco",
+    }
     with stack.client(headers={"Authorization": f"Bearer {stack.secrets['api_key']}"}) as http:
         started = http.post("/api/processes/ehc-advice-request", json=body)
     assert started.status_code == 201, started.text
@@ -216,8 +240,11 @@ def test_a_senco_reads_a_decoded_history_and_cannot_change_the_process(stack, wo
         assert b'"PRX-0001"' in data and b'"Kent"' in data
 
         csrf = ui_csrf(http)
-        query = http.post(f"/temporal/api/v1/namespaces/default/workflows/{workflow_id}/query/__stack_trace",
-                          json={"query": {"queryType": "__stack_trace"}}, headers=csrf | origin)
+        query = http.post(
+            f"/temporal/api/v1/namespaces/default/workflows/{workflow_id}/query/__stack_trace",
+            json={"query": {"queryType": "__stack_trace"}},
+            headers=csrf | origin,
+        )
         assert query.status_code == 200, query.text  # a query writes nothing: it passes
 
         for method, path, body in WRITES:
@@ -242,7 +269,8 @@ def test_an_auditor_reads_staff_and_leadership_are_refused_nobody_else_gets_in(s
         assert http.post("/codec/decode", json=payloads, headers={"Origin": stack.dashboard}).status_code == 200
         steps = http.get("/api/steps").json()["steps"]
         assert [s["temporal_url"] for s in steps if s["workflow_id"] == workflow_id] == [
-            f"/temporal/namespaces/default/workflows/{workflow_id}"]
+            f"/temporal/namespaces/default/workflows/{workflow_id}"
+        ]
     for who in ("head", "ta"):
         with stack.client(who) as http:
             assert http.get(history).status_code == 403
@@ -282,4 +310,3 @@ def test_in_a_browser_the_ui_loads_under_the_csp_and_shows_the_decoded_input(sta
             assert not [m for m in console if "Content Security Policy" in m], console
         finally:
             browser.close()
-

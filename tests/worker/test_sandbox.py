@@ -14,17 +14,18 @@ from worker import WORKFLOWS
 
 
 @pytest.fixture
-async def env(temporal_test_server_path):
-    async with await WorkflowEnvironment.start_time_skipping(
-            test_server_existing_path=str(temporal_test_server_path)) as environment:
-        yield environment
+def env(time_skipping: WorkflowEnvironment) -> WorkflowEnvironment:
+    """The module's time-skipping server (tests/conftest.py)."""
+    return time_skipping
 
 
 async def classes(env: WorkflowEnvironment, n: int, **worker_options) -> list[int]:
     queue = f"sandbox-{uuid.uuid4()}"
     async with Worker(env.client, task_queue=queue, workflows=[WhichClass], **worker_options):
-        return [await env.client.execute_workflow(WhichClass.run, id=f"which-{uuid.uuid4()}", task_queue=queue)
-                for _ in range(n)]
+        return [
+            await env.client.execute_workflow(WhichClass.run, id=f"which-{uuid.uuid4()}", task_queue=queue)
+            for _ in range(n)
+        ]
 
 
 async def test_each_run_uses_the_module_the_worker_imported(env) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
@@ -18,21 +18,25 @@ async def london_today(env: WorkflowEnvironment) -> date:
 
 async def sleep_until_day(env: WorkflowEnvironment, day: date, hour: int = 12) -> None:
     """Skip time to `hour`:00 UTC on `day` (12:00 is after every 08:00 London notice of that day)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     now = await env.get_current_time()
-    goal = datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc)
+    goal = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
     assert goal > now, f"cannot skip back from {now} to {goal}"
     await env.sleep(goal - now)
 
 
-def advice_request(received_on: date, *, case_ref: str = "EHC-0001", la: str = "Kent", owner: str = "teacher") -> AdviceRequest:
+def advice_request(
+    received_on: date, *, case_ref: str = "EHC-0001", la: str = "Kent", owner: str = "teacher"
+) -> AdviceRequest:
     return AdviceRequest(case_ref=case_ref, la=la, received_on=received_on, owner=owner)
 
 
 def events(sessions, workflow_id: str) -> list[Event]:
     with sessions() as s:
-        return list(s.scalars(select(Event).where(Event.process_id == workflow_id).order_by(Event.occurred_at, Event.id)))
+        return list(
+            s.scalars(select(Event).where(Event.process_id == workflow_id).order_by(Event.occurred_at, Event.id))
+        )
 
 
 def outbox(sessions, workflow_id: str, kind: str | None = None) -> list[Outbox]:

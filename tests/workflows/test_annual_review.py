@@ -11,6 +11,7 @@ from starter.advice import RequestError
 from starter.processes import complete_step, process_state
 from starter.review import la_decision, meeting_held, plan_ceased, set_meeting, start_review
 from statutory.clock import fmt
+from tests.workflows.advice_flow import days, events, header, london_today, outbox, sleep_until_day
 from workflows.annual_review import AnnualReview
 from workflows.models import (
     MeetingDate,
@@ -22,26 +23,29 @@ from workflows.models import (
     StepStatus,
 )
 
-from tests.workflows.advice_flow import days, events, header, london_today, outbox, sleep_until_day
-
 pytestmark = pytest.mark.usefixtures("worker")
 
 
 def twelve_months_from(anchor: date) -> date:
     """C4: the day before the corresponding date 12 months later (last day of the month where there is none)."""
-    return anchor + relativedelta(months=12) - timedelta(days=1) if (anchor.month, anchor.day) != (2, 29) \
+    return (
+        anchor + relativedelta(months=12) - timedelta(days=1)
+        if (anchor.month, anchor.day) != (2, 29)
         else date(anchor.year + 1, 2, 28)
+    )
 
 
 async def start(env, settings, case_ref, plan_made_on, **fields):
-    return await start_review(env.client, settings, ReviewInput(header=header(plan_made_on, case_ref=case_ref,
-                                                                                owner="senco"), **fields))
+    return await start_review(
+        env.client, settings, ReviewInput(header=header(plan_made_on, case_ref=case_ref, owner="senco"), **fields)
+    )
 
 
 async def end(env, settings, workflow_id, reason="test over"):
     """Every test ends what it starts: an open workflow whose worker has gone blocks the test server's clock."""
-    await plan_ceased(env.client, settings, workflow_id,
-                      PlanCeased(ceased_on=await london_today(env), by="senco", reason=reason))
+    await plan_ceased(
+        env.client, settings, workflow_id, PlanCeased(ceased_on=await london_today(env), by="senco", reason=reason)
+    )
     return await env.client.get_workflow_handle_for(AnnualReview.run, workflow_id).result()
 
 
@@ -50,16 +54,25 @@ async def run_a_cycle(env, settings, workflow_id, meeting_on, *, decision="maint
     await set_meeting(env.client, settings, workflow_id, MeetingDate(meeting_on=meeting_on, by="senco"))
     await sleep_until_day(env, meeting_on - days(15))
     for rule in ("review-notice", "review-advice-circulation"):
-        await complete_step(env.client, settings, workflow_id,
-                            StepDone(rule_id=rule, done_on=await london_today(env), by="senco"))
+        await complete_step(
+            env.client, settings, workflow_id, StepDone(rule_id=rule, done_on=await london_today(env), by="senco")
+        )
     await sleep_until_day(env, meeting_on)
     await meeting_held(env.client, settings, workflow_id, MeetingHeld(held_on=meeting_on, by="senco"))
     await sleep_until_day(env, meeting_on + days(10))
-    await complete_step(env.client, settings, workflow_id,
-                        StepDone(rule_id="review-report", done_on=await london_today(env), by="senco"))
+    await complete_step(
+        env.client,
+        settings,
+        workflow_id,
+        StepDone(rule_id="review-report", done_on=await london_today(env), by="senco"),
+    )
     await sleep_until_day(env, meeting_on + days(20))
-    return await la_decision(env.client, settings, workflow_id, ReviewDecision(
-        decided_on=await london_today(env), decision=decision, by="senco"))
+    return await la_decision(
+        env.client,
+        settings,
+        workflow_id,
+        ReviewDecision(decided_on=await london_today(env), decision=decision, by="senco"),
+    )
 
 
 @pytest.mark.databases
@@ -118,9 +131,14 @@ async def test_short_notice_is_rejected_unless_confirmed_and_a_moved_meeting_mov
     assert outbox(sessions, workflow_id, "rescheduled")
 
     await sleep_until_day(env, today + days(45))  # the meeting must move earlier at short notice
-    state = await set_meeting(env.client, settings, workflow_id,
-                              MeetingDate(meeting_on=today + days(48), short_notice=True, by="senco",
-                                          note="parents asked for an earlier date"))
+    state = await set_meeting(
+        env.client,
+        settings,
+        workflow_id,
+        MeetingDate(
+            meeting_on=today + days(48), short_notice=True, by="senco", note="parents asked for an earlier date"
+        ),
+    )
     assert state.facts["short_notice"] is True
     assert state.step("review-notice").plan.due == today + days(33)  # already past: recorded late
     await end(env, settings, workflow_id)
@@ -143,8 +161,12 @@ async def test_la_amends_the_plan_and_the_amendment_is_chased_into_the_next_cycl
     chases = outbox(sessions, workflow_id, "overdue")
     assert chases and all("Chase the LA" in o.subject for o in chases)
     assert {o.recipient for o in chases} == {"senco"}
-    state = await complete_step(env.client, settings, workflow_id,
-                                StepDone(rule_id="amended-plan-final", done_on=await london_today(env), by="senco"))
+    state = await complete_step(
+        env.client,
+        settings,
+        workflow_id,
+        StepDone(rule_id="amended-plan-final", done_on=await london_today(env), by="senco"),
+    )
     final = [s for s in state.steps if s.rule_id == "amended-plan-final"][-1]
     assert final.status == StepStatus.COMPLETED and final.days_late == 9
     await end(env, settings, workflow_id)
@@ -160,8 +182,9 @@ async def test_phase_transfer_year_and_the_plan_ceasing(env, settings, sessions)
 
     with pytest.raises(RequestError, match="reason: say why the plan ceased"):
         await plan_ceased(env.client, settings, workflow_id, PlanCeased(ceased_on=today, by="senco", reason=""))
-    await plan_ceased(env.client, settings, workflow_id,
-                      PlanCeased(ceased_on=today, by="senco", reason="moved to another LA's area"))
+    await plan_ceased(
+        env.client, settings, workflow_id, PlanCeased(ceased_on=today, by="senco", reason="moved to another LA's area")
+    )
     result = await env.client.get_workflow_handle_for(AnnualReview.run, workflow_id).result()
     assert result.closed and result.facts["ceased_on"] == today.isoformat()
     assert {s.status for s in result.steps} == {StepStatus.CANCELLED}
@@ -174,15 +197,19 @@ async def test_fourteen_days_ahead_is_thirteen_clear_days_and_needs_short_notice
     started = await start(env, settings, "EHC-0605", today - days(300))
     workflow_id = started.state.workflow_id
     fourteen = today + days(14)
-    with pytest.raises(RequestError, match=rf"meeting_on: {fmt(fourteen)} leaves 14 days' notice, 13 clear days; "
-                                           r"reg 20\(3\) requires at least two weeks \(14 clear days\): choose a later "
-                                           r"date, or confirm short notice"):
+    with pytest.raises(
+        RequestError,
+        match=rf"meeting_on: {fmt(fourteen)} leaves 14 days' notice, 13 clear days; "
+        r"reg 20\(3\) requires at least two weeks \(14 clear days\): choose a later "
+        r"date, or confirm short notice",
+    ):
         await set_meeting(env.client, settings, workflow_id, MeetingDate(meeting_on=fourteen, by="senco"))
     state = await set_meeting(env.client, settings, workflow_id, MeetingDate(meeting_on=today + days(15), by="senco"))
     assert state.facts["short_notice"] is False
     assert state.step("review-notice").plan.due == today  # M - 15: notice sent today leaves 14 clear days
-    state = await set_meeting(env.client, settings, workflow_id,
-                              MeetingDate(meeting_on=fourteen, short_notice=True, by="senco"))
+    state = await set_meeting(
+        env.client, settings, workflow_id, MeetingDate(meeting_on=fourteen, short_notice=True, by="senco")
+    )
     assert state.facts["short_notice"] is True and state.facts["meeting_on"] == fourteen.isoformat()
     await end(env, settings, workflow_id)
 
@@ -200,8 +227,12 @@ async def test_a_late_la_decision_makes_the_review_late_though_the_meeting_was_o
     assert state.step("annual-review-due").status == StepStatus.OPEN  # the meeting alone does not conclude it
 
     await sleep_until_day(env, due + days(5))
-    state = await la_decision(env.client, settings, workflow_id, ReviewDecision(
-        decided_on=due + days(5), decision="maintain", by="senco", evidence="LA letter"))
+    state = await la_decision(
+        env.client,
+        settings,
+        workflow_id,
+        ReviewDecision(decided_on=due + days(5), decision="maintain", by="senco", evidence="LA letter"),
+    )
     review = [s for s in state.steps if s.rule_id == "annual-review-due"][0]
     assert review.status == StepStatus.COMPLETED and review.completed_on == due + days(5)
     assert review.on_time is False and review.days_late == 5  # late (LA): the review concluded after the due date

@@ -25,7 +25,6 @@ from starter.client.histories import fetch_run
 from store.accounts_queries import add_account
 from store.compliance import academic_year_of
 from store.credentials import hash_password
-
 from tests.workflows.advice_flow import advice_request, days, events, london_today, outcome, sleep_until_day
 
 PASSWORD = "correct horse battery"
@@ -49,11 +48,11 @@ async def sign_in(http: httpx.AsyncClient, username: str) -> None:
 
 
 @pytest.mark.usefixtures("worker")
-async def test_a_request_started_50_days_late_and_recorded_sent_before_its_due_date_is_flagged(env, settings,
-                                                                                               sessions):
+async def test_a_request_started_50_days_late_and_recorded_sent_before_its_due_date_is_flagged(env, settings, sessions):
     today = await london_today(env)
-    started = await start_advice_request(env.client, settings,
-                                         advice_request(today - days(50), case_ref="EHC-BACKDATE", owner="teacher"))
+    started = await start_advice_request(
+        env.client, settings, advice_request(today - days(50), case_ref="EHC-BACKDATE", owner="teacher")
+    )
     workflow_id, plan = started.state.workflow_id, started.state.step.plan
     assert plan.due < today  # six weeks from receipt: 8 days ago
     await sleep_until_day(env, today, hour=20)  # the day it was entered (20:00 UTC is that day in London too)
@@ -66,14 +65,21 @@ async def test_a_request_started_50_days_late_and_recorded_sent_before_its_due_d
     async def temporal():
         return env.client
 
-    app = create_app(settings, sessionmaker=sessions, today=lambda: today, client_factory=temporal,
-                     web_settings=WebSettings(session_secret="b" * 40))
+    app = create_app(
+        settings,
+        sessionmaker=sessions,
+        today=lambda: today,
+        client_factory=temporal,
+        web_settings=WebSettings(session_secret="b" * 40),
+    )
     given = plan.due - timedelta(days=2)
     async with dashboard(app) as http:
         await sign_in(http, "alice")
         form = await http.get(f"/processes/{workflow_id}/advice-sent")
-        r = await http.post(f"/processes/{workflow_id}/advice-sent", data={
-            "csrf_token": csrf_of(form.text), "sent_on": given.isoformat(), "method": "email", "note": ""})
+        r = await http.post(
+            f"/processes/{workflow_id}/advice-sent",
+            data={"csrf_token": csrf_of(form.text), "sent_on": given.isoformat(), "method": "email", "note": ""},
+        )
         assert r.status_code == 303, r.text
         result = await outcome(env, workflow_id)
         assert result.on_time is True and result.completed_on == given  # counted by the date given, as the law does
@@ -82,8 +88,9 @@ async def test_a_request_started_50_days_late_and_recorded_sent_before_its_due_d
         assert completed.actor == "senco"  # by: who sent it (the account's staff id)
         assert completed.data["recorded_by"] == "web:alice"  # who recorded it: the signed-in account
         recorded_on = today  # the record's own time is workflow time, today
-        sentence = backdated(given, recorded_on, [today], school_calendar(settings),
-                             settings.audit.backdating_working_days)
+        sentence = backdated(
+            given, recorded_on, [today], school_calendar(settings), settings.audit.backdating_working_days
+        )
         assert sentence is not None
         assert sentence.startswith(f"Recorded {(today - given).days} days after the date given")
         assert sentence.endswith(f"after an overdue notice was sent on {today:%a} {today.day} {today:%b %Y}.")
@@ -95,8 +102,11 @@ async def test_a_request_started_50_days_late_and_recorded_sent_before_its_due_d
 
         year = academic_year_of(plan.due)
         figures = (await http.get("/api/compliance", params={"year": year})).json()
-        assert (figures["total"]["on_time"], figures["total"]["recorded_late_backdated"],
-                figures["total"]["backdated_counted_on_time"]) == (1, 1, 1)
+        assert (
+            figures["total"]["on_time"],
+            figures["total"]["recorded_late_backdated"],
+            figures["total"]["backdated_counted_on_time"],
+        ) == (1, 1, 1)
         [advice] = [r for r in figures["by_rule"] if r["key"] == "ehc-advice"]
         [kent] = figures["by_la"]
         assert advice["recorded_late_backdated"] == kent["recorded_late_backdated"] == 1
@@ -106,15 +116,27 @@ async def test_a_request_started_50_days_late_and_recorded_sent_before_its_due_d
         rows = list(csv.DictReader(io.StringIO((await http.get("/steps.csv")).text)))
         [row] = [r for r in rows if r["workflow_id"] == workflow_id]
         assert (row["result"], row["done_by"], row["recorded_by"], row["backdated"]) == (
-            "on time", "senco", "web:alice", sentence)
+            "on time",
+            "senco",
+            "web:alice",
+            sentence,
+        )
 
     # The auditor's timeline, from the history alone: the same sentence on the step (weekends and bank holidays
     # by default; the school's calendar here has no closures either).
     summary = timeline.build([await fetch_run(env.client, workflow_id)], data_converter()).steps[0]
     assert summary.rule_id == "ehc-advice" and summary.on_time is True and summary.backdated == sentence
     # Whatever the limit, a date given before an overdue notice sent before the record is flagged.
-    lenient = timeline.build([await fetch_run(env.client, workflow_id)], data_converter(),
-                             calendar=school_calendar(settings), working_days=60).steps[0].backdated
+    lenient = (
+        timeline.build(
+            [await fetch_run(env.client, workflow_id)],
+            data_converter(),
+            calendar=school_calendar(settings),
+            working_days=60,
+        )
+        .steps[0]
+        .backdated
+    )
     assert lenient == backdated(given, recorded_on, [today], school_calendar(settings), 60)
     assert "over the limit" not in lenient and "after an overdue notice was sent" in lenient
 
@@ -128,8 +150,9 @@ async def test_a_request_recorded_on_the_day_it_was_sent_is_not_flagged(env, set
     today = await london_today(env)
     started = await start_advice_request(env.client, settings, advice_request(today - days(3), case_ref="EHC-SAMEDAY"))
     workflow_id = started.state.workflow_id
-    await advice_sent(env.client, settings, workflow_id,
-                      AdviceSent(sent_on=today, by="teacher", recorded_by="cli:os:jsmith"))
+    await advice_sent(
+        env.client, settings, workflow_id, AdviceSent(sent_on=today, by="teacher", recorded_by="cli:os:jsmith")
+    )
     await outcome(env, workflow_id)
     [completed] = [e for e in events(sessions, workflow_id) if e.kind == "completed"]
     assert (completed.actor, completed.data["recorded_by"]) == ("teacher", "cli:os:jsmith")

@@ -10,11 +10,10 @@ import pytest
 from starter.advice import advice_sent, start_advice_request
 from starter.processes import process_state
 from statutory import SchoolCalendar
-from statutory.reminders import escalation_dates
 from statutory.clock import local_date
-from workflows.models import AdviceSent
-
+from statutory.reminders import escalation_dates
 from tests.workflows.advice_flow import advice_request, days, london_today, outbox, outcome, sleep_until_day
+from workflows.models import AdviceSent
 
 
 def sent_on(rows) -> list:
@@ -67,8 +66,11 @@ async def test_a_run_resumed_after_a_fortnight_sends_one_catch_up_not_the_backlo
     back = await london_today(env)
     assert sum(n.on < back for n in carried.pending) >= 3  # the backlog the old code sent one after another
     resumed = await env.client.start_workflow(
-        EhcAdviceRequest.run, AdviceRunInput(request=started.state.request, carried=carried),
-        id=workflow_id, task_queue=settings.temporal.task_queue)
+        EhcAdviceRequest.run,
+        AdviceRunInput(request=started.state.request, carried=carried),
+        id=workflow_id,
+        task_queue=settings.temporal.task_queue,
+    )
     await sleep_until_day(env, back, hour=23)
     new = outbox(sessions, workflow_id)[before:]
     assert sorted((o.kind, o.recipient) for o in new) == [("overdue", "senco"), ("overdue", "teacher")]

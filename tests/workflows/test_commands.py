@@ -20,8 +20,9 @@ async def test_a_duplicate_start_is_the_same_process_and_refusals_come_back_stru
         return env.client
 
     ctx = Context(settings=settings, clock=FixedClock(today, settings.timezone), client=client)
-    cmd = start.parse("draft-plan-consultation", {"case_ref": "EHC-CMD1", "la": "Kent", "received_on": today,
-                                                  "owner": "teacher"})
+    cmd = start.parse(
+        "draft-plan-consultation", {"case_ref": "EHC-CMD1", "la": "Kent", "received_on": today, "owner": "teacher"}
+    )
     first = await start.start(ctx, "draft-plan-consultation", cmd)
     again = await start.start(ctx, "draft-plan-consultation", cmd)
     assert (first.created, again.created) == (True, False)
@@ -31,9 +32,13 @@ async def test_a_duplicate_start_is_the_same_process_and_refusals_come_back_stru
     not_here = steps.done(ctx, steps.StepDoneIn(rule_id="review-report", done_on=today), senco)
     with pytest.raises(Refused) as caught:
         await send(ctx, first.workflow_id, not_here)
-    assert caught.value.problems == [Problem(
-        "rule_id", "no open step 'review-report' in this process (open: naming-consultation, "
-                   "draft-plan-representations)", "not_open")]
+    assert caught.value.problems == [
+        Problem(
+            "rule_id",
+            "no open step 'review-report' in this process (open: naming-consultation, draft-plan-representations)",
+            "not_open",
+        )
+    ]
 
     already = steps.reassign(ctx, steps.ReassignmentIn(rule_id="naming-consultation", owner="teacher"), senco)
     with pytest.raises(Refused) as caught:

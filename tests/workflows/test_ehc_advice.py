@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import time
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from starter.advice import RequestError, advice_sent, record_exemption, start_advice_request, withdraw
-from statutory import Closure, SchoolCalendar
+from statutory import SchoolCalendar
 from statutory.clock import local_date
 from statutory.reminders import escalation_dates, reminder_dates
+from tests.workflows.advice_flow import (
+    advice_request,
+    days,
+    events,
+    london_today,
+    outbox,
+    outcome,
+    process_row,
+    sleep_until_day,
+)
 from workflows.models import AdviceSent, Exemption, StepStatus, Withdrawal
-
-from tests.workflows.advice_flow import advice_request, outcome, days, events, london_today, outbox, process_row, sleep_until_day
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -64,7 +72,7 @@ async def test_reminders_at_eight_on_working_days_then_escalations_when_late(env
     # Escalations go to the owner and the SENCO; every notice at 08:00 London time on a working day.
     assert {o.recipient for o in escalations} == {"teacher", "senco"}
     for row in reminders + escalations:
-        local = row.scheduled_for.astimezone(__import__("zoneinfo").ZoneInfo("Europe/London"))
+        local = row.scheduled_for.astimezone(ZoneInfo("Europe/London"))
         assert (local.hour, local.minute) == (8, 0) and calendar.is_working_day(local.date())
     assert "OVERDUE" in escalations[0].subject and "EHC-0002" in escalations[0].subject
 
@@ -84,8 +92,12 @@ async def test_exemption_turns_reminders_into_as_soon_as_practicable(env, settin
     workflow_id, plan = started.state.workflow_id, started.state.step.plan
 
     await sleep_until_day(env, today + days(5))
-    state = await record_exemption(env.client, settings, workflow_id, Exemption(
-        ground="reg8-2-b", start=today + days(2), note="family abroad for 5 weeks", claimed_by="senco"))
+    state = await record_exemption(
+        env.client,
+        settings,
+        workflow_id,
+        Exemption(ground="reg8-2-b", start=today + days(2), note="family abroad for 5 weeks", claimed_by="senco"),
+    )
     assert state.step.exemption.ground == "reg8-2-b"
 
     await sleep_until_day(env, plan.due + days(20))
@@ -109,8 +121,12 @@ async def test_withdrawal_by_the_la_closes_the_request(env, settings, sessions):
     started = await start_advice_request(env.client, settings, advice_request(today, case_ref="EHC-0004"))
     workflow_id = started.state.workflow_id
     await sleep_until_day(env, today + days(3))
-    state = await withdraw(env.client, settings, workflow_id,
-                           Withdrawal(withdrawn_on=await london_today(env), reason="LA decided not to assess", by="senco"))
+    state = await withdraw(
+        env.client,
+        settings,
+        workflow_id,
+        Withdrawal(withdrawn_on=await london_today(env), reason="LA decided not to assess", by="senco"),
+    )
     assert state.status == StepStatus.WITHDRAWN
     result = await outcome(env, workflow_id)
     assert result.status == StepStatus.WITHDRAWN and result.on_time is None
@@ -184,7 +200,6 @@ async def test_request_entered_late_skips_past_reminders_and_escalates(env, sett
     assert result.days_late > 8
 
 
-
 async def test_a_continued_run_resumes_from_the_carried_state(env, settings, sessions):
     """Continue-as-new hands the step's state to a new run: it must neither re-plan, re-announce nor lose notices."""
     from workflows.ehc_advice import EhcAdviceRequest
@@ -200,8 +215,11 @@ async def test_a_continued_run_resumes_from_the_carried_state(env, settings, ses
     await handle.terminate(reason="test: stand-in for continue-as-new")
 
     resumed = await env.client.start_workflow(
-        EhcAdviceRequest.run, AdviceRunInput(request=started.state.request, carried=carried),
-        id=workflow_id, task_queue=settings.temporal.task_queue)
+        EhcAdviceRequest.run,
+        AdviceRunInput(request=started.state.request, carried=carried),
+        id=workflow_id,
+        task_queue=settings.temporal.task_queue,
+    )
     # Two days late, or later when the first escalation comes later (a bank holiday or a weekend after the due date).
     due = started.state.step.plan.due
     first_escalation = next(n.on for n in carried.pending if n.kind == "overdue")

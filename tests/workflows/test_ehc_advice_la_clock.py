@@ -8,16 +8,20 @@ from pydantic import ValidationError
 from starter.advice import advice_sent, start_advice_request
 from starter.processes import cancel_step, complete_step
 from statutory import SchoolCalendar, compute_deadline
-from workflows.models import AdviceRequest, AdviceSent, Cancellation, StepDone, StepStatus
-
 from tests.workflows.advice_flow import days, events, london_today, outbox, outcome, process_row, sleep_until_day
+from workflows.models import AdviceRequest, AdviceSent, Cancellation, StepDone, StepStatus
 
 pytestmark = pytest.mark.usefixtures("worker")
 
 
 def request(today, case_ref, assessment_requested_on):
-    return AdviceRequest(case_ref=case_ref, la="Kent", received_on=today, owner="teacher",
-                         assessment_requested_on=assessment_requested_on)
+    return AdviceRequest(
+        case_ref=case_ref,
+        la="Kent",
+        received_on=today,
+        owner="teacher",
+        assessment_requested_on=assessment_requested_on,
+    )
 
 
 async def test_the_la_clock_is_shown_and_its_final_plan_chased_after_the_advice_is_sent(env, settings, sessions):
@@ -36,7 +40,9 @@ async def test_the_la_clock_is_shown_and_its_final_plan_chased_after_the_advice_
     assert state.step.plan.due == today + days(42)  # the school's own duty is unchanged
 
     await sleep_until_day(env, today + days(10))
-    state = await advice_sent(env.client, settings, workflow_id, AdviceSent(sent_on=await london_today(env), by="teacher"))
+    state = await advice_sent(
+        env.client, settings, workflow_id, AdviceSent(sent_on=await london_today(env), by="teacher")
+    )
     assert state.step.status == StepStatus.COMPLETED and state.step.on_time and not state.closed
     await sleep_until_day(env, today + days(11))
     process, _ = process_row(sessions, workflow_id)
@@ -46,8 +52,12 @@ async def test_the_la_clock_is_shown_and_its_final_plan_chased_after_the_advice_
     chases = outbox(sessions, workflow_id, "overdue")
     assert chases and {o.rule_id for o in chases} == {"ehc-final-plan"} and {o.recipient for o in chases} == {"senco"}
     assert all("Chase the LA" in o.subject for o in chases)
-    state = await complete_step(env.client, settings, workflow_id, StepDone(
-        rule_id="ehc-final-plan", done_on=await london_today(env), by="senco", evidence="final plan received"))
+    state = await complete_step(
+        env.client,
+        settings,
+        workflow_id,
+        StepDone(rule_id="ehc-final-plan", done_on=await london_today(env), by="senco", evidence="final plan received"),
+    )
     [final] = [s for s in state.steps if s.rule_id == "ehc-final-plan"]
     assert final.status == StepStatus.COMPLETED and final.days_late == 8
 
@@ -66,9 +76,17 @@ async def test_the_chase_can_be_cancelled_when_the_la_decides_not_to_issue_a_pla
     await sleep_until_day(env, today + days(5))
     await advice_sent(env.client, settings, workflow_id, AdviceSent(sent_on=await london_today(env), by="teacher"))
     await sleep_until_day(env, today + days(90))
-    await cancel_step(env.client, settings, workflow_id, Cancellation(
-        rule_id="ehc-final-plan", cancelled_on=await london_today(env), by="senco",
-        reason="LA notice: no plan to be issued (reg 10)"))
+    await cancel_step(
+        env.client,
+        settings,
+        workflow_id,
+        Cancellation(
+            rule_id="ehc-final-plan",
+            cancelled_on=await london_today(env),
+            by="senco",
+            reason="LA notice: no plan to be issued (reg 10)",
+        ),
+    )
     result = await outcome(env, workflow_id)
     assert result.status == StepStatus.COMPLETED
     _, steps = process_row(sessions, workflow_id)
@@ -79,5 +97,10 @@ def test_an_assessment_request_after_the_request_for_advice_is_refused(today=Non
     from datetime import date
 
     with pytest.raises(ValidationError, match="assessment_requested_on: 2027-01-12 is after the request for advice"):
-        AdviceRequest(case_ref="EHC-0703", la="Kent", received_on=date(2027, 1, 11), owner="teacher",
-                      assessment_requested_on=date(2027, 1, 12))
+        AdviceRequest(
+            case_ref="EHC-0703",
+            la="Kent",
+            received_on=date(2027, 1, 11),
+            owner="teacher",
+            assessment_requested_on=date(2027, 1, 12),
+        )

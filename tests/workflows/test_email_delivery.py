@@ -18,10 +18,9 @@ from activities.quiet_hours import next_window
 from config.school_calendar import school_calendar
 from config.settings import DigestOnly
 from starter.advice import advice_sent, start_advice_request
-from workflows.models import AdviceSent
-
 from tests.helpers import free_port
 from tests.workflows.advice_flow import advice_request, days, events, london_today, outbox, outcome, sleep_until_day
+from workflows.models import AdviceSent
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -31,8 +30,13 @@ def settings(settings):
     """These tests start at the real time of day (the test server's clock starts now): no quiet hours here
     (tests/notifications/ test them). "Done" confirmations are mailed here (by default they wait for the digest,
     tests/notifications/test_noise.py): these tests are about delivery."""
-    return settings.model_copy(update={"notifications": settings.notifications.model_copy(update={
-        "quiet_hours": False, "digest_only": DigestOnly(completed=False)})})
+    return settings.model_copy(
+        update={
+            "notifications": settings.notifications.model_copy(
+                update={"quiet_hours": False, "digest_only": DigestOnly(completed=False)}
+            )
+        }
+    )
 
 
 class Inbox:
@@ -102,8 +106,11 @@ class TestDelivered:
         assert sorted(r[0] for r, _ in done) == ["jo.teacher@example.org"]  # the SENCO recorded it: not told of it
         own = [row for row in outbox(sessions, workflow_id, "completed") if row.recipient == "senco"]
         assert [(row.status, row.channel) for row in own] == [("kept", "own-action")]
-        await settled(lambda: all(row.status == "sent" for row in outbox(sessions, workflow_id)
-                                  if row.id not in {o.id for o in own}))
+        await settled(
+            lambda: all(
+                row.status == "sent" for row in outbox(sessions, workflow_id) if row.id not in {o.id for o in own}
+            )
+        )
 
 
 class TestSmtpDown:
@@ -121,7 +128,9 @@ class TestSmtpDown:
         # On the last attempt the notice went to the SENCO's e-mail, which is down too: both failures are recorded.
         assert (fallback.recipient, fallback.status, fallback.fallback_for) == ("senco", "failed", row.key)
         assert "notification-failed" in [e.kind for e in events(sessions, workflow_id)]
-        state = await advice_sent(env.client, settings, workflow_id, AdviceSent(sent_on=await london_today(env), by="teacher"))
+        state = await advice_sent(
+            env.client, settings, workflow_id, AdviceSent(sent_on=await london_today(env), by="teacher")
+        )
         assert state.step.notices_failed >= 1
         result = await outcome(env, workflow_id)
         assert result.on_time
@@ -137,8 +146,13 @@ class TestQuietHours:
 
     @pytest.fixture
     def settings(self, settings):
-        return settings.model_copy(update={"notifications": settings.notifications.model_copy(update={
-            "quiet_hours": True, "digest_only": DigestOnly(completed=False)})})
+        return settings.model_copy(
+            update={
+                "notifications": settings.notifications.model_copy(
+                    update={"quiet_hours": True, "digest_only": DigestOnly(completed=False)}
+                )
+            }
+        )
 
     async def test_a_notice_raised_at_night_is_held_then_dispatched(self, env, settings, sessions, inbox):
         handler, _ = inbox
@@ -153,8 +167,10 @@ class TestQuietHours:
         asked = await env.get_current_time()
         opens = next_window(asked, school_calendar(settings), time(8, 0), time(17, 30))
         done = outbox(sessions, workflow_id, "completed")
-        assert sorted((r.recipient, r.status, r.not_before) for r in done) == [("senco", "held", opens),
-                                                                               ("teacher", "held", opens)]
+        assert sorted((r.recipient, r.status, r.not_before) for r in done) == [
+            ("senco", "held", opens),
+            ("teacher", "held", opens),
+        ]
         notifier = Notifier(settings, sessions)
         assert notifier.dispatch_held(asked) == 0
         assert not [m for _, m in handler.messages if "Done" in m["Subject"]]

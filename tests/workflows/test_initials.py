@@ -8,9 +8,8 @@ import asyncio
 import pytest
 
 from starter.advice import advice_sent, start_advice_request
-from workflows.models import AdviceRequest, AdviceSent
-
 from tests.workflows.advice_flow import london_today, outbox, outcome
+from workflows.models import AdviceRequest, AdviceSent
 
 pytestmark = pytest.mark.usefixtures("worker")
 

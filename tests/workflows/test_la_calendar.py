@@ -8,9 +8,8 @@ import pytest
 from config.settings import CalendarSettings, ClosureSetting
 from starter.advice import advice_sent, start_advice_request
 from statutory import Closure, SchoolCalendar, compute_deadline
-from workflows.models import AdviceRequest, AdviceSent
-
 from tests.workflows.advice_flow import days, london_today, outcome
+from workflows.models import AdviceRequest, AdviceSent
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -23,17 +22,24 @@ async def calendar(env) -> CalendarSettings:
     today = await london_today(env)
     final_due = today - days(ASKED_DAYS_AGO) + days(140)
     advice_due = today + days(42)
-    return CalendarSettings(closures=[
-        ClosureSetting(start=final_due - days(9), end=final_due + days(9), label="Summer holiday"),
-        ClosureSetting(start=advice_due - days(4), end=advice_due + days(3), label="Half term"),
-    ])
+    return CalendarSettings(
+        closures=[
+            ClosureSetting(start=final_due - days(9), end=final_due + days(9), label="Summer holiday"),
+            ClosureSetting(start=advice_due - days(4), end=advice_due + days(3), label="Half term"),
+        ]
+    )
 
 
 async def test_the_las_target_ignores_the_schools_closures_and_the_schools_own_does_not(env, settings, calendar):
     today = await london_today(env)
     asked = today - days(ASKED_DAYS_AGO)
-    started = await start_advice_request(env.client, settings, AdviceRequest(
-        case_ref="EHC-LACAL", la="Kent", received_on=today, owner="teacher", assessment_requested_on=asked))
+    started = await start_advice_request(
+        env.client,
+        settings,
+        AdviceRequest(
+            case_ref="EHC-LACAL", la="Kent", received_on=today, owner="teacher", assessment_requested_on=asked
+        ),
+    )
     state = started.state
     school = SchoolCalendar(Closure(start=c.start, end=c.end, label=c.label) for c in calendar.closures)
 
@@ -50,6 +56,10 @@ async def test_the_las_target_ignores_the_schools_closures_and_the_schools_own_d
     from starter.processes import cancel_step
     from workflows.models import Cancellation
 
-    await cancel_step(env.client, settings, state.workflow_id, Cancellation(
-        rule_id="ehc-final-plan", cancelled_on=today, by="senco", reason="test over"))
+    await cancel_step(
+        env.client,
+        settings,
+        state.workflow_id,
+        Cancellation(rule_id="ehc-final-plan", cancelled_on=today, by="senco", reason="test over"),
+    )
     await outcome(env, state.workflow_id)

@@ -10,13 +10,16 @@ from workflows.models import AdviceRequest
 from workflows.models.common import CASE_REF_PATTERN, CaseRef, RuleId, StaffId
 
 
-@pytest.mark.parametrize("kind, typed, reason", [
-    (CaseRef, "Jane Smith", "not a case reference: 1 to 40 letters, digits, '.', '_' or '-'"),
-    (CaseRef, "-EHC-1", "starting with a letter or digit"),
-    (CaseRef, "E" * 41, "not a case reference"),
-    (StaffId, "Mrs Jones", "not a staff id: 1 to 32 lower-case letters"),
-    (RuleId, "EHC Advice", "not a rule id"),
-])
+@pytest.mark.parametrize(
+    "kind, typed, reason",
+    [
+        (CaseRef, "Jane Smith", "not a case reference: 1 to 40 letters, digits, '.', '_' or '-'"),
+        (CaseRef, "-EHC-1", "starting with a letter or digit"),
+        (CaseRef, "E" * 41, "not a case reference"),
+        (StaffId, "Mrs Jones", "not a staff id: 1 to 32 lower-case letters"),
+        (RuleId, "EHC Advice", "not a rule id"),
+    ],
+)
 def test_a_malformed_reference_gets_a_plain_reason_without_the_value(kind, typed, reason) -> None:
     with pytest.raises(ValidationError) as caught:
         TypeAdapter(kind).validate_python(typed)

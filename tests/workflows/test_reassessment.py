@@ -12,7 +12,7 @@ from starter.advice import RequestError
 from starter.processes import cancel_step, complete_step, exempt_step, process_state, start_process, update
 from statutory import compute_due, get_rule
 from statutory.clock import local_date
-from workflows.registry import REASSESSMENT
+from tests.workflows.advice_flow import days, events, header, london_today, outbox, process_row, sleep_until_day, steps
 from workflows.models import (
     Cancellation,
     Exemption,
@@ -24,31 +24,44 @@ from workflows.models import (
     StepStatus,
 )
 from workflows.reassessment import DECISION, EARLIEST, FINAL, Reassessment
-
-from tests.workflows.advice_flow import days, events, header, london_today, outbox, process_row, sleep_until_day, steps
+from workflows.registry import REASSESSMENT
 
 pytestmark = pytest.mark.usefixtures("worker")
 
 
 async def start(env, settings, case_ref, needs_changed, last_assessment):
     run_input = ReassessmentInput(header=header(needs_changed, case_ref=case_ref), last_assessment_on=last_assessment)
-    return await start_process(env.client, settings, Reassessment.run, run_input,
-                               REASSESSMENT.workflow_id(case_ref, needs_changed), REASSESSMENT.kind)
+    return await start_process(
+        env.client,
+        settings,
+        Reassessment.run,
+        run_input,
+        REASSESSMENT.workflow_id(case_ref, needs_changed),
+        REASSESSMENT.kind,
+    )
 
 
 async def sent(env, settings, workflow_id, on=None) -> ProcessState:
     """The request went to the LA (the generic "done" on reassessment-earliest); returns once the LA's decision
     step is planned."""
     on = on or await london_today(env)
-    await complete_step(env.client, settings, workflow_id, StepDone(rule_id=EARLIEST, done_on=on, by="teacher",
-                                                                   evidence="request e-mailed to the LA"))
+    await complete_step(
+        env.client,
+        settings,
+        workflow_id,
+        StepDone(rule_id=EARLIEST, done_on=on, by="teacher", evidence="request e-mailed to the LA"),
+    )
     return await opened(env, workflow_id, DECISION)
 
 
 async def decided(env, settings, workflow_id, reassess: bool, on=None) -> ProcessState:
     on = on or await london_today(env)
-    return await update(env.client, workflow_id, Reassessment.la_decided,
-                        LaDecision(decided_on=on, reassess=reassess, by="senco", evidence="LA notice ref 123"))
+    return await update(
+        env.client,
+        workflow_id,
+        Reassessment.la_decided,
+        LaDecision(decided_on=on, reassess=reassess, by="senco", evidence="LA notice ref 123"),
+    )
 
 
 async def opened(env, workflow_id, rule_id) -> ProcessState:
@@ -73,8 +86,14 @@ async def close(env, settings, workflow_id) -> ProcessState:
     state = await process_state(env.client, workflow_id)
     for step in state.steps:
         if step.status == StepStatus.OPEN:
-            await cancel_step(env.client, settings, workflow_id, Cancellation(
-                rule_id=step.rule_id, cancelled_on=await london_today(env), by="senco", reason="end of test"))
+            await cancel_step(
+                env.client,
+                settings,
+                workflow_id,
+                Cancellation(
+                    rule_id=step.rule_id, cancelled_on=await london_today(env), by="senco", reason="end of test"
+                ),
+            )
     return await result(env, workflow_id)
 
 
@@ -170,10 +189,15 @@ async def test_la_reassesses_and_is_late_with_the_final_plan(env, settings, sess
 
     issued = await london_today(env)
     with pytest.raises(RequestError, match="done_on: .* is before the LA decided to re-assess"):
-        await complete_step(env.client, settings, workflow_id, StepDone(rule_id=FINAL, done_on=decided_on - days(1),
-                                                                       by="senco"))
-    state = await complete_step(env.client, settings, workflow_id,
-                                StepDone(rule_id=FINAL, done_on=issued, by="senco", evidence="final plan received"))
+        await complete_step(
+            env.client, settings, workflow_id, StepDone(rule_id=FINAL, done_on=decided_on - days(1), by="senco")
+        )
+    state = await complete_step(
+        env.client,
+        settings,
+        workflow_id,
+        StepDone(rule_id=FINAL, done_on=issued, by="senco", evidence="final plan received"),
+    )
     assert state.step(FINAL).days_late == (issued - plan.due).days and state.step(FINAL).on_time is False
     final = await result(env, workflow_id)
     assert final.status == StepStatus.COMPLETED
@@ -199,8 +223,14 @@ async def test_exemption_only_where_the_rule_has_grounds(env, settings, sessions
     assert steps(sessions, workflow_id)[FINAL].exempt
     assert {o.recipient for o in outbox(sessions, workflow_id, "exemption")} == {"teacher", "senco"}
 
-    await cancel_step(env.client, settings, workflow_id, Cancellation(
-        rule_id=FINAL, cancelled_on=await london_today(env), by="senco", reason="the pupil moved to another LA"))
+    await cancel_step(
+        env.client,
+        settings,
+        workflow_id,
+        Cancellation(
+            rule_id=FINAL, cancelled_on=await london_today(env), by="senco", reason="the pupil moved to another LA"
+        ),
+    )
     final = await result(env, workflow_id)
     assert final.status == StepStatus.CANCELLED
     assert process_row(sessions, workflow_id)[0].outcome == "cancelled while the final plan was awaited"
@@ -215,8 +245,12 @@ async def test_cancelled_before_the_request_was_sent(env, settings, sessions):
 
     with pytest.raises(RequestError, match="decided_on: the request to re-assess has not been recorded as sent"):
         await decided(env, settings, workflow_id, reassess=True)
-    await cancel_step(env.client, settings, workflow_id, Cancellation(
-        rule_id=EARLIEST, cancelled_on=today, by="senco", reason="needs settled after all"))
+    await cancel_step(
+        env.client,
+        settings,
+        workflow_id,
+        Cancellation(rule_id=EARLIEST, cancelled_on=today, by="senco", reason="needs settled after all"),
+    )
     final = await result(env, workflow_id)
     assert final.status == StepStatus.CANCELLED and final.closed
     process, rows = process_row(sessions, workflow_id)

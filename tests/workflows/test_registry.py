@@ -36,7 +36,10 @@ def test_every_rule_of_the_rule_book_is_opened_by_some_process_and_every_declare
 
 
 def test_workflow_ids_are_the_case_reference_and_a_date_only():
-    assert BY_KIND["ehc-advice-request"].workflow_id("EHC-0042", date(2027, 1, 4)) == "ehc-advice-request-EHC-0042-20270104"
+    assert (
+        BY_KIND["ehc-advice-request"].workflow_id("EHC-0042", date(2027, 1, 4))
+        == "ehc-advice-request-EHC-0042-20270104"
+    )
     assert BY_KIND["reassessment"].workflow_id("R.1", date(2026, 12, 31)) == "reassessment-R.1-20261231"
     assert REVIEW.workflow_id("EHC-0042") == "annual-review-EHC-0042"
     with pytest.raises(ValueError, match="date it began"):
@@ -46,8 +49,14 @@ def test_workflow_ids_are_the_case_reference_and_a_date_only():
 @pytest.mark.parametrize("process", PROCESSES, ids=lambda p: p.kind)
 def test_the_id_pattern_accepts_each_kinds_ids_and_nothing_else(process):
     assert PROCESS_WORKFLOW_ID.match(process.workflow_id("EHC_7.x", date(2024, 2, 29)))
-    others = ["../etc/passwd", f"{process.kind}-", "weekly-digest-x", f"{process.kind}-EHC 1-20240229",
-              f"x{process.workflow_id('E1', date(2024, 2, 29))}", f"{process.kind}-{'E' * 41}"]
+    others = [
+        "../etc/passwd",
+        f"{process.kind}-",
+        "weekly-digest-x",
+        f"{process.kind}-EHC 1-20240229",
+        f"x{process.workflow_id('E1', date(2024, 2, 29))}",
+        f"{process.kind}-{'E' * 41}",
+    ]
     if process.dated:  # without its date, or with a short one
         others += [f"{process.kind}-EHC1", f"{process.kind}-EHC1-2024022"]
     for other in others:

@@ -1,6 +1,7 @@
 """Planning open steps again (`sendclock process replan`): when the rule book is revised, or the school's calendar or
 an LA's own date changes, a running process's open steps are planned again from their anchors by an explicit,
-recorded update (histories from before it never call it). Only a step whose dates move is recorded and its owner told."""
+recorded update (histories from before it never call it). Only a step whose dates move is recorded and its owner
+told."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ from config.settings import LawSettings
 from starter.processes import process_state, replan_steps
 from starter.requests import RequestError
 from starter.review import set_meeting
-from workflows.models import MeetingDate, Replan
-
 from tests.workflows.advice_flow import days, events, london_today, outbox
 from tests.workflows.test_annual_review import end, start
+from workflows.models import MeetingDate, Replan
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -25,7 +25,8 @@ def settings(settings):
 
 
 async def test_a_revised_reading_reaches_an_open_step_only_when_planned_again_and_only_moved_steps_are_told(
-        env, settings, sessions):
+    env, settings, sessions
+):
     today = await london_today(env)
     started = await start(env, settings, "EHC-REPLAN", today - days(300))
     workflow_id = started.state.workflow_id

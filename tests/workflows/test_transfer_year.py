@@ -12,11 +12,10 @@ from starter.advice import RequestError
 from starter.processes import process_state
 from starter.review import final_plan, meeting_held, set_meeting, transfer_warnings
 from statutory.clock import fmt
-from workflows.annual_review import MEETING_BY
-from workflows.models import FinalPlan, MeetingDate, MeetingHeld, StepStatus
-
 from tests.workflows.advice_flow import days, events, london_today, outbox, sleep_until_day
 from tests.workflows.test_annual_review import end, run_a_cycle, start
+from workflows.annual_review import MEETING_BY
+from workflows.models import FinalPlan, MeetingDate, MeetingHeld, StepStatus
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -32,7 +31,8 @@ def latest(state, rule_id: str):
 
 
 async def test_an_amend_decision_before_15_february_leaves_the_transfer_review_open_until_the_final_plan(
-        env, settings, sessions):
+    env, settings, sessions
+):
     today = await london_today(env)
     feb14 = next_14_february(today + days(40))
     transfer = date(feb14.year, 9, 1)
@@ -59,16 +59,26 @@ async def test_an_amend_decision_before_15_february_leaves_the_transfer_review_o
     assert overdue and min(o.scheduled_for.date() for o in overdue) > feb14
 
     with pytest.raises(RequestError, match=r"issued_on: .* is before the amendment notice"):
-        await final_plan(env.client, settings, workflow_id,
-                         FinalPlan(issued_on=decided - days(1), names_setting="Northgate High School", by="senco"))
+        await final_plan(
+            env.client,
+            settings,
+            workflow_id,
+            FinalPlan(issued_on=decided - days(1), names_setting="Northgate High School", by="senco"),
+        )
     issued = await london_today(env)
-    state = await final_plan(env.client, settings, workflow_id, FinalPlan(
-        issued_on=issued, names_setting="Northgate High School", by="senco", evidence="LA letter ref 123"))
+    state = await final_plan(
+        env.client,
+        settings,
+        workflow_id,
+        FinalPlan(issued_on=issued, names_setting="Northgate High School", by="senco", evidence="LA letter ref 123"),
+    )
     phase = latest(state, "phase-transfer-review")
     assert phase.status == StepStatus.COMPLETED and phase.on_time is False and phase.days_late == (issued - feb14).days
     assert latest(state, "amended-plan-final").status == StepStatus.COMPLETED  # the same document
     assert state.facts["names_setting"] == "Northgate High School"
-    completed = [e for e in events(sessions, workflow_id) if e.rule_id == "phase-transfer-review" and e.kind == "completed"]
+    completed = [
+        e for e in events(sessions, workflow_id) if e.rule_id == "phase-transfer-review" and e.kind == "completed"
+    ]
     assert completed[0].data["names_setting"] == "Northgate High School"
     with pytest.raises(RequestError, match=r"issued_on: no open transfer review"):
         await final_plan(env.client, settings, workflow_id, FinalPlan(issued_on=issued, already_named=True, by="senco"))
@@ -92,8 +102,9 @@ async def test_the_meeting_by_date_opens_with_the_cycle_and_is_first_reminded_in
 async def test_a_move_between_post16_institutions_is_reviewed_five_months_before_it(env, settings):
     today = await london_today(env)
     transfer = (today + relativedelta(months=8)).replace(day=1)
-    started = await start(env, settings, "EHC-1813", today - days(200), transfer_on=transfer,
-                          transfer_kind="post16-move")
+    started = await start(
+        env, settings, "EHC-1813", today - days(200), transfer_on=transfer, transfer_kind="post16-move"
+    )
     workflow_id = started.state.workflow_id
     reg18 = started.state.step("post16-move-review")
     assert reg18.plan.due == transfer - relativedelta(months=5) and "18(2)" in reg18.plan.basis
@@ -102,8 +113,14 @@ async def test_a_move_between_post16_institutions_is_reviewed_five_months_before
     assert started.state.facts["transfer_kind"] == "post16-move"
 
     await sleep_until_day(env, today + days(3))
-    state = await final_plan(env.client, settings, workflow_id, FinalPlan(
-        issued_on=await london_today(env), already_named=True, by="senco", evidence="LA e-mail: already names it"))
+    state = await final_plan(
+        env.client,
+        settings,
+        workflow_id,
+        FinalPlan(
+            issued_on=await london_today(env), already_named=True, by="senco", evidence="LA e-mail: already names it"
+        ),
+    )
     assert state.step("post16-move-review").status == StepStatus.COMPLETED and state.facts["already_named"] is True
     assert state.step(MEETING_BY).status == StepStatus.OPEN  # the meeting is still to be held
     await end(env, settings, workflow_id)
@@ -118,7 +135,8 @@ async def test_a_january_transfer_before_the_reg_18_date_is_accepted_with_a_warn
     assert phase.plan.due == date(transfer.year, 2, 14)
     assert transfer_warnings(started.state) == [
         f"Warning: The transfer on {fmt(transfer)} is before the date regulation 18 sets ({fmt(phase.plan.due)}): the "
-        f"plan must still be reviewed and amended, naming the new school or institution, before the transfer."]
+        f"plan must still be reviewed and amended, naming the new school or institution, before the transfer."
+    ]
     assert any("Warning" in line for line in phase.plan.explanation)  # the step's explanation says it too
 
     meeting = today + days(20)
