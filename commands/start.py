@@ -29,57 +29,115 @@ from workflows.registry import (
 )
 
 
+# How each start field is shown on the dashboard's start form (dashboard/forms.py start_fields reads them, in the
+# model's field order): the title is the form's label; json_schema_extra's "hint" the text under it, "widget": "staff"
+# a select of the staff directory (required, the SENCO by default), and "choices" the labels of a choice's values (""
+# for an optional choice's empty option). The widget otherwise follows the type: a date, a number for an int, a select
+# for an enum or Literal, text for the rest; a field is required when the model requires it.
+def _case() -> Any:
+    return Field(
+        title="Case reference",
+        json_schema_extra={"hint": "The school's case reference, never a name (letters, digits, '.', '_', '-')."},
+    )
+
+
+def _la() -> Any:
+    return Field(title="Local authority")
+
+
+def _owner(**field: Any) -> Any:
+    return Field(title="Owner", json_schema_extra={"widget": "staff"}, **field)
+
+
+def _channel() -> Any:
+    return Field(default=Channel.EMAIL, title="How it arrived")
+
+
 class StartAdvice(Command):
     """An LA asked the school for advice for an EHC needs assessment (reg 8: six weeks)."""
 
-    case_ref: CaseRef
-    la: ShortText
-    received_on: SendDate = Field(description="Date the LA's request was received")
-    owner: StaffId = Field(description="Staff id who prepares the advice")
-    channel: Channel = Channel.EMAIL
-    assessment_requested_on: SendDate | None = Field(
-        default=None, description="Date the LA received the request for an EHC needs assessment, if its letter says"
+    case_ref: CaseRef = _case()
+    la: ShortText = _la()
+    received_on: SendDate = Field(
+        title="Date the LA's request was received", description="Date the LA's request was received"
     )
+    owner: StaffId = _owner(description="Staff id who prepares the advice")
+    channel: Channel = _channel()
     requested_on: SendDate | None = Field(
         default=None,
+        title="Date of the LA's request letter (if different)",
         description="Date of the LA's request letter, if it is dated "
         "before the day it was received (on or before received_on)",
+        json_schema_extra={
+            "hint": "If the letter is dated before the day it arrived. The six weeks in law run from the "
+            "day it was received; a school that promises six weeks from the request aims for "
+            "the earlier date."
+        },
+    )
+    assessment_requested_on: SendDate | None = Field(
+        default=None,
+        title="Date the LA received the assessment request (optional)",
+        description="Date the LA received the request for an EHC needs assessment, if its letter says",
+        json_schema_extra={"hint": "If the LA's letter says: sendclock then shows the LA's 6, 16 and 20-week dates."},
     )
 
 
 class StartDraft(Command):
     """A draft EHC plan or naming consultation arrived (the school's views in 15 days; the parent's 15 days)."""
 
-    case_ref: CaseRef
-    la: ShortText
-    received_on: SendDate
-    owner: StaffId
+    case_ref: CaseRef = _case()
+    la: ShortText = _la()
+    received_on: SendDate = Field(title="Date the draft plan or consultation was received")
+    owner: StaffId = _owner()
+    channel: Channel = _channel()
     served_on: SendDate | None = Field(
-        default=None, description="Date the draft was served on the parent, if not the day received"
+        default=None,
+        title="Date the draft was served on the parent (optional)",
+        description="Date the draft was served on the parent, if not the day received",
+        json_schema_extra={"hint": "If not the day the school received it: the parent's 15 days run from it."},
     )
-    channel: Channel = Channel.EMAIL
 
 
 class StartReview(Command):
     """The annual review cycle of an EHC plan (one per plan)."""
 
-    case_ref: CaseRef
-    la: ShortText
-    plan_date: SendDate = Field(description="Date the plan was made or last reviewed")
-    owner: StaffId = "senco"
-    year_group: int | None = Field(default=None, ge=-1, le=14)
-    transfer_on: SendDate | None = None
-    transfer_kind: TransferKind | None = None
+    case_ref: CaseRef = _case()
+    la: ShortText = _la()
+    plan_date: SendDate = Field(
+        title="Date the plan was made or last reviewed", description="Date the plan was made or last reviewed"
+    )
+    owner: StaffId = _owner(default="senco")
+    year_group: int | None = Field(default=None, ge=-1, le=14, title="Year group this cycle (optional)")
+    transfer_on: SendDate | None = Field(
+        default=None,
+        title="Date of a move to a new school or college this year (optional)",
+        json_schema_extra={
+            "hint": "In a transfer year the plan must be reviewed and amended to name the new school or "
+            "college before the date the law sets."
+        },
+    )
+    transfer_kind: TransferKind | None = Field(
+        default=None,
+        title="Kind of move",
+        json_schema_extra={
+            "choices": {
+                "": "no move this year",
+                "phase": "to the next phase (e.g. primary to secondary school)",
+                "post16": "from secondary school to a post-16 institution",
+                "post16-move": "from one post-16 institution to another",
+            }
+        },
+    )
 
 
 class StartReassessment(Command):
     """The pupil's needs changed significantly: the school will ask the LA to re-assess (regs 24-27)."""
 
-    case_ref: CaseRef
-    la: ShortText
-    needs_changed_on: SendDate
-    last_assessment_on: SendDate
-    owner: StaffId
+    case_ref: CaseRef = _case()
+    la: ShortText = _la()
+    needs_changed_on: SendDate = Field(title="Date the pupil's needs were recorded as changed")
+    last_assessment_on: SendDate = Field(title="Date of the last EHC needs assessment")
+    owner: StaffId = _owner()
 
 
 # Each process kind's start command (the registry's kinds, in its order).

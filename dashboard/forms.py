@@ -5,9 +5,13 @@ the form again with each message next to its field."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic.fields import FieldInfo
 
 from commands import start as starting
 from commands.errors import FORM, Forbidden, Refused, Unavailable
@@ -30,12 +34,6 @@ from workflows.models.review import Invitee
 
 router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 CHANNELS = [(c, c) for c in ("email", "post", "hand", "portal")]
-TRANSFER_KINDS = [
-    ("", "no move this year"),
-    ("phase", "to the next phase (e.g. primary to secondary school)"),
-    ("post16", "from secondary school to a post-16 institution"),
-    ("post16-move", "from one post-16 institution to another"),
-]
 APPEAL_OUTCOMES = [
     ("", "not decided yet"),
     ("plan-maintained", "the plan is kept (appeal allowed, or the LA withdrew its decision)"),
@@ -60,76 +58,56 @@ def staff_choices(web: Web) -> list[tuple[str, str]]:
 
 
 def start_fields(web: Web, kind: str) -> list[FieldSpec]:
-    case = FieldSpec(
-        "case_ref",
-        "Case reference",
-        hint="The school's case reference, never a name (letters, digits, '.', '_', '-').",
-        required=True,
+    """A start form's fields: the kind's start command's (commands/start.py), in its order, as its fields say to
+    show them (title: the label; json_schema_extra: the hint, a widget other than the type's own, the choices'
+    labels)."""
+    model = START_COMMANDS.get(kind)
+    if model is None:
+        raise HTTPException(status_code=404, detail=f"no process {kind}")
+    return [_start_field(web, name, info) for name, info in model.model_fields.items()]
+
+
+def _start_field(web: Web, name: str, info: FieldInfo) -> FieldSpec:
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    required = info.is_required()
+    default = None if required else info.get_default()
+    spec = FieldSpec(
+        name,
+        info.title or name,
+        hint=str(extra.get("hint", "")),
+        required=required,
+        default="" if default is None else str(default),
     )
-    la = FieldSpec("la", "Local authority", required=True)
-    owner = FieldSpec("owner", "Owner", "select", required=True, choices=staff_choices(web), default="senco")
-    channel = FieldSpec("channel", "How it arrived", "select", choices=CHANNELS, default="email")
-    if kind == "ehc-advice-request":
-        return [
-            case,
-            la,
-            FieldSpec("received_on", "Date the LA's request was received", "date", required=True),
-            owner,
-            channel,
-            FieldSpec(
-                "requested_on",
-                "Date of the LA's request letter (if different)",
-                "date",
-                hint="If the letter is dated before the day it arrived. The six weeks in law run from the "
-                "day it was received; a school that promises six weeks from the request aims for "
-                "the earlier date.",
-            ),
-            FieldSpec(
-                "assessment_requested_on",
-                "Date the LA received the assessment request (optional)",
-                "date",
-                hint="If the LA's letter says: sendclock then shows the LA's 6, 16 and 20-week dates.",
-            ),
-        ]
-    if kind == "draft-plan-consultation":
-        return [
-            case,
-            la,
-            FieldSpec("received_on", "Date the draft plan or consultation was received", "date", required=True),
-            owner,
-            channel,
-            FieldSpec(
-                "served_on",
-                "Date the draft was served on the parent (optional)",
-                "date",
-                hint="If not the day the school received it: the parent's 15 days run from it.",
-            ),
-        ]
-    if kind == "annual-review":
-        return [
-            case,
-            la,
-            FieldSpec("plan_date", "Date the plan was made or last reviewed", "date", required=True),
-            owner,
-            FieldSpec("year_group", "Year group this cycle (optional)", "number"),
-            FieldSpec(
-                "transfer_on",
-                "Date of a move to a new school or college this year (optional)",
-                "date",
-                hint="In a transfer year the plan must be reviewed and amended to name the new school or "
-                "college before the date the law sets.",
-            ),
-            FieldSpec("transfer_kind", "Kind of move", "select", choices=TRANSFER_KINDS),
-        ]
-    if kind == "reassessment":
-        return [
-            case,
-            la,
-            FieldSpec("needs_changed_on", "Date the pupil's needs were recorded as changed", "date", required=True),
-            FieldSpec("last_assessment_on", "Date of the last EHC needs assessment", "date", required=True),
-            owner,
-        ]
-    raise HTTPException(status_code=404, detail=f"no process {kind}")
+    args = get_args(info.annotation)
+    optional = type(None) in args
+    base = next((a for a in args if a is not type(None)), None) if optional else info.annotation
+    if get_origin(base) is Annotated:  # an optional constrained type (SendDate | None)
+        base = get_args(base)[0]
+    if extra.get("widget") == "staff":
+        # A member of the staff directory: always someone (the SENCO unless the school picks another).
+        spec.kind, spec.required, spec.choices = "select", True, staff_choices(web)
+        spec.default = spec.default or "senco"
+    elif base is date:
+        spec.kind = "date"
+    elif base is int:
+        spec.kind = "number"
+    else:
+        values = _choice_values(base)
+        if values:
+            labels = extra.get("choices")
+            labels = labels if isinstance(labels, dict) else {}
+            spec.kind = "select"
+            spec.choices = [(v, str(labels.get(v, v))) for v in ([""] if optional else []) + values]
+    return spec
+
+
+def _choice_values(annotation: Any) -> list[str]:
+    """A choice's values (a Literal's or an enum's), or none for another type."""
+    if get_origin(annotation) is Literal:
+        return [str(v) for v in get_args(annotation)]
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return [str(member.value) for member in annotation]
+    return []
 
 
 def action_fields(web: Web, name: str, open_rules: list[str]) -> list[FieldSpec]:
