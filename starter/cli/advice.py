@@ -10,21 +10,19 @@ from typing import Annotated
 import typer
 
 import starter.cli.format as out
-from commands.base import Actor
 from starter.cli.common import (
     AsOption,
     ByOption,
     CaseOption,
     InitialsOption,
     ReceivedOption,
-    build,
     checked,
     context,
     db_session,
     fail,
     load_settings,
     parse_date,
-    recording_account,
+    recorded_change,
     run_async,
     send,
 )
@@ -138,11 +136,16 @@ def advice_sent_command(
     """Record that the advice was sent to the LA: reports on time or late."""
     from commands import advice
 
-    settings = load_settings()
-    ctx = context(settings)
-    cmd = build(advice.AdviceSentIn, ADVICE_FLAGS, sent_on=parse_date("--date", date_), method=method, note=note)
-    actor = Actor(by, recording_account(settings, as_))
-    change = checked(ADVICE_FLAGS, lambda: advice.sent(ctx, cmd, actor))
+    settings, ctx, change = recorded_change(
+        ADVICE_FLAGS,
+        advice.sent,
+        advice.AdviceSentIn,
+        by,
+        as_,
+        sent_on=parse_date("--date", date_),
+        method=method,
+        note=note,
+    )
     _change(settings, ctx, case, received, change)
 
 
@@ -160,19 +163,18 @@ def advice_exempt_command(
     """Record a reg 8(2) exemption: the duty becomes "as soon as practicable"."""
     from commands import advice, steps
 
-    settings = load_settings()
-    ctx = context(settings)
-    cmd = build(
-        steps.ExemptionIn,
+    settings, ctx, change = recorded_change(
         ADVICE_FLAGS,
+        advice.exempt,
+        steps.ExemptionIn,
+        by,
+        as_,
         rule_id=advice.rule(),
         ground=ground,
         start=parse_date("--start", start),
         end=parse_date("--end", end),
         note=note,
     )
-    actor = Actor(by, recording_account(settings, as_))
-    change = checked(ADVICE_FLAGS, lambda: advice.exempt(ctx, cmd, actor))
     _change(settings, ctx, case, received, change)
 
 
@@ -188,11 +190,15 @@ def advice_withdraw_command(
     """Record that the LA withdrew its request: the process ends."""
     from commands import advice
 
-    settings = load_settings()
-    ctx = context(settings)
-    cmd = build(advice.WithdrawalIn, ADVICE_FLAGS, withdrawn_on=parse_date("--date", date_), reason=reason)
-    actor = Actor(by, recording_account(settings, as_))
-    change = checked(ADVICE_FLAGS, lambda: advice.withdraw(ctx, cmd, actor))
+    settings, ctx, change = recorded_change(
+        ADVICE_FLAGS,
+        advice.withdraw,
+        advice.WithdrawalIn,
+        by,
+        as_,
+        withdrawn_on=parse_date("--date", date_),
+        reason=reason,
+    )
     _change(settings, ctx, case, received, change)
 
 

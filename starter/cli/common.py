@@ -156,6 +156,22 @@ def build(model: type[M], flags: Mapping[str, str] | None = None, /, **fields: A
     return checked(flags or {}, lambda: build_checked(model, None, **fields))
 
 
+def recorded_change(
+    flags: Mapping[str, str], call: Callable[..., Any], model: type[BaseModel], by: str, as_: str | None, **fields: Any
+) -> tuple[Any, Any, Any]:
+    """What every recording command does before it sends: load the settings, build the command's input from the
+    flags' values (`model`), say who records it (`by`, and the account: `--as` or the OS user), and run `call`'s
+    checks (commands/: ctx, input, actor -> a checked change). Bad input names its flag and exits 2; nothing is
+    sent. Returns the settings, the command context and the change, for the command to send where it belongs."""
+    from commands.base import Actor
+
+    settings = load_settings()
+    ctx = context(settings)
+    cmd = build(model, flags, **fields)
+    actor = Actor(by, recording_account(settings, as_))
+    return settings, ctx, checked(flags, lambda: call(ctx, cmd, actor))
+
+
 def recording_account(settings, name: str | None) -> str:
     """The account a command records its change as (starter/recorded_by.py): cli:as:NAME for `--as NAME`, an
     enabled dashboard account (checked in the database before Temporal is contacted), else cli:os:USER."""

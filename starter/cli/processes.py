@@ -29,6 +29,7 @@ from starter.cli.common import (
     fail,
     load_settings,
     parse_date,
+    recorded_change,
     recording_account,
     run_async,
     send,
@@ -260,11 +261,16 @@ def reassessment_sent(
     from commands import reassessment
     from workflows.reassessment import DECISION, EARLIEST
 
-    settings = load_settings()
-    ctx = context(settings)
-    cmd = build(reassessment.RequestSentIn, REASSESS_FLAGS, done_on=parse_date("--date", date_), evidence=evidence)
-    actor = Actor(by, recording_account(settings, as_))
-    change = checked(REASSESS_FLAGS, lambda: reassessment.request_sent(ctx, cmd, actor))
+    sent_on = parse_date("--date", date_)
+    settings, ctx, change = recorded_change(
+        REASSESS_FLAGS,
+        reassessment.request_sent,
+        reassessment.RequestSentIn,
+        by,
+        as_,
+        done_on=sent_on,
+        evidence=evidence,
+    )
     workflow_id = _reassessment(
         settings,
         case,
@@ -274,8 +280,8 @@ def reassessment_sent(
     )
     state = send(ctx, workflow_id, change, REASSESS_FLAGS)
     earliest = state.step(EARLIEST).plan
-    lines = [f"Request to re-assess sent on {fmt(cmd.done_on)}: {workflow_id}"]
-    if cmd.done_on < earliest.due:
+    lines = [f"Request to re-assess sent on {fmt(sent_on)}: {workflow_id}"]
+    if sent_on < earliest.due:
         lines.append(
             f"  WARNING: before the earliest date {fmt(earliest.due)}: the LA may refuse it as made "
             f"within six months of the last assessment ({earliest.basis})"
@@ -374,18 +380,17 @@ def step_done(
     """Record a step done: reports on time or late (an earliest date is neither)."""
     from commands import steps
 
-    settings = load_settings()
-    ctx = context(settings)
-    cmd = build(
-        steps.StepDoneIn,
+    settings, ctx, change = recorded_change(
         STEP_FLAGS,
+        steps.done,
+        steps.StepDoneIn,
+        by,
+        as_,
         rule_id=rule,
         done_on=parse_date("--date", date_),
         method=method,
         evidence=evidence,
     )
-    actor = Actor(by, recording_account(settings, as_))
-    change = checked(STEP_FLAGS, lambda: steps.done(ctx, cmd, actor))
     _step_change(settings, ctx, case, rule, process, received, change)
 
 
@@ -405,19 +410,18 @@ def step_exempt(
     """Record an exemption on a step whose rule has grounds: the duty becomes "as soon as practicable"."""
     from commands import steps
 
-    settings = load_settings()
-    ctx = context(settings)
-    cmd = build(
-        steps.ExemptionIn,
+    settings, ctx, change = recorded_change(
         STEP_FLAGS,
+        steps.exempt,
+        steps.ExemptionIn,
+        by,
+        as_,
         rule_id=rule,
         ground=ground,
         start=parse_date("--start", start),
         end=parse_date("--end", end),
         note=note,
     )
-    actor = Actor(by, recording_account(settings, as_))
-    change = checked(STEP_FLAGS, lambda: steps.exempt(ctx, cmd, actor))
     _step_change(settings, ctx, case, rule, process, received, change)
 
 
@@ -435,11 +439,9 @@ def step_reassign(
     """Hand a step to someone else: they are told, and its reminders go to them."""
     from commands import steps
 
-    settings = load_settings()
-    ctx = context(settings)
-    cmd = build(steps.ReassignmentIn, STEP_FLAGS, rule_id=rule, owner=to, reason=reason)
-    actor = Actor(by, recording_account(settings, as_))
-    change = checked(STEP_FLAGS, lambda: steps.reassign(ctx, cmd, actor))
+    settings, ctx, change = recorded_change(
+        STEP_FLAGS, steps.reassign, steps.ReassignmentIn, by, as_, rule_id=rule, owner=to, reason=reason
+    )
     _step_change(settings, ctx, case, rule, process, received, change)
 
 
@@ -457,11 +459,16 @@ def step_cancel(
     """Cancel a step that is no longer needed (entered in error, the plan ceased, ...); some processes end with it."""
     from commands import steps
 
-    settings = load_settings()
-    ctx = context(settings)
-    cmd = build(steps.CancellationIn, STEP_FLAGS, rule_id=rule, cancelled_on=parse_date("--date", date_), reason=reason)
-    actor = Actor(by, recording_account(settings, as_))
-    change = checked(STEP_FLAGS, lambda: steps.cancel(ctx, cmd, actor))
+    settings, ctx, change = recorded_change(
+        STEP_FLAGS,
+        steps.cancel,
+        steps.CancellationIn,
+        by,
+        as_,
+        rule_id=rule,
+        cancelled_on=parse_date("--date", date_),
+        reason=reason,
+    )
     _step_change(settings, ctx, case, rule, process, received, change)
 
 

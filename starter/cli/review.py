@@ -21,6 +21,7 @@ from starter.cli.common import (
     fail,
     load_settings,
     parse_date,
+    recorded_change,
     recording_account,
     run_async,
     send,
@@ -124,13 +125,17 @@ def review_meeting(
     """Set or move the review meeting (at least 14 clear days' notice, reg 20(3))."""
     from commands import review
 
-    settings = load_settings()
-    ctx = context(settings)
-    cmd = build(
-        review.MeetingIn, REVIEW_FLAGS, meeting_on=parse_date("--date", date_), short_notice=short_notice, note=note
+    settings, ctx, change = recorded_change(
+        REVIEW_FLAGS,
+        review.meeting,
+        review.MeetingIn,
+        by,
+        as_,
+        meeting_on=parse_date("--date", date_),
+        short_notice=short_notice,
+        note=note,
     )
-    actor = Actor(by, recording_account(settings, as_))
-    _call(settings, ctx, case, checked(REVIEW_FLAGS, lambda: review.meeting(ctx, cmd, actor)))
+    _call(settings, ctx, case, change)
 
 
 @review_app.command("held")
@@ -144,11 +149,16 @@ def review_held(
     """Record the review meeting as held: the report and the LA's decision are due from it."""
     from commands import review
 
-    settings = load_settings()
-    ctx = context(settings)
-    cmd = build(review.MeetingHeldIn, REVIEW_FLAGS, held_on=parse_date("--date", date_), attended=attended or [])
-    actor = Actor(by, recording_account(settings, as_))
-    _call(settings, ctx, case, checked(REVIEW_FLAGS, lambda: review.held(ctx, cmd, actor)))
+    settings, ctx, change = recorded_change(
+        REVIEW_FLAGS,
+        review.held,
+        review.MeetingHeldIn,
+        by,
+        as_,
+        held_on=parse_date("--date", date_),
+        attended=attended or [],
+    )
+    _call(settings, ctx, case, change)
 
 
 @review_app.command("decision")
@@ -163,17 +173,17 @@ def review_decision(
     """Record the LA's decision after the review: the next cycle starts."""
     from commands import review
 
-    settings = load_settings()
-    ctx = context(settings)
-    cmd = build(
-        review.ReviewDecisionIn,
+    settings, ctx, change = recorded_change(
         REVIEW_FLAGS,
+        review.decision,
+        review.ReviewDecisionIn,
+        by,
+        as_,
         decided_on=parse_date("--date", date_),
         decision=decision,
         evidence=evidence,
     )
-    actor = Actor(by, recording_account(settings, as_))
-    _call(settings, ctx, case, checked(REVIEW_FLAGS, lambda: review.decision(ctx, cmd, actor)))
+    _call(settings, ctx, case, change)
 
 
 @review_app.command("ceased")
@@ -187,11 +197,10 @@ def review_ceased(
     """Record that the plan ceased: the review cycle ends."""
     from commands import review
 
-    settings = load_settings()
-    ctx = context(settings)
-    cmd = build(review.PlanCeasedIn, REVIEW_FLAGS, ceased_on=parse_date("--date", date_), reason=reason)
-    actor = Actor(by, recording_account(settings, as_))
-    _call(settings, ctx, case, checked(REVIEW_FLAGS, lambda: review.ceased(ctx, cmd, actor)))
+    settings, ctx, change = recorded_change(
+        REVIEW_FLAGS, review.ceased, review.PlanCeasedIn, by, as_, ceased_on=parse_date("--date", date_), reason=reason
+    )
+    _call(settings, ctx, case, change)
 
 
 @review_app.command("final-plan")
@@ -211,18 +220,18 @@ def review_final_plan(
     """Record the LA's final plan: it meets a transfer year's reg 18 step and an amended plan (reg 22(3))."""
     from commands import review
 
-    settings = load_settings()
-    ctx = context(settings)
-    cmd = build(
-        review.FinalPlanIn,
+    settings, ctx, change = recorded_change(
         REVIEW_FLAGS,
+        review.final_plan,
+        review.FinalPlanIn,
+        by,
+        as_,
         issued_on=parse_date("--date", date_),
         names_setting=names_setting,
         already_named=already_named,
         evidence=evidence,
     )
-    actor = Actor(by, recording_account(settings, as_))
-    _call(settings, ctx, case, checked(REVIEW_FLAGS, lambda: review.final_plan(ctx, cmd, actor)))
+    _call(settings, ctx, case, change)
 
 
 @review_app.command("appeal")
