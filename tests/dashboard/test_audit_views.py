@@ -206,15 +206,15 @@ async def test_a_process_run_on_temporal_is_downloaded_and_replayed_from_the_das
             started = await start_advice_request(
                 devserver.client,
                 settings,
-                AdviceRequest(case_ref="EHC-0301", la="Kent", received_on=today - timedelta(days=10), owner="senco"),
+                AdviceRequest(case_ref="EHC-0331", la="Kent", received_on=today - timedelta(days=10), owner="senco"),
             )
             workflow_id = started.state.workflow_id
             await advice_sent(devserver.client, settings, workflow_id, AdviceSent(sent_on=today, by="senco"))
             await devserver.client.get_workflow_handle_for(EhcAdviceRequest.run, workflow_id).result()
 
     client = make_client("auditor", client_factory=None)  # the dashboard's own connection (starter.client)
-    case = client.get("/cases/EHC-0301")
-    base = f"/cases/EHC-0301/processes/{workflow_id}"
+    case = client.get("/cases/EHC-0331")
+    base = f"/cases/EHC-0331/processes/{workflow_id}"
     assert case.status_code == 200 and f'href="{base}/replay">Replay and check' in case.text
 
     download = client.get(f"{base}/history.json")
@@ -229,7 +229,7 @@ async def test_a_process_run_on_temporal_is_downloaded_and_replayed_from_the_das
     assert page.status_code == 200, page.text
     assert "<strong>Reproduces:</strong> the current code reproduces every recorded decision" in page.text
     assert "History from Temporal" in page.text
-    assert "Case EHC-0301, LA Kent." in page.text and "Statutory steps" in page.text
+    assert "Case EHC-0331, LA Kent." in page.text and "Statutory steps" in page.text
     assert "Request received on" in page.text and ", on time" in page.text
     api = client.get(f"/api/processes/{workflow_id}/replay").json()
     assert api["verdict"]["reproduced"] is True and api["timeline"]["closed"] is True
