@@ -22,6 +22,7 @@ from commands.errors import (
     Refused,
     problems_of,
 )
+from statutory.clock import fmt
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -58,7 +59,7 @@ def staff(settings: Any, **fields: str | None) -> None:
 def not_future(field: str, value: date | None, today: date) -> None:
     """Something that happened cannot have happened after today (the school's date: commands/clock.py)."""
     if value is not None and value > today:
-        refuse(field, f"{value} is in the future (today is {today})", IN_FUTURE)
+        refuse(field, f"{fmt(value)} is in the future (today is {fmt(today)})", IN_FUTURE)
 
 
 def in_force(field: str, rule_id: str, on: date) -> None:

@@ -2,6 +2,12 @@
 checks made before Temporal is contacted, and the start through the starter functions, with the workflow class and id
 the process registry (workflows/registry.py) gives.
 
+Each kind's start command is one class here: its fields (each with its form label and hint, and its command-line
+flag), the date the process began, the dates whose rule must be in force, its own cross-field checks and the run input
+it builds. The dashboard's start form (dashboard/forms.py), the JSON API's body and `sendclock <group> start`
+(starter/cli/starts.py) are all built from it, so a new process kind adds a workflow, a registry entry and a class
+here, and no screen or command by hand.
+
 Starting is idempotent: the same case and date give the same workflow (`created` False the second time).
 """
 
@@ -10,23 +16,37 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import Field
 
 from commands import checks
 from commands.base import Command, Context, call
 from commands.errors import NOT_FOUND, Problem, Refused
+from statutory.clock import fmt
+from workflows.draft_consultation import PARENT, SCHOOL
+from workflows.ehc_advice import RULE as ADVICE_RULE
+from workflows.models import (
+    AdviceRequest,
+    DraftConsultationInput,
+    ProcessHeader,
+    ReassessmentInput,
+    ReviewInput,
+    StepOptions,
+)
 from workflows.models.common import CaseRef, Channel, SendDate, ShortText, StaffId
 from workflows.models.review import TransferKind
-from workflows.registry import (
-    ADVICE,
-    DRAFT,
-    REASSESSMENT,
-    REVIEW,
-    ProcessKind,
-    process_kind,
-)
+from workflows.reassessment import EARLIEST
+from workflows.registry import ADVICE, DRAFT, REASSESSMENT, REVIEW, ProcessKind, process_kind
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A start field's command-line flag (`sendclock <group> start --received 2027-03-01`) and its help; annotated
+    on the field (Annotated[..., Flag(...)]), so it stays out of the API's JSON schema."""
+
+    name: str
+    help: str
 
 
 # How each start field is shown on the dashboard's start form (dashboard/forms.py start_fields reads them, in the
@@ -34,6 +54,10 @@ from workflows.registry import (
 # a select of the staff directory (required, the SENCO by default), and "choices" the labels of a choice's values (""
 # for an optional choice's empty option). The widget otherwise follows the type: a date, a number for an int, a select
 # for an enum or Literal, text for the rest; a field is required when the model requires it.
+CASE_FLAG = Flag("--case", "The school's case reference (never a name).")
+CHANNEL_FLAG = Flag("--channel", "How it arrived: email, post, hand, portal.")
+
+
 def _case() -> Any:
     return Field(
         title="Case reference",
@@ -53,17 +77,54 @@ def _channel() -> Any:
     return Field(default=Channel.EMAIL, title="How it arrived")
 
 
-class StartAdvice(Command):
+class StartProcess(Command):
+    """What every start command declares beside its fields (class attributes, not input)."""
+
+    kind: ClassVar[ProcessKind]  # the registry's entry
+    began_field: ClassVar[str]  # the field holding the date the process began (its header's received_on)
+    # The dates whose rule must be in force: (the field, the rule planned from it).
+    planned_from: ClassVar[tuple[tuple[str, str], ...]] = ()
+    cli_help: ClassVar[str]  # `sendclock <group> start --help`
+
+    if TYPE_CHECKING:  # every start has these; each class declares them itself, in its form's order
+        case_ref: str
+        la: str
+        owner: str
+
+    def check(self) -> None:
+        """The command's own checks between its fields (after the model's, before Temporal)."""
+
+    def run_input(self, header: ProcessHeader, options: StepOptions) -> Any:
+        """The workflow's run input, from the header every process has and the school's step options."""
+        raise NotImplementedError
+
+
+class StartAdvice(StartProcess):
     """An LA asked the school for advice for an EHC needs assessment (reg 8: six weeks)."""
 
-    case_ref: CaseRef = _case()
-    la: ShortText = _la()
-    received_on: SendDate = Field(
+    kind = ADVICE
+    began_field = "received_on"
+    planned_from = (("received_on", ADVICE_RULE),)
+    cli_help = "Start an EHC advice request (idempotent: the same case and date give the same workflow)."
+
+    case_ref: Annotated[CaseRef, CASE_FLAG] = _case()
+    la: Annotated[ShortText, Flag("--la", "The local authority that asked.")] = _la()
+    received_on: Annotated[SendDate, Flag("--received", "Date the LA's request was received, YYYY-MM-DD.")] = Field(
         title="Date the LA's request was received", description="Date the LA's request was received"
     )
-    owner: StaffId = _owner(description="Staff id who prepares the advice")
-    channel: Channel = _channel()
-    requested_on: SendDate | None = Field(
+    owner: Annotated[StaffId, Flag("--owner", "Staff id who prepares the advice (see config).")] = _owner(
+        description="Staff id who prepares the advice"
+    )
+    channel: Annotated[Channel, CHANNEL_FLAG] = _channel()
+    requested_on: Annotated[
+        SendDate | None,
+        Flag(
+            "--requested-on",
+            "The date on the LA's request letter (YYYY-MM-DD), if earlier than the day it was received: the "
+            "statutory six weeks still run from receipt; a school that promises six weeks from the request "
+            "(law.advice_promise_from) gets the earlier target.",
+        ),
+    ] = Field(
         default=None,
         title="Date of the LA's request letter (if different)",
         description="Date of the LA's request letter, if it is dated "
@@ -74,49 +135,107 @@ class StartAdvice(Command):
             "the earlier date."
         },
     )
-    assessment_requested_on: SendDate | None = Field(
+    assessment_requested_on: Annotated[
+        SendDate | None,
+        Flag(
+            "--assessment-requested",
+            "Date the LA received the EHC needs assessment request (YYYY-MM-DD), if its letter says: "
+            "shows the LA's 6/16/20-week dates and chases the final plan.",
+        ),
+    ] = Field(
         default=None,
         title="Date the LA received the assessment request (optional)",
         description="Date the LA received the request for an EHC needs assessment, if its letter says",
         json_schema_extra={"hint": "If the LA's letter says: sendclock then shows the LA's 6, 16 and 20-week dates."},
     )
 
+    def check(self) -> None:
+        if self.requested_on is not None and self.requested_on > self.received_on:
+            checks.refuse(
+                "requested_on",
+                f"{fmt(self.requested_on)} is after the date the request was received "
+                f"({fmt(self.received_on)}); the letter is dated on or before the day it arrived",
+                "after_received",
+            )
 
-class StartDraft(Command):
+
+class StartDraft(StartProcess):
     """A draft EHC plan or naming consultation arrived (the school's views in 15 days; the parent's 15 days)."""
 
-    case_ref: CaseRef = _case()
-    la: ShortText = _la()
-    received_on: SendDate = Field(title="Date the draft plan or consultation was received")
-    owner: StaffId = _owner()
-    channel: Channel = _channel()
-    served_on: SendDate | None = Field(
+    kind = DRAFT
+    began_field = "received_on"
+    planned_from = (("received_on", SCHOOL), ("served_on", PARENT))
+    cli_help = (
+        "Start a draft plan consultation: the school's views within 15 days, the parent's 15 days tracked beside "
+        "them (idempotent: the same case and date give the same workflow)."
+    )
+
+    case_ref: Annotated[CaseRef, CASE_FLAG] = _case()
+    la: Annotated[ShortText, Flag("--la", "The local authority.")] = _la()
+    received_on: Annotated[SendDate, Flag("--received", "Date the draft plan or consultation was received.")] = Field(
+        title="Date the draft plan or consultation was received"
+    )
+    owner: Annotated[StaffId, Flag("--owner", "Staff id who owns the process's steps (see config).")] = _owner()
+    channel: Annotated[Channel, CHANNEL_FLAG] = _channel()
+    served_on: Annotated[
+        SendDate | None,
+        Flag("--served", "Date the draft was served on the parent, if not the day received (their 15 days)."),
+    ] = Field(
         default=None,
         title="Date the draft was served on the parent (optional)",
         description="Date the draft was served on the parent, if not the day received",
         json_schema_extra={"hint": "If not the day the school received it: the parent's 15 days run from it."},
     )
 
+    def check(self) -> None:
+        if self.served_on is not None:
+            checks.not_before(
+                "served_on",
+                self.served_on,
+                self.received_on,
+                f"{fmt(self.served_on)} is before the date received ({fmt(self.received_on)})",
+            )
 
-class StartReview(Command):
+    def run_input(self, header: ProcessHeader, options: StepOptions) -> Any:
+        return DraftConsultationInput(header=header, options=options, served_on=self.served_on or self.received_on)
+
+
+class StartReview(StartProcess):
     """The annual review cycle of an EHC plan (one per plan)."""
 
-    case_ref: CaseRef = _case()
-    la: ShortText = _la()
-    plan_date: SendDate = Field(
+    kind = REVIEW
+    began_field = "plan_date"
+    cli_help = "Start the annual review cycle of an EHC plan (idempotent: one per case)."
+
+    case_ref: Annotated[CaseRef, CASE_FLAG] = _case()
+    la: Annotated[ShortText, Flag("--la", "The LA that maintains the plan.")] = _la()
+    plan_date: Annotated[SendDate, Flag("--plan-date", "Date the plan was made or last reviewed.")] = Field(
         title="Date the plan was made or last reviewed", description="Date the plan was made or last reviewed"
     )
-    owner: StaffId = _owner(default="senco")
-    year_group: int | None = Field(default=None, ge=-1, le=14, title="Year group this cycle (optional)")
-    transfer_on: SendDate | None = Field(
-        default=None,
-        title="Date of a move to a new school or college this year (optional)",
-        json_schema_extra={
-            "hint": "In a transfer year the plan must be reviewed and amended to name the new school or "
-            "college before the date the law sets."
-        },
+    owner: Annotated[StaffId, Flag("--owner", "Staff id who runs the review (usually senco).")] = _owner(
+        default="senco"
     )
-    transfer_kind: TransferKind | None = Field(
+    year_group: Annotated[int | None, Flag("--year-group", "The pupil's year group this cycle.")] = Field(
+        default=None, ge=-1, le=14, title="Year group this cycle (optional)"
+    )
+    transfer_on: Annotated[SendDate | None, Flag("--transfer-on", "The date of a transfer this year (reg 18).")] = (
+        Field(
+            default=None,
+            title="Date of a move to a new school or college this year (optional)",
+            json_schema_extra={
+                "hint": "In a transfer year the plan must be reviewed and amended to name the new school or "
+                "college before the date the law sets."
+            },
+        )
+    )
+    transfer_kind: Annotated[
+        TransferKind | None,
+        Flag(
+            "--transfer-kind",
+            "phase (reg 18(1)(b)), post16 (school to post-16, reg 18(1)(a)) or post16-move "
+            "(between post-16 institutions, reg 18(2)).",
+        ),
+    ] = Field(
         default=None,
         title="Kind of move",
         json_schema_extra={
@@ -129,45 +248,58 @@ class StartReview(Command):
         },
     )
 
+    def run_input(self, header: ProcessHeader, options: StepOptions) -> Any:
+        return checks.build(
+            ReviewInput,
+            {"received_on": self.began_field},
+            header=header,
+            options=options,
+            year_group=self.year_group,
+            transfer_on=self.transfer_on,
+            transfer_kind=self.transfer_kind,
+        )
 
-class StartReassessment(Command):
+
+class StartReassessment(StartProcess):
     """The pupil's needs changed significantly: the school will ask the LA to re-assess (regs 24-27)."""
 
-    case_ref: CaseRef = _case()
-    la: ShortText = _la()
-    needs_changed_on: SendDate = Field(title="Date the pupil's needs were recorded as changed")
-    last_assessment_on: SendDate = Field(title="Date of the last EHC needs assessment")
-    owner: StaffId = _owner()
+    kind = REASSESSMENT
+    began_field = "needs_changed_on"
+    planned_from = (("last_assessment_on", EARLIEST),)
+    cli_help = (
+        "Start a re-assessment: prompted from the earliest request date, then the LA's decision and final plan "
+        "chased (idempotent: the same case and date give the same workflow)."
+    )
+
+    case_ref: Annotated[CaseRef, CASE_FLAG] = _case()
+    la: Annotated[ShortText, Flag("--la", "The local authority.")] = _la()
+    needs_changed_on: Annotated[
+        SendDate,
+        Flag("--needs-changed", "Date the school recorded that the pupil's needs changed significantly."),
+    ] = Field(title="Date the pupil's needs were recorded as changed")
+    last_assessment_on: Annotated[
+        SendDate,
+        Flag("--last-assessment", "Date of the last EHC needs assessment (the six months of reg 24 run from it)."),
+    ] = Field(title="Date of the last EHC needs assessment")
+    owner: Annotated[StaffId, Flag("--owner", "Staff id who owns the process's steps (see config).")] = _owner()
+
+    def check(self) -> None:
+        checks.not_before(
+            "last_assessment_on",
+            self.needs_changed_on,
+            self.last_assessment_on,
+            f"{fmt(self.last_assessment_on)} is after the date the needs changed ({fmt(self.needs_changed_on)}); "
+            f"the last assessment comes first",
+        )
+
+    def run_input(self, header: ProcessHeader, options: StepOptions) -> Any:
+        return ReassessmentInput(header=header, options=options, last_assessment_on=self.last_assessment_on)
 
 
-# Each process kind's start command (the registry's kinds, in its order).
-START_COMMANDS: dict[str, type[Command]] = {
-    ADVICE.kind: StartAdvice,
-    DRAFT.kind: StartDraft,
-    REVIEW.kind: StartReview,
-    REASSESSMENT.kind: StartReassessment,
+# Each process kind's start command, in the registry's order (tests/commands hold it to the registry).
+START_COMMANDS: dict[str, type[StartProcess]] = {
+    c.kind.kind: c for c in (StartAdvice, StartDraft, StartReview, StartReassessment)
 }
-# The date each process began, as its start command calls it (the header's received_on).
-BEGAN_FIELD = {
-    ADVICE.kind: "received_on",
-    DRAFT.kind: "received_on",
-    REVIEW.kind: "plan_date",
-    REASSESSMENT.kind: "needs_changed_on",
-}
-
-
-def _anchor_rules() -> dict[str, tuple[tuple[str, str], ...]]:
-    """The dates whose rule must be in force, per kind: (the command's field, the rule planned from it)."""
-    from workflows.draft_consultation import PARENT, SCHOOL
-    from workflows.ehc_advice import RULE
-    from workflows.reassessment import EARLIEST
-
-    return {
-        ADVICE.kind: (("received_on", RULE),),
-        DRAFT.kind: (("received_on", SCHOOL), ("served_on", PARENT)),
-        REVIEW.kind: (),
-        REASSESSMENT.kind: (("last_assessment_on", EARLIEST),),
-    }
 
 
 def _kind(kind: str) -> ProcessKind:
@@ -177,11 +309,12 @@ def _kind(kind: str) -> ProcessKind:
         raise Refused(Problem("form", str(err), NOT_FOUND), status=404) from None
 
 
-def parse(kind: str, values: Mapping[str, Any]) -> Command:
+def parse(kind: str, values: Mapping[str, Any]) -> StartProcess:
     """The start command of `kind` from a form's fields or the CLI's flags. A date the rule book has no rule in force
     for says so first (a request from before the SEND Regulations 2014 has no deadline), then the model's checks."""
     _kind(kind)
-    for field, rule in _anchor_rules()[kind]:
+    model = START_COMMANDS[kind]
+    for field, rule in model.planned_from:
         value = values.get(field)
         if isinstance(value, str):
             try:
@@ -190,7 +323,7 @@ def parse(kind: str, values: Mapping[str, Any]) -> Command:
                 continue  # the model says what is wrong with it
         if isinstance(value, date):
             checks.in_force(field, rule, value)
-    return checks.parse(START_COMMANDS[kind], dict(values))
+    return checks.parse(model, dict(values))
 
 
 @dataclass(frozen=True)
@@ -218,115 +351,48 @@ def prepare(ctx: Context, kind: str, cmd: Command, *, initials: str | None = Non
     """Every check before a start (staff, dates against today and each other, rules in force on their dates) and the
     workflow input; refuses with Problems on the command's fields. `initials` (the CLI's --initials) go in the
     header."""
+    from starter.requests import step_options
+
     entry = _kind(kind)
     if not isinstance(cmd, START_COMMANDS[kind]):
         raise Refused(Problem("form", f"not a {entry.label.lower()} start", NOT_FOUND), status=404)
     settings, today = ctx.settings, ctx.today()
-    began_field = BEGAN_FIELD[kind]
-    names = {"received_on": began_field, "escalate_to": "owner"}
-    escalate_to = settings.reminders.escalate_to
-    for field, rule in _anchor_rules()[kind]:
+    names = {"received_on": cmd.began_field, "escalate_to": "owner"}
+    for field, rule in cmd.planned_from:
         value = getattr(cmd, field)
         if value is not None:
             checks.in_force(field, rule, value)
-    if isinstance(cmd, StartAdvice):
-        return _advice(ctx, entry, cmd, escalate_to, initials, today, names)
-    from starter.requests import step_options
-    from workflows.models import (
-        DraftConsultationInput,
-        ProcessHeader,
-        ReassessmentInput,
-        ReviewInput,
-    )
-
-    assert isinstance(cmd, (StartDraft, StartReview, StartReassessment))
-    began = getattr(cmd, began_field)
-    channel = getattr(cmd, "channel", Channel.EMAIL)
-    header = checks.build(
-        ProcessHeader,
-        names,
-        case_ref=cmd.case_ref,
-        la=cmd.la,
-        received_on=began,
-        owner=cmd.owner,
-        channel=channel,
-        escalate_to=escalate_to,
-        initials=initials,
-    )
-    checks.staff(settings, owner=header.owner)
-    checks.staff(settings, owner=header.escalate_to)
-    checks.not_future(began_field, began, today)
-    if isinstance(cmd, StartDraft):
-        served = cmd.served_on or cmd.received_on
-        checks.not_before(
-            "served_on", served, cmd.received_on, f"{served} is before the date received ({cmd.received_on})"
-        )
-        run_input: Any = DraftConsultationInput(header=header, options=step_options(settings), served_on=served)
-    elif isinstance(cmd, StartReview):
-        run_input = checks.build(
-            ReviewInput,
-            names,
-            header=header,
-            year_group=cmd.year_group,
-            transfer_on=cmd.transfer_on,
-            transfer_kind=cmd.transfer_kind,
-        )
+    cmd.check()
+    began: date = getattr(cmd, cmd.began_field)
+    fields = {
+        "case_ref": cmd.case_ref,
+        "la": cmd.la,
+        "received_on": began,
+        "owner": cmd.owner,
+        "channel": getattr(cmd, "channel", Channel.EMAIL),
+        "escalate_to": settings.reminders.escalate_to,
+        "initials": initials,
+    }
+    if isinstance(cmd, StartAdvice):  # the first process, older than the header the others share
+        run_input: Any = checks.build(AdviceRequest, names, **cmd.model_dump(exclude_none=True) | fields)
     else:
-        assert isinstance(cmd, StartReassessment)
-        checks.not_before(
-            "last_assessment_on",
-            cmd.needs_changed_on,
-            cmd.last_assessment_on,
-            f"{cmd.last_assessment_on} is after the date the needs changed ({cmd.needs_changed_on}); "
-            f"the last assessment comes first",
-        )
-        run_input = ReassessmentInput(
-            header=header, options=step_options(settings), last_assessment_on=cmd.last_assessment_on
-        )
-    workflow_id = entry.workflow_id(header.case_ref, began)
-    return Launch(entry, workflow_id, header.case_ref, run_input, _starter(ctx, entry, workflow_id, run_input), names)
-
-
-def _advice(
-    ctx: Context,
-    entry: ProcessKind,
-    cmd: StartAdvice,
-    escalate_to: str,
-    initials: str | None,
-    today: date,
-    names: dict[str, str],
-) -> Launch:
-    from workflows.models import AdviceRequest
-
-    settings = ctx.settings
-    if cmd.requested_on is not None and cmd.requested_on > cmd.received_on:
-        checks.refuse(
-            "requested_on",
-            f"{cmd.requested_on} is after the date the request was received "
-            f"({cmd.received_on}); the letter is dated on or before the day it arrived",
-            "after_received",
-        )
-    request = checks.build(
-        AdviceRequest, names, **cmd.model_dump(exclude_none=True), escalate_to=escalate_to, initials=initials
-    )
-    checks.staff(settings, owner=request.owner)
-    checks.staff(settings, owner=request.escalate_to)
-    checks.not_future("received_on", request.received_on, today)
-    workflow_id = entry.workflow_id(request.case_ref, request.received_on)
-    return Launch(entry, workflow_id, request.case_ref, request, _starter(ctx, entry, workflow_id, request), names)
+        header = checks.build(ProcessHeader, names, **fields)
+        run_input = cmd.run_input(header, step_options(settings))
+    checks.staff(settings, owner=cmd.owner)
+    checks.staff(settings, owner=settings.reminders.escalate_to)
+    checks.not_future(cmd.began_field, began, today)
+    workflow_id = entry.workflow_id(cmd.case_ref, began)
+    return Launch(entry, workflow_id, cmd.case_ref, run_input, _starter(ctx, entry, workflow_id, run_input), names)
 
 
 def _starter(ctx: Context, entry: ProcessKind, workflow_id: str, run_input: Any) -> Callable[[Any], Awaitable[Any]]:
     """The starter function for the kind (looked up when called: tests stand in for them)."""
     import starter.advice
     import starter.processes
-    import starter.review
 
     settings = ctx.settings
     if entry is ADVICE:
         return lambda client: starter.advice.start_advice_request(client, settings, run_input)
-    if entry is REVIEW:
-        return lambda client: starter.review.start_review(client, settings, run_input)
     run = getattr(entry.workflow, "run")  # noqa: B009 - the registry types a workflow class as `type`
     return lambda client: starter.processes.start_process(client, settings, run, run_input, workflow_id, entry.kind)
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from commands import checks
 from commands.base import Actor, Change, Command, Context
 from commands.errors import MISSING, NOT_OPEN
+from statutory.clock import fmt
 from workflows.models.common import Channel, Note, RuleId, SendDate, StaffId
 
 if TYPE_CHECKING:
@@ -114,7 +115,8 @@ def _exemption(ctx: Context, cmd: ExemptionIn, actor: Actor, open_rules: Collect
         recorded_by=actor.recorded_by,
     )
     checks.not_future("start", cmd.start, ctx.today())
-    checks.not_before("end", cmd.end, cmd.start, f"{cmd.end} is before start {cmd.start}")
+    if cmd.end is not None and cmd.start is not None:
+        checks.not_before("end", cmd.end, cmd.start, f"{fmt(cmd.end)} is before the start ({fmt(cmd.start)})")
     actor_checked(ctx, actor)
     return exemption
 

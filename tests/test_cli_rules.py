@@ -102,7 +102,7 @@ def test_advice_start_rejects_bad_input_before_reaching_temporal():
 @pytest.mark.parametrize(
     ("received", "message"),
     [
-        ("2099-01-05", "--received: 2099-01-05 is in the future"),
+        ("2099-01-05", "--received: Mon 5 Jan 2099 is in the future"),
         ("2012-01-05", "--received: rule 'ehc-advice' is not in force"),
     ],
 )

@@ -289,7 +289,7 @@ class AnnualReview(StatutoryProcess):
         if decision.decided_on < date.fromisoformat(self.facts["held_on"]):
             raise refusal(
                 "decided_on",
-                f"{decision.decided_on} is before the meeting ({self.facts['held_on']})",
+                f"{fmt(decision.decided_on)} is before the meeting ({fmt(date.fromisoformat(self.facts['held_on']))})",
                 "before_received",
             )
 

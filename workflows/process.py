@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 with workflow.unsafe.imports_passed_through():
     import workflows.search_attributes as sa
+    from statutory.clock import fmt
     from statutory.exemptions import get_ground
     from workflows.models import (
         Cancellation,
@@ -248,7 +249,9 @@ class StatutoryProcess:
         if exemption.start is not None:
             self.validate_date("start", exemption.start)
         if exemption.start and exemption.end and exemption.end < exemption.start:
-            raise refusal("end", f"{exemption.end} is before start {exemption.start}", "before_received")
+            raise refusal(
+                "end", f"{fmt(exemption.end)} is before the start ({fmt(exemption.start)})", "before_received"
+            )
 
     @workflow.update
     async def reassign_step(self, change: Reassignment) -> ProcessState:
@@ -299,9 +302,11 @@ class StatutoryProcess:
 
     def validate_date(self, field: str, value: date) -> None:
         if value < self.header.received_on:
-            raise refusal(field, f"{value} is before {self.BEGAN} ({self.header.received_on})", "before_received")
+            raise refusal(
+                field, f"{fmt(value)} is before {self.BEGAN} ({fmt(self.header.received_on)})", "before_received"
+            )
         if value > today():
-            raise refusal(field, f"{value} is in the future (today is {today()})", "in_future")
+            raise refusal(field, f"{fmt(value)} is in the future (today is {fmt(today())})", "in_future")
 
     def _open_step(self, rule_id: str) -> StatutoryStep:
         step = self.find(rule_id)

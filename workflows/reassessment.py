@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
 with workflow.unsafe.imports_passed_through():
+    from statutory.clock import fmt
     from workflows.models import LaDecision, ProcessState, ReassessmentInput, StepDone, StepPlan, StepState, StepStatus
     from workflows.process import StatutoryProcess
     from workflows.refusal import refusal
@@ -165,7 +166,11 @@ class Reassessment(StatutoryProcess):
 
     def _not_before(self, field: str, value: date, fact: str, event: str) -> None:
         if fact in self.facts and value < date.fromisoformat(self.facts[fact]):
-            raise refusal(field, f"{value} is before {event} ({self.facts[fact]})", "before_received")
+            raise refusal(
+                field,
+                f"{fmt(value)} is before {event} ({fmt(date.fromisoformat(self.facts[fact]))})",
+                "before_received",
+            )
 
 
 def _timing(verb: str, step: StepState) -> str:

@@ -19,6 +19,7 @@ import typer
 from starter.cli import advice, audit, config, keys, listing, processes, retention, review, rules, stack, users
 from starter.cli.command_log import command_done, command_path, start_log
 from starter.cli.common import temporal_used
+from starter.cli.starts import add_start_commands
 from starter.var_dir import private_umask
 
 app = typer.Typer(
@@ -44,6 +45,16 @@ app.add_typer(processes.draft_app, name="draft")
 app.add_typer(processes.reassessment_app, name="reassessment")
 app.add_typer(processes.step_app, name="step")
 app.add_typer(processes.process_app, name="process")
+# Each process kind's `start`, first in its group, built from its start command (starter/cli/starts.py).
+add_start_commands(
+    app,
+    {
+        "advice": advice.advice_app,
+        "review": review.review_app,
+        "draft": processes.draft_app,
+        "reassessment": processes.reassessment_app,
+    },
+)
 
 
 def main() -> None:

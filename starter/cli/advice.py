@@ -3,7 +3,6 @@ sent, an exemption or a withdrawal."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Annotated
 
@@ -14,10 +13,7 @@ from starter.cli.common import (
     AsOption,
     ByOption,
     CaseOption,
-    InitialsOption,
     ReceivedOption,
-    checked,
-    context,
     db_session,
     fail,
     load_settings,
@@ -42,59 +38,6 @@ ADVICE_FLAGS = {
 advice_app = typer.Typer(
     help="EHC advice requests (SEND Regulations 2014 reg 8): six weeks to send advice to the LA.", no_args_is_help=True
 )
-
-
-@advice_app.command("start")
-def advice_start(
-    case: CaseOption,
-    la: Annotated[str, typer.Option("--la", help="The local authority that asked.")],
-    received: Annotated[str, typer.Option("--received", help="Date the LA's request was received, YYYY-MM-DD.")],
-    owner: Annotated[str, typer.Option("--owner", help="Staff id who prepares the advice (see config).")],
-    channel: Annotated[str, typer.Option("--channel", help="How it arrived: email, post, hand, portal.")] = "email",
-    assessment_requested: Annotated[
-        str | None,
-        typer.Option(
-            "--assessment-requested",
-            help="Date the LA received the EHC needs assessment request (YYYY-MM-DD), if its letter says: "
-            "shows the LA's 6/16/20-week dates and chases the final plan.",
-        ),
-    ] = None,
-    requested_on: Annotated[
-        str | None,
-        typer.Option(
-            "--requested-on",
-            help="The date on the LA's request letter (YYYY-MM-DD), if earlier than the day it was received: the "
-            "statutory six weeks still run from receipt; a school that promises six weeks from the request "
-            "(law.advice_promise_from) gets the earlier target.",
-        ),
-    ] = None,
-    initials: InitialsOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Start an EHC advice request (idempotent: the same case and date give the same workflow)."""
-    from commands import start
-    from workflows.registry import ADVICE
-
-    settings = load_settings()
-    ctx = context(settings)
-    values = dict(
-        case_ref=case,
-        la=la,
-        received_on=parse_date("--received", received),
-        owner=owner,
-        channel=channel,
-        assessment_requested_on=parse_date("--assessment-requested", assessment_requested),
-        requested_on=parse_date("--requested-on", requested_on),
-    )
-    # Bad input fails before Temporal is contacted (a date no rule was in force on says so first).
-    cmd = checked(ADVICE_FLAGS, lambda: start.parse(ADVICE.kind, values))
-    ready = checked(ADVICE_FLAGS, lambda: start.prepare(ctx, ADVICE.kind, cmd, initials=initials))
-    started = run_async(lambda: start.launch(ctx, ready), ADVICE_FLAGS)
-    typer.echo(
-        json.dumps(out.state_json(started.state, created=started.created))
-        if as_json
-        else out.started_text(started.state, started.created, settings)
-    )
 
 
 def _workflow_for_case(settings, case: str, received: str | None) -> str:

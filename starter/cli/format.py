@@ -374,3 +374,30 @@ def replanned_text(state, moved) -> str:
             f"(was {fmt(old.plan.target)}); {step.owner} has been told."
         )
     return "\n".join(lines)
+
+
+# --- a process started (sendclock <group> start: starter/cli/starts.py) ------------------------------------------
+
+
+def is_advice(state) -> bool:
+    """An EHC advice request's state (the first process, with its own shape) rather than a ProcessState."""
+    return hasattr(state, "request")
+
+
+def plan_warnings(state) -> list[str]:
+    """One line for each open step whose plan carries a warning (a transfer on or before the date reg 18 sets)."""
+    return [
+        f"Warning: {step.plan.warning}"
+        for step in getattr(state, "steps", [])
+        if step.plan is not None and step.plan.warning and step.status.value == "open"
+    ]
+
+
+def started_json(state, **extra: Any) -> dict[str, Any]:
+    return state_json(state, **extra) if is_advice(state) else process_json(state, **extra)
+
+
+def started_process_text(state, created: bool, settings) -> str:
+    return (
+        started_text(state, created, settings) if is_advice(state) else process_started_text(state, created, settings)
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -21,7 +21,6 @@ from starter.cli.common import (
     AsOption,
     ByOption,
     CaseOption,
-    InitialsOption,
     build,
     checked,
     context,
@@ -129,61 +128,7 @@ def _wait_for_step(settings, workflow_id: str, rule_id: str, timeout: float = 20
         time.sleep(0.2)
 
 
-def _start(settings, kind: str, flags: dict[str, str], as_json: bool, initials: str | None, **values: Any) -> None:
-    """Start a process of `kind` through the command layer (commands/start.py): its checks, then Temporal."""
-    from commands import start
-
-    ctx = context(settings)
-    cmd = checked(flags, lambda: start.parse(kind, values))
-    ready = checked(flags, lambda: start.prepare(ctx, kind, cmd, initials=initials))
-    started = run_async(lambda: start.launch(ctx, ready), flags)
-    typer.echo(
-        json.dumps(out.process_json(started.state, created=started.created))
-        if as_json
-        else out.process_started_text(started.state, started.created, settings)
-    )
-
-
 # --- draft plan consultation ---------------------------------------------------------------------------------
-
-DRAFT_FLAGS = {"received_on": "--received", "served_on": "--served"}
-
-
-@draft_app.command("start")
-def draft_start(
-    case: CaseOption,
-    la: LaOption,
-    received: Annotated[str, typer.Option("--received", help="Date the draft plan or consultation was received.")],
-    owner: OwnerOption,
-    served: Annotated[
-        str | None,
-        typer.Option(
-            "--served", help="Date the draft was served on the parent, if not the day received (their 15 days)."
-        ),
-    ] = None,
-    channel: ChannelOption = "email",
-    initials: InitialsOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Start a draft plan consultation: the school's views within 15 days, the parent's 15 days tracked beside them
-    (idempotent: the same case and date give the same workflow)."""
-    from workflows.registry import DRAFT
-
-    settings = load_settings()
-    _start(
-        settings,
-        DRAFT.kind,
-        DRAFT_FLAGS,
-        as_json,
-        initials,
-        case_ref=case,
-        la=la,
-        received_on=parse_date("--received", received),
-        owner=owner,
-        channel=channel,
-        served_on=parse_date("--served", served),
-    )
-
 
 # --- re-assessment -------------------------------------------------------------------------------------------
 
@@ -194,43 +139,6 @@ REASSESS_FLAGS = {
     "decided_on": "--date",
     "decision": "--reassess/--refused",
 }
-
-
-@reassessment_app.command("start")
-def reassessment_start(
-    case: CaseOption,
-    la: LaOption,
-    needs_changed: Annotated[
-        str,
-        typer.Option("--needs-changed", help="Date the school recorded that the pupil's needs changed significantly."),
-    ],
-    last_assessment: Annotated[
-        str,
-        typer.Option(
-            "--last-assessment", help="Date of the last EHC needs assessment (the six months of reg 24 run from it)."
-        ),
-    ],
-    owner: OwnerOption,
-    initials: InitialsOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Start a re-assessment: prompted from the earliest request date, then the LA's decision and final plan chased
-    (idempotent: the same case and date give the same workflow)."""
-    from workflows.registry import REASSESSMENT
-
-    settings = load_settings()
-    _start(
-        settings,
-        REASSESSMENT.kind,
-        REASSESS_FLAGS,
-        as_json,
-        initials,
-        case_ref=case,
-        la=la,
-        needs_changed_on=parse_date("--needs-changed", needs_changed),
-        last_assessment_on=parse_date("--last-assessment", last_assessment),
-        owner=owner,
-    )
 
 
 def _reassessment(settings, case: str, rule: str, needs_changed: str | None, hint: str) -> str:

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from starter.cli.common import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, clock, fail, load_settings, parse_date
+from statutory.clock import fmt
 
 retention_app = typer.Typer(
     help="Retention: remove processes closed longer ago than retention.keep_closed_years.", no_args_is_help=True
@@ -58,7 +59,7 @@ def purge_command(
     today = clock(settings).today()
     day = parse_date("--as-of", as_of) or today
     if day > today:
-        fail(f"--as-of: {day} is in the future (today is {today}); a purge counts back from today or earlier")
+        fail(f"--as-of: {fmt(day)} is in the future (today is {fmt(today)}); a purge counts back from today or earlier")
     years = settings.retention.keep_closed_years
     archive = Archive.for_settings(settings)
     engine = make_engine(settings.resolved_database_url)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Annotated
 
@@ -14,7 +13,6 @@ from starter.cli.common import (
     AsOption,
     ByOption,
     CaseOption,
-    InitialsOption,
     build,
     checked,
     context,
@@ -23,7 +21,6 @@ from starter.cli.common import (
     parse_date,
     recorded_change,
     recording_account,
-    run_async,
     send,
 )
 
@@ -60,55 +57,6 @@ def _call(settings, ctx, case: str, change, flags: dict[str, str] = REVIEW_FLAGS
     if not re.fullmatch(CASE_REF_PATTERN, case):
         fail(f"--case: {case!r} is not a case reference (letters, digits, '.', '_', '-')")
     typer.echo(out.process_text(send(ctx, REVIEW.workflow_id(case), change, flags)))
-
-
-@review_app.command("start")
-def review_start(
-    case: CaseOption,
-    la: Annotated[str, typer.Option("--la", help="The LA that maintains the plan.")],
-    plan_date: Annotated[str, typer.Option("--plan-date", help="Date the plan was made or last reviewed.")],
-    owner: Annotated[str, typer.Option("--owner", help="Staff id who runs the review (usually senco).")] = "senco",
-    year_group: Annotated[int | None, typer.Option("--year-group", help="The pupil's year group this cycle.")] = None,
-    transfer_on: Annotated[
-        str | None, typer.Option("--transfer-on", help="The date of a transfer this year (reg 18).")
-    ] = None,
-    transfer_kind: Annotated[
-        str | None,
-        typer.Option(
-            "--transfer-kind",
-            help="phase (reg 18(1)(b)), post16 (school to post-16, reg 18(1)(a)) or post16-move "
-            "(between post-16 institutions, reg 18(2)).",
-        ),
-    ] = None,
-    initials: InitialsOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Start the annual review cycle of an EHC plan (idempotent: one per case)."""
-    from commands import start
-    from starter.review import transfer_warnings
-    from workflows.registry import REVIEW
-
-    settings = load_settings()
-    ctx = context(settings)
-    values = dict(
-        case_ref=case,
-        la=la,
-        plan_date=parse_date("--plan-date", plan_date),
-        owner=owner,
-        year_group=year_group,
-        transfer_on=parse_date("--transfer-on", transfer_on),
-        transfer_kind=transfer_kind,
-    )
-    cmd = checked(REVIEW_FLAGS, lambda: start.parse(REVIEW.kind, values))
-    ready = checked(REVIEW_FLAGS, lambda: start.prepare(ctx, REVIEW.kind, cmd, initials=initials))
-    started = run_async(lambda: start.launch(ctx, ready), REVIEW_FLAGS)
-    warnings = transfer_warnings(started.state)
-    if as_json:
-        typer.echo(json.dumps(out.process_json(started.state, created=started.created, warnings=warnings)))
-    else:
-        typer.echo(out.process_started_text(started.state, started.created, settings))
-        for line in warnings:
-            typer.echo(line)
 
 
 @review_app.command("meeting")

@@ -83,7 +83,7 @@ def test_a_start_in_the_future_is_refused_on_its_date_field(ctx) -> None:
     cmd = start.parse("ehc-advice-request", ADVICE | {"received_on": "2027-03-11"})
     field, code, reason = only(refused(lambda: start.prepare(ctx, "ehc-advice-request", cmd)))
     assert (field, code) == ("received_on", "in_future")
-    assert reason == "2027-03-11 is in the future (today is 2027-03-10)"
+    assert reason == "Thu 11 Mar 2027 is in the future (today is Wed 10 Mar 2027)"
 
 
 def test_each_kind_names_its_own_date_field(ctx) -> None:
@@ -120,7 +120,7 @@ def test_dates_in_the_wrong_order(ctx) -> None:
     assert only(refused(lambda: start.prepare(ctx, "draft-plan-consultation", draft))) == (
         "served_on",
         "before_received",
-        "2027-03-01 is before the date received (2027-03-05)",
+        "Mon 1 Mar 2027 is before the date received (Fri 5 Mar 2027)",
     )
     backwards = start.parse(
         "reassessment",
@@ -136,7 +136,7 @@ def test_dates_in_the_wrong_order(ctx) -> None:
     assert (field, code) == ("last_assessment_on", "before_received") and "the last assessment comes first" in reason
     letter = start.parse("ehc-advice-request", ADVICE | {"requested_on": "2027-03-02"})
     field, code, reason = only(refused(lambda: start.prepare(ctx, "ehc-advice-request", letter)))
-    assert field == "requested_on" and "is after the date the request was received (2027-03-01)" in reason
+    assert field == "requested_on" and "is after the date the request was received (Mon 1 Mar 2027)" in reason
 
 
 def test_the_models_own_checks_are_problems_too(ctx) -> None:
@@ -304,9 +304,10 @@ def test_a_workflows_refusal_becomes_a_problem_with_its_field_and_code() -> None
     from workflows.refusal import refusal as workflow_refusal
 
     assert RequestError is Refused
-    sent = workflow_refusal("done_on", "2027-03-11 is in the future (today is 2027-03-10)", "in_future")
+    future = "Thu 11 Mar 2027 is in the future (today is Wed 10 Mar 2027)"
+    sent = workflow_refusal("done_on", future, "in_future")
     assert isinstance(sent, ApplicationError) and sent.non_retryable and sent.type == "InvalidRequest"
-    assert refusal(sent) == Problem("done_on", "2027-03-11 is in the future (today is 2027-03-10)", "in_future")
+    assert refusal(sent) == Problem("done_on", future, "in_future")
     old = ApplicationError("rule_id: no open step 'x' in this process (open: none)", type="ValueError")
     assert refusal(old) == Problem("rule_id", "no open step 'x' in this process (open: none)")
 

@@ -55,7 +55,7 @@ def test_start_forms_render_with_labels(client: TestClient) -> None:
         (
             {"case_ref": "EHC-1", "la": "Kent", "received_on": "2027-04-01", "owner": "senco"},
             "received_on",
-            "is in the future (today is 2027-03-10)",
+            "is in the future (today is Wed 10 Mar 2027)",
         ),
         (
             {"case_ref": "EHC-1", "la": "Kent", "received_on": "2027-03-01", "owner": "nobody"},
@@ -174,7 +174,7 @@ def test_api_bad_input_is_422_by_field(client: TestClient) -> None:
     assert r.json()["detail"] == [
         {
             "loc": ["body", "received_on"],
-            "msg": "2027-04-01 is in the future (today is 2027-03-10)",
+            "msg": "Thu 1 Apr 2027 is in the future (today is Wed 10 Mar 2027)",
             "type": "in_future",
         }
     ]  # the code: commands/errors.py

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from statutory.clock import local_date
+from statutory.clock import fmt, local_date
 from tests.devserver.conftest import sendclock
 from workflows.ehc_advice import EhcAdviceRequest
 
@@ -116,7 +116,7 @@ async def test_future_date_rejected_by_the_workflow(devserver, stack_env, worker
     )
     tomorrow = (today + timedelta(days=1)).isoformat()
     result = sendclock(stack_env, "advice", "sent", "--case", "EHC-0103", "--date", tomorrow)
-    assert result.returncode == 2 and f"--date: {tomorrow} is in the future" in result.stderr
+    assert result.returncode == 2 and f"--date: {fmt(today + timedelta(days=1))} is in the future" in result.stderr
     assert "EHC-0103" in sendclock(stack_env, "list").stdout  # still open: nothing half-written
 
 

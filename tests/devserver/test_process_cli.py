@@ -180,7 +180,7 @@ async def test_draft_and_reassessment_from_the_command_line(devserver, stack_env
     future = sendclock(
         stack_env, "step", "done", "--case", "EHC-0601", "--rule", "draft-plan-representations", "--date", tomorrow
     )
-    assert future.returncode == 2 and f"--date: {tomorrow} is in the future" in future.stderr
+    assert future.returncode == 2 and f"--date: {fmt(today + timedelta(days=1))} is in the future" in future.stderr
     before = sendclock(
         stack_env,
         "draft",

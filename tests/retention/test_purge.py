@@ -199,7 +199,7 @@ def test_apply_needs_confirmation(recorded, cli) -> None:
     [
         ((), "--dry-run/--apply: give exactly one of them"),
         (("--dry-run", "--apply"), "--dry-run/--apply: give exactly one of them"),
-        (("--dry-run", "--as-of", "2999-01-01"), "--as-of: 2999-01-01 is in the future (today is 2028-06-01)"),
+        (("--dry-run", "--as-of", "2999-01-01"), "--as-of: Tue 1 Jan 2999 is in the future (today is Thu 1 Jun 2028)"),
         (("--dry-run", "--as-of", "last year"), "--as-of: 'last year' is not a date"),
     ],
 )
