@@ -112,7 +112,8 @@ async def connect_when_ready(settings: Settings) -> Client:
         delay = min(2 * delay, CONNECT_LONGEST_RETRY_S)
 
 
-async def run(settings: Settings) -> None:
+async def run(settings: Settings, activities: SendclockActivities | None = None) -> None:
+    """Connect, make the housekeeping schedules, and poll until SIGINT or SIGTERM (`activities`: a benchmark's)."""
     client = await connect_when_ready(settings)
     try:
         logging.info("housekeeping schedules ready: %s", ", ".join(await ensure_schedules(client, settings)))
@@ -135,7 +136,7 @@ async def run(settings: Settings) -> None:
         logging.exception(
             "could not create, update or trigger the reconcile schedule (processes stopped outside sendclock)"
         )
-    worker = build_worker(client, settings)
+    worker = build_worker(client, settings, activities)
     freeze_startup_objects()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

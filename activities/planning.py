@@ -44,8 +44,10 @@ def autumn_term_start(settings: Settings, target: date, calendar: SchoolCalendar
     return calendar.first_working_day_on_or_after(date(year, month, min(day, 28) if (month, day) == (2, 29) else day))
 
 
-def plan_step(settings: Settings, request: PlanStepInput) -> StepPlan:
-    calendar = school_calendar(settings)
+def plan_step(settings: Settings, request: PlanStepInput, calendar: SchoolCalendar | None = None) -> StepPlan:
+    """The step's dates and notices, on the school's calendar from settings (or `calendar`, when the activities were
+    given one: a benchmark's)."""
+    calendar = calendar or school_calendar(settings)
     rule = get_rule(request.rule_id, on=request.anchor)
     deadline = deadline_for(settings, request, calendar)
     policy = settings.reminders

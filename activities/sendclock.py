@@ -11,6 +11,7 @@ from temporalio.exceptions import ApplicationError
 from activities.notifier import Notifier
 from activities.planning import plan_step
 from config.settings import Settings
+from statutory import SchoolCalendar
 from store.recorder import hash_of, record_event
 from store.writer import write
 from workflows import activity_names
@@ -18,16 +19,23 @@ from workflows.models import NotifyInput, NotifyResult, PlanStepInput, Recorded,
 
 
 class SendclockActivities:
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session], notifier: Notifier | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        notifier: Notifier | None = None,
+        calendar: SchoolCalendar | None = None,
+    ):
         self.settings = settings
         self.sessions = sessions
         self.notifier = notifier or Notifier(settings, sessions)
+        self.calendar = calendar  # None: the school's, from settings, read at each plan (config/school_calendar.py)
         self.engine = sessions.kw["bind"]  # the record activity writes through a Connection (store/recorder.py)
 
     @activity.defn(name=activity_names.PLAN_STEP)
     def plan_step(self, request: PlanStepInput) -> StepPlan:
         try:
-            return plan_step(self.settings, request)
+            return plan_step(self.settings, request, self.calendar)
         except ValueError as err:  # unknown rule, rule not in force: retrying will not help
             raise ApplicationError(str(err), type="InvalidStep", non_retryable=True) from err
 

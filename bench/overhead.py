@@ -39,6 +39,7 @@ from bench.bare_workflows import ACTIVITIES, Minimal, SameShape
 from bench.common import (
     bench_settings,
     cpu_seconds,
+    every_day_calendar,
     gather_limited,
     london_today,
     received_for_target_today,
@@ -105,8 +106,8 @@ class NoDatabaseActivities(HookedActivities):
         return NotifyResult(deliveries=[])
 
 
-def sendclock_lifecycle(client: Client, settings, reminded: Reminded) -> Lifecycle:
-    received, today = received_for_target_today(settings), london_today()
+def sendclock_lifecycle(client: Client, settings, reminded: Reminded, calendar=None) -> Lifecycle:
+    received, today = received_for_target_today(settings, calendar), london_today()
 
     async def run(ref: str) -> None:
         sent = reminded.expect(ADVICE.workflow_id(ref, received))
@@ -180,8 +181,10 @@ async def bench(
     out: Path | None,
     profile_only: str | None = None,
     split: bool = False,
+    any_day: bool = False,
 ) -> dict:
     per_round: list[dict] = []
+    calendar = every_day_calendar() if any_day else None
     with tempfile.TemporaryDirectory(prefix="sendclock-bench-") as tmp_name:
         tmp = Path(tmp_name)
         server = await start_dev_server(tmp)
@@ -205,16 +208,22 @@ async def bench(
 
             arms = {
                 "sendclock": lambda: (
-                    build_worker(client, settings, activities=HookedActivities(settings, sessions, reminded=reminded)),
-                    sendclock_lifecycle(client, settings, reminded),
+                    build_worker(
+                        client,
+                        settings,
+                        activities=HookedActivities(settings, sessions, calendar=calendar, reminded=reminded),
+                    ),
+                    sendclock_lifecycle(client, settings, reminded, calendar),
                 ),
                 "same_shape": lambda: (bare(), same_shape_lifecycle(client, "bench-bare", reminded)),
                 "minimal": lambda: (bare(), minimal_lifecycle(client, "bench-bare")),
                 "sendclock_no_db": lambda: (
                     build_worker(
-                        client, settings, activities=NoDatabaseActivities(settings, sessions, reminded=reminded)
+                        client,
+                        settings,
+                        activities=NoDatabaseActivities(settings, sessions, calendar=calendar, reminded=reminded),
                     ),
-                    sendclock_lifecycle(client, settings, reminded),
+                    sendclock_lifecycle(client, settings, reminded, calendar),
                 ),
             }
             if not split and profile_only != "sendclock_no_db":
@@ -332,8 +341,15 @@ def main(argv: list[str] | None = None) -> dict:
         action="store_true",
         help="add the arm sendclock_no_db (record and notify write nothing): where the overhead goes",
     )
+    parser.add_argument(
+        "--any-day",
+        action="store_true",
+        help="count every day as a working day (the smoke tests, at weekends too); the work measured is the same",
+    )
     args = parser.parse_args(argv)
-    return asyncio.run(bench(args.n, args.concurrency, args.warmup, args.rounds, args.out, args.only, args.split))
+    return asyncio.run(
+        bench(args.n, args.concurrency, args.warmup, args.rounds, args.out, args.only, args.split, args.any_day)
+    )
 
 
 if __name__ == "__main__":

@@ -43,15 +43,16 @@ def examples(n: int) -> int:
 
 
 class WorkerProcess:
-    """`python -m worker` as its own process, so it can be killed like a real one."""
+    """`python -m worker` as its own process, so it can be killed like a real one (`module`: another worker module,
+    e.g. bench.any_day_worker, the same worker planning on a calendar where every day is a working day)."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log, self.proc = env, log, None
+    def __init__(self, env: dict[str, str], log: Path, module: str = "worker") -> None:
+        self.env, self.log, self.proc, self.module = env, log, None, module
 
     def start(self) -> None:
         with self.log.open("a") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "worker"], cwd=REPO, env=self.env, stdout=out, stderr=subprocess.STDOUT
+                [sys.executable, "-m", self.module], cwd=REPO, env=self.env, stdout=out, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + 30
         while "polling task queue" not in self.log.read_text():

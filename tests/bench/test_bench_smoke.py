@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
@@ -12,13 +13,6 @@ from bench import dashboard_queries, open_workflows, overhead, rulebook
 def _written(out, prefix: str) -> dict:
     [path] = out.glob(f"{prefix}-*.json")
     return json.loads(path.read_text())
-
-
-def _on_a_working_day(run):
-    try:
-        return run()
-    except SystemExit as stop:  # no reminder can be due today at a weekend or bank holiday
-        pytest.skip(str(stop))
 
 
 def test_rulebook(tmp_path) -> None:
@@ -35,10 +29,22 @@ def test_dashboard_queries_on_sqlite(tmp_path) -> None:
 
 @pytest.mark.devserver
 def test_overhead(tmp_path) -> None:
-    figures = _on_a_working_day(
-        lambda: overhead.main(
-            ["--n", "5", "--warmup", "1", "--concurrency", "5", "--rounds", "1", "--split", "--out", str(tmp_path)]
-        )
+    # --any-day: every day a working day, so a reminder is due today at a weekend or on a bank holiday too.
+    figures = overhead.main(
+        [
+            "--n",
+            "5",
+            "--warmup",
+            "1",
+            "--concurrency",
+            "5",
+            "--rounds",
+            "1",
+            "--split",
+            "--any-day",
+            "--out",
+            str(tmp_path),
+        ]
     )
     assert figures["ratio_same_shape"] > 0 and figures["ratio_minimal"] > 0
     assert figures["split"]["ratio_same_shape_without_database"] > 0
@@ -48,6 +54,26 @@ def test_overhead(tmp_path) -> None:
 
 @pytest.mark.devserver
 def test_open_workflows(tmp_path) -> None:
-    figures = _on_a_working_day(lambda: open_workflows.main(["--n", "5", "--wave-after", "6", "--out", str(tmp_path)]))
+    figures = open_workflows.main(["--n", "5", "--wave-after", "6", "--any-day", "--out", str(tmp_path)])
     assert figures["starts_per_s"] > 0 and figures["wave_s"] >= 0
     assert figures["rss_mb"]["with_n_open"]["worker"] > 0
+
+
+def test_any_day_finds_a_reminder_due_today_at_a_weekend(tmp_path) -> None:
+    from freezegun import freeze_time
+
+    from bench.common import bench_settings, every_day_calendar, received_for_target_today
+    from config.school_calendar import school_calendar
+    from statutory import compute_deadline
+
+    settings = bench_settings(tmp_path, "127.0.0.1:7233", "bench-smoke")
+    with freeze_time("2026-12-05 12:00:00"):  # a Saturday
+        with pytest.raises(SystemExit, match="not a working day"):
+            received_for_target_today(settings)
+        calendar = every_day_calendar()
+        received = received_for_target_today(settings, calendar)
+    assert compute_deadline("ehc-advice", received, calendar).target == date(2026, 12, 5)
+    # On a working day the school's calendar gives the same kind of date (the benchmarks' real runs).
+    with freeze_time("2026-12-02 12:00:00"):
+        weekday = received_for_target_today(settings)
+    assert compute_deadline("ehc-advice", weekday, school_calendar(settings)).target == date(2026, 12, 2)

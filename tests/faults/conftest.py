@@ -159,9 +159,10 @@ class Stack:
     workers: list[WorkerProcess] = field(default_factory=list)
     clients: list[Client] = field(default_factory=list)
 
-    async def worker(self, **env: str) -> WorkerProcess:
-        """Start one more `python -m worker` process (extra SENDCLOCK_* overrides in `env`)."""
-        process = WorkerProcess({**self.env, **env}, self.tmp / f"worker-{len(self.workers) + 1}.log")
+    async def worker(self, module: str = "worker", **env: str) -> WorkerProcess:
+        """Start one more `python -m worker` process (extra SENDCLOCK_* overrides in `env`; `module`: another worker
+        module, tests/helpers.py WorkerProcess)."""
+        process = WorkerProcess({**self.env, **env}, self.tmp / f"worker-{len(self.workers) + 1}.log", module)
         self.workers.append(process)
         await asyncio.to_thread(process.start)
         return process

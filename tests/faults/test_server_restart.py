@@ -7,14 +7,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bench.common import every_day_calendar
 from starter.processes import cancel_step, process_state, start_process
 from starter.requests import step_options
+from statutory import compute_deadline
 from tests.faults.conftest import DevServer, until
 from workflows.models import Cancellation, ProcessHeader, ReassessmentInput
 from workflows.reassessment import EARLIEST, Reassessment
@@ -36,18 +38,38 @@ async def server(tmp_path: Path) -> AsyncIterator[DevServer]:
         own.stop()
 
 
+def last_assessment_for_prompt_on(day: date) -> date | None:
+    """A last assessment whose earliest re-assessment date (six months on) is `day`, on a calendar where every day is
+    a working day (so `day` may be a Saturday or a bank holiday); None if six months from no date is `day` (the 31st
+    of August: the 28th or 29th of February gives the 28th or 29th)."""
+    calendar = every_day_calendar()
+    for back in range(175, 190):
+        if compute_deadline(EARLIEST, day - timedelta(days=back), calendar).target == day:
+            return day - timedelta(days=back)
+    return None
+
+
 async def test_open_processes_and_timers_survive_a_server_restart(server, stack, smtp_peer) -> None:
     peer, _ = smtp_peer
     now = datetime.now(LONDON)
-    if (now + timedelta(seconds=DUE_IN + 5)).date() != now.date():  # the prompt must fall today, London time
-        await asyncio.sleep((now.replace(hour=23, minute=59, second=59) - now).total_seconds() + 2)
-        now = datetime.now(LONDON)
     due = (now + timedelta(seconds=DUE_IN)).replace(microsecond=0)
-    # The earliest date for a re-assessment request (six months after the last assessment) has passed: its prompt
-    # goes out today at the reminder time, which the worker's settings put DUE_IN seconds from now.
-    await stack.worker(SENDCLOCK_REMINDERS__SEND_AT=due.time().isoformat())
+    today, prompt_day = now.date(), due.date()
+    # A re-assessment's prompt goes out on its earliest date (six months after the last assessment) at the reminder
+    # time, which the worker's settings put DUE_IN seconds from now. Most of the day `due` is today: the earliest date
+    # passed long ago and the prompt is today's, with the real worker. In a day's last DUE_IN seconds `due` is
+    # tomorrow: the earliest date is tomorrow, with the worker planning on a calendar where every day is a working
+    # day (tomorrow may be a Saturday); on the few nights no earliest date can be tomorrow, wait for midnight.
+    last_assessment, worker = today - timedelta(days=365), "worker"
+    if prompt_day != today:
+        if (tomorrow := last_assessment_for_prompt_on(prompt_day)) is None:
+            await asyncio.sleep((due - datetime.now(LONDON)).total_seconds())
+            now = datetime.now(LONDON)
+            due = (now + timedelta(seconds=DUE_IN)).replace(microsecond=0)
+            today, prompt_day = now.date(), due.date()
+        else:
+            last_assessment, worker = tomorrow, "bench.any_day_worker"
+    await stack.worker(worker, SENDCLOCK_REMINDERS__SEND_AT=due.time().isoformat())
     client = await stack.client()
-    today = now.date()
     header = ProcessHeader(case_ref="FLT-RESTART", la="Kent", received_on=today - timedelta(days=3), owner="head")
     workflow_id = REASSESSMENT.workflow_id(header.case_ref, header.received_on)
     await start_process(
@@ -55,14 +77,16 @@ async def test_open_processes_and_timers_survive_a_server_restart(server, stack,
         stack.settings,
         Reassessment.run,
         ReassessmentInput(
-            header=header, options=step_options(stack.settings), last_assessment_on=today - timedelta(days=365)
+            header=header,
+            options=step_options(stack.settings),
+            last_assessment_on=last_assessment,
         ),
         workflow_id,
         REASSESSMENT.kind,
     )
     await until(lambda: [o.kind for o in stack.outbox(workflow_id)] == ["assigned"], "the assigned notice")
     before = await process_state(client, workflow_id)
-    [prompt] = [n for n in before.step(EARLIEST).pending if n.kind == "prompt" and n.on == today]
+    [prompt] = [n for n in before.step(EARLIEST).pending if n.kind == "prompt" and n.on == prompt_day]
     assert prompt.at == due.astimezone(UTC), (prompt.at, due)
     assert datetime.now(UTC) < prompt.at - timedelta(seconds=5), "too slow: the prompt is nearly due"
 
