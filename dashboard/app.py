@@ -1,7 +1,7 @@
 """The dashboard and its JSON API: server-rendered pages (no JavaScript needed), sign-in with local accounts and
 roles, start and record forms, compliance figures, ICS feeds.
 
-Run it with ``uvicorn --factory dashboard.app:create_app``. It reads the database through store/ and reaches
+Run it with ``uvicorn --factory dashboard.app:serve``. It reads the database through store/ and reaches
 Temporal only through the starter functions (the ones the CLI calls). It shows no personal data beyond case
 references (staff names come from the settings' staff directory).
 
@@ -73,6 +73,15 @@ def bad_input(request: Request, exc: HTTPException) -> list[dict[str, Any]]:
     return [{"loc": [where, name], "msg": reason, "type": "value_error"}]
 
 
+def serve() -> FastAPI:
+    """uvicorn's factory (`uvicorn --factory dashboard.app:serve`, as `sendclock up` runs it): the process's log set
+    up (config/logging.py: stderr, text or JSON), then the app on the process settings. Tests build create_app alone
+    and leave the test process's logging as it is."""
+    settings = get_settings()
+    setup_logging(settings.logging.level, settings.logging.json_lines)
+    return create_app(settings)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -90,7 +99,6 @@ def create_app(
     now = now or (lambda: datetime.now(UTC))
     settings = settings or get_settings()
     web_settings = web_settings or settings.web
-    setup_logging(settings.logging.level, settings.logging.json_lines)  # config/logging.py
     if settings.logging.json_lines:
         format_as_json(*log_redaction.LOGGERS)  # uvicorn's lines too, when uvicorn runs the app
     log_redaction.install()  # no feed token or secret query value in the access log

@@ -195,7 +195,7 @@ class Stack:
             SENDCLOCK_TEMPORAL__UI_URL=s.temporal.ui_url,
             SENDCLOCK_TEMPORAL__UI_PROXY="true",
             SENDCLOCK_DASHBOARD_URL=s.dashboard_url,
-            # each child sets up its own log (config/logging.py): the worker in main(), the dashboard in create_app
+            # each child sets up its own log (config/logging.py): the worker in main(), the dashboard in serve()
             SENDCLOCK_LOGGING__LEVEL=s.logging.level,
             SENDCLOCK_LOGGING__JSON="true" if s.logging.json_lines else "false",
         )
@@ -443,7 +443,7 @@ class Stack:
         dashboard = self.spawn(
             "dashboard",
             [
-                sys.executable, "-m", "uvicorn", "--factory", "dashboard.app:create_app",
+                sys.executable, "-m", "uvicorn", "--factory", "dashboard.app:serve",
                 "--host", self.web_host, "--port", str(self.web_port),
                 "--timeout-graceful-shutdown", "5",  # an open browser stream must not hold up Ctrl-C
             ],

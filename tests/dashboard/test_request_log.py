@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from config.logging import JsonFormatter, TextFormatter
+from config.logging import JsonFormatter, TextFormatter, setup_logging
 from config.settings import LoggingSettings
 from dashboard.app import create_app
 from dashboard.web_settings import WebSettings
@@ -89,7 +89,7 @@ def test_the_account_is_an_id_the_path_never_a_secret(make_client, db, caplog, r
 
 @pytest.fixture
 def process_log() -> Iterator[None]:
-    """setup_logging (create_app calls it) changes the process's root logger: put it back afterwards."""
+    """setup_logging (the dashboard's serve() calls it) changes the process's root logger: put it back afterwards."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     yield
@@ -101,6 +101,7 @@ def process_log() -> Iterator[None]:
 def test_with_logging_json_every_line_is_one_json_object(settings, db, today, capsys, process_log):
     seed(db)
     settings = settings.model_copy(update={"logging": LoggingSettings(json=True)})
+    setup_logging(settings.logging.level, settings.logging.json_lines)  # as serve() does before create_app
     app = create_app(
         settings,
         sessionmaker=db,
