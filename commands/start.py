@@ -24,8 +24,6 @@ from commands import checks
 from commands.base import Command, Context, call
 from commands.errors import NOT_FOUND, Problem, Refused
 from statutory.clock import fmt
-from workflows.draft_consultation import PARENT, SCHOOL
-from workflows.ehc_advice import RULE as ADVICE_RULE
 from workflows.models import (
     AdviceRequest,
     DraftConsultationInput,
@@ -36,8 +34,9 @@ from workflows.models import (
 )
 from workflows.models.common import CaseRef, Channel, SendDate, ShortText, StaffId
 from workflows.models.review import TransferKind
-from workflows.reassessment import EARLIEST
-from workflows.registry import ADVICE, DRAFT, REASSESSMENT, REVIEW, ProcessKind, process_kind
+
+if TYPE_CHECKING:
+    from workflows.registry import ProcessKind
 
 
 @dataclass(frozen=True)
@@ -80,11 +79,14 @@ def _channel() -> Any:
 class StartProcess(Command):
     """What every start command declares beside its fields (class attributes, not input)."""
 
-    kind: ClassVar[ProcessKind]  # the registry's entry
+    # The registry's kind (workflows/registry.py; its workflow's KIND), named here so that the command line, which
+    # builds its start commands from these classes at every run, need not import the workflows.
+    kind: ClassVar[str]
     began_field: ClassVar[str]  # the field holding the date the process began (its header's received_on)
-    # The dates whose rule must be in force: (the field, the rule planned from it).
+    # The dates whose rule must be in force: (the field, the rule book id of the step planned from it).
     planned_from: ClassVar[tuple[tuple[str, str], ...]] = ()
-    cli_help: ClassVar[str]  # `sendclock <group> start --help`
+    cli_group: ClassVar[str]  # `sendclock <cli_group> start` starts one
+    cli_help: ClassVar[str]  # `sendclock <cli_group> start --help`
 
     if TYPE_CHECKING:  # every start has these; each class declares them itself, in its form's order
         case_ref: str
@@ -102,9 +104,10 @@ class StartProcess(Command):
 class StartAdvice(StartProcess):
     """An LA asked the school for advice for an EHC needs assessment (reg 8: six weeks)."""
 
-    kind = ADVICE
+    kind = "ehc-advice-request"
     began_field = "received_on"
-    planned_from = (("received_on", ADVICE_RULE),)
+    planned_from = (("received_on", "ehc-advice"),)
+    cli_group = "advice"
     cli_help = "Start an EHC advice request (idempotent: the same case and date give the same workflow)."
 
     case_ref: Annotated[CaseRef, CASE_FLAG] = _case()
@@ -162,9 +165,10 @@ class StartAdvice(StartProcess):
 class StartDraft(StartProcess):
     """A draft EHC plan or naming consultation arrived (the school's views in 15 days; the parent's 15 days)."""
 
-    kind = DRAFT
+    kind = "draft-plan-consultation"
     began_field = "received_on"
-    planned_from = (("received_on", SCHOOL), ("served_on", PARENT))
+    planned_from = (("received_on", "naming-consultation"), ("served_on", "draft-plan-representations"))
+    cli_group = "draft"
     cli_help = (
         "Start a draft plan consultation: the school's views within 15 days, the parent's 15 days tracked beside "
         "them (idempotent: the same case and date give the same workflow)."
@@ -203,8 +207,9 @@ class StartDraft(StartProcess):
 class StartReview(StartProcess):
     """The annual review cycle of an EHC plan (one per plan)."""
 
-    kind = REVIEW
+    kind = "annual-review"
     began_field = "plan_date"
+    cli_group = "review"
     cli_help = "Start the annual review cycle of an EHC plan (idempotent: one per case)."
 
     case_ref: Annotated[CaseRef, CASE_FLAG] = _case()
@@ -263,9 +268,10 @@ class StartReview(StartProcess):
 class StartReassessment(StartProcess):
     """The pupil's needs changed significantly: the school will ask the LA to re-assess (regs 24-27)."""
 
-    kind = REASSESSMENT
+    kind = "reassessment"
     began_field = "needs_changed_on"
-    planned_from = (("last_assessment_on", EARLIEST),)
+    planned_from = (("last_assessment_on", "reassessment-earliest"),)
+    cli_group = "reassessment"
     cli_help = (
         "Start a re-assessment: prompted from the earliest request date, then the LA's decision and final plan "
         "chased (idempotent: the same case and date give the same workflow)."
@@ -298,11 +304,13 @@ class StartReassessment(StartProcess):
 
 # Each process kind's start command, in the registry's order (tests/commands hold it to the registry).
 START_COMMANDS: dict[str, type[StartProcess]] = {
-    c.kind.kind: c for c in (StartAdvice, StartDraft, StartReview, StartReassessment)
+    c.kind: c for c in (StartAdvice, StartDraft, StartReview, StartReassessment)
 }
 
 
 def _kind(kind: str) -> ProcessKind:
+    from workflows.registry import process_kind
+
     try:
         return process_kind(kind)
     except ValueError as err:
@@ -389,6 +397,7 @@ def _starter(ctx: Context, entry: ProcessKind, workflow_id: str, run_input: Any)
     """The starter function for the kind (looked up when called: tests stand in for them)."""
     import starter.advice
     import starter.processes
+    from workflows.registry import ADVICE
 
     settings = ctx.settings
     if entry is ADVICE:

@@ -4,9 +4,10 @@
 without importing worker.py (which wires activities, apprise and the schedules).
 
 `PROCESSES` is the process registry: for each kind of statutory process its workflow class, the run input it starts
-with, its workflow id scheme, its label in a SENCO's words, the rules whose steps it opens and the CLI group that
-starts it. The worker, the command layer, the dashboard, the audit replay and the reports read it; adding a process
-kind means one workflow module and one entry here (README, Architecture).
+with, its workflow id scheme, its label in a SENCO's words and the rules whose steps it opens. The worker, the command
+layer, the dashboard, the audit replay and the reports read it; adding a process kind means one workflow module, one
+entry here and its start command (commands/start.py: the fields a form, a JSON body and the command line give;
+README, Architecture).
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ class ProcessKind:
     start_input: type  # the model its run method takes
     began: str  # what the date it began means, as the audit report says it ("request received")
     rules: tuple[str, ...]  # the rule book ids of the steps it can open
-    cli_group: str  # `sendclock <cli_group> start` starts one
     dated: bool = True  # its id carries the date it began: one per case and date (else one per case)
 
     @property
@@ -70,7 +70,6 @@ PROCESSES: tuple[ProcessKind, ...] = (
         AdviceRunInput,
         "request received",
         ("ehc-advice", "ehc-assessment-decision", "ehc-no-plan-notice", "ehc-final-plan"),
-        "advice",
     ),
     ProcessKind(
         "Draft plan consultation",
@@ -78,7 +77,6 @@ PROCESSES: tuple[ProcessKind, ...] = (
         DraftConsultationInput,
         "draft plan received",
         ("naming-consultation", "draft-plan-representations"),
-        "draft",
     ),
     ProcessKind(
         "Annual review",
@@ -98,7 +96,6 @@ PROCESSES: tuple[ProcessKind, ...] = (
             "amended-plan-final",
             "cease-appeal-window",
         ),
-        "review",
         dated=False,
     ),
     ProcessKind(
@@ -107,7 +104,6 @@ PROCESSES: tuple[ProcessKind, ...] = (
         ReassessmentInput,
         "needs changed",
         ("reassessment-earliest", "reassessment-decision", "reassessment-final"),
-        "reassessment",
     ),
 )
 ADVICE, DRAFT, REVIEW, REASSESSMENT = PROCESSES

@@ -101,7 +101,7 @@ def start_command(kind: str) -> Callable[..., None]:
     start.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     start.__annotations__ = {p.name: p.annotation for p in params} | {"return": None}
     start.__doc__ = model.cli_help
-    start.__name__ = f"{model.kind.cli_group}_start"
+    start.__name__ = f"{model.cli_group}_start"
     return start
 
 
@@ -110,7 +110,7 @@ def add_start_commands(root: typer.Typer, groups: dict[str, typer.Typer]) -> Non
     from commands.start import START_COMMANDS
 
     for kind, model in START_COMMANDS.items():
-        group = model.kind.cli_group
+        group = model.cli_group
         if group not in groups:
             groups[group] = typer.Typer(help=model.__doc__, no_args_is_help=True)
             root.add_typer(groups[group], name=group)

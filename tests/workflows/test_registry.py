@@ -26,7 +26,7 @@ def test_each_entry_is_true_to_its_workflow(process):
     assert process.workflow in WORKFLOWS
     first = [name for name in inspect.signature(process.workflow.run).parameters if name != "self"][0]
     assert typing.get_type_hints(process.workflow.run)[first] is process.start_input
-    assert process.label and process.label[0].isupper() and process.cli_group
+    assert process.label and process.label[0].isupper()
 
 
 def test_every_rule_of_the_rule_book_is_opened_by_some_process_and_every_declared_rule_exists():
