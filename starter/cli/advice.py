@@ -3,7 +3,9 @@ sent, an exemption or a withdrawal."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -150,14 +152,51 @@ def advice_show_command(
     case: CaseOption,
     received: ReceivedOption = None,
 ) -> None:
-    """Show where an open advice request stands, with the explanation of its dates."""
+    """Show where an advice request stands: an open one from its workflow (its dates, notices and the next one); one
+    that has closed (advice sent, withdrawn) from the database, its final state marked closed with its date."""
     from starter.advice import state
     from starter.client import connect
 
     settings = load_settings()
+    closed = _closed_request(settings, case, received)
+    if closed is not None:
+        process, stopped_on = closed
+        typer.echo(out.advice_row_text(process, settings, stopped_on))
+        return
     workflow_id = _workflow_for_case(settings, case, received)
 
     async def work():
         return await state(await connect(settings), workflow_id)
 
     typer.echo(out.state_text(run_async(work), settings))
+
+
+def _closed_request(settings, case: str, received: str | None):
+    """The advice request to show from the database once it has closed (or stopped), with the date each withdrawn or
+    cancelled step gave: the one received on --received, else the case's latest when none is open. None: the request
+    is open (shown from its workflow) or unknown here."""
+    from store.queries import OPEN, process_detail, processes_for_case
+    from workflows.models import CASE_REF_PATTERN
+    from workflows.registry import ADVICE
+
+    if not re.fullmatch(CASE_REF_PATTERN, case):
+        fail(f"--case: {case!r} is not a case reference (letters, digits, '.', '_', '-')")
+    day = parse_date("--received", received)
+    with db_session(settings) as session:
+        found = processes_for_case(session, case, kind=ADVICE.kind)
+        if day is not None:
+            found = [p for p in found if p.received_on == day]
+        elif any(p.status == OPEN for p in found):
+            return None
+        if not found or found[-1].status == OPEN:
+            return None
+        process = found[-1]
+        detail = process_detail(session, process.workflow_id)
+        events = detail[2] if detail is not None else []
+        stopped_on = {}
+        for event in events:
+            on = (event.data or {}).get(f"{event.kind}_on") if event.kind in ("withdrawn", "cancelled") else None
+            if event.rule_id and isinstance(on, str):
+                with contextlib.suppress(ValueError):  # a date the record does not hold as one: left out
+                    stopped_on[event.rule_id] = date.fromisoformat(on)
+    return process, stopped_on

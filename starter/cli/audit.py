@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand
 
 from starter.cli.common import db_session, fail, load_settings, parse_date, run_async
 
@@ -226,20 +227,41 @@ def verify_command(
         raise typer.Exit(EXIT_UNAVAILABLE)
 
 
-@audit_app.command("report")
+class _HiddenArgumentsLeftOut(TyperCommand):
+    """A command whose hidden arguments are left out of its usage line too (Typer leaves them out of the list of
+    arguments only): `audit report`'s old positional case reference."""
+
+    def collect_usage_pieces(self, ctx):
+        hidden = {
+            piece for p in self.get_params(ctx) if getattr(p, "hidden", False) for piece in p.get_usage_pieces(ctx)
+        }
+        return [piece for piece in super().collect_usage_pieces(ctx) if piece not in hidden]
+
+
+@audit_app.command("report", cls=_HiddenArgumentsLeftOut)
 def report_command(
-    case_ref: Annotated[str, typer.Argument(metavar="CASE_REF", help="The school's case reference.")],
+    case: Annotated[str | None, typer.Option("--case", help="The school's case reference.")] = None,
     format: Annotated[str, typer.Option("--format", help="html, pdf or csv.")] = "html",
     out: Annotated[Path | None, typer.Option("--out", help="File to write (default: <case>-audit.<format>).")] = None,
+    positional: Annotated[
+        str | None,
+        # The case as the first argument, as before --case: kept for the scripts that call it so, out of the help.
+        typer.Argument(metavar="CASE_REF", help="The case reference (use --case).", hidden=True, show_default=False),
+    ] = None,
 ) -> None:
     """A printable timeline of every process of one case, from the histories."""
     from audit import report
     from workflows.models import CASE_REF_PATTERN
 
+    if case is not None and positional is not None and case != positional:
+        fail(f"--case: two cases given ({case!r} with --case, {positional!r} before it); give one, with --case")
+    case_ref = case if case is not None else positional
+    if case_ref is None:
+        fail("--case: give the case reference (--case REF)")
     if format not in report.FORMATS:
         fail(f"--format: {format!r} is not one of {', '.join(report.FORMATS)}")
-    if not re.match(CASE_REF_PATTERN, case_ref):
-        fail(f"CASE_REF: {case_ref!r} is not a case reference (letters, digits, '.', '_', '-')")
+    if not re.fullmatch(CASE_REF_PATTERN, case_ref):
+        fail(f"--case: {case_ref!r} is not a case reference (letters, digits, '.', '_', '-')")
     settings = load_settings()
     target = out or Path(f"{case_ref}-audit.{format}")
 
@@ -249,18 +271,18 @@ def report_command(
         try:
             return await report.build(settings, case_ref)
         except report.NoProcesses as err:
-            fail(f"CASE_REF: {err}")
+            fail(f"--case: {err}")
         except source.TemporalUnavailable as err:
             fail(f"{err}; is `make up` running?", EXIT_UNAVAILABLE)
 
-    case = run_async(work)
+    built = run_async(work)
     try:
-        report.write(case, format, target, _roles(settings))
+        report.write(built, format, target, _roles(settings))
     except report.PdfUnavailable as err:
         fail(f"--format: {err}")
     except OSError as err:
         fail(f"--out: cannot write {target} ({err.strerror})")
-    typer.echo(f"wrote {target} ({len(case.timelines)} process(es) of case {case_ref})")
+    typer.echo(f"wrote {target} ({len(built.timelines)} process(es) of case {case_ref})")
 
 
 @audit_app.command("archive")
@@ -414,6 +436,7 @@ def heads_command(
 ) -> None:
     """List the audit record's fingerprints sent to the SENCO and auditors (date, entries, fingerprint), newest first,
     and check each against the record now; exits 3 when one no longer matches."""
+    from starter.cli.format import staff_name
     from statutory.clock import fmt
     from store.chain_heads import check_published, fingerprint, published_heads
 
@@ -436,7 +459,10 @@ def heads_command(
             if head.event_id is not None
             else "no entries yet"
         )
-        sent_to = ", ".join(head.recipients) or "nobody (no SENCO or auditor in the staff directory)"
+        sent_to = (
+            ", ".join(staff_name(settings, r) for r in head.recipients)
+            or "nobody (no SENCO or auditor in the staff directory)"
+        )
         typer.echo(f"  {fmt(head.published_on)}: {shown}, {entries}; sent to {sent_to}.")
     if problems:
         typer.echo(f"{len(problems)} no longer match(es) the record:")

@@ -65,7 +65,12 @@ FLAGS = {
     "reason": "--reason",
     "evidence": "--evidence",
     "recorded_by": "--as",
+    "exemption": "--ground",  # a process refusing a second exemption on a step
+    "workflow_id": "--case",  # the case's process has ended, or there is none (starter/requests.py)
 }
+# A refusal whose way out is another flag than the one it is about (its code: that flag, and how to say it): a review
+# meeting too soon is about --date, and --short-notice confirms it.
+WAY_OUT = {"short_notice": ("--short-notice", "confirm short notice")}
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -79,7 +84,13 @@ def said(problem: Problem, flags: Mapping[str, str] | None = None) -> str:
     if problem.field == FORM:
         return problem.reason
     flag = (flags or {}).get(problem.field) or FLAGS.get(problem.field) or problem.field
-    return f"{flag}: {problem.reason}"
+    reason = problem.reason
+    if problem.code in WAY_OUT and WAY_OUT[problem.code][0] not in reason:
+        other, words = WAY_OUT[problem.code]
+        reason = (
+            reason.replace(words, f"{words} with {other}") if words in reason else f"{reason} ({other} confirms it)"
+        )
+    return f"{flag}: {reason}"
 
 
 def refused(err: Refused, flags: Mapping[str, str] | None = None) -> NoReturn:

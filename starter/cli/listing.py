@@ -27,7 +27,7 @@ def list_command(
     from store.reconcile import stopped_processes
 
     if overdue and due_within is not None:
-        fail("--overdue and --due-within cannot be used together")
+        fail("--due-within: cannot be used with --overdue (overdue steps are past their due date already)")
     settings = load_settings()
     today = clock(settings).today()
     with db_session(settings) as session:
@@ -42,4 +42,4 @@ def list_command(
         typer.echo("No open statutory steps" + (" overdue." if overdue else "."))
     else:
         for step in steps:
-            typer.echo(out.step_line(step))
+            typer.echo(out.step_line(step, settings))

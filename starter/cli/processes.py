@@ -270,7 +270,7 @@ def _kind(process: str | None) -> str | None:
 def _step_change(settings, ctx, case: str, rule: str, process: str | None, received: str | None, change) -> None:
     """Send a checked change to the one open process of the case with this step, and print where it stands."""
     workflow_id = _find(settings, case, rule, kind=_kind(process), began=parse_date("--received", received))
-    typer.echo(out.process_text(send(ctx, workflow_id, change, STEP_FLAGS)))
+    typer.echo(out.process_text(send(ctx, workflow_id, change, STEP_FLAGS), settings))
 
 
 @step_app.command("done")
@@ -384,19 +384,41 @@ def step_cancel(
 
 
 @process_app.command("show")
-def process_show(case: CaseOption, as_json: JsonOption = False) -> None:
-    """Every open process of a case, with its steps (rule, status, due, target) and facts, from the database."""
+def process_show(
+    case: CaseOption,
+    every: Annotated[
+        bool, typer.Option("--all", help="Closed processes too (finished, withdrawn, cancelled), each with its date.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Every open process of a case (and any stopped outside sendclock; with --all, its closed ones too), with its
+    steps (what each is, its status, due date, target and owner) and facts, from the database."""
     from store.queries import processes_for_case
 
     settings = load_settings()
     with db_session(settings) as session:
-        found = processes_for_case(session, _case(case), open_only=True)
+        every_process = processes_for_case(session, _case(case))
+    found = every_process if every else [p for p in every_process if _not_closed(p)]
+    closed = len(every_process) - len(found)
+    processes = f"{closed} closed process{'' if closed == 1 else 'es'}"
+    all_shows = f"`sendclock process show --case {case} --all` shows {'it' if closed == 1 else 'them'}"
     if as_json:
         typer.echo(json.dumps([out.process_row_json(p) for p in found], indent=2))
-    elif not found:
-        typer.echo(f"No open processes for case {case!r}.")
+    elif found:
+        typer.echo("\n".join(out.process_row_text(p, settings) for p in found))
+        if closed:
+            typer.echo(f"The case also has {processes}: {all_shows}.")
+    elif closed:
+        typer.echo(f"No open processes for case {case!r}; it has {processes}: {all_shows}.")
     else:
-        typer.echo("\n".join(out.process_row_text(p) for p in found))
+        typer.echo(f"No open processes for case {case!r}.")
+
+
+def _not_closed(process) -> bool:
+    """Open, or stopped outside sendclock (not finished: it waits to be resumed)."""
+    from store.reconcile import OPEN, STOPPED
+
+    return process.status in (OPEN, STOPPED)
 
 
 @process_app.command("replan")
@@ -456,7 +478,7 @@ def process_replan(
         )
         return
     for state, steps in results:
-        typer.echo(out.replanned_text(state, steps))
+        typer.echo(out.replanned_text(state, steps, settings))
 
 
 @process_app.command("resume")

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from starter.cli.common import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, clock, fail, load_settings, parse_date
-from statutory.clock import fmt
+from statutory.clock import fmt, local_date
 
 retention_app = typer.Typer(
     help="Retention: remove processes closed longer ago than retention.keep_closed_years.", no_args_is_help=True
@@ -70,8 +70,8 @@ def purge_command(
             leftovers = purged_workflow_ids(session) & {e.get("workflow_id") for e in archive.index()}
         ids = set(plan.workflow_ids)
         typer.echo(
-            f"Retention: closed processes are kept {years} year(s); as of {day}, those closed before "
-            f"{plan.cutoff:%Y-%m-%d} go."
+            f"Retention: closed processes are kept {years} year(s); as of {fmt(day)}, those closed before "
+            f"{fmt(plan.cutoff.date())} go."
         )
         counts = plan.counts
         summary = (
@@ -83,7 +83,7 @@ def purge_command(
             return
         typer.echo(("Would purge " if dry_run else "To purge: ") + summary)
         for c in plan.candidates:
-            typer.echo(f"  {c.case_ref:<14} {c.workflow_id}  closed {c.closed_at:%Y-%m-%d}")
+            typer.echo(f"  {c.case_ref:<14} {c.workflow_id}  closed {fmt(local_date(c.closed_at, settings.timezone))}")
         if leftovers:
             typer.echo(f"  and the archived histories of {len(leftovers)} process(es) purged before")
         if dry_run:

@@ -56,7 +56,7 @@ def _call(settings, ctx, case: str, change, flags: dict[str, str] = REVIEW_FLAGS
 
     if not re.fullmatch(CASE_REF_PATTERN, case):
         fail(f"--case: {case!r} is not a case reference (letters, digits, '.', '_', '-')")
-    typer.echo(out.process_text(send(ctx, REVIEW.workflow_id(case), change, flags)))
+    typer.echo(out.process_text(send(ctx, REVIEW.workflow_id(case), change, flags), settings))
 
 
 @review_app.command("meeting")

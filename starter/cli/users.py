@@ -64,18 +64,28 @@ def user_add(
     typer.echo(f"Account {username} ({role}{', staff id ' + staff if staff else ''}) created.")
 
 
-def _read_password(password_stdin: bool) -> str:
-    from store.credentials import hash_password
+def _read_password(password_stdin: bool, current_hash: str | None = None) -> str:
+    """A new password, hashed: one line of stdin (--password-stdin), else typed twice at a hidden prompt. The
+    dashboard's rules: at least MIN_PASSWORD_LENGTH characters, and (`current_hash`: a change) not the current one.
+    A password that breaks them exits 2 naming where it came from (--password-stdin, or the prompt: PASSWORD)."""
+    from store.credentials import MIN_PASSWORD_LENGTH, hash_password, verify_password
 
+    where = "--password-stdin" if password_stdin else "PASSWORD"
     password = (
-        sys.stdin.readline().rstrip("\n")
+        sys.stdin.readline().rstrip("\r\n")
         if password_stdin
-        else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        else typer.prompt(
+            "New password" if current_hash is not None else "Password", hide_input=True, confirmation_prompt=True
+        )
     )
+    if len(password) < MIN_PASSWORD_LENGTH:
+        fail(f"{where}: use at least {MIN_PASSWORD_LENGTH} characters")
+    if current_hash is not None and verify_password(current_hash, password):
+        fail(f"{where}: choose a password different from the current one")
     try:
         return hash_password(password)
     except ValueError as err:
-        fail(str(err))
+        fail(f"{where}: {str(err).removeprefix('password: ')}")
 
 
 def _sessions(count: int) -> str:
@@ -117,17 +127,23 @@ def user_disable(username: Annotated[str, typer.Argument(help="The account's sig
 @user_app.command("password")
 def user_password(
     username: Annotated[str, typer.Argument(help="The account's sign-in name.")],
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the new password from one line of stdin (for scripts).")
+    ] = False,
 ) -> None:
-    """Set a new password for an account (a reset by the operator or SENCO): all of its sessions end at once."""
+    """Set a new password for an account (a reset by the operator or SENCO): typed twice at a hidden prompt, or read
+    from stdin; the dashboard's rules (at least 10 characters, not the current one). All of its sessions end at
+    once, so it signs in again with the new password."""
     from store.accounts_queries import account_by_username, now_utc
     from store.web_sessions import end_sessions, log_sign_in
 
     settings = load_settings()
     with db_session(settings, transaction=True) as session:
-        if account_by_username(session, username) is None:
-            fail(f"USERNAME: no account {username!r}")
-    hashed = _read_password(password_stdin)
+        found = account_by_username(session, username)
+        if found is None:
+            fail(f"USERNAME: no account {username!r} (see `sendclock user list`)")
+        current = found.password_hash
+    hashed = _read_password(password_stdin, current)
     with db_session(settings, transaction=True) as session:
         account = account_by_username(session, username)
         if account is None:
@@ -232,13 +248,16 @@ def user_enable(username: Annotated[str, typer.Argument(help="The account's sign
 @user_app.command("list")
 def user_list() -> None:
     """List the accounts."""
+    from starter.cli.format import staff_name
     from store.accounts_queries import list_accounts
 
     settings = load_settings()
     with db_session(settings, transaction=True) as session:
         accounts = list_accounts(session)
         for a in accounts:
-            typer.echo(f"{a.username:<24} {a.role:<11} {a.staff_id or '-':<12} {'active' if a.active else 'disabled'}")
+            name = staff_name(settings, a.staff_id)
+            person = "-" if not a.staff_id else a.staff_id if name == a.staff_id else f"{a.staff_id} ({name})"
+            typer.echo(f"{a.username:<24} {a.role:<11} {'active' if a.active else 'disabled':<9} {person}")
     if not accounts:
         typer.echo("No accounts. Create one with `sendclock user add NAME --role senco --staff senco`.")
 
@@ -294,13 +313,19 @@ def feed_new(
 @feed_app.command("list")
 def feed_list() -> None:
     """List feeds and API keys (their ids, never their secrets)."""
+    from starter.cli.format import staff_name
+    from statutory.clock import fmt, local_date
     from store.accounts_queries import list_tokens
 
     settings = load_settings()
     with db_session(settings, transaction=True) as session:
         for t in list_tokens(session):
-            whose = t.staff_id or ("school" if t.kind == "feed-school" else f"account {t.account_id}")
-            state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "live"
+            whose = (
+                staff_name(settings, t.staff_id)
+                if t.staff_id
+                else ("school" if t.kind == "feed-school" else f"account {t.account_id}")
+            )
+            state = f"revoked {fmt(local_date(t.revoked_at, settings.timezone))}" if t.revoked_at else "live"
             typer.echo(f"{t.id:<5} {t.kind:<12} {whose:<16} {state:<18} {t.label}")
 
 

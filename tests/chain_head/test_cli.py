@@ -58,10 +58,10 @@ def test_heads_lists_what_was_sent_and_checks_it(settings, engine, sessions):
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.splitlines()
     assert lines[0] == "2 fingerprint(s) of the audit record sent, newest first:"
-    assert lines[1] == f"  Thu 3 Dec 2026: {head.fingerprint}, 3 entries up to entry no. 3; sent to governor, senco."
-    assert lines[2].startswith("  Wed 2 Dec 2026: ") and lines[2].endswith(
-        ", 2 entries up to entry no. 2; sent to governor, senco."
-    )
+    # sent to: each by the name the staff directory gives (the shipped config/sendclock.toml names senco only)
+    sent_to = "sent to governor, Sam Okafor (SENCO)."
+    assert lines[1] == f"  Thu 3 Dec 2026: {head.fingerprint}, 3 entries up to entry no. 3; {sent_to}"
+    assert lines[2].startswith("  Wed 2 Dec 2026: ") and lines[2].endswith(f", 2 entries up to entry no. 2; {sent_to}")
     assert lines[3:] == ["Each still matches the record."]
     assert f"Thu 3 Dec 2026: {head.hash}," in sendclock(settings, "audit", "heads", "--full").stdout
 

@@ -109,7 +109,9 @@ async def test_draft_and_reassessment_from_the_command_line(devserver, stack_env
         "SENCO on a course",
     )
     assert moved.returncode == 0, moved.stderr
-    assert [line for line in moved.stdout.splitlines() if "naming-consultation" in line][0].endswith("owner head")
+    assert [line for line in moved.stdout.splitlines() if "naming-consultation" in line][0].endswith(
+        "owner Priya Shah (Headteacher)"  # the staff directory's name for head (config/sendclock.toml)
+    )
     done = sendclock(
         stack_env,
         "step",

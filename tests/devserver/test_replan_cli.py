@@ -55,7 +55,8 @@ async def test_an_las_new_date_reaches_a_running_review_when_it_is_planned_again
     moved = sendclock(stack_env, "process", "replan", "--case", "EHC-RPL1", "--reason", "Kent's own date")
     assert moved.returncode == 0, moved.stderr
     assert f"Latest review meeting before a phase transfer: due {fmt(kents)}" in moved.stdout
-    assert "senco has been told" in moved.stdout and "Annual review" not in moved.stdout.split(":")[0]
+    # the owner by name, from the shipped staff directory (config/sendclock.toml)
+    assert "Sam Okafor (SENCO) has been told" in moved.stdout and "Annual review" not in moved.stdout.split(":")[0]
     as_json = sendclock(stack_env, "process", "replan", "--all", "--json")
     assert as_json.returncode == 0 and all(p["moved"] == [] for p in json.loads(as_json.stdout))
 

@@ -4,6 +4,7 @@ see the steps it opens, and end the plan."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -48,6 +49,7 @@ async def test_a_review_from_the_command_line(devserver, stack_env, worker_proce
     soon = (today + timedelta(days=5)).isoformat()
     refused = sendclock(stack_env, "review", "meeting", "--case", "EHC-0701", "--date", soon)
     assert refused.returncode == 2 and "--date:" in refused.stderr and "5 days' notice" in refused.stderr
+    assert refused.stderr.rstrip().endswith("or confirm short notice with --short-notice")  # the flag that confirms it
 
     meeting = today + timedelta(days=30)
     set_ = sendclock(stack_env, "review", "meeting", "--case", "EHC-0701", "--date", meeting.isoformat())
@@ -147,7 +149,9 @@ async def test_a_transfer_year_and_the_review_moves_of_the_law_of_2026_from_the_
         "LA letter",
     )
     assert final.returncode == 0, final.stderr
-    assert "phase-transfer-review" in final.stdout and "names_setting Northgate High School" in final.stdout
+    assert "phase-transfer-review" in final.stdout and re.search(
+        r"final plan names +Northgate High School", final.stdout
+    )
     again = sendclock(
         stack_env, "review", "final-plan", "--case", "EHC-0702", "--date", today.isoformat(), "--already-named"
     )

@@ -95,7 +95,7 @@ def test_dry_run_lists_only_processes_past_the_period(recorded, cli) -> None:
     old = {ids[n] for n in OLD}
     listed = {line.split()[1] for line in done.output.splitlines() if line.startswith("  ")}
     assert listed == old
-    assert "those closed before 2027-02-01 go" in done.output
+    assert "those closed before Mon 1 Feb 2027 go" in done.output
     rows = len(outbox_of(sessions, old))
     assert rows > 2 and "Would purge 2 process(es)" in done.output
     assert f"{rows} outbox row(s), 2 archived run(s)" in done.output
