@@ -12,29 +12,23 @@ from config.school_calendar import school_calendar
 from config.school_deadlines import deadline_for
 from config.settings import Settings, month_day
 from statutory import Rule, SchoolCalendar, get_rule
+from statutory.actions import step_kind
 from statutory.clock import at_local
 from statutory.reminders import escalation_dates, recurring_dates, reminder_dates
-from statutory.rules import Holder
 from workflows.models import Notice, PlanStepInput, StepPlan, StepStyle
 
 # Escalations and nudges are planned a batch at a time; the step asks for more when they are used up.
 BATCH = 8
 
 
-_STYLES: dict[Holder, StepStyle] = {
-    Holder.REQUESTER: "prompt",
-    Holder.PARENT: "window",
-    Holder.LA: "chase",
-    Holder.SCHOOL: "duty",
-    Holder.SHARED: "duty",
-}
 # The rules whose reminders start with the autumn term (the transfer year's planning), not a fixed time before.
 AUTUMN_TERM_FIRST = ("phase-transfer-meeting-by",)
 
 
 def style_of(rule: Rule) -> StepStyle:
-    """How sendclock treats a rule, from who holds the duty (see workflows/models/common.py, StepStyle)."""
-    return _STYLES[rule.holder]
+    """How sendclock treats a rule, from who holds the duty (statutory/actions.py; workflows/models/common.py,
+    StepStyle)."""
+    return step_kind(rule)
 
 
 def autumn_term_start(settings: Settings, target: date, calendar: SchoolCalendar) -> date:

@@ -40,8 +40,10 @@ from dashboard import (
     log_redaction,
     pages,
     reports,
+    search,
     temporal_proxy,
 )
+from dashboard import today as today_page
 from dashboard.auth import SessionMiddleware, SignInRequired
 from dashboard.context import Web
 from dashboard.render import render
@@ -223,6 +225,8 @@ def create_app(
 
     app.include_router(auth.router)
     app.include_router(pages.router)
+    app.include_router(today_page.router)  # Today: the SENCO's and staff's landing page
+    app.include_router(search.router)  # find a case by its reference, from the header of every page
     app.include_router(forms.router)
     app.include_router(reports.router)
     app.include_router(feeds.router)

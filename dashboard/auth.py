@@ -476,7 +476,10 @@ async def login(request: Request, web: Web = Depends(get_web)) -> Response:
     write(web, sign_in)
     request.state.session = {"sid": sid}  # a new session id on sign-in (no fixation)
     request.state.session_dirty = True
-    response = RedirectResponse(safe_next(next_), status_code=303)
+    target = safe_next(next_)
+    if target == "/" and account.role in ("senco", "staff"):
+        target = "/today"  # their landing page: what to do today (dashboard/today.py)
+    response = RedirectResponse(target, status_code=303)
     known[account.id] = (new_token(), now.timestamp())
     response.set_cookie(
         DEVICE_COOKIE,

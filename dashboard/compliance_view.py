@@ -18,6 +18,7 @@ from audit.backdating import completion_flag
 from config.school_calendar import school_calendar
 from config.settings import Settings
 from dashboard.context import Web
+from dashboard.views import title_of
 from store.compliance import (
     CONCLUDED_KEY,
     MEETING_KEY,
@@ -101,9 +102,10 @@ def percent_text(value: float | None) -> str:
     return "no steps counted" if value is None else f"{value:.0f}%"
 
 
-def bar_chart(rates: list[Rate], title: str, chart_id: str) -> str:
+def bar_chart(rates: list[Rate], title: str, chart_id: str, names: dict[str, str] | None = None) -> str:
     """A horizontal bar chart as inline SVG: two bars per row (all steps; excluding exemptions), each labelled with
-    its figure in text, so nothing depends on colour."""
+    its figure in text, so nothing depends on colour. `names`: each row's words (a rule's plain title), shortened to
+    fit with the whole of it in the label's tooltip."""
     row_h, label_w, bar_w = 46, 220, 360
     height = 30 + row_h * max(len(rates), 1)
     parts = [
@@ -117,7 +119,9 @@ def bar_chart(rates: list[Rate], title: str, chart_id: str) -> str:
     ]
     for i, r in enumerate(rates):
         y = 30 + i * row_h
-        parts.append(f'<text x="0" y="{y + 22}" font-size="14">{escape(r.key)}</text>')
+        name = (names or {}).get(r.key, r.key)
+        short = name if len(name) <= 28 else name[:27].rstrip() + "…"
+        parts.append(f'<text x="0" y="{y + 22}" font-size="14"><title>{escape(name)}</title>{escape(short)}</text>')
         for j, (value, fill) in enumerate(((r.percent, "#1d4f91"), (r.percent_excl, "url(#hatch)"))):
             w = 0 if value is None else bar_w * value / 100
             by = y + 4 + j * 19
@@ -143,6 +147,7 @@ CSV_FIELDS = [
     "workflow_id",
     "la",
     "rule_id",
+    "step",
     "instance",
     "basis",
     "anchor",
@@ -175,6 +180,7 @@ def steps_csv(steps: list[StepFact], today: date) -> str:
             "meeting_on_time": meeting_outcome(s, today),
             "result": result_text(s, today),
             "done_by": s.recorded_actor,
+            "step": title_of(s.rule_id),  # the rule's plain title beside its id
         }
         row = []
         for name in CSV_FIELDS:

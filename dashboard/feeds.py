@@ -26,6 +26,9 @@ from sqlalchemy.orm import Session
 
 from dashboard.context import PROCESS_LABELS, Web, get_web
 from dashboard.scope import Scope, feed_scope
+from dashboard.views import kind_of, title_of
+from statutory.actions import SENTENCES, sentence
+from statutory.clock import fmt
 from store.accounts_queries import live_token
 from store.credentials import token_digest
 from store.models import Event as EventRow
@@ -104,11 +107,11 @@ def feed_ics(web: Web, scope: Scope, name: str) -> bytes:
         event.add("last-modified", revision.last_modified)
         event.add("dtstart", s.target)
         event.add("dtend", s.target + timedelta(days=1))
-        event.add("summary", f"{s.case_ref}: {s.rule_id} target (due {s.due:%-d %b %Y})")
+        event.add("summary", feed_summary(s))
         event.add(
             "description",
-            f"{PROCESS_LABELS.get(s.process_kind, s.process_kind)} from {s.la}. "
-            f"Target {s.target:%-d %b %Y}, statutory due date {s.due:%-d %b %Y}. {s.basis}."
+            f"{title_of(s.rule_id)}. {PROCESS_LABELS.get(s.process_kind, s.process_kind)} from {s.la}. "
+            f"Aim for {fmt(s.target)}; the law's date is {fmt(s.due)}. {s.basis}."
             + (" An exemption applies." if s.exempt else ""),
         )
         event.add("url", f"{base}/cases/{s.case_ref}")
@@ -116,6 +119,20 @@ def feed_ics(web: Web, scope: Scope, name: str) -> bytes:
         event.add("transp", "TRANSPARENT")
         cal.add_component(event)
     return cal.to_ical()
+
+
+def feed_summary(step) -> str:
+    """The event's title: the step said as a SENCO would (statutory/actions.py), with its date in words, on the day
+    the school aims for."""
+    said = sentence(step.rule_id, step.case_ref, step.la) if step.rule_id in SENTENCES else title_of(step.rule_id)
+    kind = kind_of(step.rule_id)
+    when = {
+        "duty": f"due {fmt(step.due)}",
+        "chase": f"the LA's date, {fmt(step.due)}",
+        "window": f"closes after {fmt(step.due)}",
+        "prompt": "from this day",
+    }[kind]
+    return f"{said} ({when})"
 
 
 @router.api_route("/feeds/{token}.ics", methods=["GET", "HEAD"])

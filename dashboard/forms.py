@@ -245,6 +245,42 @@ def start_index(request: Request, user: User = Depends(senco_only)) -> HTMLRespo
     return render(request, "start_index.html", {"kinds": PROCESS_LABELS})
 
 
+# What a missing field asks for, in the error summary, by the field's kind (pydantic says only "Field required").
+MISSING_WORDS = {
+    "date": "enter a date",
+    "number": "enter a number",
+    "select": "choose one",
+    "multi": "choose at least one",
+    "checkbox": "tick the box",
+}
+FIELD_REQUIRED = "Field required"  # pydantic's reason for a missing field (commands.errors.MISSING)
+
+
+@dataclass(frozen=True)
+class SummaryItem:
+    """One line of a form's error summary: the field's label and what is wrong, linking to the field's input."""
+
+    text: str
+    href: str = ""  # "#f-<field>" (a multiple choice: its first box); "" for a problem with the whole form
+
+
+def error_summary(errors: dict[str, str], fields: list[FieldSpec]) -> list[SummaryItem]:
+    """The summary at the top of a form with errors: each problem names its field by its label and links to it
+    ("Date the LA's request was received: enter a date"), so two missing fields never read "Field required" twice."""
+    by_name = {f.name: f for f in fields}
+    items = []
+    for name, reason in errors.items():
+        spec = by_name.get(name)
+        if spec is None:  # the whole form (FORM), or a field the page does not show
+            items.append(SummaryItem(reason))
+            continue
+        if reason == FIELD_REQUIRED:
+            reason = MISSING_WORDS.get(spec.kind, "fill this in")
+        href = f"#f-{name}-1" if spec.kind == "multi" and spec.choices else f"#f-{name}"
+        items.append(SummaryItem(f"{spec.label}: {reason}", href))
+    return items
+
+
 def shown(err: Refused, fields: list[FieldSpec]) -> dict[str, str]:
     """A refusal's reasons, each next to its field on the page; a problem with no field there goes at the top."""
     names = {f.name for f in fields}
@@ -255,15 +291,17 @@ def shown(err: Refused, fields: list[FieldSpec]) -> dict[str, str]:
 
 
 def _start_page(request: Request, web: Web, kind: str, values: dict, errors: dict, status_code: int = 200):
+    fields = start_fields(web, kind)
     return render(
         request,
         "form.html",
         {
             "title": f"Start: {PROCESS_LABELS[kind]}",
             "intro": START_COMMANDS[kind].__doc__,
-            "fields": start_fields(web, kind),
+            "fields": fields,
             "values": values,
             "errors": errors,
+            "error_summary": error_summary(errors, fields),
             "action": f"/start/{kind}",
             "submit": "Start",
             "back": "/start",
@@ -329,6 +367,7 @@ def _record_page(request, web, action, process, fields, values, errors, status_c
             "fields": fields,
             "values": values,
             "errors": errors,
+            "error_summary": error_summary(errors, fields),
             "action": f"/processes/{process.workflow_id}/{action.name}",
             "submit": "Record",
             "back": f"/cases/{process.case_ref}",

@@ -7,8 +7,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
+from audit.render import ground_words
 from dashboard.access import CheckedRoute, auditor, reader
 from dashboard.auth import User
+from dashboard.case_words import CaseWords, counted_detail, plain_dates
 from dashboard.commands import available_actions
 from dashboard.context import Web, get_web
 from dashboard.render import render
@@ -106,6 +108,11 @@ def case(request: Request, case_ref: str, web: Web = Depends(get_web), user: Use
             "everything": scope_of(user).everything,
             "zone": web.zone,
             "message": request.query_params.get("done"),
+            "words": CaseWords(web.staff_name, web.zone),  # the page in a SENCO's words (dashboard/case_words.py)
+            "plain_dates": plain_dates,
+            "counted_detail": counted_detail,
+            "ground_words": ground_words,
+            "fmt": fmt,
         },
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request
@@ -9,13 +10,26 @@ from fastapi.responses import HTMLResponse
 
 from dashboard.auth import User, csrf_token
 from dashboard.context import PROCESS_LABELS, TEMPLATES, Web
+from statutory.clock import fmt
 
 
 def fmt_date(value) -> str:
-    return value.strftime("%-d %b %Y") if value else ""
+    """The one date format ("Mon 16 Mar 2026", statutory.clock.fmt); a time of day after it ("Mon 16 Mar 2026
+    10:30") for an instant (already in the school's zone)."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        return f"{fmt(value.date())} {value:%H:%M}"
+    return fmt(value)
+
+
+def capitalize_first(text: str) -> str:
+    """A sentence's first letter in capitals, the rest as written (Jinja's capitalize lowers the rest: "Kent")."""
+    return text[:1].upper() + text[1:]
 
 
 TEMPLATES.env.filters["d"] = fmt_date
+TEMPLATES.env.filters["capitalize_first"] = capitalize_first
 TEMPLATES.env.globals["PROCESS_LABELS"] = PROCESS_LABELS
 
 

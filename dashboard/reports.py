@@ -10,6 +10,7 @@ from dashboard.auth import User
 from dashboard.compliance_view import bar_chart, compliance_for, percent_text, steps_csv_response
 from dashboard.context import Web, get_web
 from dashboard.render import render
+from dashboard.views import title_of
 from store.compliance import CONCLUDED_KEY, MEETING_KEY
 
 router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
@@ -24,6 +25,7 @@ def compliance_page(
 ) -> HTMLResponse:
     view = compliance_for(web, year)
     f = view.figures
+    titles = {r.key: title_of(r.key) for r in f.by_rule}  # each rule by its plain title
     return render(
         request,
         "compliance.html",
@@ -33,8 +35,9 @@ def compliance_page(
             "pct": percent_text,
             "label": f"{f.year}-{(f.year + 1) % 100:02d}",
             "chart_rule": bar_chart(
-                f.by_rule, f"On-time rate per rule, academic year {f.year}-{f.year + 1}", "by-rule"
+                f.by_rule, f"On-time rate per step, academic year {f.year}-{f.year + 1}", "by-rule", titles
             ),
+            "titles": titles,
             "chart_la": bar_chart(f.by_la, f"On-time rate per LA, academic year {f.year}-{f.year + 1}", "by-la"),
             "meeting": f.review(MEETING_KEY),
             "concluded": f.review(CONCLUDED_KEY),

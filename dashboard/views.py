@@ -3,6 +3,7 @@ counts, the case timeline and the outbox. Shared by the HTML pages, the JSON API
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -13,12 +14,16 @@ from dashboard.auth import User
 from dashboard.context import PROCESS_LABELS, Web
 from dashboard.scope import EventPart, ProcessPart, scope_of
 from statutory import get_rule
+from statutory.actions import StepKind, step_kind
 from statutory.clock import fmt
 from statutory.conventions import transfer_warning as rule_book_transfer_warning
 from store.models import Event, Process, Step
 from store.queries import OpenStep, open_steps, process_detail, processes_for_case, recent_outbox
 from store.reconcile import reopened_outside, stopped_processes
-from store.web_queries import REVIEW_DUE, completion_key, step_prefix
+from store.web_queries import REVIEW_DUE, completion_key, process_facts, step_prefix
+
+# A review's steps before its meeting (the notice, the advice circulated): short notice of the meeting may be agreed.
+BEFORE_MEETING = ("review-notice", "review-advice-circulation")
 
 VIEWS = {"open": "Open statutory steps", "overdue": "Overdue statutory steps", "due-soon": "Statutory steps due soon"}
 SORTS = {
@@ -37,13 +42,40 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def days_text(step: OpenStep) -> str:
-    """Time left as words, so the state never depends on colour alone."""
+def kind_of(rule_id: str) -> StepKind:
+    """What kind of step a rule makes (statutory/actions.py): a duty, a look-out on the LA, the parent's window, an
+    earliest date; a rule the rule book does not know is treated as a duty."""
+    try:
+        return step_kind(get_rule(rule_id))
+    except ValueError:
+        return "duty"
+
+
+def title_of(rule_id: str) -> str:
+    """The rule's plain title (the rule id if the rule book does not know it)."""
+    try:
+        return get_rule(rule_id).title
+    except ValueError:
+        return rule_id
+
+
+def days_text(step: OpenStep, kind: StepKind = "duty") -> str:
+    """Time left as words, so the state never depends on colour alone; said as the kind of step is: the LA late, a
+    window closing, an earliest date come (never "overdue")."""
+    days = step.days_left
+    if kind == "window":
+        return "Closes today" if days == 0 else f"Closes in {plural(days, 'day')}" if days > 0 else "Closed"
+    if kind == "prompt":
+        return "Can be done now" if days <= 0 else f"From {fmt(step.target)}"
+    if kind == "chase":
+        if days < 0:
+            return f"The LA is {plural(-days, 'day')} late"
+        return "The LA is due today" if days == 0 else f"The LA has {plural(days, 'day')} left"
     if step.overdue:
-        return f"{plural(-step.days_left, 'day')} overdue"
-    if step.days_left == 0:
+        return f"{plural(-days, 'day')} overdue"
+    if days == 0:
         return "Due today"
-    return f"{plural(step.days_left, 'day')} left"
+    return f"{plural(days, 'day')} left"
 
 
 @dataclass(frozen=True)
@@ -54,12 +86,20 @@ class StepRow:
     workflow_url: str
     due_soon: bool
     process_label: str
+    kind: StepKind = "duty"  # statutory/actions.py: duty, chase (the LA's), window (the parent's), prompt (earliest)
+    title: str = ""  # the rule's plain title
+    short_notice: bool = False  # a review's notice or advice step, with short notice of the meeting agreed
+
+    @property
+    def overdue(self) -> bool:
+        """Late: a duty past its due date, or the LA past its own (a window closes, an earliest date is never late)."""
+        return self.step.overdue and self.kind in ("duty", "chase")
 
     @property
     def status(self) -> str:
         if self.step.stopped:
             return "stopped"
-        return "overdue" if self.step.overdue else "due-soon" if self.due_soon else "open"
+        return "overdue" if self.overdue else "due-soon" if self.due_soon else "open"
 
     def as_json(self) -> dict[str, Any]:
         s = self.step
@@ -75,7 +115,9 @@ class StepRow:
             "due": s.due.isoformat(),
             "target": s.target.isoformat(),
             "days_left": s.days_left,
-            "overdue": s.overdue,
+            "overdue": self.overdue,
+            "title": self.title,
+            "kind": self.kind,
             "due_soon": self.due_soon,
             "status": self.status,
             "exempt": s.exempt,
@@ -133,6 +175,7 @@ def step_list(web: Web, user: User, view: str, filters: Filters) -> StepList:
     with web.sessionmaker() as session:
         steps = open_steps(session, today, owner=scope.owner)
         stopped = stopped_processes(session)
+        facts = process_facts(session, (s.workflow_id for s in steps if s.rule_id in BEFORE_MEETING))
     mine = {s.workflow_id for s in steps}
     stopped_views = [
         {
@@ -149,28 +192,31 @@ def step_list(web: Web, user: User, view: str, filters: Filters) -> StepList:
         StepRow(
             step=s,
             owner_name=web.staff_name(s.owner),
-            days_text=days_text(s),
+            days_text=days_text(s, kind_of(s.rule_id)),
             workflow_url=web.workflow_url(s.workflow_id, user),
-            due_soon=0 <= s.days_left <= soon,
+            due_soon=0 <= s.days_left <= soon and kind_of(s.rule_id) != "prompt",
             process_label=PROCESS_LABELS.get(s.process_kind, s.process_kind),
+            kind=kind_of(s.rule_id),
+            title=title_of(s.rule_id),
+            short_notice=s.rule_id in BEFORE_MEETING and bool(facts.get(s.workflow_id, {}).get("short_notice")),
         )
         for s in steps
     ]
     options = {
         "la": [(v, v) for v in sorted({r.step.la for r in every})],
         "owner": sorted({(r.step.owner, r.owner_name) for r in every}, key=lambda o: o[1].lower()),
-        "rule": [(v, v) for v in sorted({r.step.rule_id for r in every})],
+        "rule": sorted({(r.step.rule_id, r.title) for r in every}, key=lambda o: o[1].lower()),
         "process": sorted({(r.step.process_kind, r.process_label) for r in every}),
     }
     rows = [r for r in every if filters.keep(r)]
     counts = {
-        "overdue": sum(r.step.overdue for r in rows),
+        "overdue": sum(r.overdue for r in rows),
         "due_soon": sum(r.due_soon for r in rows),
         "open": len(rows),
         "exempt": sum(r.step.exempt for r in rows),
     }
     if view == "overdue":
-        rows = [r for r in rows if r.step.overdue]
+        rows = [r for r in rows if r.overdue]
     elif view == "due-soon":
         rows = [r for r in rows if r.due_soon]
     if filters.sort in SORTS:
@@ -193,11 +239,30 @@ EVENT_LABELS = {
     "reassigned": "Reassigned",
     "step-rescheduled": "Rescheduled",
     "notification-failed": "Notification failed",
+    "request-received": "Request received",
+    "consultation-received": "Consultation received",
+    "review-cycle-opened": "Review cycle opened",
+    "review-cycle-closed": "Review cycle closed",
+    "meeting-set": "Meeting set",
+    "meeting-rescheduled": "Meeting moved",
+    "meeting-held": "Meeting held",
+    "la-decision": "LA decision",
+    "la-decided": "LA decision",
+    "final-plan": "Final plan",
+    "appeal-lodged": "Appeal lodged",
+    "appeal-decided": "Appeal decided",
+    "plan-ceased": "Plan ceased",
+    "needs-changed": "Needs changed",
+    "request-sent": "Request sent",
+    "advice-closed": "Advice closed",
+    "process-closed": "Closed",
 }
 
 
 def event_label(kind: str) -> str:
-    return EVENT_LABELS.get(kind, kind.replace("-", " ").capitalize())
+    """An event's kind as a short heading ("LA decision"); one the table does not know, from its words."""
+    words = kind.replace("-", " ").replace("_", " ")
+    return EVENT_LABELS.get(kind) or re.sub(r"\b(la|sen|ehc)\b", lambda m: m[1].upper(), words.capitalize())
 
 
 @dataclass(frozen=True)
@@ -212,6 +277,17 @@ class ProcessView:
     backdated: dict[tuple[str, int], str] = field(default_factory=dict)
     # Closed here, but running again in Temporal after a reset outside sendclock (store/reconcile.py): what was found.
     reopened: dict[str, Any] | None = None
+
+    @property
+    def finished(self) -> bool:
+        """Closed (completed, withdrawn, cancelled): shown after the open ones. A process stopped outside sendclock
+        is not finished: its open steps still count."""
+        return self.process.status not in ("open", "stopped")
+
+    @property
+    def titles(self) -> dict[str, str]:
+        """Each rule of the process's steps by its plain title (the event sentences name steps so)."""
+        return {s.rule_id: rule_title(s) for s in reversed(self.steps)}
 
     def backdated_of(self, step: Step) -> str | None:
         return self.backdated.get((step.rule_id, step.instance))
@@ -309,7 +385,8 @@ def backdating_flags(web: Web, process: Process, steps: list[Step], events: list
 def case_timeline(web: Web, user: User, case_ref: str) -> list[ProcessView]:
     """Every process of a case the user may see, with the steps and events they may see (dashboard.scope: staff see
     only the processes with a step of theirs, and of those only their steps); empty when there is no such case, or
-    none of it is the user's to see (the same answer, so a reference is never confirmed)."""
+    none of it is the user's to see (the same answer, so a reference is never confirmed). The open processes come
+    first, then the finished ones (completed, withdrawn, cancelled), each group oldest first."""
     scope = scope_of(user)
     with web.sessionmaker() as session:
         processes = processes_for_case(session, case_ref)
@@ -333,7 +410,7 @@ def case_timeline(web: Web, user: User, case_ref: str) -> list[ProcessView]:
                     reopened=reopened.get(p.workflow_id),
                 )
             )
-    return views
+    return sorted(views, key=lambda v: v.finished)  # the open first, then the finished (each oldest first: stable)
 
 
 def _step_json(v: ProcessView, s: Step, today: date) -> dict[str, Any]:

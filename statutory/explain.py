@@ -27,9 +27,12 @@ def _skipped_runs(days: list[date], calendar: SchoolCalendar) -> list[tuple[date
 
 
 def _run_text(first: date, last: date, reason: str) -> str:
+    """One run of skipped days, earlier day first: a run met walking back from the due date (first > last) is a span
+    of the calendar all the same ("Wed 22 Jul 2026 to Thu 27 Aug 2026", never the other way round)."""
     if first == last:
         return f"{fmt(first)} is not a working day ({reason})"
-    return f"{fmt(first)} to {fmt(last)} are not working days ({reason})"
+    start, end = min(first, last), max(first, last)
+    return f"{fmt(start)} to {fmt(end)} are not working days ({reason})"
 
 
 def describe_target(rule: Rule, due: date, target: date, calendar: SchoolCalendar) -> str:

@@ -63,6 +63,9 @@ TRANSFER_RULES = ("phase-transfer-review", "post16-transfer-review", "post16-mov
 class Rule(BaseModel, frozen=True):
     id: str
     title: str
+    # What the time limit means, in one plain sentence for a SENCO (no rule id, convention code or citation): the
+    # dashboard shows it first, with the legal detail (the convention, the basis, the explanation) below it.
+    summary: str
     duty_holder: str
     anchor: str
     period: str
@@ -127,6 +130,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="ehc-advice",
         title="Advice to the LA for an EHC needs assessment",
+        summary="Six weeks from the day you received the LA's request for advice, not counting that day.",
         duty_holder="school (any body asked for advice)",
         anchor="LA request for advice received",
         period='"within 6 weeks of the date on which they receive it"',
@@ -139,6 +143,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="naming-consultation",
         title="Response to the LA's consultation on naming the school",
+        summary="15 days from the day you received the LA's consultation on naming the school, not counting that day "
+        "(guidance, not law).",
         duty_holder="school",
         anchor="LA's consultation on naming the school received",
         period='"should respond within 15 days" (guidance)',
@@ -150,6 +156,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="draft-plan-representations",
         title="Parent's or young person's window for representations on a draft plan",
+        summary="The parent or young person has at least 15 days to comment on the draft plan, counting the day it "
+        "was served as the first.",
         duty_holder="parent / young person (school tracks it)",
         anchor="draft plan or amendment notice served",
         period='"at least 15 days, beginning with the day on which the draft plan was served"',
@@ -161,6 +169,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="review-notice",
         title="Notice of the annual review meeting",
+        summary="Everyone invited must have at least two weeks' notice of the review meeting, counted back from the "
+        "day of the meeting.",
         duty_holder="school hosting the review",
         anchor="annual review meeting date",
         period='"at least two weeks\' notice of the date of the meeting" (14 clear days)',
@@ -172,6 +182,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="review-advice-circulation",
         title="Circulation of advice before the annual review meeting",
+        summary="The advice for the review must reach everyone invited at least two weeks before the meeting, counted "
+        "back from the day of the meeting.",
         duty_holder="school hosting the review",
         anchor="annual review meeting date",
         period='advice circulated "at least two weeks in advance of the review meeting" (14 clear days)',
@@ -183,6 +195,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="review-report",
         title="Annual review report to everyone invited",
+        summary="The review report must go to everyone invited within two weeks after the meeting, not counting the "
+        "day of the meeting.",
         duty_holder="school hosting the review",
         anchor="annual review meeting date",
         period='report to all invited "within two weeks of the meeting"',
@@ -194,6 +208,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="review-la-decision",
         title="LA decision to maintain, amend or cease the plan after a review",
+        summary="The LA must decide whether to keep, amend or cease the plan within four weeks after the review "
+        "meeting, not counting the day of the meeting.",
         duty_holder="LA (school chases it)",
         anchor="annual review meeting date",
         period='decision to maintain, amend or cease "within four weeks of the review meeting"',
@@ -205,6 +221,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="amended-plan-final",
         title="Final amended plan after an amendment notice",
+        summary="The LA must issue the final amended plan within eight weeks of sending the amendment notice, not "
+        "counting that day.",
         duty_holder="LA",
         anchor="amendment notice sent",
         period='final amended plan "within 8 weeks" of sending the notice',
@@ -216,6 +234,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="annual-review-due",
         title="Annual review of the EHC plan",
+        summary="The plan must be reviewed within 12 months, starting with the day it was made or last reviewed.",
         duty_holder="LA with the school",
         anchor="plan first made, or last reviewed",
         period='review "in the period of 12 months starting with" that date',
@@ -227,6 +246,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="phase-transfer-review",
         title="Review and amendment of the plan before a phase transfer",
+        summary="Before a move to the next phase of education, the plan must be reviewed and amended before 15 "
+        "February of the year of the move.",
         duty_holder="LA with the school",
         anchor="date of the phase transfer",
         period='reviewed and amended "before 15 February in the calendar year of the transfer"',
@@ -239,6 +260,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="post16-transfer-review",
         title="Review and amendment of the plan before transfer to post-16",
+        summary="Before a move from secondary school to post-16, the plan must be reviewed and amended before 31 May "
+        "of the year of the move (for a move in 2015).",
         duty_holder="LA with the school",
         anchor="date of transfer from secondary to post-16",
         period='"before 31 May 2015", for a transfer in 2015 (reg 18(3) in place of 31 March)',
@@ -254,6 +277,8 @@ RULES: tuple[Rule, ...] = (
         _rule(
             id="post16-transfer-review",
             title="Review and amendment of the plan before transfer to post-16",
+            summary="Before a move from secondary school to post-16, the plan must be reviewed and amended before "
+            "31 March of the year of the move.",
             duty_holder="LA with the school",
             anchor="date of transfer from secondary to post-16",
             period='reviewed and amended "before 31 March in the calendar year of the transfer"',
@@ -270,6 +295,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="post16-move-review",
         title="Review and amendment of the plan before a move between post-16 institutions",
+        summary="Before a move from one post-16 institution to another, the plan must be reviewed and amended at "
+        "least five months before the move.",
         duty_holder="LA with the institution",
         anchor="date of a transfer between two post-16 institutions",
         period='reviewed and amended "at least five months before that transfer takes place"',
@@ -282,6 +309,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="phase-transfer-meeting-by",
         title="Latest review meeting before a phase transfer",
+        summary="The latest day for the review meeting that still leaves the LA four weeks to decide and eight weeks "
+        "to issue the amended plan before the move's deadline (a date to plan by, not a time limit in law).",
         duty_holder="school hosting the review (guidance, derived)",
         anchor="date of the phase transfer",
         period="the latest review meeting that still leaves the LA its 4 weeks to decide and 8 weeks to finalise "
@@ -296,6 +325,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="cease-appeal-window",
         title="Appeal window after a decision to cease the plan",
+        summary="The parent or young person has two months from the LA's notice that it will cease the plan to appeal "
+        "to the Tribunal; the plan stays in place meanwhile.",
         duty_holder="parent / young person (school tracks it)",
         anchor="LA's notice of a decision to cease the plan",
         period="appeal to the Tribunal within 2 months of the notice (or 1 month from a mediation certificate, if "
@@ -310,6 +341,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="reassessment-earliest",
         title="Earliest re-assessment request the LA cannot refuse as too soon",
+        summary="The LA may refuse a request for a new assessment made within six months of the last one: this is the "
+        "first day it cannot refuse on that ground.",
         duty_holder="school / parent (requester)",
         anchor="last EHC needs assessment carried out",
         period="LA may refuse a request made within 6 months of the last assessment",
@@ -321,6 +354,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="reassessment-decision",
         title="LA decision on a re-assessment request",
+        summary="The LA must decide on a request to re-assess within 15 days of receiving it, not counting that day.",
         duty_holder="LA",
         anchor="re-assessment request received",
         period='decision "within 15 days"',
@@ -332,6 +366,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="reassessment-final",
         title="Final plan after a re-assessment",
+        summary="The LA must issue the final plan within 14 weeks of its notice that it will re-assess, not counting "
+        "that day.",
         duty_holder="LA",
         anchor="notice of decision to re-assess",
         period='final plan "within 14 weeks"',
@@ -344,6 +380,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="ehc-assessment-decision",
         title="LA decision whether to carry out an EHC needs assessment",
+        summary="The LA must decide whether to carry out an EHC needs assessment within six weeks of receiving the "
+        "request, not counting that day.",
         duty_holder="LA",
         anchor="EHC needs assessment request received",
         period='decision whether to assess "within 6 weeks"',
@@ -356,6 +394,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="ehc-no-plan-notice",
         title="LA notice of a decision not to issue an EHC plan",
+        summary="If the LA decides not to issue a plan, it must say so within 16 weeks of receiving the assessment "
+        "request, not counting that day.",
         duty_holder="LA",
         anchor="EHC needs assessment request received",
         period='notice of a decision not to issue a plan "within 16 weeks"',
@@ -368,6 +408,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         id="ehc-final-plan",
         title="Final EHC plan",
+        summary="The LA must issue the final EHC plan within 20 weeks of receiving the assessment request, not "
+        "counting that day.",
         duty_holder="LA",
         anchor="EHC needs assessment request received",
         period='final plan "within 20 weeks"',

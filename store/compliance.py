@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from statutory import get_rule
+from statutory.actions import step_kind
 from store.web_queries import REVIEW_DUE, StepFact
 
 MEETING_KEY = "meeting within 12 months"  # the school's part of an annual review
@@ -38,8 +40,20 @@ def academic_year_bounds(year: int) -> tuple[date, date]:
     return date(year, 9, 1), date(year + 1, 8, 31)
 
 
+def judged(rule_id: str) -> bool:
+    """Whether a step of the rule can be on time or late: a duty, the school's or the LA's. An earliest date (from
+    which a request may be made) and a window the parent holds (which closes by itself) are never late, and are not
+    counted (statutory/actions.py)."""
+    try:
+        return step_kind(get_rule(rule_id)) in ("duty", "chase")
+    except ValueError:
+        return True
+
+
 def outcome(step: StepFact, today: date) -> bool | None:
-    """True on time, False late (or open past due), None not counted."""
+    """True on time, False late (or open past due), None not counted (not yet known, or a step that is never late)."""
+    if not judged(step.rule_id):
+        return None
     if step.status == "completed":
         return (
             step.on_time

@@ -217,3 +217,26 @@ def recent_events(session: Session, limit: int = 500) -> list[EventRow]:
         )
         for e, case_ref in session.execute(query)
     ]
+
+
+# LIKE's own characters, escaped so a typed "%" or "_" matches itself (a case reference may hold "_").
+_LIKE_ESCAPE = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
+
+
+def case_refs_starting(session: Session, prefix: str, *, owner: str | None = None, limit: int = 50) -> list[str]:
+    """The case references that start with `prefix` (case-insensitive), sorted, at most `limit`; with `owner` (a staff
+    id), only cases with a step of theirs (the cases a member of staff may see)."""
+    pattern = prefix.lower().translate(_LIKE_ESCAPE) + "%"
+    query = select(Process.case_ref).where(func.lower(Process.case_ref).like(pattern, escape="\\")).distinct()
+    if owner is not None:
+        query = query.join(Step, Step.process_id == Process.workflow_id).where(Step.owner == owner)
+    return list(session.scalars(query.order_by(Process.case_ref).limit(limit)))
+
+
+def process_facts(session: Session, workflow_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The recorded facts of each process (a review's meeting date, short notice agreed, ...), by workflow id."""
+    ids = sorted(set(workflow_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(Process.workflow_id, Process.facts).where(Process.workflow_id.in_(ids)))
+    return {workflow_id: dict(facts or {}) for workflow_id, facts in rows}

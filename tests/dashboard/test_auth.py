@@ -112,7 +112,7 @@ def test_sign_in_only_to_local_pages(make_client) -> None:
             data={"username": "senco", "password": PASSWORD, "csrf_token": token, "next": evil},
             follow_redirects=False,
         )
-        assert response.headers["location"] == "/"
+        assert response.headers["location"] == "/today"  # the SENCO's landing page, never elsewhere
         token = csrf_of(client.get("/login").text)
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar
 from typer.testing import CliRunner
 
+from statutory.clock import fmt
 from store.accounts_queries import add_token, revoke_token
 from store.credentials import new_token, token_digest
 from store.models import Event, Process, Step
@@ -36,7 +37,8 @@ def test_staff_and_school_feeds(make_client, db) -> None:
     assert len(events) == 1
     event = events[0]
     assert event.decoded("dtstart") == d(3) and event.decoded("dtend") == d(4)  # the target date, all day
-    assert str(event["summary"]) == f"EHC-0007: review-report target (due {d(4):%-d %b %Y})"
+    # The step said as a SENCO would, with its date in words (was "EHC-0007: review-report target (due ...)").
+    assert str(event["summary"]) == f"Send the annual review report for EHC-0007 to everyone invited (due {fmt(d(4))})"
     # The UID names the step instance (was `{workflow}/{rule}@sendclock`: a reopened step's event collided with it).
     assert str(event["uid"]) == "annual-review-EHC-0007/review-report/1@sendclock"
     assert event.decoded("sequence") == 0  # never moved
@@ -47,7 +49,8 @@ def test_staff_and_school_feeds(make_client, db) -> None:
 
     school, _ = feed_token(db, "feed-school")
     school_events = list(Calendar.from_ical(client.get(f"/feeds/{school}.ics").content).walk("VEVENT"))
-    assert sorted(str(e["summary"]).split(":")[0] for e in school_events) == ["EHC-0007", "EHC-0007", "EHC-0042"]
+    cases = sorted(re.search(r"EHC-\d{4}", str(e["summary"])).group() for e in school_events)
+    assert cases == ["EHC-0007", "EHC-0007", "EHC-0042"]
 
     with db.begin() as session:
         revoke_token(session, token_id)

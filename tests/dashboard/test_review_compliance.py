@@ -155,13 +155,16 @@ def test_compliance_page_and_api_report_both_parts_of_a_review(client_as, db) ->
     html = client.get("/compliance?year=2026").text
     assert "Meeting within 12 months (the school)" in html
     assert "Review concluded within 12 months (the LA's decision)" in html
-    assert '<td id="meeting-count">4 of 6</td><td id="meeting-rate">67%</td>' in html
-    assert '<td id="concluded-count">1 of 5</td><td id="concluded-rate">20%</td>' in html
+    assert '<td id="meeting-count" data-label="On time">4 of 6</td>' in html
+    assert '<td id="meeting-rate" data-label="On-time rate">67%</td>' in html
+    assert '<td id="concluded-count" data-label="On time">1 of 5</td>' in html
+    assert '<td id="concluded-rate" data-label="On-time rate">20%</td>' in html
     data = client.get("/api/compliance", params={"year": 2026}).json()["annual_reviews"]
     assert (data["meeting_within_12_months"]["on_time"], data["meeting_within_12_months"]["counted"]) == (4, 6)
     assert data["review_concluded_within_12_months"]["percent"] == 20
     empty = client.get("/compliance?year=2019").text
-    assert '<td id="meeting-count">0 of 0</td><td id="meeting-rate">no steps counted</td>' in empty
+    assert '<td id="meeting-count" data-label="On time">0 of 0</td>' in empty
+    assert '<td id="meeting-rate" data-label="On-time rate">no steps counted</td>' in empty
 
 
 def test_csv_has_the_meeting_and_late_la_columns_on_the_page_and_the_api(client_as, db) -> None:

@@ -69,7 +69,7 @@ def test_summer_closure_explanation_names_the_skipped_days():
     text = "\n".join(deadline.explanation)
     assert "SEND Regulations 2014 reg 8(1)" in text
     assert "C1" in text and "Thu 16 Jul 2026" in text and "Thu 27 Aug 2026" in text
-    assert "Thu 27 Aug 2026 to Wed 22 Jul 2026 are not working days (school closed (Summer holiday))" in text
+    assert "Wed 22 Jul 2026 to Thu 27 Aug 2026 are not working days (school closed (Summer holiday))" in text
     assert "Tue 21 Jul 2026" in text
     assert "The law moves no deadline for weekends, bank holidays or school closures" in text
     assert "A school closure is not a ground under reg 8(2)" in text

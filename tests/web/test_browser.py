@@ -2,7 +2,8 @@
 starts an EHC advice request received long ago, finds it on Overdue, records it sent, and sees it leave Overdue and
 appear in the case timeline and the compliance figures; leadership signs in and finds no forms.
 
-Screenshots of the main pages go to docs/screenshots/ when SENDCLOCK_SCREENSHOTS=1 (else to a temporary folder).
+Screenshots of the main pages go to docs/screenshots/ when SENDCLOCK_SCREENSHOTS=1 (else to a temporary folder): each
+at 1280 px wide (NAME.png) and at 390 px, a phone (NAME-phone.png); Today (/today) too, once the dashboard has it.
 Without /usr/bin/chromium the test is skipped, except under CI (CI set), where it fails."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 from store.compliance import academic_year_of
@@ -31,6 +33,7 @@ ARGS = [
     "--disable-quic",
 ]
 REPO = Path(__file__).resolve().parents[2]
+WIDE, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +55,15 @@ def shots(tmp_path: Path) -> Path:
     return REPO / "docs" / "screenshots" if os.environ.get("SENDCLOCK_SCREENSHOTS") else tmp_path
 
 
+def shoot(page, shots: Path, name: str, full_page: bool = True) -> None:
+    """NAME.png of the page as it is, at its width, and NAME-phone.png at 390 px (a phone); then back to its width."""
+    size = page.viewport_size
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=full_page)
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(shots / f"{name}-phone.png"), full_page=full_page)
+    page.set_viewport_size(size)
+
+
 def sign_in(page, url: str, username: str) -> None:
     page.goto(f"{url}/overdue")
     assert "/login" in page.url
@@ -64,7 +76,7 @@ def sign_in(page, url: str, username: str) -> None:
 def test_senco_starts_sees_overdue_records_and_it_moves(live, browser, shots: Path) -> None:
     today = datetime.now(ZoneInfo("Europe/London")).date()
     received = today - timedelta(days=60)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport=WIDE, locale="en-GB")
     page = context.new_page()
     sign_in(page, live.url, "senco")
 
@@ -86,43 +98,50 @@ def test_senco_starts_sees_overdue_records_and_it_moves(live, browser, shots: Pa
     page.get_by_role("button", name="Start").click()
     assert "is in the future" in page.locator("#e-received_on").inner_text()
     assert page.get_by_label("Date the LA's request was received").get_attribute("aria-invalid") == "true"
-    page.screenshot(path=str(shots / "start-form-errors.png"), full_page=True)
+    shoot(page, shots, "start-form-errors")
 
     page.get_by_role("link", name="Overdue", exact=True).click()
     row = page.locator("tbody tr", has_text="WEB-0001")
     assert row.count() == 1
-    assert "overdue" in row.inner_text() and "ehc-advice" in row.inner_text()
+    assert "overdue" in row.inner_text() and "Advice to the LA for an EHC needs assessment" in row.inner_text()
+    shoot(page, shots, "overdue")
+
+    # Find the case from the search box at the top of any page: one match opens it.
+    page.get_by_label("Find a case").fill("web-00")
+    page.get_by_role("button", name="Find", exact=True).click()
+    page.wait_for_url(f"{live.url}/cases/WEB-0001")
     assert (
-        row.get_by_role("link", name="Open in Temporal")
-        .get_attribute("href")
+        page.get_by_role("link", name="Open in Temporal")
+        .first.get_attribute("href")
         .endswith(f"/workflows/ehc-advice-request-WEB-0001-{received:%Y%m%d}")
     )
-    page.screenshot(path=str(shots / "overdue.png"), full_page=True)
 
-    # Record the advice as sent, from the case timeline.
-    row.get_by_role("link", name="WEB-0001", exact=True).click()
-    page.get_by_role("link", name="Record the advice as sent").click()
+    # Record the advice as sent, from Today: the step said as a sentence, overdue first, with its button.
+    page.get_by_role("link", name="Today", exact=True).click()
+    item = page.locator("#overdue li", has_text="WEB-0001")
+    assert "Send your advice for WEB-0001 to Kent" in item.inner_text()
+    item.get_by_role("link", name="Record the advice as sent").click()
     page.get_by_label("Date the advice was sent").fill(today.isoformat())
     page.get_by_role("button", name="Record").click()
     page.wait_for_url(f"{live.url}/cases/WEB-0001?done=advice-sent")
     timeline = page.locator("main").inner_text()
     assert "Completed" in timeline and "late" in timeline
     assert "Received" in timeline or "Step opened" in timeline
-    page.screenshot(path=str(shots / "case-timeline.png"), full_page=True)
+    shoot(page, shots, "case-timeline")
 
     page.get_by_role("link", name="Overdue", exact=True).click()
     assert page.locator("tbody tr", has_text="WEB-0001").count() == 0
 
     due = date.fromordinal(received.toordinal() + 42)  # six weeks
     page.goto(f"{live.url}/compliance?year={academic_year_of(due)}")
-    assert page.locator("table", has_text="ehc-advice").count() >= 1
+    assert page.locator("table", has_text="Advice to the LA for an EHC needs assessment").count() >= 1
     assert page.locator("#rate-counted").inner_text() != "0"
-    page.screenshot(path=str(shots / "compliance.png"), full_page=True)
+    shoot(page, shots, "compliance")
 
     page.get_by_role("link", name="Outbox").click()
-    page.screenshot(path=str(shots / "outbox.png"), full_page=True)
+    shoot(page, shots, "outbox")
     page.get_by_role("link", name="Due soon").click()
-    page.screenshot(path=str(shots / "due-soon.png"), full_page=True)
+    shoot(page, shots, "due-soon")
 
     # Keyboard: the skip link is the first stop and leads to the main content.
     page.keyboard.press("Tab")
@@ -131,7 +150,7 @@ def test_senco_starts_sees_overdue_records_and_it_moves(live, browser, shots: Pa
 
 
 def test_leadership_finds_no_forms(live, browser, shots: Path) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
     page = context.new_page()
     sign_in(page, live.url, "head")
     for path in ("/overdue", "/due-soon", "/", "/compliance", "/outbox", "/cases/WEB-0001"):
@@ -145,5 +164,25 @@ def test_leadership_finds_no_forms(live, browser, shots: Path) -> None:
     page.goto(f"{live.url}/start/ehc-advice-request")
     assert "Not allowed" in page.locator("h1").inner_text()
     page.goto(f"{live.url}/login")
-    page.screenshot(path=str(shots / "sign-in.png"))
+    shoot(page, shots, "sign-in", full_page=False)
+    context.close()
+
+
+def test_today(live, browser, shots: Path) -> None:
+    """Today (/today), at 1280 and 390 px, with an advice request past its date and one due within the week."""
+    auth = {"authorization": f"Bearer {live.api_key}"}
+    today = datetime.now(ZoneInfo("Europe/London")).date()
+    with httpx.Client(base_url=live.url, headers=auth, timeout=60) as http:
+        for case_ref, days in (("WEB-0003", 50), ("WEB-0004", 38)):
+            body = {"case_ref": case_ref, "la": "Kent", "received_on": (today - timedelta(days=days)).isoformat()}
+            answer = http.post("/api/processes/ehc-advice-request", json=body | {"owner": "senco"})
+            assert answer.status_code in (200, 201), answer.text
+    context = browser.new_context(viewport=WIDE, locale="en-GB")
+    page = context.new_page()
+    sign_in(page, live.url, "senco")
+    response = page.goto(f"{live.url}/today")
+    assert response is not None and response.status == 200
+    assert "Send your advice for WEB-0003 to Kent" in page.locator("#overdue").inner_text()
+    assert "Send your advice for WEB-0004 to Kent" in page.locator("#this-week").inner_text()
+    shoot(page, shots, "today")
     context.close()

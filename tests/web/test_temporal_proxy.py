@@ -87,8 +87,10 @@ def test_links_to_the_ui_only_for_senco_and_auditor(make_client, seeded) -> None
     for who in ("senco", "auditor"):
         client = make_client(who)
         steps = client.get("/").text
-        assert link in steps and "Open in Temporal" in steps and 'href="/temporal/">Temporal Web UI' in steps
-        assert link in client.get("/cases/EHC-0042").text
+        # The step tables speak to a SENCO: the workflow's link is on the case page, one per process (issue 23).
+        assert 'href="/temporal/">Temporal Web UI' in steps and "Open in Temporal" not in steps
+        case_page = client.get("/cases/EHC-0042").text
+        assert link in case_page and "Open in Temporal" in case_page
         api = client.get("/api/steps").json()["steps"]
         assert api and all(s["temporal_url"].startswith("/temporal/namespaces/school-ns/workflows/") for s in api)
         case = client.get("/api/cases/EHC-0042").json()["processes"][0]
@@ -134,7 +136,7 @@ def test_without_the_proxy_links_go_to_the_ui_itself(make_client, settings, seed
     settings.temporal.ui_proxy = False
     settings.temporal.ui_url = "https://cloud.example.org/"
     client = make_client("senco")
-    assert 'href="https://cloud.example.org/namespaces/school-ns/workflows/' in client.get("/").text
+    assert 'href="https://cloud.example.org/namespaces/school-ns/workflows/' in client.get("/cases/EHC-0042").text
     assert client.get("/temporal/api/v1/namespaces").status_code == 404
 
 
@@ -304,7 +306,9 @@ def test_in_a_browser_the_ui_loads_under_the_csp_and_shows_the_decoded_input(sta
             page.get_by_label("User name").fill("senco")
             page.get_by_label("Password").fill(PASSWORD)
             page.get_by_role("button", name="Sign in").click()
-            page.locator("tbody tr", has_text="PRX-0001").get_by_role("link", name="Open in Temporal").click()
+            page.wait_for_url(lambda url: "/login" not in url)  # the SENCO lands on Today
+            page.goto(f"{stack.dashboard}/cases/PRX-0001")
+            page.get_by_role("link", name="Open in Temporal").first.click()
             page.get_by_text("received_on").first.wait_for(timeout=30_000)  # the input, decoded by /codec
             assert page.get_by_text("binary/encrypted").count() == 0
             assert not [m for m in console if "Content Security Policy" in m], console

@@ -98,7 +98,7 @@ async def test_a_request_started_50_days_late_and_recorded_sent_before_its_due_d
         page = (await http.get("/cases/EHC-BACKDATE")).text
         assert '<span class="tag backdated">backdated</span>' in page and sentence in page
         assert "Completed on time" in page  # still on time by the date given, visibly marked
-        assert "recorded by: web:alice" in page  # the event says who recorded it
+        assert "Entered in the dashboard by the account alice." in page  # the event says who recorded it
 
         year = academic_year_of(plan.due)
         figures = (await http.get("/api/compliance", params={"year": year})).json()
