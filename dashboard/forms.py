@@ -17,6 +17,7 @@ from commands import start as starting
 from commands.errors import FORM, Forbidden, Refused, Unavailable
 from dashboard.access import CheckedRoute, recording, senco_only
 from dashboard.auth import User, read_form
+from dashboard.case_words import CaseWords
 from dashboard.commands import (
     ACTIONS,
     START_COMMANDS,
@@ -30,6 +31,8 @@ from dashboard.commands import (
 )
 from dashboard.context import PROCESS_LABELS, Web, get_web
 from dashboard.render import render
+from dashboard.views import title_of
+from statutory.clock import fmt
 from workflows.models.review import Invitee
 
 router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
@@ -111,7 +114,7 @@ def _choice_values(annotation: Any) -> list[str]:
 
 
 def action_fields(web: Web, name: str, open_rules: list[str]) -> list[FieldSpec]:
-    rules = [(r, r) for r in open_rules]
+    rules = [(r, title_of(r)) for r in open_rules]  # each open step by its plain title
     rule = FieldSpec("rule_id", "Step", "select", required=True, choices=rules)
     note = FieldSpec("note", "Note (optional, no personal details)", "textarea")
     return {
@@ -362,8 +365,8 @@ def _record_page(request, web, action, process, fields, values, errors, status_c
         "form.html",
         {
             "title": f"{action.title}: {process.case_ref}",
-            "intro": f"{PROCESS_LABELS.get(process.kind, process.kind)} from {process.la}, received "
-            f"{process.received_on:%-d %b %Y}.",
+            "intro": f"{PROCESS_LABELS.get(process.kind, process.kind)} from {process.la}, "
+            f"{CaseWords.began(process)} {fmt(process.received_on)}.",
             "fields": fields,
             "values": values,
             "errors": errors,

@@ -343,6 +343,17 @@ def step_state_text(step: Step, today: date, meeting_on: date | None = None) -> 
         return "Completed"
     if step.status == "open":
         left = (step.due - today).days
+        kind = kind_of(step.rule_id)
+        if kind == "chase":  # the LA's own date: late is the LA's, and the school chases it
+            return (
+                f"Open: the LA is {plural(-left, 'day')} late"
+                if left < 0
+                else f"Open: the LA is due by {fmt(step.due)}"
+            )
+        if kind == "window":  # the parent's period: it closes by itself
+            return "Open until " + fmt(step.due) if left >= 0 else "Closed"
+        if kind == "prompt":  # an earliest date: never late
+            return "Can be done now" if left <= 0 else f"From {fmt(step.due)}"
         return (
             f"Open, {plural(-left, 'day')} overdue"
             if left < 0
