@@ -12,11 +12,9 @@ axe is added to each page by Playwright: the contexts are made with bypass_csp (
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,7 +26,7 @@ from store.compliance import academic_year_of
 from tests.helpers import quick_password_hash
 from tests.web.axe import report, sideways_scroll, violations
 from tests.web.conftest import PASSWORD
-from tests.web.test_browser import ARGS, CHROMIUM, sign_in
+from tests.web.test_browser import sign_in
 
 pytestmark = [pytest.mark.devserver, pytest.mark.xdist_group("accessibility")]
 WIDTHS = {"wide": 1280, "phone": 390}
@@ -94,20 +92,6 @@ def data(live) -> Data:
         )
         due = date.fromisoformat(http.get("/api/cases/A11Y-0002").json()["processes"][0]["steps"][0]["due"])
     return Data(overdue=overdue, done=done, review=review, staffs=staffs, year=academic_year_of(due))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing on CI (.ci/run installs Debian's chromium)")
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,6 @@ from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
 from tests.audit.conftest import apply_history, history_path
 from tests.helpers import free_port
-from tests.web.test_browser import ARGS, CHROMIUM
 
 PASSWORD = "correct horse battery"
 CASE, WID = "EHC-H001", "ehc-advice-request-EHC-H001-20261122"  # tests/histories/ehc_advice_late.json
@@ -78,20 +77,6 @@ def served(tmp_path: Path) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=15)
         engine.dispose()
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing on CI (.ci/run installs Debian's chromium)")
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def test_the_auditor_opens_the_case_report_and_page_one_answers_the_question(served, browser, tmp_path: Path):

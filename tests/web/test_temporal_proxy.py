@@ -294,7 +294,7 @@ def test_an_auditor_reads_staff_and_leadership_are_refused_nobody_else_gets_in(s
 def test_in_a_browser_the_ui_loads_under_the_csp_and_shows_the_decoded_input(stack, workflow_id) -> None:
     from playwright.sync_api import sync_playwright
 
-    from tests.web.test_browser import ARGS
+    from tests.web.conftest import ARGS
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
