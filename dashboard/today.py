@@ -27,9 +27,8 @@ from dashboard.commands import ACTIONS
 from dashboard.context import PROCESS_LABELS, Web, get_web
 from dashboard.render import render
 from dashboard.scope import scope_of
-from dashboard.views import BEFORE_MEETING, plural
-from statutory import get_rule
-from statutory.actions import SENTENCES, StepKind, sentence, step_kind
+from dashboard.views import BEFORE_MEETING, kind_of, plural, title_of
+from statutory.actions import SENTENCES, StepKind, sentence
 from statutory.clock import fmt
 from store.queries import OpenStep, open_steps
 from store.web_queries import process_facts
@@ -66,20 +65,6 @@ class Today:
     later: int  # open duties beyond this week (on the Open steps page)
 
 
-def _title(step: OpenStep) -> str:
-    try:
-        return get_rule(step.rule_id).title
-    except ValueError:
-        return step.rule_id
-
-
-def _kind(step: OpenStep) -> StepKind:
-    try:
-        return step_kind(get_rule(step.rule_id))
-    except ValueError:
-        return "duty"
-
-
 def _record(user: User, step: OpenStep, kind: StepKind) -> tuple[str | None, str | None]:
     """The form that records the step done (or the other body's part in it), if the user may record it."""
     if not user.can_write or kind == "window":  # a window closes by itself
@@ -105,7 +90,7 @@ def short_notice_text(step: OpenStep, facts: dict[str, Any]) -> str | None:
 
 
 def _item(web: Web, user: User, step: OpenStep, today: date, facts: dict[str, Any] | None = None) -> Item:
-    kind = _kind(step)
+    kind = kind_of(step.rule_id)
     days = step.days_left
     due, target = fmt(step.due), fmt(step.target)
     if kind == "duty":
@@ -135,13 +120,15 @@ def _item(web: Web, user: User, step: OpenStep, today: date, facts: dict[str, An
         state = f"{state}: {short[0].lower()}{short[1:]}, so the law's two weeks could not be given; do it now"
     url, label = _record(user, step, kind)
     return Item(
-        sentence=sentence(step.rule_id, step.case_ref, step.la) if step.rule_id in SENTENCES else _title(step),
+        sentence=sentence(step.rule_id, step.case_ref, step.la)
+        if step.rule_id in SENTENCES
+        else title_of(step.rule_id),
         when=when,
         state=state,
         urgent=days < 0 and kind in ("duty", "chase"),
         kind=kind,
         case_ref=step.case_ref,
-        title=_title(step),
+        title=title_of(step.rule_id),
         basis=step.basis,
         owner_name=web.staff_name(step.owner),
         process_label=PROCESS_LABELS.get(step.process_kind, step.process_kind),
@@ -158,7 +145,7 @@ def today_for(web: Web, user: User) -> Today:
         facts = process_facts(session, (s.workflow_id for s in steps if s.rule_id in BEFORE_MEETING))
     overdue, this_week, can_do, waiting, later = [], [], [], [], 0
     for step in steps:
-        kind = _kind(step)
+        kind = kind_of(step.rule_id)
         if kind in ("chase", "window"):
             waiting.append((step.due, _item(web, user, step, today)))
         elif kind == "prompt":
