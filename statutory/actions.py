@@ -57,6 +57,11 @@ SENTENCES: dict[str, str] = {
     "ehc-assessment-decision": "{la}'s decision whether to carry out an EHC needs assessment for {case}",
     "ehc-no-plan-notice": "{la}'s notice for {case} if it decides not to issue a plan",
     "ehc-final-plan": "{la}'s final EHC plan for {case}",
+    "sen-support-review": "Review {case}'s SEN support with the parents",
+    "pep-review": "Review {case}'s PEP with the virtual school",
+    "sen-information-report": "Publish the updated SEN information report on the school's website",
+    "send-policy-review": "Have the governing board review the SEND policy",
+    "annual-progress-report": "Send every parent the annual report on their child's progress",
 }
 
 

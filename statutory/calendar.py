@@ -15,6 +15,7 @@ from holidays.countries.united_kingdom import UnitedKingdom
 from pydantic import BaseModel, model_validator
 
 from statutory.clock import fmt
+from statutory.terms import SchoolTerms, Term
 
 _ONE_DAY = timedelta(days=1)
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -104,24 +105,27 @@ def bank_holiday(d: date) -> str | None:
 
 
 class SchoolCalendar:
-    """A school's working days: weekdays that are neither bank holidays nor closures."""
+    """A school's working days: weekdays that are neither bank holidays nor closures; and its terms (statutory/terms.py:
+    those configured, the England pattern for other years), which the school's own termly promises are dated by."""
 
-    __slots__ = ("closures",)
+    __slots__ = ("closures", "terms")
 
     closures: tuple[Closure, ...]
+    terms: SchoolTerms
 
-    def __init__(self, closures: Iterable[Closure] = ()) -> None:
+    def __init__(self, closures: Iterable[Closure] = (), terms: Iterable[Term] | SchoolTerms = ()) -> None:
         checked = (c if isinstance(c, Closure) else Closure.model_validate(c) for c in closures)
         self.closures = tuple(sorted(checked, key=lambda c: (c.start, c.end, c.label)))
+        self.terms = terms if isinstance(terms, SchoolTerms) else SchoolTerms(terms)
 
     def __repr__(self) -> str:
-        return f"SchoolCalendar(closures={list(self.closures)!r})"
+        return f"SchoolCalendar(closures={list(self.closures)!r}, terms={self.terms!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, SchoolCalendar) and self.closures == other.closures
+        return isinstance(other, SchoolCalendar) and (self.closures, self.terms) == (other.closures, other.terms)
 
     def __hash__(self) -> int:
-        return hash(self.closures)
+        return hash((self.closures, self.terms))
 
     def why_not_working(self, d: date) -> str | None:
         """None for a working day; otherwise why not, e.g. 'Saturday',
@@ -159,4 +163,9 @@ class SchoolCalendar:
 
     def with_closures(self, extra: Iterable[Closure]) -> SchoolCalendar:
         """A new calendar with `extra` closures added (this one is unchanged)."""
-        return SchoolCalendar((*self.closures, *extra))
+        return SchoolCalendar((*self.closures, *extra), self.terms)
+
+    def last_school_day(self, term: Term) -> date:
+        """The term's last school day: its last working day (a term that ends in a closure or a bank holiday ends on
+        the school day before)."""
+        return self.last_working_day_on_or_before(term.end)

@@ -14,7 +14,8 @@ from dateutil.relativedelta import relativedelta
 
 from statutory.calendar import SchoolCalendar
 from statutory.clock import fmt
-from statutory.rules import TRANSFER_RULES, Convention, Holder, Rule, get_rule
+from statutory.rules import TERM_CONVENTIONS, TRANSFER_RULES, Convention, Holder, Rule, get_rule
+from statutory.terms import Term
 
 # C3: "clear days" (the safe reading, Re Hector Whaling [1936] Ch 208) or "inclusive" (a school's setting).
 Reading = Literal["clear", "inclusive"]
@@ -127,10 +128,38 @@ def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
-def compute_due(rule: Rule, anchor: date, *, reading: Reading = "clear", base: str | None = None) -> date:
+def term_for(rule: Rule, anchor: date, calendar: SchoolCalendar) -> Term:
+    """T1: the term the anchor falls in (or the next, in a holiday); T2: the last term of the anchor's school year."""
+    if rule.convention is Convention.T2:
+        return calendar.terms.last_term_of_year(anchor)
+    return calendar.terms.term_of(anchor)
+
+
+def term_due(rule: Rule, anchor: date, calendar: SchoolCalendar, lead_weeks: int = 0) -> date:
+    """T1/T2: the term's last school day, or (T1, a school's setting) the last school day `lead_weeks` school weeks
+    before it."""
+    last = calendar.last_school_day(term_for(rule, anchor, calendar))
+    if rule.convention is Convention.T1 and lead_weeks:
+        return calendar.last_working_day_on_or_before(last - timedelta(weeks=lead_weeks))
+    return last
+
+
+def compute_due(
+    rule: Rule,
+    anchor: date,
+    *,
+    reading: Reading = "clear",
+    base: str | None = None,
+    calendar: SchoolCalendar | None = None,
+    lead_weeks: int = 0,
+) -> date:
     """The statutory due date of `rule` for `anchor`: the convention arithmetic alone. `reading` is the C3 reading;
-    `base` the rule a C9 planning date is derived from, if not the rule's default."""
+    `base` the rule a C9 planning date is derived from, if not the rule's default. The school's own termly and yearly
+    promises (T1, T2) are dated by its terms: `calendar` (weekends, bank holidays and the England pattern of terms if
+    None), with `lead_weeks` the school's setting that brings a termly review earlier."""
     c = rule.convention
+    if c in TERM_CONVENTIONS:
+        return term_due(rule, anchor, calendar if calendar is not None else SchoolCalendar(), lead_weeks)
     if c is Convention.C5:
         if rule.fixed_day is None:
             raise ValueError(f"rule '{rule.id}': C5 needs fixed_day")
@@ -193,9 +222,46 @@ def transfer_warning(rule: Rule, transfer: date, due: date) -> str | None:
     )
 
 
-def describe_count(rule: Rule, anchor: date, due: date, *, reading: Reading = "clear", base: str | None = None) -> str:
+def describe_term(rule: Rule, anchor: date, due: date, calendar: SchoolCalendar, lead_weeks: int = 0) -> str:
+    """T1/T2: the term, where its dates came from, and its last school day."""
+    term = term_for(rule, anchor, calendar)
+    source = (
+        "the England pattern of terms (no terms are configured for that school year: set calendar.terms)"
+        if term.default
+        else "the school's term dates"
+    )
+    which = (
+        f"the last term of the school year on or after {fmt(anchor)}"
+        if rule.convention is Convention.T2
+        else f"the term of {fmt(anchor)}"
+        if term.contains(anchor)
+        else f"the first term after {fmt(anchor)}"
+    )
+    last = calendar.last_school_day(term)
+    text = (
+        f"Counting convention {rule.convention.value} (the school's own commitment, dated by its terms, not a time "
+        f"limit in law with a day count): {which} is the {term.title}, {fmt(term.start)} to {fmt(term.end)} in "
+        f"{source}; its last school day is {fmt(last)}"
+    )
+    if due != last:
+        return f"{text}; the school's setting brings termly reviews {lead_weeks} school weeks earlier: {fmt(due)}."
+    return f"{text}, the due date."
+
+
+def describe_count(
+    rule: Rule,
+    anchor: date,
+    due: date,
+    *,
+    reading: Reading = "clear",
+    base: str | None = None,
+    calendar: SchoolCalendar | None = None,
+    lead_weeks: int = 0,
+) -> str:
     """One sentence: the convention used, with the actual dates."""
     c = rule.convention
+    if c in TERM_CONVENTIONS:
+        return describe_term(rule, anchor, due, calendar if calendar is not None else SchoolCalendar(), lead_weeks)
     if c is Convention.C5:
         text = (
             f"Counting convention C5 (a fixed day in the calendar year of the event): "

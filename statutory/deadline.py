@@ -62,6 +62,7 @@ def compute_deadline(
     derived_from: str | None = None,
     la_date: LaMeetingDate | None = None,
     promised_from: date | None = None,
+    lead_weeks: int = 0,
 ) -> Deadline:
     """Apply the version of `rule_id` in force on `anchor`. With no calendar, working days are weekdays that are not
     England bank holidays.
@@ -69,7 +70,9 @@ def compute_deadline(
     `reading`: the C3 reading (clear days, or the inclusive reading a school may choose). `derived_from`: for a C9
     planning date, the reg 18 rule it is derived from, if not the rule's own default. `la_date`: an LA's own day
     that replaces a C9 date. `promised_from`: the day the school's published promise counts from (the date of the
-    LA's request, before it was received): the target is brought forward to the same period counted from it."""
+    LA's request, before it was received): the target is brought forward to the same period counted from it.
+    `lead_weeks`: for a termly review (T1), the school's setting that makes it due that many school weeks before the
+    term's last school day."""
     calendar = calendar if calendar is not None else SchoolCalendar()
     rule = get_rule(rule_id, on=anchor)
     if rule.convention is not Convention.C9 and (derived_from or la_date):
@@ -79,7 +82,7 @@ def compute_deadline(
             f"promised_from ({fmt(promised_from)}) is for a 'within' period counted from an earlier "
             f"day than {fmt(anchor)}"
         )
-    due = compute_due(rule, anchor, reading=reading, base=derived_from)
+    due = compute_due(rule, anchor, reading=reading, base=derived_from, calendar=calendar, lead_weeks=lead_weeks)
     la_line: list[str] = []  # after the counting sentence
     promise_line: list[str] = []  # after the target sentence
     if la_date is not None:
@@ -95,7 +98,9 @@ def compute_deadline(
         promise_target = compute_target(rule, promise_due, calendar)
         target = min(statutory_target, promise_target)
         promise_line.append(describe_promise(rule, promised_from, promise_due, target, statutory_target))
-    lines = explain(rule, anchor, due, statutory_target, calendar, reading=reading, base=derived_from)
+    lines = explain(
+        rule, anchor, due, statutory_target, calendar, reading=reading, base=derived_from, lead_weeks=lead_weeks
+    )
     warning = transfer_warning(rule, anchor, due)
     return Deadline(
         rule_id=rule.id,

@@ -9,7 +9,7 @@ from statutory.calendar import SchoolCalendar
 from statutory.clock import fmt
 from statutory.conventions import Reading, describe_count, duty_calendar
 from statutory.exemptions import grounds_for
-from statutory.rules import Convention, Holder, Rule
+from statutory.rules import TERM_CONVENTIONS, Convention, Holder, Rule
 
 MAX_RUNS = 6  # skipped-day runs named one by one before the rest are summarised
 
@@ -103,6 +103,13 @@ def _version(rule: Rule) -> str:
 
 
 def _moves_nothing(rule: Rule, due: date) -> str:
+    if rule.convention in TERM_CONVENTIONS:
+        what = (
+            "the school's own commitment (guidance and its own policy, not a time limit in law)"
+            if rule.guidance
+            else "a duty in law that names no day: the school dates it"
+        )
+        return f"This is {what}: its date comes from the school's term dates, so a change to them moves it."
     if rule.guidance:
         return (
             f"This date is guidance for planning, not a time limit in law; the target is the last working day "
@@ -128,12 +135,13 @@ def explain(
     *,
     reading: Reading = "clear",
     base: str | None = None,
+    lead_weeks: int = 0,
 ) -> list[str]:
     return [
         f"{rule.id}: {rule.title}. Duty-holder: {rule.duty_holder}; period: {rule.period}; "
         f"anchor: {rule.anchor}, {fmt(anchor)}.",
         f"Legal basis: {rule.basis} ({_version(rule)}).",
-        describe_count(rule, anchor, due, reading=reading, base=base),
+        describe_count(rule, anchor, due, reading=reading, base=base, calendar=calendar, lead_weeks=lead_weeks),
         describe_target(rule, due, target, calendar),
         _moves_nothing(rule, due),
         describe_exemptions(rule),

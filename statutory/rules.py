@@ -19,6 +19,7 @@ REGS_2014_IN_FORCE = date(2014, 9, 1)  # SEND Regulations 2014 reg 1; CFA 2014 P
 
 _REGS = "SEND Regulations 2014"
 _COP = "SEND Code of Practice"
+_PEP_GUIDANCE = "Promoting the education of looked-after and previously looked-after children (DfE, 2018)"
 _CFA = "Children and Families Act 2014"
 _LA_GROUNDS = ("la-closure", "la-early-years-closure", "la-personal-circumstances", "la-absence")
 
@@ -34,6 +35,12 @@ class Convention(StrEnum):
     C7 = "C7"  # "earliest": the day after the end of N months counted as in Dodds v Walker
     C8 = "C8"  # "at least N months before T" / "within N months of E": the corresponding date N months away
     C9 = "C9"  # a derived planning date: another rule's due date minus a fixed lead (guidance, not law)
+    # The school's own commitments (rule book, "School commitments"): dated by the school's terms (statutory/terms.py).
+    T1 = "T1"  # "each term": the last school day of the term the anchor falls in (or the next term, in a holiday)
+    T2 = "T2"  # "each school year": the last school day of the last (summer) term of the anchor's school year
+
+
+TERM_CONVENTIONS = (Convention.T1, Convention.T2)
 
 
 class Holder(StrEnum):
@@ -89,6 +96,9 @@ class Rule(BaseModel, frozen=True):
             if self.fixed_day is None or self.amount is not None or self.unit is not None:
                 raise ValueError(f"rule '{self.id}': C5 needs fixed_day and no amount/unit")
             date(2000, *self.fixed_day)  # a real (month, day), leap years included
+        elif self.convention in TERM_CONVENTIONS:
+            if self.fixed_day is not None or self.amount is not None or self.unit is not None:
+                raise ValueError(f"rule '{self.id}': {self.convention} is dated by the school's terms alone")
         else:
             if self.fixed_day is not None:
                 raise ValueError(f"rule '{self.id}': fixed_day is for C5 only")
@@ -418,6 +428,72 @@ RULES: tuple[Rule, ...] = (
         unit="weeks",
         basis=f"{_REGS} reg 13(2)",
         exemption_grounds=_LA_GROUNDS,
+    ),
+    _rule(
+        id="sen-support-review",
+        title="SEN support review with parents",
+        summary="Review the pupil's SEN support plan with the parents once each term, by the term's last school "
+        "day: at least three times a year.",
+        duty_holder="school (class teacher / key worker with the SENCO)",
+        anchor="a pupil placed on SEN support (census code K), then each term",
+        period="a review with the parents at least three times a year, one each term",
+        convention=Convention.T1,
+        amount=None,
+        unit=None,
+        guidance=True,
+        basis=f"{_COP} 6.65, 6.45-6.56 (assess, plan, do, review)",
+    ),
+    _rule(
+        id="pep-review",
+        title="PEP review for a looked-after pupil",
+        summary="Review the looked-after pupil's personal education plan with the virtual school once each term, by "
+        "the term's last school day; where an annual review falls in the same term, one meeting may do both.",
+        duty_holder="school (designated teacher) with the virtual school",
+        anchor="a looked-after pupil's PEP, then each term",
+        period="the PEP reviewed each term",
+        convention=Convention.T1,
+        amount=None,
+        unit=None,
+        guidance=True,
+        basis=_PEP_GUIDANCE,
+    ),
+    _rule(
+        id="sen-information-report",
+        title="SEN information report published on the school's website",
+        summary="Publish the updated SEN information report on the school's website within a year of the last one.",
+        duty_holder="governing board / proprietor",
+        anchor="the report's last publication",
+        period="published and updated annually, and as soon as possible after a change",
+        convention=Convention.C4,
+        amount=12,
+        unit="months",
+        basis=f"{_CFA} s69(2); {_REGS} reg 51, Sch 1; {_COP} 6.79-6.83",
+    ),
+    _rule(
+        id="send-policy-review",
+        title="SEND policy review by the governing board",
+        summary="Review the school's SEND policy within a year of its last review, as the policy itself says.",
+        duty_holder="governing board",
+        anchor="the policy's last review",
+        period="reviewed annually, on the date the policy names",
+        convention=Convention.C4,
+        amount=12,
+        unit="months",
+        guidance=True,
+        basis="the school's own SEND policy",
+    ),
+    _rule(
+        id="annual-progress-report",
+        title="Annual report to parents on their child's progress",
+        summary="Send each parent a written report on their child's progress by the last school day of the summer "
+        "term.",
+        duty_holder="school",
+        anchor="the school year",
+        period="an annual written report to parents on their child's progress",
+        convention=Convention.T2,
+        amount=None,
+        unit=None,
+        basis="Education (Pupil Information) (England) Regulations 2005 (maintained schools); the school's SEND policy",
     ),
 )
 

@@ -28,7 +28,7 @@ EXAMPLE = re.compile(
     rf"^- \*\*Example:\*\* from (?P<anchor>{DATE_TEXT}) -> due (?P<due>{DATE_TEXT}), "
     rf"target (?P<target>{DATE_TEXT})$"
 )
-COUNTING = re.compile(r"^- \*\*Counting:\*\* (?P<convention>C\d), (?P<rest>.+)$")
+COUNTING = re.compile(r"^- \*\*Counting:\*\* (?P<convention>[CT]\d), (?P<rest>.+)$")
 MONTHS = (
     "January",
     "February",
@@ -107,6 +107,10 @@ def expected_counting(rule: Rule) -> str:
         return f"{_amount(rule)} {rule.direction}"
     if rule.convention is Convention.C9:
         return f"{_amount(rule)} before {rule.derived_from}"
+    if rule.convention is Convention.T1:
+        return "the last school day of the term"
+    if rule.convention is Convention.T2:
+        return "the last school day of the summer term"
     return _amount(rule)
 
 
@@ -191,6 +195,7 @@ def test_every_counting_convention_has_a_subsection(lines):
     headings = [line for line in lines[start:end] if line.startswith("### ")]
     for n in range(1, 10):
         assert sum(h.startswith(f"### C{n}:") for h in headings) == 1, f"one '### C{n}: ...' subsection"
+    assert sum(h.startswith("### T1 and T2:") for h in headings) == 1, "one '### T1 and T2: ...' subsection"
 
 
 # The upstream rule book's file name, written so that this file does not match itself.

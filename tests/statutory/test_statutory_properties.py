@@ -16,7 +16,8 @@ from statutory import (
     reminder_dates,
     rule_ids,
 )
-from statutory.rules import Holder
+from statutory.conventions import term_for
+from statutory.rules import TERM_CONVENTIONS, Holder
 from tests.helpers import examples
 
 dates = st.dates(min_value=date(2015, 1, 1), max_value=date(2040, 12, 31))
@@ -55,6 +56,19 @@ def test_deadline_properties(rule_id, anchor, calendar):
     bare = compute_deadline(rule_id, anchor)
     deadline = compute_deadline(rule_id, anchor, calendar)
     rule = get_rule(rule_id, on=anchor)
+    if rule.convention in TERM_CONVENTIONS:
+        # the school's own termly and yearly promises are dated by its terms: the term's last school day
+        term = term_for(rule, anchor, calendar)
+        assert deadline.due == deadline.target == calendar.last_school_day(term)
+        assert calendar.is_working_day(deadline.due) or deadline.due < term.start
+        assert term.end >= anchor
+        if rule.convention is Convention.T1:
+            assert term == calendar.terms.term_of(anchor)
+        else:
+            assert term == calendar.terms.of_year(term.school_year)[-1]
+        text = " ".join(deadline.explanation)
+        assert rule.basis in text and rule.convention.value in text and "term dates" in text
+        return
     # due never depends on the calendar
     assert deadline.due == bare.due
     # C6 in the duty-holder's calendar: an LA's own deadline ignores the school's closures

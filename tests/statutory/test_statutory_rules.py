@@ -16,6 +16,7 @@ from statutory import (
     get_rule,
     rule_ids,
 )
+from statutory.rules import TERM_CONVENTIONS
 
 TABLE_ORDER = [
     "ehc-advice",
@@ -38,13 +39,19 @@ TABLE_ORDER = [
     "ehc-assessment-decision",
     "ehc-no-plan-notice",
     "ehc-final-plan",
+    # the school's own commitments (rule book, "School commitments")
+    "sen-support-review",
+    "pep-review",
+    "sen-information-report",
+    "send-policy-review",
+    "annual-progress-report",
 ]
 
 
 def test_rule_ids_in_table_order():
     assert rule_ids() == TABLE_ORDER
-    assert len(rule_ids()) == 20
-    assert len(RULES) == 22  # post16-transfer-review has three versions: reg 18(3) gave transfers in 2015 31 May
+    assert len(rule_ids()) == 25
+    assert len(RULES) == 27  # post16-transfer-review has three versions: reg 18(3) gave transfers in 2015 31 May
 
 
 def test_every_rule_is_complete():
@@ -54,7 +61,11 @@ def test_every_rule_is_complete():
         if rule.id != "post16-transfer-review":
             assert rule.effective_from == date(2014, 9, 1) and rule.effective_to is None
         assert set(rule.exemption_grounds) <= ground_ids
-        assert ("Regulations" in rule.basis) or ("Act" in rule.basis)
+        if rule.guidance and rule.convention in TERM_CONVENTIONS + (Convention.C4,):
+            # the school's own commitments: guidance (the Code, DfE guidance) or the school's own policy
+            assert any(source in rule.basis for source in ("Code of Practice", "DfE", "policy")), rule.id
+        else:
+            assert ("Regulations" in rule.basis) or ("Act" in rule.basis), rule.id
 
 
 @pytest.mark.parametrize(
@@ -69,6 +80,9 @@ def test_every_rule_is_complete():
         ("post16-transfer-review", Convention.C5, None, None, (3, 30)),
         ("reassessment-earliest", Convention.C7, 6, "months", None),
         ("ehc-final-plan", Convention.C1, 20, "weeks", None),
+        ("sen-support-review", Convention.T1, None, None, None),
+        ("annual-progress-report", Convention.T2, None, None, None),
+        ("sen-information-report", Convention.C4, 12, "months", None),
     ],
 )
 def test_rule_parameters(rule_id, convention, amount, unit, fixed_day):
