@@ -17,7 +17,8 @@ if TYPE_CHECKING:  # only its fields are read: config needs no workflow code at 
 
 def deadline_for(settings: Settings, request: PlanStepInput, calendar: SchoolCalendar) -> Deadline:
     """The rule book's dates for a step, with what this school and its LAs have set: the C3 reading, an LA's own
-    date for transfer-year review meetings, the school's promise counted from the request."""
+    date for transfer-year review meetings, the school's promise counted from the request, how many school weeks
+    before the end of term it wants termly reviews."""
     rule = get_rule(request.rule_id, on=request.anchor)
     la_date = None
     if rule.convention is Convention.C9 and request.la is not None:
@@ -36,4 +37,5 @@ def deadline_for(settings: Settings, request: PlanStepInput, calendar: SchoolCal
         derived_from=request.derived_from,
         la_date=la_date,
         promised_from=promised_from if promised_from != request.anchor else None,
+        lead_weeks=settings.calendar.termly_review_weeks_before_end if rule.convention is Convention.T1 else 0,
     )

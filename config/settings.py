@@ -26,6 +26,8 @@ from pydantic_settings import (
 )
 
 from config.channels import EMAIL_SCHEMES, GRAPH_SCHEMES, email_url_for, mask, problem
+from statutory.clock import fmt
+from statutory.terms import Term, school_year_bounds, term_problems
 
 DEFAULT_CONFIG_FILE = Path(__file__).with_name("sendclock.toml")
 STAFF_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -103,19 +105,67 @@ def month_day(value: str, name: str) -> tuple[int, int]:
     return month, day
 
 
+class TermSetting(BaseModel):
+    """One school term of a school year, its first and last day (both inclusive), e.g. name = "Autumn term"."""
+
+    name: str = Field(min_length=1)
+    start: date
+    end: date
+
+    def term(self) -> Term:
+        """The rule book's term (statutory/terms.py); the end is checked not to be before the start first."""
+        return Term(name=self.name, start=self.start, end=self.end)
+
+
 class CalendarSettings(BaseModel):
-    """The school calendar: closures (holidays, INSET days) on top of weekends and England bank holidays."""
+    """The school calendar: closures (holidays, INSET days) on top of weekends and England bank holidays, and the
+    school's terms."""
 
     closures: list[ClosureSetting] = Field(default_factory=list)
     # The autumn term starts on the first working day on or after this day (MM-DD): transfer-year reminders (the
     # latest review meeting before a phase transfer) start then, not in the summer holiday before it.
     autumn_term_starts: str = "09-01"
+    # The school's terms by school year, written "2026-27" (1 September to 31 August): TOML
+    # [[calendar.terms."2026-27"]] with name, start and end, in order, not overlapping, each inside its year. They
+    # date the school's own termly promises (SEN support and PEP reviews by the last school day of the term, the
+    # annual report to parents by that of the summer term); closures stay for the days between terms and in half
+    # terms. A school year with none: the England default pattern (statutory/terms.py).
+    terms: dict[str, list[TermSetting]] = Field(default_factory=dict)
+    # Termly reviews (SEN support, PEP) are due this many school weeks before the last school day of the term: the
+    # school's setting may bring them earlier than the term's end (0: by the last school day itself).
+    termly_review_weeks_before_end: int = Field(default=0, ge=0, le=6)
 
     @field_validator("autumn_term_starts")
     @classmethod
     def _month_day(cls, value: str) -> str:
         month_day(value, "calendar.autumn_term_starts")
         return value
+
+    @field_validator("terms")
+    @classmethod
+    def _terms_in_order(cls, value: dict[str, list[TermSetting]]) -> dict[str, list[TermSetting]]:
+        """Every problem of every school year, one a line, each naming its setting (calendar.terms.2026-27)."""
+        found: list[str] = []
+        for year, terms in value.items():
+            try:
+                school_year_bounds(year)
+            except ValueError as err:
+                found.append(f"calendar.terms.{year}: {err}")
+                continue
+            backwards = [
+                f"the {t.name} of {year} ends on {fmt(t.end)}, before it starts on {fmt(t.start)}"
+                for t in terms
+                if t.end < t.start
+            ]
+            problems = backwards or term_problems(year, [t.term() for t in terms])
+            found.extend(f"calendar.terms.{year}: {problem}" for problem in problems)
+        if found:
+            raise ValueError("\n".join(found))
+        return value
+
+    def school_terms(self) -> list[Term]:
+        """The configured terms, every school year's, as the rule book's terms."""
+        return [t.term() for terms in self.terms.values() for t in terms]
 
 
 class LawSettings(BaseModel):

@@ -2,18 +2,26 @@
 
 Every apprise URL (the school's e-mail URL, each staff member's channels) is checked when settings load; this
 command reports each bad one on its own line, named by where it is configured (`staff <id>: <url>: why`), with
-passwords, client secrets and webhook signatures masked, and exits 2. A good configuration prints a summary of
-who is told how, and exits 0. A channel configured while `dashboard_url` points at this machine (127.0.0.0/8, ::1,
-localhost) is a problem too (exit 2, the setting named), unless `--allow-loopback-links`: every link in a message
-would open the reader's own computer.
+passwords, client secrets and webhook signatures masked, and exits 2; so are bad school terms (out of order,
+overlapping, outside their school year: `calendar.terms.<year>: why`). A good configuration prints a summary of who
+is told how and the school's terms with their last school days, warns of a term that starts or ends on a closed day or
+a closure of two weeks or more inside a term (probably a mistyped date), and exits 0. A channel configured while
+`dashboard_url` points at this machine (127.0.0.0/8, ::1, localhost) is a problem too (exit 2, the setting named),
+unless `--allow-loopback-links`: every link in a message would open the reader's own computer.
 """
 
 from __future__ import annotations
 
+from datetime import date
+from typing import TYPE_CHECKING
+
 import typer
 from pydantic import ValidationError
 
-from starter.cli.common import EXIT_BAD_INPUT
+from starter.cli.common import EXIT_BAD_INPUT, clock
+
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 config_app = typer.Typer(
     help="The sendclock configuration (config/sendclock.toml or $SENDCLOCK_CONFIG).", no_args_is_help=True
@@ -45,8 +53,45 @@ def problems(err: ValidationError) -> list[str]:
         head, *rest = message.splitlines()
         if rest and head == "notification channels:":
             lines.extend(line.strip() for line in rest if line.strip())
+            continue
+        for line in filter(None, (part.strip() for part in message.splitlines())):
+            named = not where or line.startswith((f"{where}:", f"{where}."))  # e.g. calendar.terms.2026-27: ...
+            lines.append(line if named else f"{where}: {line}")
+    return lines
+
+
+def term_lines(settings: Settings, today: date) -> list[str]:
+    """The school's terms, one line each, with the last school day of each: every configured school year, and this
+    school year, the next and any between the configured ones when they have none (the England default pattern)."""
+    from config.school_calendar import school_calendar
+    from statutory.clock import fmt
+    from statutory.terms import school_year_of
+
+    calendar = school_calendar(settings)
+    first_years = {int(year[:4]) for year in settings.calendar.terms}
+    this = int(school_year_of(today)[:4])
+    wanted = {this, this + 1} | first_years
+    years = [f"{y}-{(y + 1) % 100:02d}" for y in range(min(wanted), max(wanted) + 1)]
+    weeks = settings.calendar.termly_review_weeks_before_end
+    lines = [
+        "school terms (SEN support and PEP reviews due "
+        + (f"{weeks} school week{'s' if weeks != 1 else ''} before" if weeks else "by")
+        + " the last school day of the term):"
+    ]
+    for year in years:
+        terms = calendar.terms.of_year(year)
+        if terms and not terms[0].default:
+            lines.extend(
+                f"  {term.title}: {fmt(term.start)} to {fmt(term.end)}, last school day "
+                f"{fmt(calendar.last_school_day(term))}"
+                for term in terms
+            )
         else:
-            lines.append(f"{where}: {message}" if where else message)
+            lines.append(
+                f"  {year}: England default pattern, no terms configured (last school days "
+                + ", ".join(f"{term.name} {fmt(calendar.last_school_day(term))}" for term in terms)
+                + ")"
+            )
     return lines
 
 
@@ -80,6 +125,7 @@ def check(
     """Load the configuration and check every notification channel URL with apprise; warn (exit 2) when a channel
     is configured but dashboard_url, the address every link in a message uses, points at this machine."""
     from config.channels import mask
+    from config.school_calendar import school_calendar, term_warnings
     from config.settings import Settings, config_file
 
     try:
@@ -126,6 +172,10 @@ def check(
         channels = channels or bool(urls)
         typer.echo(f"  {staff_id}: {', '.join(mask(u) for u in urls) if urls else 'outbox only'}")
     typer.echo(f"links in messages: {settings.dashboard_url}")
+    for line in term_lines(settings, clock(settings).today()):
+        typer.echo(line)
+    for warning in term_warnings(school_calendar(settings)):
+        typer.echo(f"warning: {warning}", err=True)
     host = loopback_host(settings.dashboard_url)
     if channels and host:
         warning = (
