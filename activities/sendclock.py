@@ -3,6 +3,8 @@ The worker registers the bound methods; tests build their own instance."""
 
 from __future__ import annotations
 
+from datetime import time
+
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
@@ -10,12 +12,24 @@ from temporalio.exceptions import ApplicationError
 
 from activities.notifier import Notifier
 from activities.planning import plan_step
+from config.school_calendar import school_calendar
 from config.settings import Settings
 from statutory import SchoolCalendar
+from statutory.clock import at_local
+from store.queries import open_step_due_between
 from store.recorder import hash_of, record_event
 from store.writer import write
 from workflows import activity_names
-from workflows.models import NotifyInput, NotifyResult, PlanStepInput, Recorded, RecordInput, StepPlan
+from workflows.models import (
+    NotifyInput,
+    NotifyResult,
+    PlanStepInput,
+    Recorded,
+    RecordInput,
+    StepPlan,
+    TermInfo,
+    TermRequest,
+)
 
 
 class SendclockActivities:
@@ -38,6 +52,29 @@ class SendclockActivities:
             return plan_step(self.settings, request, self.calendar)
         except ValueError as err:  # unknown rule, rule not in force: retrying will not help
             raise ApplicationError(str(err), type="InvalidStep", non_retryable=True) from err
+
+    @activity.defn(name=activity_names.SCHOOL_TERM)
+    def school_term(self, request: TermRequest) -> TermInfo:
+        """The school's term for a date (its configured terms, or the England pattern), the next one and when it
+        opens; for a PEP, an annual review of the pupil's plan due in the same term."""
+        terms = (self.calendar or school_calendar(self.settings)).terms
+        term = terms.term_of(request.on)
+        following = terms.next_term(term)
+        annual_review_due = None
+        if request.case_ref is not None:
+            try:
+                with self.sessions() as session:
+                    annual_review_due = open_step_due_between(
+                        session, request.case_ref, "annual-review-due", term.start, term.end
+                    )
+            except SQLAlchemyError as err:
+                raise database_error(err) from None
+        return TermInfo(
+            term=term,
+            next=following,
+            next_opens_at=at_local(following.start, time(0, 0), self.settings.timezone),
+            annual_review_due=annual_review_due,
+        )
 
     @activity.defn(name=activity_names.RECORD)
     def record(self, entry: RecordInput) -> Recorded:
@@ -80,7 +117,7 @@ class SendclockActivities:
         return self.notifier.notify(notice)
 
     def all(self) -> list:
-        return [self.plan_step, self.record, self.notify]
+        return [self.plan_step, self.school_term, self.record, self.notify]
 
 
 def _local() -> bool:

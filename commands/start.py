@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -25,12 +25,16 @@ from commands.base import Command, Context, call
 from commands.errors import NOT_FOUND, Problem, Refused
 from statutory.clock import fmt
 from workflows.models import (
+    NO_LA,
     AdviceRequest,
     DraftConsultationInput,
     ProcessHeader,
     ReassessmentInput,
     ReviewInput,
+    SchoolDutyInput,
     StepOptions,
+    TermlyInput,
+    duty_case_ref,
 )
 from workflows.models.common import CaseRef, Channel, SendDate, ShortText, StaffId
 from workflows.models.review import TransferKind
@@ -68,8 +72,8 @@ def _la() -> Any:
     return Field(title="Local authority")
 
 
-def _owner(**field: Any) -> Any:
-    return Field(title="Owner", json_schema_extra={"widget": "staff"}, **field)
+def _owner(title: str = "Owner", **field: Any) -> Any:
+    return Field(title=title, json_schema_extra={"widget": "staff"}, **field)
 
 
 def _channel() -> Any:
@@ -302,9 +306,110 @@ class StartReassessment(StartProcess):
         return ReassessmentInput(header=header, options=options, last_assessment_on=self.last_assessment_on)
 
 
+class StartSupport(StartProcess):
+    """A pupil placed on SEN support (census code K): a review with the parents each term, for as long as it lasts."""
+
+    kind = "sen-support"
+    began_field = "placed_on"
+    planned_from = (("placed_on", "sen-support-review"),)
+    cli_group = "support"
+    cli_help = (
+        "Start the SEN support reviews of a pupil: one review with the parents each term, by the term's last school "
+        "day (idempotent: the same case and date give the same workflow)."
+    )
+
+    case_ref: Annotated[CaseRef, CASE_FLAG] = _case()
+    placed_on: Annotated[SendDate, Flag("--placed-on", "Date the pupil was placed on SEN support, YYYY-MM-DD.")] = (
+        Field(title="Date the pupil was placed on SEN support")
+    )
+    owner: Annotated[StaffId, Flag("--key-worker", "Staff id of the pupil's key worker (see config).")] = _owner(
+        title="Key worker"
+    )
+    la: Annotated[ShortText, Flag("--la", "The pupil's home LA, if the school records it (optional).")] = Field(
+        default=NO_LA, title="Local authority (optional)"
+    )
+
+    def run_input(self, header: ProcessHeader, options: StepOptions) -> Any:
+        return TermlyInput(header=header, options=options)
+
+
+class StartPep(StartProcess):
+    """A looked-after pupil's personal education plan: reviewed each term with the virtual school."""
+
+    kind = "pep-review"
+    began_field = "began_on"
+    planned_from = (("began_on", "pep-review"),)
+    cli_group = "pep"
+    cli_help = (
+        "Start the termly PEP reviews of a looked-after pupil (idempotent: the same case and date give the same "
+        "workflow)."
+    )
+
+    case_ref: Annotated[CaseRef, CASE_FLAG] = _case()
+    began_on: Annotated[SendDate, Flag("--began-on", "Date the PEP reviews start from, YYYY-MM-DD.")] = Field(
+        title="Date the PEP reviews start from"
+    )
+    owner: Annotated[StaffId, Flag("--owner", "Staff id of the designated teacher (see config).")] = _owner(
+        title="Designated teacher"
+    )
+    la: Annotated[ShortText, Flag("--la", "The LA that looks after the pupil (its virtual school).")] = Field(
+        default=NO_LA, title="Local authority that looks after the pupil (optional)"
+    )
+
+    def run_input(self, header: ProcessHeader, options: StepOptions) -> Any:
+        return TermlyInput(header=header, options=options)
+
+
+class StartSchoolDuty(StartProcess):
+    """A school duty tracked year after year: the SEN information report, the SEND policy review, the annual report
+    to parents. Its case reference is the duty's rule id in capitals (one process per duty)."""
+
+    kind = "school-duty"
+    began_field = "last_done_on"
+    cli_group = "duty"
+    cli_help = (
+        "Start tracking a school duty each year: sen-information-report, send-policy-review or "
+        "annual-progress-report (idempotent: one per duty)."
+    )
+
+    duty: Annotated[
+        Literal["sen-information-report", "send-policy-review", "annual-progress-report"],
+        Flag("--duty", "sen-information-report, send-policy-review or annual-progress-report."),
+    ] = Field(
+        title="Duty",
+        json_schema_extra={
+            "choices": {
+                "sen-information-report": "SEN information report published on the school's website",
+                "send-policy-review": "SEND policy review by the governing board",
+                "annual-progress-report": "Annual report to parents on their child's progress",
+            }
+        },
+    )
+    last_done_on: Annotated[
+        SendDate, Flag("--last-done", "Date it was last done: the report published, the policy reviewed, YYYY-MM-DD.")
+    ] = Field(title="Date it was last done")
+    owner: Annotated[StaffId, Flag("--owner", "Staff id who owns it: the head, the SENCO, the SEND governor.")] = (
+        _owner()
+    )
+
+    # Every start has a case reference and an LA (StartProcess declares them for the type checker as the fields the
+    # other starts have); a duty's are not typed in: its rule id, and no LA.
+    @property  # type: ignore[misc]
+    def case_ref(self) -> str:  # type: ignore[override]
+        return duty_case_ref(self.duty)
+
+    @property  # type: ignore[misc]
+    def la(self) -> str:  # type: ignore[override]
+        return NO_LA
+
+    def run_input(self, header: ProcessHeader, options: StepOptions) -> Any:
+        return SchoolDutyInput(header=header, options=options)
+
+
 # Each process kind's start command, in the registry's order (tests/commands hold it to the registry).
 START_COMMANDS: dict[str, type[StartProcess]] = {
-    c.kind: c for c in (StartAdvice, StartDraft, StartReview, StartReassessment)
+    c.kind: c
+    for c in (StartAdvice, StartDraft, StartReview, StartReassessment, StartSupport, StartPep, StartSchoolDuty)
 }
 
 

@@ -27,10 +27,12 @@ from workflows import search_attributes as sa
 from workflows.models import (
     Cancellation,
     LaDecision,
+    ProcessEnded,
     ProcessHeader,
     ProcessState,
     Reassignment,
     Replan,
+    ReviewHeld,
     StepDone,
     StepExemption,
 )
@@ -127,3 +129,20 @@ async def reassessment_decided(
 
     check_staff(settings, by=decision.by)
     return await update(client, workflow_id, Reassessment.la_decided, decision)
+
+
+async def review_held(client: Client, settings: Settings, workflow_id: str, held: ReviewHeld) -> ProcessState:
+    """A termly review held (SEN support, PEP: workflows/termly.py)."""
+    from workflows.termly import TermlyReviews
+
+    check_staff(settings, by=held.by)
+    return await update(client, workflow_id, TermlyReviews.review_held, held)
+
+
+async def end_process(client: Client, settings: Settings, workflow_id: str, ended: ProcessEnded) -> ProcessState:
+    """A termly process or a school duty ends (workflows/termly.py, workflows/school_duty.py); returns once closed."""
+    from workflows.termly import TermlyReviews
+
+    check_staff(settings, by=ended.by)
+    # SchoolDuty's update has the same name and types: one handler reference serves both.
+    return await update(client, workflow_id, TermlyReviews.end_process, ended)

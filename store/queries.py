@@ -146,3 +146,22 @@ def open_processes_with_step(session: Session, case_ref: str, rule_id: str) -> l
         .order_by(Process.opened_at, Process.workflow_id)
     )
     return list(session.scalars(query))
+
+
+def open_step_due_between(session: Session, case_ref: str, rule_id: str, first: date, last: date) -> date | None:
+    """The due date of a case's open step of `rule_id` falling due from `first` to `last` (a PEP's term: is the
+    annual review due in it?), the earliest if several; None if none."""
+    return session.scalars(
+        select(Step.due)
+        .join(Process, Step.process_id == Process.workflow_id)
+        .where(
+            Process.case_ref == case_ref,
+            Process.status == OPEN,
+            Step.rule_id == rule_id,
+            Step.status == OPEN,
+            Step.due >= first,
+            Step.due <= last,
+        )
+        .order_by(Step.due)
+        .limit(1)
+    ).first()

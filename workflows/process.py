@@ -309,8 +309,10 @@ class StatutoryProcess:
             raise refusal(field, f"{fmt(value)} is in the future (today is {fmt(today())})", "in_future")
 
     def _open_step(self, rule_id: str) -> StatutoryStep:
-        step = self.find(rule_id)
-        if step is None or step.closed:
+        """The rule's oldest open step (a termly review missed last term is recorded before this term's; every other
+        process has at most one open step of a rule, its latest), or a refusal naming the open ones."""
+        step = next((s for s in self.steps if s.state.rule_id == rule_id and not s.closed), None)
+        if step is None:
             open_ids = ", ".join(s.state.rule_id for s in self.steps if not s.closed) or "none"
             raise refusal("rule_id", f"no open step {rule_id!r} in this process (open: {open_ids})", "not_open")
         return step

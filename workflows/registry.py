@@ -23,9 +23,20 @@ from workflows.chain_head import PublishChainHead
 from workflows.draft_consultation import DraftPlanConsultation
 from workflows.ehc_advice import EhcAdviceRequest
 from workflows.housekeeping import DispatchHeld, WeeklyDigest
-from workflows.models import CASE_REF_PATTERN, AdviceRunInput, DraftConsultationInput, ReassessmentInput, ReviewInput
+from workflows.models import (
+    CASE_REF_PATTERN,
+    SCHOOL_DUTIES,
+    AdviceRunInput,
+    DraftConsultationInput,
+    ReassessmentInput,
+    ReviewInput,
+    SchoolDutyInput,
+    TermlyInput,
+)
 from workflows.reassessment import Reassessment
 from workflows.reconcile import ReconcileProcesses
+from workflows.school_duty import SchoolDuty
+from workflows.termly import PepReviews, SenSupportCycle
 
 _CASE = CASE_REF_PATTERN.strip("^$")
 
@@ -105,8 +116,13 @@ PROCESSES: tuple[ProcessKind, ...] = (
         "needs changed",
         ("reassessment-earliest", "reassessment-decision", "reassessment-final"),
     ),
+    # The school's own commitments (issue 24): one cycle per pupil on SEN support, one per looked-after pupil, one per
+    # school duty (its case reference is the duty's rule id).
+    ProcessKind("SEN support reviews", SenSupportCycle, TermlyInput, "placed on SEN support", ("sen-support-review",)),
+    ProcessKind("PEP reviews", PepReviews, TermlyInput, "PEP reviews began", ("pep-review",)),
+    ProcessKind("School duty", SchoolDuty, SchoolDutyInput, "last done", SCHOOL_DUTIES, dated=False),
 )
-ADVICE, DRAFT, REVIEW, REASSESSMENT = PROCESSES
+ADVICE, DRAFT, REVIEW, REASSESSMENT, SUPPORT, PEP, SCHOOL_DUTY = PROCESSES
 BY_KIND: dict[str, ProcessKind] = {p.kind: p for p in PROCESSES}
 PROCESS_KINDS: tuple[str, ...] = tuple(BY_KIND)
 # Each process kind in a SENCO's words (pages, notices, CLI).

@@ -3,8 +3,9 @@
 Each field of the start command carries its flag and help (a `Flag` in its annotation); its type gives the option's
 (a date is typed YYYY-MM-DD and read by parse_date, which names the flag when it is not a date; an int is an int; the
 rest is text the model checks); a field the model requires is a required option, and a default is the option's.
-Every start also takes --initials and --json. The output is the started process (format.py), with a warning line for
-each open step whose plan carries one (a transfer on or before the date reg 18 sets).
+Every start also takes --json, and a start about a pupil (one with a case reference: not a school duty) --initials.
+The output is the started process (format.py), with a warning line for each open step whose plan carries one (a
+transfer on or before the date reg 18 sets).
 
 A kind whose group has no module of its own yet gets a group here, described by its start command's docstring.
 """
@@ -73,15 +74,16 @@ def start_command(kind: str) -> Callable[..., None]:
         annotation = _annotated(kind_of if required else kind_of | None, option)
         default = inspect.Parameter.empty if required else _cli_default(field)
         params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation))
-    params.append(
-        inspect.Parameter("initials", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=InitialsOption)
-    )
+    if "case_ref" in model.model_fields:  # a pupil's process (a school duty has no pupil, no initials)
+        params.append(
+            inspect.Parameter("initials", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=InitialsOption)
+        )
     params.append(inspect.Parameter("as_json", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=JsonOption))
 
     def start(**values: Any) -> None:
         from commands import start as starting
 
-        initials, as_json = values.pop("initials"), values.pop("as_json")
+        initials, as_json = values.pop("initials", None), values.pop("as_json")
         for name in dates:
             values[name] = parse_date(flags[name], values[name])
         settings = load_settings()

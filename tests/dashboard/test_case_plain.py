@@ -269,11 +269,77 @@ def seed_reassessment(session) -> None:
     )
 
 
+def seed_support(session) -> None:
+    """SUP-0605: SEN support reviews: the autumn review held without the parents (and why), the spring one open."""
+    placed = date(2026, 9, 7)
+    p = _process("sen-support-SUP-0605-20260907", "SUP-0605", "sen-support", placed)
+    p.la, p.facts = "none", {"term": "Spring term 2026-27", "last_review_on": "2026-11-20", "reviews_held": 1}
+    autumn = _step(p, "sen-support-review", placed, status="completed", completed_on=date(2026, 11, 20))
+    autumn.on_time, autumn.days_late = True, 0
+    spring = _step(p, "sen-support-review", date(2027, 1, 4), instance=2)
+    session.add_all([p, autumn, spring])
+    session.flush()
+    session.add_all(
+        [
+            _event(p, 0, "began", began_on="2026-09-07"),
+            _opened(p, 1, "sen-support-review", autumn),
+            _done(
+                p,
+                2,
+                "sen-support-review",
+                date(2026, 11, 20),
+                0,
+                with_parents=False,
+                why_not="parent unwell; notes sent home",
+                with_annual_review=False,
+                evidence="",
+                next_review_on="2027-02-05",
+            ),
+        ]
+    )
+
+
+def seed_pep(session) -> None:
+    """PEP-0606: PEP reviews, with an annual review due in the same term."""
+    began = date(2026, 9, 7)
+    p = _process("pep-review-PEP-0606-20260907", "PEP-0606", "pep-review", began)
+    p.facts = {"term": "Autumn term 2026-27", "annual_review_this_term": "2026-12-11"}
+    review = _step(p, "pep-review", began)
+    session.add_all([p, review])
+    session.flush()
+    session.add_all(
+        [
+            _event(p, 0, "began", began_on="2026-09-07"),
+            _event(p, 1, "annual-review-this-term", term="Autumn term 2026-27", annual_review_due="2026-12-11"),
+            _opened(p, 2, "pep-review", review),
+        ]
+    )
+
+
+def seed_duty(session) -> None:
+    """SEN-INFORMATION-REPORT: the school duty, last year's report published, this year's open."""
+    last = date(2025, 10, 1)
+    p = _process("school-duty-SEN-INFORMATION-REPORT", "SEN-INFORMATION-REPORT", "school-duty", last)
+    p.la = "none"
+    year = _step(p, "sen-information-report", date(2026, 9, 25), instance=2)
+    session.add_all([p, year])
+    session.flush()
+    session.add_all(
+        [
+            _event(p, 0, "duty-set", last_done_on="2025-10-01"),
+            _opened(p, 1, "sen-information-report", year),
+        ]
+    )
+
+
 CASES = {
     "ehc-advice-request": ("EHC-0601", seed_advice),
     "draft-plan-consultation": ("EHC-0602", seed_draft),
     "annual-review": ("EHC-0603", seed_review),
     "reassessment": ("EHC-0604", seed_reassessment),
+    "sen-support": ("SUP-0605", seed_support),
+    "pep-review": ("PEP-0606", seed_pep),
+    "school-duty": ("SEN-INFORMATION-REPORT", seed_duty),
 }
 
 

@@ -31,14 +31,17 @@ from starter.advice import advice_sent, record_exemption, start_advice_request, 
 from starter.binaries import temporal_test_server
 from starter.processes import (
     complete_step,
+    end_process,
     exempt_step,
     process_state,
     reassign_step,
     replan_steps,
+    review_held,
     start_process,
     update,
 )
 from starter.review import appeal, final_plan, la_decision, meeting_held, plan_ceased, set_meeting, start_review
+from statutory.terms import SchoolTerms
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade
 from tests.workflows.advice_flow import advice_request, header, london_today, outcome, sleep_until_day
@@ -47,6 +50,7 @@ from workflows.annual_review import REVIEW_LAW_2026, AnnualReview
 from workflows.calls import LOCAL_ACTIVITIES
 from workflows.draft_consultation import DraftPlanConsultation
 from workflows.models import (
+    NO_LA,
     AdviceSent,
     AppealChange,
     DraftConsultationInput,
@@ -56,19 +60,26 @@ from workflows.models import (
     MeetingDate,
     MeetingHeld,
     PlanCeased,
+    ProcessEnded,
     ReassessmentInput,
     Reassignment,
     Replan,
     ReviewDecision,
+    ReviewHeld,
     ReviewInput,
+    SchoolDutyInput,
     StepDone,
     StepExemption,
+    TermlyInput,
     Withdrawal,
+    duty_case_ref,
 )
 from workflows.reassessment import DECISION, EARLIEST, FINAL, Reassessment
-from workflows.registry import DRAFT, REASSESSMENT
+from workflows.registry import DRAFT, PEP, REASSESSMENT, SCHOOL_DUTY, SUPPORT
+from workflows.school_duty import SchoolDuty
 from workflows.search_attributes import REGISTRATION
 from workflows.step import CATCH_UP
+from workflows.termly import PepReviews, SenSupportCycle
 
 HERE = Path(__file__).resolve().parent.parent / "histories"
 GENERATION = LOCAL_ACTIVITIES  # the newest patch the recordings were made under
@@ -511,6 +522,99 @@ async def advice_recorded_by(env: WorkflowEnvironment, settings: Settings) -> st
     return started.state.workflow_id
 
 
+async def _run_id(env: WorkflowEnvironment, workflow_id: str) -> str:
+    return str((await env.client.get_workflow_handle(workflow_id).describe()).run_id)
+
+
+async def sen_support_year(env: WorkflowEnvironment, settings: Settings) -> tuple[str, list[str]]:
+    """SEN support reviews: held with the parents in the first term; the next term's missed, escalated, then held
+    late while the term after it opens; into the next school year (a new run); then the pupil leaves SEN support."""
+    today = await london_today(env)
+    terms = SchoolTerms()  # the England pattern: these settings configure no terms
+    run_input = TermlyInput(header=header(today, case_ref="SUP-H001", la=NO_LA), options=step_options(settings))
+    workflow_id = SUPPORT.workflow_id("SUP-H001", today)
+    await start_process(env.client, settings, SenSupportCycle.run, run_input, workflow_id, SUPPORT.kind)
+    first_run = await _run_id(env, workflow_id)
+    await review_held(
+        env.client, settings, workflow_id, ReviewHeld(held_on=today, by="teacher", with_parents=True, evidence="notes")
+    )
+    term = terms.next_term(terms.term_of(today))
+    while True:
+        following = terms.next_term(term)
+        await sleep_until_day(env, following.start + timedelta(days=8))  # the term's review missed and escalated
+        await review_held(
+            env.client,
+            settings,
+            workflow_id,
+            ReviewHeld(held_on=await london_today(env), by="teacher", with_parents=False, why_not="parent unwell"),
+        )
+        if following.school_year != term.school_year:
+            break
+        term = following
+    last_run = await _run_id(env, workflow_id)
+    await end_process(
+        env.client,
+        settings,
+        workflow_id,
+        ProcessEnded(ended_on=await london_today(env), reason="needs-met", by="senco"),
+    )
+    return workflow_id, [first_run, last_run]
+
+
+async def pep_reviews(env: WorkflowEnvironment, settings: Settings) -> str:
+    """PEP reviews: one held with the annual review, then the pupil is no longer looked after."""
+    today = await london_today(env)
+    run_input = TermlyInput(header=header(today, case_ref="PEP-H001"), options=step_options(settings))
+    workflow_id = PEP.workflow_id("PEP-H001", today)
+    await start_process(env.client, settings, PepReviews.run, run_input, workflow_id, PEP.kind)
+    await sleep_until_day(env, today + timedelta(days=3))
+    await review_held(
+        env.client,
+        settings,
+        workflow_id,
+        ReviewHeld(held_on=await london_today(env), by="teacher", with_annual_review=True),
+    )
+    await end_process(
+        env.client,
+        settings,
+        workflow_id,
+        ProcessEnded(ended_on=await london_today(env), reason="no-longer-looked-after", by="senco"),
+    )
+    return workflow_id
+
+
+async def school_duty_years(env: WorkflowEnvironment, settings: Settings) -> tuple[str, list[str]]:
+    """The SEN information report: escalated when late, published (a new run opens next year's), then untracked."""
+    today = await london_today(env)
+    duty = "sen-information-report"
+    last = today - relativedelta(months=12) + timedelta(days=3)
+    run_input = SchoolDutyInput(
+        header=header(last, case_ref=duty_case_ref(duty), la=NO_LA), options=step_options(settings)
+    )
+    workflow_id = SCHOOL_DUTY.workflow_id(duty_case_ref(duty))
+    await start_process(env.client, settings, SchoolDuty.run, run_input, workflow_id, SCHOOL_DUTY.kind)
+    first_run = await _run_id(env, workflow_id)
+    await sleep_until_day(env, today + timedelta(days=12))
+    await complete_step(
+        env.client,
+        settings,
+        workflow_id,
+        StepDone(rule_id=duty, done_on=await london_today(env), by="teacher", evidence="https://example.org/report"),
+    )
+    for _ in range(100):
+        second_run = await _run_id(env, workflow_id)
+        if second_run != first_run and (await process_state(env.client, workflow_id)).steps:
+            break
+        await asyncio.sleep(0.05)
+    await end_process(
+        env.client,
+        settings,
+        workflow_id,
+        ProcessEnded(ended_on=await london_today(env), reason="no-longer-tracked", by="senco"),
+    )
+    return workflow_id, [first_run, second_run]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "ehc_advice_late": advice_late,
     "ehc_advice_exemption": advice_exemption,
@@ -526,6 +630,9 @@ SCENARIOS: dict[str, Scenario] = {
     "annual_review_transfer_year": annual_review_transfer_year,
     "annual_review_cease_appeal": annual_review_cease_appeal,
     "ehc_advice_recorded_by": advice_recorded_by,
+    "sen_support_year": sen_support_year,
+    "pep_reviews": pep_reviews,
+    "school_duty_years": school_duty_years,
 }
 # Scenarios new with a later patch of one workflow than GENERATION (named after that patch).
 GENERATIONS = {
@@ -533,6 +640,10 @@ GENERATIONS = {
     "annual_review_cease_appeal": REVIEW_LAW_2026,
     "ehc_advice_storm": CATCH_UP,
     "ehc_advice_recorded_by": "recorded-by",
+    # new workflows (issue 24): named after the change that brought them, no patch
+    "sen_support_year": "school-commitments",
+    "pep_reviews": "school-commitments",
+    "school_duty_years": "school-commitments",
 }  # no patch: data only
 
 

@@ -17,3 +17,4 @@ from workflows.models.reassessment import *  # noqa: F403
 from workflows.models.reconcile import *  # noqa: F403
 from workflows.models.review import *  # noqa: F403
 from workflows.models.step import *  # noqa: F403
+from workflows.models.termly import *  # noqa: F403
