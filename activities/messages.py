@@ -84,11 +84,17 @@ def case_url(dashboard_url: str, context: NoticeContext) -> str:
     return f"{dashboard_url.rstrip('/')}/cases/{quote(context.case_ref)}"
 
 
+# Steps recorded by a form of their own, not "Record a step as done" (dashboard/commands.py ACTIONS): a termly review
+# is recorded as held, with who took part.
+RECORD_FORMS = {"sen-support-review": "support-review-held", "pep-review": "pep-review-held"}
+
+
 def record_url(dashboard_url: str, context: NoticeContext) -> str:
-    """The step's record form ("Record a step as done", dashboard/forms.py), the rule preselected. A path and a query,
-    no #anchor: the sign-in page carries it in `next=` and lands there after sign-in."""
+    """The step's record form ("Record a step as done", dashboard/forms.py, or the step's own), the rule preselected.
+    A path and a query, no #anchor: the sign-in page carries it in `next=` and lands there after sign-in."""
+    form = RECORD_FORMS.get(context.rule_id, "step-done")
     return (
-        f"{dashboard_url.rstrip('/')}/processes/{quote(context.workflow_id, safe='')}/step-done"
+        f"{dashboard_url.rstrip('/')}/processes/{quote(context.workflow_id, safe='')}/{form}"
         f"?rule={quote(context.rule_id, safe='')}"
     )
 

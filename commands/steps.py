@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 # The workflow models' fields said as the commands': who claimed an exemption is who made the change.
 NAMES = {"claimed_by": "by"}
+# The termly reviews (workflows/termly.py), which are recorded as held (commands/termly.py), never as done.
+# Each by its words and its command-line group.
+TERMLY_REVIEWS = {"sen-support-review": ("SEN support", "support"), "pep-review": ("PEP", "pep")}
 
 
 class StepDoneIn(Command):
@@ -72,6 +75,14 @@ def done(ctx: Context, cmd: StepDoneIn, actor: Actor, *, open_rules: Collection[
             "rule_id",
             f"{DECISION} is done when the LA's decision is recorded: `sendclock reassessment "
             f"decided` (on the dashboard: the LA's decision on re-assessing)",
+            NOT_OPEN,
+        )
+    if cmd.rule_id in TERMLY_REVIEWS:  # a review says who took part (workflows/termly.py)
+        words, group = TERMLY_REVIEWS[cmd.rule_id]
+        checks.refuse(
+            "rule_id",
+            f"a {words} review is recorded as held, with who took part: `sendclock {group} held` (on the "
+            f"dashboard: Record the review as held)",
             NOT_OPEN,
         )
     done = checks.build(

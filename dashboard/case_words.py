@@ -9,7 +9,7 @@ away, in a <details> ("How this date is counted"), from `counted_detail`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -23,7 +23,19 @@ from workflows.registry import BY_KIND
 
 # What a process's first date (its received_on) means, where the registry's `began` is not how a SENCO says it: an
 # annual review's is the date of the plan (made or last reviewed), from which its 12 months run.
-BEGAN_WORDS = {"annual-review": "plan dated"}
+BEGAN_WORDS = {"annual-review": "plan dated", "pep-review": "began"}
+# The school's own processes (issue 24): a process with no LA to name (workflows/models/termly.py NO_LA), how each
+# began and ended in a sentence, by kind.
+NO_LA = "none"
+BEGAN_SENTENCES = {
+    "sen-support": "The pupil was placed on SEN support on {on}.",
+    "pep-review": "The PEP reviews began on {on}.",
+}
+ENDED_SENTENCES = {
+    "sen-support": "The SEN support reviews ended on {on}",
+    "pep-review": "The PEP reviews ended on {on}",
+    "school-duty": "The school stopped tracking this duty on {on}",
+}
 INVITEES = {
     "parents": "the parents",
     "pupil": "the pupil",
@@ -209,6 +221,11 @@ class CaseWords:
         return f"{fmt(local.date())} {local:%H:%M}"
 
     @staticmethod
+    def from_la(process: Any) -> str:
+        """ " from Kent": the LA a process heading names, or nothing for a process with none (SEN support, a duty)."""
+        return f" from {process.la}" if process.la and process.la != NO_LA else ""
+
+    @staticmethod
     def began(process: Any) -> str:
         """What the process's first date means, in its kind's own words ("request received", "plan dated", "needs
         changed"): the page writes the date after it."""
@@ -277,14 +294,17 @@ class CaseWords:
         step = f"\u2018{title}\u2019"
         by = self.staff(data.get("by") or event.actor)
         recorded = f", recorded by {by}" if by else ""
-        sentence, said = self._sentence(kind, data, step, by, recorded)
+        sentence, said = self._sentence(kind, data, step, by, recorded, _kind_of_key(event.key))
         return sentence + self.rest(data, said) + entered(data.get("recorded_by"))
 
     def _sentence(
-        self, kind: str, data: dict[str, Any], step: str, by: str, recorded: str
+        self, kind: str, data: dict[str, Any], step: str, by: str, recorded: str, process_kind: str | None = None
     ) -> tuple[str, tuple[str, ...]]:
-        """The sentence for one kind of event, and the fields of its data it says."""
+        """The sentence for one kind of event (of a process of `process_kind`), and the fields of its data it says."""
         on = data.get
+        termly = self._termly(kind, data, step, recorded, process_kind)
+        if termly is not None:
+            return termly
         if kind == "process-opened":
             return "The process was opened.", ()
         if kind == "request-received":
@@ -449,3 +469,99 @@ class CaseWords:
             return f"The process closed: {plain_text(str(on('status', 'closed')))}{outcome}.", ("status", "outcome")
         who = f" by {by}" if by else ""
         return f"{first_up(self.key(kind))}{who}.", ("by",)
+
+    def _termly(
+        self, kind: str, data: dict[str, Any], step: str, recorded: str, process_kind: str | None
+    ) -> tuple[str, tuple[str, ...]] | None:
+        """The events of the school's own termly and yearly processes (workflows/termly.py, school_duty.py)."""
+        from commands.termly import ENDINGS
+
+        on = data.get
+        if kind == "began" and process_kind in BEGAN_SENTENCES:
+            return BEGAN_SENTENCES[process_kind].format(on=day(on("began_on"))), ("began_on",)
+        if kind == "duty-set":
+            return f"The duty was last done on {day(on('last_done_on'))}.", ("last_done_on",)
+        if kind == "annual-review-this-term":
+            return (
+                f"The pupil's annual review is due this term ({plain_text(str(on('term') or 'this term'))}), by "
+                f"{day(on('annual_review_due'))}: one meeting may do both.",
+                ("term", "annual_review_due"),
+            )
+        if kind == "process-ended":
+            head = ENDED_SENTENCES.get(process_kind or "", "The process ended on {on}").format(on=day(on("ended_on")))
+            reason = str(on("reason") or "")
+            because = ENDINGS.get(process_kind or "", {}).get(reason) or plain_text(reason)
+            return f"{head}{recorded}: {because}.", ("ended_on", "reason", "by")
+        if kind == "completed" and "with_annual_review" in data and not on("closed"):  # a termly review held
+            parents = on("with_parents")
+            who = " with the parents" if parents is True else " without the parents" if parents is False else ""
+            both = ", together with the annual review," if on("with_annual_review") else ""
+            verdict = lateness(on("on_time"), on("days_late"))
+            text = f"{step} held on {day(on('completed_on'))}{who}{both}{recorded}" + (
+                f": {verdict}." if verdict else "."
+            )
+            if on("with_parents") is False and str(on("why_not") or "").strip():
+                text += f" Why not: \u201c{str(on('why_not')).strip()}\u201d."
+            if on("next_review_on"):
+                text += f" Next review planned for {day(on('next_review_on'))}."
+            said = ("completed_on", "on_time", "days_late", "by", "with_parents", "why_not", "with_annual_review")
+            return text, (*said, "next_review_on")
+        return None
+
+
+def facts_said(process: Any, steps: Sequence[Any], events: Sequence[Any]) -> list[str]:
+    """What a termly or yearly process has learnt, as sentences under its heading (none for other kinds, or for a
+    staff member, who sees part of it): from its steps and records, which hold every review as it was recorded (the
+    process row's facts are written only when the process records something of its own)."""
+    from commands.termly import ENDINGS, REVIEW_RULES, SCHOOL_DUTY, SUPPORT
+
+    if process.facts is None or process.kind not in (*REVIEW_RULES, SCHOOL_DUTY):
+        return []
+    kind, running, said = process.kind, process.status == "open", []
+    rule = REVIEW_RULES.get(kind) or process.case_ref  # a duty's rule is its case reference
+    done = [e for e in events if e.kind == "completed" and e.rule_id == rule and not (e.data or {}).get("closed")]
+    if kind in REVIEW_RULES:
+        if done:
+            last = max(done, key=lambda e: str(e.data.get("completed_on") or ""))
+            count = plural(len(done), "review") + " held"
+            if kind == SUPPORT:
+                count += f", {sum(e.data.get('with_parents') is True for e in done)} with the parents"
+            said.append(f"Last review {day(last.data.get('completed_on'))} ({count}).")
+            if running and done[-1].data.get("next_review_on"):
+                said.append(f"Next review planned for {day(done[-1].data['next_review_on'])}.")
+        else:
+            said.append("No review recorded as held yet.")
+        said += _annual_review_this_term(rule, steps, events) if running else []
+    else:
+        set_on = [e.data.get("last_done_on") for e in events if e.kind == "duty-set"]
+        last_done = max([str(e.data.get("completed_on")) for e in done] + [str(d) for d in set_on if d], default="")
+        said.append(f"Last done {day(last_done or process.received_on)}.")
+    for e in events:
+        if e.kind == "process-ended":
+            reason = str(e.data.get("reason") or "")
+            because = ENDINGS.get(kind, {}).get(reason) or plain_text(reason)
+            said.append(f"Ended on {day(e.data.get('ended_on'))}: {because}.")
+    return said
+
+
+def _annual_review_this_term(rule: str, steps: Sequence[Any], events: Sequence[Any]) -> list[str]:
+    """A PEP whose open review's term has the pupil's annual review due in it: one meeting may do both. The record
+    ("annual-review-this-term") is keyed by the term's first day; the review of that term opens on it, or later."""
+    for e in reversed(events):
+        if e.kind != "annual-review-this-term" or not e.data.get("annual_review_due"):
+            continue
+        try:
+            begins, due = (
+                date.fromisoformat(str(e.key).rsplit("/", 1)[-1]),
+                date.fromisoformat(e.data["annual_review_due"]),
+            )
+        except ValueError:
+            continue
+        if any(s.rule_id == rule and s.status == "open" and begins <= s.anchor <= due for s in steps):
+            return [f"An annual review is due this term ({day(due)}): one meeting may do both."]
+    return []
+
+
+def _kind_of_key(key: Any) -> str | None:
+    """The process kind of an event, from its key ("{workflow_id}/...": a workflow id begins with its kind)."""
+    return next((k for k in sorted(BY_KIND, key=len, reverse=True) if str(key or "").startswith(f"{k}-")), None)

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import func, select
 
-from commands import advice, reassessment, review, steps
+from commands import advice, reassessment, review, steps, termly
 from commands import start as starting
 from commands.base import Actor, Change, Command, Context, send
 from commands.errors import FORBIDDEN, FORM, NOT_FOUND, Forbidden, Problem, Refused, Unavailable
@@ -24,7 +24,7 @@ from dashboard.auth import User
 from dashboard.context import Web
 from statutory.rules import TRANSFER_RULES
 from store.models import Event, Process, Step
-from workflows.registry import ADVICE, DRAFT, PROCESS_KINDS, REASSESSMENT, REVIEW
+from workflows.registry import ADVICE, DRAFT, PEP, PROCESS_KINDS, REASSESSMENT, REVIEW, SCHOOL_DUTY, SUPPORT
 
 __all__ = [
     "ACTIONS",
@@ -106,6 +106,11 @@ def _exemption(ctx: Context, cmd: steps.ExemptionIn, actor: Actor, *, kind: str,
 
 
 ALL = PROCESS_KINDS
+# A termly review is recorded as held, saying who took part (commands/termly.py): never as a step done. The school's
+# own commitments have no exemption grounds: an exemption would always be refused.
+TERMLY = (SUPPORT.kind, PEP.kind)
+DONE_KINDS = tuple(k for k in ALL if k not in TERMLY)
+EXEMPTION_KINDS = tuple(k for k in ALL if k not in (*TERMLY, SCHOOL_DUTY.kind))
 ACTIONS: dict[str, Action] = {
     a.name: a
     for a in [
@@ -118,7 +123,26 @@ ACTIONS: dict[str, Action] = {
             True,
             "ehc-advice",
         ),
-        Action("step-done", "Record a step as done", steps.StepDoneIn, ALL, steps.done, True),
+        Action("step-done", "Record a step as done", steps.StepDoneIn, DONE_KINDS, steps.done, True),
+        # The key worker or the designated teacher may record the review of their own step (completion).
+        Action(
+            "support-review-held",
+            "Record the review as held",
+            termly.ReviewHeldIn,
+            (SUPPORT.kind,),
+            termly.held,
+            True,
+            termly.REVIEW_RULES[SUPPORT.kind],
+        ),
+        Action(
+            "pep-review-held",
+            "Record the review as held",
+            termly.ReviewHeldIn,
+            (PEP.kind,),
+            termly.held,
+            True,
+            termly.REVIEW_RULES[PEP.kind],
+        ),
         Action("meeting", "Set or move the review meeting", review.MeetingIn, (REVIEW.kind,), review.meeting),
         Action("meeting-held", "Record the review meeting as held", review.MeetingHeldIn, (REVIEW.kind,), review.held),
         Action(
@@ -162,7 +186,7 @@ ACTIONS: dict[str, Action] = {
             reassessment.decided,
             rule="reassessment-decision",
         ),
-        Action("exemption", "Record an exemption", steps.ExemptionIn, ALL, _exemption),
+        Action("exemption", "Record an exemption", steps.ExemptionIn, EXEMPTION_KINDS, _exemption),
         Action(
             "withdrawal",
             "Record that the LA withdrew its request",
@@ -174,10 +198,13 @@ ACTIONS: dict[str, Action] = {
             "cancellation",
             "Cancel a step",
             steps.CancellationIn,
-            (DRAFT.kind, REVIEW.kind, REASSESSMENT.kind),
+            (DRAFT.kind, REVIEW.kind, REASSESSMENT.kind, SUPPORT.kind, PEP.kind, SCHOOL_DUTY.kind),
             steps.cancel,
         ),
         Action("reassignment", "Reassign a step", steps.ReassignmentIn, ALL, steps.reassign),
+        Action("support-ended", "End the SEN support reviews", termly.ProcessEndIn, (SUPPORT.kind,), termly.ended),
+        Action("pep-ended", "End the PEP reviews", termly.ProcessEndIn, (PEP.kind,), termly.ended),
+        Action("duty-stopped", "Stop tracking this duty", termly.ProcessEndIn, (SCHOOL_DUTY.kind,), termly.ended),
     ]
 }
 
@@ -296,11 +323,11 @@ def recorded_by_of(user: User, via: str | None = None) -> str:
 
 def _hints(action: Action, process: Process, steps: list[Step]) -> dict[str, Any]:
     """What a command may say in its refusals that only the page knows: the process's open steps (an unknown rule is
-    told the steps it could be), and for the exemption, the kind of process."""
+    told the steps it could be), and for the exemption and the termly moves, the kind of process."""
     hints: dict[str, Any] = {}
     if "rule_id" in action.model.model_fields:
         hints["open_rules"] = sorted({s.rule_id for s in steps if s.status == "open"})
-    if action.prepare is _exemption:
+    if action.prepare in (_exemption, termly.held, termly.ended):
         hints["kind"] = process.kind
     return hints
 

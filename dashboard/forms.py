@@ -240,7 +240,78 @@ def action_fields(web: Web, name: str, open_rules: list[str]) -> list[FieldSpec]
             FieldSpec("owner", "New owner", "select", required=True, choices=staff_choices(web)),
             FieldSpec("reason", "Reason (optional)", "textarea"),
         ],
+        **termly_fields(),
     }[name]
+
+
+def termly_fields() -> dict[str, list[FieldSpec]]:
+    """The forms of the school's own termly and yearly processes (commands/termly.py): a review held, a process ended
+    (each kind with its own reasons; a duty has one, so its form does not ask)."""
+    from commands.termly import ENDINGS, PEP, SUPPORT
+
+    held_on = FieldSpec("held_on", "Date the review was held", "date", required=True)
+    why_not = FieldSpec("why_not", "If the parents did not take part, why not (no personal details)", "textarea")
+    next_on = FieldSpec("next_review_on", "Date planned for the next review (optional)", "date")
+    evidence = FieldSpec(
+        "evidence", "Evidence reference (optional, no personal details)", hint="Where the review's notes are kept."
+    )
+    note = FieldSpec("note", "Note (optional, no personal details)", "textarea")
+
+    def reasons(kind: str, label: str) -> FieldSpec:
+        return FieldSpec("reason", label, "select", required=True, choices=[("", "choose one"), *ENDINGS[kind].items()])
+
+    return {
+        "support-review-held": [
+            held_on,
+            FieldSpec(
+                "with_parents",
+                "Did the parents take part?",
+                "select",
+                required=True,
+                choices=[("", "choose one"), ("true", "Yes, the parents took part"), ("false", "No")],
+            ),
+            why_not,
+            next_on,
+            evidence,
+        ],
+        "pep-review-held": [
+            held_on,
+            FieldSpec(
+                "with_parents",
+                "Did the parents or carers take part?",
+                "select",
+                choices=[("", "not recorded"), ("true", "Yes"), ("false", "No")],
+            ),
+            why_not,
+            FieldSpec(
+                "with_annual_review",
+                "One meeting did both: the PEP review and the annual review of the pupil's EHC plan",
+                "checkbox",
+            ),
+            next_on,
+            evidence,
+        ],
+        "support-ended": [
+            FieldSpec("ended_on", "Date the pupil left SEN support", "date", required=True),
+            reasons(SUPPORT, "Why the SEN support reviews end"),
+            note,
+        ],
+        "pep-ended": [
+            FieldSpec("ended_on", "Date the PEP reviews ended", "date", required=True),
+            reasons(PEP, "Why the PEP reviews end"),
+            note,
+        ],
+        "duty-stopped": [
+            FieldSpec(
+                "ended_on",
+                "Date the school stopped tracking this duty in sendclock",
+                "date",
+                required=True,
+                hint="No more reminders are sent for it; its open step is cancelled.",
+            ),
+            note,
+        ],
+    }
 
 
 @router.get("/start", response_class=HTMLResponse)
@@ -365,7 +436,7 @@ def _record_page(request, web, action, process, fields, values, errors, status_c
         "form.html",
         {
             "title": f"{action.title}: {process.case_ref}",
-            "intro": f"{PROCESS_LABELS.get(process.kind, process.kind)} from {process.la}, "
+            "intro": f"{PROCESS_LABELS.get(process.kind, process.kind)}{CaseWords.from_la(process)}, "
             f"{CaseWords.began(process)} {fmt(process.received_on)}.",
             "fields": fields,
             "values": values,

@@ -11,6 +11,7 @@ from typing import Any
 from audit.backdating import ESCALATION, completion_flag
 from config.school_calendar import school_calendar
 from dashboard.auth import User
+from dashboard.case_words import facts_said
 from dashboard.context import PROCESS_LABELS, Web
 from dashboard.scope import EventPart, ProcessPart, scope_of
 from statutory import get_rule
@@ -21,6 +22,7 @@ from store.models import Event, Process, Step
 from store.queries import OpenStep, open_steps, process_detail, processes_for_case, recent_outbox
 from store.reconcile import reopened_outside, stopped_processes
 from store.web_queries import REVIEW_DUE, completion_key, process_facts, step_prefix
+from workflows.registry import SCHOOL_DUTY
 
 # A review's steps before its meeting (the notice, the advice circulated): short notice of the meeting may be agreed.
 BEFORE_MEETING = ("review-notice", "review-advice-circulation")
@@ -289,6 +291,11 @@ class ProcessView:
         """Each rule of the process's steps by its plain title (the event sentences name steps so)."""
         return {s.rule_id: rule_title(s) for s in reversed(self.steps)}
 
+    @property
+    def facts_said(self) -> list[str]:
+        """What a termly or yearly process has learnt, in sentences (dashboard/case_words.py)."""
+        return facts_said(self.process, self.steps, self.events)
+
     def backdated_of(self, step: Step) -> str | None:
         return self.backdated.get((step.rule_id, step.instance))
 
@@ -306,6 +313,13 @@ class ProcessView:
             )
         except (TypeError, ValueError):
             return None
+
+
+def process_heading(process: Process) -> str:
+    """A process as the case page heads it: its kind in a SENCO's words, and for a school duty, which duty (its case
+    reference is the duty's rule id in capitals: workflows.models.duty_case_ref)."""
+    label = PROCESS_LABELS.get(process.kind, process.kind)
+    return f"{label}: {title_of(process.case_ref.lower())}" if process.kind == SCHOOL_DUTY.kind else label
 
 
 def rule_title(step: Step) -> str:
@@ -413,7 +427,7 @@ def case_timeline(web: Web, user: User, case_ref: str) -> list[ProcessView]:
             views.append(
                 ProcessView(
                     process=process,
-                    label=PROCESS_LABELS.get(p.kind, p.kind),
+                    label=process_heading(p),
                     steps=steps,
                     events=events,
                     workflow_url=web.workflow_url(p.workflow_id, user),

@@ -16,7 +16,21 @@ import time
 
 import typer
 
-from starter.cli import advice, audit, config, keys, listing, processes, retention, review, rules, stack, users
+from starter.cli import (
+    advice,
+    audit,
+    config,
+    keys,
+    listing,
+    processes,
+    register,
+    retention,
+    review,
+    rules,
+    stack,
+    termly,
+    users,
+)
 from starter.cli.command_log import command_done, command_path, start_log
 from starter.cli.common import temporal_used
 from starter.cli.starts import add_start_commands
@@ -45,6 +59,10 @@ app.add_typer(processes.draft_app, name="draft")
 app.add_typer(processes.reassessment_app, name="reassessment")
 app.add_typer(processes.step_app, name="step")
 app.add_typer(processes.process_app, name="process")
+app.add_typer(termly.support_app, name="support")
+app.add_typer(termly.pep_app, name="pep")
+app.add_typer(termly.duty_app, name="duty")
+app.add_typer(register.import_app, name="import")
 # Each process kind's `start`, first in its group, built from its start command (starter/cli/starts.py).
 add_start_commands(
     app,
@@ -53,6 +71,9 @@ add_start_commands(
         "review": review.review_app,
         "draft": processes.draft_app,
         "reassessment": processes.reassessment_app,
+        "support": termly.support_app,
+        "pep": termly.pep_app,
+        "duty": termly.duty_app,
     },
 )
 
