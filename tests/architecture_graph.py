@@ -25,6 +25,7 @@ PROJECT = (
     "dashboard",
     "starter",
     "commands",
+    "register",
     "bench",
     "worker",
 )

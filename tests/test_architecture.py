@@ -35,15 +35,17 @@ HOUSE: dict[str, tuple[str, ...]] = {
     # Settings: validated against the rule book, keys and the workflows' models (a step's planning input).
     "config": ("statutory", "security", "workflows.models"),
     # The client side: starting and changing processes, the Temporal connection, the CLI.
-    "starter": ("statutory", "workflows", "store", "config", "security", "audit", "commands"),
+    "starter": ("statutory", "workflows", "store", "config", "security", "audit", "commands", "register"),
     # Each operation once (input, checks, the call into Temporal through starter/), for the CLI, the forms, the API.
-    "commands": ("statutory", "workflows", "store", "config", "starter"),
+    "commands": ("statutory", "workflows", "store", "config", "starter", "register"),
+    # The SEN register file read and checked, and the import planned: pure, on the rule book and the models' types.
+    "register": ("statutory", "workflows.models"),
     # Proving what happened: histories, timelines, verification; Temporal through starter/.
     "audit": ("statutory", "workflows", "store", "config", "security", "starter"),
     # Temporal's side: the activities, adapters on classes that own their dependencies.
     "activities": ("statutory", "workflows", "store", "config", "security", "audit", "starter.client"),
     # The web: pages, forms, the API; Temporal only through starter/ and commands/.
-    "dashboard": ("statutory", "workflows", "store", "config", "security", "audit", "starter", "commands"),
+    "dashboard": ("statutory", "workflows", "store", "config", "security", "audit", "starter", "commands", "register"),
     # The worker process wires workflows, activities, the schedules and the connection.
     "worker": ("statutory", "workflows", "activities", "store", "config", "security", "audit", "starter"),
     # Benchmarks measure the real parts, the worker included.
@@ -75,6 +77,7 @@ NEVER: dict[str, tuple[str, ...]] = {
         "cryptography",
     ),
     "store": ("temporalio", "apprise", "fastapi", "starlette", "typer", "httpx"),
+    "register": ("temporalio", "sqlalchemy", "apprise", "fastapi", "starlette", "typer", "httpx", "pydantic_settings"),
     "commands": ("typer", "fastapi", "starlette", "apprise"),
     "audit": ("fastapi", "starlette", "typer", "apprise"),
     # The dashboard reaches Temporal only through starter/ (and the codec server reads payload messages only).

@@ -11,7 +11,7 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 USES_THE_SHARED_SERVER = re.compile(r"\b(devserver|stack_env|worker_process)\b")
-CASE_REF = re.compile(r"\"((?:EHC|FLT|CASE|RA|DR|AR)-[A-Za-z0-9.-]+)\"")
+CASE_REF = re.compile(r"\"((?:EHC|FLT|CASE|RA|DR|AR|REG[A-Z]*|TRM|SUP|PEP)-[A-Za-z0-9.-]+)\"")
 
 
 def test_each_case_reference_on_the_shared_dev_server_belongs_to_one_file():
