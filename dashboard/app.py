@@ -39,10 +39,12 @@ from dashboard import (
     forms,
     log_redaction,
     pages,
+    register_view,
     reports,
     search,
     temporal_proxy,
 )
+from dashboard import this_term as this_term_page
 from dashboard import today as today_page
 from dashboard.auth import SessionMiddleware, SignInRequired
 from dashboard.context import Web
@@ -226,8 +228,10 @@ def create_app(
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.include_router(today_page.router)  # Today: the SENCO's and staff's landing page
+    app.include_router(this_term_page.router)  # This term: everything due in a school term, week by week
     app.include_router(search.router)  # find a case by its reference, from the header of every page
     app.include_router(forms.router)
+    app.include_router(register_view.router)  # the SEN register import: the SENCO only
     app.include_router(reports.router)
     app.include_router(feeds.router)
     app.include_router(api.router)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from html import escape
 from typing import Any
@@ -29,13 +29,28 @@ from store.compliance import (
     meeting_outcome,
     result_text,
 )
+from store.term_queries import PEP_REVIEW, SEN_SUPPORT_REVIEW, TermlyReviews, termly_reviews, year_totals
 from store.web_queries import StepFact, all_steps
+
+
+@dataclass(frozen=True)
+class TermlyRow:
+    """One term's termly reviews (or the school year's, `term` None), SEN support and PEP side by side."""
+
+    label: str  # "Autumn term 2026-27", or "The whole year"
+    first: date | None  # the term's first and last day (None for the year)
+    last: date | None
+    default: bool  # the England pattern, no terms set for the year
+    sen_support: TermlyReviews
+    pep: TermlyReviews
 
 
 @dataclass(frozen=True)
 class ComplianceView:
     figures: Compliance
     years: list[int]
+    # SEN support and PEP reviews per term of the year, then the year (store/term_queries.py).
+    termly: list[TermlyRow] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         def rate(r: Rate) -> dict[str, Any]:
@@ -64,7 +79,50 @@ class ComplianceView:
                 "review_concluded_within_12_months": rate(f.review(CONCLUDED_KEY)),
             },
             "years_with_steps": self.years,
+            "termly_reviews": [
+                {
+                    "term": row.label,
+                    "first_day": row.first.isoformat() if row.first else None,
+                    "last_day": row.last.isoformat() if row.last else None,
+                    "england_pattern": row.default,
+                    "sen_support": termly_json(row.sen_support),
+                    "pep": termly_json(row.pep),
+                }
+                for row in self.termly
+            ],
         }
+
+
+def termly_json(f: TermlyReviews) -> dict[str, int]:
+    """held + missed + to_come = due; with_parents and held_on_time are of those held."""
+    return {
+        "due": f.due,
+        "held": f.held,
+        "held_on_time": f.held_on_time,
+        "with_parents": f.with_parents,
+        "missed": f.missed,
+        "to_come": f.to_come,
+    }
+
+
+def school_year_label(year: int) -> str:
+    """2026 -> "2026-27" (statutory/terms.py's way of writing a school year)."""
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
+def termly_rows(figures: list[TermlyReviews]) -> list[TermlyRow]:
+    """One row a term, SEN support and PEP reviews side by side, and the year's total last."""
+    rows = []
+    terms = list(dict.fromkeys(f.term for f in figures if f.term is not None))
+    for term in terms:
+        of = {f.rule_id: f for f in figures if f.term == term}
+        rows.append(TermlyRow(term.title, term.start, term.end, term.default, of[SEN_SUPPORT_REVIEW], of[PEP_REVIEW]))
+    totals = year_totals(figures)
+    if terms:
+        rows.append(
+            TermlyRow("The whole year", None, None, terms[0].default, totals[SEN_SUPPORT_REVIEW], totals[PEP_REVIEW])
+        )
+    return rows
 
 
 def judged(steps: list[StepFact], settings: Settings) -> list[StepFact]:
@@ -95,7 +153,14 @@ def compliance_for(web: Web, year: int | None) -> ComplianceView:
         steps = judged(all_steps(session), web.settings)
     year = year if year is not None else academic_year_of(today)
     years = sorted({academic_year_of(s.due) for s in steps} | {academic_year_of(today)})
-    return ComplianceView(figures=compliance(steps, year, today), years=years)
+    return ComplianceView(figures=compliance(steps, year, today), years=years, termly=termly_for(web, year))
+
+
+def termly_for(web: Web, year: int) -> list[TermlyRow]:
+    """The termly reviews of the academic year `year` (2026: 2026-27) by the school's terms, counted in the database."""
+    with web.sessionmaker() as session:
+        found = termly_reviews(session, school_calendar(web.settings).terms, school_year_label(year), web.clock.today())
+    return termly_rows(found)
 
 
 def percent_text(value: float | None) -> str:
@@ -191,6 +256,61 @@ def steps_csv(steps: list[StepFact], today: date) -> str:
             row.append(text)
         writer.writerow(row)
     return out.getvalue()
+
+
+TERMLY_CSV_FIELDS = [
+    "school_year",
+    "term",
+    "first_day",
+    "last_day",
+    "england_pattern",
+    "review",
+    "due",
+    "held",
+    "held_on_time",
+    "held_with_parents",
+    "missed",
+    "still_to_come",
+]
+
+
+def termly_csv(year: int, rows: list[TermlyRow]) -> str:
+    """The termly review figures of the page, a row per term and kind of review, then the year's ("The whole
+    year"). Every value is a number, a date, a term's name or one of the two reviews' titles: nothing a spreadsheet
+    could run."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(TERMLY_CSV_FIELDS)
+    for row in rows:
+        for f in (row.sen_support, row.pep):
+            writer.writerow(
+                [
+                    school_year_label(year),
+                    row.label,
+                    row.first.isoformat() if row.first else "",
+                    row.last.isoformat() if row.last else "",
+                    "yes" if row.default else "no",
+                    title_of(f.rule_id),
+                    f.due,
+                    f.held,
+                    f.held_on_time,
+                    f.with_parents,
+                    f.missed,
+                    f.to_come,
+                ]
+            )
+    return out.getvalue()
+
+
+def termly_csv_response(web: Web, year: int | None) -> Response:
+    """The termly review figures of an academic year (this one by default) as CSV: /compliance/termly.csv."""
+    year = year if year is not None else academic_year_of(web.clock.today())
+    name = f"sendclock-termly-reviews-{school_year_label(year)}.csv"
+    return Response(
+        termly_csv(year, termly_for(web, year)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def steps_csv_response(web: Web) -> Response:

@@ -1,4 +1,5 @@
-"""The compliance page (a chart and tables per rule and per LA) and the CSV export of every step."""
+"""The compliance page (a chart and tables per rule and per LA, the termly reviews), the CSV export of every step and
+that of the termly review figures."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from dashboard.access import CheckedRoute, all_reader
 from dashboard.auth import User
-from dashboard.compliance_view import bar_chart, compliance_for, percent_text, steps_csv_response
+from dashboard.compliance_view import bar_chart, compliance_for, percent_text, steps_csv_response, termly_csv_response
 from dashboard.context import Web, get_web
 from dashboard.render import render
 from dashboard.views import title_of
@@ -42,6 +43,7 @@ def compliance_page(
             "meeting": f.review(MEETING_KEY),
             "concluded": f.review(CONCLUDED_KEY),
             "backdating_days": web.settings.audit.backdating_working_days,
+            "termly": view.termly,
         },
     )
 
@@ -49,3 +51,10 @@ def compliance_page(
 @router.get("/steps.csv")
 def steps_export(web: Web = Depends(get_web), user: User = Depends(all_reader)) -> Response:
     return steps_csv_response(web)
+
+
+@router.get("/compliance/termly.csv")
+def termly_export(
+    year: int | None = Query(None, ge=2014, le=2100), web: Web = Depends(get_web), user: User = Depends(all_reader)
+) -> Response:
+    return termly_csv_response(web, year)

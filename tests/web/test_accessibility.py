@@ -3,8 +3,9 @@ dashboard (tests/web/conftest.py), at 1280 px and at 390 px (a phone) wide: axe-
 violation of WCAG 2.0 or 2.1 at level A or AA, and the page does not scroll sideways.
 
 The SENCO's pages (the lists, a case with processes, the start forms, a start form refused with its errors, record
-forms, the outbox, compliance, the audit log, the sign-in log, Replay and check, change password, not found), the
-sign-in page signed out, and what leadership, staff and the auditor see. Today (/today) and Find a case (/search) are
+forms, the outbox, compliance, the audit log, the sign-in log, Replay and check, change password, not found, the
+register import with a file checked and one with problems), the sign-in page signed out, and what leadership, staff
+and the auditor see. Today (/today) and Find a case (/search) are
 checked once they answer 200, and skipped before. Without /usr/bin/chromium the tests are skipped, except under CI
 (CI set), where they fail.
 
@@ -142,6 +143,20 @@ def refused_sign_in(page) -> None:
     page.wait_for_selector("#login-error")
 
 
+def register_file(text: str) -> Callable[[Any], None]:
+    """The register upload (/import/register) given `text` as its file and checked: what it would do, or its
+    problems by line; nothing is started."""
+
+    def upload(page) -> None:
+        page.get_by_label("The SEN register, as a CSV file").set_input_files(
+            files=[{"name": "register.csv", "mimeType": "text/csv", "buffer": text.encode()}]
+        )
+        page.get_by_role("button", name="Check the file").click()
+        page.wait_for_selector("table.stack")
+
+    return upload
+
+
 @dataclass(frozen=True)
 class Visit:
     who: str  # a user name from tests/web/conftest.py ACCOUNTS, STAFF's, or "anonymous"
@@ -160,6 +175,7 @@ VISITS = [
     Visit("senco", "open-steps", "/"),
     Visit("senco", "open-steps-filtered", "/?la=Kent&sort=due&desc=1"),
     Visit("senco", "today", "/today", optional=True),
+    Visit("senco", "this-term", "/this-term"),
     Visit("senco", "search", "/search?q=A11Y", optional=True),
     Visit("senco", "case", "/cases/A11Y-0001"),
     Visit("senco", "case-done", "/cases/A11Y-0002?done=advice-sent"),
@@ -177,11 +193,24 @@ VISITS = [
     Visit("senco", "password", "/account/password"),
     Visit("senco", "password-refused", "/account/password", then=refused_password),
     Visit("senco", "not-found", "/cases/NO-SUCH-CASE", status=404),
+    Visit("senco", "import-register", "/import/register"),
+    Visit(
+        "senco",
+        "import-register-preview",
+        "/import/register",
+        then=register_file(
+            "case_ref,sen_code,la,plan_date,looked_after\nA11YR-0001,K,,,yes\nA11YR-0002,E,Kent,2026-01-05,no\n"
+        ),
+    ),
+    Visit(
+        "senco", "import-register-problems", "/import/register", then=register_file("case_ref,sen_code\nA11YR-1,S\n")
+    ),
     Visit("head", "overdue", "/overdue"),
     Visit("head", "case", "/cases/A11Y-0001"),
     Visit("head", "compliance", "/compliance?year={year}"),
     Visit("head", "outbox", "/outbox"),
     Visit("head", "not-allowed", "/start/ehc-advice-request", status=403),
+    Visit("head", "import-not-allowed", "/import/register", status=403),
     Visit(STAFF[0], "today", "/today", optional=True),
     Visit(STAFF[0], "open-steps", "/"),
     Visit(STAFF[0], "case", "/cases/A11Y-0003"),
