@@ -42,6 +42,9 @@ def test_the_readme_lists_the_walkthroughs_commands() -> None:
         ["advice", "sent"],
         ["list"],
         ["advice", "show"],
+        ["import", "register"],
+        ["import", "register"],
+        ["support", "held"],
     ]
 
 
@@ -63,7 +66,7 @@ def test_the_walkthrough_as_a_new_user_follows_it(tmp_path: Path) -> None:
             assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
             return done.stdout
 
-        start, account, show, deadline, rules, sent, listing, finished = commands
+        start, account, show, deadline, rules, sent, listing, finished, dry_run, imported, held = commands
         received = date.fromisoformat(run("date -d '40 days ago' +%F").strip())
         # 1. Started, with its due date (six weeks on: two days from now) and target; again: nothing new.
         first = run(start)
@@ -94,3 +97,15 @@ def test_the_walkthrough_as_a_new_user_follows_it(tmp_path: Path) -> None:
             sign_in(http, "sam", PASSWORD)
             assert "EHC-0042" not in http.get("/today").text
         assert "EHC-0042" in run(finished)
+        # 5. The register: what it would do, then done; again: nothing new; This term shows it; a review held.
+        would = run(dry_run)
+        assert would.splitlines()[0].startswith("3 pupils read: 1 on SEN support (K), 2 with an EHC plan (E)")
+        assert "Would start 4 processes and end nothing." in would
+        assert "Started 4 processes; 0 already running; nothing ended." in run(imported)
+        assert "Nothing to start or end" in run(imported)
+        with stack.client() as http:
+            sign_in(http, "sam", PASSWORD)
+            this_term = http.get("/this-term").text
+            assert all(ref in this_term for ref in ("SUP-0001", "SUP-0003"))
+        recorded = run(held)
+        assert "Review held on" in recorded and "with the parents for SUP-0001" in recorded
