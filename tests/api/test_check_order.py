@@ -293,7 +293,12 @@ def test_the_api_document_is_for_signed_in_callers_and_keys_only(clients) -> Non
     assert all(d.status_code == 200 for d in documents)
     doc = documents[0].json()
     assert all(d.json() == doc for d in documents)
-    assert doc["components"]["schemas"]["StartAdvice"]["properties"]["owner"]["enum"] == ["class-teacher", "head", "senco", "ta"]
+    assert doc["components"]["schemas"]["StartAdvice"]["properties"]["owner"]["enum"] == [
+        "class-teacher",
+        "head",
+        "senco",
+        "ta",
+    ]
 
 
 def test_the_guards_roles_are_those_of_auth() -> None:
