@@ -65,6 +65,13 @@ def process_label(kind: str) -> str:
     return PROCESS_LABELS.get(kind, kind.replace("-", " ").capitalize())
 
 
+def case_and_la(case_ref: str, la: str) -> str:
+    """'EHC-0042 (Kent)'; a process with no LA (SEN support, a duty: workflows.models.NO_LA) by its case alone."""
+    from workflows.models import NO_LA
+
+    return case_ref if la == NO_LA else f"{case_ref} ({la})"
+
+
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -297,7 +304,8 @@ def stopped_lines(stopped) -> list[str]:
     for s in stopped:
         p = s.process
         lines.append(
-            f"  {p.case_ref} ({p.la}): {dates_in(s.sentence)}. Resume it: sendclock process resume --case {p.case_ref}"
+            f"  {case_and_la(p.case_ref, p.la)}: {dates_in(s.sentence)}. "
+            f"Resume it: sendclock process resume --case {p.case_ref}"
         )
     return lines + [""]
 
@@ -410,7 +418,7 @@ def process_text(state, settings: Any = None) -> str:
     h = state.header
     lines = [
         f"{state.workflow_id}",
-        f"  {process_label(state.kind)}: case {h.case_ref} ({h.la}), from {fmt(h.received_on)}; "
+        f"  {process_label(state.kind)}: case {case_and_la(h.case_ref, h.la)}, from {fmt(h.received_on)}; "
         f"owner {staff_name(settings, h.owner)}; {_process_status(state)}",
         "  steps:",
         *process_step_lines(state, settings),
@@ -425,7 +433,7 @@ def process_started_text(state, created: bool, settings) -> str:
     return "\n".join(
         [
             f"{head}: {state.workflow_id}",
-            f"  {process_label(state.kind)}: case {h.case_ref} ({h.la}), from {fmt(h.received_on)}; "
+            f"  {process_label(state.kind)}: case {case_and_la(h.case_ref, h.la)}, from {fmt(h.received_on)}; "
             f"owner {staff_name(settings, h.owner)}; {_process_status(state)}",
             "  steps:",
             *process_step_lines(state, settings),
@@ -526,7 +534,7 @@ def process_row_text(process, settings: Any = None) -> str:
     """A process row of the database (store.models.Process) with its steps and facts."""
     lines = [
         f"{process.workflow_id}",
-        f"  {process_label(process.kind)}: case {process.case_ref} ({process.la}), from "
+        f"  {process_label(process.kind)}: case {case_and_la(process.case_ref, process.la)}, from "
         f"{fmt(process.received_on)}; owner {staff_name(settings, process.owner)}; "
         f"{process_row_status(process, settings)}",
         "  steps:",
