@@ -99,6 +99,8 @@ def case(request: Request, case_ref: str, web: Web = Depends(get_web), user: Use
         {
             "case_ref": case_ref,
             "views": views,
+            # every process's events in one list, oldest first: a pupil's SEN support, PEP and plan side by side
+            "timeline": sorted(((v, e) for v in views for e in v.events), key=lambda pair: pair[1].occurred_at),
             "today": today,
             "actions": actions,
             "state_text": step_state_text,

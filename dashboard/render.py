@@ -28,7 +28,20 @@ def capitalize_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def occurrence(rule_id: str, instance: int) -> str:
+    """A step's n-th occurrence as a table names it after its title: a termly review's "(term 2)", a school duty's
+    "(year 2)", an annual review's "(cycle 2)"; nothing for the first."""
+    if instance <= 1:
+        return ""
+    from workflows.models import SCHOOL_DUTIES
+
+    unit = "term" if rule_id in TERMLY_RULES else "year" if rule_id in SCHOOL_DUTIES else "cycle"
+    return f" ({unit} {instance})"
+
+
+TERMLY_RULES = ("sen-support-review", "pep-review")
 TEMPLATES.env.filters["d"] = fmt_date
+TEMPLATES.env.globals["occurrence"] = occurrence
 TEMPLATES.env.filters["capitalize_first"] = capitalize_first
 TEMPLATES.env.globals["PROCESS_LABELS"] = PROCESS_LABELS
 

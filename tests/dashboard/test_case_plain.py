@@ -539,3 +539,21 @@ def test_the_header_names_the_user_without_an_id(client_as) -> None:
     assert "<span>Signed in as Alex Example (SENCO)</span>" in page
     assert "Signed in as Alex Example (SENCO) (senco)" not in page
     assert "<span>Signed in as auditor (auditor)</span>" in client_as("auditor").get("/overdue").text
+
+
+def test_a_case_with_several_processes_has_them_in_one_timeline_oldest_first(client_as, cases) -> None:
+    """EHC-0601 has two advice requests: every event of both, in one list by time, each named by its process."""
+    page = client_as("senco").get("/cases/EHC-0601").text
+    assert "All of EHC-0601's processes in one timeline" in page
+    merged = page.split('id="timeline"', 1)[1]
+    stamps = re.findall(r'<li><time datetime="([^"]+)">', merged)
+    assert len(stamps) == 8 and stamps == sorted(stamps)  # 4 events of each request
+    assert merged.count("<strong>EHC advice request</strong>:") == 8
+    single = client_as("senco").get("/cases/EHC-0602").text
+    assert 'id="timeline"' not in single  # one process: its own events are the timeline
+
+
+def test_a_termly_review_is_numbered_by_term_and_a_duty_by_year(client_as, cases) -> None:
+    assert "SEN support review with parents (term 2)" in visible_text(client_as("senco").get("/cases/SUP-0605").text)
+    duty = visible_text(client_as("senco").get("/cases/SEN-INFORMATION-REPORT").text)
+    assert "SEN information report published on the school's website (year 2)" in duty
