@@ -133,11 +133,18 @@ class Defaults:
     key_worker: str
     pep_owner: str
     began_on: date
+    designated_teacher_set: bool = False  # register.designated_teacher is set (else the SENCO owns PEP reviews)
 
     @classmethod
     def of(cls, ctx: Context) -> Defaults:
         senco = str(ctx.settings.reminders.escalate_to)
-        return cls(key_worker=senco, pep_owner=senco, began_on=ctx.today())
+        teacher = ctx.settings.register.designated_teacher
+        return cls(
+            key_worker=senco,
+            pep_owner=str(teacher or senco),
+            began_on=ctx.today(),
+            designated_teacher_set=teacher is not None,
+        )
 
 
 @dataclass(frozen=True)
@@ -254,8 +261,13 @@ class ImportPlan:
             )
         if any(s.action.do == "start-pep" for s in self.steps):
             lines.append(
-                f"PEP reviews start from today, {fmt(defaults.began_on)}, and are owned by the SENCO "
-                f"({defaults.pep_owner}), as the designated teacher."
+                f"PEP reviews start from today, {fmt(defaults.began_on)}, and are owned by the designated teacher "
+                f"({defaults.pep_owner})"
+                + (
+                    "."
+                    if defaults.designated_teacher_set
+                    else ": none is set (register.designated_teacher), so the SENCO."
+                )
             )
         return lines
 
@@ -286,7 +298,8 @@ def said(action: Action, defaults: Defaults) -> str:
     """The action's sentence (register/plan.py) with who owns what it starts: a blank key worker said as the
     default's staff id, and a PEP's owner as the designated teacher."""
     if action.do == "start-pep":
-        return f"{action.case_ref}: start the PEP reviews (looked after; owner: {defaults.pep_owner}, the SENCO)."
+        owner = f"owner: {defaults.pep_owner}, the designated teacher"
+        return f"{action.case_ref}: start the PEP reviews (looked after; {owner})."
     if action.do in _STARTS and action.row.key_worker is None:
         row = action.row.model_copy(update={"key_worker": defaults.key_worker})
         return replace(action, row=row).sentence()

@@ -472,6 +472,13 @@ class LoggingSettings(BaseModel):
         return value.upper() if isinstance(value, str) else value
 
 
+class RegisterSettings(BaseModel):
+    """Who owns what the SEN register does not name (commands/register.py, docs/register.md)."""
+
+    # The designated teacher for looked-after pupils: owns their PEP reviews (unset: the SENCO, reminders.escalate_to).
+    designated_teacher: str | None = None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SENDCLOCK_",
@@ -496,6 +503,7 @@ class Settings(BaseSettings):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    register: RegisterSettings = Field(default_factory=RegisterSettings)
 
     @field_validator("staff")
     @classmethod
@@ -509,6 +517,9 @@ class Settings(BaseSettings):
     def _escalation_target_exists(self) -> Settings:
         if self.staff and self.reminders.escalate_to not in self.staff:
             raise ValueError(f"reminders.escalate_to: no staff member with id {self.reminders.escalate_to!r}")
+        teacher = self.register.designated_teacher
+        if self.staff and teacher is not None and teacher not in self.staff:
+            raise ValueError(f"register.designated_teacher: no staff member with id {teacher!r}")
         return self
 
     @model_validator(mode="after")

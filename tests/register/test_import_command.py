@@ -223,7 +223,7 @@ async def test_a_register_starts_each_pupils_processes_with_the_defaults_and_aga
     assert [s.sentence for s in plan.steps] == [
         "SUP-1: start the SEN support reviews (key worker: senco).",
         "SUP-2: start the SEN support reviews (key worker: teacher).",
-        "SUP-2: start the PEP reviews (looked after; owner: senco, the SENCO).",
+        "SUP-2: start the PEP reviews (looked after; owner: senco, the designated teacher).",
         "SUP-3: start the EHC plan's annual review (LA: Surrey; plan or last annual review Tue 1 Sep 2026; key "
         "worker: teacher).",
     ]
@@ -394,12 +394,13 @@ def test_the_command_line_says_what_it_would_do_then_does_it(cli, temporal, tmp_
         "2 pupils read: 1 on SEN support (K), 1 with an EHC plan (E), 0 with no SEN (N); 1 looked after.",
         "A blank key worker is the SENCO (senco).",
         "SEN support reviews start from today, Thu 11 Mar 2027: the register gives no date for them.",
-        "PEP reviews start from today, Thu 11 Mar 2027, and are owned by the SENCO (senco), as the designated teacher.",
+        "PEP reviews start from today, Thu 11 Mar 2027, and are owned by the designated teacher (senco): none is set "
+        "(register.designated_teacher), so the SENCO.",
         "What the import would do:",
         "  SUP-1: start the SEN support reviews (key worker: senco).",
         "  SUP-2: start the EHC plan's annual review (LA: Kent; plan or last annual review Tue 1 Sep 2026; key worker: "
         "teacher).",
-        "  SUP-2: start the PEP reviews (looked after; owner: senco, the SENCO).",
+        "  SUP-2: start the PEP reviews (looked after; owner: senco, the designated teacher).",
         "Would start 3 processes and end nothing. Nothing has been started or ended (a dry run).",
     ]
     assert temporal.started == {}
@@ -410,7 +411,7 @@ def test_the_command_line_says_what_it_would_do_then_does_it(cli, temporal, tmp_
         "  SUP-1: start the SEN support reviews (key worker: senco). Started.",
         "  SUP-2: start the EHC plan's annual review (LA: Kent; plan or last annual review Tue 1 Sep 2026; key worker: "
         "teacher). Started.",
-        "  SUP-2: start the PEP reviews (looked after; owner: senco, the SENCO). Started.",
+        "  SUP-2: start the PEP reviews (looked after; owner: senco, the designated teacher). Started.",
         "Started 3 processes; 0 already running; nothing ended.",
     ]
     assert len(temporal.started) == 3
@@ -445,3 +446,20 @@ def test_the_command_line_exits_1_on_bad_rows_and_2_on_a_refused_file(cli, tempo
     )
     missing = cli("import", "register", str(tmp_path / "none.csv"))
     assert missing.exit_code == 2 and missing.stderr.startswith("sendclock: FILE: no such file")
+
+
+def test_pep_reviews_go_to_the_designated_teacher_when_the_settings_name_one(settings: Settings) -> None:
+    from config.settings import RegisterSettings
+
+    named = settings.model_copy(update={"register": RegisterSettings(designated_teacher="teacher")})
+    defaults = importing.Defaults.of(Context(settings=named, clock=FixedClock(TODAY), client=NotContacted()))
+    assert (defaults.pep_owner, defaults.designated_teacher_set, defaults.key_worker) == ("teacher", True, "senco")
+    unset = importing.Defaults.of(Context(settings=settings, clock=FixedClock(TODAY), client=NotContacted()))
+    assert (unset.pep_owner, unset.designated_teacher_set) == ("senco", False)
+
+
+def test_a_designated_teacher_not_in_the_staff_directory_is_refused_naming_the_setting(settings: Settings) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=r"register\.designated_teacher: no staff member with id 'nobody'"):
+        Settings(**{**settings.model_dump(), "register": {"designated_teacher": "nobody"}})
