@@ -56,6 +56,13 @@ class FieldSpec:
     default: str = ""
 
 
+def ground_choices() -> list[tuple[str, str]]:
+    """Every exemption ground, said as the regulation says it, with its citation (the id stays the value)."""
+    from statutory import EXEMPTION_GROUNDS
+
+    return [(g.id, f"{g.summary[0].upper()}{g.summary[1:]} ({g.regulation.split(';')[0]})") for g in EXEMPTION_GROUNDS]
+
+
 def staff_choices(web: Web) -> list[tuple[str, str]]:
     return [(k, m.name) for k, m in sorted(web.settings.staff.items())]
 
@@ -221,7 +228,15 @@ def action_fields(web: Web, name: str, open_rules: list[str]) -> list[FieldSpec]
         ],
         "exemption": [
             rule,
-            FieldSpec("ground", "Ground", required=True, hint="e.g. reg8-2-a, reg8-2-b, reg8-2-c"),
+            FieldSpec(
+                "ground",
+                "Ground",
+                "select",
+                required=True,
+                hint="The regulation's ground that applies: the school's six weeks have those of reg 8(2), the "
+                "LA's limits those of reg 5(4) and reg 10(4).",
+                choices=ground_choices(),
+            ),
             FieldSpec("start", "When the circumstances began (if the ground needs it)", "date"),
             FieldSpec("end", "When they ended (optional)", "date"),
             note,

@@ -557,3 +557,10 @@ def test_a_termly_review_is_numbered_by_term_and_a_duty_by_year(client_as, cases
     assert "SEN support review with parents (term 2)" in visible_text(client_as("senco").get("/cases/SUP-0605").text)
     duty = visible_text(client_as("senco").get("/cases/SEN-INFORMATION-REPORT").text)
     assert "SEN information report published on the school's website (year 2)" in duty
+
+
+def test_the_exemption_form_names_each_ground_in_words_with_its_regulation(client_as, cases) -> None:
+    page = client_as("senco").get("/processes/ehc-advice-request-EHC-0601-20260716/exemption").text
+    assert '<option value="reg8-2-a"' in page and "Exceptional personal circumstances affect" in page
+    assert "(reg 8(2)(a))" in page and "(reg 5(4)(a))" in page
+    assert "reg8-2-a" not in visible_text(page)  # the id is the value sent, not what the SENCO reads
