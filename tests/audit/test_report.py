@@ -167,7 +167,8 @@ async def test_an_annual_review_is_headed_by_its_cycle_and_times_are_uk_times(ca
     assert prompt.at.hour == 7 and prompt.at.utcoffset().total_seconds() == 0
     page = report.html(built, Roles(settings.staff), viewer="senco")
     assert (
-        f'<td class="when">{render.d(prompt.on)}</td><td class="when">08:00</td><td><strong>Notice.</strong> Prompt'
+        f'<td class="when" data-label="Date">{render.d(prompt.on)}</td><td class="when" data-label="Time">08:00</td>'
+        f'<td data-label=""><strong>Notice.</strong> Prompt'
     ) in page
     assert "Re-assessment from Kent: needs changed Thu 12 Aug 2027" in page
 

@@ -218,6 +218,7 @@ VISITS = [
     Visit(STAFF[0], "outbox", "/outbox"),
     Visit("auditor", "audit", "/audit"),
     Visit("auditor", "replay", "/cases/A11Y-0002/processes/{done}/replay"),
+    Visit("auditor", "audit-report", "/cases/A11Y-0002/audit-report"),
 ]
 
 
