@@ -133,12 +133,12 @@ class Defaults:
     key_worker: str
     pep_owner: str
     began_on: date
-    designated_teacher_set: bool = False  # register.designated_teacher is set (else the SENCO owns PEP reviews)
+    designated_teacher_set: bool = False  # sen_register.designated_teacher is set (else the SENCO owns PEP reviews)
 
     @classmethod
     def of(cls, ctx: Context) -> Defaults:
         senco = str(ctx.settings.reminders.escalate_to)
-        teacher = ctx.settings.register.designated_teacher
+        teacher = ctx.settings.sen_register.designated_teacher
         return cls(
             key_worker=senco,
             pep_owner=str(teacher or senco),
@@ -266,7 +266,7 @@ class ImportPlan:
                 + (
                     "."
                     if defaults.designated_teacher_set
-                    else ": none is set (register.designated_teacher), so the SENCO."
+                    else ": none is set (sen_register.designated_teacher), so the SENCO."
                 )
             )
         return lines

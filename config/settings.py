@@ -472,7 +472,7 @@ class LoggingSettings(BaseModel):
         return value.upper() if isinstance(value, str) else value
 
 
-class RegisterSettings(BaseModel):
+class SenRegisterSettings(BaseModel):
     """Who owns what the SEN register does not name (commands/register.py, docs/register.md)."""
 
     # The designated teacher for looked-after pupils: owns their PEP reviews (unset: the SENCO, reminders.escalate_to).
@@ -503,7 +503,8 @@ class Settings(BaseSettings):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
-    register: RegisterSettings = Field(default_factory=RegisterSettings)
+    # not "register": a class attribute of BaseSettings (ABCMeta.register) by that name would be shadowed
+    sen_register: SenRegisterSettings = Field(default_factory=SenRegisterSettings)
 
     @field_validator("staff")
     @classmethod
@@ -517,9 +518,9 @@ class Settings(BaseSettings):
     def _escalation_target_exists(self) -> Settings:
         if self.staff and self.reminders.escalate_to not in self.staff:
             raise ValueError(f"reminders.escalate_to: no staff member with id {self.reminders.escalate_to!r}")
-        teacher = self.register.designated_teacher
+        teacher = self.sen_register.designated_teacher
         if self.staff and teacher is not None and teacher not in self.staff:
-            raise ValueError(f"register.designated_teacher: no staff member with id {teacher!r}")
+            raise ValueError(f"sen_register.designated_teacher: no staff member with id {teacher!r}")
         return self
 
     @model_validator(mode="after")

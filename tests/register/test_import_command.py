@@ -395,7 +395,7 @@ def test_the_command_line_says_what_it_would_do_then_does_it(cli, temporal, tmp_
         "A blank key worker is the SENCO (senco).",
         "SEN support reviews start from today, Thu 11 Mar 2027: the register gives no date for them.",
         "PEP reviews start from today, Thu 11 Mar 2027, and are owned by the designated teacher (senco): none is set "
-        "(register.designated_teacher), so the SENCO.",
+        "(sen_register.designated_teacher), so the SENCO.",
         "What the import would do:",
         "  SUP-1: start the SEN support reviews (key worker: senco).",
         "  SUP-2: start the EHC plan's annual review (LA: Kent; plan or last annual review Tue 1 Sep 2026; key worker: "
@@ -449,9 +449,9 @@ def test_the_command_line_exits_1_on_bad_rows_and_2_on_a_refused_file(cli, tempo
 
 
 def test_pep_reviews_go_to_the_designated_teacher_when_the_settings_name_one(settings: Settings) -> None:
-    from config.settings import RegisterSettings
+    from config.settings import SenRegisterSettings
 
-    named = settings.model_copy(update={"register": RegisterSettings(designated_teacher="teacher")})
+    named = settings.model_copy(update={"sen_register": SenRegisterSettings(designated_teacher="teacher")})
     defaults = importing.Defaults.of(Context(settings=named, clock=FixedClock(TODAY), client=NotContacted()))
     assert (defaults.pep_owner, defaults.designated_teacher_set, defaults.key_worker) == ("teacher", True, "senco")
     unset = importing.Defaults.of(Context(settings=settings, clock=FixedClock(TODAY), client=NotContacted()))
@@ -461,5 +461,5 @@ def test_pep_reviews_go_to_the_designated_teacher_when_the_settings_name_one(set
 def test_a_designated_teacher_not_in_the_staff_directory_is_refused_naming_the_setting(settings: Settings) -> None:
     from pydantic import ValidationError
 
-    with pytest.raises(ValidationError, match=r"register\.designated_teacher: no staff member with id 'nobody'"):
-        Settings(**{**settings.model_dump(), "register": {"designated_teacher": "nobody"}})
+    with pytest.raises(ValidationError, match=r"sen_register\.designated_teacher: no staff member with id 'nobody'"):
+        Settings(**{**settings.model_dump(), "sen_register": {"designated_teacher": "nobody"}})
