@@ -10,6 +10,7 @@ from dashboard.access import CheckedRoute, all_reader
 from dashboard.auth import User
 from dashboard.compliance_view import bar_chart, compliance_for, percent_text, steps_csv_response, termly_csv_response
 from dashboard.context import Web, get_web
+from dashboard.la_scorecard_view import compliance_lines
 from dashboard.render import render
 from dashboard.views import title_of
 from store.compliance import CONCLUDED_KEY, MEETING_KEY
@@ -44,6 +45,7 @@ def compliance_page(
             "concluded": f.review(CONCLUDED_KEY),
             "backdating_days": web.settings.audit.backdating_working_days,
             "termly": view.termly,
+            "las": compliance_lines(web, f.year),  # the LA scorecard, a line per LA (dashboard/la_scorecard_view.py)
         },
     )
 
