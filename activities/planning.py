@@ -117,4 +117,5 @@ def plan_step(settings: Settings, request: PlanStepInput, calendar: SchoolCalend
         style=style,
         duty_holder=rule.duty_holder,
         warning=deadline.warning,
+        la_practice=deadline.la_practice,
     )

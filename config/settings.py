@@ -16,8 +16,17 @@ from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, get_args
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -182,17 +191,61 @@ class LawSettings(BaseModel):
 
 
 class LaPractice(BaseModel):
-    """What one LA asks of schools beyond the law. Keyed by the LA's name as processes give it (`--la`)."""
+    """What one LA asks of schools beyond the law, and how to reach its SEN team. Keyed by the LA's name as processes
+    give it (`--la`). An LA practice date is shown beside the statutory date, never instead of it; an LA with no
+    profile gets the law alone."""
+
+    model_config = ConfigDict(extra="forbid")
 
     # The LA's own "reviews for a transfer must be held by" day (MM-DD): replaces the derived planning date of
     # phase-transfer-meeting-by (12 weeks before the reg 18 date) with the last such day before the reg 18 date.
     transfer_review_meetings_by: str | None = None
+    # The LA wants the annual review's advice this many weeks before the meeting (the law: two weeks, reg 20(4),
+    # review-advice-circulation), and notice of the meeting this many weeks before it (the law: two weeks, reg 20(3),
+    # review-notice). Counted as the law's date is (C3, the school's reading); the statutory date never moves, the
+    # school's target becomes the earlier of the two.
+    review_advice_weeks_before: int | None = None
+    review_notice_weeks_before: int | None = None
+    # The LA's portal for SEND paperwork (an http or https address), and its SEN team's mailbox (where chase letters
+    # go).
+    portal_url: str | None = None
+    mailbox: EmailStr | None = None
+    # After the school sends the LA a chase letter, a follow-up is due this many school working days later.
+    chase_follow_up_working_days: int = 10
 
     @field_validator("transfer_review_meetings_by")
     @classmethod
     def _month_day(cls, value: str | None) -> str | None:
         if value is not None:
             month_day(value, "las.<name>.transfer_review_meetings_by")
+        return value
+
+    @field_validator("review_advice_weeks_before", "review_notice_weeks_before")
+    @classmethod
+    def _weeks(cls, value: int | None) -> int | None:
+        if value is not None and not 1 <= value <= 12:
+            raise ValueError(f"{value} is not a number of weeks from 1 to 12 (the law asks for two weeks)")
+        return value
+
+    @field_validator("portal_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        try:
+            parts = urlsplit(value)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or re.search(r"\s", value):
+            raise ValueError(f"{value!r} is not a web address: write it in full, starting https:// (or http://)")
+        return value
+
+    @field_validator("chase_follow_up_working_days")
+    @classmethod
+    def _working_days(cls, value: int) -> int:
+        if not 1 <= value <= 60:
+            raise ValueError(f"{value} is not a number of school working days from 1 to 60")
         return value
 
 

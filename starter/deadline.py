@@ -13,6 +13,7 @@ from config.settings import Settings
 from starter.requests import RequestError
 from statutory import Closure, Convention, Deadline, get_rule, rule_ids
 from statutory.conventions import READINGS
+from statutory.deadline import LA_LEAD_RULES
 from workflows.models import PlanStepInput
 from workflows.models.common import FIRST_DATE, LAST_DATE
 
@@ -28,8 +29,9 @@ def explain_deadline(
     closures: Iterable[Closure] = (),
 ) -> Deadline:
     """The due date, target and explanation of `rule_id` from `anchor`, on the school's calendar (plus `closures`),
-    with the school's readings unless `reading` is given. `post16` and `la` are for the derived transfer-year
-    meeting date: plan back from the post-16 date, or use that LA's own date."""
+    with the school's readings unless `reading` is given. `post16` is for the derived transfer-year meeting date
+    (plan back from the post-16 date); `la` for that date too (the LA's own date), and for the steps before a review
+    meeting an LA may ask for earlier than the law (its practice date beside the statutory one)."""
     if rule_id not in rule_ids():
         raise RequestError(f"rule: unknown rule {rule_id!r} (see `sendclock rules`)")
     try:
@@ -41,13 +43,16 @@ def explain_deadline(
             f"from: {anchor} is outside the dates sendclock accepts: from {FIRST_DATE} (the SEND "
             f"Regulations 2014 came into force) to {LAST_DATE}"
         )
-    if rule.convention is not Convention.C9:
-        for field, given in (("post16", post16), ("la", la)):
-            if given:
-                raise RequestError(
-                    f"{field}: only for a planning date derived from the transfer review "
-                    f"(phase-transfer-meeting-by), not {rule_id}"
-                )
+    if rule.convention is not Convention.C9 and post16:
+        raise RequestError(
+            f"post16: only for a planning date derived from the transfer review (phase-transfer-meeting-by), not "
+            f"{rule_id}"
+        )
+    if rule.convention is not Convention.C9 and la and rule_id not in LA_LEAD_RULES:
+        raise RequestError(
+            f"la: only for a planning date derived from the transfer review (phase-transfer-meeting-by) or a step "
+            f"before a review meeting an LA may ask for earlier ({', '.join(LA_LEAD_RULES)}), not {rule_id}"
+        )
     if reading is not None and reading not in READINGS:
         raise RequestError(f"reading: {reading!r} is not a reading; use clear or inclusive")
     if la is not None and settings.la_practice(la) is None:

@@ -81,6 +81,67 @@ def describe_la_date(la: str, due: date, derived: date) -> str:
     )
 
 
+# What an LA's own lead time before a review meeting asks for, by rule (statutory/deadline.py LA_LEAD_RULES).
+LA_LEAD_WHAT = {"review-advice-circulation": "the advice", "review-notice": "notice of the meeting"}
+
+
+def _weeks(n: int) -> str:
+    return f"{n} week" if n == 1 else f"{n} weeks"
+
+
+def describe_la_lead(la: str, rule_id: str, weeks: int, practice_due: date) -> str:
+    """The LA's practice date in one sentence, for the record, the page and the CLI: whose it is, what it asks, and
+    that it is not the law."""
+    what = LA_LEAD_WHAT.get(rule_id, "it")
+    return (
+        f"{la} asks for {what} {_weeks(weeks)} before the meeting, by {fmt(practice_due)}: the LA's practice, not "
+        f"the law."
+    )
+
+
+def describe_la_transfer(la: str, due: date, derived: date) -> str:
+    """An LA's own date for transfer-year review meetings in one sentence, for the record, the page and the CLI."""
+    return (
+        f"{la} holds transfer-year review meetings by {fmt(due)}: the LA's practice, not the law, in place of the "
+        f"derived planning date, {fmt(derived)}."
+    )
+
+
+def describe_law_beside_la(rule: Rule, due: date, la: str) -> str:
+    """The explanation's line that says which date is the law's, beside an LA's practice date."""
+    return (
+        f"The law's date is {fmt(due)}, the statutory due date under {rule.basis}; {la}'s practice, in the next "
+        f"line, does not change it."
+    )
+
+
+def describe_la_practice(
+    la: str,
+    weeks: int,
+    practice_due: date,
+    practice_target: date,
+    target: date,
+    statutory_target: date,
+    due: date,
+    reading: Reading,
+) -> str:
+    """The explanation's line for an LA's own lead time: the LA's practice date, counted as the law's is, and what it
+    does to the school's target."""
+    counted = f"{weeks * 7} clear days" if reading == "clear" else f"{_weeks(weeks)}, counted inclusively"
+    head = (
+        f"The LA's practice, not the law: {la} asks for this {_weeks(weeks)} before the meeting, counted as the "
+        f"law's date is ({counted}): by {fmt(practice_due)}"
+    )
+    if practice_due >= due:
+        return f"{head}, no earlier than the law's date, so the statutory date is the one to meet."
+    if target < statutory_target:
+        return f"{head}, so the school's target is brought forward to {fmt(target)}."
+    return (
+        f"{head}; the last working day on or before it, {fmt(practice_target)}, is the target already, so the "
+        f"target does not move."
+    )
+
+
 def describe_promise(rule: Rule, promised_from: date, promise_due: date, target: date, statutory_target: date) -> str:
     """The school's published promise, counted from the date of the LA's request rather than its receipt."""
     if target < statutory_target:

@@ -78,6 +78,10 @@ class Step(Base):
     completed_on: Mapped[date | None] = mapped_column(Date)
     on_time: Mapped[bool | None] = mapped_column(Boolean)
     days_late: Mapped[int | None] = mapped_column(Integer)
+    # The LA's practice date beside the statutory `due` (never instead of it) and its sentence: an LA profile's lead
+    # time before a review meeting, or its own date for transfer-year meetings (0009). None: the law alone.
+    la_practice_due: Mapped[date | None] = mapped_column(Date)
+    la_practice_note: Mapped[str | None] = mapped_column(String(400))
 
     process: Mapped[Process] = relationship(back_populates="steps")
 

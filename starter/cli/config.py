@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from starter.cli.common import EXIT_BAD_INPUT, clock
 
 if TYPE_CHECKING:
-    from config.settings import Settings
+    from config.settings import LaPractice, Settings
 
 config_app = typer.Typer(
     help="The sendclock configuration (config/sendclock.toml or $SENDCLOCK_CONFIG).", no_args_is_help=True
@@ -95,6 +95,31 @@ def term_lines(settings: Settings, today: date) -> list[str]:
     return lines
 
 
+def la_lines(la: str, practice: LaPractice) -> list[str]:
+    """What one LA's profile sets, one line each: its practice dates (beside the law's, never instead of them), its
+    portal and mailbox, and the school's follow-up of a chase letter."""
+    lines = []
+    if practice.transfer_review_meetings_by:
+        month, day = (int(part) for part in practice.transfer_review_meetings_by.split("-"))
+        lines.append(f"{la}: transfer-year review meetings by {day} {_MONTHS[month - 1]}")
+    for weeks, what in (
+        (practice.review_advice_weeks_before, "annual review advice"),
+        (practice.review_notice_weeks_before, "notice of the annual review meeting"),
+    ):
+        if weeks is not None:
+            lines.append(
+                f"{la}: {what} {weeks} week{'s' if weeks != 1 else ''} before the meeting (the LA's practice; the "
+                f"law: two weeks, still shown as the statutory date)"
+            )
+    if practice.portal_url is not None:
+        lines.append(f"{la}: portal {practice.portal_url}")
+    if practice.mailbox is not None:
+        lines.append(f"{la}: SEN team mailbox {practice.mailbox}")
+    days = practice.chase_follow_up_working_days
+    lines.append(f"{la}: a chase letter is followed up after {days} school working day{'s' if days != 1 else ''}")
+    return lines
+
+
 def loopback_host(url: str) -> str | None:
     """The host of `url` if it is this machine only (127.0.0.0/8, ::1, localhost, 0.0.0.0), else None."""
     import ipaddress
@@ -163,9 +188,8 @@ def check(
         )
     )
     for la, practice in sorted(settings.las.items()):
-        if practice.transfer_review_meetings_by:
-            month, day = (int(part) for part in practice.transfer_review_meetings_by.split("-"))
-            typer.echo(f"  {la}: transfer-year review meetings by {day} {_MONTHS[month - 1]}")
+        for line in la_lines(la, practice):
+            typer.echo(f"  {line}")
     channels = False
     for staff_id, member in settings.staff.items():
         urls = member.channel_urls(note.email_url)

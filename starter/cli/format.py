@@ -117,6 +117,17 @@ def deadline_json(deadline) -> dict[str, Any]:
         "rule_version": deadline.rule_version.isoformat(),
         "explanation": list(deadline.explanation),
         "warning": deadline.warning,
+        # The LA's practice date beside the statutory `due` (never instead of it); null: the law alone.
+        "la_practice": (
+            {
+                "la": deadline.la_practice.la,
+                "due": deadline.la_practice.due.isoformat(),
+                "weeks_before_meeting": deadline.la_practice.weeks,
+                "description": deadline.la_practice.description,
+            }
+            if deadline.la_practice
+            else None
+        ),
     }
 
 
@@ -126,6 +137,11 @@ def deadline_text(deadline, rule) -> str:
         f"  from    {fmt(deadline.anchor)}",
         f"  due     {fmt(deadline.due)}   "
         + ("(a date to plan by: guidance, not law)" if rule.guidance else "(the statutory date)"),
+        *(
+            [f"  LA      {fmt(deadline.la_practice.due)}   ({deadline.la_practice.la}'s practice, not the law)"]
+            if deadline.la_practice
+            else []
+        ),
         f"  target  {fmt(deadline.target)}   (the working day to aim for)",
         f"  basis   {deadline.basis}",
         *([f"  warning {dates_in(deadline.warning)}"] if deadline.warning else []),

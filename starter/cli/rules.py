@@ -51,7 +51,9 @@ def deadline_command(
     la: Annotated[
         str | None,
         typer.Option(
-            "--la", help="phase-transfer-meeting-by: use this LA's own date for transfer-year meetings (settings: las)."
+            "--la",
+            help="phase-transfer-meeting-by: use this LA's own date for transfer-year meetings; review-notice, "
+            "review-advice-circulation: show this LA's practice date beside the statutory one (settings: las).",
         ),
     ] = None,
     reading: Annotated[

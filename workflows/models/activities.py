@@ -54,6 +54,9 @@ class StepRecord(Model):
     completed_on: date | None = None
     on_time: bool | None = None
     days_late: int | None = None
+    # The LA's practice date beside the statutory `due`, and its sentence (StepPlan.la_practice); None: the law alone.
+    la_practice_due: date | None = None
+    la_practice_note: str | None = None
 
 
 class RecordInput(Model):

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from statutory.deadline import LaPracticeDate
 from workflows.models.common import (
     Model,
     Note,
@@ -45,7 +46,8 @@ class PlanStepInput(Model):
     asap_from: date | None = None
     # Workflow's today (Europe/London): a prompt whose date has passed is sent at once.
     today: date | None = None
-    # The process's LA: an LA's own date for transfer-year review meetings replaces the derived one (settings).
+    # The process's LA: an LA's own date for transfer-year review meetings replaces the derived one, and its own lead
+    # time before a review meeting is shown beside the statutory date (settings: las.<name>).
     la: str | None = None
     # A planning date (C9) derived from this reg 18 rule instead of the rule's default (phase-transfer-meeting-by).
     derived_from: str | None = None
@@ -69,6 +71,9 @@ class StepPlan(Model):
     duty_holder: str = ""
     # A date the law allows but a SENCO should look at (a transfer before the date reg 18 sets), in a sentence.
     warning: str | None = None
+    # The LA's practice date beside the statutory `due` (never instead of it): its lead time before a review meeting,
+    # or its own date for transfer-year meetings. None: the law alone (and every plan made before LA profiles).
+    la_practice: LaPracticeDate | None = None
 
 
 class Exemption(Model):
