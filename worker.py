@@ -18,6 +18,7 @@ from temporalio.worker import Worker
 
 from activities.archive import ArchiveActivities
 from activities.chain_head import ChainHeadActivities
+from activities.chase import ChaseActivities
 from activities.housekeeping import HousekeepingActivities
 from activities.reconcile import ReconcileActivities
 from activities.sendclock import SendclockActivities
@@ -83,6 +84,7 @@ def build_worker(
             + ArchiveActivities(settings, client).all()
             + ChainHeadActivities(settings, housekeeping.sessions, housekeeping.notifier).all()
             + ReconcileActivities(settings, activities.sessions, client, activities.notifier).all()
+            + ChaseActivities(settings, activities.sessions).all()
         ),
         activity_executor=executor or ThreadPoolExecutor(max_workers=8),
     )

@@ -83,10 +83,11 @@ def email_url_for(base: str, address: str) -> str:
 AUTO_REPLY_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 
 
-def with_sender(url: str, *, from_name: str | None = None, reply_to: str | None = None) -> str:
+def with_sender(url: str, *, from_name: str | None = None, reply_to: str | None = None, machine: bool = True) -> str:
     """An SMTP (mailto/mailtos) URL with the sender's display name (apprise `name=`), a Reply-To (`reply=`) and the
     auto-reply suppression headers (apprise `+Header=value`); what the URL already sets is kept. Other URLs as
-    they are: apprise's Graph plugin takes neither custom headers nor a display name from the URL."""
+    they are: apprise's Graph plugin takes neither custom headers nor a display name from the URL. `machine` False:
+    a letter a person confirmed (a chase to the LA), which wants an answer: no auto-reply suppression."""
     if kind_of(url) != "email":
         return url
     query = url.partition("?")[2]
@@ -95,7 +96,7 @@ def with_sender(url: str, *, from_name: str | None = None, reply_to: str | None 
         url = with_param(url, "name", from_name)
     if reply_to and "reply" not in keys:
         url = with_param(url, "reply", reply_to)
-    for header, value in AUTO_REPLY_HEADERS.items():
+    for header, value in AUTO_REPLY_HEADERS.items() if machine else ():
         if f"+{header.lower()}" not in keys:
             url = f"{url}{'&' if '?' in url else '?'}+{header}={quote(value)}"
     return url

@@ -43,6 +43,7 @@ from dashboard.auth import COOKIE, User, csrf_token
 from dashboard.commands import ACTIONS, START_COMMANDS, Command, record, start
 from dashboard.compliance_view import compliance_for, steps_csv_response
 from dashboard.context import Web, get_web
+from dashboard.la_scorecard_view import card_for, card_json, las_csv_response, overview_for, overview_json
 from dashboard.views import VIEWS, Filters, case_timeline, outbox_rows, step_list, timeline_json
 from statutory import rule_ids
 from store.web_queries import recent_events
@@ -151,6 +152,7 @@ SCHEMES = {
 OTHER_ROUTES = {
     "/api/processes/{workflow_id}/history": (403, 404, 422, 503),
     "/api/processes/{workflow_id}/replay": (403, 404, 422, 503),
+    "/api/processes/{workflow_id}/chase/{rule_id}": (403, 404, 422),
 }
 
 
@@ -386,7 +388,12 @@ def deadline(
     ),
     from_: date = Query(..., alias="from", description="The anchor date, YYYY-MM-DD"),
     post16: bool = Query(False, description="phase-transfer-meeting-by: plan back from the post-16 date"),
-    la: str | None = Query(None, max_length=80, description="phase-transfer-meeting-by: this LA's own date"),
+    la: str | None = Query(
+        None,
+        max_length=80,
+        description="phase-transfer-meeting-by: this LA's own date; review-notice, review-advice-circulation: this "
+        "LA's practice date beside the statutory one (settings: las)",
+    ),
     reading: str | None = Query(None, pattern="^(clear|inclusive)$", description="Notice periods (C3)"),
     web: Web = Depends(get_web),
     user: User = Depends(reader),
@@ -488,3 +495,50 @@ for _kind, _model in START_COMMANDS.items():
     _start_route(_kind, _model)
 for _action in ACTIONS.values():
     _record_route(_action.name, _action.model, _action.title)
+
+
+# --- the LA scorecard (dashboard/la_scorecard_view.py; the pages /las, /las/NAME and /las.csv) -----------------------
+
+
+@router.get(
+    "/las",
+    summary="How each LA meets its own deadlines in a school year (on time, late, overdue with no answer yet, days "
+    "late), all steps and excluding exemptions: every LA a process names, and every LA with a profile in the settings",
+    responses=errors(403, 422),
+)
+def las(
+    year: int | None = Query(
+        None, ge=2014, le=2100, description="A school year by the year it starts: 2026 for 2026-27"
+    ),
+    web: Web = Depends(get_web),
+    user: User = Depends(all_reader),
+) -> dict[str, Any]:
+    return overview_json(overview_for(web, year), web.clock.today())
+
+
+@router.get(
+    "/las.csv",
+    summary="The LA scorecard as CSV, a row per LA, school year and rule and the year's total (the page /las.csv)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **errors(403, 422)},
+)
+def las_export(
+    year: int | None = Query(None, ge=2014, le=2100, description="Only this school year: 2026 for 2026-27"),
+    la: str | None = Query(None, max_length=80, description="Only this LA (its name as the processes give it)"),
+    web: Web = Depends(get_web),
+    user: User = Depends(all_reader),
+) -> Response:
+    return las_csv_response(web, year, la)
+
+
+@router.get(
+    "/las/{name:path}",
+    summary="One LA's scorecard: every school year with its deadlines, per rule, all steps and excluding exemptions",
+    responses=errors(403, 404, 422),
+)
+def la_scorecard(
+    name: str = Path(min_length=1, max_length=80, description="The LA's name as the processes give it"),
+    web: Web = Depends(get_web),
+    user: User = Depends(all_reader),
+) -> dict[str, Any]:
+    return card_json(card_for(web, name), web)

@@ -34,9 +34,11 @@ from dashboard import (
     api,
     audit_views,
     auth,
+    chase_view,
     codec_server,
     feeds,
     forms,
+    la_scorecard_view,
     log_redaction,
     pages,
     register_view,
@@ -231,8 +233,11 @@ def create_app(
     app.include_router(this_term_page.router)  # This term: everything due in a school term, week by week
     app.include_router(search.router)  # find a case by its reference, from the header of every page
     app.include_router(forms.router)
+    app.include_router(chase_view.router)  # chasing the LA: the letter, read and confirmed by the SENCO
+    app.include_router(chase_view.api_router)
     app.include_router(register_view.router)  # the SEN register import: the SENCO only
     app.include_router(reports.router)
+    app.include_router(la_scorecard_view.router)  # the LA scorecard: how each LA meets its deadlines
     app.include_router(feeds.router)
     app.include_router(api.router)
     app.include_router(codec_server.router)  # the Temporal Web UI's codec server (SECURITY.md)

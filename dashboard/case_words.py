@@ -85,6 +85,15 @@ def listing(items: Iterable[str]) -> str:
     return ", ".join(said[:-1]) + " and " + said[-1]
 
 
+def title_lower(rule_id: Any) -> str:
+    """A rule's title inside a sentence ("the final EHC plan", "the LA decision on ...")."""
+    try:
+        title = get_rule(str(rule_id)).title
+    except ValueError:
+        return plain_text(str(rule_id))
+    return title if title.startswith("LA") else title[0].lower() + title[1:]
+
+
 def first_up(text: str) -> str:
     """The first letter in upper case, the rest as it is ("LA" stays "LA", unlike str.capitalize)."""
     return text[:1].upper() + text[1:]
@@ -175,6 +184,11 @@ def plain_dates(step: Any) -> list[str]:
                 f"{fmt(step.due)} is not a working day, so the first working day after it, {fmt(step.target)}, is "
                 f"the day to act from."
             )
+        elif getattr(step, "la_practice_due", None) is not None and step.target < step.due:
+            lines.append(
+                f"The LA asks for this sooner than the law does, so the target is {fmt(step.target)}; the legal limit "
+                f"stays {fmt(step.due)}."
+            )
         elif any(line.startswith(PROMISE) for line in step.explanation or []):
             lines.append(
                 f"Your school's policy promises this sooner, counted from the date on the LA's letter: the target is "
@@ -219,6 +233,19 @@ class CaseWords:
         """ "Mon 11 Jan 2027 09:30": `fmt` and the wall-clock time in the school's zone."""
         local = instant.astimezone(self.zone)
         return f"{fmt(local.date())} {local:%H:%M}"
+
+    @staticmethod
+    def la_practice(step: Any) -> tuple[str, str] | None:
+        """A step with an LA practice date (an LA profile's, settings las.<name>): what its due date is ("by law", or
+        "to plan by" for a planning date that is guidance), and the sentence that says the LA's date and whose it is,
+        shown beside the due date, never instead of it. None: the law alone."""
+        practice_due = getattr(step, "la_practice_due", None)
+        if practice_due is None:
+            return None
+        rule = rule_of(step.rule_id, step.anchor)
+        what = "to plan by (guidance, not law)" if rule is not None and rule.guidance else "by law"
+        note = step.la_practice_note or f"The LA asks for it by {fmt(practice_due)}: the LA's practice, not the law."
+        return what, note
 
     @staticmethod
     def from_la(process: Any) -> str:
@@ -423,6 +450,18 @@ class CaseWords:
                 f"binds; the duty is to act as soon as practicable.",
                 ("ground", "start", "end", "claimed_by"),
             )
+        if kind in ("la-chased", "la-chase-failed"):  # chasing the LA (workflows/chase.py)
+            about = title_lower(on("rule_id"))
+            overdue = f"{on('days_overdue')} day{'' if on('days_overdue') == 1 else 's'} overdue"
+            if kind == "la-chase-failed":
+                text = f"A chase letter about the {about} could not be sent on {day(on('sent_on'))}: {on('error')}."
+            else:
+                how = f"e-mailed to {on('to')}" if on("status") == "sent" else "sent by hand"
+                text = f"The LA was chased about the {about} ({overdue}): the letter was {how}{recorded}."
+            return text, tuple(data)
+        if kind == "completed" and (on("la_answered") or on("chased_again")):  # a chase's follow-up
+            why = "the LA's answer was recorded" if on("la_answered") else "the LA was chased again"
+            return f"{step} closed on {day(on('completed_on'))}: {why}.", tuple(data)
         if kind == "completed":
             if on("closed"):
                 return f"{step} closed on {day(on('completed_on'))}: {on('closed')}.", (

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import func, select
 
-from commands import advice, reassessment, review, steps, termly
+from commands import advice, chase, reassessment, review, steps, termly
 from commands import start as starting
 from commands.base import Actor, Change, Command, Context, send
 from commands.errors import FORBIDDEN, FORM, NOT_FOUND, Forbidden, Problem, Refused, Unavailable
@@ -202,6 +202,9 @@ ACTIONS: dict[str, Action] = {
             steps.cancel,
         ),
         Action("reassignment", "Reassign a step", steps.ReassignmentIn, ALL, steps.reassign),
+        # Offered beside each overdue LA step on the case page, on a page of its own that shows the letter
+        # (dashboard/chase_view.py): never as a bare form.
+        Action("la-chase", "Chase the LA", chase.ChaseIn, ALL, chase.prepare, shown=lambda process, steps: False),
         Action("support-ended", "End the SEN support reviews", termly.ProcessEndIn, (SUPPORT.kind,), termly.ended),
         Action("pep-ended", "End the PEP reviews", termly.ProcessEndIn, (PEP.kind,), termly.ended),
         Action("duty-stopped", "Stop tracking this duty", termly.ProcessEndIn, (SCHOOL_DUTY.kind,), termly.ended),
@@ -329,6 +332,8 @@ def _hints(action: Action, process: Process, steps: list[Step]) -> dict[str, Any
         hints["open_rules"] = sorted({s.rule_id for s in steps if s.status == "open"})
     if action.prepare in (_exemption, termly.held, termly.ended):
         hints["kind"] = process.kind
+    if action.prepare is chase.prepare:  # the letter is drafted from the process and its step
+        hints |= {"process": process, "steps": steps}
     return hints
 
 

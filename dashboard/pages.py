@@ -11,6 +11,7 @@ from audit.render import ground_words
 from dashboard.access import CheckedRoute, auditor, reader
 from dashboard.auth import User
 from dashboard.case_words import CaseWords, counted_detail, plain_dates
+from dashboard.chase_view import chase_lines, chase_links
 from dashboard.commands import available_actions
 from dashboard.context import Web, get_web
 from dashboard.render import render
@@ -115,6 +116,8 @@ def case(request: Request, case_ref: str, web: Web = Depends(get_web), user: Use
             "counted_detail": counted_detail,
             "ground_words": ground_words,
             "fmt": fmt,
+            "chase_links": {v.process.workflow_id: chase_links(v.process, v.steps, today) for v in views},
+            "chase_lines": chase_lines,
         },
     )
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from audit.backdating import ESCALATION, completion_flag
 from config.school_calendar import school_calendar
+from config.settings import LaPractice
 from dashboard.auth import User
 from dashboard.case_words import facts_said
 from dashboard.context import PROCESS_LABELS, Web
@@ -258,6 +259,8 @@ EVENT_LABELS = {
     "request-sent": "Request sent",
     "advice-closed": "Advice closed",
     "process-closed": "Closed",
+    "la-chased": "LA chased",
+    "la-chase-failed": "Chase letter not sent",
 }
 
 
@@ -279,6 +282,8 @@ class ProcessView:
     backdated: dict[tuple[str, int], str] = field(default_factory=dict)
     # Closed here, but running again in Temporal after a reset outside sendclock (store/reconcile.py): what was found.
     reopened: dict[str, Any] | None = None
+    # The process's LA profile (settings las.<name>: its portal and SEN team mailbox, shown by its name); None: none.
+    la_profile: LaPractice | None = None
 
     @property
     def finished(self) -> bool:
@@ -433,6 +438,7 @@ def case_timeline(web: Web, user: User, case_ref: str) -> list[ProcessView]:
                     workflow_url=web.workflow_url(p.workflow_id, user),
                     backdated=backdating_flags(web, *detail),
                     reopened=reopened.get(p.workflow_id),
+                    la_profile=web.settings.la_practice(p.la) if p.la else None,
                 )
             )
     return sorted(views, key=lambda v: v.finished)  # the open first, then the finished (each oldest first: stable)
@@ -460,6 +466,9 @@ def _step_json(v: ProcessView, s: Step, today: date) -> dict[str, Any]:
         "days_late": s.days_late,
         "backdated": v.backdated_of(s),
         "explanation": s.explanation,
+        # The LA's practice date beside the statutory `due` (never instead of it), and its sentence; null: the law.
+        "la_practice_due": s.la_practice_due.isoformat() if s.la_practice_due else None,
+        "la_practice_note": s.la_practice_note,
     }
 
 

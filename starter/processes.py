@@ -26,6 +26,7 @@ from starter.requests import RequestError, check_staff, consume_start_error, upd
 from workflows import search_attributes as sa
 from workflows.models import (
     Cancellation,
+    LaChase,
     LaDecision,
     ProcessEnded,
     ProcessHeader,
@@ -109,6 +110,11 @@ async def exempt_step(client: Client, settings: Settings, workflow_id: str, requ
 async def reassign_step(client: Client, settings: Settings, workflow_id: str, change: Reassignment) -> ProcessState:
     check_staff(settings, by=change.by, owner=change.owner)
     return await update(client, workflow_id, StatutoryProcess.reassign_step, change)
+
+
+async def chase_la(client: Client, settings: Settings, workflow_id: str, chase: LaChase) -> ProcessState:
+    check_staff(settings, by=chase.by)
+    return await update(client, workflow_id, StatutoryProcess.chase_la, chase)
 
 
 async def replan_steps(client: Client, settings: Settings, workflow_id: str, request: Replan) -> ProcessState:

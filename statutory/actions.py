@@ -62,6 +62,7 @@ SENTENCES: dict[str, str] = {
     "sen-information-report": "Publish the updated SEN information report on the school's website",
     "send-policy-review": "Have the governing board review the SEND policy",
     "annual-progress-report": "Send every parent the annual report on their child's progress",
+    "la-chase-follow-up": "Follow up your chase letter to {la} for {case}: chase again or escalate if no answer came",
 }
 
 

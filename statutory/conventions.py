@@ -52,6 +52,23 @@ def _count(rule: Rule) -> tuple[int, str]:
     return rule.amount, rule.unit
 
 
+def w1_working_days(anchor: date, n: int, calendar: SchoolCalendar) -> date:
+    """W1: the n-th working day after `anchor` (the anchor itself not counted) in the school's calendar."""
+    day = anchor
+    for _ in range(n):
+        day = calendar.next_working_day_after(day)
+    return day
+
+
+def _working_days_between(anchor: date, due: date, calendar: SchoolCalendar) -> int:
+    """How many working days after `anchor` `due` is (W1's count, read back from its dates)."""
+    count, day = 0, anchor
+    while day < due:
+        day = calendar.next_working_day_after(day)
+        count += 1
+    return count
+
+
 def _months_later(d: date, months: int) -> tuple[date, bool]:
     """The corresponding date `months` later, or the last day of that month where there is
     none; and whether a corresponding date exists."""
@@ -152,12 +169,17 @@ def compute_due(
     base: str | None = None,
     calendar: SchoolCalendar | None = None,
     lead_weeks: int = 0,
+    working_days: int | None = None,
 ) -> date:
     """The statutory due date of `rule` for `anchor`: the convention arithmetic alone. `reading` is the C3 reading;
     `base` the rule a C9 planning date is derived from, if not the rule's default. The school's own termly and yearly
     promises (T1, T2) are dated by its terms: `calendar` (weekends, bank holidays and the England pattern of terms if
-    None), with `lead_weeks` the school's setting that brings a termly review earlier."""
+    None), with `lead_weeks` the school's setting that brings a termly review earlier. A count of school working
+    days (W1) is in `calendar` too; `working_days`, when given, is the LA profile's number in place of the rule's."""
     c = rule.convention
+    if c is Convention.W1:
+        count = working_days if working_days is not None else _count(rule)[0]
+        return w1_working_days(anchor, count, calendar if calendar is not None else SchoolCalendar())
     if c in TERM_CONVENTIONS:
         return term_due(rule, anchor, calendar if calendar is not None else SchoolCalendar(), lead_weeks)
     if c is Convention.C5:
@@ -260,6 +282,13 @@ def describe_count(
 ) -> str:
     """One sentence: the convention used, with the actual dates."""
     c = rule.convention
+    if c is Convention.W1:
+        counted = _working_days_between(anchor, due, calendar if calendar is not None else SchoolCalendar())
+        return (
+            f"Counting convention W1 (the school's own practice, not a time limit in law): {fmt(anchor)} is not "
+            f"counted, so {counted} school working days after it (weekends, bank holidays and school closures "
+            f"skipped) is {fmt(due)}."
+        )
     if c in TERM_CONVENTIONS:
         return describe_term(rule, anchor, due, calendar if calendar is not None else SchoolCalendar(), lead_weeks)
     if c is Convention.C5:

@@ -38,6 +38,8 @@ class Convention(StrEnum):
     # The school's own commitments (rule book, "School commitments"): dated by the school's terms (statutory/terms.py).
     T1 = "T1"  # "each term": the last school day of the term the anchor falls in (or the next term, in a holiday)
     T2 = "T2"  # "each school year": the last school day of the last (summer) term of the anchor's school year
+    # The school's own practice in chasing the LA: counted in the school's working days (no law sets it).
+    W1 = "W1"  # "within N school working days of E": E excluded, due = the Nth working day after E
 
 
 TERM_CONVENTIONS = (Convention.T1, Convention.T2)
@@ -62,6 +64,7 @@ _UNITS: dict[Convention, set[str]] = {
     Convention.C7: {"months"},
     Convention.C8: {"months"},
     Convention.C9: {"days"},
+    Convention.W1: {"days"},
 }
 # The reg 18 rules a C9 planning date can be derived from (phase-transfer-meeting-by's --post16 and move variants).
 TRANSFER_RULES = ("phase-transfer-review", "post16-transfer-review", "post16-move-review")
@@ -494,6 +497,22 @@ RULES: tuple[Rule, ...] = (
         amount=None,
         unit=None,
         basis="Education (Pupil Information) (England) Regulations 2005 (maintained schools); the school's SEND policy",
+    ),
+    # The school's practice in chasing the LA (issue 25): not in the rule book's table, dated in school working days.
+    _rule(
+        id="la-chase-follow-up",
+        title="Follow-up of a chase letter to the LA",
+        summary="If the LA has not answered the school's chase letter within 10 school working days, chase it again "
+        "or escalate: the LA's own deadline has passed.",
+        duty_holder="school (the SENCO chases the LA)",
+        anchor="a chase letter sent to the LA about one of its deadlines",
+        period="an answer within 10 school working days of the letter (the LA's profile may set another number)",
+        convention=Convention.W1,
+        amount=10,
+        unit="days",
+        guidance=True,
+        basis="the school's own policy in chasing an LA deadline (las.<name>.chase_follow_up_working_days); the LA's "
+        "duty is in the SEND Regulations 2014, at the chased step's regulation",
     ),
 )
 

@@ -28,7 +28,7 @@ EXAMPLE = re.compile(
     rf"^- \*\*Example:\*\* from (?P<anchor>{DATE_TEXT}) -> due (?P<due>{DATE_TEXT}), "
     rf"target (?P<target>{DATE_TEXT})$"
 )
-COUNTING = re.compile(r"^- \*\*Counting:\*\* (?P<convention>[CT]\d), (?P<rest>.+)$")
+COUNTING = re.compile(r"^- \*\*Counting:\*\* (?P<convention>[CTW]\d), (?P<rest>.+)$")
 MONTHS = (
     "January",
     "February",
@@ -196,6 +196,7 @@ def test_every_counting_convention_has_a_subsection(lines):
     for n in range(1, 10):
         assert sum(h.startswith(f"### C{n}:") for h in headings) == 1, f"one '### C{n}: ...' subsection"
     assert sum(h.startswith("### T1 and T2:") for h in headings) == 1, "one '### T1 and T2: ...' subsection"
+    assert sum(h.startswith("### W1:") for h in headings) == 1, "one '### W1: ...' subsection"
 
 
 # The upstream rule book's file name, written so that this file does not match itself.

@@ -121,6 +121,7 @@ class EhcAdviceRequest(StatutoryProcess):
             self._loops += [
                 asyncio.create_task(s.run(lambda: self._yielding)) for s in self._la_steps() if not s.closed
             ]
+            self.watch_chases()
             return
         anchor = cast(date, self.request.assessment_requested_on)  # run() opens the LA's clock only when there is one
         shown = []

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     import workflows.search_attributes as sa
     from statutory.clock import fmt
     from statutory.exemptions import get_ground
+    from workflows.chase import ChasesTheLa
     from workflows.models import (
         Cancellation,
         Exemption,
@@ -46,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.step import ProcessIdentity, StatutoryStep, record, today, with_recorded_by
 
 
-class StatutoryProcess:
+class StatutoryProcess(ChasesTheLa):
     KIND: ClassVar[str]
     BEGAN: ClassVar[str] = "the request was received"  # how error messages name the header's date
 
@@ -108,6 +109,7 @@ class StatutoryProcess:
     def resume_steps(self) -> None:
         """After continue-as-new: restart the reminder loop of every carried step that is still open."""
         self._loops += [asyncio.create_task(s.run(lambda: self._yielding)) for s in self.steps if not s.closed]
+        self.watch_chases()
 
     def note_start_update(self) -> None:
         """Call first in the update a starter sends with the start (update-with-start). The one delivered with the

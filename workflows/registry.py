@@ -20,6 +20,7 @@ from workflows.annual_review import DUE as REVIEW_DUE
 from workflows.annual_review import AnnualReview
 from workflows.archive import ArchiveClosedRuns
 from workflows.chain_head import PublishChainHead
+from workflows.chase import FOLLOW_UP as CHASE_FOLLOW_UP
 from workflows.draft_consultation import DraftPlanConsultation
 from workflows.ehc_advice import EhcAdviceRequest
 from workflows.housekeeping import DispatchHeld, WeeklyDigest
@@ -80,7 +81,7 @@ PROCESSES: tuple[ProcessKind, ...] = (
         EhcAdviceRequest,
         AdviceRunInput,
         "request received",
-        ("ehc-advice", "ehc-assessment-decision", "ehc-no-plan-notice", "ehc-final-plan"),
+        ("ehc-advice", "ehc-assessment-decision", "ehc-no-plan-notice", "ehc-final-plan", CHASE_FOLLOW_UP),
     ),
     ProcessKind(
         "Draft plan consultation",
@@ -106,6 +107,7 @@ PROCESSES: tuple[ProcessKind, ...] = (
             "post16-move-review",
             "amended-plan-final",
             "cease-appeal-window",
+            CHASE_FOLLOW_UP,
         ),
         dated=False,
     ),
@@ -114,7 +116,7 @@ PROCESSES: tuple[ProcessKind, ...] = (
         Reassessment,
         ReassessmentInput,
         "needs changed",
-        ("reassessment-earliest", "reassessment-decision", "reassessment-final"),
+        ("reassessment-earliest", "reassessment-decision", "reassessment-final", CHASE_FOLLOW_UP),
     ),
     # The school's own commitments (issue 24): one cycle per pupil on SEN support, one per looked-after pupil, one per
     # school duty (its case reference is the duty's rule id).

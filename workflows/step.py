@@ -40,8 +40,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.refusal import refusal
 
-# Rules whose plan may depend on the process's LA (an LA's own date replaces the derived one).
-LA_DATED = ("phase-transfer-meeting-by",)
+# Rules whose plan may depend on the process's LA (settings: las.<name>): an LA's own date replaces the derived one,
+# or its own lead time before the review meeting goes beside the statutory date, or its own time to answer a chase
+# letter (las.<name>.chase_follow_up_working_days) dates the follow-up. Only the plan_step activity's input
+# gains the LA's name: the workflow's commands are the same, so histories recorded before replay unchanged.
+LA_DATED = ("phase-transfer-meeting-by", "review-notice", "review-advice-circulation", "la-chase-follow-up")
 PLAN_OPTIONS: ActivityOptions = dict(
     start_to_close_timeout=timedelta(seconds=30), retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1))
 )
@@ -535,6 +538,8 @@ class StatutoryStep:
             completed_on=self.state.completed_on,
             on_time=self.state.on_time,
             days_late=self.state.days_late,
+            la_practice_due=plan.la_practice.due if plan.la_practice else None,
+            la_practice_note=plan.la_practice.description if plan.la_practice else None,
         )
 
     async def _record(

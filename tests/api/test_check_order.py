@@ -42,7 +42,13 @@ OWN_CHECKS = {
 }
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 USERS = {"senco": "senco", "leadership": "head", "staff": "ta", "auditor": "auditor"}  # role -> seeded account
-EXAMPLES = {"workflow_id": KENT, "kind": "ehc-advice-request", "name": "advice-sent", "case_ref": "EHC-0042"}
+EXAMPLES = {
+    "workflow_id": KENT,
+    "kind": "ehc-advice-request",
+    "name": "advice-sent",
+    "case_ref": "EHC-0042",
+    "rule_id": "ehc-final-plan",
+}
 NOT_A_FIELD = "__not_a_field__"
 
 

@@ -69,7 +69,14 @@ def test_deadline_properties(rule_id, anchor, calendar):
         text = " ".join(deadline.explanation)
         assert rule.basis in text and rule.convention.value in text and "term dates" in text
         return
-    # due never depends on the calendar
+    if rule.convention is Convention.W1:
+        # the school's own count of working days (a chase's follow-up): the n-th working day after the anchor
+        assert deadline.due == deadline.target and calendar.is_working_day(deadline.due)
+        between = [anchor + timedelta(days=d) for d in range(1, (deadline.due - anchor).days + 1)]
+        assert sum(calendar.is_working_day(d) for d in between) == rule.amount
+        assert "W1" in " ".join(deadline.explanation) and "not a time limit in law" in " ".join(deadline.explanation)
+        return
+    # due never depends on the calendar (but for the school's own counts of its terms and working days, above)
     assert deadline.due == bare.due
     # C6 in the duty-holder's calendar: an LA's own deadline ignores the school's closures
     own = calendar.without_closures() if rule.holder is Holder.LA else calendar

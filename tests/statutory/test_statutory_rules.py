@@ -45,13 +45,15 @@ TABLE_ORDER = [
     "sen-information-report",
     "send-policy-review",
     "annual-progress-report",
+    # the school's practice in chasing the LA (issue 25), after the rule book's table
+    "la-chase-follow-up",
 ]
 
 
 def test_rule_ids_in_table_order():
     assert rule_ids() == TABLE_ORDER
-    assert len(rule_ids()) == 25
-    assert len(RULES) == 27  # post16-transfer-review has three versions: reg 18(3) gave transfers in 2015 31 May
+    assert len(rule_ids()) == 26
+    assert len(RULES) == 28  # post16-transfer-review has three versions: reg 18(3) gave transfers in 2015 31 May
 
 
 def test_every_rule_is_complete():

@@ -8,6 +8,7 @@ from workflows.models.activities import *  # noqa: F403
 from workflows.models.advice import *  # noqa: F403
 from workflows.models.archive import *  # noqa: F403
 from workflows.models.chain_head import *  # noqa: F403
+from workflows.models.chase import *  # noqa: F403
 from workflows.models.common import *  # noqa: F403
 from workflows.models.common import CASE_REF_PATTERN, STAFF_ID_PATTERN  # noqa: F401
 from workflows.models.draft import *  # noqa: F403
