@@ -37,6 +37,7 @@ from pydantic_settings import (
 from config.channels import EMAIL_SCHEMES, GRAPH_SCHEMES, email_url_for, mask, problem
 from statutory.clock import fmt
 from statutory.terms import Term, school_year_bounds, term_problems
+from workflows.models.common import DEFAULT_SCHOOL, SCHOOL_ID_PATTERN
 
 DEFAULT_CONFIG_FILE = Path(__file__).with_name("sendclock.toml")
 STAFF_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -532,6 +533,42 @@ class SenRegisterSettings(BaseModel):
     designated_teacher: str | None = None
 
 
+# A school's id in a trust's deployment (settings `schools.<id>`): short and opaque; it is in workflow ids, the
+# SendclockSchool search attribute and the database, so never a name that identifies a pupil. The school configured
+# at the top level (a single-school install) is DEFAULT_SCHOOL: its workflow ids have no prefix, so a school that
+# grows into a trust keeps its processes as they are by keeping that id (`schools.default`).
+SCHOOL_ID = re.compile(SCHOOL_ID_PATTERN)
+
+
+class SchoolSettings(BaseModel):
+    """One school of a trust (`schools.<id>`): what differs from school to school. A setting left out is the
+    trust's, the top-level setting of the same name (one policy for all its schools)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    staff: dict[str, StaffMember] = Field(default_factory=dict)
+    calendar: CalendarSettings | None = None
+    law: LawSettings | None = None
+    # The LAs the school works with, each with its profile (an empty table: the law only). Unset: the trust's.
+    las: dict[str, LaPractice] | None = None
+    reminders: ReminderPolicy | None = None
+    notifications: NotificationSettings | None = None
+    sen_register: SenRegisterSettings | None = None
+    # The school's own reworded notice templates: a folder laid out as config/templates/ (unset: the trust's).
+    templates: Path | None = None
+
+
+class TrustSettings(BaseModel):
+    """A trust of several schools in one deployment (`[trust]`): its name, and the people who hear about all its
+    schools (the trust's SEND lead: the trust digest, overdue steps across schools)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="", max_length=120)
+    staff: dict[str, StaffMember] = Field(default_factory=dict)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SENDCLOCK_",
@@ -558,6 +595,14 @@ class Settings(BaseSettings):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     # not "register": a class attribute of BaseSettings (ABCMeta.register) by that name would be shadowed
     sen_register: SenRegisterSettings = Field(default_factory=SenRegisterSettings)
+    # The school's notice templates (a folder laid out as config/templates/); unset: the shipped ones.
+    templates: Path | None = None
+    # A trust of several schools in one deployment (issue 25): `schools.<id>` each with its own name, staff, calendar,
+    # LAs, notifications and templates (what it leaves out is the top-level setting). None configured: one school,
+    # the top-level settings, whose id is DEFAULT_SCHOOL. `school_id` is which school a view is (for_school).
+    schools: dict[str, SchoolSettings] = Field(default_factory=dict)
+    trust: TrustSettings = Field(default_factory=TrustSettings)
+    school_id: str = DEFAULT_SCHOOL
 
     @field_validator("staff")
     @classmethod
@@ -584,6 +629,77 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("notification channels:\n" + "\n".join(f"  {p}" for p in problems))
         return self
+
+    @field_validator("schools")
+    @classmethod
+    def _school_ids(cls, value: dict[str, SchoolSettings]) -> dict[str, SchoolSettings]:
+        for school_id in value:
+            if not SCHOOL_ID.match(school_id):
+                raise ValueError(
+                    f"school id {school_id!r}: use lower-case letters, digits and '-', at most 24 (an opaque id, "
+                    "e.g. oak or st-marys: it is in workflow ids)"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _each_school_usable(self) -> Settings:
+        """Every school's view passes the checks the top level does (its escalation target and designated teacher are
+        in its staff directory, its channels work), each problem named by the school: schools.<id>."""
+        if not self.schools:
+            return self
+        problems = []
+        for school_id in self.schools:
+            view = self.for_school(school_id)
+            if not view.staff:
+                problems.append(f"schools.{school_id}.staff: the school has no staff directory")
+                continue
+            if view.reminders.escalate_to not in view.staff:
+                problems.append(
+                    f"schools.{school_id}.reminders.escalate_to: no staff member with id {view.reminders.escalate_to!r}"
+                )
+            teacher = view.sen_register.designated_teacher
+            if teacher is not None and teacher not in view.staff:
+                problems.append(f"schools.{school_id}.sen_register.designated_teacher: no staff member {teacher!r}")
+            problems.extend(f"schools.{school_id}: {p}" for p in channel_problems(view))
+        if problems:
+            raise ValueError("schools:\n" + "\n".join(f"  {p}" for p in problems))
+        return self
+
+    # --- the schools of a deployment -----------------------------------------------------------------------------
+
+    @property
+    def school_ids(self) -> list[str]:
+        """Every school of the deployment, in the settings' order: the configured schools, or the one school."""
+        return list(self.schools) if self.schools else [self.school_id]
+
+    @property
+    def several_schools(self) -> bool:
+        """More than one school: commands must be told which (`--school`), and never guess."""
+        return len(self.school_ids) > 1
+
+    def for_school(self, school_id: str) -> Settings:
+        """The settings as one school sees them: its name, staff, calendar, LAs, reminders, notifications, register
+        and templates over the trust's, `school_id` set and no other school in it. A single-school deployment is its
+        own view. An unknown id: UnknownSchool, naming the known ones."""
+        if not self.schools:
+            if school_id != self.school_id:
+                raise UnknownSchool(school_id, self.school_ids)
+            return self
+        school = self.schools.get(school_id)
+        if school is None:
+            raise UnknownSchool(school_id, self.school_ids)
+        own = {
+            name: getattr(school, name)
+            for name in ("calendar", "law", "las", "reminders", "notifications", "sen_register", "templates")
+            if getattr(school, name) is not None
+        }
+        return self.model_copy(
+            update={**own, "school_name": school.name, "staff": school.staff, "schools": {}, "school_id": school_id}
+        )
+
+    def school_views(self) -> list[Settings]:
+        """Each school's view (for_school), in order."""
+        return [self.for_school(school_id) for school_id in self.school_ids]
 
     def la_practice(self, la: str) -> LaPractice | None:
         """The practice configured for an LA, its name matched without regard to case (an environment variable
@@ -635,6 +751,14 @@ def channel_problems(settings: Settings) -> list[str]:
             if why:
                 found.append(f"staff {staff_id}: {mask(entry)}: {why}")
     return found
+
+
+class UnknownSchool(ValueError):
+    """A school id the settings do not have."""
+
+    def __init__(self, school_id: str, known: list[str]) -> None:
+        self.school_id, self.known = school_id, known
+        super().__init__(f"no school {school_id!r} in the settings (schools: {', '.join(known)})")
 
 
 @lru_cache(maxsize=1)

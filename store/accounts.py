@@ -20,7 +20,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models import Base
 
-ROLES = ("senco", "staff", "leadership", "auditor")
+# Roles at one school (Account.school), and the trust-wide roles that read across every school (school NULL).
+SCHOOL_ROLES = ("senco", "staff", "leadership", "auditor")
+TRUST_ROLES = ("trust-leadership", "trust-auditor")
+ROLES = SCHOOL_ROLES + TRUST_ROLES
 TOKEN_KINDS = ("feed-staff", "feed-school", "api")
 # Why a session ended (WebSession.ended_reason).
 SESSION_END_REASONS = (
@@ -46,6 +49,8 @@ class Account(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
+    # The school the role is at (settings `schools.<id>`); None for a trust-wide role (TRUST_ROLES). Migration 0010.
+    school: Mapped[str | None] = mapped_column(String(24))
     staff_id: Mapped[str | None] = mapped_column(String(32))  # settings.staff key; None for read-only accounts
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]

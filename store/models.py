@@ -34,8 +34,11 @@ class Process(Base):
     """One statutory process: one workflow (its ID is the primary key; it carries no personal data)."""
 
     __tablename__ = "process"
+    __table_args__ = (Index("ix_process_school_status", "school", "status"),)
 
     workflow_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # The school it belongs to (settings `schools.<id>`; a single-school install's is "default"): migration 0010.
+    school: Mapped[str] = mapped_column(String(24), default="default", server_default="default")
     kind: Mapped[str] = mapped_column(String(40))  # e.g. "ehc-advice-request"
     case_ref: Mapped[str] = mapped_column(String(40), index=True)
     la: Mapped[str] = mapped_column(String(80))
@@ -139,6 +142,8 @@ class Outbox(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(240), unique=True)
+    # The school whose staff it went to (a digest or fingerprint has no process to say so): migration 0010.
+    school: Mapped[str] = mapped_column(String(24), default="default", server_default="default", index=True)
     notice_key: Mapped[str | None] = mapped_column(String(240), index=True)  # the notification; shared by its channels
     process_id: Mapped[str | None] = mapped_column(ForeignKey("process.workflow_id", ondelete="CASCADE"), index=True)
     rule_id: Mapped[str | None] = mapped_column(String(40))

@@ -26,7 +26,9 @@ from workflows.ehc_advice import EhcAdviceRequest
 from workflows.housekeeping import DispatchHeld, WeeklyDigest
 from workflows.models import (
     CASE_REF_PATTERN,
+    DEFAULT_SCHOOL,
     SCHOOL_DUTIES,
+    SCHOOL_ID_PATTERN,
     AdviceRunInput,
     DraftConsultationInput,
     ReassessmentInput,
@@ -40,6 +42,23 @@ from workflows.school_duty import SchoolDuty
 from workflows.termly import PepReviews, SenSupportCycle
 
 _CASE = CASE_REF_PATTERN.strip("^$")
+_SCHOOL = SCHOOL_ID_PATTERN.strip("^$")
+# Between a school's id and the process's own id, in the workflow id of a school other than DEFAULT_SCHOOL
+# ("oak~ehc-advice-request-EHC-0042-20270111"): in neither a school id, a kind nor a case reference, so the id splits
+# one way only; safe in a URL path.
+SCHOOL_SEPARATOR = "~"
+
+
+def for_school(school: str, workflow_id: str) -> str:
+    """The workflow id of a process of `school`: DEFAULT_SCHOOL's as it always was, any other's prefixed with the
+    school's id (issue 25)."""
+    return workflow_id if school == DEFAULT_SCHOOL else f"{school}{SCHOOL_SEPARATOR}{workflow_id}"
+
+
+def school_of(workflow_id: str) -> str:
+    """The school a workflow id belongs to (no prefix: DEFAULT_SCHOOL)."""
+    school, separator, _ = workflow_id.partition(SCHOOL_SEPARATOR)
+    return school if separator else DEFAULT_SCHOOL
 
 
 @dataclass(frozen=True)
@@ -59,14 +78,14 @@ class ProcessKind:
         workflow class's KIND (which its code records)."""
         return self.workflow.KIND  # type: ignore[attr-defined, no-any-return]
 
-    def workflow_id(self, case_ref: str, began_on: date | None = None) -> str:
-        """The workflow id: the opaque case reference and a date only, never a name (the same inputs always give
-        the same id, which makes a start idempotent)."""
+    def workflow_id(self, case_ref: str, began_on: date | None = None, school: str = DEFAULT_SCHOOL) -> str:
+        """The workflow id: the school's id (none for DEFAULT_SCHOOL), the opaque case reference and a date only,
+        never a name (the same inputs always give the same id, which makes a start idempotent)."""
         if not self.dated:
-            return f"{self.kind}-{case_ref}"
+            return for_school(school, f"{self.kind}-{case_ref}")
         if began_on is None:
             raise ValueError(f"a {self.label.lower()} is identified by the date it began")
-        return f"{self.kind}-{case_ref}-{began_on:%Y%m%d}"
+        return for_school(school, f"{self.kind}-{case_ref}-{began_on:%Y%m%d}")
 
     @property
     def id_pattern(self) -> str:
@@ -130,7 +149,9 @@ PROCESS_KINDS: tuple[str, ...] = tuple(BY_KIND)
 # Each process kind in a SENCO's words (pages, notices, CLI).
 PROCESS_LABELS: dict[str, str] = {p.kind: p.label for p in PROCESSES}
 # Any statutory process's workflow id, and nothing else (the audit pages take one from a URL).
-PROCESS_WORKFLOW_ID = re.compile("^(?:" + "|".join(p.id_pattern for p in PROCESSES) + ")$")
+PROCESS_WORKFLOW_ID = re.compile(
+    f"^(?:{_SCHOOL}{SCHOOL_SEPARATOR})?(?:" + "|".join(p.id_pattern for p in PROCESSES) + ")$"
+)
 
 
 def process_kind(kind: str) -> ProcessKind:

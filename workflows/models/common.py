@@ -17,6 +17,8 @@ __all__ = [
     "CASE_REF_PATTERN",
     "STAFF_ID_PATTERN",
     "RULE_ID_PATTERN",
+    "SCHOOL_ID_PATTERN",
+    "DEFAULT_SCHOOL",
     "RECORDED_BY_PATTERN",
     "CaseRef",
     "StaffId",
@@ -39,6 +41,10 @@ __all__ = [
 CASE_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
 STAFF_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9.-]{0,39}$"  # rule ids and exemption grounds: ehc-advice, reg8-2-a
+# A school's id in a trust's deployment (settings `schools.<id>`): opaque, in workflow ids and the SendclockSchool
+# search attribute. The top-level school (a single-school install) is DEFAULT_SCHOOL, and its ids carry no prefix.
+SCHOOL_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,23}$"
+DEFAULT_SCHOOL = "default"
 # Which account recorded a change (docs/auditing.md, "Who recorded it"): the door it came through, then the account.
 #   web:NAME     signed in to the dashboard (its pages) as the account NAME
 #   api:NAME     through the JSON API, as the account NAME (an API key, or a signed-in session)
