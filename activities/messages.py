@@ -9,8 +9,9 @@ What staff read (issue 19): plain titles, never a rule id or an exemption ground
 missed something: it stays behind sign-in); a subject of at most SUBJECT_MAX characters that leads with the case
 reference, the action and a date; past dates said to be past; the target as the date to work to and the statutory
 date as the legal limit; one link, to the step's record form (it survives sign-in: the login page's `next=` keeps
-the path and query). A notice goes to the step's owner ("owner" copy) and, for escalations and prompts, to the SENCO
-("copy" audience): the SENCO's copy says whose step it is and what the SENCO is asked to do.
+the path and query), or for an LA deadline that has passed, to its chase letter. A notice goes to the step's owner
+("owner" copy) and, for escalations and prompts, to the SENCO ("copy" audience): the SENCO's copy says whose step it
+is and what the SENCO is asked to do.
 
 Privacy: a message names the case by its reference only; the pupil's initials are added when the school turns
 `notifications.include_initials` on and the notice carries them. Never a name, birth date or need: the context a
@@ -31,6 +32,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from statutory.clock import fmt
+from statutory.rules import Holder, get_rule
 from workflows.models import NoticeContext, NotifyInput
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "config" / "templates"
@@ -99,6 +101,25 @@ def record_url(dashboard_url: str, context: NoticeContext) -> str:
     )
 
 
+def chase_url(dashboard_url: str, context: NoticeContext) -> str:
+    """The chase letter of an overdue LA step (dashboard/chase_view.py): a path, no #anchor, so it survives sign-in."""
+    return (
+        f"{dashboard_url.rstrip('/')}/processes/{quote(context.workflow_id, safe='')}"
+        f"/chase/{quote(context.rule_id, safe='')}"
+    )
+
+
+def chase_ready(kind: str, context: NoticeContext) -> bool:
+    """Whether the notice is about an LA deadline that has passed, so a chase letter waits on the dashboard
+    (commands/chase.py drafts one for an open step the rule book gives to the LA, once its statutory date is past)."""
+    if kind != "overdue" or context.style != "chase" or context.due >= context.on:
+        return False
+    try:
+        return get_rule(context.rule_id).holder is Holder.LA
+    except ValueError:  # a rule no longer in the rule book: no letter is drafted for it
+        return False
+
+
 def days_left_text(context: NoticeContext) -> str:
     if context.days_overdue:
         return f"{plural(context.days_overdue, 'day')} overdue"
@@ -158,6 +179,13 @@ class MessageRenderer:
     def values(self, notice: NotifyInput, audience: Audience = "owner") -> dict[str, Any]:
         context = notice.context
         action = notice.kind in ACTION_KINDS and context.style != "window"
+        chase = chase_ready(notice.kind, context)
+        if chase:  # the LA's deadline has passed: the button opens the chase letter (the case page links it too)
+            button_url, button_label = chase_url(self.dashboard_url, context), "Read the chase letter"
+        elif action:
+            button_url, button_label = record_url(self.dashboard_url, context), "Record it as done"
+        else:
+            button_url, button_label = case_url(self.dashboard_url, context), "Open the case in sendclock"
         return {
             "kind": notice.kind,
             "context": context,
@@ -166,8 +194,9 @@ class MessageRenderer:
             "owner_name": self.name_of(context.owner),
             "holder": holder_of(context),
             "step_url": step_url(self.dashboard_url, context),
-            "button_url": record_url(self.dashboard_url, context) if action else case_url(self.dashboard_url, context),
-            "button_label": "Record it as done" if action else "Open the case in sendclock",
+            "button_url": button_url,
+            "button_label": button_label,
+            "chase_ready": chase,
             "target_when": when(context.target, context.on),
             "due_when": when(context.due, context.on),
             "target_passed": context.target < context.on,

@@ -4,9 +4,10 @@ violation of WCAG 2.0 or 2.1 at level A or AA, and the page does not scroll side
 
 The SENCO's pages (the lists, a case with processes, the start forms, a start form refused with its errors, record
 forms, the outbox, compliance, the audit log, the sign-in log, Replay and check, change password, not found, the
-register import with a file checked and one with problems), the sign-in page signed out, and what leadership, staff
-and the auditor see. Today (/today) and Find a case (/search) are
-checked once they answer 200, and skipped before. Without /usr/bin/chromium the tests are skipped, except under CI
+register import with a file checked and one with problems, the LA scorecard and one LA's, a case with a "Chase the
+LA" link, the chase letter of an overdue LA step and that letter refused), the sign-in page signed out, and what
+leadership (the LA scorecard too), staff and the auditor see. Today (/today) and Find a case (/search) are checked
+once they answer 200, and skipped before. Without /usr/bin/chromium the tests are skipped, except under CI
 (CI set), where they fail.
 
 axe is added to each page by Playwright: the contexts are made with bypass_csp (see tests/web/axe.py)."""
@@ -45,12 +46,15 @@ class Data:
     review: str  # an annual review (several steps)
     staffs: str  # an advice request owned by "head", the staff account's
     year: int  # the academic year the done step counts in
+    chase: str  # a re-assessment whose LA decision (Kent's) is overdue: its chase letter can be drafted
+    la_year: int  # the academic year that LA decision counts in (the LA scorecard's)
 
 
 @pytest.fixture(scope="module")
 def data(live) -> Data:
     """Cases A11Y-0001 (an overdue advice request and an annual review), A11Y-0002 (advice sent late), A11Y-0003
-    (an advice request owned by staff id "head"), through the API; a staff account "teacher" for "head"."""
+    (an advice request owned by staff id "head"), A11Y-0004 (a re-assessment whose request was sent 30 days ago, so
+    Kent's decision is overdue), through the API; a staff account "teacher" for "head"."""
     with live.sessionmaker.begin() as session:
         add_account(
             session,
@@ -92,7 +96,34 @@ def data(live) -> Data:
             },
         )
         due = date.fromisoformat(http.get("/api/cases/A11Y-0002").json()["processes"][0]["steps"][0]["due"])
-    return Data(overdue=overdue, done=done, review=review, staffs=staffs, year=academic_year_of(due))
+        chase = start(
+            "reassessment",
+            {
+                "case_ref": "A11Y-0004",
+                "la": "Kent",
+                "needs_changed_on": (today() - timedelta(days=40)).isoformat(),
+                "last_assessment_on": (today() - timedelta(days=800)).isoformat(),
+                "owner": "senco",
+            },
+        )
+        done_on = {"rule_id": "reassessment-earliest", "done_on": (today() - timedelta(days=30)).isoformat()}
+        requested = http.post(f"/api/processes/{chase}/step-done", json=done_on)
+        assert requested.status_code == 200, requested.text
+        for _ in range(100):  # the decision step opens after the update that closed the request returned
+            draft = http.get(f"/api/processes/{chase}/chase/reassessment-decision")
+            if draft.status_code == 200:
+                break
+        assert draft.status_code == 200, draft.text
+        la_due = date.fromisoformat(draft.json()["due"])
+    return Data(
+        overdue=overdue,
+        done=done,
+        review=review,
+        staffs=staffs,
+        year=academic_year_of(due),
+        chase=chase,
+        la_year=academic_year_of(la_due),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +164,12 @@ def refused_password(page) -> None:
     page.get_by_label("New password", exact=True).fill("a new password here")
     page.get_by_label("New password again").fill("another one")
     page.get_by_role("button", name="Change password").click()
+    page.wait_for_selector(".error-summary")
+
+
+def refused_chase(page) -> None:
+    """The chase letter sent as drafted, still asking for the LA's reference: refused at its field, nothing sent."""
+    page.get_by_role("button", name="Record the letter as sent by me").click()
     page.wait_for_selector(".error-summary")
 
 
@@ -193,6 +230,11 @@ VISITS = [
     Visit("senco", "password", "/account/password"),
     Visit("senco", "password-refused", "/account/password", then=refused_password),
     Visit("senco", "not-found", "/cases/NO-SUCH-CASE", status=404),
+    Visit("senco", "case-chase-link", "/cases/A11Y-0004"),
+    Visit("senco", "las", "/las?year={la_year}"),
+    Visit("senco", "la", "/las/Kent"),
+    Visit("senco", "chase", "/processes/{chase}/chase/reassessment-decision"),
+    Visit("senco", "chase-refused", "/processes/{chase}/chase/reassessment-decision", then=refused_chase),
     Visit("senco", "import-register", "/import/register"),
     Visit(
         "senco",
@@ -209,6 +251,7 @@ VISITS = [
     Visit("head", "case", "/cases/A11Y-0001"),
     Visit("head", "compliance", "/compliance?year={year}"),
     Visit("head", "outbox", "/outbox"),
+    Visit("head", "las", "/las"),
     Visit("head", "not-allowed", "/start/ehc-advice-request", status=403),
     Visit("head", "import-not-allowed", "/import/register", status=403),
     Visit(STAFF[0], "today", "/today", optional=True),
