@@ -7,6 +7,9 @@ person) and, over SMTP, with the SENCO in Cc: the school keeps its own copy in i
 an e-mail route the row is "kept" (channel "by-hand"): the letter waits on the case page for the SENCO to send
 from their own mailbox, and the chase is recorded all the same.
 
+At a trust's deployment the letter goes by the e-mail route, From name and SENCO of the school whose process it chases
+(the school in the workflow id: activities/schools.py), and its outbox row is that school's.
+
 Idempotent as the notifier is: the row is keyed by the chase (`<workflow id>/la-chase/<n>`), claimed before it is
 sent and never sent again once sent. A failure is retried by Temporal (a few tries: the SENCO is waiting); the last
 try answers "failed" with apprise's reason instead of raising, so the workflow records it and opens nothing.
@@ -23,6 +26,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.channels import send
 from activities.delivery_decision import stale_cutoff
+from activities.schools import SchoolViews, UnknownSchool, current_school, unknown_school
 from config.channels import email_url_for, kind_of, with_param, with_sender
 from config.settings import Settings
 from statutory.clock import local_date
@@ -38,18 +42,28 @@ DELIVERED = (OutboxStatus.SENT.value, OutboxStatus.ACCEPTED.value)
 
 class ChaseActivities:
     def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
-        self.settings = settings
+        self.settings = settings  # the deployment's: each letter goes by its process's school's (`school`)
+        self.schools = SchoolViews(settings)
         self.outbox = OutboxRepository(sessions)
+
+    def school(self, letter: ChaseLetter) -> Settings:
+        """The settings of the school whose process the letter chases for."""
+        try:
+            return self.schools(current_school(letter.workflow_id))
+        except UnknownSchool as err:
+            raise unknown_school(err) from None
 
     @activity.defn(name=activity_names.SEND_LA_CHASE)
     def send_la_chase(self, letter: ChaseLetter) -> ChaseSent:
-        on = local_date(letter.sent_at, self.settings.timezone)
-        why_kept = self.kept_reason(letter)
+        settings = self.school(letter)
+        on = local_date(letter.sent_at, settings.timezone)
+        why_kept = self.kept_reason(letter, settings)
         key = letter.key
         self.outbox.ensure(
             [
                 dict(
                     key=key,
+                    school=settings.school_id,
                     notice_key=key,
                     process_id=letter.workflow_id,
                     rule_id=letter.rule_id,
@@ -78,7 +92,7 @@ class ChaseActivities:
         if claimed is None:
             raise ApplicationError("the chase letter is being sent by another attempt")
         assert letter.to is not None  # a letter with no mailbox is kept above
-        outcome = send(self.url(letter.to), subject=letter.subject, text=letter.body)
+        outcome = send(self.url(letter.to, settings), subject=letter.subject, text=letter.body)
         self.outbox.record_outcome(claimed.id, outcome.status, outcome.error)
         log.info(
             "la chase %s",
@@ -92,31 +106,35 @@ class ChaseActivities:
             return ChaseSent(status="failed", outbox_key=key, on=on, error=outcome.error)
         return ChaseSent(status="sent", outbox_key=key, on=on)
 
-    def kept_reason(self, letter: ChaseLetter) -> str | None:
-        """Why the letter is not e-mailed by sendclock (the SENCO sends it), or None: it is."""
+    def kept_reason(self, letter: ChaseLetter, settings: Settings | None = None) -> str | None:
+        """Why the letter is not e-mailed by sendclock (the SENCO sends it), or None: it is. `settings`: the school's
+        (unset: of the letter's process)."""
+        settings = settings or self.school(letter)
         if letter.to is None:
             return (
                 f"There is no SEN team mailbox for {letter.la} in the settings (las.{letter.la}.mailbox): send the "
                 "letter from your own mailbox."
             )
-        if not self.settings.notifications.email_url:
+        if not settings.notifications.email_url:
             return (
                 "The school has no e-mail route in the settings (notifications.smtp_url or graph_url): send the "
                 "letter from your own mailbox."
             )
         return None
 
-    def url(self, mailbox: str) -> str:
+    def url(self, mailbox: str, settings: Settings | None = None) -> str:
         """The school's e-mail URL to the LA's mailbox: From the school's sendclock name, Reply-To and (SMTP) Cc the
-        SENCO. No auto-reply suppression: this is a letter the SENCO sent, and an answer is wanted."""
-        base = self.settings.notifications.email_url
+        SENCO. No auto-reply suppression: this is a letter the SENCO sent, and an answer is wanted. `settings`: the
+        school's (unset: the activities' own, a single school's)."""
+        settings = settings or self.settings
+        base = settings.notifications.email_url
         assert base is not None
-        senco = self.settings.staff.get(self.settings.reminders.escalate_to)
-        reply_to = self.settings.notifications.reply_to or (senco.email if senco else None)
+        senco = settings.staff.get(settings.reminders.escalate_to)
+        reply_to = settings.notifications.reply_to or (senco.email if senco else None)
         url = email_url_for(base, mailbox)
         if kind_of(url) != "email":  # Graph: apprise takes neither a display name nor Cc from the URL
             return url
-        from_name = self.settings.notifications.from_name or f"{self.settings.school_name} (sendclock)"
+        from_name = settings.notifications.from_name or f"{settings.school_name} (sendclock)"
         url = with_sender(url, from_name=from_name, reply_to=reply_to, machine=False)
         if senco is not None and senco.email:
             url = with_param(url, "cc", str(senco.email))

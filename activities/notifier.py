@@ -51,6 +51,14 @@ What history keeps (issue 21, finding 4). The notify activity returns a NoticeOu
 of every outbox row that holds the notice at that moment. Run as a local activity, history keeps only its result, so
 the result says which notice it is; `audit verify` compares the outbox with it (audit/verify.py).
 
+Schools (issue 25). A deployment may serve a trust's schools: each notice goes to the staff of its process's school
+(the school in the workflow id: workflows/registry.py school_of), by that school's channels, e-mail route, From name,
+Reply-To, templates, calendar and working hours, and its outbox rows carry the school (`Outbox.school`). The notifier
+the worker makes holds the deployment's settings and keeps one notifier per school (`for_school`, made on first use);
+`notify`, `deliver` and `dispatch_held` hand each notice or held row to its school's. A single-school install is its
+own school's notifier. The trust's own staff (`trust.staff`: the trust digest) have a notifier too, whose rows belong
+to store.outbox.TRUST.
+
 What the log says (issue 22). One INFO line (logger "activities.notifier") per outbox row sent, held or failed:
 the workflow id (the opaque case reference and a date, never a name: workflows/registry.py), the notice's kind, the
 rule, the channel's kind (email, o365, teams, other), the outcome, the attempt, whether it was a fallback, and the
@@ -61,6 +69,7 @@ channel's error text (apprise's words, which can name an address or host) stays 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -85,15 +94,16 @@ from activities.delivery_decision import (  # noqa: F401
     opening,
     stale_cutoff,
 )
-from activities.messages import Message, MessageRenderer
+from activities.messages import TEMPLATES, Message, MessageRenderer
 from activities.quiet_hours import next_window
 from config.channels import is_email, kind_of, scheme_of, with_sender
 from config.school_calendar import school_calendar
-from config.settings import Settings
+from config.settings import Settings, UnknownSchool
 from store.models import Outbox
-from store.outbox import DELIVERED, OutboxRepository, OutboxStatus
+from store.outbox import DELIVERED, TRUST, OutboxRepository, OutboxStatus
 from store.outbox_fingerprint import fingerprint
 from workflows.models import Delivery, Model, NotifyInput, NotifyResult
+from workflows.registry import school_of
 
 log = logging.getLogger(__name__)
 Sender = Callable[..., channels.Outcome]
@@ -131,10 +141,15 @@ class Notifier:
         renderer: MessageRenderer | None = None,
         sender: Sender = channels.send,
     ):
+        """`settings`: the deployment's (each school's notices go through `for_school`) or one school's view.
+        `renderer`: given (a test's), every school's notices render through it; else each school's own."""
         self.settings = settings
+        self.school = settings.school_id  # whose rows this notifier writes (a trust's own: TRUST)
         self.sessions = sessions
+        self._given_renderer = renderer
         self.renderer = renderer or MessageRenderer(
             settings.dashboard_url,
+            settings.templates or TEMPLATES,
             include_initials=settings.notifications.include_initials,
             staff_names={staff_id: member.name for staff_id, member in settings.staff.items()},
             subject_prefix=settings.notifications.subject_prefix,
@@ -143,14 +158,50 @@ class Notifier:
         self.calendar = school_calendar(settings)
         self.outbox = OutboxRepository(sessions)
         self.engine = self.outbox.engine
+        # Each school's notifier, made once (a single school's settings: this one is its school's).
+        self._schools: dict[str, Notifier] = {} if settings.schools else {self.school: self}
+        self._lock = threading.Lock()
+
+    # --- the schools of the deployment ----------------------------------------------------------------------------
+
+    def for_school(self, school: str) -> Notifier:
+        """The notifier of one school (its staff, channels, templates, calendar and hours; its rows carry its id),
+        made on first use and kept; TRUST: the trust's own staff's (`trust.staff`). UnknownSchool for a school the
+        settings do not have."""
+        found = self._schools.get(school)
+        if found is None:
+            view = self._trust_view() if school == TRUST else self.settings.for_school(school)
+            made = Notifier(view, self.sessions, self._given_renderer, self.sender)
+            with self._lock:
+                found = self._schools.setdefault(school, made)
+        return found
+
+    def _trust_view(self) -> Settings:
+        """The settings the trust's own staff are told by: the trust's (top-level) notification settings, templates
+        and calendar, its name, and `trust.staff` as the directory."""
+        if not self.settings.schools:
+            raise UnknownSchool(TRUST, self.settings.school_ids)
+        trust = self.settings.trust
+        return self.settings.model_copy(
+            update={
+                "staff": dict(trust.staff),
+                "school_name": trust.name or self.settings.school_name,
+                "schools": {},
+                "school_id": TRUST,
+            }
+        )
 
     # --- the notify activity ------------------------------------------------------------------------------------
 
     def notify(self, notice: NotifyInput) -> NotifyResult:
-        """One notice to each recipient. The step's owner reads the owner's copy, anyone else (the SENCO) a copy
-        saying whose step it is. Not mailed, but kept in the outbox as the record (status "kept", the channel says
-        why): a notice to the person who made the change it announces ("own-action"), the parent's window
-        ("dashboard": shown there), and what `notifications.digest_only` leaves to the weekly digest ("digest")."""
+        """One notice to each recipient, staff of the school of the notice's process. The step's owner reads the
+        owner's copy, anyone else (the SENCO) a copy saying whose step it is. Not mailed, but kept in the outbox as
+        the record (status "kept", the channel says why): a notice to the person who made the change it announces
+        ("own-action"), the parent's window ("dashboard": shown there), and what `notifications.digest_only` leaves
+        to the weekly digest ("digest")."""
+        school = school_of(notice.context.workflow_id)
+        if school != self.school or self.settings.schools:
+            return self.for_school(school).notify(notice)
         context = notice.context
         recipients = list(dict.fromkeys(notice.recipients))
         rules = self.settings.notifications.digest_only
@@ -242,6 +293,7 @@ class Notifier:
             [
                 dict(
                     key=f"{key}/{reason}",
+                    school=self.school,
                     notice_key=key,
                     process_id=process_id,
                     rule_id=rule_id,
@@ -278,6 +330,7 @@ class Notifier:
         rule_id: str | None = None,
         scheduled_for: datetime | None = None,
         now: datetime | None = None,
+        school: str | None = None,
     ) -> Delivery:
         """Deliver one notification to one staff member on each of their channels; idempotent by `key`.
 
@@ -285,7 +338,25 @@ class Notifier:
         (quiet hours: `dispatch_held` sends it later) / failed (call again with the same key to retry what did not
         go; it falls back after `notifications.retry_attempts` tries) / fallback (it went to the SENCO's e-mail)
         / skipped (delivered before). Channel failures are returned, never raised. `now` (default: the wall clock)
-        is when the notice is asked for, for quiet hours; `scheduled_for` defaults to it."""
+        is when the notice is asked for, for quiet hours; `scheduled_for` defaults to it. `school`: whose staff
+        member `recipient` is (TRUST: the trust's own); unset, the school of `process_id`, or this notifier's."""
+        if school is None:
+            school = school_of(process_id) if process_id else self.school
+        if school != self.school or self.settings.schools:
+            return self.for_school(school).deliver(
+                key=key,
+                recipient=recipient,
+                kind=kind,
+                subject=subject,
+                text=text,
+                html=html,
+                card=card,
+                process_id=process_id,
+                rule_id=rule_id,
+                scheduled_for=scheduled_for,
+                now=now,
+                school=school,
+            )
         return self._deliver(
             key=key,
             recipient=recipient,
@@ -303,13 +374,26 @@ class Notifier:
 
     def dispatch_held(self, now: datetime) -> int:
         """Send the held rows whose `not_before` has passed (and failed rows due a retry); return how many were
-        delivered. Nothing is sent while `now` is outside working hours. Safe to run twice or concurrently: each row
-        is claimed by a conditional UPDATE before it is sent."""
+        delivered. Each row by its school's notifier: nothing of a school is sent while `now` is outside that
+        school's working hours (its calendar: a closure at one school holds its rows only). Safe to run twice or
+        concurrently: each row is claimed by a conditional UPDATE before it is sent."""
+        delivered = 0
+        for school in self.outbox.schools_due(now):
+            try:
+                notifier = self.for_school(school)
+            except UnknownSchool:
+                log.warning("held notices of school %s are not sent: the settings have no such school", school)
+                continue
+            delivered += notifier._dispatch_held(now)
+        return delivered
+
+    def _dispatch_held(self, now: datetime) -> int:
+        """dispatch_held for this notifier's school."""
         if self._window(now) != now:
             return 0
         note = self.settings.notifications
         delivered = 0
-        for row_id in self.outbox.due(now):
+        for row_id in self.outbox.due(now, school=self.school):
             row = self.outbox.claim_due(row_id, now)
             if row is None:
                 continue  # another dispatcher has it
@@ -354,6 +438,7 @@ class Notifier:
         now = now or _now()
         targets = self._channels(recipient)
         fields = dict(
+            school=self.school,
             notice_key=key,
             process_id=process_id,
             rule_id=rule_id,
@@ -433,6 +518,7 @@ class Notifier:
             [
                 dict(
                     key=f"{key}/fallback",
+                    school=self.school,
                     notice_key=key,
                     process_id=process_id,
                     rule_id=source.rule_id,
@@ -492,6 +578,7 @@ class Notifier:
             channel,
             extra={
                 "workflow_id": row.process_id,
+                "school": row.school,
                 "outbox_id": row.id,
                 "rule_id": row.rule_id,
                 "kind": row.kind,

@@ -3,7 +3,8 @@ in Temporal. A thin adapter on a class that owns its dependencies, like the othe
 
 For each process whose workflow Temporal no longer runs: one record in the audit chain (idempotent per stopped run),
 the process marked "stopped outside sendclock" with what Temporal says, and one notice to each SENCO (idempotent by
-key) naming the case, what happened, the steps that no longer send reminders, and how to resume it.
+key) naming the case, what happened, the steps that no longer send reminders, and how to resume it. At a trust's
+deployment the SENCOs told are those of the process's school (`process.school`), by its settings.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from activities.messages import SUBJECT_MAX
 from activities.notifier import Notifier
+from activities.schools import SchoolViews, UnknownSchool
 from activities.sendclock import database_error
 from audit.divergence import WorkflowView
 from config.settings import Settings
@@ -38,7 +40,8 @@ class ReconcileActivities:
     def __init__(
         self, settings: Settings, sessions: sessionmaker[Session], client: Client, notifier: Notifier | None = None
     ) -> None:
-        self.settings = settings
+        self.settings = settings  # the deployment's: each process's SENCOs by its school's view (`school`)
+        self.schools = SchoolViews(settings)
         self.sessions = sessions
         self.client = client
         self.notifier = notifier or Notifier(settings, sessions)
@@ -125,6 +128,9 @@ class ReconcileActivities:
             )
             if not new:
                 continue
+            settings = self.school(process)
+            if settings is None:
+                continue
             label = PROCESS_LABELS.get(process.kind, process.kind)
             text = "\n".join(
                 [
@@ -133,13 +139,14 @@ class ReconcileActivities:
                     "history no longer contains all of it, and the process may send reminders again.",
                     "An auditor will see this: `sendclock audit verify` lists what the reset removed. If it was a "
                     "mistake, tell whoever runs Temporal; if it was meant, record why in the case notes.",
-                    f"{self.settings.dashboard_url.rstrip('/')}/cases/{process.case_ref}",
+                    f"{settings.dashboard_url.rstrip('/')}/cases/{process.case_ref}",
                 ]
             )
-            for recipient in sencos(self.settings):
+            for recipient in sencos(settings):
                 self.notifier.deliver(
                     key=f"reset-outside/{process.workflow_id}/{run_id}/{recipient}",
                     recipient=recipient,
+                    school=settings.school_id,
                     kind="stopped",
                     subject=f"{process.case_ref}: process reset outside sendclock"[:SUBJECT_MAX],
                     text=text,
@@ -149,7 +156,19 @@ class ReconcileActivities:
                 )
             activity.logger.warning("process %s reset outside sendclock after it closed", process.workflow_id)
 
+    def school(self, process: Process) -> Settings | None:
+        """The settings of the process's school; None (and a warning) for a school the settings no longer have: the
+        process is recorded all the same, and nobody can be told."""
+        try:
+            return self.schools(process.school)
+        except UnknownSchool as err:
+            activity.logger.warning("process %s: nobody told: %s", process.workflow_id, err)
+            return None
+
     def _tell_sencos(self, process: Process, seen: WorkflowView, sentence: str, request: ReconcileInput) -> None:
+        settings = self.school(process)
+        if settings is None:
+            return
         with self.sessions() as session:
             row = session.get(Process, process.workflow_id)
             steps = [s for s in row.steps if s.status == "open"] if row is not None else []
@@ -165,13 +184,14 @@ class ReconcileActivities:
                 f"To carry on from where it stopped, resume it: sendclock process resume --case {process.case_ref}",
                 "If it was stopped on purpose, record why in the case notes; the dashboard lists it first until it is "
                 "resumed.",
-                f"{self.settings.dashboard_url.rstrip('/')}/cases/{process.case_ref}",
+                f"{settings.dashboard_url.rstrip('/')}/cases/{process.case_ref}",
             ]
         )
-        for recipient in sencos(self.settings):
+        for recipient in sencos(settings):
             self.notifier.deliver(
                 key=f"stopped-outside/{process.workflow_id}/{seen.run_id or 'gone'}/{recipient}",
                 recipient=recipient,
+                school=settings.school_id,
                 kind="stopped",
                 subject=subject[:SUBJECT_MAX],
                 text=text,

@@ -64,6 +64,7 @@ __all__ = [
     "Outcome",
     "Prepared",
     "apply",
+    "of_school",
     "open_cases",
     "plan",
     "read",
@@ -115,11 +116,31 @@ def read(ctx: Context, data: bytes | str) -> Register:
     return read_register(data, today=ctx.today(), staff_ids=ctx.settings.staff)
 
 
-def open_cases(session: Session) -> dict[str, CaseProcesses]:
-    """The open processes of the kinds the import touches, by case (store/register_state.py)."""
+def open_cases(session: Session, school: str | None = None) -> dict[str, CaseProcesses]:
+    """The open processes of the kinds the import touches, by case (store/register_state.py); with `school`, that
+    school's only (`plan` keeps the school's of its settings in any case)."""
     from store.register_state import open_by_case
 
-    return open_by_case(session, KINDS)
+    found = open_by_case(session, KINDS)
+    return found if school is None else of_school(found, school)
+
+
+def of_school(cases: Mapping[str, CaseProcesses], school: str) -> dict[str, CaseProcesses]:
+    """The cases' open processes at `school` (by their workflow ids: workflows/registry.py school_of). Two schools of
+    a trust may use the same case reference: a file imported at one school neither sees nor ends the other's."""
+    from store.register_state import CaseProcesses
+    from workflows.registry import school_of
+
+    kept: dict[str, CaseProcesses] = {}
+    for case_ref, found in cases.items():
+        by_kind = {
+            kind: ours
+            for kind, ids in found.by_kind.items()
+            if (ours := tuple(wid for wid in ids if school_of(wid) == school))
+        }
+        if by_kind:
+            kept[case_ref] = CaseProcesses(by_kind)
+    return kept
 
 
 # --- plan -----------------------------------------------------------------------------------------------------------
@@ -355,8 +376,13 @@ def plan(
     skip_bad: bool = False,
 ) -> ImportPlan:
     """What importing `register` would do, given the open processes by case (`open_cases`), each action checked as
-    its command checks it. Refused (on `by`) if `actor` is not in the staff directory; every other problem is a row's.
-    Blocked while there are problems, unless `skip_bad` (then the rows with problems are left out)."""
+    its command checks it. The import is the school's whose settings `ctx` has (Settings.for_school): only its open
+    processes count, and what it starts is its. Refused (on `by`) if `actor` is not in the staff directory; every
+    other problem is a row's. Blocked while there are problems, unless `skip_bad` (then the rows with problems are
+    left out)."""
+    from starter.requests import start_school
+
+    cases = of_school(cases, start_school(ctx.settings))
     checks.staff(ctx.settings, by=actor.by)
     defaults = Defaults.of(ctx)
     running = {ref: Running(found.kinds) for ref, found in cases.items()}

@@ -463,13 +463,16 @@ class Started:
 def prepare(ctx: Context, kind: str, cmd: Command, *, initials: str | None = None) -> Launch:
     """Every check before a start (staff, dates against today and each other, rules in force on their dates) and the
     workflow input; refuses with Problems on the command's fields. `initials` (the CLI's --initials) go in the
-    header."""
-    from starter.requests import step_options
+    header. The process is the school's whose settings `ctx` has (Settings.for_school): its workflow id carries the
+    school's id (none for a single-school install); a trust's settings with several schools are refused on
+    `school`."""
+    from starter.requests import start_school, step_options
 
     entry = _kind(kind)
     if not isinstance(cmd, START_COMMANDS[kind]):
         raise Refused(Problem("form", f"not a {entry.label.lower()} start", NOT_FOUND), status=404)
     settings, today = ctx.settings, ctx.today()
+    school = start_school(settings)
     names = {"received_on": cmd.began_field, "escalate_to": "owner"}
     for field, rule in cmd.planned_from:
         value = getattr(cmd, field)
@@ -494,7 +497,7 @@ def prepare(ctx: Context, kind: str, cmd: Command, *, initials: str | None = Non
     checks.staff(settings, owner=cmd.owner)
     checks.staff(settings, owner=settings.reminders.escalate_to)
     checks.not_future(cmd.began_field, began, today)
-    workflow_id = entry.workflow_id(cmd.case_ref, began)
+    workflow_id = entry.workflow_id(cmd.case_ref, began, school=school)
     return Launch(entry, workflow_id, cmd.case_ref, run_input, _starter(ctx, entry, workflow_id, run_input), names)
 
 

@@ -22,7 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from commands import checks
 from commands.errors import CONFLICT, Problem
 from config.settings import Settings
-from starter.requests import RequestError, check_staff, consume_start_error, step_options, update
+from starter.requests import RequestError, check_staff, consume_start_error, start_school, step_options, update
 from workflows import search_attributes as sa
 from workflows.ehc_advice import RULE, EhcAdviceRequest
 from workflows.models import (
@@ -49,8 +49,11 @@ def check_request(settings: Settings, request: AdviceRequest) -> None:
 
 
 async def start_advice_request(client: Client, settings: Settings, request: AdviceRequest) -> Started:
+    """Start the request at the school `settings` are the view of (Settings.for_school): its workflow id carries the
+    school (none for a single-school install), and so does SendclockSchool."""
+    school = start_school(settings)
     check_request(settings, request)
-    workflow_id = ADVICE.workflow_id(request.case_ref, request.received_on)
+    workflow_id = ADVICE.workflow_id(request.case_ref, request.received_on, school=school)
     operation = WithStartWorkflowOperation(
         EhcAdviceRequest.run,
         AdviceRunInput(request=request, options=step_options(settings)),
@@ -63,6 +66,7 @@ async def start_advice_request(client: Client, settings: Settings, request: Advi
                 SearchAttributePair(sa.CASE_REF, request.case_ref),
                 SearchAttributePair(sa.PROCESS, ADVICE.kind),
                 SearchAttributePair(sa.LA, request.la),
+                SearchAttributePair(sa.SCHOOL, school),
             ]
         ),
     )

@@ -22,7 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from commands.errors import CONFLICT, Problem
 from config.settings import Settings
-from starter.requests import RequestError, check_staff, consume_start_error, update
+from starter.requests import RequestError, check_staff, consume_start_error, start_school, update
 from workflows import search_attributes as sa
 from workflows.models import (
     Cancellation,
@@ -38,6 +38,7 @@ from workflows.models import (
     StepExemption,
 )
 from workflows.process import StatutoryProcess
+from workflows.registry import school_of
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,12 @@ def check_header(settings: Settings, header: ProcessHeader) -> None:
 async def start_process(
     client: Client, settings: Settings, run: Any, run_input: Any, workflow_id: str, kind: str
 ) -> StartedProcess:
-    """Start `run` (a process workflow's run method) with `run_input`, or return the one already there."""
+    """Start `run` (a process workflow's run method) with `run_input`, or return the one already there. `settings`
+    are the school's (Settings.for_school): `workflow_id` must be one of its ids (ProcessKind.workflow_id with the
+    school), and the workflow carries the school's id in SendclockSchool."""
+    school = start_school(settings)
+    if school_of(workflow_id) != school:
+        raise ValueError(f"{workflow_id} is not a workflow id of school {school!r} (ProcessKind.workflow_id(school=))")
     check_header(settings, run_input.header)
     operation = WithStartWorkflowOperation(
         run,
@@ -67,6 +73,7 @@ async def start_process(
                 SearchAttributePair(sa.CASE_REF, run_input.header.case_ref),
                 SearchAttributePair(sa.PROCESS, kind),
                 SearchAttributePair(sa.LA, run_input.header.la),
+                SearchAttributePair(sa.SCHOOL, school),
             ]
         ),
     )

@@ -1,5 +1,6 @@
-"""What every starter shares: the bad-input error, staff checks, step options from settings, and updates that
-turn a rejection into that error, with the field and code the workflow gave (workflows/refusal.py)."""
+"""What every starter shares: the bad-input error, staff checks, step options from settings, the school a start is
+for, and updates that turn a rejection into that error, with the field and code the workflow gave
+(workflows/refusal.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from commands import checks
-from commands.errors import NOT_OPEN, Problem, Refused
+from commands.errors import MISSING, NOT_OPEN, Problem, Refused
 from config.settings import Settings
 from workflows.models import StepOptions
 from workflows.refusal import INVALID_REQUEST
@@ -23,6 +24,16 @@ RequestError = Refused
 
 def check_staff(settings: Settings, **fields: str) -> None:
     checks.staff(settings, **fields)
+
+
+def start_school(settings: Settings) -> str:
+    """The school a process is started for (its workflow id's prefix and SendclockSchool): `settings` are one
+    school's (Settings.for_school, or a single-school install's own). A trust's settings, which name several schools,
+    are refused on `school` (the CLI's --school): which school a process belongs to is never guessed."""
+    if settings.schools:
+        known = ", ".join(settings.schools)
+        raise Refused(Problem("school", f"the settings have several schools ({known}): say which one", MISSING))
+    return settings.school_id
 
 
 def step_options(settings: Settings) -> StepOptions:

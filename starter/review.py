@@ -6,7 +6,7 @@ from temporalio.client import Client
 
 from config.settings import Settings
 from starter.processes import StartedProcess, start_process
-from starter.requests import check_staff, step_options, update
+from starter.requests import check_staff, start_school, step_options, update
 from workflows.annual_review import TRANSFER, AnnualReview
 from workflows.models import (
     AppealChange,
@@ -22,12 +22,12 @@ from workflows.registry import REVIEW
 
 
 async def start_review(client: Client, settings: Settings, review: ReviewInput) -> StartedProcess:
-    """Start the review cycle of an EHC plan (one per plan; the same case returns the existing one)."""
+    """Start the review cycle of an EHC plan (one per plan at a school; the same case returns the existing one), at
+    the school `settings` are the view of (Settings.for_school)."""
     if not review.options.model_fields_set:
         review = review.model_copy(update={"options": step_options(settings)})
-    return await start_process(
-        client, settings, AnnualReview.run, review, REVIEW.workflow_id(review.header.case_ref), REVIEW.kind
-    )
+    workflow_id = REVIEW.workflow_id(review.header.case_ref, school=start_school(settings))
+    return await start_process(client, settings, AnnualReview.run, review, workflow_id, REVIEW.kind)
 
 
 async def set_meeting(client: Client, settings: Settings, workflow_id: str, meeting: MeetingDate) -> ProcessState:

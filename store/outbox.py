@@ -7,6 +7,9 @@ mean is said on `OutboxStatus` and on the model (store/models.py, Outbox).
 - `ensure(rows)` inserts the rows whose key is new, in one transaction through the writer (store/writer.py: on
   SQLite grouped with the other writes waiting), with statements compiled once (store/prepared.py): it runs for
   every notice. A concurrent insert of the same key wins.
+- Every row belongs to a school (`school`: the staff it went to are that school's, so its calendar and working hours
+  hold it); a notice to the trust's own staff (`trust.staff`: the trust digest) belongs to TRUST, which no school's
+  id can be. `due` and `schools_due` let the dispatcher send each school's held rows in that school's hours.
 - A row is claimed (status "sending", one more attempt) by a conditional UPDATE before it is sent, so two senders
   never both send it: `claim_to_send` takes a row still as it was seen (queued, failed and not waiting for the
   dispatcher, or "sending" since before `stale_before`: left by a sender that died), `claim_due` a held or failed
@@ -45,6 +48,9 @@ class OutboxStatus(StrEnum):
 
 
 DELIVERED = frozenset({OutboxStatus.SENT, OutboxStatus.ACCEPTED})
+# The `school` of a row to the trust's own staff (settings `trust.staff`): not a school id (those start with a letter
+# or digit), so no school's pages or queries ever take it for theirs.
+TRUST = "~trust"
 
 OUTBOX = cast(Table, Outbox.__table__)
 _BY_KEY = select(OUTBOX.c.id).where(OUTBOX.c.key == bindparam("k"))
@@ -90,16 +96,19 @@ class OutboxRepository:
         with self.sessions() as session:
             return session.scalar(select(Outbox).where(Outbox.key == key))
 
-    def due(self, now: datetime) -> list[int]:
-        """The ids of the held rows, and failed rows due a retry, whose `not_before` has passed, in that order."""
+    def due(self, now: datetime, *, school: str | None = None) -> list[int]:
+        """The ids of the held rows, and failed rows due a retry, whose `not_before` has passed, in that order (of
+        one `school`, when given)."""
+        query = select(Outbox.id).where(*_due(now)).order_by(Outbox.not_before, Outbox.id)
+        if school is not None:
+            query = query.where(Outbox.school == school)
         with self.sessions() as session:
-            return list(
-                session.scalars(
-                    select(Outbox.id)
-                    .where(Outbox.status.in_(_WAITING), Outbox.not_before.is_not(None), Outbox.not_before <= now)
-                    .order_by(Outbox.not_before, Outbox.id)
-                )
-            )
+            return list(session.scalars(query))
+
+    def schools_due(self, now: datetime) -> list[str]:
+        """The schools (Outbox.school) with rows `due` now, in id order."""
+        with self.sessions() as session:
+            return list(session.scalars(select(Outbox.school).where(*_due(now)).distinct().order_by(Outbox.school)))
 
     # --- claims -----------------------------------------------------------------------------------------------
 
@@ -158,6 +167,11 @@ class OutboxRepository:
 
 
 _WAITING = (OutboxStatus.HELD.value, OutboxStatus.FAILED.value)  # what the dispatcher sends once `not_before` passes
+
+
+def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Held and failed rows whose `not_before` has passed."""
+    return Outbox.status.in_(_WAITING), Outbox.not_before.is_not(None), Outbox.not_before <= now
 
 
 def _insert_missing(connection: Connection, rows: list[dict[str, Any]]) -> list[str]:

@@ -36,9 +36,12 @@ def record_event(
     data: dict[str, Any] | None = None,
     process: dict[str, Any] | None = None,
     step: dict[str, Any] | None = None,
+    school: str | None = None,
 ) -> bool:
     """Insert the event and upsert the process/step rows it carries. Returns False if the key was already applied
-    (a retried activity), in which case nothing changes. Call inside one transaction.
+    (a retried activity), in which case nothing changes. Call inside one transaction. `school`: the school the
+    process belongs to (`process.school`; the record activity reads it from the workflow id: the store knows no
+    workflow ids' shape); None leaves it as it is, and a new process row the default school's.
 
     Plain SQL statements (SQLAlchemy Core, compiled once and run on the driver's cursor: store/prepared.py) rather
     than the ORM's unit of work: this runs for every change of every process, inside the workflow task that asked for
@@ -48,7 +51,7 @@ def record_event(
         return False
     prev_hash = chain_head(connection)
     if process is not None:
-        _upsert_process(connection, process_id, occurred_at, dict(process))
+        _upsert_process(connection, process_id, occurred_at, dict(process) | ({"school": school} if school else {}))
     if step is not None:
         _upsert_step(connection, process_id, dict(step))
     content = dict(

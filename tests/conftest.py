@@ -64,7 +64,7 @@ def temporal_test_server_path() -> Path:
 
 # --- Temporal servers shared by tests -----------------------------------------------------------------------------
 
-SEARCH_ATTRIBUTES = [sa.CASE_REF, sa.PROCESS, sa.LA, sa.STATUS, sa.DUE, sa.OPEN_RULES]
+SEARCH_ATTRIBUTES = [sa.CASE_REF, sa.PROCESS, sa.LA, sa.STATUS, sa.DUE, sa.OPEN_RULES, sa.SCHOOL]
 INDEXED = {
     "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
     "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,

@@ -255,4 +255,4 @@ class EhcAdviceRequest(StatutoryProcess):
         if self.step.planned:
             due = self.step.outcome().due
             updates.append(sa.DUE.value_set(datetime.combine(due, time(), tzinfo=UTC)))
-        workflow.upsert_search_attributes(updates)
+        workflow.upsert_search_attributes(updates + self.school_attribute())  # SendclockSchool, once, if missing

@@ -47,6 +47,24 @@ with workflow.unsafe.imports_passed_through():
     from workflows.step import ProcessIdentity, StatutoryStep, record, today, with_recorded_by
 
 
+# Issue 25: a process is started with its school's id in SendclockSchool (starter/processes.py). A run without it
+# (started by a starter from before this change, or the next run, after continue-as-new, of a process that began
+# before) gets it from publish(), added to the same upsert, so the command sequence is the one a history from before
+# recorded. patched() is memoised per run: a run that began before this change replays its earlier publishes without
+# the marker and keeps the old path (no attribute) to its end; recorded histories replay unchanged. A run started
+# with the attribute never calls patched(): it records no marker.
+SCHOOL_ATTRIBUTE = "school-search-attribute"
+
+
+def _school_of(workflow_id: str) -> str:
+    """The school of a workflow id (workflows/registry.py school_of: the registry imports this module, so it is
+    imported when called, from the module the worker has loaded)."""
+    with workflow.unsafe.imports_passed_through():
+        from workflows.registry import school_of
+
+    return school_of(workflow_id)
+
+
 class StatutoryProcess(ChasesTheLa):
     KIND: ClassVar[str]
     BEGAN: ClassVar[str] = "the request was received"  # how error messages name the header's date
@@ -182,7 +200,8 @@ class StatutoryProcess(ChasesTheLa):
         )
 
     def publish(self) -> None:
-        """Opaque search attributes: the status, and the earliest due date among open steps."""
+        """Opaque search attributes: the status, and the earliest due date among open steps; and the school's id
+        (SendclockSchool) for a run that did not start with it (see SCHOOL_ATTRIBUTE)."""
         open_steps = [s for s in self.steps if s.planned and not s.closed]
         updates: list[SearchAttributeUpdate[Any]] = [
             sa.STATUS.value_set(self.status.value),
@@ -191,7 +210,15 @@ class StatutoryProcess(ChasesTheLa):
         dues = [s.outcome().due for s in open_steps]
         if dues:
             updates.append(sa.DUE.value_set(datetime.combine(min(dues), time(), tzinfo=UTC)))
-        workflow.upsert_search_attributes(updates)
+        workflow.upsert_search_attributes(updates + self.school_attribute())
+
+    def school_attribute(self) -> list[SearchAttributeUpdate[Any]]:
+        """SendclockSchool, the school's id from the workflow id, for a run that does not have it yet (behind the
+        SCHOOL_ATTRIBUTE patch): to add to a publish's upsert, never as an upsert of its own (a command more than a
+        history from before recorded)."""
+        if workflow.info().typed_search_attributes.get(sa.SCHOOL) is not None or not workflow.patched(SCHOOL_ATTRIBUTE):
+            return []
+        return [sa.SCHOOL.value_set(_school_of(self.identity.workflow_id))]
 
     # --- queries and the changes every step accepts -------------------------------------------------------------
 

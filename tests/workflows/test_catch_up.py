@@ -54,7 +54,9 @@ async def test_a_run_resumed_after_a_fortnight_sends_one_catch_up_not_the_backlo
     from workflows.models import AdviceRunInput
 
     today = await london_today(env)
-    started = await start_advice_request(env.client, settings, advice_request(today - days(40), case_ref="EHC-STORM2"))
+    # due a week from today, so its target is days away whatever today is (a target of today, after 08:00, would
+    # already have dropped its last reminder: this file's first test moves the shared clock on a fortnight)
+    started = await start_advice_request(env.client, settings, advice_request(today - days(35), case_ref="EHC-STORM2"))
     workflow_id, plan = started.state.workflow_id, started.state.step.plan
     handle = env.client.get_workflow_handle(workflow_id)
     carried = (await handle.query(EhcAdviceRequest.state)).step
