@@ -7,7 +7,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.accounts import ROLES, AccessToken, Account
+from store.accounts import ROLES, TRUST_ROLES, AccessToken, Account
+
+# A single-school install's one school (workflows.models.common.DEFAULT_SCHOOL: the store imports no workflows); the
+# school migration 0010 gave every account made before schools.
+DEFAULT_SCHOOL = "default"
 
 
 def now_utc() -> datetime:
@@ -18,13 +22,33 @@ def account_by_username(session: Session, username: str) -> Account | None:
     return session.scalar(select(Account).where(Account.username == username))
 
 
-def add_account(session: Session, *, username: str, password_hash: str, role: str, staff_id: str | None) -> Account:
+def add_account(
+    session: Session,
+    *,
+    username: str,
+    password_hash: str,
+    role: str,
+    staff_id: str | None,
+    school: str | None = DEFAULT_SCHOOL,
+) -> Account:
+    """A new, enabled account. A school role (senco, staff, leadership, auditor) is at `school` (a single-school
+    install's: DEFAULT_SCHOOL); a trust-wide role (TRUST_ROLES) reads every school and is at none: `school=None`."""
     if role not in ROLES:
         raise ValueError(f"role: {role!r} is not one of {', '.join(ROLES)}")
+    if role in TRUST_ROLES and school is not None:
+        raise ValueError(f"school: a {role} account reads every school and belongs to none (school=None)")
+    if role not in TRUST_ROLES and not school:
+        raise ValueError(f"school: a {role} account is at one school: say which")
     if account_by_username(session, username) is not None:
         raise ValueError(f"username: {username!r} already exists")
     account = Account(
-        username=username, password_hash=password_hash, role=role, staff_id=staff_id, active=True, created_at=now_utc()
+        username=username,
+        password_hash=password_hash,
+        role=role,
+        school=school,
+        staff_id=staff_id,
+        active=True,
+        created_at=now_utc(),
     )
     session.add(account)
     session.flush()

@@ -40,11 +40,13 @@ def open_steps(
     overdue_only: bool = False,
     due_within: int | None = None,
     owner: str | None = None,
+    school: str | None = None,
 ) -> list[OpenStep]:
     """Open steps, overdue first (most overdue first), then by target date, then case reference.
 
     `overdue_only`: due before `today`. `due_within=N`: due between `today` and `today + N` inclusive (so not
-    overdue). `owner`: the step's owner (a staff id). Filters combine with AND.
+    overdue). `owner`: the step's owner (a staff id). `school`: only that school's processes (Process.school; None:
+    every school of the deployment). Filters combine with AND.
     """
     overdue = Step.due < today
     query = (
@@ -65,6 +67,8 @@ def open_steps(
         query = query.where(Step.due >= today, Step.due <= today + timedelta(days=due_within))
     if owner is not None:
         query = query.where(Step.owner == owner)
+    if school is not None:
+        query = query.where(Process.school == school)
     return [
         OpenStep(
             workflow_id=process.workflow_id,
@@ -86,10 +90,13 @@ def open_steps(
 
 
 def processes_for_case(
-    session: Session, case_ref: str, kind: str | None = None, open_only: bool = False
+    session: Session, case_ref: str, kind: str | None = None, open_only: bool = False, *, school: str | None = None
 ) -> list[Process]:
-    """The processes of one case, oldest first, with their steps loaded (usable after the session closes)."""
+    """The processes of one case, oldest first, with their steps loaded (usable after the session closes). `school`:
+    the case at that school only (two schools of a trust may use the same reference); None: every school."""
     query = select(Process).options(selectinload(Process.steps)).where(Process.case_ref == case_ref)
+    if school is not None:
+        query = query.where(Process.school == school)
     if kind is not None:
         query = query.where(Process.kind == kind)
     if open_only:
@@ -110,9 +117,11 @@ def process_detail(session: Session, workflow_id: str) -> tuple[Process, list[St
     return process, steps, events
 
 
-def recent_outbox(session: Session, limit: int = 200, *, recipient: str | None = None) -> list[Outbox]:
-    """Up to `limit` outbox rows (of one `recipient`, a staff id, when given): failed ones first, then newest first
-    (a failure is never pushed off the page)."""
+def recent_outbox(
+    session: Session, limit: int = 200, *, recipient: str | None = None, school: str | None = None
+) -> list[Outbox]:
+    """Up to `limit` outbox rows (of one `recipient`, a staff id, when given; of one `school`, when given): failed
+    ones first, then newest first (a failure is never pushed off the page)."""
     query = (
         select(Outbox)
         .order_by(case((Outbox.status == FAILED, 0), else_=1), Outbox.created_at.desc(), Outbox.id.desc())
@@ -120,20 +129,27 @@ def recent_outbox(session: Session, limit: int = 200, *, recipient: str | None =
     )
     if recipient is not None:
         query = query.where(Outbox.recipient == recipient)
+    if school is not None:
+        query = query.where(Outbox.school == school)
     return list(session.scalars(query))
 
 
-def open_process_ids(session: Session, case_ref: str | None = None) -> list[str]:
-    """The workflow ids of the open processes (of one case, or all), oldest first."""
+def open_process_ids(session: Session, case_ref: str | None = None, *, school: str | None = None) -> list[str]:
+    """The workflow ids of the open processes (of one case, or all; of one school, or every school), oldest first."""
     query = select(Process.workflow_id).where(Process.status == OPEN)
+    if school is not None:
+        query = query.where(Process.school == school)
     if case_ref is not None:
         query = query.where(Process.case_ref == case_ref)
     return list(session.scalars(query.order_by(Process.opened_at, Process.workflow_id)))
 
 
-def open_processes_with_step(session: Session, case_ref: str, rule_id: str) -> list[Process]:
+def open_processes_with_step(
+    session: Session, case_ref: str, rule_id: str, *, school: str | None = None
+) -> list[Process]:
     """The open processes of a case that have an open step of `rule_id`, oldest first, with their steps loaded: what
-    a change to "the step RULE of case REF" applies to (the caller asks which one when there are several)."""
+    a change to "the step RULE of case REF" applies to (the caller asks which one when there are several). `school`:
+    the case at that school only; None: every school."""
     has_open_step = (
         select(Step.id)
         .where(Step.process_id == Process.workflow_id, Step.rule_id == rule_id, Step.status == OPEN)
@@ -145,13 +161,17 @@ def open_processes_with_step(session: Session, case_ref: str, rule_id: str) -> l
         .where(Process.case_ref == case_ref, Process.status == OPEN, has_open_step)
         .order_by(Process.opened_at, Process.workflow_id)
     )
+    if school is not None:
+        query = query.where(Process.school == school)
     return list(session.scalars(query))
 
 
-def open_step_due_between(session: Session, case_ref: str, rule_id: str, first: date, last: date) -> date | None:
+def open_step_due_between(
+    session: Session, case_ref: str, rule_id: str, first: date, last: date, *, school: str | None = None
+) -> date | None:
     """The due date of a case's open step of `rule_id` falling due from `first` to `last` (a PEP's term: is the
-    annual review due in it?), the earliest if several; None if none."""
-    return session.scalars(
+    annual review due in it?), the earliest if several; None if none. `school`: the case at that school only."""
+    query = (
         select(Step.due)
         .join(Process, Step.process_id == Process.workflow_id)
         .where(
@@ -164,4 +184,7 @@ def open_step_due_between(session: Session, case_ref: str, rule_id: str, first: 
         )
         .order_by(Step.due)
         .limit(1)
-    ).first()
+    )
+    if school is not None:
+        query = query.where(Process.school == school)
+    return session.scalars(query).first()

@@ -16,9 +16,10 @@ from starter.cli.common import (
     ByOption,
     CaseOption,
     ReceivedOption,
+    SchoolOption,
     db_session,
     fail,
-    load_settings,
+    load_school_settings,
     parse_date,
     recorded_change,
     run_async,
@@ -43,7 +44,8 @@ advice_app = typer.Typer(
 
 
 def _workflow_for_case(settings, case: str, received: str | None) -> str:
-    """The open advice request for a case (or the one received on --received)."""
+    """The open advice request for a case (or the one received on --received) at the school `settings` are the view
+    of: another school's case is no case here (the same answer as an unknown one)."""
     from store.queries import processes_for_case
     from workflows.models import CASE_REF_PATTERN
     from workflows.registry import ADVICE
@@ -51,9 +53,9 @@ def _workflow_for_case(settings, case: str, received: str | None) -> str:
     if not re.fullmatch(CASE_REF_PATTERN, case):
         fail(f"--case: {case!r} is not a case reference (letters, digits, '.', '_', '-')")
     if received is not None:
-        return ADVICE.workflow_id(case, parse_date("--received", received))
+        return ADVICE.workflow_id(case, parse_date("--received", received), school=settings.school_id)
     with db_session(settings) as session:
-        found = processes_for_case(session, case, kind=ADVICE.kind, open_only=True)
+        found = processes_for_case(session, case, kind=ADVICE.kind, open_only=True, school=settings.school_id)
     if not found:
         fail(f"--case: no open EHC advice request for case {case!r}")
     if len(found) > 1:
@@ -77,6 +79,7 @@ def advice_sent_command(
     note: Annotated[str, typer.Option("--note", help="Optional note (no personal details).")] = "",
     received: ReceivedOption = None,
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Record that the advice was sent to the LA: reports on time or late."""
     from commands import advice
@@ -87,6 +90,7 @@ def advice_sent_command(
         advice.AdviceSentIn,
         by,
         as_,
+        school=school,
         sent_on=parse_date("--date", date_),
         method=method,
         note=note,
@@ -104,6 +108,7 @@ def advice_exempt_command(
     note: Annotated[str, typer.Option("--note", help="Why (no personal details beyond what is needed).")] = "",
     received: ReceivedOption = None,
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Record a reg 8(2) exemption: the duty becomes "as soon as practicable"."""
     from commands import advice, steps
@@ -114,6 +119,7 @@ def advice_exempt_command(
         steps.ExemptionIn,
         by,
         as_,
+        school=school,
         rule_id=advice.rule(),
         ground=ground,
         start=parse_date("--start", start),
@@ -131,6 +137,7 @@ def advice_withdraw_command(
     reason: Annotated[str, typer.Option("--reason", help="Optional reason.")] = "",
     received: ReceivedOption = None,
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Record that the LA withdrew its request: the process ends."""
     from commands import advice
@@ -141,6 +148,7 @@ def advice_withdraw_command(
         advice.WithdrawalIn,
         by,
         as_,
+        school=school,
         withdrawn_on=parse_date("--date", date_),
         reason=reason,
     )
@@ -151,13 +159,14 @@ def advice_withdraw_command(
 def advice_show_command(
     case: CaseOption,
     received: ReceivedOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Show where an advice request stands: an open one from its workflow (its dates, notices and the next one); one
     that has closed (advice sent, withdrawn) from the database, its final state marked closed with its date."""
     from starter.advice import state
     from starter.client import connect
 
-    settings = load_settings()
+    settings = load_school_settings(school)
     closed = _closed_request(settings, case, received)
     if closed is not None:
         process, stopped_on = closed
@@ -183,7 +192,7 @@ def _closed_request(settings, case: str, received: str | None):
         fail(f"--case: {case!r} is not a case reference (letters, digits, '.', '_', '-')")
     day = parse_date("--received", received)
     with db_session(settings) as session:
-        found = processes_for_case(session, case, kind=ADVICE.kind)
+        found = processes_for_case(session, case, kind=ADVICE.kind, school=settings.school_id)
         if day is not None:
             found = [p for p in found if p.received_on == day]
         elif any(p.status == OPEN for p in found):

@@ -9,6 +9,7 @@ the root app from them), so the modules form no cycle.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
@@ -48,6 +49,18 @@ AsOption = Annotated[
 ReceivedOption = Annotated[
     str | None, typer.Option("--received", help="Which request, if the case has several (YYYY-MM-DD).")
 ]
+# Every command that starts, changes or lists processes takes --school (issue 25): which school of a trust it is about,
+# required when the settings have several (`schools.<id>`), optional with one. Resolved by school_settings.
+SCHOOL_ENV = "SENDCLOCK_SCHOOL"
+SchoolOption = Annotated[
+    str | None,
+    typer.Option(
+        "--school",
+        envvar=SCHOOL_ENV,
+        help="The school's id (settings schools.<id>): needed when the deployment has several schools.",
+        show_default=False,
+    ),
+]
 
 # The CLI flag of each command field most commands share, so an error names what the user typed; a command adds its
 # own (its dates: --date, --received, ...) in the flags it passes to `checked` and `send`.
@@ -67,6 +80,7 @@ FLAGS = {
     "recorded_by": "--as",
     "exemption": "--ground",  # a process refusing a second exemption on a step
     "workflow_id": "--case",  # the case's process has ended, or there is none (starter/requests.py)
+    "school": "--school",  # settings of several schools where one school's are needed (starter/requests.py)
 }
 # A refusal whose way out is another flag than the one it is about (its code: that flag, and how to say it): a review
 # meeting too soon is about --date, and --short-notice confirms it.
@@ -168,15 +182,23 @@ def build(model: type[M], flags: Mapping[str, str] | None = None, /, **fields: A
 
 
 def recorded_change(
-    flags: Mapping[str, str], call: Callable[..., Any], model: type[BaseModel], by: str, as_: str | None, **fields: Any
+    flags: Mapping[str, str],
+    call: Callable[..., Any],
+    model: type[BaseModel],
+    by: str,
+    as_: str | None,
+    /,
+    school: str | None = None,
+    **fields: Any,
 ) -> tuple[Any, Any, Any]:
-    """What every recording command does before it sends: load the settings, build the command's input from the
-    flags' values (`model`), say who records it (`by`, and the account: `--as` or the OS user), and run `call`'s
-    checks (commands/: ctx, input, actor -> a checked change). Bad input names its flag and exits 2; nothing is
-    sent. Returns the settings, the command context and the change, for the command to send where it belongs."""
+    """What every recording command does before it sends: load the settings as `school` sees them (--school:
+    school_settings), build the command's input from the flags' values (`model`), say who records it (`by`, and the
+    account: `--as` or the OS user), and run `call`'s checks (commands/: ctx, input, actor -> a checked change). Bad
+    input names its flag and exits 2; nothing is sent. Returns the school's settings, the command context and the
+    change, for the command to send where it belongs."""
     from commands.base import Actor
 
-    settings = load_settings()
+    settings = load_school_settings(school)
     ctx = context(settings)
     cmd = build(model, flags, **fields)
     actor = Actor(by, recording_account(settings, as_))
@@ -185,7 +207,8 @@ def recorded_change(
 
 def recording_account(settings, name: str | None) -> str:
     """The account a command records its change as (starter/recorded_by.py): cli:as:NAME for `--as NAME`, an
-    enabled dashboard account (checked in the database before Temporal is contacted), else cli:os:USER."""
+    enabled dashboard account (checked in the database before Temporal is contacted) of the school the command is
+    about (`settings`: its view) or trust-wide, else cli:os:USER."""
     from starter.recorded_by import as_account, os_account
     from store.accounts_queries import account_by_username
 
@@ -198,10 +221,13 @@ def recording_account(settings, name: str | None) -> str:
     with db_session(settings) as session:
         found = account_by_username(session, name)
         active = found is not None and found.active
+        at = found.school if found is not None else None
     if found is None:
         fail(f"--as: no account {name!r} (see `sendclock user list`)")
     if not active:
         fail(f"--as: the account {name!r} is disabled")
+    if at is not None and at != settings.school_id:
+        fail(f"--as: the account {name!r} is at another school, not {settings.school_id}")
     return account
 
 
@@ -214,6 +240,29 @@ def load_settings():
         fail(
             "configuration: " + (out.validation(err) if isinstance(err, ValidationError) else str(err).splitlines()[0])
         )
+
+
+def school_settings(settings, school: str | None):
+    """The settings as the school a command is about sees them (config.settings.Settings.for_school): the school
+    named by --school (or SENDCLOCK_SCHOOL); with one school, that one when none is named. Several schools and none
+    named, or a school the settings do not have: one line naming --school, exit 2 (never a guess)."""
+    from config.settings import UnknownSchool
+
+    known = ", ".join(settings.school_ids)
+    if school is None:
+        if settings.several_schools:
+            fail(f"--school: this deployment has several schools ({known}): say which one with --school ID")
+        return settings.for_school(settings.school_ids[0])
+    try:
+        return settings.for_school(school)
+    except UnknownSchool:
+        where = f" (from {SCHOOL_ENV})" if os.environ.get(SCHOOL_ENV) == school else ""
+        fail(f"--school: no school {school!r}{where} in the settings; its schools: {known}")
+
+
+def load_school_settings(school: str | None):
+    """load_settings(), as `school` sees them (school_settings)."""
+    return school_settings(load_settings(), school)
 
 
 @contextmanager

@@ -7,7 +7,8 @@ overlapping, outside their school year: `calendar.terms.<year>: why`). A good co
 is told how and the school's terms with their last school days, warns of a term that starts or ends on a closed day or
 a closure of two weeks or more inside a term (probably a mistyped date), and exits 0. A channel configured while
 `dashboard_url` points at this machine (127.0.0.0/8, ::1, localhost) is a problem too (exit 2, the setting named),
-unless `--allow-loopback-links`: every link in a message would open the reader's own computer.
+unless `--allow-loopback-links`: every link in a message would open the reader's own computer. A trust's deployment
+(several `schools.<id>`) lists its schools: each one's id, name, staff and the LAs it works with.
 """
 
 from __future__ import annotations
@@ -120,6 +121,24 @@ def la_lines(la: str, practice: LaPractice) -> list[str]:
     return lines
 
 
+def school_lines(settings: Settings) -> list[str]:
+    """A trust's schools, one line each: id (what --school takes), name, how many staff, the LAs it works with (its
+    own `las`, else the trust's). Nothing for a deployment of one school."""
+    if not settings.several_schools:
+        return []
+    lines = [
+        f"schools ({len(settings.school_ids)}; commands that start, change or list processes take --school ID)"
+        + (f" of {settings.trust.name}:" if settings.trust.name else ":")
+    ]
+    for view in settings.school_views():
+        staff = len(view.staff)
+        las = ", ".join(sorted(view.las)) or "none configured (any LA, by the law alone)"
+        lines.append(
+            f"  {view.school_id}: {view.school_name}, {staff} staff member{'s' if staff != 1 else ''}; LAs: {las}"
+        )
+    return lines
+
+
 def loopback_host(url: str) -> str | None:
     """The host of `url` if it is this machine only (127.0.0.0/8, ::1, localhost, 0.0.0.0), else None."""
     import ipaddress
@@ -164,6 +183,8 @@ def check(
         raise typer.Exit(EXIT_BAD_INPUT) from None
     note = settings.notifications
     typer.echo(f"configuration: {config_file() or '(defaults and environment only)'}")
+    for line in school_lines(settings):
+        typer.echo(line)
     typer.echo(f"e-mail route: {mask(note.email_url) if note.email_url else 'none (notices are kept in the outbox)'}")
     hours = note.working_hours
     typer.echo(
@@ -187,19 +208,26 @@ def check(
             else "receipt, as reg 8(1) counts"
         )
     )
-    for la, practice in sorted(settings.las.items()):
-        for line in la_lines(la, practice):
-            typer.echo(f"  {line}")
+    # A trust's schools each have their LAs, staff and terms: said school by school, each line led by its id.
+    several = settings.several_schools
     channels = False
-    for staff_id, member in settings.staff.items():
-        urls = member.channel_urls(note.email_url)
-        channels = channels or bool(urls)
-        typer.echo(f"  {staff_id}: {', '.join(mask(u) for u in urls) if urls else 'outbox only'}")
+    views = settings.school_views() if several else [settings]
+    for view in views:
+        at = f"{view.school_id}: " if several else ""
+        for la, practice in sorted(view.las.items()):
+            for line in la_lines(la, practice):
+                typer.echo(f"  {at}{line}")
+        for staff_id, member in view.staff.items():
+            urls = member.channel_urls(view.notifications.email_url)
+            channels = channels or bool(urls)
+            typer.echo(f"  {at}{staff_id}: {', '.join(mask(u) for u in urls) if urls else 'outbox only'}")
     typer.echo(f"links in messages: {settings.dashboard_url}")
-    for line in term_lines(settings, clock(settings).today()):
-        typer.echo(line)
-    for warning in term_warnings(school_calendar(settings)):
-        typer.echo(f"warning: {warning}", err=True)
+    for view in views:
+        head, *terms = term_lines(view, clock(view).today())
+        for line in (f"{view.school_id}: {head}" if several else head, *terms):
+            typer.echo(line)
+        for warning in term_warnings(school_calendar(view)):
+            typer.echo(f"warning: {view.school_id}: {warning}" if several else f"warning: {warning}", err=True)
     host = loopback_host(settings.dashboard_url)
     if channels and host:
         warning = (

@@ -312,16 +312,18 @@ def step_line(step, settings: Any = None) -> str:
     )
 
 
-def stopped_lines(stopped) -> list[str]:
-    """Processes stopped outside sendclock (store.reconcile.Stopped), first in any listing: they need a SENCO."""
+def stopped_lines(stopped, school: str | None = None) -> list[str]:
+    """Processes stopped outside sendclock (store.reconcile.Stopped), first in any listing: they need a SENCO. With
+    `school` (a deployment of several), the command to resume one names it."""
     if not stopped:
         return []
     lines = [f"{len(stopped)} process(es) stopped outside sendclock: their steps send no reminders until resumed."]
+    at = f" --school {school}" if school else ""
     for s in stopped:
         p = s.process
         lines.append(
             f"  {case_and_la(p.case_ref, p.la)}: {dates_in(s.sentence)}. "
-            f"Resume it: sendclock process resume --case {p.case_ref}"
+            f"Resume it: sendclock process resume --case {p.case_ref}{at}"
         )
     return lines + [""]
 

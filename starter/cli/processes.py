@@ -21,12 +21,13 @@ from starter.cli.common import (
     AsOption,
     ByOption,
     CaseOption,
+    SchoolOption,
     build,
     checked,
     context,
     db_session,
     fail,
-    load_settings,
+    load_school_settings,
     parse_date,
     recorded_change,
     recording_account,
@@ -87,11 +88,12 @@ def _case(case: str) -> str:
 
 
 def _find(settings, case: str, rule: str, kind: str | None = None, began: date | None = None, hint: str = "") -> str:
-    """The workflow ID of the one open process of `case` with an open step `rule`."""
+    """The workflow ID of the one open process of `case` with an open step `rule`, at the school `settings` are the
+    view of (another school's case is no case here: the same answer as an unknown one)."""
     from store.queries import open_processes_with_step
 
     with db_session(settings) as session:
-        found = open_processes_with_step(session, _case(case), rule)
+        found = open_processes_with_step(session, _case(case), rule, school=settings.school_id)
     if kind is not None:
         found = [p for p in found if p.kind == kind]
     if began is not None:
@@ -164,6 +166,7 @@ def reassessment_sent(
     evidence: EvidenceOption = "",
     needs_changed: NeedsChangedWhich = None,
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Record that the request to re-assess went to the LA: the LA's 15 days to decide start (reg 25)."""
     from commands import reassessment
@@ -176,6 +179,7 @@ def reassessment_sent(
         reassessment.RequestSentIn,
         by,
         as_,
+        school=school,
         done_on=sent_on,
         evidence=evidence,
     )
@@ -210,13 +214,14 @@ def reassessment_decided(
     evidence: EvidenceOption = "",
     needs_changed: NeedsChangedWhich = None,
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Record the LA's decision on the request: re-assess (the 14 weeks for the final plan start) or not (the
     process ends)."""
     from commands import reassessment
     from workflows.reassessment import DECISION, FINAL
 
-    settings = load_settings()
+    settings = load_school_settings(school)
     if reassess is None:
         fail("--reassess/--refused: say what the LA decided")
     ctx = context(settings)
@@ -284,6 +289,7 @@ def step_done(
     process: ProcessOption = None,
     received: WhichOption = None,
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Record a step done: reports on time or late (an earliest date is neither)."""
     from commands import steps
@@ -294,6 +300,7 @@ def step_done(
         steps.StepDoneIn,
         by,
         as_,
+        school=school,
         rule_id=rule,
         done_on=parse_date("--date", date_),
         method=method,
@@ -314,6 +321,7 @@ def step_exempt(
     process: ProcessOption = None,
     received: WhichOption = None,
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Record an exemption on a step whose rule has grounds: the duty becomes "as soon as practicable"."""
     from commands import steps
@@ -324,6 +332,7 @@ def step_exempt(
         steps.ExemptionIn,
         by,
         as_,
+        school=school,
         rule_id=rule,
         ground=ground,
         start=parse_date("--start", start),
@@ -343,12 +352,21 @@ def step_reassign(
     process: ProcessOption = None,
     received: WhichOption = None,
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Hand a step to someone else: they are told, and its reminders go to them."""
     from commands import steps
 
     settings, ctx, change = recorded_change(
-        STEP_FLAGS, steps.reassign, steps.ReassignmentIn, by, as_, rule_id=rule, owner=to, reason=reason
+        STEP_FLAGS,
+        steps.reassign,
+        steps.ReassignmentIn,
+        by,
+        as_,
+        school=school,
+        rule_id=rule,
+        owner=to,
+        reason=reason,
     )
     _step_change(settings, ctx, case, rule, process, received, change)
 
@@ -363,6 +381,7 @@ def step_cancel(
     process: ProcessOption = None,
     received: WhichOption = None,
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Cancel a step that is no longer needed (entered in error, the plan ceased, ...); some processes end with it."""
     from commands import steps
@@ -373,6 +392,7 @@ def step_cancel(
         steps.CancellationIn,
         by,
         as_,
+        school=school,
         rule_id=rule,
         cancelled_on=parse_date("--date", date_),
         reason=reason,
@@ -390,14 +410,15 @@ def process_show(
         bool, typer.Option("--all", help="Closed processes too (finished, withdrawn, cancelled), each with its date.")
     ] = False,
     as_json: JsonOption = False,
+    school: SchoolOption = None,
 ) -> None:
     """Every open process of a case (and any stopped outside sendclock; with --all, its closed ones too), with its
     steps (what each is, its status, due date, target and owner) and facts, from the database."""
     from store.queries import processes_for_case
 
-    settings = load_settings()
+    settings = load_school_settings(school)
     with db_session(settings) as session:
-        every_process = processes_for_case(session, _case(case))
+        every_process = processes_for_case(session, _case(case), school=settings.school_id)
     found = every_process if every else [p for p in every_process if _not_closed(p)]
     closed = len(every_process) - len(found)
     processes = f"{closed} closed process{'' if closed == 1 else 'es'}"
@@ -424,13 +445,14 @@ def _not_closed(process) -> bool:
 @process_app.command("replan")
 def process_replan(
     case: Annotated[str | None, typer.Option("--case", help="The case whose open processes to plan again.")] = None,
-    every: Annotated[bool, typer.Option("--all", help="Every open process of the school.")] = False,
+    every: Annotated[bool, typer.Option("--all", help="Every open process of the school (--school).")] = False,
     by: ByOption = "senco",
     reason: Annotated[
         str, typer.Option("--reason", help="Why (kept in the record).")
     ] = "the rule book or the school calendar changed",
     as_json: JsonOption = False,
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Plan every open step again with the rule book and the school calendar as they are now (after upgrading
     sendclock, or editing term dates or an LA's own dates): each step whose dates move is recorded and its owner
@@ -442,13 +464,13 @@ def process_replan(
 
     if (case is None) == (not every):
         fail("--case: give a case reference, or --all for every open process (not both)")
-    settings = load_settings()
+    settings = load_school_settings(school)
     ctx = context(settings)
     cmd = build(ReplanIn, {}, reason=reason)
     actor = Actor(by, recording_account(settings, as_))
     change = checked({}, lambda: replan(ctx, cmd, actor))
     with db_session(settings) as session:
-        workflow_ids = open_process_ids(session, None if every else _case(case or ""))
+        workflow_ids = open_process_ids(session, None if every else _case(case or ""), school=settings.school_id)
     if not workflow_ids:
         typer.echo(f"No open processes{'' if every else f' for case {case!r}'}: nothing to plan again.")
         return
@@ -486,6 +508,7 @@ def process_resume(
     case: CaseOption,
     by: ByOption = "senco",
     as_json: JsonOption = False,
+    school: SchoolOption = None,
 ) -> None:
     """Restart a process stopped outside sendclock (terminated or reset in Temporal, failed, timed out) from its
     last recorded state: a new run carries its open steps, their dates and notices, and links to the stopped run's
@@ -502,11 +525,17 @@ def process_resume(
     from workflows.registry import PROCESS_LABELS
 
     case = _case(case)
-    settings = load_settings()
+    settings = load_school_settings(school)
     checked({}, lambda: checks.staff(settings, by=by))
     with db_session(settings) as session:
         candidates = list(
-            session.scalars(select(Process).where(Process.case_ref == case, Process.status.in_((OPEN, STOPPED))))
+            session.scalars(
+                select(Process).where(
+                    Process.case_ref == case,
+                    Process.school == settings.school_id,
+                    Process.status.in_((OPEN, STOPPED)),
+                )
+            )
         )
         for p in candidates:
             session.expunge(p)

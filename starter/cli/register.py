@@ -7,6 +7,10 @@ plan_date: ...", nothing imported), an action that failed, or Temporal or the da
 refused as a whole (a column of personal data, a missing column, not CSV text) or a bad flag: one line, "sendclock:
 FILE: " and the reason. Of a row, only its case reference is printed, and what the plan's sentences say.
 
+With several schools (`schools.<id>`), --school says whose register it is: the import runs with that school's settings
+(its staff, calendar, designated teacher) and compares the file with that school's open processes only, so it never
+ends another school's.
+
 `register` and `commands.register` are imported inside the command: every other command runs without them.
 """
 
@@ -21,11 +25,12 @@ import typer
 
 from starter.cli.common import (
     AsOption,
+    SchoolOption,
     checked,
     context,
     db_session,
     fail,
-    load_settings,
+    load_school_settings,
     recording_account,
     run_async,
 )
@@ -102,6 +107,7 @@ def import_register(
     ] = None,
     as_: AsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    school: SchoolOption = None,
 ) -> None:
     """Import the SEN register: start the SEN support reviews (K), the annual reviews of EHC plans (E) and the PEP
     reviews (looked after) that are not running yet, and end those the register says are over. Every row is checked
@@ -110,7 +116,7 @@ def import_register(
     from commands.base import Actor
     from register import RegisterRefused
 
-    settings = load_settings()
+    settings = load_school_settings(school)
     ctx = context(settings)
     data = _data(file)
     try:
@@ -118,7 +124,7 @@ def import_register(
     except RegisterRefused as err:  # bad input: one line naming the argument, exit 2 (starter/cli/__init__.py)
         fail(f"FILE: {err.reason}")
     with db_session(settings) as session:
-        cases = importing.open_cases(session)
+        cases = importing.open_cases(session, settings.school_id)  # this school's open processes only
     actor = Actor(by or settings.reminders.escalate_to, None if dry_run else recording_account(settings, as_))
     planned = checked(FLAGS, lambda: importing.plan(ctx, register, cases, actor, skip_bad=skip_bad))
 

@@ -13,11 +13,12 @@ from starter.cli.common import (
     AsOption,
     ByOption,
     CaseOption,
+    SchoolOption,
     build,
     checked,
     context,
     fail,
-    load_settings,
+    load_school_settings,
     parse_date,
     recorded_change,
     recording_account,
@@ -50,13 +51,16 @@ DateOption = Annotated[str, typer.Option("--date", help="YYYY-MM-DD.")]
 
 
 def _call(settings, ctx, case: str, change, flags: dict[str, str] = REVIEW_FLAGS) -> None:
-    """Send a checked change to the case's review workflow and print where it stands."""
+    """Send a checked change to the case's review workflow (at the school `settings` are the view of) and print where it
+    stands. Another school's case is no case here: its workflow id is another (workflows/registry.py, for_school)."""
     from workflows.models import CASE_REF_PATTERN
     from workflows.registry import REVIEW
 
     if not re.fullmatch(CASE_REF_PATTERN, case):
         fail(f"--case: {case!r} is not a case reference (letters, digits, '.', '_', '-')")
-    typer.echo(out.process_text(send(ctx, REVIEW.workflow_id(case), change, flags), settings))
+    typer.echo(
+        out.process_text(send(ctx, REVIEW.workflow_id(case, school=settings.school_id), change, flags), settings)
+    )
 
 
 @review_app.command("meeting")
@@ -69,6 +73,7 @@ def review_meeting(
     by: ByOption = "senco",
     note: Annotated[str, typer.Option("--note", help="Optional note.")] = "",
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Set or move the review meeting (at least 14 clear days' notice, reg 20(3))."""
     from commands import review
@@ -79,6 +84,7 @@ def review_meeting(
         review.MeetingIn,
         by,
         as_,
+        school=school,
         meeting_on=parse_date("--date", date_),
         short_notice=short_notice,
         note=note,
@@ -93,6 +99,7 @@ def review_held(
     by: ByOption = "senco",
     attended: Annotated[list[str] | None, typer.Option("--attended", help="Role that attended; repeatable.")] = None,
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Record the review meeting as held: the report and the LA's decision are due from it."""
     from commands import review
@@ -103,6 +110,7 @@ def review_held(
         review.MeetingHeldIn,
         by,
         as_,
+        school=school,
         held_on=parse_date("--date", date_),
         attended=attended or [],
     )
@@ -117,6 +125,7 @@ def review_decision(
     by: ByOption = "senco",
     evidence: Annotated[str, typer.Option("--evidence", help="Reference to the LA's letter.")] = "",
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Record the LA's decision after the review: the next cycle starts."""
     from commands import review
@@ -127,6 +136,7 @@ def review_decision(
         review.ReviewDecisionIn,
         by,
         as_,
+        school=school,
         decided_on=parse_date("--date", date_),
         decision=decision,
         evidence=evidence,
@@ -141,12 +151,20 @@ def review_ceased(
     reason: Annotated[str, typer.Option("--reason", help="Why the plan ended.")],
     by: ByOption = "senco",
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Record that the plan ceased: the review cycle ends."""
     from commands import review
 
     settings, ctx, change = recorded_change(
-        REVIEW_FLAGS, review.ceased, review.PlanCeasedIn, by, as_, ceased_on=parse_date("--date", date_), reason=reason
+        REVIEW_FLAGS,
+        review.ceased,
+        review.PlanCeasedIn,
+        by,
+        as_,
+        school=school,
+        ceased_on=parse_date("--date", date_),
+        reason=reason,
     )
     _call(settings, ctx, case, change)
 
@@ -164,6 +182,7 @@ def review_final_plan(
     by: ByOption = "senco",
     evidence: Annotated[str, typer.Option("--evidence", help="Reference to the LA's letter.")] = "",
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Record the LA's final plan: it meets a transfer year's reg 18 step and an amended plan (reg 22(3))."""
     from commands import review
@@ -174,6 +193,7 @@ def review_final_plan(
         review.FinalPlanIn,
         by,
         as_,
+        school=school,
         issued_on=parse_date("--date", date_),
         names_setting=names_setting,
         already_named=already_named,
@@ -193,11 +213,12 @@ def review_appeal(
     by: ByOption = "senco",
     note: Annotated[str, typer.Option("--note", help="Optional note (no personal details).")] = "",
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Record an appeal against a decision to cease: lodged, then decided (the plan is maintained meanwhile)."""
     from commands import review
 
-    settings = load_settings()
+    settings = load_school_settings(school)
     ctx = context(settings)
     cmd = build(
         review.AppealIn,

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 import starter.cli.format as out
-from starter.cli.common import fail, load_settings, parse_date
+from starter.cli.common import SCHOOL_ENV, fail, load_settings, parse_date, school_settings
 
 # Top-level commands: starter/cli/__init__.py merges them into the root app.
 commands = typer.Typer()
@@ -63,6 +63,16 @@ def deadline_command(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    school: Annotated[
+        str | None,
+        typer.Option(
+            "--school",
+            envvar=SCHOOL_ENV,
+            help="Count with this school's calendar and LA profiles (settings schools.<id>); without it, the "
+            "top-level calendar. Starts nothing, so never required.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Compute the due (statutory) and target (working) dates of a rule from an anchor date."""
     from commands.errors import Refused
@@ -80,6 +90,8 @@ def deadline_command(
             fail(f"--closed: end {last} is before start {first}")
         extra.append(Closure(start=first, end=last, label="given with --closed"))
     settings = load_settings()
+    if school is not None:  # a school named: its view (an unknown one refused, naming --school)
+        settings = school_settings(settings, school)
     try:
         deadline = explain_deadline(settings, rule, anchor, post16=post16, la=la, reading=reading, closures=extra)
     except Refused as err:

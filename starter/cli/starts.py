@@ -3,7 +3,9 @@
 Each field of the start command carries its flag and help (a `Flag` in its annotation); its type gives the option's
 (a date is typed YYYY-MM-DD and read by parse_date, which names the flag when it is not a date; an int is an int; the
 rest is text the model checks); a field the model requires is a required option, and a default is the option's.
-Every start also takes --json, and a start about a pupil (one with a case reference: not a school duty) --initials.
+Every start also takes --json and --school (which school of a trust: required when there are several; the command
+runs with that school's view of the settings), and a start about a pupil (one with a case reference: not a school
+duty) --initials.
 The output is the started process (format.py), with a warning line for each open step whose plan carries one (a
 transfer on or before the date reg 18 sets).
 
@@ -25,7 +27,15 @@ import typer
 from typer.models import CommandInfo
 
 import starter.cli.format as out
-from starter.cli.common import InitialsOption, checked, context, load_settings, parse_date, run_async
+from starter.cli.common import (
+    InitialsOption,
+    SchoolOption,
+    checked,
+    context,
+    load_school_settings,
+    parse_date,
+    run_async,
+)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -78,15 +88,16 @@ def start_command(kind: str) -> Callable[..., None]:
         params.append(
             inspect.Parameter("initials", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=InitialsOption)
         )
+    params.append(inspect.Parameter("school", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=SchoolOption))
     params.append(inspect.Parameter("as_json", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=JsonOption))
 
     def start(**values: Any) -> None:
         from commands import start as starting
 
-        initials, as_json = values.pop("initials", None), values.pop("as_json")
+        initials, as_json, school = values.pop("initials", None), values.pop("as_json"), values.pop("school")
+        settings = load_school_settings(school)  # the school's view: its staff, calendar, LAs and workflow ids
         for name in dates:
             values[name] = parse_date(flags[name], values[name])
-        settings = load_settings()
         ctx = context(settings)
         # Bad input fails before Temporal is contacted (a date no rule was in force on says so first).
         cmd = checked(flags, lambda: starting.parse(kind, values))

@@ -17,7 +17,17 @@ from typing import Annotated, Any
 
 import typer
 
-from starter.cli.common import AsOption, ByOption, CaseOption, db_session, fail, parse_date, recorded_change, send
+from starter.cli.common import (
+    AsOption,
+    ByOption,
+    CaseOption,
+    SchoolOption,
+    db_session,
+    fail,
+    parse_date,
+    recorded_change,
+    send,
+)
 from statutory.clock import fmt
 
 support_app = typer.Typer(
@@ -77,7 +87,8 @@ PepReason = Annotated[str, _reason_option("pep-review")]
 
 
 def _open_process(settings: Any, case: str, kind: str) -> str:
-    """The workflow id of the case's one open process of `kind` (SEN support, PEP reviews)."""
+    """The workflow id of the case's one open process of `kind` (SEN support, PEP reviews) at the school `settings`
+    are the view of (another school's case is no case here)."""
     from store.queries import processes_for_case
     from workflows.models import CASE_REF_PATTERN
     from workflows.registry import PROCESS_LABELS
@@ -85,7 +96,10 @@ def _open_process(settings: Any, case: str, kind: str) -> str:
     if not re.fullmatch(CASE_REF_PATTERN, case):
         fail(f"--case: {case!r} is not a case reference (letters, digits, '.', '_', '-')")
     with db_session(settings) as session:
-        found = [(p.workflow_id, p.received_on) for p in processes_for_case(session, case, kind, open_only=True)]
+        found = [
+            (p.workflow_id, p.received_on)
+            for p in processes_for_case(session, case, kind, open_only=True, school=settings.school_id)
+        ]
     label, group = PROCESS_LABELS[kind], "support" if kind == "sen-support" else "pep"
     if not found:
         fail(f"--case: case {case!r} has no open {label} (start them with `sendclock {group} start`)")
@@ -167,6 +181,7 @@ def _held(
     evidence: str,
     by: str,
     as_: str | None,
+    school: str | None,
 ) -> None:
     from commands import termly
 
@@ -176,6 +191,7 @@ def _held(
         termly.ReviewHeldIn,
         by,
         as_,
+        school=school,
         held_on=parse_date("--date", date_),
         with_parents=with_parents,
         why_not=why_not,
@@ -188,7 +204,9 @@ def _held(
     typer.echo(held_text(settings, state, termly.REVIEW_RULES[kind], change.request))
 
 
-def _ended(kind: str, case: str, date_: str, reason: str | None, note: str, by: str, as_: str | None) -> None:
+def _ended(
+    kind: str, case: str, date_: str, reason: str | None, note: str, by: str, as_: str | None, school: str | None
+) -> None:
     from commands import termly
     from workflows.registry import PROCESS_LABELS
 
@@ -198,6 +216,7 @@ def _ended(kind: str, case: str, date_: str, reason: str | None, note: str, by: 
         termly.ProcessEndIn,
         by,
         as_,
+        school=school,
         ended_on=parse_date("--date", date_),
         reason=reason,
         note=note,
@@ -227,12 +246,13 @@ def support_held(
     evidence: Evidence = "",
     by: ByOption = "senco",
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Record the SEN support review as held, and whether the parents took part.
 
     The oldest open review is the one recorded: a late one counts against its own term. The next opens when its term
     begins."""
-    _held("sen-support", case, date_, with_parents, why_not, next_review, False, evidence, by, as_)
+    _held("sen-support", case, date_, with_parents, why_not, next_review, False, evidence, by, as_, school)
 
 
 @support_app.command("end")
@@ -243,11 +263,12 @@ def support_end(
     note: Note = "",
     by: ByOption = "senco",
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """End the SEN support reviews of a pupil, with the reason.
 
     A review still open is cancelled with the reason (one already late counts as missed)."""
-    _ended("sen-support", case, date_, reason, note, by, as_)
+    _ended("sen-support", case, date_, reason, note, by, as_, school)
 
 
 @pep_app.command("held")
@@ -273,12 +294,13 @@ def pep_held(
     evidence: Evidence = "",
     by: ByOption = "senco",
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Record the PEP review as held with the virtual school.
 
     The oldest open review is the one recorded: a late one counts against its own term. The next opens when its term
     begins."""
-    _held("pep-review", case, date_, with_parents, why_not, next_review, with_annual_review, evidence, by, as_)
+    _held("pep-review", case, date_, with_parents, why_not, next_review, with_annual_review, evidence, by, as_, school)
 
 
 @pep_app.command("end")
@@ -289,9 +311,10 @@ def pep_end(
     note: Note = "",
     by: ByOption = "senco",
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """End the PEP reviews of a pupil, with the reason: a review still open is cancelled."""
-    _ended("pep-review", case, date_, reason, note, by, as_)
+    _ended("pep-review", case, date_, reason, note, by, as_, school)
 
 
 @duty_app.command("end")
@@ -304,6 +327,7 @@ def duty_end(
     note: Note = "",
     by: ByOption = "senco",
     as_: AsOption = None,
+    school: SchoolOption = None,
 ) -> None:
     """Stop tracking a school duty: its open step is cancelled, and no more reminders are sent."""
     from commands import termly
@@ -319,10 +343,11 @@ def duty_end(
         termly.ProcessEndIn,
         by,
         as_,
+        school=school,
         ended_on=parse_date("--date", date_),
         note=note,
     )
-    send(ctx, SCHOOL_DUTY.workflow_id(duty_case_ref(duty)), change, DUTY_FLAGS)
+    send(ctx, SCHOOL_DUTY.workflow_id(duty_case_ref(duty), school=settings.school_id), change, DUTY_FLAGS)
     title = get_rule(duty).title
     happened = f"Stopped tracking \u2018{title}\u2019 on {fmt(change.request.ended_on)}."
     typer.echo(f"{happened} No more reminders are sent for it.")

@@ -6,6 +6,10 @@ from a hidden prompt (or one line of stdin with --password-stdin), never from a 
 Secrets (API keys, feed URLs) are printed once and stored only as SHA-256 digests; session ids are never printed (a
 session is shown by its short number).
 
+An account is at one school (`--role senco|staff|leadership|auditor --school ID`; with one school, --school may be left
+out) or trust-wide (`--role trust-leadership|trust-auditor`, no --school: it reads every school). `--staff` is a
+staff id of that school's directory (a trust-wide account's: the trust's, `trust.staff`).
+
 `user password NAME` is the operator's (or the SENCO's) reset of another account: it ends all of that account's
 sessions, as `user disable` and `user sessions NAME --end-all` do. Each is written to the sign-in log, which
 `user sign-ins [NAME]` prints. Times are in the settings' time zone (Europe/London).
@@ -18,33 +22,58 @@ from typing import Annotated
 
 import typer
 
-from starter.cli.common import db_session, fail, load_settings
+from starter.cli.common import db_session, fail, load_settings, school_settings
 
-user_app = typer.Typer(help="Dashboard accounts: roles senco, staff, leadership, auditor.", no_args_is_help=True)
+user_app = typer.Typer(
+    help="Dashboard accounts: roles senco, staff, leadership, auditor at a school; trust-leadership, trust-auditor "
+    "across a trust's schools.",
+    no_args_is_help=True,
+)
 feed_app = typer.Typer(
     help="Secret calendar (ICS) feed URLs for Outlook: one per staff member or the school.", no_args_is_help=True
 )
 
 
-def _staff(settings, staff: str | None, flag: str = "--staff") -> None:
+def _staff(settings, staff: str | None, flag: str = "--staff", where: str = "") -> None:
+    """Refuse a staff id that is not in `settings.staff` (`where`: whose directory, when it is worth saying)."""
     if staff is not None and staff not in settings.staff:
-        fail(f"{flag}: no staff member with id {staff!r} (known: {', '.join(sorted(settings.staff)) or 'none'})")
+        known = ", ".join(sorted(settings.staff)) or "none"
+        fail(f"{flag}: no staff member with id {staff!r}{where} (known: {known})")
 
 
 @user_app.command("add")
 def user_add(
     username: Annotated[str, typer.Argument(help="Sign-in name (not a pupil's name; e.g. the staff id).")],
-    role: Annotated[str, typer.Option("--role", help="senco, staff, leadership or auditor.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            help="senco, staff, leadership or auditor (at one school); trust-leadership or trust-auditor (reads "
+            "every school of the trust: no --school).",
+        ),
+    ],
     staff: Annotated[
         str | None,
-        typer.Option("--staff", help="Staff id from the config (needed to record changes: senco and staff)."),
+        typer.Option(
+            "--staff",
+            help="Staff id from the school's staff directory (needed to record changes: senco and staff).",
+        ),
+    ] = None,
+    school: Annotated[
+        str | None,
+        typer.Option(
+            "--school",
+            help="The school the account is at (settings schools.<id>): needed for a school role when the "
+            "deployment has several schools; never for a trust role.",
+            show_default=False,
+        ),
     ] = None,
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
 ) -> None:
-    """Create a dashboard account."""
+    """Create a dashboard account, at one school or across the trust."""
     import re
 
-    from store.accounts import ROLES
+    from store.accounts import ROLES, TRUST_ROLES
     from store.accounts_queries import add_account
 
     settings = load_settings()
@@ -52,16 +81,30 @@ def user_add(
         fail(f"USERNAME: {username!r} is not a user name (letters, digits, '.', '_', '@', '-'; up to 64)")
     if role not in ROLES:
         fail(f"--role: {role!r} is not one of {', '.join(ROLES)}")
-    _staff(settings, staff)
+    at: str | None
+    if role in TRUST_ROLES:
+        if school is not None:
+            fail(
+                "--school: a trust role reads every school: leave out --school, or give a school role (senco, "
+                "staff, leadership, auditor)"
+            )
+        at = None
+        _staff(settings.trust, staff, where=" in the trust's staff (trust.staff)")
+    else:
+        view = school_settings(settings, school)  # several schools and no --school, or an unknown one: exit 2
+        at = view.school_id
+        _staff(view, staff, where=f" at school {at}" if settings.several_schools else "")
     if role in ("senco", "staff") and staff is None:
         fail(f"--staff: a {role} account needs the staff id of the person (see config)")
     hashed = _read_password(password_stdin)
     with db_session(settings, transaction=True) as session:
         try:
-            add_account(session, username=username, password_hash=hashed, role=role, staff_id=staff)
+            add_account(session, username=username, password_hash=hashed, role=role, staff_id=staff, school=at)
         except ValueError as err:
             fail(str(err).replace("username:", "USERNAME:"))
-    typer.echo(f"Account {username} ({role}{', staff id ' + staff if staff else ''}) created.")
+    where = "" if at is None or not settings.several_schools else f" at school {at}"
+    scope = ", every school of the trust" if at is None else ""
+    typer.echo(f"Account {username} ({role}{where}{scope}{', staff id ' + staff if staff else ''}) created.")
 
 
 def _read_password(password_stdin: bool, current_hash: str | None = None) -> str:
@@ -247,19 +290,36 @@ def user_enable(username: Annotated[str, typer.Argument(help="The account's sign
 
 @user_app.command("list")
 def user_list() -> None:
-    """List the accounts."""
+    """List the accounts: name, role, (in a trust) the school each is at or "trust", enabled or not, staff id."""
     from starter.cli.format import staff_name
     from store.accounts_queries import list_accounts
 
     settings = load_settings()
     with db_session(settings, transaction=True) as session:
         accounts = list_accounts(session)
+        # The school column, where there is more than the one school to tell apart (or a trust-wide account).
+        schools = settings.several_schools or any(a.school is None for a in accounts)
         for a in accounts:
-            name = staff_name(settings, a.staff_id)
+            name = staff_name(_directory(settings, a.school), a.staff_id)
             person = "-" if not a.staff_id else a.staff_id if name == a.staff_id else f"{a.staff_id} ({name})"
-            typer.echo(f"{a.username:<24} {a.role:<11} {'active' if a.active else 'disabled':<9} {person}")
+            at = f"{a.school or 'trust':<10} " if schools else ""
+            role = f"{a.role:<16}" if schools else f"{a.role:<11}"
+            typer.echo(f"{a.username:<24} {role} {at}{'active' if a.active else 'disabled':<9} {person}")
     if not accounts:
         typer.echo("No accounts. Create one with `sendclock user add NAME --role senco --staff senco`.")
+
+
+def _directory(settings, school: str | None):
+    """Whose staff directory an account's staff id is in: its school's, the trust's for a trust-wide account, the
+    settings' own for a school the settings no longer have."""
+    from config.settings import UnknownSchool
+
+    if school is None:
+        return settings.trust
+    try:
+        return settings.for_school(school)
+    except UnknownSchool:
+        return settings
 
 
 @user_app.command("api-key")

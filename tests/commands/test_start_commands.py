@@ -57,7 +57,7 @@ def test_the_command_line_start_of_each_kind_is_its_start_command(kind: str) -> 
     options = {param.opts[0]: param for param in command.params}
     by_flag = {next(m for m in f.metadata if isinstance(m, Flag)).name: f for f in model.model_fields.values()}
     pupil = {"--initials"} if "case_ref" in model.model_fields else set()  # a school duty has no pupil
-    assert set(options) == set(by_flag) | pupil | {"--json"}
+    assert set(options) == set(by_flag) | pupil | {"--json", "--school"}  # --school: a trust of several schools
     for flag, field in by_flag.items():
         assert options[flag].required == field.is_required(), flag
     assert command.help == model.cli_help
