@@ -67,6 +67,8 @@ class AccessToken(Base):
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(20))  # feed-staff | feed-school | api
     staff_id: Mapped[str | None] = mapped_column(String(32))  # feed-staff: whose steps
+    # A feed's school (its staff member's steps there, or all of its open steps); None for an API key: its account's.
+    school: Mapped[str | None] = mapped_column(String(24))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime]

@@ -67,9 +67,19 @@ def add_token(
     staff_id: str | None = None,
     account_id: int | None = None,
     label: str = "",
+    school: str | None = None,
 ) -> AccessToken:
+    """A new token; a feed's `school` is the school whose steps it shows (None: the default school's)."""
+    if kind.startswith("feed-") and school is None:
+        school = "default"
     token = AccessToken(
-        digest=digest, kind=kind, staff_id=staff_id, account_id=account_id, label=label, created_at=now_utc()
+        digest=digest,
+        kind=kind,
+        staff_id=staff_id,
+        account_id=account_id,
+        label=label,
+        school=school,
+        created_at=now_utc(),
     )
     session.add(token)
     session.flush()

@@ -22,7 +22,7 @@ from typing import Annotated
 
 import typer
 
-from starter.cli.common import db_session, fail, load_settings, school_settings
+from starter.cli.common import SchoolOption, db_session, fail, load_settings, school_settings
 
 user_app = typer.Typer(
     help="Dashboard accounts: roles senco, staff, leadership, auditor at a school; trust-leadership, trust-auditor "
@@ -345,29 +345,33 @@ def user_api_key(
 @feed_app.command("new")
 def feed_new(
     staff: Annotated[str | None, typer.Option("--staff", help="A staff id: that person's open steps.")] = None,
-    school: Annotated[bool, typer.Option("--school", help="Every open step of the school.")] = False,
+    whole_school: Annotated[bool, typer.Option("--whole-school", help="Every open step of the school.")] = False,
+    school: SchoolOption = None,
     label: Annotated[str, typer.Option("--label", help="What it is for.")] = "",
 ) -> None:
-    """Create a secret feed URL to subscribe to in Outlook (printed once)."""
+    """Create a secret feed URL to subscribe to in Outlook (printed once): one staff member's open steps, or the whole
+    school's, at the school named by --school where the deployment has several."""
     from store.accounts_queries import add_token
     from store.credentials import new_token, token_digest
 
-    settings = load_settings()
-    if (staff is None) == (not school):
-        fail("--staff/--school: give one of them")
+    settings = school_settings(load_settings(), school)
+    if (staff is None) == (not whole_school):
+        fail("--staff/--whole-school: give one of them")
     _staff(settings, staff)
     secret = new_token()
     with db_session(settings, transaction=True) as session:
         token = add_token(
             session,
             digest=token_digest(secret),
-            kind="feed-school" if school else "feed-staff",
+            kind="feed-school" if whole_school else "feed-staff",
             staff_id=staff,
             label=label[:80],
+            school=settings.school_id,
         )
         token_id = token.id
     url = f"{settings.dashboard_url.rstrip('/')}/feeds/{secret}.ics"
-    typer.echo(f"Feed {token_id} ({'school' if school else staff}); subscribe in Outlook with (shown once):\n{url}")
+    whose = settings.school_name if whole_school else staff
+    typer.echo(f"Feed {token_id} ({whose}); subscribe in Outlook with (shown once):\n{url}")
 
 
 @feed_app.command("list")

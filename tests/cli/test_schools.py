@@ -213,8 +213,7 @@ def _commands() -> dict[str, Any]:
 def test_every_command_that_starts_changes_or_lists_processes_takes_school_and_no_other_does() -> None:
     """The process commands take the one option (with SENDCLOCK_SCHOOL); `deadline` takes it to count with a school's
     calendar, `user add` to place an account; the deployment-wide commands (up, worker, db, config, key, rules, audit,
-    retention, the other user and feed commands) take none, but `feed new`'s older --school flag (a feed of every
-    open step, not a school's id)."""
+    retention, the other user and feed commands) take none, but `feed new`, whose feed shows one school's steps."""
     commands = _commands()
     with_school = {
         path: next(p for p in command.params if "--school" in p.opts)
@@ -660,3 +659,25 @@ def test_the_store_puts_a_school_role_at_one_school_and_a_trust_role_at_none(tru
         "b": None,
         "c": "default",
     }
+
+
+def test_a_feed_is_one_schools_named_by_school_and_checked_against_its_staff(trust, trust_db) -> None:
+    """`feed new` in a trust: --school says whose steps the feed shows; --staff is checked against that school's
+    staff directory; without --school it is refused naming the flag, and nothing is written."""
+    from store.accounts import AccessToken
+
+    refused = trust("feed", "new", "--staff", "senco")
+    assert refused.exit_code == 2 and "--school: this deployment has several schools (oak, elm)" in refused.stderr
+    refused = trust("feed", "new", "--staff", "head", "--school", "elm")
+    assert refused.exit_code == 2 and "--staff: no staff member with id 'head'" in refused.stderr
+    made = trust("feed", "new", "--staff", "tutor", "--school", "elm")
+    assert made.exit_code == 0, made.stderr
+    assert made.stdout.startswith("Feed 1 (tutor); subscribe in Outlook")
+    made = trust("feed", "new", "--whole-school", "--school", "oak")
+    assert made.stdout.startswith("Feed 2 (Oak Primary School); subscribe in Outlook")
+    with trust_db() as session:
+        tokens = session.query(AccessToken).order_by(AccessToken.id).all()
+        assert [(t.kind, t.staff_id, t.school) for t in tokens] == [
+            ("feed-staff", "tutor", "elm"),
+            ("feed-school", None, "oak"),
+        ]

@@ -193,6 +193,7 @@ def test_the_overdue_la_deadline_goes_out_by_e_mail_and_teams_with_the_letter_an
         assert "step-done" not in plain + html
     [post] = hook.posts
     card = post["attachments"][0]["content"]
-    assert LETTER.format(la="Brighton & Hove") in " ".join(block["text"] for block in card["body"] if block["type"] == "TextBlock")
+    said = " ".join(block["text"] for block in card["body"] if block["type"] == "TextBlock")
+    assert LETTER.format(la="Brighton & Hove") in said
     assert card["actions"] == [{"type": "Action.OpenUrl", "title": "Read the chase letter", "url": chase}]
     assert not list(validator(card["version"]).iter_errors(card))

@@ -4,7 +4,9 @@
 school of a single-school install, `default` (workflows.models.common.DEFAULT_SCHOOL), so an existing database needs
 no manual step and a school that grows into a trust keeps its records by keeping that id. A step and an event belong
 to their process's school. `account.school`: the school an account's role is at; NULL for the trust-wide roles
-(trust-leadership, trust-auditor), and for accounts made before, which are the default school's (filled in here).
+(trust-leadership, trust-auditor); accounts made before are the default school's (filled in here).
+`access_token.school`: a calendar feed's school (feeds made before: the default school's); NULL for an API key (its
+account's).
 
 Revision ID: 0010
 Revises: 0009
@@ -32,6 +34,10 @@ def upgrade() -> None:
     op.create_index("ix_outbox_school", "outbox", ["school"])
     op.add_column("account", sa.Column("school", sa.String(length=24), nullable=True))
     op.execute("UPDATE account SET school = 'default' WHERE role IN ('senco', 'staff', 'leadership', 'auditor')")
+    # A calendar feed is one school's (a staff member's steps there, or all of its open steps); an API key acts as
+    # its account, whose school it follows (NULL).
+    op.add_column("access_token", sa.Column("school", sa.String(length=24), nullable=True))
+    op.execute("UPDATE access_token SET school = 'default' WHERE kind IN ('feed-staff', 'feed-school')")
 
 
 def downgrade() -> None:
@@ -39,5 +45,5 @@ def downgrade() -> None:
     # would drop the table, and with it (ON DELETE CASCADE) the append-only event rows, which their triggers refuse.
     op.drop_index("ix_outbox_school", table_name="outbox")
     op.drop_index("ix_process_school_status", table_name="process")
-    for table in ("account", "outbox", "process"):
+    for table in ("access_token", "account", "outbox", "process"):
         op.drop_column(table, "school")
