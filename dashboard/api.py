@@ -10,6 +10,11 @@ methods need the X-CSRF-Token header, see GET /api/me). Roles apply as on the pa
 is a 404, as an unknown one. The checks come in one order (dashboard/access.py): 401, then 403 (role, CSRF), then
 404 for what is outside the caller's scope, and only then 422 for the input.
 
+Schools (issue 25): a caller at a school reads its school's only; a process, case, step or notice of another school
+is a 404 or absent, as an unknown one. In a deployment of several schools, rows carry `school` (the id) and
+`school_name`; the trust-wide roles (trust-leadership, trust-auditor) read every school, or one with `?school=ID`,
+and change nothing (403); GET /api/trust is their view across schools (dashboard/trust.py).
+
 Errors: one shape for the whole API, chosen once (dashboard/app.py's exception handlers apply it to every /api/ answer):
 - 422, bad input (ValidationProblem): FastAPI's list, `{"detail": [{"loc": ["body"|"query"|"path", name], "msg":
   "...", "type": "..."}]}`, one entry per bad field. Input the document describes as valid can still be refused here
@@ -44,7 +49,8 @@ from dashboard.commands import ACTIONS, START_COMMANDS, Command, record, start
 from dashboard.compliance_view import compliance_for, steps_csv_response
 from dashboard.context import Web, get_web
 from dashboard.la_scorecard_view import card_for, card_json, las_csv_response, overview_for, overview_json
-from dashboard.views import VIEWS, Filters, case_timeline, outbox_rows, step_list, timeline_json
+from dashboard.scope import scope_of
+from dashboard.views import VIEWS, Filters, case_timeline, outbox_rows, shows_schools, step_list, timeline_json
 from statutory import rule_ids
 from store.web_queries import recent_events
 from workflows.models.common import CASE_REF_PATTERN, FIRST_DATE, LAST_DATE
@@ -153,6 +159,7 @@ OTHER_ROUTES = {
     "/api/processes/{workflow_id}/history": (403, 404, 422, 503),
     "/api/processes/{workflow_id}/replay": (403, 404, 422, 503),
     "/api/processes/{workflow_id}/chase/{rule_id}": (403, 404, 422),
+    "/api/trust": (403, 404, 422),
 }
 
 
@@ -281,8 +288,16 @@ def document(request: Request, user: User = Depends(reader)) -> JSONResponse:
 
 
 @router.get("/me", summary="The signed-in account, and the CSRF token for cookie-authenticated changes")
-def me(request: Request, user: User = Depends(reader)) -> dict[str, Any]:
-    return {"username": user.username, "role": user.role, "staff_id": user.staff_id, "csrf_token": csrf_token(request)}
+def me(request: Request, web: Web = Depends(get_web), user: User = Depends(reader)) -> dict[str, Any]:
+    found = {"username": user.username, "role": user.role, "staff_id": user.staff_id, "csrf_token": csrf_token(request)}
+    if web.several_schools:  # the account's school (null: a trust-wide role, every school)
+        found["school"] = None if user.is_trust else user.school
+    return found
+
+
+# A trust role's one school (dashboard/access.py applies it, before anything else is read); a school's own caller
+# reads its school whatever this says.
+SCHOOL = Query("", max_length=24, description="Trust-wide roles: one school's only (its id); others: ignored")
 
 
 @router.get(
@@ -298,6 +313,7 @@ def steps(
     process: str = "",
     sort: str = Query("", pattern="^(|due|target|case|la|owner|rule|process)$"),
     desc: bool = False,
+    school: str = SCHOOL,
     web: Web = Depends(get_web),
     user: User = Depends(reader),
 ) -> dict[str, Any]:
@@ -321,6 +337,7 @@ def steps(
 )
 def case(
     case_ref: str = Path(pattern=CASE_REF_PATTERN, description="The school's case reference"),
+    school: str = SCHOOL,
     web: Web = Depends(get_web),
     user: User = Depends(reader),
 ) -> dict[str, Any]:
@@ -330,8 +347,12 @@ def case(
     return {"case_ref": case_ref, "processes": timeline_json(views, web.clock.today(), web)}
 
 
-@router.get("/outbox", summary="Notifications and their delivery state, failures first (staff: their own)")
-def outbox(web: Web = Depends(get_web), user: User = Depends(reader)) -> list[dict[str, Any]]:
+@router.get(
+    "/outbox",
+    summary="Notifications and their delivery state, failures first (staff: their own)",
+    responses=errors(422),
+)
+def outbox(school: str = SCHOOL, web: Web = Depends(get_web), user: User = Depends(reader)) -> list[dict[str, Any]]:
     return [r | {"created": r["created"].isoformat()} for r in outbox_rows(web, user)]
 
 
@@ -339,12 +360,17 @@ def outbox(web: Web = Depends(get_web), user: User = Depends(reader)) -> list[di
     "/audit", summary="The event log of every process, newest first (senco and auditor)", responses=errors(403, 422)
 )
 def audit(
-    limit: int = Query(500, ge=1, le=5000), web: Web = Depends(get_web), user: User = Depends(auditor)
+    limit: int = Query(500, ge=1, le=5000),
+    school: str = SCHOOL,
+    web: Web = Depends(get_web),
+    user: User = Depends(auditor),
 ) -> list[dict[str, Any]]:
     with web.sessionmaker() as session:
-        events = recent_events(session, limit)
+        events = recent_events(session, limit, school=scope_of(user).school)
+    several = web.several_schools
     return [
-        {
+        ({"school": e.school, "school_name": web.school_name(e.school)} if several else {})
+        | {
             "occurred_at": e.occurred_at.isoformat(),
             "workflow_id": e.workflow_id,
             "case_ref": e.case_ref,
@@ -364,9 +390,12 @@ def audit(
     responses=errors(403, 422),
 )
 def compliance(
-    year: int | None = Query(None, ge=2014, le=2100), web: Web = Depends(get_web), user: User = Depends(all_reader)
+    year: int | None = Query(None, ge=2014, le=2100),
+    school: str = SCHOOL,
+    web: Web = Depends(get_web),
+    user: User = Depends(all_reader),
 ) -> dict[str, Any]:
-    return compliance_for(web, year).as_json()
+    return compliance_for(web, year, scope_of(user).school).as_json()
 
 
 @router.get("/rules", summary="The rule book: every rule (and each earlier version) with its legal basis and counting")
@@ -412,10 +441,10 @@ def deadline(
     "/steps.csv",
     summary="Every step of every process as CSV (the page /steps.csv, for API keys)",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **errors(403)},
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **errors(403, 422)},
 )
-def steps_export(web: Web = Depends(get_web), user: User = Depends(all_reader)) -> Response:
-    return steps_csv_response(web)
+def steps_export(school: str = SCHOOL, web: Web = Depends(get_web), user: User = Depends(all_reader)) -> Response:
+    return steps_csv_response(web, scope_of(user).school, name_schools=shows_schools(web, user))
 
 
 def _start_route(kind: str, model: type[Command]) -> None:
@@ -513,7 +542,7 @@ def las(
     web: Web = Depends(get_web),
     user: User = Depends(all_reader),
 ) -> dict[str, Any]:
-    return overview_json(overview_for(web, year), web.clock.today())
+    return overview_json(overview_for(web, year, scope_of(user).school), web.clock.today())
 
 
 @router.get(
@@ -528,7 +557,7 @@ def las_export(
     web: Web = Depends(get_web),
     user: User = Depends(all_reader),
 ) -> Response:
-    return las_csv_response(web, year, la)
+    return las_csv_response(web, year, la, scope_of(user).school)
 
 
 @router.get(
@@ -541,4 +570,4 @@ def la_scorecard(
     web: Web = Depends(get_web),
     user: User = Depends(all_reader),
 ) -> dict[str, Any]:
-    return card_json(card_for(web, name), web)
+    return card_json(card_for(web, name, scope_of(user).school), web)

@@ -7,7 +7,8 @@ references (staff names come from the settings' staff directory).
 
 Modules: auth (sign-in, server-side sessions, the sign-in throttle, roles, CSRF), account_views (change password),
 pages (steps, case timeline, outbox, audit), forms (start and record), api (/api/...), reports (compliance, CSV),
-feeds (ICS), commands (what forms and API do), views (rows).
+feeds (ICS), commands (what forms and API do), views (rows), trust (the trust view of a deployment of several
+schools). Who sees what, the school included, is dashboard/scope.py's.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from dashboard import (
     reports,
     search,
     temporal_proxy,
+    trust,
 )
 from dashboard import this_term as this_term_page
 from dashboard import today as today_page
@@ -222,7 +224,9 @@ def create_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = api.complete_document(FastAPI.openapi(app), staff_ids=sorted(settings.staff))
+            # Staff ids are each school's own: a trust's document names none (each school's would tell another's).
+            staff_ids = None if settings.several_schools else sorted(settings.for_school(settings.school_ids[0]).staff)
+            app.openapi_schema = api.complete_document(FastAPI.openapi(app), staff_ids=staff_ids)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -238,6 +242,8 @@ def create_app(
     app.include_router(register_view.router)  # the SEN register import: the SENCO only
     app.include_router(reports.router)
     app.include_router(la_scorecard_view.router)  # the LA scorecard: how each LA meets its deadlines
+    app.include_router(trust.router)  # the trust view: every school of a trust's deployment (issue 25)
+    app.include_router(trust.api_router)
     app.include_router(feeds.router)
     app.include_router(api.router)
     app.include_router(codec_server.router)  # the Temporal Web UI's codec server (SECURITY.md)

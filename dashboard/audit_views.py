@@ -13,6 +13,10 @@ two roles only (audit.render.NOTE_READERS).
 
 Also /audit/sign-ins: the newest entries of the sign-in log (failed and throttled sign-ins, sign-ins, sign-outs,
 password changes, sessions ended; store.accounts.SignInEvent), linked from the audit log page.
+
+Schools (issue 25): a school's SENCO and auditor get their school's processes only (another school's is a 404, as an
+unknown one; its archived history is left out of a case's report) and the sign-ins of their school's accounts; the
+trust's auditor every school's, each history read with its school's staff directory.
 """
 
 from __future__ import annotations
@@ -40,11 +44,14 @@ from dashboard.access import CheckedRoute, auditor
 from dashboard.auth import User
 from dashboard.context import PROCESS_LABELS, Web, get_web
 from dashboard.render import render as render_page
+from dashboard.scope import scope_of
+from dashboard.views import school_web
 from starter.client import Temporal, TemporalError
 from store.models import Process
+from store.web_queries import schools_of, sign_ins_at
 from store.web_sessions import OUTCOME_WORDS, recent_sign_ins
 from workflows.models import CASE_REF_PATTERN
-from workflows.registry import PROCESS_WORKFLOW_ID
+from workflows.registry import PROCESS_WORKFLOW_ID, school_of
 
 router = APIRouter(route_class=CheckedRoute)
 
@@ -65,14 +72,18 @@ def replay_workflows() -> list[type]:
 # --- which process --------------------------------------------------------------------------------------------
 
 
-def process_of(web: Web, workflow_id: str, case_ref: str | None = None) -> Process:
+def process_of(web: Web, user: User, workflow_id: str, case_ref: str | None = None) -> Process:
     """The process row of `workflow_id` (of the case `case_ref`, when given): 422 for a malformed ID, 404 for one
-    the database does not know (or that belongs to another case)."""
+    the database does not know (or that belongs to another case, or to a school the user does not read)."""
     if not WORKFLOW_ID.match(workflow_id):
         raise HTTPException(status_code=422, detail="workflow_id: not a sendclock process workflow ID")
     with web.sessionmaker() as session:
         process = session.get(Process, workflow_id)
-    if process is None or (case_ref is not None and process.case_ref != case_ref):
+    if (
+        process is None
+        or (case_ref is not None and process.case_ref != case_ref)
+        or not scope_of(user).sees_school(process.school)
+    ):
         where = f" of case {case_ref}" if case_ref is not None else ""
         raise HTTPException(status_code=404, detail=f"workflow_id: no process {workflow_id}{where}")
     return process
@@ -272,7 +283,7 @@ def _download(text: str, workflow_id: str) -> Response:
 async def history_download(
     case_ref: str, workflow_id: str, web: Web = Depends(get_web), user: User = Depends(auditor)
 ) -> Response:
-    process_of(web, workflow_id, case_ref)
+    process_of(web, user, workflow_id, case_ref)
     text, _ = await history_text(web, workflow_id)
     return _download(text, workflow_id)
 
@@ -281,9 +292,9 @@ async def history_download(
 async def replay_page(
     request: Request, case_ref: str, workflow_id: str, web: Web = Depends(get_web), user: User = Depends(auditor)
 ) -> HTMLResponse:
-    process = process_of(web, workflow_id, case_ref)
+    process = process_of(web, user, workflow_id, case_ref)
     result = await replayed(web, workflow_id)
-    roles = render.Roles(web.settings.staff)
+    roles = render.Roles(school_web(web, process.school).settings.staff)  # the process's school's staff
     t = result.timeline
     titles = {s.rule_id: s.title for s in t.steps} if t else {}
     return render_page(
@@ -326,8 +337,14 @@ async def replay_page(
 
 @router.get("/audit/sign-ins", response_class=HTMLResponse, include_in_schema=False)
 def sign_ins_page(request: Request, web: Web = Depends(get_web), user: User = Depends(auditor)) -> HTMLResponse:
+    school = scope_of(user).school
     with web.sessionmaker() as session:
-        events = recent_sign_ins(session, limit=SIGN_INS_SHOWN)
+        # A school's: its accounts' sign-ins only (a name no account has is nobody's school, and not shown to it).
+        events = (
+            recent_sign_ins(session, limit=SIGN_INS_SHOWN)
+            if school is None
+            else sign_ins_at(session, school, limit=SIGN_INS_SHOWN)
+        )
     return render_page(
         request, "sign_ins.html", {"events": events, "zone": web.zone, "words": OUTCOME_WORDS, "shown": SIGN_INS_SHOWN}
     )
@@ -341,12 +358,18 @@ SIGN_INS_SHOWN = 200
 _CASE_REF = re.compile(CASE_REF_PATTERN)
 
 
-def case_processes(web: Web, case_ref: str) -> list[str]:
-    """The case's processes (the database's, and any the archive still has): 422 for a malformed reference, 404 for
-    a case nobody knows."""
+def case_processes(web: Web, user: User, case_ref: str) -> list[str]:
+    """The case's processes (the database's, and any the archive still has) at the schools the user reads (a process
+    the database no longer has: the school its workflow id names): 422 for a malformed reference, 404 for a case
+    nobody knows (or another school's)."""
     if not _CASE_REF.match(case_ref):
         raise HTTPException(status_code=422, detail="case_ref: not a case reference (letters, digits, '.', '_', '-')")
     ids = [wid for wid in report_mod.workflow_ids(web.settings, case_ref, web.sessionmaker) if WORKFLOW_ID.match(wid)]
+    scope = scope_of(user)
+    if scope.school is not None:
+        with web.sessionmaker() as session:
+            known = schools_of(session, ids)
+        ids = [wid for wid in ids if scope.sees_school(known.get(wid, school_of(wid)))]
     if not ids:
         raise HTTPException(status_code=404, detail=f"case_ref: no case {case_ref}")
     return ids
@@ -358,10 +381,11 @@ def _assemble(case_ref: str, loaded: dict[str, source.Loaded], converter: Any, s
         return asyncio.run(report_mod.assemble(case_ref, loaded, converter, sessions, replay_workflows()))
 
 
-async def case_report(web: Web, case_ref: str) -> report_mod.CaseReport:
-    """The report of the case, from Temporal through the dashboard's client, or the archive."""
+async def case_report(web: Web, user: User, case_ref: str) -> report_mod.CaseReport:
+    """The report of the case (its processes at the user's schools), from Temporal through the dashboard's client, or
+    the archive."""
     loaded = {}
-    for workflow_id in case_processes(web, case_ref):
+    for workflow_id in case_processes(web, user, case_ref):
         found = await _from_sources(
             web, lambda temporal, wid=workflow_id: source.from_workflow(wid, web.settings, temporal)
         )
@@ -379,21 +403,21 @@ def _report_name(case_ref: str, extension: str) -> str:
 
 @router.get("/cases/{case_ref}/audit-report", response_class=HTMLResponse, include_in_schema=False)
 async def report_page(case_ref: str, web: Web = Depends(get_web), user: User = Depends(auditor)) -> HTMLResponse:
-    built = await case_report(web, case_ref)
+    built = await case_report(web, user, case_ref)
     base = f"/cases/{quote(case_ref)}"
     nav = {
         f"Back to case {case_ref}": base,
         "Download the report (PDF)": f"{base}/audit-report.pdf",
         "Download the report (HTML)": f"{base}/audit-report.html",
     }
-    return HTMLResponse(report_mod.html(built, render.Roles(web.settings.staff), viewer=user.role, nav=nav))
+    return HTMLResponse(report_mod.html(built, render.Roles(web.settings.staff), viewer=user.reads_as, nav=nav))
 
 
 @router.get("/cases/{case_ref}/audit-report.html", include_in_schema=False)
 async def report_html(case_ref: str, web: Web = Depends(get_web), user: User = Depends(auditor)) -> Response:
-    built = await case_report(web, case_ref)
+    built = await case_report(web, user, case_ref)
     return Response(
-        report_mod.html(built, render.Roles(web.settings.staff), viewer=user.role),
+        report_mod.html(built, render.Roles(web.settings.staff), viewer=user.reads_as),
         media_type="text/html; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{_report_name(case_ref, "html")}"'},
     )
@@ -408,9 +432,9 @@ def _print(built: report_mod.CaseReport, roles: render.Roles, viewer: str) -> by
 
 @router.get("/cases/{case_ref}/audit-report.pdf", include_in_schema=False)
 async def report_pdf(case_ref: str, web: Web = Depends(get_web), user: User = Depends(auditor)) -> Response:
-    built = await case_report(web, case_ref)
+    built = await case_report(web, user, case_ref)
     try:
-        data = await asyncio.to_thread(_print, built, render.Roles(web.settings.staff), user.role)
+        data = await asyncio.to_thread(_print, built, render.Roles(web.settings.staff), user.reads_as)
     except report_mod.PdfUnavailable as err:
         raise HTTPException(status_code=503, detail=f"{err}; the HTML report prints from any browser") from None
     return Response(
@@ -429,7 +453,7 @@ async def report_pdf(case_ref: str, web: Web = Depends(get_web), user: User = De
     summary="A process's full Temporal history (every run), as `sendclock audit export` writes it (senco and auditor)",
 )
 async def api_history(workflow_id: str, web: Web = Depends(get_web), user: User = Depends(auditor)) -> Response:
-    process_of(web, workflow_id)
+    process_of(web, user, workflow_id)
     text, _ = await history_text(web, workflow_id)
     return _download(text, workflow_id)
 
@@ -441,5 +465,6 @@ async def api_history(workflow_id: str, web: Web = Depends(get_web), user: User 
     "from the history alone (senco and auditor)",
 )
 async def api_replay(workflow_id: str, web: Web = Depends(get_web), user: User = Depends(auditor)) -> dict[str, Any]:
-    process_of(web, workflow_id)
-    return replay_json(await replayed(web, workflow_id), render.Roles(web.settings.staff))
+    process = process_of(web, user, workflow_id)
+    roles = render.Roles(school_web(web, process.school).settings.staff)
+    return replay_json(await replayed(web, workflow_id), roles)

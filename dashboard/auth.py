@@ -11,7 +11,11 @@
   session cookie send it in the X-CSRF-Token header; calls with an API key (Authorization: Bearer) need none and
   have no session.
 - Roles: senco (everything), staff (their own steps; record their own completions), leadership (read all, no
-  changes), auditor (read-only, with the audit log).
+  changes), auditor (read-only, with the audit log), each at one school (the account's); in a deployment of several
+  schools (a trust, issue 25) the trust-wide roles trust-leadership (reads as leadership) and trust-auditor (reads as
+  an auditor) read every school and change nothing. What a user reads is its school's only (User.school, which
+  dashboard/scope.py turns into the filter every read applies); a trust role may narrow to one school (?school=ID,
+  dashboard/access.py). A single-school deployment has one school and no filter: nothing changes for it.
 - Sign-in attempts are throttled per account and per (account, address), never per address alone (a school behind
   one NAT address shares it), with delays that double (dashboard.security.SignInThrottle). A browser the account
   signed in from before carries a device cookie (dashboard.security.DeviceCookie): its attempts for that account are
@@ -47,15 +51,19 @@ from store.accounts_queries import account_by_username, live_token
 from store.credentials import new_token, token_digest, verify_password
 from store.web_sessions import LIVE, end_session, log_sign_in, session_by_digest, session_state, start_session, touch
 from store.writer import write_lock
+from workflows.models.common import DEFAULT_SCHOOL
 
 COOKIE = "sendclock_session"
 DEVICE_COOKIE = "sendclock_device"
 DEVICE_DAYS = 180  # how long a device cookie vouches for a browser after the account's latest sign-in on it
 ACCOUNT_WIDE_FACTOR = 2  # the account as a whole is delayed after this many times web.sign_in_attempts failures
-READERS = ("senco", "staff", "leadership", "auditor")
-ALL_READERS = ("senco", "leadership", "auditor")  # see every step, not only their own
-WRITERS = ("senco", "staff")  # staff: their own steps only (checked per step)
-AUDITORS = ("senco", "auditor")
+# The trust-wide roles (store.accounts.TRUST_ROLES): they read every school, as the school role they are named after.
+TRUST_ROLES = ("trust-leadership", "trust-auditor")
+READS_AS = {"trust-leadership": "leadership", "trust-auditor": "auditor"}
+READERS = ("senco", "staff", "leadership", "auditor", *TRUST_ROLES)
+ALL_READERS = ("senco", "leadership", "auditor", *TRUST_ROLES)  # see every step (of their school), not only their own
+WRITERS = ("senco", "staff")  # staff: their own steps only (checked per step); no trust role changes anything
+AUDITORS = ("senco", "auditor", "trust-auditor")
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -68,10 +76,29 @@ class User:
     role: str
     staff_id: str | None
     via_api_key: bool = False
+    # The one school whose data the user reads: a school role's own (the account's), or the school a trust role
+    # narrowed to (?school=ID); None: every school (a trust role, or anyone in a single-school deployment, where
+    # there is one school and nothing to filter).
+    school: str | None = None
 
     @property
     def sees_all(self) -> bool:
         return self.role in ALL_READERS
+
+    @property
+    def is_trust(self) -> bool:
+        """A trust-wide role: it reads every school of the deployment (or the one it narrowed to)."""
+        return self.role in TRUST_ROLES
+
+    @property
+    def reads_as(self) -> str:
+        """The school role whose pages this user gets: a trust role's namesake (trust-auditor: auditor), or its own."""
+        return READS_AS.get(self.role, self.role)
+
+    @property
+    def role_text(self) -> str:
+        """The role in words ("trust auditor")."""
+        return self.role.replace("-", " ")
 
     @property
     def can_write(self) -> bool:
@@ -148,12 +175,26 @@ def csrf_ok(request: Request, token: str | UploadFile | None) -> bool:
     )
 
 
-def _account_user(account: Account | None, via_api_key: bool = False) -> User | None:
+def _account_user(account: Account | None, web: Web, via_api_key: bool = False) -> User | None:
     if account is None or not account.active:
         return None
     return User(
-        id=account.id, username=account.username, role=account.role, staff_id=account.staff_id, via_api_key=via_api_key
+        id=account.id,
+        username=account.username,
+        role=account.role,
+        staff_id=account.staff_id,
+        via_api_key=via_api_key,
+        school=school_read(account, web),
     )
+
+
+def school_read(account: Account, web: Web) -> str | None:
+    """The school whose data an account reads: None (every school) for a trust role, and for anyone where the
+    deployment has one school; else the account's school (an account made before schools: the default school,
+    as migration 0010 says)."""
+    if account.role in TRUST_ROLES or not web.settings.several_schools:
+        return None
+    return account.school or DEFAULT_SCHOOL
 
 
 def session_digest(request: Request) -> str:
@@ -177,7 +218,7 @@ def _session_user(request: Request, web: Web, session: Session) -> User | None:
         return None
     now = moment(request)
     state = session_state(row, now, timedelta(minutes=web.web.session_idle_minutes))
-    user = _account_user(session.get(Account, row.account_id)) if state == LIVE else None
+    user = _account_user(session.get(Account, row.account_id), web) if state == LIVE else None
     if state == LIVE and user is None:
         state = "account-disabled"
     if state != LIVE:
@@ -217,7 +258,7 @@ def current_user(request: Request) -> User | None:
         if auth.lower().startswith("bearer ") and request.url.path.startswith("/api/"):  # keys: the API only
             token = live_token(session, token_digest(auth[7:].strip()), ("api",))
             user = _account_user(
-                session.get(Account, token.account_id) if token and token.account_id else None, via_api_key=True
+                session.get(Account, token.account_id) if token and token.account_id else None, web, via_api_key=True
             )
         else:
             user = _session_user(request, web, session)
@@ -319,7 +360,7 @@ def _login_page(
         request,
         "login.html",
         {
-            "school_name": web.settings.school_name,
+            "school_name": web.heading,
             "error": error,
             "notice": notice,
             "username": username,
@@ -479,6 +520,8 @@ async def login(request: Request, web: Web = Depends(get_web)) -> Response:
     target = safe_next(next_)
     if target == "/" and account.role in ("senco", "staff"):
         target = "/today"  # their landing page: what to do today (dashboard/today.py)
+    elif target == "/" and account.role in TRUST_ROLES and web.settings.several_schools:
+        target = "/trust"  # the trust view: every school at a glance (dashboard/trust.py)
     response = RedirectResponse(target, status_code=303)
     known[account.id] = (new_token(), now.timestamp())
     response.set_cookie(

@@ -24,6 +24,7 @@ from dashboard.case_words import title_lower
 from dashboard.commands import load_process, record
 from dashboard.context import PROCESS_LABELS, Web, get_web
 from dashboard.render import render
+from dashboard.scope import Scope, scope_of
 from statutory.clock import fmt
 from statutory.rules import get_rule
 from workflows.models.common import RULE_ID_PATTERN
@@ -33,15 +34,15 @@ api_router = APIRouter(route_class=CheckedRoute)  # under /api/, in the OpenAPI 
 ACTION = "la-chase"  # dashboard/commands.py ACTIONS
 
 
-def _loaded(web: Web, workflow_id: str) -> tuple[Any, list[Any]]:
-    loaded = load_process(web, workflow_id)
+def _loaded(web: Web, workflow_id: str, scope: Scope) -> tuple[Any, list[Any]]:
+    loaded = load_process(web, workflow_id, scope)  # another school's process: none, as an unknown one
     if loaded is None:
         raise HTTPException(status_code=404, detail=f"workflow_id: no process {workflow_id}")
     return loaded
 
 
-def _draft(web: Web, workflow_id: str, rule_id: str) -> tuple[Any, list[Any], ChaseDraft]:
-    process, steps = _loaded(web, workflow_id)
+def _draft(web: Web, workflow_id: str, rule_id: str, scope: Scope) -> tuple[Any, list[Any], ChaseDraft]:
+    process, steps = _loaded(web, workflow_id, scope)
     try:
         return process, steps, draft(web.settings, process, steps, rule_id, web.clock.today())
     except Refused as err:
@@ -71,7 +72,7 @@ def _page(request, web, process, letter: ChaseDraft, values: dict[str, Any], err
 def chase_form(
     request: Request, workflow_id: str, rule_id: str, web: Web = Depends(get_web), user: User = Depends(senco_only)
 ) -> HTMLResponse:
-    process, _, letter = _draft(web, workflow_id, rule_id)
+    process, _, letter = _draft(web, workflow_id, rule_id, scope_of(user))
     return _page(request, web, process, letter, {"subject": letter.subject, "body": letter.body}, {})
 
 
@@ -80,17 +81,18 @@ async def chase_submit(
     request: Request, workflow_id: str, rule_id: str, web: Web = Depends(get_web), user: User = Depends(senco_only)
 ) -> Response:
     values = await read_form(request)
-    _loaded(web, workflow_id)  # no such process: 404 before the input is read
+    scope = scope_of(user)
+    _loaded(web, workflow_id, scope)  # no such process (or another school's): 404 before the input is read
     fields = {k: v for k, v in values.items() if k != "__lists__"}
     try:  # the input first (an unknown or emptied field is refused, never replaced by the draft's words) ...
         cmd = checks.parse(ChaseIn, {"subject": "", "body": "", **fields, "rule_id": rule_id})
     except Refused as err:
         try:
-            process, _, letter = _draft(web, workflow_id, rule_id)
+            process, _, letter = _draft(web, workflow_id, rule_id, scope)
         except HTTPException:
             raise HTTPException(status_code=err.status, detail=str(err)) from None
         return _page(request, web, process, letter, fields, err.by_field(), status_code=err.status)
-    process, _, letter = _draft(web, workflow_id, rule_id)  # ... then whether the step may be chased
+    process, _, letter = _draft(web, workflow_id, rule_id, scope)  # ... then whether the step may be chased
     try:
         outcome = await record(web, user, workflow_id, ACTION, cmd, via="web")
     except Refused as err:
@@ -140,7 +142,7 @@ def api_chase_draft(
     web: Web = Depends(get_web),
     user: User = Depends(senco_only),
 ) -> ChaseDraftOut:
-    _, _, letter = _draft(web, workflow_id, rule_id)
+    _, _, letter = _draft(web, workflow_id, rule_id, scope_of(user))
     return ChaseDraftOut(**letter.__dict__)
 
 

@@ -2,12 +2,14 @@
 `{"payloads": [...]}` (Temporal's Payload JSON, base64 fields), after temporalio/samples-python
 `encryption/codec_server.py`, with sendclock's payload keys (security/).
 
-Only signed-in staff whose role may read everything decoded (senco, auditor) get an answer: no session 401, another
-role 403. With the UI served by the dashboard at /temporal/ (the default, dashboard/temporal_proxy.py) the UI posts
-here from the same origin, and the browser sends the session cookie by itself. A UI elsewhere (temporal.ui_proxy
-off) needs its codec setting "Include cross-origin credentials", on the same site as the dashboard (e.g. both under
-school.example.org): CORS answers only that UI's origin (temporal.ui_url), preflight included. A request from any
-other origin is refused, and a JSON content type is required, so a form on another site cannot post here.
+Only signed-in staff whose role may read everything decoded (senco, auditor; in a deployment of several schools
+only the trust's auditor, as for the Temporal Web UI: dashboard.context.Web.sees_temporal) get an answer: no session
+401, another role 403. With the UI served by the dashboard at /temporal/ (the default, dashboard/temporal_proxy.py)
+the UI posts here from the same origin, and the browser sends the session cookie by itself. A UI elsewhere
+(temporal.ui_proxy off) needs its codec setting "Include cross-origin credentials", on the same site as the dashboard
+(e.g. both under school.example.org): CORS answers only that UI's origin (temporal.ui_url), preflight included. A
+request from any other origin is refused, and a JSON content type is required, so a form on another site cannot post
+here.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from dashboard.auth import current_user
 from dashboard.context import Web
 
 router = APIRouter(prefix="/codec", include_in_schema=False)
-DECODERS = ("senco", "auditor")
 ALLOW_HEADERS = "content-type, x-namespace, authorization"
 _NO_CODEC = object()
 
@@ -91,7 +92,8 @@ async def _apply(request: Request, action: str) -> Response:
     user = current_user(request)
     if user is None or user.via_api_key:
         return _error(request, 401, "sign in to the dashboard first")
-    if user.role not in DECODERS:
+    web: Web = request.app.state.web
+    if not web.sees_temporal(user):
         return _error(request, 403, f"role: {user.role} may not decode payloads")
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
         return _error(request, 415, "send Content-Type: application/json")

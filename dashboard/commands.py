@@ -22,6 +22,7 @@ from commands.errors import FORBIDDEN, FORM, NOT_FOUND, Forbidden, Problem, Refu
 from commands.start import START_COMMANDS
 from dashboard.auth import User
 from dashboard.context import Web
+from dashboard.scope import Scope, scope_of
 from statutory.rules import TRANSFER_RULES
 from store.models import Event, Process, Step
 from workflows.registry import ADVICE, DRAFT, PEP, PROCESS_KINDS, REASSESSMENT, REVIEW, SCHOOL_DUTY, SUPPORT
@@ -278,10 +279,12 @@ async def start(web: Web, user: User, kind: str, cmd: Command) -> Outcome:
 # --- recording -----------------------------------------------------------------------------------------------
 
 
-def load_process(web: Web, workflow_id: str) -> tuple[Process, list[Step]] | None:
+def load_process(web: Web, workflow_id: str, scope: Scope) -> tuple[Process, list[Step]] | None:
+    """The process and its steps, or None when there is no such process or it is another school's than `scope` sees
+    (the same answer: a process of another school is never confirmed)."""
     with web.sessionmaker() as session:
         process = session.get(Process, workflow_id)
-        if process is None:
+        if process is None or not scope.sees_school(process.school):
             return None
         steps = list(session.scalars(select(Step).where(Step.process_id == workflow_id).order_by(Step.id)))
         return process, steps
@@ -340,10 +343,11 @@ def _hints(action: Action, process: Process, steps: list[Step]) -> dict[str, Any
 async def record(
     web: Web, user: User, workflow_id: str, action_name: str, cmd: Command, *, via: str | None = None
 ) -> Outcome:
-    """Record a change on a process: 404 for no such process or action, Forbidden for a change the user may not make,
-    403 for an account with no staff id, then the command's checks (422), then Temporal."""
+    """Record a change on a process: 404 for no such process or action (a process of another school is none),
+    Forbidden for a change the user may not make, 403 for an account with no staff id, then the command's checks
+    (422), then Temporal. `web` is the school's (dashboard.context.get_web): its staff directory and settings."""
     action = ACTIONS.get(action_name)
-    loaded = load_process(web, workflow_id)
+    loaded = load_process(web, workflow_id, scope_of(user))
     if action is None or loaded is None:
         raise Refused(Problem(FORM, "no such process or action", NOT_FOUND), status=404)
     process, steps = loaded

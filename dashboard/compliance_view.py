@@ -1,7 +1,10 @@
 """The compliance figures for a page, the API and the CSV export: on-time rates per rule and per LA for an academic
 year (see store.compliance for how steps are counted), and a server-rendered SVG bar chart. Each completion is judged
 for backdating here (audit/backdating.py, with the school calendar and audit.backdating_working_days): counted by its
-date given, and counted again apart when it was recorded after the fact."""
+date given, and counted again apart when it was recorded after the fact.
+
+Every figure is of the reader's school (`school`, dashboard/scope.py: Scope.school), or of every school for a trust
+role (None), each step judged by its own school's calendar; the trust's CSV names each step's school."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from audit.backdating import completion_flag
 from config.school_calendar import school_calendar
 from config.settings import Settings
 from dashboard.context import Web
-from dashboard.views import title_of
+from dashboard.views import school_web, title_of
 from store.compliance import (
     CONCLUDED_KEY,
     MEETING_KEY,
@@ -53,20 +56,7 @@ class ComplianceView:
     termly: list[TermlyRow] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        def rate(r: Rate) -> dict[str, Any]:
-            return {
-                "key": r.key,
-                "on_time": r.on_time,
-                "counted": r.counted,
-                "percent": r.percent,
-                "on_time_excluding_exemptions": r.on_time_excl,
-                "counted_excluding_exemptions": r.counted_excl,
-                "percent_excluding_exemptions": r.percent_excl,
-                "exempt": r.exempt,
-                "recorded_late_backdated": r.backdated,
-                "backdated_counted_on_time": r.backdated_on_time,
-            }
-
+        rate = rate_json
         f = self.figures
         return {
             "academic_year": f"{f.year}-{(f.year + 1) % 100:02d}",
@@ -91,6 +81,22 @@ class ComplianceView:
                 for row in self.termly
             ],
         }
+
+
+def rate_json(r: Rate) -> dict[str, Any]:
+    """One on-time rate (store.compliance.Rate) as the API gives it."""
+    return {
+        "key": r.key,
+        "on_time": r.on_time,
+        "counted": r.counted,
+        "percent": r.percent,
+        "on_time_excluding_exemptions": r.on_time_excl,
+        "counted_excluding_exemptions": r.counted_excl,
+        "percent_excluding_exemptions": r.percent_excl,
+        "exempt": r.exempt,
+        "recorded_late_backdated": r.backdated,
+        "backdated_counted_on_time": r.backdated_on_time,
+    }
 
 
 def termly_json(f: TermlyReviews) -> dict[str, int]:
@@ -125,6 +131,18 @@ def termly_rows(figures: list[TermlyReviews]) -> list[TermlyRow]:
     return rows
 
 
+def judged_by_school(web: Web, steps: list[StepFact]) -> list[StepFact]:
+    """judged(), each step by its own school's settings (a trust-wide list holds several schools' steps)."""
+    if not web.several_schools:
+        return judged(steps, web.settings)
+    out: list[StepFact | None] = [None] * len(steps)
+    for school in dict.fromkeys(s.school for s in steps):
+        at = [i for i, s in enumerate(steps) if s.school == school]
+        for i, step in zip(at, judged([steps[i] for i in at], school_web(web, school).settings), strict=True):
+            out[i] = step
+    return [s for s in out if s is not None]
+
+
 def judged(steps: list[StepFact], settings: Settings) -> list[StepFact]:
     """The steps with each completion judged for backdating (StepFact.backdated), by the school's calendar."""
     calendar, limit = school_calendar(settings), settings.audit.backdating_working_days
@@ -147,19 +165,22 @@ def judged(steps: list[StepFact], settings: Settings) -> list[StepFact]:
     return out
 
 
-def compliance_for(web: Web, year: int | None) -> ComplianceView:
+def compliance_for(web: Web, year: int | None, school: str | None = None) -> ComplianceView:
+    """The figures of `school` (None: every school the deployment has, a trust role's)."""
     today = web.clock.today()
     with web.sessionmaker() as session:
-        steps = judged(all_steps(session), web.settings)
+        steps = judged_by_school(web, all_steps(session, school=school))
     year = year if year is not None else academic_year_of(today)
     years = sorted({academic_year_of(s.due) for s in steps} | {academic_year_of(today)})
-    return ComplianceView(figures=compliance(steps, year, today), years=years, termly=termly_for(web, year))
+    return ComplianceView(figures=compliance(steps, year, today), years=years, termly=termly_for(web, year, school))
 
 
-def termly_for(web: Web, year: int) -> list[TermlyRow]:
-    """The termly reviews of the academic year `year` (2026: 2026-27) by the school's terms, counted in the database."""
+def termly_for(web: Web, year: int, school: str | None = None) -> list[TermlyRow]:
+    """The termly reviews of the academic year `year` (2026: 2026-27) by the school's terms (`web`'s: the school's
+    view, or the trust's terms for every school), counted in the database."""
+    terms = school_calendar(web.settings).terms
     with web.sessionmaker() as session:
-        found = termly_reviews(session, school_calendar(web.settings).terms, school_year_label(year), web.clock.today())
+        found = termly_reviews(session, terms, school_year_label(year), web.clock.today(), school=school)
     return termly_rows(found)
 
 
@@ -235,10 +256,12 @@ CSV_FIELDS = [
 ]
 
 
-def steps_csv(steps: list[StepFact], today: date) -> str:
+def steps_csv(steps: list[StepFact], today: date, school_names: dict[str, str] | None = None) -> str:
+    """Every step as CSV (CSV_FIELDS); with `school_names` (a trust's export: each school's name by id), a first
+    column "school" naming each step's school."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_FIELDS)
+    writer.writerow((["school"] if school_names is not None else []) + CSV_FIELDS)
     for s in steps:
         derived = {
             "meeting_held_on": s.meeting_on,
@@ -254,8 +277,15 @@ def steps_csv(steps: list[StepFact], today: date) -> str:
             if text[:1] in ("=", "+", "-", "@", "\t", "\r"):  # no formula injection when opened in a spreadsheet
                 text = "'" + text
             row.append(text)
+        if school_names is not None:
+            row.insert(0, _cell(school_names.get(s.school, s.school)))
         writer.writerow(row)
     return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A cell as a spreadsheet cannot run it."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 TERMLY_CSV_FIELDS = [
@@ -302,23 +332,25 @@ def termly_csv(year: int, rows: list[TermlyRow]) -> str:
     return out.getvalue()
 
 
-def termly_csv_response(web: Web, year: int | None) -> Response:
+def termly_csv_response(web: Web, year: int | None, school: str | None = None) -> Response:
     """The termly review figures of an academic year (this one by default) as CSV: /compliance/termly.csv."""
     year = year if year is not None else academic_year_of(web.clock.today())
     name = f"sendclock-termly-reviews-{school_year_label(year)}.csv"
     return Response(
-        termly_csv(year, termly_for(web, year)),
+        termly_csv(year, termly_for(web, year, school)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
-def steps_csv_response(web: Web) -> Response:
-    """The export of every step, for the page /steps.csv and its API twin /api/steps.csv."""
+def steps_csv_response(web: Web, school: str | None = None, name_schools: bool = False) -> Response:
+    """The export of every step (of `school`; None: every school), for the page /steps.csv and its API twin
+    /api/steps.csv; `name_schools` (a trust role's): with each step's school."""
     with web.sessionmaker() as session:
-        steps = judged(all_steps(session), web.settings)
+        steps = judged_by_school(web, all_steps(session, school=school))
+    names = {s: web.school_name(s) for s in web.root.settings.school_ids} if name_schools else None
     return Response(
-        steps_csv(steps, web.clock.today()),
+        steps_csv(steps, web.clock.today(), names),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="sendclock-steps.csv"'},
     )

@@ -6,15 +6,15 @@ open step (dashboard.scope.feed_scope: a staff feed without a staff id shows non
 revoked tokens get 404 (nothing tells them apart). HEAD answers as GET, without the body
 (RFC 9110 9.3.2).
 
-Each event is one step instance (RFC 5545): UID `{workflow_id}/{rule_id}/{instance}@sendclock`, so a step reopened
-in a later review cycle (instance 2, 3, ...) never collides with its earlier event; SEQUENCE counts the step's
-`step-rescheduled` and `step-replanned` events (append-only, so it only grows, and it grows whenever the step's
-dates move); LAST-MODIFIED is the time of the latest of its opened/rescheduled/replanned events (the process's
-opening when none is recorded); DTSTAMP is when the feed was generated.
+Schools (issue 25): a feed is one school's (feed_school): the school it was made for (`sendclock feed new
+--school`; feeds made before schools: the default school's), else its account's school; in a single-school
+deployment, the one school. A feed whose school cannot be told (in a deployment of several schools) is empty and its
+name says why: never another school's steps, never every school's.
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,16 +24,18 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config.settings import UnknownSchool
 from dashboard.context import PROCESS_LABELS, Web, get_web
 from dashboard.scope import Scope, feed_scope
 from dashboard.views import kind_of, title_of
 from statutory.actions import SENTENCES, sentence
 from statutory.clock import fmt
+from store.accounts import AccessToken, Account
 from store.accounts_queries import live_token
 from store.credentials import token_digest
 from store.models import Event as EventRow
 from store.models import Process, Step
-from store.queries import open_steps
+from store.web_queries import scoped_open_steps
 
 DATE_MOVES = ("step-rescheduled", "step-replanned")  # each one moved the step's dates: SEQUENCE + 1
 STEP_EVENTS = ("step-opened", *DATE_MOVES)
@@ -85,10 +87,11 @@ def step_revisions(session: Session, workflow_ids: set[str]) -> dict[tuple[str, 
 router = APIRouter(include_in_schema=False)
 
 
-def feed_ics(web: Web, scope: Scope, name: str) -> bytes:
+def feed_ics(web: Web, scope: Scope | None, name: str) -> bytes:
+    """The calendar of the open steps `scope` sees (None: none, a feed whose school cannot be told)."""
     today = web.clock.today()
     with web.sessionmaker() as session:
-        steps = open_steps(session, today, owner=scope.owner)
+        steps = [] if scope is None else scoped_open_steps(session, today, owner=scope.owner, school=scope.school)
         revisions = step_revisions(session, {s.workflow_id for s in steps})
     cal = Calendar()
     cal.add("prodid", "-//sendclock//statutory SEND deadlines//EN")
@@ -135,15 +138,38 @@ def feed_summary(step) -> str:
     return f"{said} ({when})"
 
 
+UNKNOWN_SCHOOL = "this feed does not say which school it is for: ask for a new one"
+
+
+def feed_school(web: Web, session: Session, token: AccessToken) -> str | None:
+    """The school a feed is for (module docstring): "" in a single-school deployment (every step is the one
+    school's), the school's id, or None when it cannot be told."""
+    if not web.settings.several_schools:
+        return ""
+    if token.school:
+        return token.school
+    account = session.get(Account, token.account_id) if token.account_id is not None else None
+    return account.school if account is not None and account.school else None
+
+
 @router.api_route("/feeds/{token}.ics", methods=["GET", "HEAD"])
 def feed(token: str, request: Request, web: Web = Depends(get_web)) -> Response:
     with web.sessionmaker() as session:
         found = live_token(session, token_digest(token), ("feed-staff", "feed-school"))
         kind, staff_id = (found.kind, found.staff_id) if found else (None, None)
+        school = feed_school(web, session, found) if found else None
     if kind is None:
         raise HTTPException(status_code=404, detail="no such feed")
-    name = web.settings.school_name if kind == "feed-school" else web.staff_name(staff_id)
-    body = feed_ics(web, feed_scope(kind, staff_id), f"sendclock: {name}")
+    scope: Scope | None = None
+    if school is None:  # several schools, and not which one: nothing rather than another school's steps
+        name = UNKNOWN_SCHOOL
+    else:
+        if school:
+            with suppress(UnknownSchool):  # a school the settings no longer have: its steps, the deployment's words
+                web = web.for_school(school)  # its name, its staff's names
+        scope = feed_scope(kind, staff_id, school or None)
+        name = web.settings.school_name if kind == "feed-school" else web.staff_name(staff_id)
+    body = feed_ics(web, scope, f"sendclock: {name}")
     headers = {"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"}
     if request.method == "HEAD":  # the GET's headers (its length too), no body
         return Response(

@@ -31,6 +31,7 @@ from dashboard.commands import (
 )
 from dashboard.context import PROCESS_LABELS, Web, get_web
 from dashboard.render import render
+from dashboard.scope import scope_of
 from dashboard.views import title_of
 from statutory.clock import fmt
 from workflows.models.review import Invitee
@@ -434,7 +435,7 @@ async def start_submit(
 
 def _record_context(request: Request, web: Web, user: User, workflow_id: str, name: str):
     action = ACTIONS.get(name)
-    loaded = load_process(web, workflow_id)
+    loaded = load_process(web, workflow_id, scope_of(user))
     if action is None or loaded is None:
         raise HTTPException(status_code=404, detail="no such process or action")
     process, steps = loaded

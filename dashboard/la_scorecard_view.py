@@ -23,6 +23,7 @@ from dashboard.access import CheckedRoute, all_reader
 from dashboard.auth import User
 from dashboard.context import Web, get_web
 from dashboard.render import render
+from dashboard.scope import scope_of
 from statutory.rules import get_rule
 from statutory.terms import school_year_of
 from store.la_scorecard import (
@@ -164,15 +165,16 @@ def configured(web: Web) -> list[str]:
     return list(web.settings.las)
 
 
-def overview_for(web: Web, year: int | None) -> Overview:
+def overview_for(web: Web, year: int | None, school: str | None = None) -> Overview:
     """Every LA the school works with: named by a process, or with a profile in the settings (unless a process names
-    it already, in any case), each with its figures for the school year `year` (this one by default)."""
+    it already, in any case), each with its figures for the school year `year` (this one by default). `school`: its
+    processes only (None: every school's)."""
     today = web.clock.today()
     year = year if year is not None else int(school_year_of(today)[:4])
     with web.sessionmaker() as session:
-        named = las_in_processes(session)
-        with_years = deadline_years(session)
-        cards = {c.la: c for c in scorecards(session, today, school_year=year_label(year))}
+        named = las_in_processes(session, school=school)
+        with_years = deadline_years(session, school=school)
+        cards = {c.la: c for c in scorecards(session, today, school_year=year_label(year), school=school)}
     seen = {n.casefold() for n in named}
     profiles = {n.casefold() for n in configured(web)}
     names = named + [n for n in configured(web) if n.casefold() not in seen]
@@ -195,9 +197,9 @@ def plain_name(name: str) -> bool:
     return not any(unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in name)
 
 
-def compliance_lines(web: Web, year: int) -> list[tuple[str, str, str]]:
+def compliance_lines(web: Web, year: int, school: str | None = None) -> list[tuple[str, str, str]]:
     """The compliance page's "Local authorities" section: (LA, its page, its school year on one line) for each LA."""
-    view = overview_for(web, year)
+    view = overview_for(web, year, school)
     return [
         (
             row.la,
@@ -210,16 +212,17 @@ def compliance_lines(web: Web, year: int) -> list[tuple[str, str, str]]:
     ]
 
 
-def card_for(web: Web, name: str) -> LaCard:
-    """One LA's scorecard, every school year; 404 when no process names it and the settings have no profile of it."""
+def card_for(web: Web, name: str, school: str | None = None) -> LaCard:
+    """One LA's scorecard, every school year; 404 when no process (of `school`) names it and the settings have no
+    profile of it."""
     today = web.clock.today()
     with web.sessionmaker() as session:
-        if not plain_name(name) or (not la_known(session, name) and name not in configured(web)):
+        if not plain_name(name) or (not la_known(session, name, school=school) and name not in configured(web)):
             raise HTTPException(
                 status_code=404,
                 detail=f"name: no LA called {name} (no process names it, and the settings have no profile of it)",
             )
-        found = scorecards(session, today, la=name)
+        found = scorecards(session, today, la=name, school=school)
     return found[0] if found else LaCard(la=name)
 
 
@@ -365,12 +368,17 @@ def las_csv(cards: list[LaCard]) -> str:
     return out.getvalue()
 
 
-def las_csv_response(web: Web, year: int | None = None, la: str | None = None) -> Response:
-    """Every LA's scorecard as CSV (one school year with `year`, one LA with `la`): /las.csv and /api/las.csv."""
+def las_csv_response(web: Web, year: int | None = None, la: str | None = None, school: str | None = None) -> Response:
+    """Every LA's scorecard as CSV (one school year with `year`, one LA with `la`, `school`'s processes when given):
+    /las.csv and /api/las.csv."""
     today = web.clock.today()
     with web.sessionmaker() as session:
         school_year = year_label(year) if year is not None else None
-        cards = [] if la and not plain_name(la) else scorecards(session, today, la=la or None, school_year=school_year)
+        cards = (
+            []
+            if la and not plain_name(la)
+            else scorecards(session, today, la=la or None, school_year=school_year, school=school)
+        )
     name = "sendclock-la-scorecard" + (f"-{year_label(year)}" if year is not None else "") + ".csv"
     return Response(
         las_csv(cards),
@@ -400,7 +408,7 @@ def _words() -> dict[str, Any]:
 def las_page(
     request: Request, year: int | None = YEAR, web: Web = Depends(get_web), user: User = Depends(all_reader)
 ) -> HTMLResponse:
-    view = overview_for(web, year)
+    view = overview_for(web, year, scope_of(user).school)
     return render(request, "las.html", {"view": view, "today": web.clock.today(), **_words()})
 
 
@@ -411,7 +419,7 @@ def las_export(
     web: Web = Depends(get_web),
     user: User = Depends(all_reader),
 ) -> Response:
-    return las_csv_response(web, year, la)
+    return las_csv_response(web, year, la, scope_of(user).school)
 
 
 @router.get("/las/{name:path}", response_class=HTMLResponse)
@@ -421,7 +429,7 @@ def la_page(
     web: Web = Depends(get_web),
     user: User = Depends(all_reader),
 ) -> HTMLResponse:
-    card = card_for(web, name)
+    card = card_for(web, name, scope_of(user).school)
     return render(
         request,
         "la.html",

@@ -1,6 +1,7 @@
 """The read-only pages: open, overdue and due-soon steps, the case timeline, the outbox, the audit log. What each
 shows is the user's scope (dashboard/scope.py): staff see their own steps and notices, and of a case only their
-steps; a case with none of their steps is "not found", as an unknown one."""
+steps; a case with none of their steps is "not found", as an unknown one; nobody sees another school's (a trust
+role every school's, each row with its school, or one school's with ?school=ID)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from dashboard.views import (
     event_label,
     outbox_rows,
     rule_title,
+    school_web,
     step_list,
     step_state_text,
     transfer_warning,
@@ -35,9 +37,11 @@ router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 
 def filters_from(
-    la: str = "", owner: str = "", rule: str = "", process: str = "", sort: str = "", desc: str = ""
+    la: str = "", owner: str = "", rule: str = "", process: str = "", sort: str = "", desc: str = "", school: str = ""
 ) -> Filters:
-    return Filters(la=la, owner=owner, rule=rule, process=process, sort=sort, desc=desc in ("1", "true", "on"))
+    return Filters(
+        la=la, owner=owner, rule=rule, process=process, sort=sort, desc=desc in ("1", "true", "on"), school=school
+    )
 
 
 def _steps_page(request: Request, web: Web, user: User, view: str, filters: Filters) -> HTMLResponse:
@@ -90,8 +94,13 @@ def due_soon(
 @router.get("/cases/{case_ref}", response_class=HTMLResponse)
 def case(request: Request, case_ref: str, web: Web = Depends(get_web), user: User = Depends(reader)) -> HTMLResponse:
     views = case_timeline(web, user, case_ref)
-    if not views:  # no such case, or (staff) none of its steps is theirs: the same answer
+    if not views:  # no such case, or (staff) none of its steps is theirs, or another school's: the same answer
         raise HTTPException(status_code=404, detail=f"case_ref: no processes for case {case_ref}")
+    schools = list(dict.fromkeys(v.process.school for v in views))
+    if len(schools) > 1:  # a trust role, and two schools use the reference: which school's pupil?
+        choices = [(school, web.school_name(school)) for school in schools]
+        return render(request, "case.html", {"case_ref": case_ref, "choices": choices, "views": []})
+    web = school_web(web, schools[0])  # the case's school: its staff's names, its calendar
     today = web.clock.today()
     actions = {v.process.workflow_id: available_actions(user, v.process, v.steps) for v in views}
     return render(
@@ -131,10 +140,14 @@ def outbox(request: Request, web: Web = Depends(get_web), user: User = Depends(r
 
 @router.get("/audit", response_class=HTMLResponse)
 def audit(request: Request, web: Web = Depends(get_web), user: User = Depends(auditor)) -> HTMLResponse:
+    scope = scope_of(user)
+    # The fingerprint seals the whole record, every school's: shown to whoever reads every school (a school's auditor
+    # in a trust is told who holds it).
+    whole = scope.school is None
     with web.sessionmaker() as session:
-        events = recent_events(session)
-        head = current_head(session)  # the audit record's fingerprint now, and the last one sent (issue 21)
-        published = last_published(session)
+        events = recent_events(session, school=scope.school)
+        head = current_head(session) if whole else None  # the record's fingerprint now, and the last sent (issue 21)
+        published = last_published(session) if whole else None
         problem = published_problem(session, published) if published else None
     return render(
         request,
@@ -148,5 +161,6 @@ def audit(request: Request, web: Web = Depends(get_web), user: User = Depends(au
             "problem": problem,
             "fmt": fmt,
             "fingerprint": fingerprint,
+            "whole_record": whole,
         },
     )

@@ -10,7 +10,8 @@ what the import would do, confirm, and see what was done (commands/register.py, 
                                         SENCO saw, done; else the new plan is shown to confirm
 
 Nothing is kept on the server between the two posts. The pages quote no cell of the file beyond case references and
-what the plan's sentences say.
+what the plan's sentences say. In a deployment of several schools the import is the SENCO's school's: it is compared
+with that school's open processes only, with that school's settings.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import zlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,9 @@ from dashboard.auth import User, read_form
 from dashboard.commands import context, recorded_by_of
 from dashboard.context import Web, get_web
 from dashboard.render import render
+from dashboard.scope import scope_of
 from register import TEMPLATE_HEADER, RegisterRefused
+from store.web_queries import schools_of
 
 router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 PATH = "/import/register"
@@ -78,8 +82,11 @@ def _planned(request: Request, web: Web, user: User, data: bytes, skip_bad: bool
         register = importing.read(ctx, data)
     except RegisterRefused as err:
         return _page(request, 422, stage="refused", error=err.reason)
+    school = scope_of(user).school
     with web.sessionmaker() as session:
         cases = importing.open_cases(session)
+        if school is not None:  # the SENCO's school's cases, not another school's pupil of the same reference
+            cases = of_school(cases, school, session)
     actor = Actor(user.staff_id or "", recorded_by_of(user, "web"))
     try:
         return importing.plan(ctx, register, cases, actor, skip_bad=skip_bad)
@@ -89,6 +96,20 @@ def _planned(request: Request, web: Web, user: User, data: bytes, skip_bad: bool
             "who ends a process: ask for one to be set, then import again."
         )
         return _page(request, 403, stage="refused", error=why)
+
+
+def of_school(cases: dict[str, Any], school: str, session: Any) -> dict[str, Any]:
+    """The open processes of each case (commands.register.open_cases) at `school` only; a case with none left out."""
+    schools = schools_of(session, (w for c in cases.values() for ids in c.by_kind.values() for w in ids))
+    found = {}
+    for case_ref, processes in cases.items():
+        by_kind = {}
+        for kind, ids in processes.by_kind.items():
+            if mine := tuple(w for w in ids if schools.get(w) == school):
+                by_kind[kind] = mine
+        if by_kind:
+            found[case_ref] = replace(processes, by_kind=by_kind)
+    return found
 
 
 def _preview(request: Request, planned: importing.ImportPlan, data: bytes, notice: str = "") -> HTMLResponse:

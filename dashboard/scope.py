@@ -8,6 +8,11 @@
   someone else made keeps its dates, not its words). A case or process with none of their steps does not exist for
   them: the same 404 as an unknown reference, so a reference is never confirmed.
 - a staff calendar feed: the steps of its staff member; the school feed: every open step.
+- schools (issue 25): all of the above within the user's school (User.school: a school role's own); a trust role
+  (trust-leadership, trust-auditor) reads every school, as leadership and an auditor do theirs, or the one school it
+  narrowed to. A process, step, event or notice of another school does not exist for a school's user: the same 404 as
+  an unknown one, and absent from every list. `Scope.school` is the filter every read passes to the store (None: every
+  school; always None in a single-school deployment, which has nothing to filter).
 
 An account or feed without a staff id owns nothing (NOBODY, a staff id no step has), so it never falls through to
 "every step".
@@ -60,6 +65,7 @@ class ProcessPart:
     la: str
     status: str
     received_on: date
+    school: str = "default"  # the school it belongs to (Process.school)
     owner: None = None
     outcome: None = None
     facts: None = None
@@ -84,8 +90,13 @@ def step_key(process_id: str, rule_id: str, instance: int) -> str:
 
 @dataclass(frozen=True)
 class Scope:
-    everything: bool
+    everything: bool  # every step (of the school, or schools, it sees), not only the staff member's own
     staff_id: str | None = None
+    school: str | None = None  # the one school it sees; None: every school of the deployment
+
+    def sees_school(self, school: str | None) -> bool:
+        """Whether a process, step, event or notice of `school` is for this scope at all."""
+        return self.school is None or school == self.school
 
     @property
     def owner(self) -> str | None:
@@ -108,6 +119,8 @@ class Scope:
         self, process: Any, steps: list[Any], events: list[Any]
     ) -> tuple[Any, list[Any], list[Any]] | None:
         """(process, steps, events) as this scope sees them, or None when it does not see the process at all."""
+        if not self.sees_school(getattr(process, "school", None)):
+            return None
         if self.everything:
             return process, steps, events
         mine = self.steps(steps)
@@ -122,6 +135,7 @@ class Scope:
             la=process.la,
             status=process.status,
             received_on=process.received_on,
+            school=getattr(process, "school", "default"),
         )
         return part, mine, history
 
@@ -139,14 +153,17 @@ class Scope:
         )
 
 
-EVERYTHING = Scope(everything=True)
-
-
 def scope_of(user: Any) -> Scope:
-    """What a signed-in user (dashboard.auth.User) may see."""
-    return EVERYTHING if user.sees_all else Scope(everything=False, staff_id=user.staff_id)
+    """What a signed-in user (dashboard.auth.User) may see: within its school (User.school; None: every school)."""
+    school = getattr(user, "school", None)
+    if user.sees_all:
+        return Scope(everything=True, school=school)
+    return Scope(everything=False, staff_id=user.staff_id, school=school)
 
 
-def feed_scope(kind: str, staff_id: str | None) -> Scope:
-    """What a calendar feed shows: the school feed every open step, a staff feed its staff member's."""
-    return EVERYTHING if kind == "feed-school" else Scope(everything=False, staff_id=staff_id)
+def feed_scope(kind: str, staff_id: str | None, school: str | None = None) -> Scope:
+    """What a calendar feed shows: the school feed every open step of its school, a staff feed its staff member's
+    (at that school). `school` None: every school (a single-school deployment)."""
+    if kind == "feed-school":
+        return Scope(everything=True, school=school)
+    return Scope(everything=False, staff_id=staff_id, school=school)

@@ -1,8 +1,10 @@
 """Finding a case by its reference from any page (the search box in the header): the references that start with
 what was typed, case-insensitive; one match opens its case page. Staff find only the cases with a step of theirs,
-as the case page shows them no other (dashboard/scope.py)."""
+as the case page shows them no other, and nobody another school's cases (dashboard/scope.py)."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -29,7 +31,9 @@ def search(
     found: list[str] = []
     if typed:
         with web.sessionmaker() as session:
-            found = case_refs_starting(session, typed, owner=scope_of(user).owner, limit=LIMIT + 1)
+            scope = scope_of(user)
+            found = case_refs_starting(session, typed, owner=scope.owner, limit=LIMIT + 1, school=scope.school)
     if len(found) == 1:
-        return RedirectResponse(f"/cases/{found[0]}", status_code=303)
+        narrowed = f"?{urlencode({'school': user.school})}" if user.is_trust and user.school else ""
+        return RedirectResponse(f"/cases/{found[0]}{narrowed}", status_code=303)
     return render(request, "search.html", {"q": typed, "found": found[:LIMIT], "more": len(found) > LIMIT})

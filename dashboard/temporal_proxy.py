@@ -8,7 +8,9 @@ public path /temporal (`temporal server start-dev --ui-public-path /temporal`), 
 
 - Who: a dashboard session whose role is in TEMPORAL_UI_ROLES (senco, auditor: those who may read every history
   decoded). No session: pages redirect to /login, /temporal/api/ answers 401; another role 403. API keys are not
-  accepted (the UI is a browser application).
+  accepted (the UI is a browser application). In a deployment of several schools (a trust, issue 25) the UI cannot
+  be limited to one school (it lists and opens every workflow of the namespace): only the trust's auditor gets it,
+  and a school's SENCO or auditor gets 403 (Web.sees_temporal; SECURITY.md).
 - What: an allow-list of method and path (ALLOWED); everything else is refused with 403 and READ_ONLY. GET and HEAD
   pass: every GET of Temporal's HTTP API reads (list, describe, count, get history, poll), and the UI's pages and
   assets are GETs. The only POST that passes is a workflow query, which Temporal answers without writing an event
@@ -254,7 +256,14 @@ async def temporal_ui(request: Request, path: str) -> Response:  # noqa: ARG001 
         if _is_api(raw_path):
             return JSONResponse(status_code=401, content={"detail": "sign in to the dashboard first"})
         raise SignInRequired()
-    if user.role not in TEMPORAL_UI_ROLES:
+    if not web.sees_temporal(user):
+        if user.role in TEMPORAL_UI_ROLES:  # a school's SENCO or auditor, in a deployment of several schools
+            return _refuse(
+                raw_path,
+                403,
+                "The Temporal Web UI shows every school's processes, so in a trust only the trust's auditor may open "
+                "it; use the dashboard's case pages and audit log.",
+            )
         return _refuse(raw_path, 403, f"role: {user.role} may not open the Temporal Web UI")
     method = request.method
     if not allowed(method, raw_path):

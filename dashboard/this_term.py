@@ -11,13 +11,15 @@ year with none set, which the page says. A term's steps are those due from the d
 to its last day (store/term_queries.py): a step due in the holidays is the next term's.
 
 Who sees what (dashboard/scope.py): a staff account its own steps, always; the SENCO, leadership and auditors every
-step, or one member of staff's (?staff=ID). `?term=` picks another term: `next`, `previous`, or a date in it.
+step, or one member of staff's (?staff=ID), of their school. `?term=` picks another term: `next`, `previous`, or a
+date in it. A trust role (several schools, issue 25) sees every school's steps by the trust's calendar, each with its
+school, or one school's by that school's terms (?school=ID), and then one member of its staff.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 from urllib.parse import urlencode
@@ -31,7 +33,7 @@ from dashboard.auth import User
 from dashboard.context import PROCESS_LABELS, Web, get_web
 from dashboard.render import render
 from dashboard.scope import NOBODY, scope_of
-from dashboard.views import kind_of, plural, title_of
+from dashboard.views import kind_of, plural, school_choices, shows_schools, title_of
 from statutory.actions import StepKind
 from statutory.clock import fmt
 from statutory.terms import SchoolTerms, Term
@@ -144,10 +146,15 @@ class TermPage:
     by_group: list[tuple[str, Counts]]  # (label, counts), each kind with a step this term
     register: list[tuple[str, str, int]]  # (kind, label, pupils)
     set_aside: int  # withdrawn or cancelled: no longer due
+    show_schools: bool = False  # a trust role's page: each step's school, and a choice of school
+    school: str = ""  # the school a trust role chose ("": every school)
+    school_options: list[tuple[str, str]] = field(default_factory=list)
 
     def link(self, term: Term | None = None) -> str:
-        """This page for `term` (None: the current term), keeping the member of staff shown."""
+        """This page for `term` (None: the current term), keeping the school and the member of staff shown."""
         query = {"term": term.start.isoformat()} if term is not None else {}
+        if self.school and self.show_schools:
+            query["school"] = self.school
         if self.staff and self.everything:
             query["staff"] = self.staff
         return "/this-term" + (f"?{urlencode(query)}" if query else "")
@@ -188,7 +195,7 @@ def row_of(web: Web, step: TermStep, today: date) -> Row:
         kind=kind,
         status=status,
         state=state,
-        owner_name=web.staff_name(step.owner),
+        owner_name=web.staff_name(step.owner, step.school),
         process_label=ROW_KINDS.get(step.process_kind) or PROCESS_LABELS.get(step.process_kind, step.process_kind),
         group=group_of(step.process_kind),
         case_text="Whole school" if step.process_kind == SCHOOL_DUTY else step.case_ref,
@@ -233,19 +240,24 @@ def term_page(web: Web, user: User, term_wanted: str, staff_wanted: str) -> Term
     term = chosen_term(terms, today, term_wanted)
     first, last = term_span(terms, term)
     scope = scope_of(user)
+    trust = shows_schools(web, user)
+    # Staff ids are each school's own: a trust role picks a member of staff once it has picked the school.
+    whole_trust = trust and scope.school is None
     # Staff: their own, whatever was asked. Everyone else: the school, or the member of staff picked.
-    staff = (staff_wanted or "") if scope.everything else (user.staff_id or "")
+    staff = (staff_wanted or "") if scope.everything and not whole_trust else (user.staff_id or "")
     owner = scope.owner if not scope.everything else (staff or None)
     if owner == NOBODY:  # a staff account with no staff id owns nothing (and PostgreSQL refuses the NUL in NOBODY)
         steps, aside, register = [], 0, dict.fromkeys(REGISTER, 0)
     else:
         with web.sessionmaker() as session:
-            steps = term_steps(session, first, last, owner=owner)
-            aside = set_aside(session, first, last, owner=owner)
-            register = register_size(session, owner=owner)
+            steps = term_steps(session, first, last, owner=owner, school=scope.school)
+            aside = set_aside(session, first, last, owner=owner, school=scope.school)
+            register = register_size(session, owner=owner, school=scope.school)
     rows = [row_of(web, s, today) for s in steps]
     groups = {g: [r for r in rows if r.group == g] for g in GROUPS}
     options = sorted(((sid, m.name) for sid, m in web.settings.staff.items()), key=lambda o: o[1].lower())
+    if whole_trust:
+        options = []
     if staff and staff not in {sid for sid, _ in options}:
         options.append((staff, staff))
     return TermPage(
@@ -265,6 +277,9 @@ def term_page(web: Web, user: User, term_wanted: str, staff_wanted: str) -> Term
         by_group=[(GROUPS[g], count(rs)) for g, rs in groups.items() if rs],
         register=[(kind, label, register[kind]) for kind, label in REGISTER.items()],
         set_aside=aside,
+        show_schools=trust,
+        school=(scope.school or "") if trust else "",
+        school_options=school_choices(web) if trust else [],
     )
 
 

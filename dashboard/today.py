@@ -8,7 +8,7 @@ Each open step the user may see is said as a sentence (statutory/actions.py) and
   they close); never the school's overdue work.
 A duty further ahead is left to the Open steps page, and counted here. Each item links to the form that records it
 (the change's own form where one completes that step, else "Record a step as done" with the step chosen), to the
-user who may record it.
+user who may record it. Every step is of the user's school (a trust role: every school's, each item naming its school).
 """
 
 from __future__ import annotations
@@ -27,11 +27,10 @@ from dashboard.commands import ACTIONS
 from dashboard.context import PROCESS_LABELS, Web, get_web
 from dashboard.render import render
 from dashboard.scope import scope_of
-from dashboard.views import BEFORE_MEETING, kind_of, plural, title_of
+from dashboard.views import BEFORE_MEETING, kind_of, plural, shows_schools, title_of
 from statutory.actions import SENTENCES, StepKind, sentence
 from statutory.clock import fmt
-from store.queries import OpenStep, open_steps
-from store.web_queries import process_facts
+from store.web_queries import SchoolStep, process_facts, scoped_open_steps
 
 router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 WEEK = 7  # "this week": due, or aimed for, within the next seven days
@@ -53,6 +52,8 @@ class Item:
     process_label: str
     record_url: str | None  # the form that records it, for a user who may
     record_label: str | None
+    school: str = ""  # its school's id and name, on a trust role's page ("": one school, named nowhere)
+    school_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class Today:
     later: int  # open duties beyond this week (on the Open steps page)
 
 
-def _record(user: User, step: OpenStep, kind: StepKind) -> tuple[str | None, str | None]:
+def _record(user: User, step: SchoolStep, kind: StepKind) -> tuple[str | None, str | None]:
     """The form that records the step done (or the other body's part in it), if the user may record it."""
     if not user.can_write or kind == "window":  # a window closes by itself
         return None, None
@@ -81,7 +82,7 @@ def _record(user: User, step: OpenStep, kind: StepKind) -> tuple[str | None, str
     return f"/processes/{step.workflow_id}/step-done?{urlencode({'rule': step.rule_id})}", label
 
 
-def short_notice_text(step: OpenStep, facts: dict[str, Any]) -> str | None:
+def short_notice_text(step: SchoolStep, facts: dict[str, Any]) -> str | None:
     """A review's notice or advice step when short notice of the meeting was agreed: said as such. The law's two
     weeks could not be given, so the step counts as late, as the law counts it; it is still to be done at once."""
     if step.rule_id not in BEFORE_MEETING or not facts.get("short_notice") or not facts.get("meeting_on"):
@@ -89,7 +90,7 @@ def short_notice_text(step: OpenStep, facts: dict[str, Any]) -> str | None:
     return f"Short notice was agreed for the meeting on {fmt(date.fromisoformat(facts['meeting_on']))}"
 
 
-def _item(web: Web, user: User, step: OpenStep, today: date, facts: dict[str, Any] | None = None) -> Item:
+def _item(web: Web, user: User, step: SchoolStep, today: date, facts: dict[str, Any] | None = None) -> Item:
     kind = kind_of(step.rule_id)
     days = step.days_left
     due, target = fmt(step.due), fmt(step.target)
@@ -130,10 +131,12 @@ def _item(web: Web, user: User, step: OpenStep, today: date, facts: dict[str, An
         case_ref=step.case_ref,
         title=title_of(step.rule_id),
         basis=step.basis,
-        owner_name=web.staff_name(step.owner),
+        owner_name=web.staff_name(step.owner, step.school),
         process_label=PROCESS_LABELS.get(step.process_kind, step.process_kind),
         record_url=url,
         record_label=label,
+        school=step.school if shows_schools(web, user) else "",
+        school_name=web.school_name(step.school) if shows_schools(web, user) else "",
     )
 
 
@@ -141,7 +144,8 @@ def today_for(web: Web, user: User) -> Today:
     today = web.clock.today()
     week_end = today + timedelta(days=WEEK)
     with web.sessionmaker() as session:
-        steps = open_steps(session, today, owner=scope_of(user).owner)
+        scope = scope_of(user)
+        steps = scoped_open_steps(session, today, owner=scope.owner, school=scope.school)
         facts = process_facts(session, (s.workflow_id for s in steps if s.rule_id in BEFORE_MEETING))
     overdue, this_week, can_do, waiting, later = [], [], [], [], 0
     for step in steps:

@@ -1,5 +1,9 @@
 """Turning query results into what pages and the API show: step rows with words for their state, filters, sorting,
-counts, the case timeline and the outbox. Shared by the HTML pages, the JSON API and the feeds."""
+counts, the case timeline and the outbox. Shared by the HTML pages, the JSON API and the feeds.
+
+Every read is the user's scope (dashboard/scope.py), its school's included: a trust role's lists (several schools in
+one deployment, issue 25) add each row's school (shows_schools), and name each row's staff by that school's
+directory; a school's own lists, and every list of a single-school deployment, name no school."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from typing import Any
 
 from audit.backdating import ESCALATION, completion_flag
 from config.school_calendar import school_calendar
-from config.settings import LaPractice
+from config.settings import LaPractice, UnknownSchool
 from dashboard.auth import User
 from dashboard.case_words import facts_said
 from dashboard.context import PROCESS_LABELS, Web
@@ -20,9 +24,18 @@ from statutory.actions import StepKind, step_kind
 from statutory.clock import fmt
 from statutory.conventions import transfer_warning as rule_book_transfer_warning
 from store.models import Event, Process, Step
-from store.queries import OpenStep, open_steps, process_detail, processes_for_case, recent_outbox
+from store.queries import process_detail
 from store.reconcile import reopened_outside, stopped_processes
-from store.web_queries import REVIEW_DUE, completion_key, process_facts, step_prefix
+from store.web_queries import (
+    REVIEW_DUE,
+    SchoolStep,
+    case_processes,
+    completion_key,
+    outbox_messages,
+    process_facts,
+    scoped_open_steps,
+    step_prefix,
+)
 from workflows.registry import SCHOOL_DUTY
 
 # A review's steps before its meeting (the notice, the advice circulated): short notice of the meeting may be agreed.
@@ -39,6 +52,16 @@ SORTS = {
     "process": lambda r: (r.step.process_kind, r.step.due),
 }
 OUTBOX_LIMIT = 200
+
+
+def shows_schools(web: Web, user: Any) -> bool:
+    """Whether the user's lists name each row's school: a trust role, in a deployment of several schools."""
+    return web.several_schools and bool(getattr(user, "is_trust", False))
+
+
+def school_choices(web: Web) -> list[tuple[str, str]]:
+    """Every school of the deployment as a filter offers it: (id, name), in the settings' order."""
+    return [(school, web.school_name(school)) for school in web.root.settings.school_ids]
 
 
 def plural(n: int, word: str) -> str:
@@ -62,7 +85,7 @@ def title_of(rule_id: str) -> str:
         return rule_id
 
 
-def days_text(step: OpenStep, kind: StepKind = "duty") -> str:
+def days_text(step: SchoolStep, kind: StepKind = "duty") -> str:
     """Time left as words, so the state never depends on colour alone; said as the kind of step is: the LA late, a
     window closing, an earliest date come (never "overdue")."""
     days = step.days_left
@@ -83,7 +106,7 @@ def days_text(step: OpenStep, kind: StepKind = "duty") -> str:
 
 @dataclass(frozen=True)
 class StepRow:
-    step: OpenStep
+    step: SchoolStep
     owner_name: str
     days_text: str
     workflow_url: str
@@ -92,6 +115,7 @@ class StepRow:
     kind: StepKind = "duty"  # statutory/actions.py: duty, chase (the LA's), window (the parent's), prompt (earliest)
     title: str = ""  # the rule's plain title
     short_notice: bool = False  # a review's notice or advice step, with short notice of the meeting agreed
+    school_name: str = ""  # its school's name, in a deployment of several schools ("": one school, named nowhere)
 
     @property
     def overdue(self) -> bool:
@@ -106,7 +130,8 @@ class StepRow:
 
     def as_json(self) -> dict[str, Any]:
         s = self.step
-        return {
+        school = {"school": s.school, "school_name": self.school_name} if self.school_name else {}
+        return school | {
             "workflow_id": s.workflow_id,
             "process": s.process_kind,
             "case_ref": s.case_ref,
@@ -138,6 +163,7 @@ class Filters:
     process: str = ""
     sort: str = ""
     desc: bool = False
+    school: str = ""  # a trust role's one school (the scope applies it: dashboard/access.py); kept in sort links
 
     def keep(self, row: StepRow) -> bool:
         s = row.step
@@ -156,6 +182,7 @@ class Filters:
             "process": self.process,
             "sort": self.sort,
             "desc": "1" if self.desc else "",
+            "school": self.school,
         } | changes
         return {k: v for k, v in values.items() if v}
 
@@ -169,14 +196,16 @@ class StepList:
     options: dict[str, list[tuple[str, str]]]  # filter choices: value, label
     # Processes stopped outside sendclock (store/reconcile.py) the user may see: first on the page, for a SENCO.
     stopped: list[dict[str, str]] = field(default_factory=list)
+    show_schools: bool = False  # a trust role's list: a School column and filter (shows_schools)
 
 
 def step_list(web: Web, user: User, view: str, filters: Filters) -> StepList:
     today = web.clock.today()
     soon = web.web.due_soon_days
     scope = scope_of(user)
+    several = web.several_schools
     with web.sessionmaker() as session:
-        steps = open_steps(session, today, owner=scope.owner)
+        steps = scoped_open_steps(session, today, owner=scope.owner, school=scope.school)
         stopped = stopped_processes(session)
         facts = process_facts(session, (s.workflow_id for s in steps if s.rule_id in BEFORE_MEETING))
     mine = {s.workflow_id for s in steps}
@@ -187,14 +216,15 @@ def step_list(web: Web, user: User, view: str, filters: Filters) -> StepList:
             "sentence": st.sentence,
             "label": PROCESS_LABELS.get(st.process.kind, st.process.kind),
             "workflow_id": st.process.workflow_id,
+            "school": st.process.school,
         }
         for st in stopped
-        if scope.everything or st.process.workflow_id in mine
+        if scope.sees_school(st.process.school) and (scope.everything or st.process.workflow_id in mine)
     ]
     every = [
         StepRow(
             step=s,
-            owner_name=web.staff_name(s.owner),
+            owner_name=web.staff_name(s.owner, s.school),
             days_text=days_text(s, kind_of(s.rule_id)),
             workflow_url=web.workflow_url(s.workflow_id, user),
             due_soon=0 <= s.days_left <= soon and kind_of(s.rule_id) != "prompt",
@@ -202,14 +232,20 @@ def step_list(web: Web, user: User, view: str, filters: Filters) -> StepList:
             kind=kind_of(s.rule_id),
             title=title_of(s.rule_id),
             short_notice=s.rule_id in BEFORE_MEETING and bool(facts.get(s.workflow_id, {}).get("short_notice")),
+            school_name=web.school_name(s.school) if several else "",
         )
         for s in steps
     ]
+    show_schools = shows_schools(web, user)
     options = {
         "la": [(v, v) for v in sorted({r.step.la for r in every})],
-        "owner": sorted({(r.step.owner, r.owner_name) for r in every}, key=lambda o: o[1].lower()),
+        # Staff ids are each school's own: across schools one id is several people, so only one school's are offered.
+        "owner": sorted({(r.step.owner, r.owner_name) for r in every}, key=lambda o: o[1].lower())
+        if not show_schools or scope.school is not None
+        else [],
         "rule": sorted({(r.step.rule_id, r.title) for r in every}, key=lambda o: o[1].lower()),
         "process": sorted({(r.step.process_kind, r.process_label) for r in every}),
+        "school": school_choices(web) if show_schools else [],
     }
     rows = [r for r in every if filters.keep(r)]
     counts = {
@@ -225,7 +261,15 @@ def step_list(web: Web, user: User, view: str, filters: Filters) -> StepList:
     if filters.sort in SORTS:
         rows = sorted(rows, key=SORTS[filters.sort], reverse=filters.desc)
     rows = sorted(rows, key=lambda r: not r.step.stopped)  # a clock nobody is keeping comes first (stable)
-    return StepList(view=view, today=today, rows=rows, counts=counts, options=options, stopped=stopped_views)
+    return StepList(
+        view=view,
+        today=today,
+        rows=rows,
+        counts=counts,
+        options=options,
+        stopped=stopped_views,
+        show_schools=show_schools,
+    )
 
 
 # --- case timeline -------------------------------------------------------------------------------------------
@@ -284,6 +328,7 @@ class ProcessView:
     reopened: dict[str, Any] | None = None
     # The process's LA profile (settings las.<name>: its portal and SEN team mailbox, shown by its name); None: none.
     la_profile: LaPractice | None = None
+    school_name: str = ""  # its school's name, in a deployment of several schools ("": one school, named nowhere)
 
     @property
     def finished(self) -> bool:
@@ -414,12 +459,14 @@ def backdating_flags(web: Web, process: Process, steps: list[Step], events: list
 
 def case_timeline(web: Web, user: User, case_ref: str) -> list[ProcessView]:
     """Every process of a case the user may see, with the steps and events they may see (dashboard.scope: staff see
-    only the processes with a step of theirs, and of those only their steps); empty when there is no such case, or
-    none of it is the user's to see (the same answer, so a reference is never confirmed). The open processes come
-    first, then the finished ones (completed, withdrawn, cancelled), each group oldest first."""
+    only the processes with a step of theirs, and of those only their steps; nobody another school's); empty when
+    there is no such case, or none of it is the user's to see (the same answer, so a reference is never confirmed).
+    The open processes come first, then the finished ones (completed, withdrawn, cancelled), each group oldest first.
+    Each process is read with its school's settings (its LA profiles, its calendar for backdating)."""
     scope = scope_of(user)
+    several = web.several_schools
     with web.sessionmaker() as session:
-        processes = processes_for_case(session, case_ref)
+        processes = case_processes(session, case_ref, school=scope.school)
         reopened = reopened_outside(session, [p.workflow_id for p in processes])
         views = []
         for p in processes:
@@ -429,6 +476,7 @@ def case_timeline(web: Web, user: User, case_ref: str) -> list[ProcessView]:
             if seen is None:
                 continue
             process, steps, events = seen
+            own = school_web(web, p.school)
             views.append(
                 ProcessView(
                     process=process,
@@ -436,12 +484,24 @@ def case_timeline(web: Web, user: User, case_ref: str) -> list[ProcessView]:
                     steps=steps,
                     events=events,
                     workflow_url=web.workflow_url(p.workflow_id, user),
-                    backdated=backdating_flags(web, *detail),
+                    backdated=backdating_flags(own, *detail),
                     reopened=reopened.get(p.workflow_id),
-                    la_profile=web.settings.la_practice(p.la) if p.la else None,
+                    la_profile=own.settings.la_practice(p.la) if p.la else None,
+                    school_name=web.school_name(p.school) if several else "",
                 )
             )
     return sorted(views, key=lambda v: v.finished)  # the open first, then the finished (each oldest first: stable)
+
+
+def school_web(web: Web, school: str) -> Web:
+    """The Web of `school` for a row of it on a trust-wide page (`web` itself where it is that school's already, or
+    the deployment has one school)."""
+    if web.school == school or not web.several_schools:
+        return web
+    try:
+        return web.for_school(school)
+    except UnknownSchool:
+        return web
 
 
 def _step_json(v: ProcessView, s: Step, today: date) -> dict[str, Any]:
@@ -474,7 +534,8 @@ def _step_json(v: ProcessView, s: Step, today: date) -> dict[str, Any]:
 
 def timeline_json(views: list[ProcessView], today: date, web: Web) -> list[dict[str, Any]]:
     return [
-        {
+        ({"school": v.process.school, "school_name": v.school_name} if v.school_name else {})
+        | {
             "workflow_id": v.process.workflow_id,
             "process": v.process.kind,
             "case_ref": v.process.case_ref,
@@ -506,13 +567,17 @@ def timeline_json(views: list[ProcessView], today: date, web: Web) -> list[dict[
 
 
 def outbox_rows(web: Web, user: User) -> list[dict[str, Any]]:
+    """The user's notices (staff: their own; nobody another school's), failures first, then the newest."""
+    scope = scope_of(user)
     with web.sessionmaker() as session:
-        messages = recent_outbox(session, limit=OUTBOX_LIMIT, recipient=scope_of(user).owner)
+        messages = outbox_messages(session, limit=OUTBOX_LIMIT, recipient=scope.owner, school=scope.school)
     zone = web.zone
+    several = web.several_schools
     return [
-        {
+        ({"school": m.school, "school_name": web.school_name(m.school)} if several else {})
+        | {
             "created": m.created_at.astimezone(zone),
-            "recipient": web.staff_name(m.recipient),
+            "recipient": web.staff_name(m.recipient, m.school),
             "recipient_id": m.recipient,
             "kind": m.kind,
             "channel": m.channel,

@@ -15,6 +15,8 @@ A completion counts by its date given (the law's date), even when it was recorde
 backdated (audit/backdating.py; StepFact.backdated, set by the caller with the school calendar) still counts on time or
 late by that date, and is counted again apart ("recorded late (backdated)", and how many of those count on time), so
 an auditor sees how many on-time figures rest on a date given after the fact.
+
+A trust of several schools (issue 25) counts each school apart (compliance_by_school) from the same steps.
 """
 
 from __future__ import annotations
@@ -172,3 +174,12 @@ def compliance(steps: Iterable[StepFact], year: int, today: date) -> Compliance:
         by_la=_rates(by_la),
         reviews=[review_rates[MEETING_KEY], review_rates[CONCLUDED_KEY]],
     )
+
+
+def compliance_by_school(steps: Iterable[StepFact], year: int, today: date) -> dict[str, Compliance]:
+    """The figures above for each school apart (StepFact.school; issue 25: a trust's schools side by side, each
+    counted exactly as its own compliance page counts it), by school id."""
+    groups: dict[str, list[StepFact]] = {}
+    for step in steps:
+        groups.setdefault(step.school, []).append(step)
+    return {school: compliance(group, year, today) for school, group in groups.items()}

@@ -22,6 +22,9 @@ limit did not bind the LA); the page shows them all together and excluding exemp
 The database does the counting (GROUP BY LA, school year, rule and exemption): the counts in one query, and the
 days late as a histogram (how many steps were late by each number of days), from which the medians come, since a
 median is not written the same way in SQLite and PostgreSQL. Nothing here loads a step's row. Nothing here writes.
+
+Each query takes `school` (issue 25): one school's processes only (Process.school), None every school's (a trust's
+view, or a single-school deployment).
 """
 
 from __future__ import annotations
@@ -217,9 +220,11 @@ _COMPLETED = Step.status == COMPLETED
 _LATE = and_(_COMPLETED, not_(_ON_TIME))
 
 
-def _counted(la: str | None, school_year: str | None) -> list[ColumnElement[bool]]:
-    """The steps the scorecard reads: the LA's own rules, answered or open, of a process with an LA."""
+def _counted(la: str | None, school_year: str | None, school: str | None = None) -> list[ColumnElement[bool]]:
+    """The steps the scorecard reads: the LA's own rules, answered or open, of a process with an LA (of `school`)."""
     where = [Step.rule_id.in_(LA_RULES), Step.status.in_((OPEN, COMPLETED)), Process.la != NO_LA]
+    if school is not None:
+        where.append(Process.school == school)
     if la is not None:
         where.append(Process.la == la)
     if school_year is not None:
@@ -244,11 +249,18 @@ def _sum(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def scorecards(session: Session, today: date, *, la: str | None = None, school_year: str | None = None) -> list[LaCard]:
-    """Every LA with LA deadlines (or only `la`; only the school year `school_year`, "2026-27"), by name, each with
-    its school years newest first and their rules in rule book order. `today` decides what is overdue, and by how
-    many days so far."""
-    where = _counted(la, school_year)
+def scorecards(
+    session: Session,
+    today: date,
+    *,
+    la: str | None = None,
+    school_year: str | None = None,
+    school: str | None = None,
+) -> list[LaCard]:
+    """Every LA with LA deadlines (or only `la`; only the school year `school_year`, "2026-27"; only `school`'s
+    processes), by name, each with its school years newest first and their rules in rule book order. `today` decides
+    what is overdue, and by how many days so far."""
+    where = _counted(la, school_year, school)
     overdue = and_(Step.status == OPEN, Step.due < today)
     figures: dict[tuple[str, int, str, bool], Figures] = {}
     # 1. the counts
@@ -314,26 +326,33 @@ def _cards(figures: dict[tuple[str, int, str, bool], Figures]) -> list[LaCard]:
     ]
 
 
-def las_in_processes(session: Session) -> list[str]:
-    """Every LA a process names (not "none"), by name: an LA the school works with, with LA deadlines or not."""
-    names = session.scalars(select(Process.la).where(Process.la != NO_LA).distinct())
+def _school(school: str | None) -> list[ColumnElement[bool]]:
+    return [] if school is None else [Process.school == school]
+
+
+def las_in_processes(session: Session, *, school: str | None = None) -> list[str]:
+    """Every LA a process names (not "none"; of `school`'s processes), by name: an LA the school works with, with LA
+    deadlines or not."""
+    names = session.scalars(select(Process.la).where(Process.la != NO_LA, *_school(school)).distinct())
     return sorted(names, key=lambda n: (n.casefold(), n))
 
 
-def la_known(session: Session, la: str) -> bool:
-    """Whether any process names the LA `la` (as stored)."""
+def la_known(session: Session, la: str, *, school: str | None = None) -> bool:
+    """Whether any process (of `school`) names the LA `la` (as stored)."""
     if la == NO_LA:
         return False
-    return session.scalar(select(Process.workflow_id).where(Process.la == la).limit(1)) is not None
+    query = select(Process.workflow_id).where(Process.la == la, *_school(school)).limit(1)
+    return session.scalar(query) is not None
 
 
-def deadline_years(session: Session) -> dict[str, list[str]]:
-    """Each LA with LA deadlines, and the school years they fell due in, newest first (one grouped query)."""
+def deadline_years(session: Session, *, school: str | None = None) -> dict[str, list[str]]:
+    """Each LA with LA deadlines (of `school`'s processes), and the school years they fell due in, newest first (one
+    grouped query)."""
     query = (
         select(Process.la, _YEAR)
         .select_from(Step)
         .join(Process, Process.workflow_id == Step.process_id)
-        .where(*_counted(None, None))
+        .where(*_counted(None, None, school))
         .group_by(Process.la, _YEAR)
     )
     found: dict[str, list[int]] = {}

@@ -4,7 +4,8 @@ code, and the termly review figures (SEN support and PEP reviews held, with the 
 A term's steps are those due from the day after the term before it ended to the term's own last day: a date in the
 holidays belongs to the term after them, as statutory/terms.py's SchoolTerms.term_of says, so every step falls in
 exactly one term and none is lost between two. Each query is bounded by those dates (the step table's index on
-status and due date), never every step of all time. Nothing here writes.
+status and due date), never every step of all time. Each takes `school` (issue 25): one school's processes only
+(Process.school), None every school's. Nothing here writes.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class TermStep:
     days_late: int | None
     exempt: bool
     stopped: bool  # its process was stopped outside sendclock: the step counts, no reminders go
+    school: str = "default"  # its process's school (Process.school)
 
 
 def _in_span(first: date, last: date, statuses: tuple[str, ...], owner: str | None) -> list[ColumnElement[bool]]:
@@ -79,9 +81,17 @@ def _in_span(first: date, last: date, statuses: tuple[str, ...], owner: str | No
     return found if owner is None else [*found, Step.owner == owner]
 
 
-def term_steps(session: Session, first: date, last: date, *, owner: str | None = None) -> list[TermStep]:
+def _of_school(school: str | None) -> list[ColumnElement[bool]]:
+    """One school's processes (the query joins Process), or none to add for every school."""
+    return [] if school is None else [Process.school == school]
+
+
+def term_steps(
+    session: Session, first: date, last: date, *, owner: str | None = None, school: str | None = None
+) -> list[TermStep]:
     """The open and completed steps due from `first` to `last` (inclusive), by due date, case reference and step;
-    `owner` (a staff id): only theirs. Withdrawn and cancelled steps are no longer due: see set_aside."""
+    `owner` (a staff id): only theirs; `school`: that school's. Withdrawn and cancelled steps are no longer due: see
+    set_aside."""
     query = (
         select(
             Process.workflow_id,
@@ -98,28 +108,35 @@ def term_steps(session: Session, first: date, last: date, *, owner: str | None =
             Step.days_late,
             Step.exempt,
             Process.status,
+            Process.school,
         )
         .join(Process, Process.workflow_id == Step.process_id)
-        .where(*_in_span(first, last, (OPEN, COMPLETED), owner))
+        .where(*_in_span(first, last, (OPEN, COMPLETED), owner), *_of_school(school))
         .order_by(Step.due, Process.case_ref, Step.id)
     )
     rows: Iterable[Any] = session.execute(query)
-    # *row[:-1] fills TermStep's fields up to exempt, in order (mypy cannot count a slice), then the process status.
-    return [TermStep(*row[:-1], stopped=row[-1] == "stopped") for row in rows]  # type: ignore[misc]
+    # *row[:-2] fills TermStep's fields up to exempt, in order (mypy cannot count a slice), then the process status
+    # and school.
+    return [TermStep(*row[:-2], stopped=row[-2] == "stopped", school=row[-1]) for row in rows]  # type: ignore[misc]
 
 
-def set_aside(session: Session, first: date, last: date, *, owner: str | None = None) -> int:
+def set_aside(session: Session, first: date, last: date, *, owner: str | None = None, school: str | None = None) -> int:
     """How many steps due from `first` to `last` were withdrawn or cancelled (no longer needed)."""
     query = select(func.count(Step.id)).where(*_in_span(first, last, (WITHDRAWN, CANCELLED), owner))
+    if school is not None:
+        query = query.join(Process, Process.workflow_id == Step.process_id).where(Process.school == school)
     return int(session.scalar(query) or 0)
 
 
-def register_size(session: Session, *, owner: str | None = None) -> dict[str, int]:
+def register_size(session: Session, *, owner: str | None = None, school: str | None = None) -> dict[str, int]:
     """The register's size by code: how many pupils (case references) have an open process of each kind in
-    REGISTER_KINDS, counted in the database; `owner` (a staff id): only the pupils with a step of theirs."""
+    REGISTER_KINDS, counted in the database; `owner` (a staff id): only the pupils with a step of theirs; `school`:
+    that school's pupils (two schools' same reference: two pupils)."""
+    # A pupil is a case reference at a school: the same reference at two schools is two pupils.
+    pupil = Process.case_ref if school is not None else Process.school + literal("~") + Process.case_ref
     query = (
-        select(Process.kind, func.count(distinct(Process.case_ref)))
-        .where(Process.kind.in_(REGISTER_KINDS), Process.status.in_(TRACKED))
+        select(Process.kind, func.count(distinct(pupil)))
+        .where(Process.kind.in_(REGISTER_KINDS), Process.status.in_(TRACKED), *_of_school(school))
         .group_by(Process.kind)
     )
     if owner is not None:
@@ -177,11 +194,18 @@ _CANCELLED = Event.__table__.alias("cancelled")
 
 
 def termly_reviews(
-    session: Session, terms: SchoolTerms, school_year: str, today: date, rules: Iterable[str] = TERMLY_RULES
+    session: Session,
+    terms: SchoolTerms,
+    school_year: str,
+    today: date,
+    rules: Iterable[str] = TERMLY_RULES,
+    *,
+    school: str | None = None,
 ) -> list[TermlyReviews]:
     """Each rule's termly reviews in each term of `school_year` ("2026-27"), in term order, rule by rule within a
-    term. The database groups the reviews by rule, due date and outcome (a term's reviews share one or two due
-    dates, so a handful of rows); each due date is then put in its term."""
+    term (of one `school`'s processes, by its terms, when given). The database groups the reviews by rule, due date
+    and outcome (a term's reviews share one or two due dates, so a handful of rows); each due date is then put in its
+    term."""
     year_terms = terms.of_year(school_year)
     spans = [(t, *term_span(terms, t)) for t in year_terms]
     rules = tuple(rules)
@@ -199,6 +223,8 @@ def termly_reviews(
         )
         .group_by(Step.rule_id, Step.due, Step.status, Step.on_time, with_parents, cancelled_on)
     )
+    if school is not None:
+        query = query.join(Process, Process.workflow_id == Step.process_id).where(Process.school == school)
     figures = {(rule, t.start): TermlyReviews(rule_id=rule, term=t) for t in year_terms for rule in rules}
     for rule_id, due, status, on_time, parents, cancelled, n in session.execute(query):
         term = next(t for t, first, last in spans if first <= due <= last)

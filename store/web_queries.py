@@ -1,5 +1,10 @@
 """Read-side queries for the web pages that store.queries does not answer: every step (for exports and the
-compliance figures) and the event log (for auditors). Nothing here writes."""
+compliance figures) and the event log (for auditors). Nothing here writes.
+
+Schools (issue 25): every query here takes `school`, the one school whose rows to read (Process.school, or
+Outbox.school; a step and an event are their process's school's); None reads every school (a trust-wide reader, or a
+single-school deployment). The dashboard passes the reader's (dashboard/scope.py, Scope.school), so no page or API
+answer reads another school's rows; each row carries its school, for the trust's lists."""
 
 from __future__ import annotations
 
@@ -9,10 +14,15 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from statutory.clock import local_date
-from store.models import Event, Process, Step
+from store.accounts import Account, SignInEvent
+from store.models import Event, Outbox, Process, Step
+from store.queries import OPEN, OpenStep
+
+# A single-school install's one school (workflows.models.common.DEFAULT_SCHOOL; the store imports no workflows).
+DEFAULT_SCHOOL = "default"
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,7 @@ class StepFact:
     # Why the completion looks backdated (audit/backdating.py), set by the caller that has the school calendar
     # (dashboard/compliance_view.py); None: not flagged, or not judged.
     backdated: str | None = None
+    school: str = DEFAULT_SCHOOL  # its process's school (Process.school)
 
 
 REVIEW_DUE = "annual-review-due"
@@ -127,12 +138,14 @@ def _meeting_on(rule_id: str, status: str, completed_on: date | None, recorded: 
     return completed_on if status == "completed" else None
 
 
-def all_steps(session: Session, *, due_from: date | None = None, due_to: date | None = None) -> list[StepFact]:
-    """Every step (optionally those due in [due_from, due_to]), by due date, case reference and step id; a
-    completed step with its completion record (joined by its key), an annual-review-due step with its meeting date,
-    and the overdue notices of a step completed after its due date (a second query, by process)."""
+def all_steps(
+    session: Session, *, due_from: date | None = None, due_to: date | None = None, school: str | None = None
+) -> list[StepFact]:
+    """Every step (optionally those due in [due_from, due_to]; of one `school`), by due date, case reference and step
+    id; a completed step with its completion record (joined by its key), an annual-review-due step with its meeting
+    date, and the overdue notices of a step completed after its due date (a second query, by process)."""
     query = (
-        select(*STEP_FACT_COLUMNS, _MEETING, *_RECORDED)
+        select(*STEP_FACT_COLUMNS, _MEETING, *_RECORDED, Process.school)
         .select_from(Step)
         .join(Process, Process.workflow_id == Step.process_id)
         .outerjoin(_COMPLETION, and_(Step.status == "completed", _COMPLETION.c.key == _COMPLETION_KEY))
@@ -142,6 +155,8 @@ def all_steps(session: Session, *, due_from: date | None = None, due_to: date | 
         query = query.where(Step.due >= due_from)
     if due_to is not None:
         query = query.where(Step.due <= due_to)
+    if school is not None:
+        query = query.where(Process.school == school)
     width = len(STEP_FACT_COLUMNS)
     rows: Iterable[Any] = session.execute(query)  # STEP_FACT_COLUMNS in StepFact's order, then the four above
     # *row[:width] fills StepFact's fields up to days_late, and no further (mypy cannot count a slice).
@@ -152,6 +167,7 @@ def all_steps(session: Session, *, due_from: date | None = None, due_to: date | 
             recorded_at=row[width + 1],
             recorded_actor=row[width + 2],
             recorded_by=row[width + 3],
+            school=row[width + 4],
         )
         for row in rows
     ]
@@ -195,16 +211,19 @@ class EventRow:
     rule_id: str | None
     actor: str | None
     data: dict
+    school: str = DEFAULT_SCHOOL
 
 
-def recent_events(session: Session, limit: int = 500) -> list[EventRow]:
-    """The newest events of every process (the audit log), newest first."""
+def recent_events(session: Session, limit: int = 500, *, school: str | None = None) -> list[EventRow]:
+    """The newest events of every process (of one `school`'s: the audit log), newest first."""
     query = (
-        select(Event, Process.case_ref)
+        select(Event, Process.case_ref, Process.school)
         .join(Process, Process.workflow_id == Event.process_id)
         .order_by(Event.occurred_at.desc(), Event.id.desc())
         .limit(limit)
     )
+    if school is not None:
+        query = query.where(Process.school == school)
     return [
         EventRow(
             occurred_at=e.occurred_at,
@@ -214,8 +233,9 @@ def recent_events(session: Session, limit: int = 500) -> list[EventRow]:
             rule_id=e.rule_id,
             actor=e.actor,
             data=e.data or {},
+            school=process_school,
         )
-        for e, case_ref in session.execute(query)
+        for e, case_ref, process_school in session.execute(query)
     ]
 
 
@@ -223,11 +243,15 @@ def recent_events(session: Session, limit: int = 500) -> list[EventRow]:
 _LIKE_ESCAPE = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
 
 
-def case_refs_starting(session: Session, prefix: str, *, owner: str | None = None, limit: int = 50) -> list[str]:
+def case_refs_starting(
+    session: Session, prefix: str, *, owner: str | None = None, limit: int = 50, school: str | None = None
+) -> list[str]:
     """The case references that start with `prefix` (case-insensitive), sorted, at most `limit`; with `owner` (a staff
-    id), only cases with a step of theirs (the cases a member of staff may see)."""
+    id), only cases with a step of theirs (the cases a member of staff may see); with `school`, that school's."""
     pattern = prefix.lower().translate(_LIKE_ESCAPE) + "%"
     query = select(Process.case_ref).where(func.lower(Process.case_ref).like(pattern, escape="\\")).distinct()
+    if school is not None:
+        query = query.where(Process.school == school)
     if owner is not None:
         query = query.join(Step, Step.process_id == Process.workflow_id).where(Step.owner == owner)
     return list(session.scalars(query.order_by(Process.case_ref).limit(limit)))
@@ -240,3 +264,97 @@ def process_facts(session: Session, workflow_ids: Iterable[str]) -> dict[str, di
         return {}
     rows = session.execute(select(Process.workflow_id, Process.facts).where(Process.workflow_id.in_(ids)))
     return {workflow_id: dict(facts or {}) for workflow_id, facts in rows}
+
+
+# --- by school (issue 25) -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchoolStep(OpenStep):
+    """An open step (store.queries.OpenStep) with its process's school."""
+
+    school: str = DEFAULT_SCHOOL
+
+
+def scoped_open_steps(
+    session: Session, today: date, *, owner: str | None = None, school: str | None = None
+) -> list[SchoolStep]:
+    """Open steps as store.queries.open_steps orders them (overdue first, most overdue first, then by target date,
+    then case reference), of one `owner` (a staff id) and one `school` when given, each with its school."""
+    overdue = Step.due < today
+    query = (
+        select(Step, Process)
+        .join(Step.process)
+        .where(Step.status == OPEN)
+        .order_by(case((overdue, 0), else_=1), case((overdue, Step.due)), Step.target, Process.case_ref, Step.id)
+    )
+    if owner is not None:
+        query = query.where(Step.owner == owner)
+    if school is not None:
+        query = query.where(Process.school == school)
+    return [
+        SchoolStep(
+            workflow_id=process.workflow_id,
+            process_kind=process.kind,
+            case_ref=process.case_ref,
+            la=process.la,
+            rule_id=step.rule_id,
+            basis=step.basis,
+            due=step.due,
+            target=step.target,
+            owner=step.owner,
+            exempt=step.exempt,
+            days_left=(step.due - today).days,
+            overdue=step.due < today,
+            stopped=process.status == "stopped",
+            school=process.school,
+        )
+        for step, process in session.execute(query)
+    ]
+
+
+def case_processes(session: Session, case_ref: str, *, school: str | None = None) -> list[Process]:
+    """The processes of one case (at one `school`, when given: two schools may use the same reference), oldest
+    first, with their steps loaded."""
+    query = select(Process).options(selectinload(Process.steps)).where(Process.case_ref == case_ref)
+    if school is not None:
+        query = query.where(Process.school == school)
+    return list(session.scalars(query.order_by(Process.opened_at, Process.workflow_id)))
+
+
+def outbox_messages(
+    session: Session, limit: int = 200, *, recipient: str | None = None, school: str | None = None
+) -> list[Outbox]:
+    """Up to `limit` outbox rows (of one `recipient`, a staff id; of one `school`, by Outbox.school): failed ones
+    first, then newest first (a failure is never pushed off the page)."""
+    query = select(Outbox).order_by(
+        case((Outbox.status == "failed", 0), else_=1), Outbox.created_at.desc(), Outbox.id.desc()
+    )
+    if recipient is not None:
+        query = query.where(Outbox.recipient == recipient)
+    if school is not None:
+        query = query.where(Outbox.school == school)
+    return list(session.scalars(query.limit(limit)))
+
+
+def schools_of(session: Session, workflow_ids: Iterable[str]) -> dict[str, str]:
+    """The school of each process the database has, by workflow id (a process it does not have is left out)."""
+    ids = sorted(set(workflow_ids))
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        query = select(Process.workflow_id, Process.school).where(Process.workflow_id.in_(ids[start : start + 500]))
+        found.update({workflow_id: school for workflow_id, school in session.execute(query)})
+    return found
+
+
+def sign_ins_at(session: Session, school: str, *, limit: int = 200) -> list[SignInEvent]:
+    """The newest entries of the sign-in log of the accounts at `school` (Account.school; an attempt with a name no
+    account has, or by a trust-wide account, is no school's), newest first."""
+    query = (
+        select(SignInEvent)
+        .join(Account, Account.id == SignInEvent.account_id)
+        .where(Account.school == school)
+        .order_by(SignInEvent.at.desc(), SignInEvent.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))

@@ -35,6 +35,7 @@ class RunningStack:
     temporal: str  # host:port of Temporal's gRPC
     ui: str  # where the Temporal Web UI itself listens (loopback)
     secrets: dict[str, str] = field(default_factory=dict)  # what was created by add_accounts: api_key, feed_token
+    env: dict[str, str] = field(default_factory=dict)  # SENDCLOCK_* of the stack, for a `sendclock` run beside it
 
     def add_accounts(self) -> None:
         """ACCOUNTS (password PASSWORD), an API key for senco and a staff feed for senco, in the stack's database."""
@@ -78,8 +79,9 @@ def sign_in(http: httpx.Client, username: str, password: str = PASSWORD) -> http
 
 
 @contextmanager
-def stack_running(var: Path, timeout: float = 200) -> Iterator[RunningStack]:
-    """`sendclock up` on `var` until the block ends; then Ctrl-C (and SIGKILL for whatever is left)."""
+def stack_running(var: Path, timeout: float = 200, config: Path | None = None) -> Iterator[RunningStack]:
+    """`sendclock up` on `var` until the block ends; then Ctrl-C (and SIGKILL for whatever is left). `config`: a
+    settings file instead of the shipped demo school's (SENDCLOCK_CONFIG)."""
     temporal_port, ui_port, web_port = free_port(), free_port(), free_port()
     assert len({temporal_port, ui_port, web_port}) == 3
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENDCLOCK_")}
@@ -89,6 +91,8 @@ def stack_running(var: Path, timeout: float = 200) -> Iterator[RunningStack]:
         SENDCLOCK_TEMPORAL__UI_URL=f"http://127.0.0.1:{ui_port}",
         SENDCLOCK_DASHBOARD_URL=f"http://127.0.0.1:{web_port}",
     )
+    if config is not None:
+        env["SENDCLOCK_CONFIG"] = str(config)
     up = Up(env)
     try:
         up.ready.wait(timeout)
@@ -100,6 +104,7 @@ def stack_running(var: Path, timeout: float = 200) -> Iterator[RunningStack]:
             dashboard=f"http://127.0.0.1:{web_port}",
             temporal=f"127.0.0.1:{temporal_port}",
             ui=f"http://127.0.0.1:{ui_port}",
+            env=env,
         )
         up.proc.send_signal(signal.SIGINT)
         assert up.proc.wait(timeout=30) == 0, up.output

@@ -18,10 +18,11 @@ import pytest
 from fastapi.routing import APIRoute
 
 from dashboard.access import CheckedRoute, Guard, guards_of
+from store.accounts import Account
 from store.accounts_queries import account_by_username, add_token
 from store.credentials import new_token, token_digest
-from tests.dashboard.conftest import csrf_of
-from tests.dashboard.seed import seed
+from tests.dashboard.conftest import _HASH, csrf_of
+from tests.dashboard.seed import OPENED, seed
 
 KENT = "ehc-advice-request-EHC-0042-20270111"  # seeded: the SENCO's open advice request; no step of the TA's
 REVIEW = "annual-review-EHC-0007"  # seeded: an annual review with the TA's open review-report
@@ -42,6 +43,9 @@ OWN_CHECKS = {
 }
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 USERS = {"senco": "senco", "leadership": "head", "staff": "ta", "auditor": "auditor"}  # role -> seeded account
+# The trust-wide roles (issue 25), which read as leadership and an auditor do and change nothing: accounts at no school.
+USERS |= {"trust-leadership": "trust-lead", "trust-auditor": "trust-auditor"}
+TRUST_ACCOUNTS = {"trust-lead": "trust-leadership", "trust-auditor": "trust-auditor"}
 EXAMPLES = {
     "workflow_id": KENT,
     "kind": "ehc-advice-request",
@@ -101,6 +105,19 @@ def guarded(app, methods: set[str]) -> list[tuple[APIRoute, str, str]]:
 def clients(make_client, db):
     """A signed-in client per role, with its CSRF token; an anonymous client; an API key per role."""
     seed(db)
+    with db.begin() as session:
+        for username, role in TRUST_ACCOUNTS.items():
+            session.add(
+                Account(
+                    username=username,
+                    password_hash=_HASH,
+                    role=role,
+                    school=None,
+                    staff_id=None,
+                    active=True,
+                    created_at=OPENED,
+                )
+            )
     signed_in = {}
     for role, username in USERS.items():
         client = make_client(username)

@@ -181,7 +181,7 @@ def test_cli_user_and_feed_commands(settings, db, monkeypatch) -> None:
     assert r.exit_code == 0 and "disabled" in runner.invoke(cli.app, ["user", "list"]).output
     r = runner.invoke(cli.app, ["user", "api-key", "senco", "--label", "Power Automate"])
     assert r.exit_code == 0 and "API key" in r.output
-    feed_id = re.search(r"Feed (\d+)", runner.invoke(cli.app, ["feed", "new", "--school"]).output).group(1)
+    feed_id = re.search(r"Feed (\d+)", runner.invoke(cli.app, ["feed", "new", "--whole-school"]).output).group(1)
     assert runner.invoke(cli.app, ["feed", "revoke", feed_id]).exit_code == 0
     assert "revoked" in runner.invoke(cli.app, ["feed", "list"]).output
     assert runner.invoke(cli.app, ["feed", "revoke", "999"]).exit_code == 2
