@@ -35,7 +35,7 @@ from store.accounts_queries import live_token
 from store.credentials import token_digest
 from store.models import Event as EventRow
 from store.models import Process, Step
-from store.web_queries import scoped_open_steps
+from store.queries import open_steps
 
 DATE_MOVES = ("step-rescheduled", "step-replanned")  # each one moved the step's dates: SEQUENCE + 1
 STEP_EVENTS = ("step-opened", *DATE_MOVES)
@@ -91,7 +91,7 @@ def feed_ics(web: Web, scope: Scope | None, name: str) -> bytes:
     """The calendar of the open steps `scope` sees (None: none, a feed whose school cannot be told)."""
     today = web.clock.today()
     with web.sessionmaker() as session:
-        steps = [] if scope is None else scoped_open_steps(session, today, owner=scope.owner, school=scope.school)
+        steps = [] if scope is None else open_steps(session, today, owner=scope.owner, school=scope.school)
         revisions = step_revisions(session, {s.workflow_id for s in steps})
     cal = Calendar()
     cal.add("prodid", "-//sendclock//statutory SEND deadlines//EN")

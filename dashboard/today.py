@@ -30,7 +30,8 @@ from dashboard.scope import scope_of
 from dashboard.views import BEFORE_MEETING, kind_of, plural, shows_schools, title_of
 from statutory.actions import SENTENCES, StepKind, sentence
 from statutory.clock import fmt
-from store.web_queries import SchoolStep, process_facts, scoped_open_steps
+from store.queries import OpenStep, open_steps
+from store.web_queries import process_facts
 
 router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 WEEK = 7  # "this week": due, or aimed for, within the next seven days
@@ -66,7 +67,7 @@ class Today:
     later: int  # open duties beyond this week (on the Open steps page)
 
 
-def _record(user: User, step: SchoolStep, kind: StepKind) -> tuple[str | None, str | None]:
+def _record(user: User, step: OpenStep, kind: StepKind) -> tuple[str | None, str | None]:
     """The form that records the step done (or the other body's part in it), if the user may record it."""
     if not user.can_write or kind == "window":  # a window closes by itself
         return None, None
@@ -82,7 +83,7 @@ def _record(user: User, step: SchoolStep, kind: StepKind) -> tuple[str | None, s
     return f"/processes/{step.workflow_id}/step-done?{urlencode({'rule': step.rule_id})}", label
 
 
-def short_notice_text(step: SchoolStep, facts: dict[str, Any]) -> str | None:
+def short_notice_text(step: OpenStep, facts: dict[str, Any]) -> str | None:
     """A review's notice or advice step when short notice of the meeting was agreed: said as such. The law's two
     weeks could not be given, so the step counts as late, as the law counts it; it is still to be done at once."""
     if step.rule_id not in BEFORE_MEETING or not facts.get("short_notice") or not facts.get("meeting_on"):
@@ -90,7 +91,7 @@ def short_notice_text(step: SchoolStep, facts: dict[str, Any]) -> str | None:
     return f"Short notice was agreed for the meeting on {fmt(date.fromisoformat(facts['meeting_on']))}"
 
 
-def _item(web: Web, user: User, step: SchoolStep, today: date, facts: dict[str, Any] | None = None) -> Item:
+def _item(web: Web, user: User, step: OpenStep, today: date, facts: dict[str, Any] | None = None) -> Item:
     kind = kind_of(step.rule_id)
     days = step.days_left
     due, target = fmt(step.due), fmt(step.target)
@@ -145,7 +146,7 @@ def today_for(web: Web, user: User) -> Today:
     week_end = today + timedelta(days=WEEK)
     with web.sessionmaker() as session:
         scope = scope_of(user)
-        steps = scoped_open_steps(session, today, owner=scope.owner, school=scope.school)
+        steps = open_steps(session, today, owner=scope.owner, school=scope.school)
         facts = process_facts(session, (s.workflow_id for s in steps if s.rule_id in BEFORE_MEETING))
     overdue, this_week, can_do, waiting, later = [], [], [], [], 0
     for step in steps:

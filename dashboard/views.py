@@ -24,16 +24,14 @@ from statutory.actions import StepKind, step_kind
 from statutory.clock import fmt
 from statutory.conventions import transfer_warning as rule_book_transfer_warning
 from store.models import Event, Process, Step
-from store.queries import process_detail
+from store.queries import OpenStep, open_steps, process_detail
 from store.reconcile import reopened_outside, stopped_processes
 from store.web_queries import (
     REVIEW_DUE,
-    SchoolStep,
     case_processes,
     completion_key,
     outbox_messages,
     process_facts,
-    scoped_open_steps,
     step_prefix,
 )
 from workflows.registry import SCHOOL_DUTY
@@ -85,7 +83,7 @@ def title_of(rule_id: str) -> str:
         return rule_id
 
 
-def days_text(step: SchoolStep, kind: StepKind = "duty") -> str:
+def days_text(step: OpenStep, kind: StepKind = "duty") -> str:
     """Time left as words, so the state never depends on colour alone; said as the kind of step is: the LA late, a
     window closing, an earliest date come (never "overdue")."""
     days = step.days_left
@@ -106,7 +104,7 @@ def days_text(step: SchoolStep, kind: StepKind = "duty") -> str:
 
 @dataclass(frozen=True)
 class StepRow:
-    step: SchoolStep
+    step: OpenStep
     owner_name: str
     days_text: str
     workflow_url: str
@@ -205,7 +203,7 @@ def step_list(web: Web, user: User, view: str, filters: Filters) -> StepList:
     scope = scope_of(user)
     several = web.several_schools
     with web.sessionmaker() as session:
-        steps = scoped_open_steps(session, today, owner=scope.owner, school=scope.school)
+        steps = open_steps(session, today, owner=scope.owner, school=scope.school)
         stopped = stopped_processes(session)
         facts = process_facts(session, (s.workflow_id for s in steps if s.rule_id in BEFORE_MEETING))
     mine = {s.workflow_id for s in steps}

@@ -8,10 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.accounts import ROLES, TRUST_ROLES, AccessToken, Account
-
-# A single-school install's one school (workflows.models.common.DEFAULT_SCHOOL: the store imports no workflows); the
-# school migration 0010 gave every account made before schools.
-DEFAULT_SCHOOL = "default"
+from store.queries import DEFAULT_SCHOOL  # the school migration 0010 gave every account made before schools
 
 
 def now_utc() -> datetime:

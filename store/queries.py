@@ -14,6 +14,10 @@ OPEN = "open"
 FAILED = "failed"
 
 
+# A single-school install's one school (workflows.models.common.DEFAULT_SCHOOL: the store imports no workflows).
+DEFAULT_SCHOOL = "default"
+
+
 @dataclass(frozen=True)
 class OpenStep:
     """One open statutory step with what a reader needs from its process. Carries no personal data."""
@@ -31,6 +35,7 @@ class OpenStep:
     days_left: int  # (due - today).days; negative when overdue
     overdue: bool  # due < today
     stopped: bool = False  # its process was stopped outside sendclock (store/reconcile.py): no reminders
+    school: str = DEFAULT_SCHOOL  # its process's school (Process.school)
 
 
 def open_steps(
@@ -84,6 +89,7 @@ def open_steps(
             days_left=(step.due - today).days,
             overdue=step.due < today,
             stopped=process.status == "stopped",
+            school=process.school,
         )
         for step, process in session.execute(query)
     ]

@@ -19,10 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from statutory.clock import local_date
 from store.accounts import Account, SignInEvent
 from store.models import Event, Outbox, Process, Step
-from store.queries import OPEN, OpenStep
-
-# A single-school install's one school (workflows.models.common.DEFAULT_SCHOOL; the store imports no workflows).
-DEFAULT_SCHOOL = "default"
+from store.queries import DEFAULT_SCHOOL
 
 
 @dataclass(frozen=True)
@@ -267,50 +264,6 @@ def process_facts(session: Session, workflow_ids: Iterable[str]) -> dict[str, di
 
 
 # --- by school (issue 25) -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SchoolStep(OpenStep):
-    """An open step (store.queries.OpenStep) with its process's school."""
-
-    school: str = DEFAULT_SCHOOL
-
-
-def scoped_open_steps(
-    session: Session, today: date, *, owner: str | None = None, school: str | None = None
-) -> list[SchoolStep]:
-    """Open steps as store.queries.open_steps orders them (overdue first, most overdue first, then by target date,
-    then case reference), of one `owner` (a staff id) and one `school` when given, each with its school."""
-    overdue = Step.due < today
-    query = (
-        select(Step, Process)
-        .join(Step.process)
-        .where(Step.status == OPEN)
-        .order_by(case((overdue, 0), else_=1), case((overdue, Step.due)), Step.target, Process.case_ref, Step.id)
-    )
-    if owner is not None:
-        query = query.where(Step.owner == owner)
-    if school is not None:
-        query = query.where(Process.school == school)
-    return [
-        SchoolStep(
-            workflow_id=process.workflow_id,
-            process_kind=process.kind,
-            case_ref=process.case_ref,
-            la=process.la,
-            rule_id=step.rule_id,
-            basis=step.basis,
-            due=step.due,
-            target=step.target,
-            owner=step.owner,
-            exempt=step.exempt,
-            days_left=(step.due - today).days,
-            overdue=step.due < today,
-            stopped=process.status == "stopped",
-            school=process.school,
-        )
-        for step, process in session.execute(query)
-    ]
 
 
 def case_processes(session: Session, case_ref: str, *, school: str | None = None) -> list[Process]:

@@ -141,3 +141,11 @@ def test_a_database_at_0009_with_rows_upgrades_and_every_row_is_the_default_scho
         assert list(outbox_schools) == ["default", "elm"]
     finally:
         engine.dispose()
+
+
+def test_the_store_says_the_default_school_as_the_workflows_do() -> None:
+    """The store imports no workflows, so it writes the default school's id itself: the same word."""
+    from store.queries import DEFAULT_SCHOOL as STORE_DEFAULT
+    from workflows.models.common import DEFAULT_SCHOOL
+
+    assert STORE_DEFAULT == DEFAULT_SCHOOL
