@@ -85,3 +85,42 @@ def test_make_up_with_the_trust_example_serves_both_schools_each_apart(tmp_path:
             assert trust.status_code == 200
             assert "Oak Primary School" in trust.text and "Elm Academy" in trust.text
             assert "TST-T001" in trust.text and "TST-T002" in trust.text
+        check_pages_in_a_browser(stack.dashboard, "morgan", ["/trust", "/overdue", "/trust?school=elm"])
+
+
+def check_pages_in_a_browser(url: str, username: str, paths: list[str]) -> None:
+    """The trust role's pages (a School column, the trust view) in Debian's Chromium, at 1280 and 390 px: no axe
+    violation of WCAG 2.1 A/AA, no sideways scroll (as tests/web/test_accessibility.py checks the one school's)."""
+    import os
+
+    from tests.web.axe import report, sideways_scroll, violations
+    from tests.web.conftest import ARGS, CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing on CI (.ci/run installs Debian's chromium)")
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    problems = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            context = browser.new_context(locale="en-GB", bypass_csp=True)
+            page = context.new_page()
+            page.goto(f"{url}/login")
+            page.get_by_label("User name").fill(username)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_load_state()
+            for path in paths:
+                for width in (1280, 390):
+                    page.set_viewport_size({"width": width, "height": 900})
+                    response = page.goto(url + path)
+                    assert response is not None and response.status == 200, path
+                    where = f"{username} {path} at {width} px"
+                    found, wide = violations(page), sideways_scroll(page)
+                    problems += ([report(where, found)] if found else []) + ([f"{where}: {wide}"] if wide else [])
+        finally:
+            browser.close()
+    assert not problems, "\n".join(problems)
