@@ -56,6 +56,7 @@ from workflows.models import (
     DraftConsultationInput,
     Exemption,
     FinalPlan,
+    LaChase,
     LaDecision,
     MeetingDate,
     MeetingHeld,
@@ -615,6 +616,31 @@ async def school_duty_years(env: WorkflowEnvironment, settings: Settings) -> tup
     return workflow_id, [first_run, second_run]
 
 
+async def reassessment_chased(env: WorkflowEnvironment, settings: Settings) -> str:
+    """The LA's decision overdue: chased by a letter sent by hand, its follow-up escalated, chased again (the first
+    follow-up closes), then the LA decides and the open follow-up closes with it (issue 25)."""
+    today = await london_today(env)
+    workflow_id = await _start_reassessment(env, settings, "EHC-H020", today, today - relativedelta(months=8))
+    await complete_step(env.client, settings, workflow_id, StepDone(rule_id=EARLIEST, done_on=today, by="teacher"))
+    await _opened(env, workflow_id, DECISION)
+    await sleep_until_day(env, today + timedelta(days=20))  # the LA's 15 days have passed
+    letter = "Dear Kent SEN team, the decision on re-assessing our case EHC-H020 is overdue."
+    chase = LaChase(rule_id=DECISION, subject="Overdue: decision", body=letter, by="senco", recorded_by="cli:as:sam")
+    await update(env.client, workflow_id, Reassessment.chase_la, chase)
+    await sleep_until_day(env, await london_today(env) + timedelta(days=21))  # no answer: the follow-up escalates
+    again = chase.model_copy(update={"subject": "Overdue: decision (second letter)"})
+    await update(env.client, workflow_id, Reassessment.chase_la, again)
+    await sleep_until_day(env, await london_today(env) + timedelta(days=3))
+    await update(
+        env.client,
+        workflow_id,
+        Reassessment.la_decided,
+        LaDecision(decided_on=await london_today(env), reassess=False, by="senco"),
+    )
+    await _result(env, workflow_id, Reassessment)
+    return workflow_id
+
+
 SCENARIOS: dict[str, Scenario] = {
     "ehc_advice_late": advice_late,
     "ehc_advice_exemption": advice_exemption,
@@ -633,6 +659,7 @@ SCENARIOS: dict[str, Scenario] = {
     "sen_support_year": sen_support_year,
     "pep_reviews": pep_reviews,
     "school_duty_years": school_duty_years,
+    "reassessment_chased": reassessment_chased,
 }
 # Scenarios new with a later patch of one workflow than GENERATION (named after that patch).
 GENERATIONS = {
@@ -644,6 +671,8 @@ GENERATIONS = {
     "sen_support_year": "school-commitments",
     "pep_reviews": "school-commitments",
     "school_duty_years": "school-commitments",
+    # chasing the LA (issue 25): a new update and a new rule, no patch
+    "reassessment_chased": "la-chase",
 }  # no patch: data only
 
 
