@@ -21,7 +21,8 @@ from dashboard.access import guards_of
 from store.accounts import AccessToken
 from store.accounts_queries import account_by_username
 from store.credentials import new_token, token_digest
-from tests.api.test_check_order import MUTATING, PUBLIC, walk
+from tests.api.test_check_order import MUTATING
+from tests.api.test_check_order import guarded as routes  # every guarded route of the app, by method
 from tests.dashboard.conftest import NoTemporal, csrf_of
 from tests.dashboard.schools import (
     ACCOUNTS,
@@ -67,17 +68,6 @@ def url(path: str, school: str, name: str = "step-done") -> str:
         }[param]
 
     return re.sub(r"\{([^}]+)\}", example, path)
-
-
-def routes(app, methods: set[str]) -> list[tuple[object, str, str]]:
-    found = []
-    for route, path, route_methods in walk(app):
-        if path in PUBLIC or path in OWN_CHECKS:
-            continue
-        for method in sorted(route_methods & methods):
-            found.append((route, path, method))
-    assert found, "no routes found: the walk is broken"
-    return found
 
 
 def may(route, role: str) -> bool:
