@@ -87,23 +87,32 @@ class CaseReport:
 
 
 def workflow_ids(settings: Any, case_ref: str, sessions=None) -> list[str]:
-    """The case's processes: from the database (every process it ever had) and the archive."""
+    """The case's processes: from the database (every process it ever had) and the archive. At one school: where
+    `settings` are a school's view (Settings.for_school, or a single-school install), that school's case only (two
+    schools of a trust may use the same reference for two pupils); the whole trust's settings: every school's."""
     from store.db import make_engine, make_sessionmaker
     from store.queries import processes_for_case
+    from workflows.registry import school_of
 
+    school = None if getattr(settings, "schools", None) else getattr(settings, "school_id", None)
     ids: list[str] = []
     engine = None if sessions is not None else make_engine(settings.resolved_database_url)
     try:
         if engine is not None:
             sessions = make_sessionmaker(engine)
         with sessions() as session:
-            ids = [p.workflow_id for p in processes_for_case(session, case_ref)]
+            ids = [p.workflow_id for p in processes_for_case(session, case_ref, school=school)]
     except Exception:  # noqa: BLE001 - no database here: the archive may still know the case
         ids = []
     finally:
         if engine is not None:
             engine.dispose()
-    return list(dict.fromkeys(ids + Archive.for_settings(settings).workflow_ids(case_ref)))
+    archived = [
+        wid
+        for wid in Archive.for_settings(settings).workflow_ids(case_ref)
+        if school is None or school_of(wid) == school
+    ]
+    return list(dict.fromkeys(ids + archived))
 
 
 async def build(settings: Any, case_ref: str, client=None) -> CaseReport:

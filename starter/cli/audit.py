@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperCommand
 
-from starter.cli.common import db_session, fail, load_settings, parse_date, run_async
+from starter.cli.common import SchoolOption, db_session, fail, load_settings, parse_date, run_async, school_settings
 
 audit_app = typer.Typer(
     help="Auditing: export a process's history, replay it, verify the database, print a report, "
@@ -248,8 +248,10 @@ def report_command(
         # The case as the first argument, as before --case: kept for the scripts that call it so, out of the help.
         typer.Argument(metavar="CASE_REF", help="The case reference (use --case).", hidden=True, show_default=False),
     ] = None,
+    school: SchoolOption = None,
 ) -> None:
-    """A printable timeline of every process of one case, from the histories."""
+    """A printable timeline of every process of one case, from the histories (the case at the school named by
+    --school, where the deployment has several)."""
     from audit import report
     from workflows.models import CASE_REF_PATTERN
 
@@ -262,7 +264,7 @@ def report_command(
         fail(f"--format: {format!r} is not one of {', '.join(report.FORMATS)}")
     if not re.fullmatch(CASE_REF_PATTERN, case_ref):
         fail(f"--case: {case_ref!r} is not a case reference (letters, digits, '.', '_', '-')")
-    settings = load_settings()
+    settings = school_settings(load_settings(), school)
     target = out or Path(f"{case_ref}-audit.{format}")
 
     async def work():
@@ -300,6 +302,7 @@ def archive_command() -> None:
 def bundle_command(
     case_ref: Annotated[str, typer.Option("--case", help="The school's case reference.")],
     out: Annotated[Path, typer.Option("--out", help="The zip file to write (it must not exist yet).")],
+    school: SchoolOption = None,
 ) -> None:
     """One signed zip of a case for an outsider to check (`sendclock audit check-bundle`): every history of its
     processes (decoded), the timeline, the report, its rows of the hash chain, what `audit verify` says, the public
@@ -320,7 +323,7 @@ def bundle_command(
         fail(f"--out: {out} already exists; give a new file name (a bundle is never written over)")
     if not out.parent.is_dir():
         fail(f"--out: the folder {out.parent} does not exist")
-    settings = load_settings()
+    settings = school_settings(load_settings(), school)  # the case at one school: two may use the same reference
     key = load_signing_key(settings)
     if key is None:
         fail(

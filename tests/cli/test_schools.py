@@ -187,6 +187,8 @@ SCHOOL_COMMANDS = {
     "pep held",
     "pep end",
     "duty end",
+    "audit report",  # a case's records at one school: two schools may use the same reference for two pupils
+    "audit bundle",
 }
 
 
@@ -230,6 +232,7 @@ def test_every_command_that_starts_changes_or_lists_processes_takes_school_and_n
 
 REFUSED_WITHOUT_SCHOOL = [
     ["list"],
+    ["audit", "report", "--case", "EHC-0042"],
     ["list", "--overdue"],
     ["advice", "start", "--case", "EHC-0042", "--la", "Kent", "--received", "2027-01-11", "--owner", "senco"],
     ["review", "start", "--case", "EHC-0007", "--la", "Kent", "--plan-date", "2026-03-16"],
@@ -681,3 +684,19 @@ def test_a_feed_is_one_schools_named_by_school_and_checked_against_its_staff(tru
             ("feed-staff", "tutor", "elm"),
             ("feed-school", None, "oak"),
         ]
+
+
+def test_a_case_audit_report_reads_the_case_at_one_school(seeded, trust_db) -> None:
+    """EHC-0042 is two pupils, one at each school: the audit report (and the bundle, through the same list) of the
+    case at elm holds elm's process only; the whole trust's settings read every school's."""
+    import config.settings
+    from audit.report import workflow_ids
+
+    settings = config.settings.get_settings()
+    assert workflow_ids(settings.for_school("elm"), "EHC-0042", trust_db) == [
+        "elm~ehc-advice-request-EHC-0042-20270111"
+    ]
+    assert workflow_ids(settings.for_school("oak"), "EHC-0042", trust_db) == [
+        "oak~ehc-advice-request-EHC-0042-20270111"
+    ]
+    assert len(workflow_ids(settings, "EHC-0042", trust_db)) == 2
