@@ -131,11 +131,13 @@ class StatutoryProcess(ChasesTheLa):
 
     def note_start_update(self) -> None:
         """Call first in the update a starter sends with the start (update-with-start). The one delivered with the
-        start, in the first workflow task of the first run, is the creator's; the state carries its id, so a
+        start, handled before the first run has opened its steps, is the creator's; the state carries its id, so a
         starter knows whether it created the process or found it there (no describe call before each start, and
-        two starters racing cannot both think they created it)."""
+        two starters racing cannot both think they created it). Not "in the first workflow task" by the history's
+        length: a first task that timed out on a loaded machine and ran again left the creator told "already
+        running" (a register import on a busy 2-core machine counted a process it had just started as found)."""
         info = workflow.info()
-        if self.start_update_id is None and info.continued_run_id is None and info.get_current_history_length() <= 3:
+        if self.start_update_id is None and info.continued_run_id is None and not self._opened:
             update = workflow.current_update_info()
             self.start_update_id = update.id if update else None
 
