@@ -36,6 +36,7 @@ are those of the process registry, workflows/registry.py (pattern in the documen
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -50,8 +51,18 @@ from dashboard.compliance_view import compliance_for, steps_csv_response
 from dashboard.context import Web, get_web
 from dashboard.la_scorecard_view import card_for, card_json, las_csv_response, overview_for, overview_json
 from dashboard.scope import scope_of
-from dashboard.views import VIEWS, Filters, case_timeline, outbox_rows, shows_schools, step_list, timeline_json
+from dashboard.views import (
+    MAX_PAGE,
+    VIEWS,
+    Filters,
+    case_timeline,
+    outbox_rows,
+    shows_schools,
+    step_list,
+    timeline_json,
+)
 from statutory import rule_ids
+from store.step_list import BadCursor
 from store.web_queries import recent_events
 from workflows.models.common import CASE_REF_PATTERN, FIRST_DATE, LAST_DATE
 
@@ -295,6 +306,8 @@ def me(request: Request, web: Web = Depends(get_web), user: User = Depends(reade
     return found
 
 
+API_PAGE_SIZE = 100  # steps on a page of /api/steps unless ?limit= asks for another number
+
 # A trust role's one school (dashboard/access.py applies it, before anything else is read); a school's own caller
 # reads its school whatever this says.
 SCHOOL = Query("", max_length=24, description="Trust-wide roles: one school's only (its id); others: ignored")
@@ -302,10 +315,13 @@ SCHOOL = Query("", max_length=24, description="Trust-wide roles: one school's on
 
 @router.get(
     "/steps",
-    summary="Open statutory steps (view: open, overdue or due-soon), with counts per status (staff: their own)",
+    summary="Open statutory steps (view: open, overdue or due-soon), a page at a time, with counts per status over "
+    "all pages (staff: their own). The answer's `next_cursor` (and `next`, the same request with it) gives the next "
+    "page; null on the last",
     responses=errors(422),
 )
 def steps(
+    request: Request,
     view: str = Query("open", pattern="^(open|overdue|due-soon)$"),
     la: str = "",
     owner: str = "",
@@ -313,17 +329,42 @@ def steps(
     process: str = "",
     sort: str = Query("", pattern="^(|due|target|case|la|owner|rule|process)$"),
     desc: bool = False,
+    limit: int = Query(API_PAGE_SIZE, ge=1, le=MAX_PAGE, description="Steps on the page (the first, or the cursor's)"),
+    cursor: str | None = Query(
+        None,
+        max_length=600,
+        pattern="^[A-Za-z0-9_-]+$",
+        description="Where the page starts: the `next_cursor` of the page before, with the same view, filters and "
+        "sort (keyset paging: a page costs the same however deep; steps recorded meanwhile are not skipped or "
+        "repeated). Opaque; a cursor this list did not make is refused (422)",
+    ),
     school: str = SCHOOL,
     web: Web = Depends(get_web),
     user: User = Depends(reader),
-) -> dict[str, Any]:
-    listing = step_list(web, user, view, Filters(la=la, owner=owner, rule=rule, process=process, sort=sort, desc=desc))
+) -> Any:
+    filters = Filters(la=la, owner=owner, rule=rule, process=process, sort=sort, desc=desc)
+    try:
+        listing = step_list(web, user, view, filters, cursor=cursor, limit=limit)
+    except BadCursor as err:
+        return JSONResponse(
+            status_code=422,
+            content={
+                "detail": [{"loc": ["query", "cursor"], "msg": f"{err}: ask again without it", "type": "value_error"}]
+            },
+        )
+    next_url = None
+    if listing.next_cursor:  # this request, from the next page on (a path: the API may sit behind a proxy)
+        next_url = f"{request.url.path}?{urlencode(dict(request.query_params) | {'cursor': listing.next_cursor})}"
     return {
         "view": view,
         "title": VIEWS[view],
         "today": listing.today.isoformat(),
         "due_soon_days": web.web.due_soon_days,
         "counts": listing.counts,
+        "total": listing.total,
+        "limit": listing.limit,
+        "next_cursor": listing.next_cursor,
+        "next": next_url,
         "steps": [r.as_json() for r in listing.rows],
     }
 

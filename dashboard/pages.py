@@ -18,6 +18,8 @@ from dashboard.context import Web, get_web
 from dashboard.render import render
 from dashboard.scope import scope_of
 from dashboard.views import (
+    MAX_PAGE,
+    PAGE_SIZE,
     VIEWS,
     Filters,
     case_timeline,
@@ -31,6 +33,7 @@ from dashboard.views import (
 )
 from statutory.clock import fmt
 from store.chain_heads import current_head, fingerprint, last_published, published_problem
+from store.step_list import BadCursor
 from store.web_queries import recent_events
 
 router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
@@ -45,7 +48,13 @@ def filters_from(
 
 
 def _steps_page(request: Request, web: Web, user: User, view: str, filters: Filters) -> HTMLResponse:
-    listing = step_list(web, user, view, filters)
+    cursor, limit, start = page_params(request)
+    try:
+        listing = step_list(web, user, view, filters, cursor=cursor, limit=limit, start=start)
+    except BadCursor as err:
+        raise HTTPException(
+            status_code=422, detail=f"cursor: this page's link is out of date ({err}); start again from the first page"
+        ) from None
     return render(
         request,
         "steps.html",
@@ -57,8 +66,36 @@ def _steps_page(request: Request, web: Web, user: User, view: str, filters: Filt
             "today": listing.today,
             "rows": listing.rows,
             "counts": listing.counts,
+            "next_query": filters.query(cursor=listing.next_cursor, start=str(listing.end + 1), limit=limit_text(limit))
+            if listing.next_cursor
+            else None,
+            "first_query": filters.query(limit=limit_text(limit)) if cursor else None,
         },
     )
+
+
+def page_params(request: Request) -> tuple[str | None, int, int]:
+    """A step list page's place in the list: its cursor (from the page before's "next" link), its size (?limit=,
+    PAGE_SIZE by default) and the number of its first row (?start=, only for the page to say)."""
+    params = request.query_params
+    cursor = params.get("cursor") or None
+    if cursor is not None and len(cursor) > 600:
+        raise HTTPException(status_code=422, detail="cursor: this page's link is out of date; start again")
+    limit = _number(params.get("limit"), "limit", PAGE_SIZE, 1, MAX_PAGE)
+    start = _number(params.get("start"), "start", 1, 1, 10**9) if cursor else 1
+    return cursor, limit, start
+
+
+def _number(text: str | None, name: str, default: int, low: int, high: int) -> int:
+    if not text:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise HTTPException(status_code=422, detail=f"{name}: give a whole number from {low} to {high}")
+    return int(text)
+
+
+def limit_text(limit: int) -> str:
+    return "" if limit == PAGE_SIZE else str(limit)
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -8,8 +8,9 @@ directory; a school's own lists, and every list of a single-school deployment, n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from audit.backdating import ESCALATION, completion_flag
@@ -19,13 +20,14 @@ from dashboard.auth import User
 from dashboard.case_words import facts_said
 from dashboard.context import PROCESS_LABELS, Web
 from dashboard.scope import EventPart, ProcessPart, scope_of
-from statutory import get_rule
+from statutory import RULES, get_rule
 from statutory.actions import StepKind, step_kind
 from statutory.clock import fmt
 from statutory.conventions import transfer_warning as rule_book_transfer_warning
 from store.models import Event, Process, Step
-from store.queries import OpenStep, open_steps, process_detail
+from store.queries import OpenStep, process_detail
 from store.reconcile import reopened_outside, stopped_processes
+from store.step_list import Counts, Cursor, Facet, RuleKinds, StepQuery, count, facets, page, stopped_rows
 from store.web_queries import (
     REVIEW_DUE,
     case_processes,
@@ -40,15 +42,9 @@ from workflows.registry import SCHOOL_DUTY
 BEFORE_MEETING = ("review-notice", "review-advice-circulation")
 
 VIEWS = {"open": "Open statutory steps", "overdue": "Overdue statutory steps", "due-soon": "Statutory steps due soon"}
-SORTS = {
-    "due": lambda r: (r.step.due, r.step.case_ref),
-    "target": lambda r: (r.step.target, r.step.case_ref),
-    "case": lambda r: (r.step.case_ref, r.step.due),
-    "la": lambda r: (r.step.la.lower(), r.step.due),
-    "owner": lambda r: (r.owner_name.lower(), r.step.due),
-    "rule": lambda r: (r.step.rule_id, r.step.due),
-    "process": lambda r: (r.step.process_kind, r.step.due),
-}
+SORTS = ("due", "target", "case", "la", "owner", "rule", "process")  # the columns a list sorts by (store/step_list.py)
+PAGE_SIZE = 50  # rows on a page of the step lists (?limit= asks for another size, up to MAX_PAGE)
+MAX_PAGE = 500
 OUTBOX_LIMIT = 200
 
 
@@ -66,6 +62,7 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+@lru_cache(maxsize=256)
 def kind_of(rule_id: str) -> StepKind:
     """What kind of step a rule makes (statutory/actions.py): a duty, a look-out on the LA, the parent's window, an
     earliest date; a rule the rule book does not know is treated as a duty."""
@@ -75,6 +72,7 @@ def kind_of(rule_id: str) -> StepKind:
         return "duty"
 
 
+@lru_cache(maxsize=256)
 def title_of(rule_id: str) -> str:
     """The rule's plain title (the rule id if the rule book does not know it)."""
     try:
@@ -189,24 +187,92 @@ class Filters:
 class StepList:
     view: str
     today: date
-    rows: list[StepRow]
-    counts: dict[str, int]
+    rows: list[StepRow]  # this page's rows (the first page: the steps of stopped processes first)
+    counts: dict[str, int]  # every open step the filters keep, over all pages
     options: dict[str, list[tuple[str, str]]]  # filter choices: value, label
     # Processes stopped outside sendclock (store/reconcile.py) the user may see: first on the page, for a SENCO.
     stopped: list[dict[str, str]] = field(default_factory=list)
     show_schools: bool = False  # a trust role's list: a School column and filter (shows_schools)
+    total: int = 0  # rows of this view over all pages
+    start: int = 1  # the number of this page's first row in the whole list
+    next_cursor: str | None = None  # where the next page starts (None: this is the last page)
+    limit: int = PAGE_SIZE
+    by_school: dict[str, Counts] = field(default_factory=dict)  # the counts of each school, filters applied
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.rows) - 1
 
 
-def step_list(web: Web, user: User, view: str, filters: Filters) -> StepList:
-    today = web.clock.today()
-    soon = web.web.due_soon_days
+@lru_cache(maxsize=1)
+def rule_kinds() -> RuleKinds:
+    """The rules whose steps are never overdue (a window, an earliest date) or never due soon (an earliest date)."""
+    kinds = {rule.id: step_kind(rule) for rule in RULES}
+    return RuleKinds(
+        never_overdue=frozenset(r for r, k in kinds.items() if k in ("window", "prompt")),
+        never_due_soon=frozenset(r for r, k in kinds.items() if k == "prompt"),
+    )
+
+
+def step_query(web: Web, user: User, filters: Filters) -> StepQuery:
     scope = scope_of(user)
+    return StepQuery(
+        today=web.clock.today(),
+        due_soon_days=web.web.due_soon_days,
+        kinds=rule_kinds(),
+        school=scope.school,
+        scope_owner=scope.owner,
+        la=filters.la,
+        owner=filters.owner,
+        rule=filters.rule,
+        process=filters.process,
+    )
+
+
+def in_view(row: StepRow, view: str) -> bool:
+    return view == "open" or (row.overdue if view == "overdue" else row.due_soon)
+
+
+def step_list(
+    web: Web,
+    user: User,
+    view: str,
+    filters: Filters,
+    *,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+    start: int = 1,
+) -> StepList:
+    """One page of a step list, its counts and its filters' choices, read in SQL (store/step_list.py). `cursor`:
+    where the page starts (the last page's `next_cursor`; BadCursor if this list did not make it); `start`: the
+    number of its first row, for the page to say (the link carries it)."""
+    scope = scope_of(user)
+    query = step_query(web, user, filters)
+    today = query.today
+    sort = filters.sort if filters.sort in SORTS else ""
+    after = Cursor.decode(cursor, sort, filters.desc) if cursor else None
     several = web.several_schools
     with web.sessionmaker() as session:
-        steps = open_steps(session, today, owner=scope.owner, school=scope.school)
+        groups = facets(session, query)
+        names = {(f.school, f.owner): web.staff_name(f.owner, f.school) for f in groups}
         stopped = stopped_processes(session)
-        facts = process_facts(session, (s.workflow_id for s in steps if s.rule_id in BEFORE_MEETING))
-    mine = {s.workflow_id for s in steps}
+        halted = [st.process.workflow_id for st in stopped]
+        found = page(
+            session,
+            query,
+            view,
+            sort=sort,
+            desc=filters.desc,
+            after=after,
+            limit=limit,
+            owner_names=names,
+            stopped=halted,
+        )
+        unfiltered = replace(query, la="", owner="", rule="", process="")
+        stopped_steps = stopped_rows(session, unfiltered, "open", halted)
+        shown = [s for s in stopped_steps if after is None] + found.steps
+        facts = process_facts(session, (s.workflow_id for s in shown if s.rule_id in BEFORE_MEETING))
+    mine = {s.workflow_id for s in stopped_steps}
     stopped_views = [
         {
             "case_ref": st.process.case_ref,
@@ -219,54 +285,52 @@ def step_list(web: Web, user: User, view: str, filters: Filters) -> StepList:
         for st in stopped
         if scope.sees_school(st.process.school) and (scope.everything or st.process.workflow_id in mine)
     ]
-    every = [
-        StepRow(
+
+    def row_of(s: OpenStep) -> StepRow:
+        return StepRow(
             step=s,
-            owner_name=web.staff_name(s.owner, s.school),
+            owner_name=names.get((s.school, s.owner)) or web.staff_name(s.owner, s.school),
             days_text=days_text(s, kind_of(s.rule_id)),
             workflow_url=web.workflow_url(s.workflow_id, user),
-            due_soon=0 <= s.days_left <= soon and kind_of(s.rule_id) != "prompt",
+            due_soon=0 <= s.days_left <= query.due_soon_days and kind_of(s.rule_id) != "prompt",
             process_label=PROCESS_LABELS.get(s.process_kind, s.process_kind),
             kind=kind_of(s.rule_id),
             title=title_of(s.rule_id),
             short_notice=s.rule_id in BEFORE_MEETING and bool(facts.get(s.workflow_id, {}).get("short_notice")),
             school_name=web.school_name(s.school) if several else "",
         )
-        for s in steps
-    ]
+
+    first = [r for r in map(row_of, stopped_steps if after is None else []) if filters.keep(r) and in_view(r, view)]
+    rows = first + [row_of(s) for s in found.steps]
     show_schools = shows_schools(web, user)
     options = {
-        "la": [(v, v) for v in sorted({r.step.la for r in every})],
+        "la": [(v, v) for v in sorted({f.la for f in groups})],
         # Staff ids are each school's own: across schools one id is several people, so only one school's are offered.
-        "owner": sorted({(r.step.owner, r.owner_name) for r in every}, key=lambda o: o[1].lower())
+        "owner": sorted({(f.owner, names[(f.school, f.owner)]) for f in groups}, key=lambda o: o[1].lower())
         if not show_schools or scope.school is not None
         else [],
-        "rule": sorted({(r.step.rule_id, r.title) for r in every}, key=lambda o: o[1].lower()),
-        "process": sorted({(r.step.process_kind, r.process_label) for r in every}),
+        "rule": sorted({(f.rule_id, title_of(f.rule_id)) for f in groups}, key=lambda o: o[1].lower()),
+        "process": sorted({(f.process_kind, PROCESS_LABELS.get(f.process_kind, f.process_kind)) for f in groups}),
         "school": school_choices(web) if show_schools else [],
     }
-    rows = [r for r in every if filters.keep(r)]
-    counts = {
-        "overdue": sum(r.overdue for r in rows),
-        "due_soon": sum(r.due_soon for r in rows),
-        "open": len(rows),
-        "exempt": sum(r.step.exempt for r in rows),
-    }
-    if view == "overdue":
-        rows = [r for r in rows if r.overdue]
-    elif view == "due-soon":
-        rows = [r for r in rows if r.due_soon]
-    if filters.sort in SORTS:
-        rows = sorted(rows, key=SORTS[filters.sort], reverse=filters.desc)
-    rows = sorted(rows, key=lambda r: not r.step.stopped)  # a clock nobody is keeping comes first (stable)
+    kept = [f for f in groups if f.kept(query)]
+    counts = count(kept)
+    by_school: dict[str, list[Facet]] = {}
+    for f in kept:
+        by_school.setdefault(f.school, []).append(f)
     return StepList(
         view=view,
         today=today,
         rows=rows,
-        counts=counts,
+        counts=counts.as_dict(),
         options=options,
         stopped=stopped_views,
         show_schools=show_schools,
+        total=counts.of(view),
+        start=start,
+        next_cursor=found.next.encode() if found.next else None,
+        limit=limit,
+        by_school={school: count(fs) for school, fs in by_school.items()},
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from store.types import UTCDateTime
@@ -30,11 +30,18 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
 
 
+STOPPED_ROWS = text("status = 'stopped'")
+
+
 class Process(Base):
     """One statutory process: one workflow (its ID is the primary key; it carries no personal data)."""
 
     __tablename__ = "process"
-    __table_args__ = (Index("ix_process_school_status", "school", "status"),)
+    __table_args__ = (
+        Index("ix_process_school_status", "school", "status"),
+        # The processes stopped outside sendclock (0011): a partial index, of those rows only (few, or none).
+        Index("ix_process_stopped", "status", sqlite_where=STOPPED_ROWS, postgresql_where=STOPPED_ROWS),
+    )
 
     workflow_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     # The school it belongs to (settings `schools.<id>`; a single-school install's is "default"): migration 0010.
@@ -62,6 +69,10 @@ class Step(Base):
         UniqueConstraint("process_id", "rule_id", "instance", name="uq_step_process_rule_instance"),
         Index("ix_step_status_target", "status", "target"),
         Index("ix_step_status_due", "status", "due"),  # overdue and due soon: open steps by due date (0006)
+        # The step lists (0011, store/step_list.py): counts and filter choices; one school's open steps by date.
+        Index("ix_step_open_facets", "status", "school", "la", "owner", "rule_id", "process_kind", "due", "exempt"),
+        Index("ix_step_school_status_due", "school", "status", "due"),
+        Index("ix_step_school_status_target", "school", "status", "target"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -85,6 +96,13 @@ class Step(Base):
     # time before a review meeting, or its own date for transfer-year meetings (0009). None: the law alone.
     la_practice_due: Mapped[date | None] = mapped_column(Date)
     la_practice_note: Mapped[str | None] = mapped_column(String(400))
+    # Its process's school, LA, kind and case reference, copied by the database's triggers on every insert and every
+    # change of the process (0011): the step lists count, filter, sort and page the step table alone. Read-only here:
+    # whatever a writer gives, the triggers set them from the process.
+    school: Mapped[str] = mapped_column(String(24), server_default="default")
+    la: Mapped[str] = mapped_column(String(80), server_default="")
+    process_kind: Mapped[str] = mapped_column(String(40), server_default="")
+    case_ref: Mapped[str] = mapped_column(String(40), server_default="")
 
     process: Mapped[Process] = relationship(back_populates="steps")
 
