@@ -4,13 +4,24 @@
 9 local activities (record x5, plan x1, notify x3, as workflows/calls.py runs them), the patch marker, one timer (the
 wait for the next notice, cancelled by the completion), two updates (`opened` via update-with-start, `complete`) and
 two search-attribute upserts, with no-op bodies. `Minimal` is a workflow with one no-op (ordinary) activity.
+
+`DurableActivities` are bodies for the same activity names that do what a hand-written app would do durably: record
+inserts one row into an `event` table and notify one row into an `outbox` table of a SQLite file, each committed
+before the activity returns (plan stays a no-op). Plain sqlite3 with the database's defaults (journal_mode DELETE,
+synchronous FULL, the module's 5 s busy timeout); no hash chain, no group commit. One connection per thread, opened
+at the thread's first call and kept: sqlite3 ties a connection to the thread that made it, and a worker's activities
+run on a fixed pool of threads, so this is the plain way (and cheaper than a connection per call, which would open
+the file and read its schema at every write). A worker registering them with `SameShape` runs the same commands.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sqlite3
+import threading
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 from temporalio import activity, workflow
 
@@ -41,6 +52,65 @@ def bare_notify(key: str) -> bool:
 
 
 ACTIVITIES = [bare_record, bare_plan, bare_notify]
+
+
+class DurableActivities:
+    """bare_record and bare_notify each insert one row into a SQLite file and commit; bare_plan is a no-op."""
+
+    SCHEMA = (
+        "CREATE TABLE IF NOT EXISTS event (id INTEGER PRIMARY KEY, workflow_id TEXT NOT NULL, kind TEXT NOT NULL, "
+        "at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+        "CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY, workflow_id TEXT NOT NULL, kind TEXT NOT NULL, "
+        "at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+    )
+
+    def __init__(self, path: Path) -> None:
+        self.path = str(path)
+        self.local = threading.local()
+        self.opened: list[sqlite3.Connection] = []  # to close them at the end; each is used by its own thread only
+        db = sqlite3.connect(self.path)
+        try:
+            with db:
+                for statement in self.SCHEMA:
+                    db.execute(statement)
+        finally:
+            db.close()
+
+    def connection(self) -> sqlite3.Connection:
+        db = getattr(self.local, "db", None)
+        if db is None:
+            db = self.local.db = sqlite3.connect(self.path, check_same_thread=False)  # False only for close()
+            self.opened.append(db)
+        return db
+
+    def insert(self, table: str, key: str) -> None:
+        db = self.connection()
+        with db:  # commits (or rolls back on an error) before the activity returns
+            db.execute(f"INSERT INTO {table} (workflow_id, kind) VALUES (?, ?)", (activity.info().workflow_id, key))
+
+    @activity.defn(name="bare_record")
+    def record(self, key: str) -> bool:
+        self.insert("event", key)
+        if on_record is not None:
+            on_record(activity.info().workflow_id, key)
+        return True
+
+    @activity.defn(name="bare_plan")
+    def plan(self, key: str) -> str:
+        return key
+
+    @activity.defn(name="bare_notify")
+    def notify(self, key: str) -> bool:
+        self.insert("outbox", key)
+        return True
+
+    def activities(self) -> list[Callable]:
+        return [self.record, self.plan, self.notify]
+
+    def close(self) -> None:
+        for db in self.opened:
+            db.close()
+        self.opened.clear()
 
 
 @workflow.defn(name="BareSameShape")

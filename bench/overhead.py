@@ -1,17 +1,25 @@
 """Overhead of sendclock over bare Temporal, measured in one run on one dev server (SQLite file).
 
-Three arms, taking turns for --rounds rounds, each N lifecycles with at most --concurrency in flight, each with
+Four arms, taking turns for --rounds rounds, each N lifecycles with at most --concurrency in flight, each with
 its worker alone on its task queue:
-  sendclock   the project's starter (update-with-start), the real worker (worker.build_worker) and activities on a
-              SQLite database: start, record, one reminder (due at once: its target is today), advice sent, record;
-  same-shape  bench/bare_workflows.SameShape: the same activities, timer, updates and upserts, no-op bodies;
-  minimal     bench/bare_workflows.Minimal: one no-op activity.
-With --split, a fourth arm shows how sendclock's own cost divides:
+  sendclock           the project's starter (update-with-start), the real worker (worker.build_worker) and activities
+                      on a SQLite database: start, record, one reminder (due at once: its target is today), advice
+                      sent, record;
+  same_shape_durable  bench/bare_workflows.SameShape on its own task queue with DurableActivities: the same
+                      activities, timer, updates and upserts; record and notify each insert one row into a SQLite file
+                      in the run's temp directory and commit (plain sqlite3, default journal mode and synchronous, one
+                      connection per activity thread; no hash chain, no group commit), plan a no-op;
+  same_shape          the same workflow with no-op bodies (informative: it does none of the durable work);
+  minimal             bench/bare_workflows.Minimal: one no-op activity.
+Targets, on the medians over rounds of sendclock's lifecycles/s over an arm's: ratio_same_shape_durable >= 0.9 and
+ratio_minimal >= 0.5. ratio_same_shape is reported, marked informative.
+With --split, a fifth arm shows how sendclock's own cost divides:
   sendclock_no_db   sendclock with the record and notify bodies doing nothing (no database write, no outbox row):
-                    the workflow, plan, client and payload work alone. Informative: the targets are on the first three.
-Both sendclock and same-shape clients wait for the "reminder-sent" record (an in-process hook called after the
+                    the workflow, plan, client and payload work alone (informative, compared with same_shape).
+The sendclock and same-shape clients wait for the "reminder-sent" record (an in-process hook called after the
 record activity's body; polling a query instead cut throughput to a third), then send the completion update.
-Also reported: CPU milliseconds per lifecycle of this process (worker and client) and of the dev server.
+Also reported: CPU milliseconds per lifecycle of this process (worker and client) and of the dev server, and the
+same ratios by CPU (arm / sendclock).
 
     .venv/bin/python -m bench.overhead --n 150 --rounds 3
 """
@@ -35,7 +43,7 @@ from temporalio.worker import Worker
 
 from activities.sendclock import SendclockActivities
 from bench import bare_workflows
-from bench.bare_workflows import ACTIVITIES, Minimal, SameShape
+from bench.bare_workflows import ACTIVITIES, DurableActivities, Minimal, SameShape
 from bench.common import (
     bench_settings,
     cpu_seconds,
@@ -58,8 +66,16 @@ from workflows import search_attributes as sa
 from workflows.models import AdviceRequest, AdviceSent, NotifyInput, NotifyResult, Recorded, RecordInput
 from workflows.registry import ADVICE
 
-TARGETS = {"ratio_same_shape": 0.9, "ratio_minimal": 0.5}
-PREFIX = {"sendclock": "S", "same_shape": "B", "minimal": "M", "sendclock_no_db": "N"}  # of each arm's case refs
+TARGETS = {"ratio_same_shape_durable": 0.9, "ratio_minimal": 0.5}
+INFORMATIVE = ["ratio_same_shape"]  # reported, not a target: the no-op bodies do none of the durable work
+PREFIX = {  # of each arm's case refs
+    "sendclock": "S",
+    "same_shape_durable": "D",
+    "same_shape": "B",
+    "minimal": "M",
+    "sendclock_no_db": "N",
+}
+COMPARED = ("same_shape_durable", "same_shape", "minimal")  # the arms sendclock is measured against
 Lifecycle = Callable[[str], Awaitable[None]]
 
 
@@ -187,6 +203,7 @@ async def bench(
     calendar = every_day_calendar() if any_day else None
     with tempfile.TemporaryDirectory(prefix="sendclock-bench-") as tmp_name:
         tmp = Path(tmp_name)
+        durable = DurableActivities(tmp / "bare-durable.db")  # the durable bare arm's file, its own
         server = await start_dev_server(tmp)
         try:
             settings = bench_settings(tmp, server.address, "bench-sendclock")
@@ -206,6 +223,16 @@ async def bench(
                     activity_executor=ThreadPoolExecutor(max_workers=8),
                 )
 
+            def bare_durable() -> Worker:  # the same workflow class, the durable bodies under the same names
+                return Worker(
+                    client,
+                    task_queue="bench-bare-durable",
+                    workflows=[SameShape],
+                    workflow_runner=workflow_runner([SameShape]),
+                    activities=durable.activities(),
+                    activity_executor=ThreadPoolExecutor(max_workers=8),
+                )
+
             arms = {
                 "sendclock": lambda: (
                     build_worker(
@@ -214,6 +241,10 @@ async def bench(
                         activities=HookedActivities(settings, sessions, calendar=calendar, reminded=reminded),
                     ),
                     sendclock_lifecycle(client, settings, reminded, calendar),
+                ),
+                "same_shape_durable": lambda: (
+                    bare_durable(),
+                    same_shape_lifecycle(client, "bench-bare-durable", reminded),
                 ),
                 "same_shape": lambda: (bare(), same_shape_lifecycle(client, "bench-bare", reminded)),
                 "minimal": lambda: (bare(), minimal_lifecycle(client, "bench-bare")),
@@ -244,17 +275,15 @@ async def bench(
         finally:
             bare_workflows.on_record = None
             server.stop()
+            durable.close()
     arms = list(per_round[0])
     rates = {arm: median(r[arm][0] for r in per_round) for arm in arms}
     cpu = {arm: {k: round(median(r[arm][1][k] for r in per_round), 1) for k in per_round[0][arm][1]} for arm in arms}
-    ratios = {
-        "same_shape": [r["sendclock"][0] / r["same_shape"][0] for r in per_round],
-        "minimal": [r["sendclock"][0] / r["minimal"][0] for r in per_round],
-    }
+    ratios = {arm: [r["sendclock"][0] / r[arm][0] for r in per_round] for arm in COMPARED}
     # The same comparison by CPU (Python and dev server) per lifecycle: what throughput tends to when the machine is
     # CPU-bound, and much steadier on a shared VM than lifecycles/s (informative; the targets are on throughput).
     total = lambda r, arm: sum(r[arm][1].values())  # noqa: E731
-    cpu_ratios = {arm: [total(r, arm) / total(r, "sendclock") for r in per_round] for arm in ("same_shape", "minimal")}
+    cpu_ratios = {arm: [total(r, arm) / total(r, "sendclock") for r in per_round] for arm in COMPARED}
     figures = {
         "n": n,
         "concurrency": concurrency,
@@ -262,46 +291,33 @@ async def bench(
         "lifecycles_per_s": {k: round(v, 2) for k, v in rates.items()},
         "lifecycles_per_s_by_round": [{arm: round(r[arm][0], 2) for arm in arms} for r in per_round],
         "cpu_ms_per_lifecycle": cpu,
-        "ratio_same_shape": round(median(ratios["same_shape"]), 3),
-        "ratio_minimal": round(median(ratios["minimal"]), 3),
+        **{f"ratio_{arm}": round(median(ratios[arm]), 3) for arm in COMPARED},
         "ratios_by_round": {k: [round(v, 3) for v in vs] for k, vs in ratios.items()},
-        "cpu_ratio_same_shape": round(median(cpu_ratios["same_shape"]), 3),
-        "cpu_ratio_minimal": round(median(cpu_ratios["minimal"]), 3),
+        **{f"cpu_ratio_{arm}": round(median(cpu_ratios[arm]), 3) for arm in COMPARED},
         "cpu_ratios_by_round": {k: [round(v, 3) for v in vs] for k, vs in cpu_ratios.items()},
+        "targets": dict(TARGETS),
+        "informative": INFORMATIVE,
     }
-    figures["targets"] = {k: {"target": t, "met": figures[k] >= t} for k, t in TARGETS.items()}
-    met = {k: v["met"] for k, v in figures["targets"].items()}
+    met = figures["met"] = {k: figures[k] >= t for k, t in TARGETS.items()}
+    labels = {"same_shape_durable": "same shape, durable", "same_shape": "same shape, no-op", "minimal": "minimal"}
+
+    def row(arm: str) -> list:
+        key = f"ratio_{arm}"
+        target, done = (TARGETS[key], met[key]) if key in TARGETS else ("(informative)", "")
+        return [labels[arm], rates[arm], figures[key], target, done, *cpu[arm].values()]
+
     table(
         f"Overhead: {n} lifecycles per arm and round, {rounds} round(s), {concurrency} in flight, one dev server "
         "(SQLite file); medians over rounds",
         ["arm", "lifecycles/s", "sendclock / arm", "target", "met", "CPU ms/lifecycle: python", "dev server"],
-        [
-            ["sendclock", rates["sendclock"], "", "", "", *cpu["sendclock"].values()],
-            [
-                "same-shape bare",
-                rates["same_shape"],
-                figures["ratio_same_shape"],
-                0.9,
-                met["ratio_same_shape"],
-                *cpu["same_shape"].values(),
-            ],
-            [
-                "minimal bare",
-                rates["minimal"],
-                figures["ratio_minimal"],
-                0.5,
-                met["ratio_minimal"],
-                *cpu["minimal"].values(),
-            ],
-        ],
+        [["sendclock", rates["sendclock"], "", "", "", *cpu["sendclock"].values()], *map(row, COMPARED)],
     )
+    print("ratios by round: " + ", ".join(f"{labels[arm]} {figures['ratios_by_round'][arm]}" for arm in COMPARED))
     print(
-        f"ratios by round: same-shape {figures['ratios_by_round']['same_shape']}, "
-        f"minimal {figures['ratios_by_round']['minimal']}"
-    )
-    print(
-        f"by CPU per lifecycle (arm / sendclock, Python + dev server): same-shape {figures['cpu_ratio_same_shape']} "
-        f"{figures['cpu_ratios_by_round']['same_shape']}, minimal {figures['cpu_ratio_minimal']}"
+        "by CPU per lifecycle (arm / sendclock, Python + dev server): "
+        + ", ".join(
+            f"{labels[arm]} {figures[f'cpu_ratio_{arm}']} {figures['cpu_ratios_by_round'][arm]}" for arm in COMPARED
+        )
     )
     if "sendclock_no_db" in arms:  # --split: how sendclock's own cost divides
         no_db = [r["sendclock_no_db"][0] / r["same_shape"][0] for r in per_round]
