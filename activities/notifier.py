@@ -101,7 +101,6 @@ from config.school_calendar import school_calendar
 from config.settings import Settings, UnknownSchool
 from store.models import Outbox
 from store.outbox import DELIVERED, TRUST, OutboxRepository, OutboxStatus
-from store.outbox_fingerprint import fingerprint
 from workflows.models import Delivery, Model, NotifyInput, NotifyResult
 from workflows.registry import school_of
 
@@ -272,8 +271,8 @@ class Notifier:
     def _seen(self, notice_keys: list[str]) -> list[OutboxRowSeen]:
         """The outbox rows of these notices, as they stand now (one read per notice)."""
         return [
-            OutboxRowSeen(key=r.key, status=r.status, fingerprint=fingerprint(r))
-            for r in self.outbox.rows_of_notices(notice_keys)
+            OutboxRowSeen(key=key, status=status, fingerprint=print_)
+            for key, status, print_ in self.outbox.seen_of_notices(notice_keys)
         ]
 
     def _keep(

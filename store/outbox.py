@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.models import Outbox
+from store.outbox_fingerprint import FIELDS, fingerprint
 from store.prepared import Prepared
 from store.writer import write, write_lock
 
@@ -56,6 +57,9 @@ OUTBOX = cast(Table, Outbox.__table__)
 _BY_KEY = select(OUTBOX.c.id).where(OUTBOX.c.key == bindparam("k"))
 # Every notice's write: compiled once, run on the driver's cursor (store/prepared.py).
 _KEY, _INSERT = Prepared(_BY_KEY), Prepared(insert(OUTBOX))
+
+
+_SEEN = (*(getattr(Outbox, name) for name in FIELDS), Outbox.status)
 
 
 class OutboxRepository:
@@ -87,10 +91,15 @@ class OutboxRepository:
         with self.sessions() as session:
             return list(session.scalars(select(Outbox).where(Outbox.notice_key == notice_key).order_by(Outbox.id)))
 
-    def rows_of_notices(self, notice_keys: list[str]) -> list[Outbox]:
-        """The rows of these notices, as they stand now (one read), oldest first."""
+    def seen_of_notices(self, notice_keys: list[str]) -> list[tuple[str, str, str]]:
+        """The key, status and fingerprint (store/outbox_fingerprint.py) of each row of these notices as it stands
+        now, oldest first: one read of the columns the fingerprint covers (no ORM objects: the notify activity asks
+        this for every notice, issue 26)."""
         with self.sessions() as session:
-            return list(session.scalars(select(Outbox).where(Outbox.notice_key.in_(notice_keys)).order_by(Outbox.id)))
+            rows = session.execute(
+                select(*_SEEN).where(Outbox.notice_key.in_(notice_keys)).order_by(Outbox.id)
+            ).mappings()
+            return [(row["key"], row["status"], fingerprint(row)) for row in rows]
 
     def by_key(self, key: str) -> Outbox | None:
         with self.sessions() as session:
