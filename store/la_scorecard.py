@@ -30,12 +30,24 @@ view, or a single-school deployment).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, cast, extract, func, literal_column, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from statutory.rules import Holder, get_rule, rule_ids
@@ -222,31 +234,20 @@ _LATE = and_(_COMPLETED, not_(_ON_TIME))
 
 def _counted(la: str | None, school_year: str | None, school: str | None = None) -> list[ColumnElement[bool]]:
     """The steps the scorecard reads: the LA's own rules, answered or open, of a process with an LA (of `school`)."""
-    where = [Step.rule_id.in_(LA_RULES), Step.status.in_((OPEN, COMPLETED)), Process.la != NO_LA]
+    # The step's own copies of its process's LA and school (migration 0011): the step table alone is read.
+    where = [Step.rule_id.in_(LA_RULES), Step.status.in_((OPEN, COMPLETED)), Step.la != NO_LA]
     if school is not None:
-        where.append(Process.school == school)
+        where.append(Step.school == school)
     if la is not None:
-        where.append(Process.la == la)
+        where.append(Step.la == la)
     if school_year is not None:
         first, last = school_year_bounds(school_year)
         where += [Step.due >= first, Step.due <= last]
     return where
 
 
-def _grouped(session: Session, columns: Iterable[Any], where: list[ColumnElement[bool]], *extra: Any) -> Iterator[Any]:
-    keys = (Process.la, _YEAR, Step.rule_id, Step.exempt)
-    query = (
-        select(*keys, *columns)
-        .select_from(Step)
-        .join(Process, Process.workflow_id == Step.process_id)
-        .where(*where)
-        .group_by(*keys, *extra)
-    )
-    yield from session.execute(query)
-
-
-def _sum(condition: ColumnElement[bool]) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+# How a counted step stands today: one of the four figures (the module docstring).
+ON_TIME, LATE, OVERDUE, TO_COME = "on_time", "late", "overdue", "to_come"
 
 
 def scorecards(
@@ -259,47 +260,49 @@ def scorecards(
 ) -> list[LaCard]:
     """Every LA with LA deadlines (or only `la`; only the school year `school_year`, "2026-27"; only `school`'s
     processes), by name, each with its school years newest first and their rules in rule book order. `today` decides
-    what is overdue, and by how many days so far."""
-    where = _counted(la, school_year, school)
+    what is overdue, and by how many days so far.
+
+    One grouped pass over the steps counted (the step table alone, along ix_step_rule_due): each group is steps of
+    one LA, school year, rule and exemption that stand alike today; a late answer's group also holds its days late
+    (as recorded, or its completion and due dates where it has none), an overdue step's its due date, so that the
+    histograms of days come from the same rows as the counts."""
     overdue = and_(Step.status == OPEN, Step.due < today)
-    figures: dict[tuple[str, int, str, bool], Figures] = {}
-    # 1. the counts
-    counts = (
-        _sum(and_(_COMPLETED, _ON_TIME)),
-        _sum(_LATE),
-        _sum(overdue),
-        _sum(and_(Step.status == OPEN, Step.due >= today)),
+    standing = case(
+        (and_(_COMPLETED, _ON_TIME), literal(ON_TIME)),
+        (_LATE, literal(LATE)),
+        (overdue, literal(OVERDUE)),
+        else_=literal(TO_COME),
     )
-    for name, year, rule_id, exempt, on_time, late, over, to_come in _grouped(session, counts, where):
-        figures[(name, int(year), rule_id, bool(exempt))] = Figures(int(on_time), int(late), int(over), int(to_come))
-    # 2. answered late, by days late: days_late as recorded (a completion without it: the completion and due dates)
+    missing = and_(_LATE, Step.days_late.is_(None))
+    days_late = case((_LATE, Step.days_late))
+    done = case((missing, Step.completed_on))
+    due = case((or_(missing, overdue), Step.due))
+    keys = (Step.la, _YEAR, Step.rule_id, Step.exempt, standing, days_late, done, due)
+    query = select(*keys, func.count()).where(*_counted(la, school_year, school)).group_by(*keys)
+    counts: dict[tuple[str, int, str, bool], Counter[str]] = {}
     late_days: dict[tuple[str, int, str, bool], Counter[int]] = {}
-    missing = Step.days_late.is_(None)
-    extra = (Step.days_late, case((missing, Step.completed_on)), case((missing, Step.due)))
-    for name, year, rule_id, exempt, days, done, due, n in _grouped(
-        session, (*extra, func.count(Step.id)), [*where, _LATE], *extra
-    ):
-        if days is None and done is not None:
-            days = max(0, (done - due).days)
-        if days is not None:  # a late answer with no date: counted late, its days unknown
-            late_days.setdefault((name, int(year), rule_id, bool(exempt)), Counter())[int(days)] += int(n)
-    # 3. overdue, no answer yet, by due date: days overdue so far
     overdue_days: dict[tuple[str, int, str, bool], Counter[int]] = {}
-    for name, year, rule_id, exempt, due, n in _grouped(
-        session, (Step.due, func.count(Step.id)), [*where, overdue], Step.due
-    ):
-        overdue_days.setdefault((name, int(year), rule_id, bool(exempt)), Counter())[(today - due).days] += int(n)
+    for name, year, rule_id, exempt, stands, days, completed_on, due_on, n in session.execute(query):
+        key = (name, int(year), rule_id, bool(exempt))
+        counts.setdefault(key, Counter())[stands] += int(n)
+        if stands == LATE:
+            if days is None and completed_on is not None:
+                days = max(0, (completed_on - due_on).days)
+            if days is not None:  # a late answer with no date: counted late, its days unknown
+                late_days.setdefault(key, Counter())[int(days)] += int(n)
+        elif stands == OVERDUE:
+            overdue_days.setdefault(key, Counter())[(today - due_on).days] += int(n)
     return _cards(
         {
             key: Figures(
-                f.on_time,
-                f.late,
-                f.overdue,
-                f.not_yet_due,
+                c[ON_TIME],
+                c[LATE],
+                c[OVERDUE],
+                c[TO_COME],
                 Days.of(late_days.get(key, Counter())),
                 Days.of(overdue_days.get(key, Counter())),
             )
-            for key, f in figures.items()
+            for key, c in counts.items()
         }
     )
 
@@ -332,8 +335,14 @@ def _school(school: str | None) -> list[ColumnElement[bool]]:
 
 def las_in_processes(session: Session, *, school: str | None = None) -> list[str]:
     """Every LA a process names (not "none"; of `school`'s processes), by name: an LA the school works with, with LA
-    deadlines or not."""
-    names = session.scalars(select(Process.la).where(Process.la != NO_LA, *_school(school)).distinct())
+    deadlines or not. Read as a skip scan along ix_process_la_school (or ix_process_school_la): one index seek per
+    LA, however many processes name it."""
+    where = [] if school is None else [Process.school == school]
+    first = select(func.min(Process.la)).where(Process.la > "", *where).scalar_subquery()
+    found = select(first.label("la")).cte("named", recursive=True)
+    following = select(func.min(Process.la)).where(Process.la > found.c.la, *where).scalar_subquery().label("la")
+    found = found.union_all(select(following).where(found.c.la.is_not(None)))
+    names = session.scalars(select(found.c.la).where(found.c.la.is_not(None), found.c.la != NO_LA))
     return sorted(names, key=lambda n: (n.casefold(), n))
 
 
@@ -347,15 +356,12 @@ def la_known(session: Session, la: str, *, school: str | None = None) -> bool:
 
 def deadline_years(session: Session, *, school: str | None = None) -> dict[str, list[str]]:
     """Each LA with LA deadlines (of `school`'s processes), and the school years they fell due in, newest first (one
-    grouped query)."""
-    query = (
-        select(Process.la, _YEAR)
-        .select_from(Step)
-        .join(Process, Process.workflow_id == Step.process_id)
-        .where(*_counted(None, None, school))
-        .group_by(Process.la, _YEAR)
-    )
-    found: dict[str, list[int]] = {}
-    for name, year in session.execute(query):
-        found.setdefault(name, []).append(int(year))
+    grouped query by month of the due date, along the covering ix_step_rule_due; the months folded into school years
+    here)."""
+    month = func.substr(cast(Step.due, String), 1, 7)  # "2026-09": ISO dates on both databases
+    query = select(Step.la, month).where(*_counted(None, None, school)).group_by(Step.la, month)
+    found: dict[str, set[int]] = {}
+    for name, year_month in session.execute(query):
+        year, number = int(year_month[:4]), int(year_month[5:7])
+        found.setdefault(name, set()).add(year if number >= 9 else year - 1)
     return {name: [school_year_label(y) for y in sorted(years, reverse=True)] for name, years in found.items()}

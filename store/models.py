@@ -41,6 +41,8 @@ class Process(Base):
         Index("ix_process_school_status", "school", "status"),
         # The processes stopped outside sendclock (0011): a partial index, of those rows only (few, or none).
         Index("ix_process_stopped", "status", sqlite_where=STOPPED_ROWS, postgresql_where=STOPPED_ROWS),
+        Index("ix_process_la_school", "la", "school"),  # the LAs the processes name (0011)
+        Index("ix_process_school_la", "school", "la"),
     )
 
     workflow_id: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -73,6 +75,7 @@ class Step(Base):
         Index("ix_step_open_facets", "status", "school", "la", "owner", "rule_id", "process_kind", "due", "exempt"),
         Index("ix_step_school_status_due", "school", "status", "due"),
         Index("ix_step_school_status_target", "school", "status", "target"),
+        Index("ix_step_rule_due", "rule_id", "due", "status", "la", "school", "exempt"),  # the LA scorecard
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

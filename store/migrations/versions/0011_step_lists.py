@@ -9,6 +9,7 @@ steps (bench/dashboard_queries.py, docs/performance.md).
   (the recorder, a retention purge, a test's ORM rows) cannot get them wrong: the triggers win over any value given.
 - Indexes: the open steps' counts and filter choices (`ix_step_open_facets`, in the GROUP BY's order, covering every
   column the counts read); one school's open steps by due and by target date (the default order's two runs); the
+  LA scorecard's steps of a rule by due date; the LAs the processes name, read one index seek per LA; the
   processes stopped outside sendclock, which the lists keep apart (`ix_process_stopped`, a partial index of those
   rows alone: few or none, where an index of every status would tell the planner "a third of the table").
 
@@ -35,7 +36,10 @@ INDEXES = {
     "ix_step_open_facets": ["status", "school", "la", "owner", "rule_id", "process_kind", "due", "exempt"],
     "ix_step_school_status_due": ["school", "status", "due"],
     "ix_step_school_status_target": ["school", "status", "target"],
+    # The LA scorecard: a rule's steps by due date (a school year's), covering what its counts group and filter by.
+    "ix_step_rule_due": ["rule_id", "due", "status", "la", "school", "exempt"],
 }
+PROCESS_INDEXES = {"ix_process_la_school": ["la", "school"], "ix_process_school_la": ["school", "la"]}
 
 
 def upgrade() -> None:
@@ -51,6 +55,8 @@ def upgrade() -> None:
     op.execute(f"UPDATE step SET {assignments}")
     for name, columns in INDEXES.items():
         op.create_index(name, "step", columns)
+    for name, columns in PROCESS_INDEXES.items():  # the LAs the processes name, one index seek each
+        op.create_index(name, "process", columns)
     stopped = sa.text("status = 'stopped'")
     op.create_index("ix_process_stopped", "process", ["status"], sqlite_where=stopped, postgresql_where=stopped)
     create_triggers()
@@ -59,6 +65,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     drop_triggers()
     op.drop_index("ix_process_stopped", table_name="process")
+    for name in PROCESS_INDEXES:
+        op.drop_index(name, table_name="process")
     for name in INDEXES:
         op.drop_index(name, table_name="step")
     # A plain DROP COLUMN (SQLite 3.35 and later, PostgreSQL), never a batch rebuild (see 0010).
