@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, true, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from store.models import Process, Step
@@ -361,7 +361,10 @@ def page(
         if stopped:
             select_ = select_.where(Step.process_id.not_in(sorted(stopped)))
         if sort == "":
-            select_ = select_.where(Step.due < query.today if group == 0 else Step.due >= query.today)
+            # The second run is read along the target-date index; said as "not overdue" (no range on `due` the
+            # planner could prefer, then sorting every open step by target date: 63 ms against 10 at 100k steps).
+            past = Step.due < query.today
+            select_ = select_.where(past if group == 0 else past.is_(false()))
         if after is not None and group == after.group:
             key, bound = tuple_(*exprs), tuple_(*after.values)
             select_ = select_.where(key < bound if desc else key > bound)
