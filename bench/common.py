@@ -6,6 +6,7 @@ Benchmarks are not tests (pytest does not collect bench/); tests/bench/test_benc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -96,12 +97,15 @@ async def start_dev_server(tmp: Path) -> DevServer:
 # --- settings: the demo staff, no quiet hours, one reminder on the target day at `send_at` ------------------------
 
 
-def bench_settings(tmp: Path, address: str, task_queue: str, send_at: time = time(0, 0)):
+def bench_settings(
+    tmp: Path, address: str, task_queue: str, send_at: time = time(0, 0), database_url: str | None = None
+):
+    """`database_url`: the sendclock database (default a SQLite file in `tmp`)."""
     from config.settings import NotificationSettings, ReminderPolicy, Settings, TemporalSettings
 
     return Settings(
         var_dir=tmp,
-        database_url=f"sqlite:///{tmp / 'sendclock.db'}",
+        database_url=database_url or f"sqlite:///{tmp / 'sendclock.db'}",
         temporal=TemporalSettings(address=address, task_queue=task_queue),
         reminders=ReminderPolicy(days_before_target=[0], send_at=send_at),
         notifications=NotificationSettings(quiet_hours=False),
@@ -180,6 +184,54 @@ def rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+def sqlite_mb(path: Path) -> float:
+    """A SQLite file's size with its -wal, -shm and -journal files (the write-ahead log holds pages not yet
+    checkpointed; the dev server keeps a rollback journal), MB."""
+    total = 0
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
+        with contextlib.suppress(OSError):  # no -wal or -shm file: nothing to add
+            total += (path.parent / name).stat().st_size
+    return total / 1024 / 1024
+
+
+def database_mb(url: str) -> float | None:
+    """The size of a sendclock database: a SQLite file's (sqlite_mb), or PostgreSQL's pg_database_size."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return sqlite_mb(Path(parsed.database)) if parsed.database else None
+    from store.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(text("SELECT pg_database_size(current_database())")) / 1024 / 1024
+    finally:
+        engine.dispose()
+
+
+def postgres_bench_database(server_url: str, name: str, create: bool) -> str:
+    """Create (or drop) a benchmark's own database `name` on the PostgreSQL server of `server_url` (a URL whose
+    database exists, used to connect); return the new database's URL. bench/dashboard_queries.py's
+    postgres_database, with the name a benchmark's own."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from store.db import make_engine
+
+    admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if create:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 def cpu_seconds(pid: int) -> float:
