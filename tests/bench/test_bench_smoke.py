@@ -24,7 +24,21 @@ def test_rulebook(tmp_path) -> None:
 def test_dashboard_queries_on_sqlite(tmp_path) -> None:
     figures = dashboard_queries.main(["--sizes", "20,40", "--repeat", "2", "--pg-url", "", "--out", str(tmp_path)])
     assert [r["steps"] for r in figures["results"]] == [20, 40]
-    assert set(figures["results"][0]["queries"]) == {"overdue", "due-soon", "open", "compliance"}
+    assert set(figures["results"][0]["queries"]) == {
+        "overdue",
+        "due-soon",
+        "open",
+        "open-filtered",
+        "open-deep",
+        "api-steps",
+        "case",
+        "trust",
+        "compliance",
+        "la-scorecard",
+        "csv-first-rows",
+    }
+    assert all(q["p95_ms"] > 0 for r in figures["results"] for q in r["queries"].values())
+    assert "met" in figures and figures["targets"]["first_page_p95_ms"] == 50
 
 
 @pytest.mark.devserver
