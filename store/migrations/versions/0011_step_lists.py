@@ -37,7 +37,7 @@ INDEXES = {
     "ix_step_school_status_due": ["school", "status", "due"],
     "ix_step_school_status_target": ["school", "status", "target"],
     # The LA scorecard: a rule's steps by due date (a school year's), covering what its counts group and filter by.
-    "ix_step_rule_due": ["rule_id", "due", "status", "la", "school", "exempt"],
+    "ix_step_rule_due": ["rule_id", "due", "status", "la", "school", "exempt", "on_time", "completed_on", "days_late"],
 }
 PROCESS_INDEXES = {"ix_process_la_school": ["la", "school"], "ix_process_school_la": ["school", "la"]}
 
