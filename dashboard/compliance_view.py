@@ -3,6 +3,10 @@ year (see store.compliance for how steps are counted), and a server-rendered SVG
 for backdating here (audit/backdating.py, with the school calendar and audit.backdating_working_days): counted by its
 date given, and counted again apart when it was recorded after the fact.
 
+Nothing here loads every step (issue 26): the figures are counted in the database over the year's steps, only the
+completions that could be backdated read and judged here (store/compliance_sql.py); the CSV export is streamed, a
+batch of steps at a time (steps_csv_chunks).
+
 Every figure is of the reader's school (`school`, dashboard/scope.py: Scope.school), or of every school for a trust
 role (None), each step judged by its own school's calendar; the trust's CSV names each step's school."""
 
@@ -10,14 +14,16 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from html import escape
+from itertools import chain
 from typing import Any
 
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
-from audit.backdating import completion_flag
+from audit.backdating import SYSTEM_ACTOR, completion_flag
 from config.school_calendar import school_calendar
 from config.settings import Settings
 from dashboard.context import Web
@@ -28,12 +34,12 @@ from store.compliance import (
     Compliance,
     Rate,
     academic_year_of,
-    compliance,
     meeting_outcome,
     result_text,
 )
+from store.compliance_sql import Backdating, never_late_rules, year_compliance, years_with_steps
 from store.term_queries import PEP_REVIEW, SEN_SUPPORT_REVIEW, TermlyReviews, termly_reviews, year_totals
-from store.web_queries import StepFact, all_steps
+from store.web_queries import StepFact, steps_after
 
 
 @dataclass(frozen=True)
@@ -165,14 +171,31 @@ def judged(steps: list[StepFact], settings: Settings) -> list[StepFact]:
     return out
 
 
+def backdating_of(web: Web) -> Backdating:
+    """How the figures judge backdating (judged_by_school), and what the database may leave out before they do
+    (store/compliance_sql.py): the time zones, and the smallest limit, of the schools whose steps `web` may read."""
+    settings = [web.settings]
+    if web.several_schools:
+        settings += [school_web(web, school).settings for school in web.root.settings.school_ids]
+    return Backdating(
+        judge=lambda steps: judged_by_school(web, steps),
+        zones=tuple(sorted({s.timezone for s in settings})),
+        working_days=min(s.audit.backdating_working_days for s in settings),
+        system_actor=SYSTEM_ACTOR,
+    )
+
+
 def compliance_for(web: Web, year: int | None, school: str | None = None) -> ComplianceView:
-    """The figures of `school` (None: every school the deployment has, a trust role's)."""
+    """The figures of `school` (None: every school the deployment has, a trust role's), counted in the database over
+    the year's steps (store/compliance_sql.py: the same figures as store.compliance over every step)."""
     today = web.clock.today()
-    with web.sessionmaker() as session:
-        steps = judged_by_school(web, all_steps(session, school=school))
     year = year if year is not None else academic_year_of(today)
-    years = sorted({academic_year_of(s.due) for s in steps} | {academic_year_of(today)})
-    return ComplianceView(figures=compliance(steps, year, today), years=years, termly=termly_for(web, year, school))
+    with web.sessionmaker() as session:
+        figures = year_compliance(
+            session, year, today, never_late=never_late_rules(), school=school, backdating=backdating_of(web)
+        )
+        years = sorted({*years_with_steps(session, school=school), academic_year_of(today)})
+    return ComplianceView(figures=figures, years=years, termly=termly_for(web, year, school))
 
 
 def termly_for(web: Web, year: int, school: str | None = None) -> list[TermlyRow]:
@@ -259,9 +282,19 @@ CSV_FIELDS = [
 def steps_csv(steps: list[StepFact], today: date, school_names: dict[str, str] | None = None) -> str:
     """Every step as CSV (CSV_FIELDS); with `school_names` (a trust's export: each school's name by id), a first
     column "school" naming each step's school."""
+    return steps_csv_header(school_names) + steps_csv_rows(steps, today, school_names)
+
+
+def steps_csv_header(school_names: dict[str, str] | None = None) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow((["school"] if school_names is not None else []) + CSV_FIELDS)
+    return out.getvalue()
+
+
+def steps_csv_rows(steps: list[StepFact], today: date, school_names: dict[str, str] | None = None) -> str:
+    """The rows of steps_csv, without its header."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow((["school"] if school_names is not None else []) + CSV_FIELDS)
     for s in steps:
         derived = {
             "meeting_held_on": s.meeting_on,
@@ -343,14 +376,43 @@ def termly_csv_response(web: Web, year: int | None, school: str | None = None) -
     )
 
 
+CSV_BATCH = 1000  # steps read, judged and sent at a time
+CSV_FIRST_BATCH = 250  # the first batch, smaller: the file starts sooner
+
+
+def steps_csv_chunks(
+    web: Web,
+    school: str | None,
+    today: date,
+    school_names: dict[str, str] | None = None,
+    batch: int = CSV_BATCH,
+    first: int = CSV_FIRST_BATCH,
+) -> Iterator[str]:
+    """steps_csv of every step (of `school`), a piece at a time: the header, then `first` steps, then `batch` steps at a
+    time, each batch read after the last (keyset paging in all_steps' order: store.web_queries.steps_after) in a short
+    session of its own, with its overdue notices, and judged for backdating. Never the whole table in memory."""
+    yield steps_csv_header(school_names)
+    after, limit = None, min(first, batch)
+    while True:
+        with web.sessionmaker() as session:
+            steps, after = steps_after(session, after, limit=limit, school=school)
+        if steps:
+            yield steps_csv_rows(judged_by_school(web, steps), today, school_names)
+        if len(steps) < limit:
+            return
+        limit = batch
+
+
 def steps_csv_response(web: Web, school: str | None = None, name_schools: bool = False) -> Response:
     """The export of every step (of `school`; None: every school), for the page /steps.csv and its API twin
-    /api/steps.csv; `name_schools` (a trust role's): with each step's school."""
-    with web.sessionmaker() as session:
-        steps = judged_by_school(web, all_steps(session, school=school))
+    /api/steps.csv; `name_schools` (a trust role's): with each step's school. Streamed (steps_csv_chunks); the
+    first batch is read before the response starts, so a database that does not answer is an error page, not a
+    cut-off file."""
     names = {s: web.school_name(s) for s in web.root.settings.school_ids} if name_schools else None
-    return Response(
-        steps_csv(steps, web.clock.today(), names),
+    chunks = steps_csv_chunks(web, school, web.clock.today(), names)
+    first = [next(chunks), next(chunks, "")]  # the header, and the first batch
+    return StreamingResponse(
+        chain(first, chunks),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="sendclock-steps.csv"'},
     )

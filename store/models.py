@@ -76,6 +76,7 @@ class Step(Base):
         Index("ix_step_school_status_due", "school", "status", "due"),
         Index("ix_step_school_status_target", "school", "status", "target"),
         Index("ix_step_status_case", "status", "case_ref", "due"),  # the lists sorted by case reference
+        Index("ix_step_due_case", "due", "case_ref", "id"),  # the steps export, a batch at a time in its order
         # The LA scorecard: a rule's steps by due date, covering every column its counts read (0011).
         Index(
             "ix_step_rule_due",

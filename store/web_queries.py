@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, literal, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from statutory.clock import local_date
@@ -197,6 +197,71 @@ def _with_escalations(session: Session, facts: list[StepFact]) -> list[StepFact]
             if index is not None:
                 found.setdefault(index, []).append((at, data or {}))
     return [replace(f, escalations=tuple(found[i])) if i in found else f for i, f in enumerate(facts)]
+
+
+# --- in batches, and by condition (issue 26): all_steps' steps without reading every one -----------------------------
+
+# A step's place in all_steps' order, (due, case reference, step id): the key a batch is read after.
+StepKey = tuple[date, str, int]
+# The key of a step's completion event written in SQL (completion_key), for readers that count in SQL
+# (store/compliance_sql.py).
+COMPLETION_EVENT_KEY = _COMPLETION_KEY
+_DUE = STEP_FACT_COLUMNS.index(Step.due)
+
+
+def _facts_query(school: str | None) -> Select[*tuple[Any, ...]]:
+    """all_steps' query, unordered, with each step's id and its copy of the case reference last; `school` read on the
+    step (its process's, copied by migration 0011's triggers), as its indexes hold it."""
+    query = (
+        select(*STEP_FACT_COLUMNS, _MEETING, *_RECORDED, Process.school, Step.id, Step.case_ref)
+        .select_from(Step)
+        .join(Process, Process.workflow_id == Step.process_id)
+        .outerjoin(_COMPLETION, and_(Step.status == "completed", _COMPLETION.c.key == _COMPLETION_KEY))
+    )
+    return query if school is None else query.where(Step.school == school)
+
+
+def _facts_of(rows: Iterable[Any]) -> tuple[list[StepFact], StepKey | None]:
+    """The rows of _facts_query as all_steps makes them (without escalations), and the key of the last."""
+    width = len(STEP_FACT_COLUMNS)
+    facts: list[StepFact] = []
+    last: StepKey | None = None
+    for row in rows:
+        facts.append(
+            StepFact(
+                *row[:width],  # type: ignore[misc]
+                meeting_on=_meeting_on(row[_RULE], row[_STATUS], row[_COMPLETED_ON], row[width]),
+                recorded_at=row[width + 1],
+                recorded_actor=row[width + 2],
+                recorded_by=row[width + 3],
+                school=row[width + 4],
+            )
+        )
+        last = (row[_DUE], row[width + 6], row[width + 5])
+    return facts, last
+
+
+def steps_after(
+    session: Session, after: StepKey | None = None, *, limit: int = 1000, school: str | None = None
+) -> tuple[list[StepFact], StepKey | None]:
+    """The next `limit` steps of all_steps (of one `school`), in its order, after the step at `after` (None: from the
+    first): keyset paging on (due, case reference, step id), so a batch costs the same wherever it starts. Each as
+    all_steps gives it, overdue notices included (read for this batch only). With the key of the last step read (None:
+    there were none): the `after` of the next batch. The case reference is the step's copy of its process's (0011),
+    so that one index on the step table, (due, case_ref, id), holds the whole order."""
+    query = _facts_query(school).order_by(Step.due, Step.case_ref, Step.id).limit(limit)
+    if after is not None:
+        query = query.where(tuple_(Step.due, Step.case_ref, Step.id) > tuple_(*after))
+    facts, last = _facts_of(session.execute(query))
+    return _with_escalations(session, facts), last
+
+
+def steps_where(session: Session, *conditions: ColumnElement[bool], school: str | None = None) -> list[StepFact]:
+    """The steps of all_steps (of one `school`) that meet `conditions` (on Step and Process), in its order, each as
+    all_steps gives it, overdue notices included."""
+    query = _facts_query(school).where(*conditions).order_by(Step.due, Process.case_ref, Step.id)
+    facts, _ = _facts_of(session.execute(query))
+    return _with_escalations(session, facts)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ for the rows of a database upgraded from 0010. On SQLite and PostgreSQL. Fiction
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select, text, update
@@ -65,7 +65,7 @@ def test_a_change_to_the_process_reaches_every_step(session_factory) -> None:
 
 
 def test_the_recorder_s_steps_carry_them_too(engine, session_factory) -> None:
-    at = datetime(2027, 1, 11, 9, 30, tzinfo=timezone.utc)
+    at = datetime(2027, 1, 11, 9, 30, tzinfo=UTC)
     process = dict(
         kind="ehc-advice-request",
         case_ref="EHC-0100",

@@ -37,6 +37,7 @@ INDEXES = {
     "ix_step_school_status_due": ["school", "status", "due"],
     "ix_step_school_status_target": ["school", "status", "target"],
     "ix_step_status_case": ["status", "case_ref", "due"],  # the lists sorted by case reference
+    "ix_step_due_case": ["due", "case_ref", "id"],  # the steps export (CSV), a batch at a time in its order
     # The LA scorecard: a rule's steps by due date (a school year's), covering what its counts group and filter by.
     "ix_step_rule_due": ["rule_id", "due", "status", "la", "school", "exempt", "on_time", "completed_on", "days_late"],
 }
