@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help up test test-fast lint bench venv
+.PHONY: help up test test-fast lint bench bench-million bench-caseload bench-workers venv
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
@@ -47,6 +47,16 @@ bench: $(STAMP) ## run the benchmarks in bench/ (tables on stdout, JSON in bench
 	$(BIN)/python -m bench.dashboard_queries
 	$(BIN)/python -m bench.overhead
 	$(BIN)/python -m bench.open_workflows $(BENCH_ARGS)
+
+# The large runs of issue 26, each on its own (docs/performance.md): hours of machine time, not part of `make bench`.
+bench-million: $(STAMP) ## the dashboard's reads at 1,000,000 steps on PostgreSQL (about 20 minutes)
+	$(BIN)/python -m bench.dashboard_queries --sizes 1000000 --sqlite-max 0 --repeat 11
+
+bench-caseload: $(STAMP) ## the largest LA's caseload: 25,000 open processes on the embedded stack (about 1.75 hours)
+	$(BIN)/python -m bench.open_workflows --n 25000 --wave-after 2900 --bare-after
+
+bench-workers: $(STAMP) ## one worker, then two, with the dashboard, on PostgreSQL at 10,000 (about 80 minutes)
+	$(BIN)/python -m bench.open_workflows --n 10000 --wave-after 1300 --compare-workers --dashboard
 
 venv: $(STAMP) ## create .venv and install the project with its test dependencies
 

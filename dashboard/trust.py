@@ -4,7 +4,8 @@ For the trust-wide roles (trust-leadership, trust-auditor), at /trust and /api/t
 overdue, due-soon and open steps and its on-time rate this school year, its name linking to its own overdue list,
 one click away), the overdue and due-soon steps of every school in one list each, and the compliance figures per
 school and per step side by side, counted as each school's own compliance page counts them (store/compliance.py,
-compliance_by_school; each completion judged for backdating by its school's calendar).
+compliance_by_school; each completion judged for backdating by its school's calendar), counted in the database
+over the year's steps (store/compliance_sql.py).
 
 Any other role: 403 (dashboard/access.py). A deployment of one school has no trust view: 404, for everyone allowed
 past the role check (its compliance page is the same figures).
@@ -22,15 +23,17 @@ from fastapi.responses import HTMLResponse
 
 from dashboard.access import CheckedRoute, trust_reader
 from dashboard.auth import User
-from dashboard.compliance_view import judged_by_school, percent_text, rate_json, school_year_label
+from dashboard.compliance_view import backdating_of, percent_text, rate_json, school_year_label
 from dashboard.context import Web, get_web
 from dashboard.render import render
 from dashboard.scope import scope_of
 from dashboard.views import Filters, StepRow, step_list, title_of
 from statutory.clock import fmt
-from store.compliance import Compliance, Rate, academic_year_of, compliance, compliance_by_school
-from store.web_queries import all_steps
+from store.compliance import Compliance, Rate, academic_year_of, compliance
+from store.compliance_sql import never_late_rules, year_compliance_by_school, years_with_steps
+from store.step_list import Counts
 
+TRUST_LIST = 50  # rows of each list on the trust view; the Overdue and Due soon pages page through the rest
 router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 api_router = APIRouter(route_class=CheckedRoute)  # under /api/, in the OpenAPI document
 YEAR = Query(None, ge=2014, le=2100, description="An academic year by the year it starts: 2026 for 2026-27")
@@ -73,9 +76,11 @@ class TrustView:
     year: int
     years: list[int]
     schools: list[SchoolLine]
-    overdue: list[StepRow]
-    due_soon: list[StepRow]
+    overdue: list[StepRow]  # the first TRUST_LIST, most overdue first (the Overdue page has them all)
+    due_soon: list[StepRow]  # the first TRUST_LIST, soonest first
     rules: list[RuleLine]  # all steps first, then each step by its title
+    overdue_total: int = 0  # every school's overdue steps, listed or not
+    due_soon_total: int = 0
 
     @property
     def label(self) -> str:
@@ -89,18 +94,22 @@ def trust_view(web: Web, user: User, year: int | None) -> TrustView:
     today = web.clock.today()
     year = year if year is not None else academic_year_of(today)
     scope = scope_of(user)
-    listing = step_list(web, user, "open", Filters())
+    # The first page of each list (most overdue first, then the soonest due); every school's counts over all pages.
+    overdue = step_list(web, user, "overdue", Filters(), limit=TRUST_LIST)
+    due_soon = step_list(web, user, "due-soon", Filters(), limit=TRUST_LIST)
     with web.sessionmaker() as session:
-        steps = judged_by_school(web, all_steps(session, school=scope.school))
-    figures = compliance_by_school(steps, year, today)
+        figures = year_compliance_by_school(
+            session, year, today, never_late=never_late_rules(), school=scope.school, backdating=backdating_of(web)
+        )
+        years = sorted({*years_with_steps(session, school=scope.school), academic_year_of(today)})
     ids = [s for s in web.root.settings.school_ids if scope.sees_school(s)]
     lines = [
         SchoolLine(
             school=school,
             name=web.school_name(school),
-            overdue=sum(r.overdue for r in listing.rows if r.step.school == school),
-            due_soon=sum(r.due_soon for r in listing.rows if r.step.school == school),
-            open=sum(1 for r in listing.rows if r.step.school == school),
+            overdue=overdue.by_school.get(school, Counts()).overdue,
+            due_soon=overdue.by_school.get(school, Counts()).due_soon,
+            open=overdue.by_school.get(school, Counts()).open,
             figures=figures.get(school) or compliance([], year, today),
         )
         for school in ids
@@ -110,15 +119,16 @@ def trust_view(web: Web, user: User, year: int | None) -> TrustView:
     for rule_id in rule_ids:
         rates = [next((r for r in line.figures.by_rule if r.key == rule_id), None) for line in lines]
         rules.append(RuleLine(rule_id, title_of(rule_id), rates))
-    years = sorted({academic_year_of(s.due) for s in steps} | {academic_year_of(today)})
     return TrustView(
         today=today,
         year=year,
         years=years,
         schools=lines,
-        overdue=[r for r in listing.rows if r.overdue],
-        due_soon=[r for r in listing.rows if r.due_soon],
+        overdue=overdue.rows,
+        due_soon=due_soon.rows,
         rules=rules,
+        overdue_total=overdue.total,
+        due_soon_total=due_soon.total,
     )
 
 
@@ -151,7 +161,8 @@ def trust_page(
     "/api/trust",
     tags=["api"],
     summary="The trust view (trust-leadership and trust-auditor): every school's overdue, due-soon and open steps, and "
-    "its on-time rates per step for an academic year",
+    "its on-time rates per step for an academic year; the first 50 overdue and due-soon steps of every school "
+    "(their totals beside them; /api/steps pages through the rest)",
 )
 def trust_api(year: int | None = YEAR, web: Web = Depends(get_web), user: User = Depends(trust_reader)) -> Any:
     view = trust_view(web, user, year)
@@ -173,5 +184,7 @@ def trust_api(year: int | None = YEAR, web: Web = Depends(get_web), user: User =
             for line in view.schools
         ],
         "overdue": [r.as_json() for r in view.overdue],
+        "overdue_total": view.overdue_total,
         "due_soon": [r.as_json() for r in view.due_soon],
+        "due_soon_total": view.due_soon_total,
     }

@@ -197,3 +197,22 @@ def test_a_single_school_deployment_has_no_trust_view(make_client, one_school) -
         assert "EHC-0042" in html  # a trust role reads the one school as leadership does
         assert "school" not in client.get("/api/steps").json()["steps"][0]
         assert "school" not in client.get("/api/me").json()
+
+
+def test_long_lists_show_their_first_fifty_and_the_whole_counts(client_as, trust) -> None:
+    from tests.dashboard.seed import process, step
+
+    with trust.begin() as session:
+        for n in range(60):
+            p = process(f"oak~ehc-advice-request-OAK-9{n:03d}", f"OAK-9{n:03d}", "Oakshire")
+            p.school = "oak"
+            session.add(p)
+            session.add(step(p, "ehc-advice", due=d(-1 - n % 7), target=d(-3 - n % 7), owner="senco"))
+    client = client_as("trust-lead")
+    html = client.get("/trust").text
+    assert len(rows(html, "overdue")) == 50
+    assert "Overdue across the trust (62)" in html  # the two of the seed, and these sixty
+    assert 'These are the 50 most overdue: <a href="/overdue">see every overdue step</a>' in html
+    assert rows(html, "schools")[0][:2] == ["Oak Primary School", "61"]
+    answer = client.get("/api/trust").json()
+    assert len(answer["overdue"]) == 50 and answer["overdue_total"] == 62
