@@ -12,6 +12,7 @@ from sqlalchemy import inspect, text
 from store.db import make_engine
 from store.migrate import alembic_config, current, upgrade
 from store.recorder import record_event
+from tests.store.test_migrations import head
 
 WORKFLOW = "annual-review-AR-0901"
 
@@ -45,7 +46,7 @@ def test_a_database_from_the_previous_version_upgrades_keeping_its_steps_with_th
     upgrade(url, "0008")
     insert_a_step_as_0008_wrote_it(url)
     upgrade(url)
-    assert current(url) == "0010"  # and every later migration
+    assert current(url) == head()  # and every later migration
     engine = make_engine(url)
     try:
         columns = {c["name"]: c for c in inspect(engine).get_columns("step")}

@@ -14,6 +14,7 @@ from store.db import make_engine, make_sessionmaker
 from store.migrate import current, upgrade
 from store.outbox import OutboxRepository, OutboxStatus
 from store.recorder import record_event
+from tests.store.test_migrations import head
 
 WORKFLOW = "ehc-advice-request-EHC-1001-20261102"  # a single-school install's id: no school prefix
 ELM_WORKFLOW = "elm~ehc-advice-request-EHC-1001-20270111"  # the same case reference at school elm
@@ -67,7 +68,7 @@ def test_a_database_at_0009_with_rows_upgrades_and_every_row_is_the_default_scho
     upgrade(url, "0009")
     rows_as_0009_wrote_them(url)
     upgrade(url)
-    assert current(url) == "0010"  # and every later migration
+    assert current(url) == head()  # and every later migration
     engine = make_engine(url)
     try:
         for table in ("process", "outbox"):
