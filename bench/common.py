@@ -216,8 +216,7 @@ def database_mb(url: str) -> float | None:
 
 def postgres_bench_database(server_url: str, name: str, create: bool) -> str:
     """Create (or drop) a benchmark's own database `name` on the PostgreSQL server of `server_url` (a URL whose
-    database exists, used to connect); return the new database's URL. bench/dashboard_queries.py's
-    postgres_database, with the name a benchmark's own."""
+    database exists, used to connect); return the new database's URL."""
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 

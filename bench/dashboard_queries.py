@@ -38,9 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import make_url
 
-from bench.common import percentile, table, write_json
+from bench.common import percentile, postgres_bench_database, table, write_json
 from store.db import make_engine, make_sessionmaker
 from store.migrate import current, upgrade
 from store.models import Event, Process, Step
@@ -324,17 +323,6 @@ def run_backend(url: str, sizes: list[int], repeat: int, today: date, tmp: Path)
     return results
 
 
-def postgres_database(admin_url: str, create: bool, name: str = BENCH_DB) -> str:
-    """Create (or drop) the benchmark's own database on the server of `admin_url`; return its URL."""
-    admin = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        if create:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
 def bench(sizes: list[int], repeat: int, pg_url: str | None, out: Path | None, sqlite_max: int | None = None) -> dict:
     today = date.today()
     results = []
@@ -344,9 +332,11 @@ def bench(sizes: list[int], repeat: int, pg_url: str | None, out: Path | None, s
             results += run_backend(f"sqlite:///{tmp}/dashboard.db", sqlite_sizes, repeat, today, Path(tmp))
         if pg_url:
             try:
-                results += run_backend(postgres_database(pg_url, create=True), sizes, repeat, today, Path(tmp))
+                results += run_backend(
+                    postgres_bench_database(pg_url, BENCH_DB, create=True), sizes, repeat, today, Path(tmp)
+                )
             finally:
-                postgres_database(pg_url, create=False)
+                postgres_bench_database(pg_url, BENCH_DB, create=False)
     names = list(results[0]["queries"]) if results else []
     table(
         f"Dashboard reads, first page: p50 / p95 in ms over {repeat} runs",
