@@ -9,8 +9,8 @@ Three queries answer a page, whatever the number of open steps:
   (store/reconcile.py: a clock nobody is keeping comes first).
 
 A step's kind (statutory/actions.py) decides what "overdue" and "due soon" mean: a window or an earliest date is never
-overdue, an earliest date is never "due soon". The kinds come from the rule book and reach SQL as lists of rule ids
-(`RuleKinds`), so the store imports no rule book.
+overdue, an earliest date is never "due soon". The caller reads the kinds from the rule book and passes them as lists
+of rule ids (`RuleKinds`), applied to the counts' groups and to the Overdue and Due soon pages' rows.
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ from sqlalchemy.orm import Session
 
 from store.models import Process, Step
 from store.queries import OPEN, OpenStep
+from store.reconcile import STOPPED
 
-STOPPED = "stopped"  # Process.status of a process stopped outside sendclock (store/reconcile.py)
-VIEWS = ("open", "overdue", "due-soon")
 SORT_KEYS = ("due", "target", "case", "la", "owner", "rule", "process")
 
 
