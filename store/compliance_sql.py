@@ -23,7 +23,7 @@ Nothing here writes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
@@ -60,7 +60,6 @@ from store.compliance import (
 )
 from store.models import Event, Process, Step
 from store.web_queries import (
-    COMPLETION_EVENT_KEY,
     ESCALATION,
     REVIEW_DUE,
     StepFact,
@@ -69,6 +68,7 @@ from store.web_queries import (
 )
 
 OPEN, COMPLETED = "open", "completed"
+Schools = str | Sequence[str] | None  # one school's steps, those of several, or every step
 DAY = timedelta(days=1)
 
 
@@ -218,26 +218,27 @@ def _count(
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:  # for this transaction: compiling these short queries (JIT) would cost more than running them
         session.execute(text("SET LOCAL jit = off"))
+    schools: Schools = school if school is not None else step_schools(session)
     found: dict[str | None, _Figures] = {}
 
     def figures(key: str) -> _Figures:
         return found.setdefault(key if by_school else None, _Figures())
 
-    for key, rule_id, la, exempt, ok, n in session.execute(_outcomes(start, end, today, list(never_late), school)):
+    for key, rule_id, la, exempt, ok, n in session.execute(_outcomes(start, end, today, list(never_late), schools)):
         for tally in figures(key).decided(rule_id, la):
             tally.add(ok * n, n, 0 if exempt else ok * n, 0 if exempt else n)
     odd = False
-    for key, exempt, met, n in session.execute(_meetings(start, end, today, school, postgres)):
+    for key, exempt, met, n in session.execute(_meetings(start, end, today, schools, postgres)):
         if met == ODD:
             odd = True
         elif met is not None:
             figures(key).meeting.add(met * n, n, 0 if exempt else met * n, 0 if exempt else n)
     if odd:
-        for key, exempt, met in _odd_meetings(session, start, end, today, school, postgres):
+        for key, exempt, met in _odd_meetings(session, start, end, today, schools, postgres):
             if met is not None:
                 figures(key).meeting.add(met, 1, 0 if exempt else met, 0 if exempt else 1)
     if backdating is not None:
-        for step in _flagged(session, start, end, never_late, school, backdating, postgres):
+        for step in _flagged(session, start, end, never_late, schools, backdating, postgres):
             for tally in figures(step.school).decided(step.rule_id, step.la):
                 tally.backdated += 1
                 tally.backdated_on_time += _on_time(step)
@@ -254,12 +255,26 @@ def _on_time(step: StepFact) -> bool:
 # --- the SQL -------------------------------------------------------------------------------------------------------
 
 
-def _in_year(start: date, end: date, school: str | None) -> list[ColumnElement[bool]]:
+def _in_year(start: date, end: date, school: str | Sequence[str] | None) -> list[ColumnElement[bool]]:
+    """The year's open and completed steps of `school` (a list: of those schools, every school's as _count passes)."""
     where = [Step.due >= start, Step.due <= end, Step.status.in_((OPEN, COMPLETED))]
-    return where if school is None else [*where, Step.school == school]
+    if school is None:
+        return where
+    return [*where, Step.school == school] if isinstance(school, str) else [*where, Step.school.in_(school)]
 
 
-def _outcomes(start: date, end: date, today: date, never_late: list[str], school: str | None) -> Any:
+def step_schools(session: Session) -> list[str]:
+    """Every school some step belongs to, by id: a skip scan along ix_step_school_status_due, one index seek per
+    school. The year's counts of every school read each school's run of that index (_count): an index without a
+    school in front would have to hold every column the counts read a second time."""
+    first = select(func.min(Step.school)).scalar_subquery()
+    found = select(first.label("school")).cte("schools", recursive=True)
+    following = select(func.min(Step.school)).where(Step.school > found.c.school).scalar_subquery().label("school")
+    found = found.union_all(select(following).where(found.c.school.is_not(None)))
+    return list(session.scalars(select(found.c.school).where(found.c.school.is_not(None))))
+
+
+def _outcomes(start: date, end: date, today: date, never_late: list[str], school: Schools) -> Any:
     """The year's decided steps (store.compliance.outcome not None) by school, rule, LA, exempt and outcome (1 on
     time, 0 late): (school, rule_id, la, exempt, on_time, how many). A few hundred rows at most."""
     on_time = case(
@@ -283,18 +298,11 @@ def _outcomes(start: date, end: date, today: date, never_late: list[str], school
 
 ODD = 2  # _meetings: a meeting written as something other than a calendar date, read in Python (_odd_meetings)
 
-# The meeting of an annual review as all_steps reads it (web_queries._MEETING): on the step's completion (one look-up
-# of the event table's unique key, for a completed annual review only), or while the step is open in the process's
-# facts (one look-up of the process, for an open one only).
+# The meeting of an annual review as all_steps reads it (web_queries._MEETING): on the step's copy of its completion
+# (migration 0012) for a completed annual review, or while the step is open in the process's facts (one look-up of
+# the process, for an open one only).
 _MEETING_TEXT = func.coalesce(
-    case(
-        (
-            Step.status == COMPLETED,
-            select(Event.data["meeting_held_on"].as_string())
-            .where(Event.key == COMPLETION_EVENT_KEY)
-            .scalar_subquery(),
-        )
-    ),
+    case((Step.status == COMPLETED, Step.meeting_held_on)),
     case(
         (
             Step.status == OPEN,
@@ -306,7 +314,7 @@ _MEETING_TEXT = func.coalesce(
 )
 
 
-def _reviews(start: date, end: date, school: str | None) -> Any:
+def _reviews(start: date, end: date, school: Schools) -> Any:
     """The year's annual reviews, open or completed, with their meeting text: materialized, so that each step's text
     is looked up once, not again for each expression that reads it (as inlining the query would make it)."""
     return (
@@ -341,7 +349,7 @@ def _calendar_date(text: Any, postgres: bool) -> ColumnElement[bool]:
     return case((shaped, valid), else_=0) == 1
 
 
-def _meetings(start: date, end: date, today: date, school: str | None, postgres: bool) -> Any:
+def _meetings(start: date, end: date, today: date, school: Schools, postgres: bool) -> Any:
     """The year's annual reviews by school, exempt and meeting_outcome (1 on time, 0 late, None not counted, ODD: read
     in Python): (school, exempt, met, how many)."""
     r = _reviews(start, end, school).c
@@ -363,7 +371,7 @@ def _meetings(start: date, end: date, today: date, school: str | None, postgres:
 
 
 def _odd_meetings(
-    session: Session, start: date, end: date, today: date, school: str | None, postgres: bool
+    session: Session, start: date, end: date, today: date, school: Schools, postgres: bool
 ) -> Iterable[tuple[str, bool, int | None]]:
     """The annual reviews of the year whose meeting is written as something other than a calendar date, each as
     (school, exempt, meeting_outcome as 1, 0 or None), the text read as all_steps reads it."""
@@ -388,25 +396,25 @@ def _at_least(recorded: Any, given: Any, lag: timedelta, postgres: bool) -> Colu
 
 
 def _candidates(
-    start: date, end: date, never_late: Collection[str], school: str | None, backdating: Backdating, postgres: bool
+    start: date, end: date, never_late: Collection[str], school: Schools, backdating: Backdating, postgres: bool
 ) -> Any:
     """The ids of the year's counted completions that could be flagged as backdated (Backdating)."""
-    recorded: Any = Event.occurred_at
+    recorded: Any = Step.recorded_at  # the step's copy of its completion's time (migration 0012)
     if backdating.system_actor is not None:  # its completions are never flagged: as if not recorded
-        recorded = case((or_(Event.actor.is_(None), Event.actor != backdating.system_actor), Event.occurred_at))
+        recorded = case(
+            (or_(Step.recorded_actor.is_(None), Step.recorded_actor != backdating.system_actor), Step.recorded_at)
+        )
     completions = (
         select(
             Step.id.label("id"),
             Step.process_id.label("process_id"),
             Step.completed_on.label("given"),
-            # A look-up of the completion by its key, step by step (a scalar subquery: PostgreSQL would otherwise
-            # hash the whole event table to join it).
-            select(recorded).where(Event.key == COMPLETION_EVENT_KEY).scalar_subquery().label("recorded"),
+            recorded.label("recorded"),
         )
         .where(*_in_year(start, end, school), Step.status == COMPLETED, Step.completed_on.is_not(None))
         .where(*([Step.rule_id.not_in(list(never_late))] if never_late else []))
         .cte("completions")
-        .prefix_with("MATERIALIZED")  # each completion looked up once
+        .prefix_with("MATERIALIZED")  # each completion read once
     )
     c = completions.c
     # An overdue notice of the process, looked up by its index for each completion (a LIMIT: PostgreSQL would
@@ -431,7 +439,7 @@ def _flagged(
     start: date,
     end: date,
     never_late: Collection[str],
-    school: str | None,
+    school: Schools,
     backdating: Backdating,
     postgres: bool,
 ) -> list[StepFact]:

@@ -73,7 +73,11 @@ class Step(Base):
         Index("ix_step_status_due", "status", "due"),  # overdue and due soon: open steps by due date (0006)
         # The step lists (0011, store/step_list.py): counts and filter choices; one school's open steps by date.
         Index("ix_step_open_facets", "status", "school", "la", "owner", "rule_id", "process_kind", "due", "exempt"),
-        Index("ix_step_school_status_due", "school", "status", "due"),
+        # One school's steps by status and due date, covering what the year's counts read (0012, compliance_sql).
+        Index(
+            "ix_step_school_status_due",
+            *("school", "status", "due", "rule_id", "la", "exempt", "on_time", "completed_on", "recorded_at", "id"),
+        ),
         Index("ix_step_school_status_target", "school", "status", "target"),
         Index("ix_step_status_case", "status", "case_ref", "due"),  # the lists sorted by case reference
         Index("ix_step_due_case", "due", "case_ref", "id"),  # the steps export, a batch at a time in its order
@@ -81,6 +85,7 @@ class Step(Base):
         Index(
             "ix_step_rule_due",
             *("rule_id", "due", "status", "la", "school", "exempt", "on_time", "completed_on", "days_late"),
+            "meeting_held_on",  # an annual review's meeting (0012)
         ),
     )
 
@@ -112,6 +117,13 @@ class Step(Base):
     la: Mapped[str] = mapped_column(String(80), server_default="")
     process_kind: Mapped[str] = mapped_column(String(40), server_default="")
     case_ref: Mapped[str] = mapped_column(String(40), server_default="")
+    # Its completion event's facts (migration 0012's triggers: set when that event is written, whatever a writer
+    # gives): when it was written, its actor, data["recorded_by"] and data["meeting_held_on"] as written. Read only
+    # while the step is completed (store/web_queries.py). NULL: no completion recorded.
+    recorded_at: Mapped[datetime | None]
+    recorded_actor: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str | None] = mapped_column(Text)
+    meeting_held_on: Mapped[str | None] = mapped_column(Text)
 
     process: Mapped[Process] = relationship(back_populates="steps")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, String, case, cast, func, literal, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from statutory.clock import local_date
@@ -63,11 +63,12 @@ class StepFact:
 REVIEW_DUE = "annual-review-due"
 # The columns a StepFact is made of, in its field order: selected as plain columns, not whole ORM objects (at 100k
 # steps this takes the compliance report from about 10 s to about 2 s, bench/dashboard_queries.py).
+# The process's workflow id, kind, case reference and LA are the step's copies (migration 0011): no join.
 STEP_FACT_COLUMNS = (
-    Process.workflow_id,
-    Process.kind,
-    Process.case_ref,
-    Process.la,
+    Step.process_id,
+    Step.process_kind,
+    Step.case_ref,
+    Step.la,
     Step.rule_id,
     Step.instance,
     Step.basis,
@@ -97,9 +98,7 @@ def step_prefix(process_id: str, rule_id: str, instance: int) -> str:
 ESCALATION = "escalation-sent"  # an overdue notice's record; its key: "{step prefix}overdue/{instant}"
 
 
-# completion_key in SQL: an exact match on the event table's unique key, so the meeting date costs one index
-# look-up per annual review.
-_COMPLETION = Event.__table__.alias("completion")
+# completion_key in SQL, of the step's own columns (store/compliance_sql.py and the tests match events by it).
 _COMPLETION_KEY = (
     Step.process_id
     + literal("/")
@@ -107,19 +106,28 @@ _COMPLETION_KEY = (
     + case((Step.instance == 1, literal("")), else_=literal("#") + cast(Step.instance, String))
     + literal("/completed")
 )
-# The meeting of an annual review, where it is written: on the step's completion (the LA's decision, since issue 18);
-# for a step still open, in the process's facts once this cycle's meeting is held. Other rules: NULL, no JSON read.
+# The meeting of an annual review, where it is written: on the step's completion (the LA's decision, since issue 18;
+# the step's copy of it, migration 0012); for a step still open, in the process's facts once this cycle's meeting is
+# held (one look-up of the process, for an open annual review only). Other rules: NULL, no JSON read.
 _MEETING = case(
     (
         Step.rule_id == REVIEW_DUE,
         func.coalesce(
-            _COMPLETION.c.data["meeting_held_on"].as_string(),
-            case((Step.status == "open", Process.facts["held_on"].as_string())),
+            case((Step.status == "completed", Step.meeting_held_on)),
+            case(
+                (
+                    Step.status == "open",
+                    select(Process.facts["held_on"].as_string())
+                    .where(Process.workflow_id == Step.process_id)
+                    .scalar_subquery(),
+                )
+            ),
         ),
     )
 )
 _RULE, _STATUS, _COMPLETED_ON = (STEP_FACT_COLUMNS.index(c) for c in (Step.rule_id, Step.status, Step.completed_on))
-_RECORDED = (_COMPLETION.c.occurred_at, _COMPLETION.c.actor, _COMPLETION.c.data["recorded_by"].as_string())
+# A completed step's completion record, as the step carries it (migration 0012); read only while it is completed.
+_RECORDED = (Step.recorded_at, Step.recorded_actor, Step.recorded_by)
 
 
 def _meeting_on(rule_id: str, status: str, completed_on: date | None, recorded: str | None) -> date | None:
@@ -139,35 +147,15 @@ def all_steps(
     session: Session, *, due_from: date | None = None, due_to: date | None = None, school: str | None = None
 ) -> list[StepFact]:
     """Every step (optionally those due in [due_from, due_to]; of one `school`), by due date, case reference and step
-    id; a completed step with its completion record (joined by its key), an annual-review-due step with its meeting
-    date, and the overdue notices of a step completed after its due date (a second query, by process)."""
-    query = (
-        select(*STEP_FACT_COLUMNS, _MEETING, *_RECORDED, Process.school)
-        .select_from(Step)
-        .join(Process, Process.workflow_id == Step.process_id)
-        .outerjoin(_COMPLETION, and_(Step.status == "completed", _COMPLETION.c.key == _COMPLETION_KEY))
-        .order_by(Step.due, Process.case_ref, Step.id)
-    )
+    id; a completed step with its completion record, an annual-review-due step with its meeting date, and the overdue
+    notices of a step completed after its due date (a second query, by process). The step table alone: the process's
+    facts and the completion's are the step's copies (migrations 0011 and 0012)."""
+    query = _facts_query(school).order_by(Step.due, Step.case_ref, Step.id)
     if due_from is not None:
         query = query.where(Step.due >= due_from)
     if due_to is not None:
         query = query.where(Step.due <= due_to)
-    if school is not None:
-        query = query.where(Process.school == school)
-    width = len(STEP_FACT_COLUMNS)
-    rows: Iterable[Any] = session.execute(query)  # STEP_FACT_COLUMNS in StepFact's order, then the four above
-    # *row[:width] fills StepFact's fields up to days_late, and no further (mypy cannot count a slice).
-    facts = [
-        StepFact(
-            *row[:width],  # type: ignore[misc]
-            meeting_on=_meeting_on(row[_RULE], row[_STATUS], row[_COMPLETED_ON], row[width]),
-            recorded_at=row[width + 1],
-            recorded_actor=row[width + 2],
-            recorded_by=row[width + 3],
-            school=row[width + 4],
-        )
-        for row in rows
-    ]
+    facts, _ = _facts_of(session.execute(query))
     return _with_escalations(session, facts)
 
 
@@ -212,28 +200,25 @@ _DUE = STEP_FACT_COLUMNS.index(Step.due)
 def _facts_query(school: str | None) -> Select[*tuple[Any, ...]]:
     """all_steps' query, unordered, with each step's id and its copy of the case reference last; `school` read on the
     step (its process's, copied by migration 0011's triggers), as its indexes hold it."""
-    query = (
-        select(*STEP_FACT_COLUMNS, _MEETING, *_RECORDED, Process.school, Step.id, Step.case_ref)
-        .select_from(Step)
-        .join(Process, Process.workflow_id == Step.process_id)
-        .outerjoin(_COMPLETION, and_(Step.status == "completed", _COMPLETION.c.key == _COMPLETION_KEY))
-    )
+    query = select(*STEP_FACT_COLUMNS, _MEETING, *_RECORDED, Step.school, Step.id, Step.case_ref)
     return query if school is None else query.where(Step.school == school)
 
 
 def _facts_of(rows: Iterable[Any]) -> tuple[list[StepFact], StepKey | None]:
-    """The rows of _facts_query as all_steps makes them (without escalations), and the key of the last."""
+    """The rows of _facts_query as all_steps makes them (without escalations), and the key of the last. The step's
+    copies of its completion record count only while it is completed (as the record itself was read before 0012)."""
     width = len(STEP_FACT_COLUMNS)
     facts: list[StepFact] = []
     last: StepKey | None = None
     for row in rows:
+        completed = row[_STATUS] == "completed"
         facts.append(
             StepFact(
                 *row[:width],  # type: ignore[misc]
                 meeting_on=_meeting_on(row[_RULE], row[_STATUS], row[_COMPLETED_ON], row[width]),
-                recorded_at=row[width + 1],
-                recorded_actor=row[width + 2],
-                recorded_by=row[width + 3],
+                recorded_at=row[width + 1] if completed else None,
+                recorded_actor=row[width + 2] if completed else None,
+                recorded_by=row[width + 3] if completed else None,
                 school=row[width + 4],
             )
         )
@@ -259,7 +244,7 @@ def steps_after(
 def steps_where(session: Session, *conditions: ColumnElement[bool], school: str | None = None) -> list[StepFact]:
     """The steps of all_steps (of one `school`) that meet `conditions` (on Step and Process), in its order, each as
     all_steps gives it, overdue notices included."""
-    query = _facts_query(school).where(*conditions).order_by(Step.due, Process.case_ref, Step.id)
+    query = _facts_query(school).where(*conditions).order_by(Step.due, Step.case_ref, Step.id)
     facts, _ = _facts_of(session.execute(query))
     return _with_escalations(session, facts)
 

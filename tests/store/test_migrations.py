@@ -35,7 +35,7 @@ def test_migrations_ship_inside_the_package() -> None:
     assert (MIGRATIONS_DIR / "__init__.py").is_file()
     assert (MIGRATIONS_DIR / "versions" / "__init__.py").is_file()
     assert (MIGRATIONS_DIR / "script.py.mako").is_file()
-    assert head() == "0011"
+    assert head() == "0012"
 
 
 def test_upgrading_a_database_with_data_keeps_every_row(tmp_path: Path) -> None:
