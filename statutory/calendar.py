@@ -108,7 +108,7 @@ class SchoolCalendar:
     """A school's working days: weekdays that are neither bank holidays nor closures; and its terms (statutory/terms.py:
     those configured, the England pattern for other years), which the school's own termly promises are dated by."""
 
-    __slots__ = ("closures", "terms")
+    __slots__ = ("_working", "closures", "terms")
 
     closures: tuple[Closure, ...]
     terms: SchoolTerms
@@ -117,6 +117,7 @@ class SchoolCalendar:
         checked = (c if isinstance(c, Closure) else Closure.model_validate(c) for c in closures)
         self.closures = tuple(sorted(checked, key=lambda c: (c.start, c.end, c.label)))
         self.terms = terms if isinstance(terms, SchoolTerms) else SchoolTerms(terms)
+        self._working: dict[date, bool] = {}  # is_working_day's answers: the calendar never changes once made
 
     def __repr__(self) -> str:
         return f"SchoolCalendar(closures={list(self.closures)!r}, terms={self.terms!r})"
@@ -142,7 +143,12 @@ class SchoolCalendar:
         return None
 
     def is_working_day(self, d: date) -> bool:
-        return self.why_not_working(d) is None
+        """Whether `d` is a working day: worked out once per day and kept (counting working days across thousands of
+        completions, audit/backdating.py, asks about the same days again and again)."""
+        found = self._working.get(d)
+        if found is None:
+            found = self._working[d] = self.why_not_working(d) is None
+        return found
 
     def last_working_day_on_or_before(self, d: date) -> date:
         while not self.is_working_day(d):
