@@ -27,7 +27,7 @@ from dashboard.compliance_view import backdating_of, percent_text, rate_json, sc
 from dashboard.context import Web, get_web
 from dashboard.render import render
 from dashboard.scope import scope_of
-from dashboard.views import Filters, StepRow, step_list, title_of
+from dashboard.views import Filters, StepRow, step_lists, title_of
 from statutory.clock import fmt
 from store.compliance import Compliance, Rate, academic_year_of, compliance
 from store.compliance_sql import never_late_rules, year_compliance_by_school, years_with_steps
@@ -95,8 +95,7 @@ def trust_view(web: Web, user: User, year: int | None) -> TrustView:
     year = year if year is not None else academic_year_of(today)
     scope = scope_of(user)
     # The first page of each list (most overdue first, then the soonest due); every school's counts over all pages.
-    overdue = step_list(web, user, "overdue", Filters(), limit=TRUST_LIST)
-    due_soon = step_list(web, user, "due-soon", Filters(), limit=TRUST_LIST)
+    overdue, due_soon = step_lists(web, user, ("overdue", "due-soon"), Filters(), limit=TRUST_LIST)
     with web.sessionmaker() as session:
         figures = year_compliance_by_school(
             session, year, today, never_late=never_late_rules(), school=scope.school, backdating=backdating_of(web)

@@ -8,6 +8,7 @@ directory; a school's own lists, and every list of a single-school deployment, n
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -246,6 +247,22 @@ def step_list(
     """One page of a step list, its counts and its filters' choices, read in SQL (store/step_list.py). `cursor`:
     where the page starts (the last page's `next_cursor`; BadCursor if this list did not make it); `start`: the
     number of its first row, for the page to say (the link carries it)."""
+    (found,) = step_lists(web, user, (view,), filters, cursor=cursor, limit=limit, start=start)
+    return found
+
+
+def step_lists(
+    web: Web,
+    user: User,
+    views: Sequence[str],
+    filters: Filters,
+    *,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+    start: int = 1,
+) -> list[StepList]:
+    """step_list of each of `views` with the same filters (the trust view's overdue and due-soon lists): the counts,
+    the filters' choices and the stopped processes read once for all of them, a page of rows for each."""
     scope = scope_of(user)
     query = step_query(web, user, filters)
     today = query.today
@@ -257,20 +274,23 @@ def step_list(
         names = {(f.school, f.owner): web.staff_name(f.owner, f.school) for f in groups}
         stopped = stopped_processes(session)
         halted = [st.process.workflow_id for st in stopped]
-        found = page(
-            session,
-            query,
-            view,
-            sort=sort,
-            desc=filters.desc,
-            after=after,
-            limit=limit,
-            owner_names=names,
-            stopped=halted,
-        )
+        pages = [
+            page(
+                session,
+                query,
+                view,
+                sort=sort,
+                desc=filters.desc,
+                after=after,
+                limit=limit,
+                owner_names=names,
+                stopped=halted,
+            )
+            for view in views
+        ]
         unfiltered = replace(query, la="", owner="", rule="", process="")
         stopped_steps = stopped_rows(session, unfiltered, "open", halted)
-        shown = [s for s in stopped_steps if after is None] + found.steps
+        shown = [s for s in stopped_steps if after is None] + [s for found in pages for s in found.steps]
         facts = process_facts(session, (s.workflow_id for s in shown if s.rule_id in BEFORE_MEETING))
     mine = {s.workflow_id for s in stopped_steps}
     stopped_views = [
@@ -300,8 +320,7 @@ def step_list(
             school_name=web.school_name(s.school) if several else "",
         )
 
-    first = [r for r in map(row_of, stopped_steps if after is None else []) if filters.keep(r) and in_view(r, view)]
-    rows = first + [row_of(s) for s in found.steps]
+    stopped_first = [row_of(s) for s in (stopped_steps if after is None else [])]
     show_schools = shows_schools(web, user)
     options = {
         "la": [(v, v) for v in sorted({f.la for f in groups})],
@@ -318,20 +337,23 @@ def step_list(
     by_school: dict[str, list[Facet]] = {}
     for f in kept:
         by_school.setdefault(f.school, []).append(f)
-    return StepList(
-        view=view,
-        today=today,
-        rows=rows,
-        counts=counts.as_dict(),
-        options=options,
-        stopped=stopped_views,
-        show_schools=show_schools,
-        total=counts.of(view),
-        start=start,
-        next_cursor=found.next.encode() if found.next else None,
-        limit=limit,
-        by_school={school: count(fs) for school, fs in by_school.items()},
-    )
+    return [
+        StepList(
+            view=view,
+            today=today,
+            rows=[r for r in stopped_first if filters.keep(r) and in_view(r, view)] + [row_of(s) for s in found.steps],
+            counts=counts.as_dict(),
+            options=options,
+            stopped=stopped_views,
+            show_schools=show_schools,
+            total=counts.of(view),
+            start=start,
+            next_cursor=found.next.encode() if found.next else None,
+            limit=limit,
+            by_school={school: count(fs) for school, fs in by_school.items()},
+        )
+        for view, found in zip(views, pages, strict=True)
+    ]
 
 
 # --- case timeline -------------------------------------------------------------------------------------------
