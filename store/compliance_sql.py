@@ -58,12 +58,14 @@ from store.compliance import (
     academic_year_of,
     judged,
 )
-from store.models import Event, Process, Step
+from store.models import Event, Step
 from store.web_queries import (
     ESCALATION,
     REVIEW_DUE,
     StepFact,
     _meeting_on,
+    among,
+    batches_of,
     steps_where,
 )
 
@@ -101,7 +103,7 @@ class Backdating:
     limit among them (audit.backdating_working_days); `system_actor`: the actor of completions never judged
     (audit.backdating.SYSTEM_ACTOR). The database then leaves out every completion that cannot be flagged: recorded on
     its date given (in any of the zones), or recorded within `working_days` days of it when no overdue notice of its
-    process went out, or made by the system."""
+    process went out; of the rest, those made by the system are left out before judging."""
 
     judge: Callable[[list[StepFact]], list[StepFact]]
     zones: tuple[str, ...] = ("Europe/London",)
@@ -298,19 +300,11 @@ def _outcomes(start: date, end: date, today: date, never_late: list[str], school
 
 ODD = 2  # _meetings: a meeting written as something other than a calendar date, read in Python (_odd_meetings)
 
-# The meeting of an annual review as all_steps reads it (web_queries._MEETING): on the step's copy of its completion
-# (migration 0012) for a completed annual review, or while the step is open in the process's facts (one look-up of
-# the process, for an open one only).
+# The meeting of an annual review as all_steps reads it (web_queries._MEETING): the step's copy of its completion's
+# for a completed annual review, of its process's facts for an open one (migration 0012): on the rule/due index.
 _MEETING_TEXT = func.coalesce(
     case((Step.status == COMPLETED, Step.meeting_held_on)),
-    case(
-        (
-            Step.status == OPEN,
-            select(Process.facts["held_on"].as_string())
-            .where(Process.workflow_id == Step.process_id)
-            .scalar_subquery(),
-        )
-    ),
+    case((Step.status == OPEN, Step.process_held_on)),
 )
 
 
@@ -399,29 +393,21 @@ def _candidates(
     start: date, end: date, never_late: Collection[str], school: Schools, backdating: Backdating, postgres: bool
 ) -> Any:
     """The ids of the year's counted completions that could be flagged as backdated (Backdating)."""
-    recorded: Any = Step.recorded_at  # the step's copy of its completion's time (migration 0012)
-    if backdating.system_actor is not None:  # its completions are never flagged: as if not recorded
-        recorded = case(
-            (or_(Step.recorded_actor.is_(None), Step.recorded_actor != backdating.system_actor), Step.recorded_at)
-        )
     completions = (
-        select(
-            Step.id.label("id"),
-            Step.process_id.label("process_id"),
-            Step.completed_on.label("given"),
-            recorded.label("recorded"),
-        )
+        select(Step.id.label("id"), Step.completed_on.label("given"), Step.recorded_at.label("recorded"))
         .where(*_in_year(start, end, school), Step.status == COMPLETED, Step.completed_on.is_not(None))
         .where(*([Step.rule_id.not_in(list(never_late))] if never_late else []))
         .cte("completions")
-        .prefix_with("MATERIALIZED")  # each completion read once
+        .prefix_with("MATERIALIZED")  # each completion read once, from the index alone (ix_step_school_status_due)
     )
     c = completions.c
-    # An overdue notice of the process, looked up by its index for each completion (a LIMIT: PostgreSQL would
-    # otherwise read every notice of every process into a hash table first).
+    # An overdue notice of the process, looked up by its index for a completion recorded a day late or more: its
+    # process by the step's id, then a notice of it (a LIMIT: PostgreSQL would otherwise read every notice of every
+    # process into a hash table first).
+    process_id = select(Step.process_id).where(Step.id == c.id).correlate(completions).scalar_subquery()
     notice = (
         select(literal_column("1"))
-        .where(Event.process_id == c.process_id, Event.kind == ESCALATION)
+        .where(Event.process_id == process_id, Event.kind == ESCALATION)
         .limit(1)
         .scalar_subquery()
         .is_not(None)
@@ -444,11 +430,13 @@ def _flagged(
     postgres: bool,
 ) -> list[StepFact]:
     """The counted completions of the year the caller judges backdated: the candidates read as all_steps reads them
-    (500 at a time), and judged."""
+    (in batches: store.web_queries.batches_of), the system's own left out, and the rest judged."""
     ids = list(session.scalars(_candidates(start, end, never_late, school, backdating, postgres)))
     found: list[StepFact] = []
-    for first in range(0, len(ids), 500):
-        steps = steps_where(session, Step.id.in_(ids[first : first + 500]))
+    for batch in batches_of(session, ids):
+        steps = steps_where(session, among(session, Step.id, batch, Integer))
+        if backdating.system_actor is not None:
+            steps = [s for s in steps if s.recorded_actor != backdating.system_actor]
         found += (s for s in backdating.judge(steps) if s.backdated)
     return found
 

@@ -85,7 +85,7 @@ class Step(Base):
         Index(
             "ix_step_rule_due",
             *("rule_id", "due", "status", "la", "school", "exempt", "on_time", "completed_on", "days_late"),
-            "meeting_held_on",  # an annual review's meeting (0012)
+            *("meeting_held_on", "process_held_on"),  # an annual review's meeting (0012)
         ),
     )
 
@@ -124,6 +124,9 @@ class Step(Base):
     recorded_actor: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str | None] = mapped_column(Text)
     meeting_held_on: Mapped[str | None] = mapped_column(Text)
+    # Its process's facts["held_on"] (this cycle's review meeting, as written), copied like school and LA (0012). Read
+    # only while the step is open.
+    process_held_on: Mapped[str | None] = mapped_column(Text)
 
     process: Mapped[Process] = relationship(back_populates="steps")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, case, cast, func, literal, select, tuple_
+from sqlalchemy import ARRAY, ColumnElement, Select, String, any_, bindparam, case, cast, func, literal, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from statutory.clock import local_date
@@ -106,22 +106,15 @@ _COMPLETION_KEY = (
     + case((Step.instance == 1, literal("")), else_=literal("#") + cast(Step.instance, String))
     + literal("/completed")
 )
-# The meeting of an annual review, where it is written: on the step's completion (the LA's decision, since issue 18;
-# the step's copy of it, migration 0012); for a step still open, in the process's facts once this cycle's meeting is
-# held (one look-up of the process, for an open annual review only). Other rules: NULL, no JSON read.
+# The meeting of an annual review, where it is written: on the step's completion (the LA's decision, since issue 18);
+# for a step still open, in the process's facts once this cycle's meeting is held. Both as the step carries them
+# (migration 0012). Other rules: NULL.
 _MEETING = case(
     (
         Step.rule_id == REVIEW_DUE,
         func.coalesce(
             case((Step.status == "completed", Step.meeting_held_on)),
-            case(
-                (
-                    Step.status == "open",
-                    select(Process.facts["held_on"].as_string())
-                    .where(Process.workflow_id == Step.process_id)
-                    .scalar_subquery(),
-                )
-            ),
+            case((Step.status == "open", Step.process_held_on)),
         ),
     )
 )
@@ -174,10 +167,10 @@ def _with_escalations(session: Session, facts: list[StepFact]) -> list[StepFact]
         return facts
     found: dict[int, list[tuple[datetime, dict]]] = {}
     process_ids = sorted({facts[i].workflow_id for i in wanted.values()})
-    for start in range(0, len(process_ids), 500):
+    for batch in batches_of(session, process_ids):
         query = (
             select(Event.key, Event.occurred_at, Event.data)
-            .where(Event.kind == ESCALATION, Event.process_id.in_(process_ids[start : start + 500]))
+            .where(Event.kind == ESCALATION, among(session, Event.process_id, batch, String))
             .order_by(Event.occurred_at, Event.id)
         )
         for key, at, data in session.execute(query):
@@ -185,6 +178,27 @@ def _with_escalations(session: Session, facts: list[StepFact]) -> list[StepFact]
             if index is not None:
                 found.setdefault(index, []).append((at, data or {}))
     return [replace(f, escalations=tuple(found[i])) if i in found else f for i, f in enumerate(facts)]
+
+
+def batches_of(session: Session, values: list[Any]) -> Iterable[list[Any]]:
+    """`values` in lists for among(): all at once on PostgreSQL (one array), 500 at a time on SQLite (a parameter
+    each, under its limit)."""
+    if _postgres(session):
+        return [values] if values else []
+    return (values[first : first + 500] for first in range(0, len(values), 500))
+
+
+def among(session: Session, column: Any, values: list[Any], kind: Any) -> ColumnElement[bool]:
+    """`column` IN `values`: on PostgreSQL as `= ANY(array)`, one parameter however many values (a list of thousands
+    of parameters costs more to send than to run); on SQLite a parameter each (see batches_of)."""
+    if _postgres(session):
+        return column == any_(bindparam(None, values, type_=ARRAY(kind)))
+    in_values: ColumnElement[bool] = column.in_(values)
+    return in_values
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 # --- in batches, and by condition (issue 26): all_steps' steps without reading every one -----------------------------

@@ -12,7 +12,7 @@ from sqlalchemy import select, text, update
 
 from store.db import make_engine
 from store.migrate import upgrade
-from store.models import Event, Step
+from store.models import Event, Process, Step
 from store.recorder import record_event
 from store.web_queries import all_steps, completion_key
 from tests.store.store_rows import add_process, add_step
@@ -137,9 +137,7 @@ def test_a_step_written_after_its_completion_takes_it_and_a_writer_s_values_lose
             recorded_actor="made-up",
             meeting_held_on="2020-01-01",
         )
-        add_step(
-            session, p, "review-notice", due=date(2027, 2, 1), target=date(2027, 1, 29), recorded_by="made-up"
-        )
+        add_step(session, p, "review-notice", due=date(2027, 2, 1), target=date(2027, 1, 29), recorded_by="made-up")
     found = copies(session_factory)
     assert found[("review-report", 1)] == (RECORDED, None, None, None)
     assert found[("review-notice", 1)] == (None, None, None, None)
@@ -217,3 +215,39 @@ def test_an_upgrade_from_0011_fills_them_in(database_url) -> None:
         assert rows[0][1] is None and rows[2][1] is None
     finally:
         engine.dispose()
+
+
+def test_the_process_s_meeting_reaches_its_steps_while_open(session_factory) -> None:
+    with session_factory.begin() as session:
+        p = add_process(session, WORKFLOW, "EHC-0500", kind="annual-review", facts={"held_on": "2027-02-20"})
+        add_step(session, p, "annual-review-due", due=date(2027, 3, 1), target=date(2027, 2, 26))
+        other = add_process(session, "annual-review-EHC-0501", "EHC-0501", kind="annual-review")
+        add_step(session, other, "annual-review-due", due=date(2027, 3, 1), target=date(2027, 2, 26))
+    with session_factory() as session:
+        held = {s.case_ref: s.process_held_on for s in session.scalars(select(Step))}
+        assert held == {"EHC-0500": "2027-02-20", "EHC-0501": None}
+        assert {s.case_ref: s.meeting_on for s in all_steps(session)} == {
+            "EHC-0500": date(2027, 2, 20),
+            "EHC-0501": None,
+        }
+    with session_factory.begin() as session:  # the meeting moved, then a fact that is not it changed
+        session.execute(
+            update(Process)
+            .where(Process.workflow_id == WORKFLOW)
+            .values(facts={"held_on": "2027-02-22", "short_notice": True})
+        )
+        session.execute(
+            update(Process)
+            .where(Process.workflow_id == "annual-review-EHC-0501")
+            .values(facts={"short_notice": True}, la="Medway")
+        )
+    with session_factory() as session:
+        held = {s.case_ref: s.process_held_on for s in session.scalars(select(Step))}
+        assert held == {"EHC-0500": "2027-02-22", "EHC-0501": None}
+    with session_factory.begin() as session:  # completed: the completion's meeting counts, not the process's
+        session.execute(update(Step).values(status="completed", completed_on=date(2027, 3, 1)))
+    with session_factory() as session:
+        assert {s.case_ref: s.meeting_on for s in all_steps(session)} == {
+            "EHC-0500": date(2027, 3, 1),  # no meeting on the completion: its date (before issue 18)
+            "EHC-0501": date(2027, 3, 1),
+        }

@@ -8,6 +8,9 @@ one completion event per step (at 1,000,000 steps: hundreds of thousands of look
   as written. Set when that event is inserted (events are append-only: migration 0005, so never changed after), and
   when a step is inserted whose completion event is already there; filled in here for every existing row. NULL: no
   completion recorded. A reader uses them only while the step's status is "completed", as it used the event.
+- `step.process_held_on`: the process's `facts.held_on` (an annual review's meeting this cycle, as written), copied
+  like 0011's copies: when a step is inserted, and on every step of a process when it changes on the process. A
+  reader uses it only while the step is open, as it used the process's facts.
 - The writers (the recorder, a retention purge, a test's ORM rows) cannot get them wrong: the triggers win over any
   value given.
 - Indexes, to match the year's counts: one school's steps by status and due date now cover every column the year's
@@ -31,7 +34,7 @@ down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TEXT_COPIES = ("recorded_actor", "recorded_by", "meeting_held_on")
+TEXT_COPIES = ("recorded_actor", "recorded_by", "meeting_held_on", "process_held_on")
 # index: (columns before, columns after)
 WIDENED = {
     "ix_step_school_status_due": (
@@ -45,7 +48,7 @@ WIDENED = {
         ["rule_id", "due", "status", "la", "school", "exempt", "on_time", "completed_on", "days_late"],
         [
             *("rule_id", "due", "status", "la", "school", "exempt", "on_time", "completed_on", "days_late"),
-            "meeting_held_on",
+            *("meeting_held_on", "process_held_on"),
         ],
     ),
 }
@@ -67,6 +70,8 @@ def upgrade() -> None:
         f"recorded_by = {data('recorded_by')}, meeting_held_on = {data('meeting_held_on')} "
         f"FROM event e WHERE e.key = {KEY.format(s='step')}"
     )
+    held_on = _held_on("p", postgres)
+    op.execute(f"UPDATE step SET process_held_on = {held_on} FROM process p WHERE p.workflow_id = step.process_id")
     for name, (_, columns) in WIDENED.items():
         op.drop_index(name, table_name="step")
         op.create_index(name, "step", columns)
@@ -89,10 +94,16 @@ def _data(row: str, postgres: bool):
     return lambda field: f"json_extract({row}.data, '$.\"{field}\"')"
 
 
+def _held_on(row: str, postgres: bool) -> str:
+    """`facts.held_on` of process row `row`, as text."""
+    return f"{row}.facts ->> 'held_on'" if postgres else f"json_extract({row}.facts, '$.\"held_on\"')"
+
+
 def create_triggers() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     new = _data("NEW", postgres)
     e = _data("e", postgres)
+    held_on = _held_on("p", postgres)
     if postgres:
         op.execute(f"""
             CREATE OR REPLACE FUNCTION completion_copies_to_step() RETURNS trigger AS $$
@@ -118,11 +129,24 @@ def create_triggers() -> None:
                     NEW.recorded_at := NULL; NEW.recorded_actor := NULL;
                     NEW.recorded_by := NULL; NEW.meeting_held_on := NULL;
                 END IF;
+                NEW.process_held_on := (SELECT {held_on} FROM process p WHERE p.workflow_id = NEW.process_id);
                 RETURN NEW;
             END $$ LANGUAGE plpgsql""")
         op.execute(
             "CREATE TRIGGER step_copies_its_completion BEFORE INSERT ON step "
             "FOR EACH ROW EXECUTE FUNCTION step_copies_its_completion()"
+        )
+        op.execute(f"""
+            CREATE OR REPLACE FUNCTION process_held_on_to_steps() RETURNS trigger AS $$
+            BEGIN
+                IF {_held_on("NEW", True)} IS DISTINCT FROM {_held_on("OLD", True)} THEN
+                    UPDATE step SET process_held_on = {_held_on("NEW", True)} WHERE process_id = NEW.workflow_id;
+                END IF;
+                RETURN NULL;
+            END $$ LANGUAGE plpgsql""")
+        op.execute(
+            "CREATE TRIGGER process_held_on_to_steps AFTER UPDATE ON process "
+            "FOR EACH ROW EXECUTE FUNCTION process_held_on_to_steps()"
         )
     else:
         op.execute(
@@ -136,16 +160,25 @@ def create_triggers() -> None:
             "CREATE TRIGGER step_copies_its_completion AFTER INSERT ON step BEGIN "
             "UPDATE step SET (recorded_at, recorded_actor, recorded_by, meeting_held_on) = "
             f"(SELECT e.occurred_at, e.actor, {e('recorded_by')}, {e('meeting_held_on')} "
-            f"FROM event e WHERE e.key = {KEY.format(s='NEW')}) WHERE id = NEW.id; END"
+            f"FROM event e WHERE e.key = {KEY.format(s='NEW')}), "
+            f"process_held_on = (SELECT {held_on} FROM process p WHERE p.workflow_id = NEW.process_id) "
+            "WHERE id = NEW.id; END"
+        )
+        op.execute(
+            "CREATE TRIGGER process_held_on_to_steps AFTER UPDATE OF facts ON process "
+            f"WHEN {_held_on('NEW', False)} IS NOT {_held_on('OLD', False)} BEGIN "
+            f"UPDATE step SET process_held_on = {_held_on('NEW', False)} WHERE process_id = NEW.workflow_id; END"
         )
 
 
 def drop_triggers() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS process_held_on_to_steps ON process")
+        op.execute("DROP FUNCTION IF EXISTS process_held_on_to_steps()")
         op.execute("DROP TRIGGER IF EXISTS step_copies_its_completion ON step")
         op.execute("DROP FUNCTION IF EXISTS step_copies_its_completion()")
         op.execute("DROP TRIGGER IF EXISTS completion_copies_to_step ON event")
         op.execute("DROP FUNCTION IF EXISTS completion_copies_to_step()")
     else:
-        for name in ("step_copies_its_completion", "completion_copies_to_step"):
+        for name in ("process_held_on_to_steps", "step_copies_its_completion", "completion_copies_to_step"):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
