@@ -173,7 +173,7 @@ def overview_for(web: Web, year: int | None, school: str | None = None) -> Overv
     year = year if year is not None else int(school_year_of(today)[:4])
     with web.sessionmaker() as session:
         named = las_in_processes(session, school=school)
-        with_years = deadline_years(session, school=school)
+        with_deadlines = deadline_years(session, named, school=school)
         cards = {c.la: c for c in scorecards(session, today, school_year=year_label(year), school=school)}
     seen = {n.casefold() for n in named}
     profiles = {n.casefold() for n in configured(web)}
@@ -182,12 +182,12 @@ def overview_for(web: Web, year: int | None, school: str | None = None) -> Overv
         LaRow(
             la=name,
             year=cards[name].year(year_label(year)) if name in cards else None,
-            has_deadlines=name in with_years,
+            has_deadlines=name in with_deadlines.las,
             configured=name.casefold() in profiles,
         )
         for name in sorted(names, key=lambda n: (n.casefold(), n))
     ]
-    years = {int(y[:4]) for ys in with_years.values() for y in ys} | {int(school_year_of(today)[:4])}
+    years = {*with_deadlines.years, int(school_year_of(today)[:4])}
     return Overview(year=year, rows=rows, years=sorted(years))
 
 

@@ -30,13 +30,13 @@ view, or a single-school deployment).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
-    String,
     and_,
     case,
     cast,
@@ -52,6 +52,7 @@ from sqlalchemy.orm import Session
 
 from statutory.rules import Holder, get_rule, rule_ids
 from statutory.terms import school_year_bounds
+from store.compliance_sql import step_schools
 from store.models import Process, Step
 
 # The LA's own deadlines, in rule book order (statutory/rules.py): every rule whose duty-holder is the LA alone.
@@ -365,15 +366,60 @@ def la_known(session: Session, la: str, *, school: str | None = None) -> bool:
     return session.scalar(query) is not None
 
 
-def deadline_years(session: Session, *, school: str | None = None) -> dict[str, list[str]]:
-    """Each LA with LA deadlines (of `school`'s processes), and the school years they fell due in, newest first (a
-    grouped query per LA rule by month of the due date, along the covering ix_step_rule_due; the months folded into
-    school years here)."""
-    month = func.substr(cast(Step.due, String), 1, 7)  # "2026-09": ISO dates on both databases
-    found: dict[str, set[int]] = {}
-    for rule_id in LA_RULES:
-        query = select(Step.la, month).where(*_counted(rule_id, None, None, school)).group_by(Step.la, month)
-        for name, year_month in session.execute(query):
-            year, number = int(year_month[:4]), int(year_month[5:7])
-            found.setdefault(name, set()).add(year if number >= 9 else year - 1)
-    return {name: [school_year_label(y) for y in sorted(years, reverse=True)] for name, years in found.items()}
+@dataclass(frozen=True)
+class DeadlineYears:
+    """Which LAs have LA deadlines (of `school`'s processes), and the school years any fell due in."""
+
+    las: frozenset[str]
+    years: list[int]  # by the year each starts, oldest first
+
+
+def deadline_years(session: Session, las: Iterable[str], *, school: str | None = None) -> DeadlineYears:
+    """Which of `las` (las_in_processes) have LA deadlines, and the school years LA deadlines fell due in, without
+    reading every deadline: an LA by a look-up of its steps along ix_step_open_facets (status, school, LA: one short
+    run of the index for each status and school); a rule's years by its first and last due dates and a look-up for
+    each school year between, along ix_step_rule_due. Two queries, whatever the number of steps."""
+    schools = [school] if school is not None else step_schools(session)
+    names = [n for n in las if n != NO_LA]
+    having: set[str] = set()
+    for first in range(0, len(names), 100):
+        batch = names[first : first + 100]
+        checks = [
+            select(Step.id)
+            .where(
+                Step.status.in_((OPEN, COMPLETED)),
+                Step.school.in_(schools),
+                Step.la == name,
+                Step.rule_id.in_(LA_RULES),
+            )
+            .limit(1)
+            .exists()
+            for name in batch
+        ]
+        if checks:
+            having |= {n for n, found in zip(batch, session.execute(select(*checks)).one(), strict=True) if found}
+    bounds = [
+        select(agg(Step.due)).where(*_counted(rule_id, None, None, school)).scalar_subquery()
+        for rule_id in LA_RULES
+        for agg in (func.min, func.max)
+    ]
+    ends = list(session.execute(select(*bounds)).one()) if bounds else []
+    asked: list[tuple[str, int]] = []
+    for i, rule_id in enumerate(LA_RULES):
+        low, high = ends[2 * i], ends[2 * i + 1]
+        if low is not None and high is not None:
+            first_year, last_year = _school_year_start(low), _school_year_start(high)
+            asked += [(rule_id, y) for y in range(first_year, last_year + 1)]
+    years: set[int] = set()
+    for first in range(0, len(asked), 100):
+        batch_years = asked[first : first + 100]
+        checks = [
+            select(Step.id).where(*_counted(rule_id, None, school_year_label(y), school)).limit(1).exists()
+            for rule_id, y in batch_years
+        ]
+        years |= {y for (_, y), found in zip(batch_years, session.execute(select(*checks)).one(), strict=True) if found}
+    return DeadlineYears(las=frozenset(having), years=sorted(years))
+
+
+def _school_year_start(d: date) -> int:
+    return d.year if d.month >= 9 else d.year - 1

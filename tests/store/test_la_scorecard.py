@@ -16,7 +16,17 @@ import pytest
 
 from statutory.rules import Holder, get_rule
 from statutory.terms import school_year_of
-from store.la_scorecard import LA_RULES, NO_LA, Days, Figures, deadline_years, la_known, las_in_processes, scorecards
+from store.la_scorecard import (
+    LA_RULES,
+    NO_LA,
+    Days,
+    Figures,
+    deadline_years,
+    la_known,
+    las_in_processes,
+    school_year_label,
+    scorecards,
+)
 from tests.store.store_rows import add_process, add_step
 
 pytestmark = pytest.mark.databases  # SQLite and PostgreSQL (tests/db.py)
@@ -68,6 +78,7 @@ class Made:
     completed_on: date | None
     on_time: bool | None
     days_late: int | None
+    school: str = "oak"
 
 
 def generate(session, seed: int = 2026) -> list[Made]:
@@ -80,7 +91,8 @@ def generate(session, seed: int = 2026) -> list[Made]:
     first = date(2026, 8, 15)
     for n in range(240):
         la = LAS[n % 3] if n < 235 else NO_LA
-        process = add_process(session, f"generated-{n:04d}", f"GEN-{n:04d}", la=la)
+        school = ("oak", "elm")[n % 2]
+        process = add_process(session, f"generated-{n:04d}", f"GEN-{n:04d}", la=la, school=school)
         for rule_id in rng.sample(LA_RULES, rng.randint(1, 4)) + rng.sample(NOT_THE_LAS, 1):
             due = TODAY if rng.random() < 0.03 else first + timedelta(days=rng.randint(0, 395))  # today: not overdue
             exempt = rng.random() < 0.15
@@ -109,7 +121,7 @@ def generate(session, seed: int = 2026) -> list[Made]:
                 on_time=on_time,
                 days_late=days_late,
             )
-            made.append(Made(la, rule_id, status, due, exempt, completed_on, on_time, days_late))
+            made.append(Made(la, rule_id, status, due, exempt, completed_on, on_time, days_late, school))
     # an LA named by a process with none of the LA's deadlines
     add_step(
         session,
@@ -282,7 +294,13 @@ def test_figures_add_up(session_factory) -> None:
 def test_the_school_years_of_each_las_deadlines(session_factory) -> None:
     with session_factory.begin() as session:
         made = generate(session, seed=9)
-    with session_factory() as session:
-        found = deadline_years(session)
     counted = [s for s in made if s.la != NO_LA and s.rule_id in LA_RULES and s.status in ("open", "completed")]
-    assert found == {la: sorted({school_year_of(s.due) for s in counted if s.la == la}, reverse=True) for la in LAS}
+    with session_factory() as session:
+        found = deadline_years(session, [*LAS, "Surrey", "Nowhere Council", NO_LA])
+        assert found.las == {s.la for s in counted}
+        assert [school_year_label(y) for y in found.years] == sorted({school_year_of(s.due) for s in counted})
+        for school in ("oak", "elm"):
+            mine = [s for s in counted if s.school == school]
+            of_school = deadline_years(session, LAS, school=school)
+            assert of_school.las == {s.la for s in mine}
+            assert [school_year_label(y) for y in of_school.years] == sorted({school_year_of(s.due) for s in mine})
