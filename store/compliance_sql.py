@@ -445,27 +445,36 @@ def _flagged(
 
 
 def years_with_steps(session: Session, *, school: str | None = None) -> list[int]:
-    """The academic years some step (of `school`) is due in, oldest first, never reading every step: the statuses
-    the steps have (one index seek each, on (school,) status, due), then for each year the first step due from it on,
-    the earliest of each status's first (one seek per status), which names the next year that has a step."""
+    """The academic years some step (of `school`) is due in, oldest first, never reading every step, in three queries:
+    the statuses the steps have (a skip scan along (school,) status, one index seek each), the first and last due
+    date of each status (a seek each), then for each academic year between, whether a step is due in it (a look-up
+    each, on (school,) status, due)."""
     where = [] if school is None else [Step.school == school]
-    statuses: list[str] = []
-    while True:
-        query = select(func.min(Step.status)).where(*where, *([Step.status > statuses[-1]] if statuses else []))
-        status = session.scalar(query)
-        if status is None:
-            break
-        statuses.append(status)
-    years: list[int] = []
-    since: date | None = None
-    while statuses:
-        later = [Step.due >= since] if since is not None else []
-        firsts = [
-            select(func.min(Step.due)).where(*where, Step.status == s, *later).scalar_subquery() for s in statuses
-        ]
-        first = min((d for d in session.execute(select(*firsts)).one() if d is not None), default=None)
-        if first is None:
-            break
-        years.append(academic_year_of(first))
-        since = academic_year_bounds(years[-1] + 1)[0]
-    return years
+    first = select(func.min(Step.status)).where(*where).scalar_subquery()
+    found = select(first.label("status")).cte("statuses", recursive=True)
+    following = (
+        select(func.min(Step.status)).where(*where, Step.status > found.c.status).scalar_subquery().label("status")
+    )
+    found = found.union_all(select(following).where(found.c.status.is_not(None)))
+    statuses = list(session.scalars(select(found.c.status).where(found.c.status.is_not(None))))
+    if not statuses:
+        return []
+    ends = [
+        select(agg(Step.due)).where(*where, Step.status == s).scalar_subquery()
+        for s in statuses
+        for agg in (func.min, func.max)
+    ]
+    dates = [d for d in session.execute(select(*ends)).one() if d is not None]
+    if not dates:
+        return []
+    between = list(range(academic_year_of(min(dates)), academic_year_of(max(dates)) + 1))
+    checks = []
+    for year in between:
+        start, end = academic_year_bounds(year)
+        checks.append(
+            select(Step.id)
+            .where(*where, Step.status.in_(statuses), Step.due >= start, Step.due <= end)
+            .limit(1)
+            .exists()
+        )
+    return [y for y, found_one in zip(between, session.execute(select(*checks)).one(), strict=True) if found_one]
