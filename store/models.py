@@ -72,7 +72,10 @@ class Step(Base):
         Index("ix_step_status_target", "status", "target"),
         Index("ix_step_status_due", "status", "due"),  # overdue and due soon: open steps by due date (0006)
         # The step lists (0011, store/step_list.py): counts and filter choices; one school's open steps by date.
-        Index("ix_step_open_facets", "status", "school", "la", "owner", "rule_id", "process_kind", "due", "exempt"),
+        Index(
+            "ix_step_open_facets",
+            *("status", "school", "la", "owner", "rule_id", "process_kind", "due", "exempt", "case_ref", "id"),
+        ),
         # One school's steps by status and due date, covering what the year's counts read (0012, compliance_sql).
         Index(
             "ix_step_school_status_due",

@@ -15,7 +15,8 @@ one completion event per step (at 1,000,000 steps: hundreds of thousands of look
   value given.
 - Indexes, to match the year's counts: one school's steps by status and due date now cover every column the year's
   outcomes and its backdating candidates read (`ix_step_school_status_due`, widened), and an annual review's
-  meeting is in the LA scorecard's rule/due index (`ix_step_rule_due`, widened).
+  meeting is in the LA scorecard's rule/due index (`ix_step_rule_due`, widened); the open steps' counts index holds
+  the case reference and the id too, so that a sorted page's ids are found in it alone (`ix_step_open_facets`).
 
 Revision ID: 0012
 Revises: 0011
@@ -43,6 +44,12 @@ WIDENED = {
             *("school", "status", "due", "rule_id", "la", "exempt", "on_time", "completed_on"),
             *("recorded_at", "id"),
         ],
+    ),
+    # The step lists' counts, now also covering the lists' sorts by case reference, LA, owner, rule and process: a page
+    # of ids is found in the index alone (store/step_list.py, page).
+    "ix_step_open_facets": (
+        ["status", "school", "la", "owner", "rule_id", "process_kind", "due", "exempt"],
+        ["status", "school", "la", "owner", "rule_id", "process_kind", "due", "exempt", "case_ref", "id"],
     ),
     "ix_step_rule_due": (
         ["rule_id", "due", "status", "la", "school", "exempt", "on_time", "completed_on", "days_late"],
