@@ -58,7 +58,7 @@ from store.compliance import (
     academic_year_of,
     judged,
 )
-from store.models import Event, Step
+from store.models import LATE_RECORDED, LATE_RECORDED_AFTER, Event, Step
 from store.web_queries import (
     ESCALATION,
     REVIEW_DUE,
@@ -393,13 +393,16 @@ def _candidates(
     start: date, end: date, never_late: Collection[str], school: Schools, backdating: Backdating, postgres: bool
 ) -> Any:
     """The ids of the year's counted completions that could be flagged as backdated (Backdating)."""
-    completions = (
+    query = (
         select(Step.id.label("id"), Step.completed_on.label("given"), Step.recorded_at.label("recorded"))
         .where(*_in_year(start, end, school), Step.status == COMPLETED, Step.completed_on.is_not(None))
         .where(*([Step.rule_id.not_in(list(never_late))] if never_late else []))
-        .cte("completions")
-        .prefix_with("MATERIALIZED")  # each completion read once, from the index alone (ix_step_school_status_due)
     )
+    if backdating.lag(1) >= LATE_RECORDED_AFTER:
+        # Recorded 23 hours or more after the start of the date given: true of every candidate below when no school
+        # is more than an hour ahead of UTC, and what keeps the read on ix_step_late_recorded (written as it is).
+        query = query.where(text(LATE_RECORDED["postgresql" if postgres else "sqlite"]))
+    completions = query.cte("completions").prefix_with("MATERIALIZED")  # each completion read once
     c = completions.c
     # An overdue notice of the process, looked up by its index for a completion recorded a day late or more: its
     # process by the step's id, then a notice of it (a LIMIT: PostgreSQL would otherwise read every notice of every
