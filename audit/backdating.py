@@ -40,12 +40,7 @@ def _days(n: int, word: str = "day") -> str:
 def working_days_after(given: date, recorded: date, calendar: SchoolCalendar) -> int:
     """How many working days come after `given`, up to and including `recorded` (0 when recorded on or before it):
     recorded on the next working day is 1."""
-    count, day = 0, given
-    while day < recorded:
-        day += _ONE_DAY
-        if calendar.is_working_day(day):
-            count += 1
-    return count
+    return calendar.working_days_after(given, recorded)
 
 
 def backdated(

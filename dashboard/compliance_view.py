@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from html import escape
 from itertools import chain
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi.responses import Response, StreamingResponse
 
@@ -28,6 +28,7 @@ from config.school_calendar import school_calendar
 from config.settings import Settings
 from dashboard.context import Web
 from dashboard.views import school_web, title_of
+from statutory.calendar import SchoolCalendar
 from store.compliance import (
     CONCLUDED_KEY,
     MEETING_KEY,
@@ -40,6 +41,8 @@ from store.compliance import (
 from store.compliance_sql import Backdating, never_late_rules, year_compliance, years_with_steps
 from store.term_queries import PEP_REVIEW, SEN_SUPPORT_REVIEW, TermlyReviews, termly_reviews, year_totals
 from store.web_queries import StepFact, steps_after
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -139,14 +142,39 @@ def termly_rows(figures: list[TermlyReviews]) -> list[TermlyRow]:
 
 def judged_by_school(web: Web, steps: list[StepFact]) -> list[StepFact]:
     """judged(), each step by its own school's settings (a trust-wide list holds several schools' steps)."""
+    return _by_school(web, steps, judged)
+
+
+def flagged_by_school(web: Web, steps: list[StepFact]) -> list[bool]:
+    """Whether judged_by_school would flag each step as backdated, without making the judged copies (the figures
+    count the flags of thousands of completions: store/compliance_sql.py)."""
+    return _by_school(web, steps, flagged)
+
+
+def _by_school(web: Web, steps: list[StepFact], each: Callable[[list[StepFact], Settings], list[T]]) -> list[T]:
+    """`each` of the steps of each school, by that school's settings, in the steps' order."""
     if not web.several_schools:
-        return judged(steps, web.settings)
-    out: list[StepFact | None] = [None] * len(steps)
+        return each(steps, web.settings)
+    out: list[T | None] = [None] * len(steps)
     for school in dict.fromkeys(s.school for s in steps):
         at = [i for i, s in enumerate(steps) if s.school == school]
-        for i, step in zip(at, judged([steps[i] for i in at], school_web(web, school).settings), strict=True):
-            out[i] = step
-    return [s for s in out if s is not None]
+        for i, found in zip(at, each([steps[i] for i in at], school_web(web, school).settings), strict=True):
+            out[i] = found
+    return [x for x in out if x is not None]
+
+
+def _flag(step: StepFact, calendar: SchoolCalendar, limit: int, timezone: str) -> str | None:
+    if step.recorded_at is None:
+        return None
+    return completion_flag(
+        given=step.completed_on,
+        recorded_at=step.recorded_at,
+        actor=step.recorded_actor,
+        escalations=step.escalations,
+        calendar=calendar,
+        working_days=limit,
+        tz=timezone,
+    )
 
 
 def judged(steps: list[StepFact], settings: Settings) -> list[StepFact]:
@@ -154,21 +182,15 @@ def judged(steps: list[StepFact], settings: Settings) -> list[StepFact]:
     calendar, limit = school_calendar(settings), settings.audit.backdating_working_days
     out = []
     for s in steps:
-        flag = (
-            None
-            if s.recorded_at is None
-            else completion_flag(
-                given=s.completed_on,
-                recorded_at=s.recorded_at,
-                actor=s.recorded_actor,
-                escalations=s.escalations,
-                calendar=calendar,
-                working_days=limit,
-                tz=settings.timezone,
-            )
-        )
+        flag = _flag(s, calendar, limit, settings.timezone)
         out.append(replace(s, backdated=flag) if flag else s)
     return out
+
+
+def flagged(steps: list[StepFact], settings: Settings) -> list[bool]:
+    """Whether judged() flags each step."""
+    calendar, limit = school_calendar(settings), settings.audit.backdating_working_days
+    return [_flag(s, calendar, limit, settings.timezone) is not None for s in steps]
 
 
 def backdating_of(web: Web) -> Backdating:
@@ -178,7 +200,7 @@ def backdating_of(web: Web) -> Backdating:
     if web.several_schools:
         settings += [school_web(web, school).settings for school in web.root.settings.school_ids]
     return Backdating(
-        judge=lambda steps: judged_by_school(web, steps),
+        judge=lambda steps: flagged_by_school(web, steps),
         zones=tuple(sorted({s.timezone for s in settings})),
         working_days=min(s.audit.backdating_working_days for s in settings),
         system_actor=SYSTEM_ACTOR,

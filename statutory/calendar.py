@@ -108,7 +108,7 @@ class SchoolCalendar:
     """A school's working days: weekdays that are neither bank holidays nor closures; and its terms (statutory/terms.py:
     those configured, the England pattern for other years), which the school's own termly promises are dated by."""
 
-    __slots__ = ("_working", "closures", "terms")
+    __slots__ = ("_by_year", "_working", "closures", "terms")
 
     closures: tuple[Closure, ...]
     terms: SchoolTerms
@@ -118,6 +118,7 @@ class SchoolCalendar:
         self.closures = tuple(sorted(checked, key=lambda c: (c.start, c.end, c.label)))
         self.terms = terms if isinstance(terms, SchoolTerms) else SchoolTerms(terms)
         self._working: dict[date, bool] = {}  # is_working_day's answers: the calendar never changes once made
+        self._by_year: dict[int, list[int]] = {}  # a year's running count of working days (working_days_after)
 
     def __repr__(self) -> str:
         return f"SchoolCalendar(closures={list(self.closures)!r}, terms={self.terms!r})"
@@ -149,6 +150,32 @@ class SchoolCalendar:
         if found is None:
             found = self._working[d] = self.why_not_working(d) is None
         return found
+
+    def working_days_after(self, start: date, end: date) -> int:
+        """How many working days come after `start`, up to and including `end` (0 when `end` is on or before it):
+        from each year's running count, worked out once per year asked about."""
+        if end <= start:
+            return 0
+        if start.year == end.year:
+            return self._running(end) - self._running(start)
+        count = self._year(start.year)[-1] - self._running(start) + self._running(end)
+        return count + sum(self._year(y)[-1] for y in range(start.year + 1, end.year))
+
+    def _year(self, year: int) -> list[int]:
+        """[0, working days up to 1 January, ... up to 31 December] of `year`."""
+        found = self._by_year.get(year)
+        if found is None:
+            found, day, total = [0], date(year, 1, 1), 0
+            while day.year == year:
+                total += self.is_working_day(day)
+                found.append(total)
+                day += _ONE_DAY
+            self._by_year[year] = found
+        return found
+
+    def _running(self, d: date) -> int:
+        """Working days from 1 January of its year up to and including `d`."""
+        return self._year(d.year)[d.timetuple().tm_yday]
 
     def last_working_day_on_or_before(self, d: date) -> date:
         while not self.is_working_day(d):

@@ -67,6 +67,7 @@ from store.web_queries import (
     among,
     batches_of,
     steps_where,
+    with_notices,
 )
 
 OPEN, COMPLETED = "open", "completed"
@@ -98,14 +99,15 @@ def largest_utc_offset(zone: str) -> timedelta:
 class Backdating:
     """How the caller judges backdating, and what the database may leave out before it does.
 
-    `judge`: the steps with StepFact.backdated set (dashboard/compliance_view.py, judged_by_school: each by its
-    school's calendar, limit and time zone). `zones`: the time zones of those schools; `working_days`: the smallest
-    limit among them (audit.backdating_working_days); `system_actor`: the actor of completions never judged
-    (audit.backdating.SYSTEM_ACTOR). The database then leaves out every completion that cannot be flagged: recorded on
-    its date given (in any of the zones), or recorded within `working_days` days of it when no overdue notice of its
-    process went out; of the rest, those made by the system are left out before judging."""
+    `judge`: whether each of the steps, in their order, is flagged (dashboard/compliance_view.py,
+    flagged_by_school: each by its school's calendar, limit and time zone). `zones`: the time zones of those
+    schools; `working_days`: the smallest limit among them (audit.backdating_working_days); `system_actor`: the
+    actor of completions never judged (audit.backdating.SYSTEM_ACTOR). The database then leaves out every
+    completion that cannot be flagged: recorded on its date given (in any of the zones), or recorded within
+    `working_days` days of it when no overdue notice of its process went out; of the rest, those made by the system
+    are left out before judging."""
 
-    judge: Callable[[list[StepFact]], list[StepFact]]
+    judge: Callable[[list[StepFact]], list[bool]]
     zones: tuple[str, ...] = ("Europe/London",)
     working_days: int = 5
     system_actor: str | None = None
@@ -437,10 +439,15 @@ def _flagged(
     ids = list(session.scalars(_candidates(start, end, never_late, school, backdating, postgres)))
     found: list[StepFact] = []
     for batch in batches_of(session, ids):
-        steps = steps_where(session, among(session, Step.id, batch, Integer))
+        steps = steps_where(session, among(session, Step.id, batch, Integer), notices=False)
         if backdating.system_actor is not None:
             steps = [s for s in steps if s.recorded_actor != backdating.system_actor]
-        found += (s for s in backdating.judge(steps) if s.backdated)
+        # Judged first without the overdue notices: a notice can only add a flag, never take one away, so those
+        # flagged already (recorded over the limit) are flagged; only the rest need their notices read.
+        flags = backdating.judge(steps)
+        found += (s for s, flag in zip(steps, flags, strict=True) if flag)
+        rest = with_notices(session, [s for s, flag in zip(steps, flags, strict=True) if not flag])
+        found += (s for s, flag in zip(rest, backdating.judge(rest), strict=True) if flag)
     return found
 
 

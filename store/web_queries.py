@@ -255,11 +255,18 @@ def steps_after(
     return _with_escalations(session, facts), last
 
 
-def steps_where(session: Session, *conditions: ColumnElement[bool], school: str | None = None) -> list[StepFact]:
-    """The steps of all_steps (of one `school`) that meet `conditions` (on Step and Process), in its order, each as
-    all_steps gives it, overdue notices included."""
+def steps_where(
+    session: Session, *conditions: ColumnElement[bool], school: str | None = None, notices: bool = True
+) -> list[StepFact]:
+    """The steps of all_steps (of one `school`) that meet `conditions` (on the step), in its order, each as all_steps
+    gives it, overdue notices included (`notices` False: without them; with_notices reads them later)."""
     query = _facts_query(school).where(*conditions).order_by(Step.due, Step.case_ref, Step.id)
     facts, _ = _facts_of(session.execute(query))
+    return _with_escalations(session, facts) if notices else facts
+
+
+def with_notices(session: Session, facts: list[StepFact]) -> list[StepFact]:
+    """`facts` read without their overdue notices (steps_where), with them, as all_steps gives them."""
     return _with_escalations(session, facts)
 
 

@@ -1,8 +1,10 @@
 """Working days: weekends, England bank holidays (subdiv ENG), school closures."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from statutory import Closure, SchoolCalendar, bank_holiday
@@ -96,3 +98,24 @@ def test_bank_holiday_table_matches_the_library():
     )  # GOV.UK title: test_govuk_bank_holidays
     with pytest.raises(ValueError, match="known for 2000-2100 only, not 2101"):
         CAL.is_working_day(date(2101, 1, 3))
+
+
+def _counted_one_by_one(cal: SchoolCalendar, start: date, end: date) -> int:
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        count += cal.is_working_day(day)
+    return count
+
+
+@given(
+    start=st.dates(min_value=date(2019, 1, 1), max_value=date(2031, 12, 31)),
+    days=st.integers(min_value=-5, max_value=800),
+)
+@settings(max_examples=300, deadline=None)
+def test_working_days_after_counts_each_day_across_years_leap_days_and_closures(start: date, days: int) -> None:
+    """The running counts (a year at a time) give what counting the days one by one gives: over New Year, 29
+    February, bank holidays and a closure that spans a year's end."""
+    cal = SchoolCalendar([Closure(start=date(2027, 12, 20), end=date(2028, 1, 4), label="Christmas holiday")])
+    end = start + timedelta(days=days)
+    assert cal.working_days_after(start, end) == _counted_one_by_one(cal, start, end)
