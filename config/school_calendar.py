@@ -5,6 +5,7 @@ with no terms). The worker's activities, the CLI and the dashboard all build it 
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 
 from config.settings import Settings
 from statutory import Closure, SchoolCalendar, fmt
@@ -14,10 +15,20 @@ LONG_CLOSURE = timedelta(weeks=2)
 
 
 def school_calendar(settings: Settings) -> SchoolCalendar:
-    return SchoolCalendar(
-        (Closure(start=c.start, end=c.end, label=c.label) for c in settings.calendar.closures),
-        settings.calendar.school_terms(),
+    """The school's calendar; the same object for the same closures and terms, so that what it has worked out (each
+    day, each year's running count of working days) serves every caller after the first."""
+    return _shared(
+        SchoolCalendar(
+            (Closure(start=c.start, end=c.end, label=c.label) for c in settings.calendar.closures),
+            settings.calendar.school_terms(),
+        )
     )
+
+
+@lru_cache(maxsize=64)
+def _shared(calendar: SchoolCalendar) -> SchoolCalendar:
+    """The first calendar made equal to `calendar` (equal closures and terms): a calendar never changes once made."""
+    return calendar
 
 
 def term_warnings(calendar: SchoolCalendar) -> list[str]:
