@@ -151,6 +151,24 @@ class Step(Base):
     process: Mapped[Process] = relationship(back_populates="steps")
 
 
+class CompletionCount(Base):
+    """How many completed steps there are of each school, academic year (by due date: 1 September to 31 August), rule,
+    LA, exemption and outcome (on time or late: store.compliance.outcome), kept by the database's triggers on every
+    insert, change and delete of a step (migration 0013), so that a year's compliance figures add up a few hundred
+    rows instead of counting every completed step of the year (store/compliance_sql.py). Read-only here. A group
+    whose steps all went elsewhere stays with n 0."""
+
+    __tablename__ = "completion_count"
+
+    school: Mapped[str] = mapped_column(String(24), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)  # the academic year, by the year it starts
+    rule_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    la: Mapped[str] = mapped_column(String(80), primary_key=True)
+    exempt: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    on_time: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class Event(Base):
     """Something that happened to a process, in order; `key` makes a retried write a no-op. The audit record:
     append-only (triggers refuse UPDATE and DELETE) and hash-chained (see store.recorder)."""
