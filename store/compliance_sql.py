@@ -2,19 +2,23 @@
 store.compliance.compliance() makes from every step (the reference, and the tests' yardstick: tests/store/
 test_compliance_sql.py), without loading every step.
 
-In SQL, over that year's steps only (due from 1 September to 31 August: a range on an index of the step table),
-read from the step table alone (its copies of the process's school and LA, migration 0011): the decided steps counted
-by school, rule, LA, exemption and outcome (store.compliance.outcome as a CASE expression), and the annual reviews by
-school, exemption and meeting_outcome (the meeting date read where all_steps reads it: the completion's
-`meeting_held_on`, or while the step is open the process's `held_on`, else the completion date). A few hundred
-grouped rows come back and are added up here into the Rates. Which rules are never late (an earliest date, a parent's
-window: not counted) is the caller's to say, from the rule book (never_late_rules), never written here.
+In SQL, read from the step table and what the database keeps beside it, never the event or process tables:
+  - the decided steps by school, rule, LA, exemption and outcome: the completed ones as the triggers have counted
+    them (completion_count, migration 0013: a few hundred rows a year, whatever the number of steps), the open ones
+    past their due date (late) counted over the year's open steps (due from 1 September to 31 August: a range on an
+    index of the step table);
+  - the annual reviews by school, exemption and meeting_outcome, over the year's reviews, the meeting date read where
+    all_steps reads it (the step's copies, migration 0012: its completion's `meeting_held_on`, or while the step is
+    open its process's `held_on`; else the completion date).
+A few hundred grouped rows come back and are added up here into the Rates. Which rules are never late (an earliest
+date, a parent's window: not counted) is the caller's to say, from the rule book (never_late_rules), never written
+here.
 
 Two things stay in Python, each on a few rows:
   - backdating (audit/backdating.py) needs the school calendar. The database picks the only completions that could
     be flagged (Backdating: recorded on a later day than the date given, and either later than the limit allows or
-    after an overdue notice of the process), those are read as all_steps reads them, judged by the caller exactly as
-    the pages judge every step, and their counts added;
+    after an overdue notice of the process; read from a partial index of the late-recorded completions), those are
+    read as all_steps reads them, judged by the caller exactly as the pages judge every step, and their counts added;
   - a recorded meeting date not written as a calendar date YYYY-MM-DD (all_steps reads it with date.fromisoformat,
     which takes other forms too, and says nothing of one it cannot read): such steps are read and counted one by one.
 
