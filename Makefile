@@ -52,7 +52,7 @@ bench: $(STAMP) ## run the benchmarks in bench/ (tables on stdout, JSON in bench
 bench-million: $(STAMP) ## the dashboard's reads at 1,000,000 steps on PostgreSQL (about 20 minutes)
 	$(BIN)/python -m bench.dashboard_queries --sizes 1000000 --sqlite-max 0 --repeat 11
 
-bench-caseload: $(STAMP) ## the largest LA's caseload: 25,000 open processes on the embedded stack (about 1.75 hours)
+bench-caseload: $(STAMP) ## the largest LA's caseload: 25,000 open processes on the embedded stack (about 80 minutes)
 	$(BIN)/python -m bench.open_workflows --n 25000 --wave-after 2900 --bare-after
 
 bench-workers: $(STAMP) ## one worker, then two, with the dashboard, on PostgreSQL at 10,000 (about 80 minutes)
