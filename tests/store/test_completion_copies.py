@@ -110,21 +110,24 @@ def test_the_recorder_s_completion_reaches_its_step_and_no_other(engine, session
     assert review.meeting_on == date(2027, 2, 24)
 
 
+def completion_event(rule_id: str, actor: str | None, data: dict) -> Event:
+    """The completion event of WORKFLOW's step of `rule_id`, written as an ORM row (not by the recorder)."""
+    return Event(
+        key=completion_key(WORKFLOW, rule_id, 1),
+        process_id=WORKFLOW,
+        kind="completed",
+        occurred_at=RECORDED,
+        rule_id=rule_id,
+        actor=actor,
+        data=data,
+    )
+
+
 def test_a_step_written_after_its_completion_takes_it_and_a_writer_s_values_lose(session_factory) -> None:
     with session_factory.begin() as session:
         p = add_process(session, WORKFLOW, "EHC-0500", kind="annual-review")
         session.flush()
-        session.add(
-            Event(
-                key=completion_key(WORKFLOW, "review-report", 1),
-                process_id=WORKFLOW,
-                kind="completed",
-                occurred_at=RECORDED,
-                rule_id="review-report",
-                actor=None,
-                data={"on": "2027-03-01"},
-            )
-        )
+        session.add(completion_event("review-report", None, {"on": "2027-03-01"}))
         session.flush()
         add_step(
             session,
@@ -148,17 +151,7 @@ def test_a_step_no_longer_completed_shows_no_completion(session_factory) -> None
         p = add_process(session, WORKFLOW, "EHC-0500", kind="annual-review")
         add_step(session, p, "review-report", due=date(2027, 3, 1), target=date(2027, 2, 26))
         session.flush()
-        session.add(
-            Event(
-                key=completion_key(WORKFLOW, "review-report", 1),
-                process_id=WORKFLOW,
-                kind="completed",
-                occurred_at=RECORDED,
-                rule_id="review-report",
-                actor="senco",
-                data={"recorded_by": "j.okafor"},
-            )
-        )
+        session.add(completion_event("review-report", "senco", {"recorded_by": "j.okafor"}))
     with session_factory.begin() as session:
         session.execute(update(Step).values(status="completed", completed_on=date(2027, 3, 1)))
     with session_factory() as session:
