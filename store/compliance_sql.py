@@ -64,6 +64,7 @@ from store.compliance import (
     judged,
 )
 from store.models import LATE_RECORDED, LATE_RECORDED_AFTER, CompletionCount, Event, Step
+from store.skip_scan import distinct_values
 from store.web_queries import (
     ESCALATION,
     REVIEW_DUE,
@@ -276,11 +277,7 @@ def step_schools(session: Session) -> list[str]:
     """Every school some step belongs to, by id: a skip scan along ix_step_school_status_due, one index seek per
     school. The year's counts of every school read each school's run of that index (_count): an index without a
     school in front would have to hold every column the counts read a second time."""
-    first = select(func.min(Step.school)).scalar_subquery()
-    found = select(first.label("school")).cte("schools", recursive=True)
-    following = select(func.min(Step.school)).where(Step.school > found.c.school).scalar_subquery().label("school")
-    found = found.union_all(select(following).where(found.c.school.is_not(None)))
-    return list(session.scalars(select(found.c.school).where(found.c.school.is_not(None))))
+    return distinct_values(session, Step.school)
 
 
 def _outcomes(start: date, end: date, today: date, never_late: list[str], school: Schools) -> Any:
@@ -467,13 +464,7 @@ def years_with_steps(session: Session, *, school: str | None = None) -> list[int
     date of each status (a seek each), then for each academic year between, whether a step is due in it (a look-up
     each, on (school,) status, due)."""
     where = [] if school is None else [Step.school == school]
-    first = select(func.min(Step.status)).where(*where).scalar_subquery()
-    found = select(first.label("status")).cte("statuses", recursive=True)
-    following = (
-        select(func.min(Step.status)).where(*where, Step.status > found.c.status).scalar_subquery().label("status")
-    )
-    found = found.union_all(select(following).where(found.c.status.is_not(None)))
-    statuses = list(session.scalars(select(found.c.status).where(found.c.status.is_not(None))))
+    statuses = distinct_values(session, Step.status, *where)
     if not statuses:
         return []
     ends = [

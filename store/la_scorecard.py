@@ -56,6 +56,7 @@ from statutory.rules import Holder, get_rule, rule_ids
 from statutory.terms import school_year_bounds
 from store.compliance_sql import step_schools
 from store.models import Process, Step
+from store.skip_scan import distinct_values
 
 # The LA's own deadlines, in rule book order (statutory/rules.py): every rule whose duty-holder is the LA alone.
 LA_RULES: tuple[str, ...] = tuple(r for r in rule_ids() if get_rule(r).holder is Holder.LA)
@@ -351,11 +352,7 @@ def las_in_processes(session: Session, *, school: str | None = None) -> list[str
     deadlines or not. Read as a skip scan along ix_process_la_school (or ix_process_school_la): one index seek per
     LA, however many processes name it."""
     where = [] if school is None else [Process.school == school]
-    first = select(func.min(Process.la)).where(Process.la > "", *where).scalar_subquery()
-    found = select(first.label("la")).cte("named", recursive=True)
-    following = select(func.min(Process.la)).where(Process.la > found.c.la, *where).scalar_subquery().label("la")
-    found = found.union_all(select(following).where(found.c.la.is_not(None)))
-    names = session.scalars(select(found.c.la).where(found.c.la.is_not(None), found.c.la != NO_LA))
+    names = [n for n in distinct_values(session, Process.la, *where, above="") if n != NO_LA]
     return sorted(names, key=lambda n: (n.casefold(), n))
 
 
