@@ -33,6 +33,7 @@ from workflows.models import (
     Exemption,
     Withdrawal,
 )
+from workflows.process import START_UPDATE_MEMO
 from workflows.registry import ADVICE
 
 
@@ -54,6 +55,7 @@ async def start_advice_request(client: Client, settings: Settings, request: Advi
     school = start_school(settings)
     check_request(settings, request)
     workflow_id = ADVICE.workflow_id(request.case_ref, request.received_on, school=school)
+    update_id = str(uuid.uuid4())  # named in the memo: the state tells its creator (note_start_update)
     operation = WithStartWorkflowOperation(
         EhcAdviceRequest.run,
         AdviceRunInput(request=request, options=step_options(settings)),
@@ -69,8 +71,8 @@ async def start_advice_request(client: Client, settings: Settings, request: Advi
                 SearchAttributePair(sa.SCHOOL, school),
             ]
         ),
+        memo={START_UPDATE_MEMO: update_id},
     )
-    update_id = str(uuid.uuid4())
     try:
         state = await client.execute_update_with_start_workflow(
             EhcAdviceRequest.opened, id=update_id, start_workflow_operation=operation

@@ -37,7 +37,7 @@ from workflows.models import (
     StepDone,
     StepExemption,
 )
-from workflows.process import StatutoryProcess
+from workflows.process import START_UPDATE_MEMO, StatutoryProcess
 from workflows.registry import school_of
 
 
@@ -61,6 +61,7 @@ async def start_process(
     if school_of(workflow_id) != school:
         raise ValueError(f"{workflow_id} is not a workflow id of school {school!r} (ProcessKind.workflow_id(school=))")
     check_header(settings, run_input.header)
+    update_id = str(uuid.uuid4())  # named in the memo: the state tells its creator (note_start_update)
     operation = WithStartWorkflowOperation(
         run,
         run_input,
@@ -76,8 +77,8 @@ async def start_process(
                 SearchAttributePair(sa.SCHOOL, school),
             ]
         ),
+        memo={START_UPDATE_MEMO: update_id},
     )
-    update_id = str(uuid.uuid4())
     try:
         state = await client.execute_update_with_start_workflow(
             StatutoryProcess.process_opened, id=update_id, start_workflow_operation=operation

@@ -54,6 +54,9 @@ with workflow.unsafe.imports_passed_through():
 # the marker and keeps the old path (no attribute) to its end; recorded histories replay unchanged. A run started
 # with the attribute never calls patched(): it records no marker.
 SCHOOL_ATTRIBUTE = "school-search-attribute"
+# The memo key under which a starter names the update it sends with the start (note_start_update); its value is that
+# update's id, a random UUID, never a pupil's data.
+START_UPDATE_MEMO = "sendclock-start-update"
 
 
 def _school_of(workflow_id: str) -> str:
@@ -130,14 +133,21 @@ class StatutoryProcess(ChasesTheLa):
         self.watch_chases()
 
     def note_start_update(self) -> None:
-        """Call first in the update a starter sends with the start (update-with-start). The one delivered with the
-        start, handled before the first run has opened its steps, is the creator's; the state carries its id, so a
-        starter knows whether it created the process or found it there (no describe call before each start, and
-        two starters racing cannot both think they created it). Not "in the first workflow task" by the history's
-        length: a first task that timed out on a loaded machine and ran again left the creator told "already
-        running" (a register import on a busy 2-core machine counted a process it had just started as found)."""
+        """Call first in the update a starter sends with the start (update-with-start). The state carries the id of
+        the creator's update, so a starter knows whether it created the process or found it there (no describe call
+        before each start, and two starters racing cannot both think they created it). The starter names its update
+        in the start's memo (START_UPDATE_MEMO): the start event holds it, whenever the update itself is handled. Not
+        "the update handled before the run opened its steps": on two loaded workers 3 of 10,000 starts were told
+        "already running" of processes they had created (bench/open_workflows.py), their update handled after the
+        run had planned (as we read it, a first workflow task that failed or timed out took the update with it and
+        the client sent it again). Runs started before the memo keep that rule; continued runs report none."""
         info = workflow.info()
-        if self.start_update_id is None and info.continued_run_id is None and not self._opened:
+        if self.start_update_id is not None or info.continued_run_id is not None:
+            return
+        named = workflow.memo_value(START_UPDATE_MEMO, None, type_hint=str)
+        if named is not None:
+            self.start_update_id = named
+        elif not self._opened:
             update = workflow.current_update_info()
             self.start_update_id = update.id if update else None
 
