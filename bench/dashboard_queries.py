@@ -165,7 +165,7 @@ class Reader:
         from argon2 import PasswordHasher
         from fastapi.testclient import TestClient
 
-        from dashboard.app import create_app
+        from dashboard.app import create_app, settle_heap
         from dashboard.web_settings import WebSettings
         from store.accounts_queries import account_by_username, add_account
 
@@ -192,6 +192,7 @@ class Reader:
         )
         self.client = TestClient(app)
         self.client.__enter__()
+        settle_heap()  # as dashboard.app.serve does once the app is built (uvicorn's factory)
         login = self.client.get("/login").text
         token = login.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
         answer = self.client.post(

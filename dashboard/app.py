@@ -13,6 +13,7 @@ schools). Who sees what, the school included, is dashboard/scope.py's.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
@@ -87,7 +88,19 @@ def serve() -> FastAPI:
     and leave the test process's logging as it is."""
     settings = get_settings()
     setup_logging(settings.logging.level, settings.logging.json_lines)
-    return create_app(settings)
+    app = create_app(settings)
+    settle_heap()
+    return app
+
+
+def settle_heap() -> None:
+    """Move what start-up built out of the garbage collector's way. A full collection walks every object the process
+    holds (about 228,000 once the app is built: 111 ms on the benchmark's machine) and falls inside whichever request
+    happens to allocate at that moment: at 10,000 steps the slowest of eleven reads of the LA scorecard took 85 ms
+    against a median of 18, and each such outlier was a generation-2 collection. Frozen (gc.freeze), the start-up
+    objects are kept for the process's life, as they are anyway; what requests allocate is collected as before."""
+    gc.collect()
+    gc.freeze()
 
 
 def create_app(
