@@ -55,7 +55,7 @@ bench-million: $(STAMP) ## the dashboard's reads at 1,000,000 steps on PostgreSQ
 bench-caseload: $(STAMP) ## the largest LA's caseload: 25,000 open processes on the embedded stack (about 80 minutes)
 	$(BIN)/python -m bench.open_workflows --n 25000 --wave-after 2900 --bare-after
 
-bench-workers: $(STAMP) ## one worker, then two, with the dashboard, on PostgreSQL at 10,000 (about 80 minutes)
+bench-workers: $(STAMP) ## one worker, then two, with the dashboard, on PostgreSQL at 10,000 (about an hour)
 	$(BIN)/python -m bench.open_workflows --n 10000 --wave-after 1300 --compare-workers --dashboard
 
 venv: $(STAMP) ## create .venv and install the project with its test dependencies
