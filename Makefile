@@ -39,7 +39,7 @@ lint: $(STAMP) ## ruff (lint and format) and mypy, as configured in pyproject.to
 # test (a schema migrated and dropped for each) is a fifth of the lane's time, and `make test` (CI) runs it. Property
 # tests run the "fast" hypothesis profile: a quarter of the examples (tests/conftest.py, tests.helpers.examples).
 FAST := not devserver and not faults and not browser and not stack and not slow and not schemathesis and not postgres
-test-fast: $(STAMP) ## the fast lane (< 90 s): the rule book, workflows, store, notifications, dashboard, on SQLite
+test-fast: $(STAMP) ## the fast lane (about 2.5 minutes): the rule book, workflows, store, notifications, dashboard, on SQLite
 	$(BIN)/pytest $(XDIST) -m "$(FAST)" --hypothesis-profile=fast $(PYTEST_ARGS)
 
 bench: $(STAMP) ## run the benchmarks in bench/ (tables on stdout, JSON in bench/results/; see docs/performance.md)
