@@ -40,6 +40,7 @@ from starter.processes import (
     start_process,
     update,
 )
+from starter.requests import start_school
 from starter.review import appeal, final_plan, la_decision, meeting_held, plan_ceased, set_meeting, start_review
 from statutory.terms import SchoolTerms
 from store.db import make_engine, make_sessionmaker
@@ -49,8 +50,10 @@ from worker import build_worker
 from workflows.annual_review import REVIEW_LAW_2026, AnnualReview
 from workflows.calls import LOCAL_ACTIVITIES
 from workflows.draft_consultation import DraftPlanConsultation
+from workflows.ehc_advice import EhcAdviceRequest
 from workflows.models import (
     NO_LA,
+    AdviceRunInput,
     AdviceSent,
     AppealChange,
     DraftConsultationInput,
@@ -75,8 +78,9 @@ from workflows.models import (
     Withdrawal,
     duty_case_ref,
 )
+from workflows.process import START_UPDATE_MEMO
 from workflows.reassessment import DECISION, EARLIEST, FINAL, Reassessment
-from workflows.registry import DRAFT, PEP, REASSESSMENT, SCHOOL_DUTY, SUPPORT
+from workflows.registry import ADVICE, DRAFT, PEP, REASSESSMENT, SCHOOL_DUTY, SUPPORT
 from workflows.school_duty import SchoolDuty
 from workflows.search_attributes import REGISTRATION
 from workflows.step import CATCH_UP
@@ -523,6 +527,31 @@ async def advice_recorded_by(env: WorkflowEnvironment, settings: Settings) -> st
     return started.state.workflow_id
 
 
+async def advice_creator_late(env: WorkflowEnvironment, settings: Settings) -> str:
+    """Started with the memo naming the starter's update (issue 26); the run plans before that update is handled, as
+    on loaded workers, and reports it as the creator's; then sent on time."""
+    today = await london_today(env)
+    request = advice_request(today - timedelta(days=3), case_ref="EHC-H015")
+    workflow_id = ADVICE.workflow_id(request.case_ref, request.received_on, school=start_school(settings))
+    creator = "creator-update-of-ehc-h015"
+    handle = await env.client.start_workflow(
+        EhcAdviceRequest.run,
+        AdviceRunInput(request=request, options=step_options(settings)),
+        id=workflow_id,
+        task_queue=settings.temporal.task_queue,
+        memo={START_UPDATE_MEMO: creator},
+    )
+    for _ in range(200):
+        if (await handle.query(EhcAdviceRequest.state)).step.plan:
+            break
+        await asyncio.sleep(0.05)
+    state = await handle.execute_update(EhcAdviceRequest.opened, id=creator)
+    assert state.start_update_id == creator, state.start_update_id
+    await advice_sent(env.client, settings, workflow_id, AdviceSent(sent_on=today, by="teacher"))
+    await outcome(env, workflow_id)
+    return workflow_id
+
+
 async def _run_id(env: WorkflowEnvironment, workflow_id: str) -> str:
     return str((await env.client.get_workflow_handle(workflow_id).describe()).run_id)
 
@@ -660,6 +689,7 @@ SCENARIOS: dict[str, Scenario] = {
     "pep_reviews": pep_reviews,
     "school_duty_years": school_duty_years,
     "reassessment_chased": reassessment_chased,
+    "ehc_advice_creator_late": advice_creator_late,
 }
 # Scenarios new with a later patch of one workflow than GENERATION (named after that patch).
 GENERATIONS = {
@@ -673,6 +703,8 @@ GENERATIONS = {
     "school_duty_years": "school-commitments",
     # chasing the LA (issue 25): a new update and a new rule, no patch
     "reassessment_chased": "la-chase",
+    # the starter names its update in the start's memo (issue 26): no patch, no new command
+    "ehc_advice_creator_late": "start-memo",
 }  # no patch: data only
 
 
