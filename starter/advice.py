@@ -6,24 +6,14 @@ dates are planned; a request already closed is not started again but returned as
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
-)
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client
 
 from commands import checks
 from commands.errors import CONFLICT, Problem
 from config.settings import Settings
-from starter.requests import RequestError, check_staff, consume_start_error, start_school, step_options, update
-from workflows import search_attributes as sa
+from starter.requests import RequestError, check_staff, open_or_find, start_school, step_options, update
 from workflows.ehc_advice import RULE, EhcAdviceRequest
 from workflows.models import (
     AdviceRequest,
@@ -33,7 +23,6 @@ from workflows.models import (
     Exemption,
     Withdrawal,
 )
-from workflows.process import START_UPDATE_MEMO
 from workflows.registry import ADVICE
 
 
@@ -55,35 +44,20 @@ async def start_advice_request(client: Client, settings: Settings, request: Advi
     school = start_school(settings)
     check_request(settings, request)
     workflow_id = ADVICE.workflow_id(request.case_ref, request.received_on, school=school)
-    update_id = str(uuid.uuid4())  # named in the memo: the state tells its creator (note_start_update)
-    operation = WithStartWorkflowOperation(
+    state, created = await open_or_find(
+        client,
+        settings,
         EhcAdviceRequest.run,
         AdviceRunInput(request=request, options=step_options(settings)),
-        id=workflow_id,
-        task_queue=settings.temporal.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        search_attributes=TypedSearchAttributes(
-            [
-                SearchAttributePair(sa.CASE_REF, request.case_ref),
-                SearchAttributePair(sa.PROCESS, ADVICE.kind),
-                SearchAttributePair(sa.LA, request.la),
-                SearchAttributePair(sa.SCHOOL, school),
-            ]
-        ),
-        memo={START_UPDATE_MEMO: update_id},
+        EhcAdviceRequest.opened,
+        lambda: client.get_workflow_handle(workflow_id).query(EhcAdviceRequest.state),
+        workflow_id=workflow_id,
+        case_ref=request.case_ref,
+        kind=ADVICE.kind,
+        la=request.la,
+        school=school,
     )
-    try:
-        state = await client.execute_update_with_start_workflow(
-            EhcAdviceRequest.opened, id=update_id, start_workflow_operation=operation
-        )
-    except (WorkflowAlreadyStartedError, RPCError) as err:  # closed already: report it as it stands
-        if isinstance(err, RPCError) and err.status != RPCStatusCode.ALREADY_EXISTS:
-            raise
-        consume_start_error(operation)
-        state = await client.get_workflow_handle(workflow_id).query(EhcAdviceRequest.state)
-    # Created by this call if its update is the one that came with the start (workflows/process.py).
-    return _checked(Started(state=state, created=state.start_update_id == update_id), request)
+    return _checked(Started(state=state, created=created), request)
 
 
 def _checked(started: Started, request: AdviceRequest) -> Started:

@@ -6,24 +6,14 @@ first steps are planned; a process already closed is not started again but retur
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
-)
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client
 
 from commands.errors import CONFLICT, Problem
 from config.settings import Settings
-from starter.requests import RequestError, check_staff, consume_start_error, start_school, update
-from workflows import search_attributes as sa
+from starter.requests import RequestError, check_staff, open_or_find, start_school, update
 from workflows.models import (
     Cancellation,
     LaChase,
@@ -37,7 +27,7 @@ from workflows.models import (
     StepDone,
     StepExemption,
 )
-from workflows.process import START_UPDATE_MEMO, StatutoryProcess
+from workflows.process import StatutoryProcess
 from workflows.registry import school_of
 
 
@@ -61,33 +51,19 @@ async def start_process(
     if school_of(workflow_id) != school:
         raise ValueError(f"{workflow_id} is not a workflow id of school {school!r} (ProcessKind.workflow_id(school=))")
     check_header(settings, run_input.header)
-    update_id = str(uuid.uuid4())  # named in the memo: the state tells its creator (note_start_update)
-    operation = WithStartWorkflowOperation(
+    state, created = await open_or_find(
+        client,
+        settings,
         run,
         run_input,
-        id=workflow_id,
-        task_queue=settings.temporal.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        search_attributes=TypedSearchAttributes(
-            [
-                SearchAttributePair(sa.CASE_REF, run_input.header.case_ref),
-                SearchAttributePair(sa.PROCESS, kind),
-                SearchAttributePair(sa.LA, run_input.header.la),
-                SearchAttributePair(sa.SCHOOL, school),
-            ]
-        ),
-        memo={START_UPDATE_MEMO: update_id},
+        StatutoryProcess.process_opened,
+        lambda: process_state(client, workflow_id),
+        workflow_id=workflow_id,
+        case_ref=run_input.header.case_ref,
+        kind=kind,
+        la=run_input.header.la,
+        school=school,
     )
-    try:
-        state = await client.execute_update_with_start_workflow(
-            StatutoryProcess.process_opened, id=update_id, start_workflow_operation=operation
-        )
-    except (WorkflowAlreadyStartedError, RPCError) as err:  # closed already: report it as it stands
-        if isinstance(err, RPCError) and err.status != RPCStatusCode.ALREADY_EXISTS:
-            raise
-        consume_start_error(operation)
-        state = await process_state(client, workflow_id)
     if state.header.la != run_input.header.la:
         raise RequestError(
             Problem(
@@ -97,8 +73,7 @@ async def start_process(
                 CONFLICT,
             )
         )
-    # Created by this call if its update is the one that came with the start (workflows/process.py).
-    return StartedProcess(state=state, created=state.start_update_id == update_id)
+    return StartedProcess(state=state, created=created)
 
 
 async def process_state(client: Client, workflow_id: str) -> ProcessState:

@@ -1,20 +1,30 @@
 """What every starter shares: the bad-input error, staff checks, step options from settings, the school a start is
-for, and updates that turn a rejection into that error, with the field and code the workflow gave
-(workflows/refusal.py)."""
+for, the idempotent start (open_or_find), and updates that turn a rejection into that error, with the field and code
+the workflow gave (workflows/refusal.py)."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowExecutionStatus, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from commands import checks
 from commands.errors import MISSING, NOT_OPEN, Problem, Refused
 from config.settings import Settings
+from workflows import search_attributes as sa
 from workflows.models import StepOptions
+from workflows.process import START_UPDATE_MEMO
 from workflows.refusal import INVALID_REQUEST
 
 # Bad input that names the field and the reason (the CLI exits 2, the API answers 422): the command layer's Refused,
@@ -99,3 +109,52 @@ def consume_start_error(operation: WithStartWorkflowOperation) -> None:
     future = getattr(operation, "_workflow_handle", None)
     if future is not None and future.done():
         future.exception()
+
+
+async def open_or_find(
+    client: Client,
+    settings: Settings,
+    run: Any,
+    run_input: Any,
+    opened: Any,
+    found: Callable[[], Awaitable[Any]],
+    *,
+    workflow_id: str,
+    case_ref: str,
+    kind: str,
+    la: str,
+    school: str,
+) -> tuple[Any, bool]:
+    """Start `run` with `run_input` and wait on its `opened` update (update-with-start), or find the process already
+    there: its state, and whether this call created it. A process already closed is not started again: `found()`
+    reads its state. The start's memo names this call's update (START_UPDATE_MEMO), and the workflow reports that
+    name however late the update is handled (workflows/process.py note_start_update): two starters racing cannot
+    both be told they created it."""
+    update_id = str(uuid.uuid4())
+    operation = WithStartWorkflowOperation(
+        run,
+        run_input,
+        id=workflow_id,
+        task_queue=settings.temporal.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(sa.CASE_REF, case_ref),
+                SearchAttributePair(sa.PROCESS, kind),
+                SearchAttributePair(sa.LA, la),
+                SearchAttributePair(sa.SCHOOL, school),
+            ]
+        ),
+        memo={START_UPDATE_MEMO: update_id},
+    )
+    try:
+        state = await client.execute_update_with_start_workflow(
+            opened, id=update_id, start_workflow_operation=operation
+        )
+    except (WorkflowAlreadyStartedError, RPCError) as err:  # closed already: report it as it stands
+        if isinstance(err, RPCError) and err.status != RPCStatusCode.ALREADY_EXISTS:
+            raise
+        consume_start_error(operation)
+        state = await found()
+    return state, state.start_update_id == update_id
